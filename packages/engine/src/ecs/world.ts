@@ -1,0 +1,481 @@
+import {
+  DefinitionError,
+  EngineError,
+  EntityCapacityError,
+  StaleEntityError,
+  UnknownComponentError,
+} from "../errors.js";
+import { Rng } from "../rng.js";
+import type { Command } from "../sim/command.js";
+import type { SimEvent, SimEventKind } from "../sim/events.js";
+import {
+  allocateField,
+  type ComponentDef,
+  NO_ENTITY,
+  type Schema,
+  type Store,
+  type TypedArray,
+} from "./component.js";
+import {
+  type Eid,
+  type EntityHandle,
+  handleOf,
+  ID_MASK,
+  MAX_ENTITIES,
+  MAX_GENERATION,
+} from "./entity.js";
+import { QueryState } from "./query.js";
+
+export interface WorldOptions {
+  /**
+   * Every component the world stores. The position in this list is the component's id, and it
+   * is part of the world's snapshot format: append new components, do not reorder.
+   */
+  readonly components: readonly ComponentDef<Schema>[];
+  /** Entity slots; at most 2^20. Default 65,536. Memory is reserved up front (no growth, no stalls). */
+  readonly maxEntities?: number;
+  /** Fixed simulation rate. Default 60 ticks per second. */
+  readonly tickRateHz?: number;
+  /** Seed of the world's random numbers (a number or a text such as the world id). Default 0. */
+  readonly seed?: number | string;
+}
+
+/** Terms of a query: entities that have every `with` component and none of the `without` ones. */
+export interface QueryTerms {
+  readonly with: readonly ComponentDef<Schema>[];
+  readonly without?: readonly ComponentDef<Schema>[];
+}
+
+const OP_ADD = 0;
+const OP_REMOVE = 1;
+const OP_DESTROY = 2;
+
+/**
+ * The world: entities, their components (struct-of-arrays in typed arrays, indexed by entity id),
+ * cached queries, and the simulation context (tick, random numbers, this tick's inputs, events).
+ *
+ * Structural changes (add/remove component, destroy entity) made while the world is deferred
+ * (inside a system, or `world.deferred(fn)`) are queued and applied in call order when the
+ * outermost deferral ends, so a loop over a query never sees its own changes mid-iteration.
+ * Entity creation and component data writes take effect at once.
+ */
+export class World {
+  readonly maxEntities: number;
+  readonly tickRateHz: number;
+  /** Seconds per tick: exactly `1 / tickRateHz`. */
+  readonly dt: number;
+  readonly components: readonly ComponentDef<Schema>[];
+
+  /** Ticks completed since the world began. */
+  tick = 0;
+  /** The world's random numbers; its state is in the snapshot. */
+  readonly rng: Rng;
+  /** Commands to apply during the current tick (set by the scheduler). */
+  inputs: readonly Command[] = [];
+
+  /** @internal per-component typed arrays. */
+  readonly stores: readonly Store<Schema>[];
+  /** @internal component mask words: bit `c & 31` of `masks[c >> 5][eid]` is set when eid has c. */
+  readonly masks: readonly Uint32Array[];
+
+  private readonly componentIds = new Map<ComponentDef<Schema>, number>();
+  private readonly componentQueries: QueryState[][];
+  private readonly queries = new Map<string, QueryState>();
+
+  /** @internal current handle of every slot ever used. */
+  readonly handles: Float64Array;
+  /** @internal 1 while the slot's entity lives. */
+  readonly alive: Uint8Array;
+  /** @internal FIFO of freed slots: reusing the oldest first keeps ids ascending in bulk churn. */
+  readonly freeRing: Int32Array;
+  freeHead = 0;
+  freeCount = 0;
+  /** @internal slots [0, highWater) have been used at least once. */
+  highWater = 0;
+  private liveCount = 0;
+
+  private readonly names = new Map<string, Eid>();
+  private readonly nameOf: (string | undefined)[] = [];
+
+  private deferDepth = 0;
+  private readonly ops: number[] = [];
+  private pendingEvents: SimEvent[] = [];
+
+  constructor(options: WorldOptions) {
+    const maxEntities = options.maxEntities ?? 65_536;
+    if (!Number.isInteger(maxEntities) || maxEntities < 1 || maxEntities > MAX_ENTITIES) {
+      throw new DefinitionError(
+        `maxEntities must be an integer from 1 to ${MAX_ENTITIES}, got ${maxEntities}`,
+      );
+    }
+    const tickRateHz = options.tickRateHz ?? 60;
+    if (!Number.isInteger(tickRateHz) || tickRateHz < 1 || tickRateHz > 10_000) {
+      throw new DefinitionError(`tickRateHz must be an integer from 1 to 10000, got ${tickRateHz}`);
+    }
+    this.maxEntities = maxEntities;
+    this.tickRateHz = tickRateHz;
+    this.dt = 1 / tickRateHz;
+    this.rng = new Rng(options.seed ?? 0);
+
+    const seen = new Set<string>();
+    const stores: Store<Schema>[] = [];
+    options.components.forEach((def, id) => {
+      if (seen.has(def.name)) throw new DefinitionError(`component "${def.name}" is listed twice`);
+      seen.add(def.name);
+      this.componentIds.set(def, id);
+      const store: Record<string, TypedArray> = {};
+      for (const field of def.fields)
+        store[field] = allocateField(def.schema[field] as Schema[string], maxEntities);
+      stores.push(store as Store<Schema>);
+    });
+    this.components = [...options.components];
+    this.stores = stores;
+    const words = Math.max(1, Math.ceil(options.components.length / 32));
+    this.masks = Array.from({ length: words }, () => new Uint32Array(maxEntities));
+    this.componentQueries = options.components.map(() => []);
+
+    this.handles = new Float64Array(maxEntities);
+    this.alive = new Uint8Array(maxEntities);
+    this.freeRing = new Int32Array(maxEntities);
+  }
+
+  // ─── components ──────────────────────────────────────────────────────────────────────────────
+
+  /** The id of a component in this world (its position in `options.components`). */
+  componentId(def: ComponentDef<Schema>): number {
+    const id = this.componentIds.get(def);
+    if (id === undefined) throw new UnknownComponentError(def.name);
+    return id;
+  }
+
+  /** The typed arrays of a component, indexed by entity id. */
+  store<S extends Schema>(def: ComponentDef<S>): Store<S> {
+    return this.stores[
+      this.componentId(def as unknown as ComponentDef<Schema>)
+    ] as unknown as Store<S>;
+  }
+
+  // ─── entities ────────────────────────────────────────────────────────────────────────────────
+
+  /** Number of live entities. */
+  get entityCount(): number {
+    return this.liveCount;
+  }
+
+  /** Creates an entity without components and returns its id (immediately, even when deferred). */
+  createEntity(): Eid {
+    let eid: number;
+    if (this.freeCount > 0) {
+      eid = this.freeRing[this.freeHead] as number;
+      this.freeHead = this.freeHead + 1 === this.maxEntities ? 0 : this.freeHead + 1;
+      this.freeCount--;
+    } else if (this.highWater < this.maxEntities) {
+      eid = this.highWater++;
+    } else {
+      throw new EntityCapacityError(this.maxEntities);
+    }
+    this.alive[eid] = 1;
+    this.liveCount++;
+    return eid;
+  }
+
+  /** Destroys an entity: removes all its components and frees its slot (deferred inside systems). */
+  destroyEntity(eid: Eid): void {
+    this.assertAlive(eid);
+    if (this.deferDepth > 0) this.ops.push(OP_DESTROY, eid, this.handles[eid] as number);
+    else this.destroyNow(eid);
+  }
+
+  /** Whether the entity id names a live entity. */
+  isAlive(eid: Eid): boolean {
+    return eid >= 0 && eid < this.maxEntities && this.alive[eid] === 1;
+  }
+
+  /** The handle of a live entity: keep this, not the id, across ticks. */
+  handle(eid: Eid): EntityHandle {
+    this.assertAlive(eid);
+    return this.handles[eid] as number;
+  }
+
+  /** The id of the entity a handle names; throws `StaleEntityError` if it no longer lives. */
+  resolve(handle: EntityHandle): Eid {
+    const eid = this.tryResolve(handle);
+    if (eid < 0) throw new StaleEntityError(handle);
+    return eid;
+  }
+
+  /** The id of the entity a handle names, or -1 if it no longer lives. */
+  tryResolve(handle: EntityHandle): Eid {
+    if (!Number.isSafeInteger(handle) || handle < 0) return -1;
+    const eid = handle & ID_MASK;
+    if (eid >= this.maxEntities || this.alive[eid] !== 1 || this.handles[eid] !== handle) return -1;
+    return eid;
+  }
+
+  /** Gives a live entity a unique name (`player_0001`), replacing any name it had. */
+  setName(eid: Eid, name: string): void {
+    this.assertAlive(eid);
+    const owner = this.names.get(name);
+    if (owner !== undefined && owner !== eid) {
+      throw new EngineError(`name "${name}" already belongs to entity ${owner}`);
+    }
+    const previous = this.nameOf[eid];
+    if (previous !== undefined) this.names.delete(previous);
+    this.names.set(name, eid);
+    this.nameOf[eid] = name;
+  }
+
+  /** The id of the live entity with this name, or undefined. */
+  byName(name: string): Eid | undefined {
+    return this.names.get(name);
+  }
+
+  nameOfEntity(eid: Eid): string | undefined {
+    return this.nameOf[eid];
+  }
+
+  // ─── component membership ────────────────────────────────────────────────────────────────────
+
+  /**
+   * Adds a component. Its fields are reset to their defaults at once (0, or `NO_ENTITY` for entity
+   * fields), so values written right after this call are kept; queries see the entity when the
+   * change applies. Adding a component the entity already has changes nothing.
+   */
+  addComponent(eid: Eid, def: ComponentDef<Schema>): void {
+    this.assertAlive(eid);
+    const c = this.componentId(def);
+    const word = this.masks[c >> 5] as Uint32Array;
+    const bit = 1 << (c & 31);
+    if ((word[eid] as number) & bit) return;
+    if (!def.isTag) this.resetFields(c, eid);
+    if (this.deferDepth > 0) this.ops.push(OP_ADD, eid, c);
+    else this.setBit(eid, c, true);
+  }
+
+  /** Removes a component (no-op if absent). */
+  removeComponent(eid: Eid, def: ComponentDef<Schema>): void {
+    this.assertAlive(eid);
+    const c = this.componentId(def);
+    if (this.deferDepth > 0) this.ops.push(OP_REMOVE, eid, c);
+    else this.setBit(eid, c, false);
+  }
+
+  hasComponent(eid: Eid, def: ComponentDef<Schema>): boolean {
+    const c = this.componentId(def);
+    return (((this.masks[c >> 5] as Uint32Array)[eid] as number) & (1 << (c & 31))) !== 0;
+  }
+
+  /** Ids of the components an entity has, ascending. */
+  componentsOf(eid: Eid): number[] {
+    const out: number[] = [];
+    for (let c = 0; c < this.components.length; c++) {
+      if (((this.masks[c >> 5] as Uint32Array)[eid] as number) & (1 << (c & 31))) out.push(c);
+    }
+    return out;
+  }
+
+  // ─── queries ─────────────────────────────────────────────────────────────────────────────────
+
+  /** The cached query for these terms, created (and filled from existing entities) on first use. */
+  query(terms: QueryTerms | readonly ComponentDef<Schema>[]): QueryState {
+    const t: QueryTerms = isTermList(terms) ? { with: terms } : terms;
+    const inc = t.with.map((d) => this.componentId(d));
+    const exc = (t.without ?? []).map((d) => this.componentId(d));
+    if (inc.length === 0) throw new DefinitionError("a query needs at least one `with` component");
+    const key = `${[...inc].sort((a, b) => a - b).join(",")}|${[...exc].sort((a, b) => a - b).join(",")}`;
+    const existing = this.queries.get(key);
+    if (existing) return existing;
+
+    const wordCount = this.masks.length;
+    const incWords = new Uint32Array(wordCount);
+    const excWords = new Uint32Array(wordCount);
+    for (const c of inc) incWords[c >> 5] = (incWords[c >> 5] as number) | (1 << (c & 31));
+    for (const c of exc) excWords[c >> 5] = (excWords[c >> 5] as number) | (1 << (c & 31));
+    const used: number[] = [];
+    for (let w = 0; w < wordCount; w++) if (incWords[w] !== 0 || excWords[w] !== 0) used.push(w);
+    const q = new QueryState(
+      key,
+      Int32Array.from(used),
+      Uint32Array.from(used, (w) => incWords[w] as number),
+      Uint32Array.from(used, (w) => excWords[w] as number),
+      this.maxEntities,
+    );
+    for (let eid = 0; eid < this.highWater; eid++) {
+      if (this.alive[eid] === 1 && q.matches(this.masks, eid)) q.add(eid);
+    }
+    for (const c of new Set([...inc, ...exc])) (this.componentQueries[c] as QueryState[]).push(q);
+    this.queries.set(key, q);
+    return q;
+  }
+
+  // ─── deferral ────────────────────────────────────────────────────────────────────────────────
+
+  /** Runs `fn` with structural changes deferred until it returns (nests). */
+  deferred<T>(fn: () => T): T {
+    this.deferDepth++;
+    try {
+      return fn();
+    } finally {
+      this.deferDepth--;
+      if (this.deferDepth === 0) this.flush();
+    }
+  }
+
+  /** @internal enter/leave deferral without a closure (the scheduler's hot path). */
+  beginDefer(): void {
+    this.deferDepth++;
+  }
+
+  /** @internal */
+  endDefer(): void {
+    this.deferDepth--;
+    if (this.deferDepth === 0) this.flush();
+  }
+
+  /** Applies queued structural changes in call order. */
+  flush(): void {
+    const ops = this.ops;
+    // Applying a destroy can queue nothing, so one pass over a growing list is enough.
+    for (let i = 0; i < ops.length; i += 3) {
+      const op = ops[i] as number;
+      const eid = ops[i + 1] as number;
+      const arg = ops[i + 2] as number;
+      if (op === OP_DESTROY) {
+        // Destroying twice in one batch is harmless: the second finds the slot already freed.
+        if (this.alive[eid] === 1 && this.handles[eid] === arg) this.destroyNow(eid);
+      } else if (this.alive[eid] === 1) {
+        this.setBit(eid, arg, op === OP_ADD);
+      }
+    }
+    ops.length = 0;
+  }
+
+  // ─── events ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Records an event for consumers outside the simulation (kept in the snapshot until drained). */
+  emit(
+    kind: SimEventKind,
+    a: EntityHandle,
+    b: EntityHandle = NO_ENTITY,
+    code = 0,
+    value = 0,
+  ): void {
+    this.pendingEvents.push({ kind, tick: this.tick, a, b, code, value });
+  }
+
+  /** Events not yet drained, oldest first. */
+  get events(): readonly SimEvent[] {
+    return this.pendingEvents;
+  }
+
+  /** Takes and returns the pending events. */
+  drainEvents(): SimEvent[] {
+    const out = this.pendingEvents;
+    this.pendingEvents = [];
+    return out;
+  }
+
+  // ─── internals ───────────────────────────────────────────────────────────────────────────────
+
+  private assertAlive(eid: Eid): void {
+    if (!(eid >= 0 && eid < this.maxEntities && this.alive[eid] === 1)) {
+      throw new StaleEntityError(eid);
+    }
+  }
+
+  private resetFields(c: number, eid: Eid): void {
+    const store = this.stores[c] as Store<Schema>;
+    const def = this.components[c] as ComponentDef<Schema>;
+    for (const field of def.fields) {
+      (store[field] as TypedArray)[eid] = def.schema[field] === "entity" ? NO_ENTITY : 0;
+    }
+  }
+
+  private setBit(eid: Eid, c: number, on: boolean): void {
+    const word = this.masks[c >> 5] as Uint32Array;
+    const bit = 1 << (c & 31);
+    const before = word[eid] as number;
+    const after = on ? before | bit : before & ~bit;
+    if (after === before) return;
+    word[eid] = after;
+    const qs = this.componentQueries[c] as QueryState[];
+    for (let i = 0; i < qs.length; i++) (qs[i] as QueryState).update(this.masks, eid);
+  }
+
+  private destroyNow(eid: Eid): void {
+    for (let w = 0; w < this.masks.length; w++) {
+      const word = this.masks[w] as Uint32Array;
+      let bits = word[eid] as number;
+      while (bits !== 0) {
+        const low = bits & -bits;
+        bits ^= low;
+        this.setBit(eid, w * 32 + (31 - Math.clz32(low)), false);
+      }
+    }
+    const name = this.nameOf[eid];
+    if (name !== undefined) {
+      this.names.delete(name);
+      this.nameOf[eid] = undefined;
+    }
+    this.alive[eid] = 0;
+    this.liveCount--;
+    const handle = this.handles[eid] as number;
+    const generation = Math.floor(handle / MAX_ENTITIES) + 1;
+    if (generation >= MAX_GENERATION) return; // retire the slot: its handles could repeat
+    this.handles[eid] = handleOf(eid, generation);
+    const tail = (this.freeHead + this.freeCount) % this.maxEntities;
+    this.freeRing[tail] = eid;
+    this.freeCount++;
+  }
+
+  /** @internal used by snapshot decoding to rebuild allocator and names exactly. */
+  restoreNames(entries: readonly (readonly [Eid, string])[]): void {
+    this.names.clear();
+    this.nameOf.length = 0;
+    for (const [eid, name] of entries) {
+      this.names.set(name, eid);
+      this.nameOf[eid] = name;
+    }
+  }
+
+  /** @internal */
+  namedEntities(): [Eid, string][] {
+    const out: [Eid, string][] = [];
+    for (let eid = 0; eid < this.nameOf.length; eid++) {
+      const name = this.nameOf[eid];
+      if (name !== undefined) out.push([eid, name]);
+    }
+    return out;
+  }
+
+  /** @internal */
+  setLiveCount(n: number): void {
+    this.liveCount = n;
+  }
+
+  /** @internal */
+  restoreEvents(events: SimEvent[]): void {
+    this.pendingEvents = events;
+  }
+
+  /** @internal snapshot decoding sets masks directly, then rebuilds queries. */
+  rebuildQueries(): void {
+    for (const q of this.queries.values()) {
+      for (let eid = 0; eid < this.highWater; eid++) {
+        if (q.has(eid)) q.remove(eid);
+        if (this.alive[eid] === 1 && q.matches(this.masks, eid)) q.add(eid);
+      }
+    }
+  }
+}
+
+function isTermList(
+  terms: QueryTerms | readonly ComponentDef<Schema>[],
+): terms is readonly ComponentDef<Schema>[] {
+  return Array.isArray(terms);
+}
+
+/** Creates a world. */
+export function createWorld(options: WorldOptions): World {
+  return new World(options);
+}

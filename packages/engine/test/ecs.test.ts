@@ -1,0 +1,252 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  createSchedule,
+  createWorld,
+  DefinitionError,
+  defineComponent,
+  EntityCapacityError,
+  FixedStepClock,
+  generationOf,
+  idOf,
+  NO_ENTITY,
+  StaleEntityError,
+  UnknownComponentError,
+} from "../src/index.js";
+
+const Position = defineComponent("Position", { x: "f64", y: "f64" });
+const Health = defineComponent("Health", { hp: "i32", owner: "entity" });
+const Frozen = defineComponent("Frozen");
+
+function world(maxEntities = 1024) {
+  return createWorld({ components: [Position, Health, Frozen], maxEntities });
+}
+
+describe("entities and handles", () => {
+  it("a destroyed entity's handle is stale even after its slot is reused", () => {
+    const w = world();
+    const a = w.createEntity();
+    const handle = w.handle(a);
+    w.destroyEntity(a);
+    expect(() => w.resolve(handle)).toThrow(StaleEntityError);
+    // Reuse every slot until `a`'s slot comes back with a new generation.
+    const made: number[] = [];
+    for (let i = 0; i < 2; i++) made.push(w.createEntity());
+    const reused = made.find((e) => e === a);
+    if (reused === undefined) {
+      // FIFO reuse: the freed slot is the first one handed out again.
+      throw new Error("slot was not reused");
+    }
+    const fresh = w.handle(reused);
+    expect(idOf(fresh)).toBe(idOf(handle));
+    expect(generationOf(fresh)).toBe(generationOf(handle) + 1);
+    expect(w.tryResolve(handle)).toBe(-1);
+    expect(w.resolve(fresh)).toBe(reused);
+    expect(() => w.addComponent(9999, Position)).toThrow(StaleEntityError);
+  });
+
+  it("rejects garbage handles without throwing from tryResolve", () => {
+    const w = world();
+    for (const h of [-1, 0.5, Number.NaN, 2 ** 60, 5]) expect(w.tryResolve(h)).toBe(-1);
+  });
+
+  it("reports a full world with the option to raise", () => {
+    const w = world(3);
+    w.createEntity();
+    w.createEntity();
+    w.createEntity();
+    expect(() => w.createEntity()).toThrow(EntityCapacityError);
+    expect(() => w.createEntity()).toThrow(/maxEntities/);
+  });
+
+  it("names entities uniquely and forgets the name on destroy", () => {
+    const w = world();
+    const e = w.createEntity();
+    w.setName(e, "ball_1");
+    expect(w.byName("ball_1")).toBe(e);
+    const other = w.createEntity();
+    expect(() => w.setName(other, "ball_1")).toThrow(/already belongs/);
+    w.destroyEntity(e);
+    expect(w.byName("ball_1")).toBeUndefined();
+  });
+});
+
+describe("components", () => {
+  it("stores fields in typed arrays and resets them on add", () => {
+    const w = world();
+    const e = w.createEntity();
+    w.addComponent(e, Health);
+    const h = w.store(Health);
+    expect(h.hp).toBeInstanceOf(Int32Array);
+    expect(w.store(Position).x).toBeInstanceOf(Float64Array);
+    expect(h.owner[e]).toBe(NO_ENTITY);
+    h.hp[e] = 7;
+    w.removeComponent(e, Health);
+    expect(w.hasComponent(e, Health)).toBe(false);
+    w.addComponent(e, Health);
+    expect(h.hp[e]).toBe(0);
+  });
+
+  it("rejects components the world does not know, and bad definitions", () => {
+    const w = world();
+    const Other = defineComponent("Other", { v: "f64" });
+    expect(() => w.store(Other)).toThrow(UnknownComponentError);
+    expect(() => defineComponent("bad name")).toThrow(DefinitionError);
+    expect(() => defineComponent("X", { v: "f65" as "f64" })).toThrow(/unknown type/);
+    expect(() => createWorld({ components: [Position, Position] })).toThrow(/twice/);
+  });
+
+  it("supports more than 32 component types", () => {
+    const many = Array.from({ length: 40 }, (_, i) => defineComponent(`C${i}`, { v: "f64" }));
+    const w = createWorld({ components: many, maxEntities: 64 });
+    const e = w.createEntity();
+    w.addComponent(e, many[35] as (typeof many)[number]);
+    const q = w.query({
+      with: [many[35] as (typeof many)[number]],
+      without: [many[2] as (typeof many)[number]],
+    });
+    expect([...q.ids()]).toEqual([e]);
+    w.addComponent(e, many[2] as (typeof many)[number]);
+    expect(q.size).toBe(0);
+    expect(w.componentsOf(e)).toEqual([2, 35]);
+  });
+});
+
+describe("queries", () => {
+  it("include and exclude terms, updated incrementally, created late", () => {
+    const w = world();
+    const a = w.createEntity();
+    const b = w.createEntity();
+    w.addComponent(a, Position);
+    w.addComponent(b, Position);
+    w.addComponent(b, Frozen);
+    const moving = w.query({ with: [Position], without: [Frozen] });
+    expect([...moving.ids()]).toEqual([a]);
+    w.removeComponent(b, Frozen);
+    expect([...moving.ids()]).toEqual([a, b]);
+    w.addComponent(a, Frozen);
+    expect([...moving.ids()]).toEqual([b]);
+    expect(w.query({ with: [Position], without: [Frozen] })).toBe(moving);
+    expect(() => w.query([])).toThrow(DefinitionError);
+  });
+
+  it("iterates in ascending id order whatever the history of adds and removes", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 63 }),
+            fc.constantFrom("add", "remove", "destroy", "create"),
+          ),
+          {
+            maxLength: 400,
+          },
+        ),
+        (ops) => {
+          const w = world(64);
+          const q = w.query([Position]);
+          for (let i = 0; i < 64; i++) w.createEntity();
+          const model = new Set<number>();
+          for (const [eid, op] of ops) {
+            if (op === "create") {
+              if (w.entityCount < 64) w.createEntity();
+              continue;
+            }
+            if (!w.isAlive(eid)) continue;
+            if (op === "add") {
+              w.addComponent(eid, Position);
+              model.add(eid);
+            } else if (op === "remove") {
+              w.removeComponent(eid, Position);
+              model.delete(eid);
+            } else {
+              w.destroyEntity(eid);
+              model.delete(eid);
+            }
+            // Observe in the middle of the history too, so lazy compaction is exercised.
+            if (eid % 7 === 0) expect([...q.ids()]).toEqual([...model].sort((x, y) => x - y));
+          }
+          expect([...q.ids()]).toEqual([...model].sort((x, y) => x - y));
+          expect(q.size).toBe(model.size);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("deferred structural changes and the schedule", () => {
+  it("a system that removes and destroys while iterating sees a stable list", () => {
+    const w = world();
+    for (let i = 0; i < 10; i++) {
+      const e = w.createEntity();
+      w.addComponent(e, Position);
+      w.store(Position).x[e] = i;
+    }
+    const q = w.query([Position]);
+    const visited: number[] = [];
+    const schedule = createSchedule([
+      function cull(world) {
+        const ids = q.ids();
+        for (let i = 0; i < ids.length; i++) {
+          const e = ids[i] as number;
+          visited.push(e);
+          if (e % 2 === 0) world.destroyEntity(e);
+          else world.removeComponent(e, Position);
+          const spawned = world.createEntity();
+          world.addComponent(spawned, Health);
+          world.store(Health).hp[spawned] = 5; // written before the add applies: kept
+          expect(world.hasComponent(spawned, Health)).toBe(false);
+        }
+        expect(ids.length).toBe(10);
+      },
+      function check(world) {
+        expect(q.size).toBe(0);
+        const healthy = world.query([Health]).ids();
+        expect(healthy.length).toBe(10);
+        for (const e of healthy) expect(world.store(Health).hp[e]).toBe(5);
+      },
+    ]);
+    schedule.step(w);
+    expect(visited).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(w.tick).toBe(1);
+    expect(w.entityCount).toBe(15);
+  });
+
+  it("world.deferred nests and applies at the outermost end, in call order", () => {
+    const w = world();
+    const e = w.createEntity();
+    w.deferred(() => {
+      w.addComponent(e, Position);
+      w.deferred(() => w.removeComponent(e, Position));
+      w.addComponent(e, Frozen);
+      expect(w.hasComponent(e, Position)).toBe(false);
+    });
+    expect(w.hasComponent(e, Position)).toBe(false);
+    expect(w.hasComponent(e, Frozen)).toBe(true);
+  });
+
+  it("a system that throws still leaves the world consistent", () => {
+    const w = world();
+    const e = w.createEntity();
+    const schedule = createSchedule([
+      function broken(world) {
+        world.addComponent(e, Position);
+        throw new Error("boom");
+      },
+    ]);
+    expect(() => schedule.step(w)).toThrow("boom");
+    expect(w.hasComponent(e, Position)).toBe(true);
+    expect(() =>
+      createSchedule([schedule.systems[0] as never, schedule.systems[0] as never]),
+    ).toThrow(/twice/);
+  });
+
+  it("the fixed-step clock turns elapsed time into whole ticks and caps catch-up", () => {
+    const clock = new FixedStepClock(60, 4);
+    expect(clock.advance(10)).toBe(0);
+    expect(clock.advance(10)).toBe(1);
+    expect(clock.advance(1000)).toBe(4);
+    expect(clock.advance(0)).toBe(0);
+  });
+});

@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
+    // Physics property tests run 100,000 steps; give them room on a 2-core CI machine.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
