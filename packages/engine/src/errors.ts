@@ -44,6 +44,11 @@ export class DefinitionError extends EngineError {
   override readonly name = "DefinitionError";
 }
 
+/** A value handed to the engine is out of its documented range (a negative radius, a NaN mass). */
+export class InvalidArgumentError extends EngineError {
+  override readonly name = "InvalidArgumentError";
+}
+
 /** A snapshot could not be decoded: its bytes are damaged, truncated or not a snapshot at all. */
 export class SnapshotCorruptError extends EngineError {
   override readonly name = "SnapshotCorruptError";

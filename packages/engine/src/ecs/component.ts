@@ -100,8 +100,8 @@ export function allocateField(type: FieldType, length: number): TypedArray {
 export interface ComponentDef<S extends Schema = Schema> {
   readonly name: string;
   readonly schema: S;
-  /** Field names in declared order. */
-  readonly fields: readonly (keyof S & string)[];
+  /** Field names in declared order (typed loosely so that every ComponentDef<S> is a ComponentDef<Schema>). */
+  readonly fields: readonly string[];
   /** True for a tag: a component without fields, which costs one bit per entity. */
   readonly isTag: boolean;
 }
@@ -126,7 +126,7 @@ export function defineComponent<S extends Schema = Record<never, FieldType>>(
     );
   }
   const s = (schema ?? {}) as S;
-  const fields = Object.keys(s) as (keyof S & string)[];
+  const fields = Object.keys(s);
   for (const field of fields) {
     if (!NAME.test(field)) {
       throw new DefinitionError(`component "${name}": field name "${field}" is invalid`);

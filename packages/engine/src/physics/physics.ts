@@ -1,0 +1,1125 @@
+import { NO_ENTITY, type Store } from "../ecs/component.js";
+import type { Eid } from "../ecs/entity.js";
+import type { QueryState } from "../ecs/query.js";
+import { type Resource, useResource } from "../ecs/resource.js";
+import type { SystemDef } from "../ecs/schedule.js";
+import type { World } from "../ecs/world.js";
+import { InvalidArgumentError } from "../errors.js";
+import {
+  Attractor,
+  Body,
+  BodyKind,
+  Collider,
+  Faulted,
+  Position,
+  Sensor,
+  ShapeKind,
+  Spring,
+  Velocity,
+} from "./components.js";
+import { type PhysicsConfig, type PhysicsOptions, resolvePhysicsConfig } from "./config.js";
+
+/** What `spawnCircle` and `spawnBox` accept. */
+export interface BodySpec {
+  readonly x: number;
+  readonly y: number;
+  readonly vx?: number;
+  readonly vy?: number;
+  /** Default dynamic. */
+  readonly kind?: BodyKind;
+  /** kg, for dynamic bodies. Default 1. */
+  readonly mass?: number;
+  /** Index into the configuration's materials. Default 0. */
+  readonly material?: number;
+  /** A trigger zone rather than a solid body. Default false. */
+  readonly sensor?: boolean;
+}
+
+const SENSOR_RESOURCE = "physics.sensors";
+const FLAG_SENSOR = 1;
+
+/** Sensor overlaps of the previous tick, as (sensor handle, body handle) pairs in ascending order. */
+class SensorOverlaps implements Resource {
+  pairs: number[] = [];
+
+  encode(): Uint8Array {
+    if (this.pairs.length === 0) return new Uint8Array(0);
+    const bytes = new Uint8Array(this.pairs.length * 8);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < this.pairs.length; i++)
+      view.setFloat64(i * 8, this.pairs[i] as number, true);
+    return bytes;
+  }
+
+  decode(bytes: Uint8Array): void {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pairs = [];
+    for (let off = 0; off + 8 <= bytes.byteLength; off += 8)
+      this.pairs.push(view.getFloat64(off, true));
+  }
+}
+
+interface Scratch {
+  capacity: number;
+  ima: Float64Array;
+  ax: Float64Array;
+  ay: Float64Array;
+  x0: Float64Array;
+  y0: Float64Array;
+  vx0: Float64Array;
+  vy0: Float64Array;
+  flags: Uint8Array;
+  /** stamp[e] === round when e was validated this step. */
+  stamp: Uint32Array;
+  round: number;
+  cx0: Int32Array;
+  cx1: Int32Array;
+  cy0: Int32Array;
+  cy1: Int32Array;
+  bodies: Int32Array;
+  cellStart: Int32Array;
+  cellFill: Int32Array;
+  entries: Int32Array;
+  // Contacts (struct of arrays, grown on demand).
+  contactCap: number;
+  ca: Int32Array;
+  cb: Int32Array;
+  cnx: Float64Array;
+  cny: Float64Array;
+  crest: Float64Array;
+  cmu: Float64Array;
+  cjn: Float64Array;
+  cjt: Float64Array;
+  ckey: Float64Array;
+  corder: Int32Array;
+  bucketStart: Int32Array;
+  sensorPairs: number[];
+}
+
+function makeScratch(capacity: number, cells: number): Scratch {
+  const contactCap = 1024;
+  return {
+    capacity,
+    ima: new Float64Array(capacity),
+    ax: new Float64Array(capacity),
+    ay: new Float64Array(capacity),
+    x0: new Float64Array(capacity),
+    y0: new Float64Array(capacity),
+    vx0: new Float64Array(capacity),
+    vy0: new Float64Array(capacity),
+    flags: new Uint8Array(capacity),
+    stamp: new Uint32Array(capacity),
+    round: 0,
+    cx0: new Int32Array(capacity),
+    cx1: new Int32Array(capacity),
+    cy0: new Int32Array(capacity),
+    cy1: new Int32Array(capacity),
+    bodies: new Int32Array(capacity),
+    cellStart: new Int32Array(cells + 1),
+    cellFill: new Int32Array(cells),
+    entries: new Int32Array(1024),
+    contactCap,
+    ca: new Int32Array(contactCap),
+    cb: new Int32Array(contactCap),
+    cnx: new Float64Array(contactCap),
+    cny: new Float64Array(contactCap),
+    crest: new Float64Array(contactCap),
+    cmu: new Float64Array(contactCap),
+    cjn: new Float64Array(contactCap),
+    cjt: new Float64Array(contactCap),
+    ckey: new Float64Array(contactCap),
+    corder: new Int32Array(contactCap),
+    bucketStart: new Int32Array(1024),
+    sensorPairs: [],
+  };
+}
+
+function growContacts(s: Scratch): void {
+  const cap = s.contactCap * 2;
+  const gi = (a: Int32Array) => {
+    const n = new Int32Array(cap);
+    n.set(a);
+    return n;
+  };
+  const gf = (a: Float64Array) => {
+    const n = new Float64Array(cap);
+    n.set(a);
+    return n;
+  };
+  s.ca = gi(s.ca);
+  s.cb = gi(s.cb);
+  s.cnx = gf(s.cnx);
+  s.cny = gf(s.cny);
+  s.crest = gf(s.crest);
+  s.cmu = gf(s.cmu);
+  s.cjn = gf(s.cjn);
+  s.cjt = gf(s.cjt);
+  s.ckey = new Float64Array(cap);
+  s.corder = new Int32Array(cap);
+  s.contactCap = cap;
+}
+
+/** Narrowphase output: normal from a to b, and penetration depth (> 0 when touching). */
+const hit = new Float64Array(3);
+
+/**
+ * Contact test of two shapes centred at (xa, ya) and (xb, yb). Returns true and fills `hit` with
+ * the unit normal pointing from a to b and the penetration depth when they overlap.
+ */
+function collide(
+  sa: number,
+  xa: number,
+  ya: number,
+  hwa: number,
+  hha: number,
+  sb: number,
+  xb: number,
+  yb: number,
+  hwb: number,
+  hhb: number,
+): boolean {
+  const dx = xb - xa;
+  const dy = yb - ya;
+  if (sa === ShapeKind.Circle && sb === ShapeKind.Circle) {
+    const r = hwa + hwb;
+    const d2 = dx * dx + dy * dy;
+    if (d2 >= r * r) return false;
+    const d = Math.sqrt(d2);
+    if (d > 0) {
+      hit[0] = dx / d;
+      hit[1] = dy / d;
+    } else {
+      hit[0] = 0;
+      hit[1] = 1;
+    }
+    hit[2] = r - d;
+    return true;
+  }
+  if (sa === ShapeKind.Box && sb === ShapeKind.Box) {
+    const ox = hwa + hwb - (dx < 0 ? -dx : dx);
+    if (ox <= 0) return false;
+    const oy = hha + hhb - (dy < 0 ? -dy : dy);
+    if (oy <= 0) return false;
+    if (ox < oy) {
+      hit[0] = dx < 0 ? -1 : 1;
+      hit[1] = 0;
+      hit[2] = ox;
+    } else {
+      hit[0] = 0;
+      hit[1] = dy < 0 ? -1 : 1;
+      hit[2] = oy;
+    }
+    return true;
+  }
+  if (sa === ShapeKind.Circle) return circleBox(xa, ya, hwa, xb, yb, hwb, hhb, 1);
+  return circleBox(xb, yb, hwb, xa, ya, hwa, hha, -1);
+}
+
+/** Circle (cx, cy, r) against box (bx, by, hw, hh); `sign` 1 if the circle is body a, -1 if b. */
+function circleBox(
+  cx: number,
+  cy: number,
+  r: number,
+  bx: number,
+  by: number,
+  hw: number,
+  hh: number,
+  sign: number,
+): boolean {
+  const dx = cx - bx;
+  const dy = cy - by;
+  const qx = dx < -hw ? -hw : dx > hw ? hw : dx;
+  const qy = dy < -hh ? -hh : dy > hh ? hh : dy;
+  if (qx !== dx || qy !== dy) {
+    // Centre outside the box: the normal runs from the circle's centre to the nearest box point.
+    const ex = qx - dx;
+    const ey = qy - dy;
+    const d2 = ex * ex + ey * ey;
+    if (d2 >= r * r) return false;
+    const d = Math.sqrt(d2);
+    hit[0] = (sign * ex) / d;
+    hit[1] = (sign * ey) / d;
+    hit[2] = r - d;
+    return true;
+  }
+  // Centre inside the box: push out through the nearest face.
+  const px = hw - (dx < 0 ? -dx : dx);
+  const py = hh - (dy < 0 ? -dy : dy);
+  if (px < py) {
+    hit[0] = sign * (dx < 0 ? 1 : -1);
+    hit[1] = 0;
+    hit[2] = px + r;
+  } else {
+    hit[0] = 0;
+    hit[1] = sign * (dy < 0 ? 1 : -1);
+    hit[2] = py + r;
+  }
+  return true;
+}
+
+function isFiniteNumber(n: unknown): n is number {
+  return typeof n === "number" && Number.isFinite(n);
+}
+
+/**
+ * The physics "motor": a fixed-step rigid-body simulation of circles and axis-aligned boxes.
+ *
+ * One `step` (one tick of `world.dt` seconds):
+ * 1. Validate bodies: one whose state or parameters are non-finite is tagged `Faulted` and
+ *    reported (`body_invalid`) instead of taking part.
+ * 2. Half kick: v += a(x)·dt/2, with a from gravity, attractors and springs.
+ * 3. Broadphase (uniform grid over the bounds) and narrowphase at the current positions;
+ *    sensor overlaps are diffed against the previous tick's into enter/exit events.
+ * 4. Velocity solve: sequential impulses with restitution and Coulomb friction, then one
+ *    shock-propagation pass from the bottom up so that stacks come to rest.
+ * 5. Speed limit, then drift: x += v·dt.
+ * 6. Half kick with a(x) at the new positions (together, 2 and 6 make velocity Verlet).
+ * 7. Positional correction of the tick's contacts, and the world's bounds.
+ * 8. A body whose new state is non-finite is put back where it was, at rest, and `Faulted`.
+ *
+ * Why velocity Verlet: it is symplectic, so energy errors stay bounded instead of drifting, and it
+ * is second order (energy error ~ (ω·dt)²/8 for a spring), where semi-implicit Euler, also
+ * symplectic, is first order (~ ω·dt/2). Each impulse uses the current relative velocity and the
+ * full restitution, so an elastic contact conserves kinetic energy exactly (up to rounding) even
+ * in chains (Newton's cradle), which accumulated-impulse solvers do not.
+ */
+export class Physics {
+  readonly config: PhysicsConfig;
+  readonly system: SystemDef;
+  private readonly cols: number;
+  private readonly rows: number;
+  private readonly restitutionOf: Float64Array;
+  private readonly frictionOf: Float64Array;
+  private readonly scratch = new WeakMap<World, Scratch>();
+
+  constructor(options: PhysicsOptions = {}) {
+    this.config = resolvePhysicsConfig(options);
+    const b = this.config.bounds;
+    this.cols = Math.ceil((b.maxX - b.minX) / this.config.cellSize);
+    this.rows = Math.ceil((b.maxY - b.minY) / this.config.cellSize);
+    this.restitutionOf = Float64Array.from(this.config.materials, (m) => m.restitution);
+    this.frictionOf = Float64Array.from(this.config.materials, (m) => m.friction);
+    this.system = { name: "physics", run: (world) => this.step(world) };
+  }
+
+  /** The bodies physics moves: Position, Velocity, Body and Collider, not Faulted. */
+  bodies(world: World): QueryState {
+    return world.query({ with: [Position, Velocity, Body, Collider], without: [Faulted] });
+  }
+
+  // ─── spawning ────────────────────────────────────────────────────────────────────────────────
+
+  spawnCircle(world: World, spec: BodySpec & { readonly radius: number }): Eid {
+    if (!isFiniteNumber(spec.radius) || spec.radius <= 0) {
+      throw new InvalidArgumentError(`radius must be a positive finite number, got ${spec.radius}`);
+    }
+    return this.spawn(world, spec, ShapeKind.Circle, spec.radius, spec.radius);
+  }
+
+  spawnBox(
+    world: World,
+    spec: BodySpec & { readonly halfWidth: number; readonly halfHeight: number },
+  ): Eid {
+    for (const [name, v] of [
+      ["halfWidth", spec.halfWidth],
+      ["halfHeight", spec.halfHeight],
+    ] as const) {
+      if (!isFiniteNumber(v) || v <= 0)
+        throw new InvalidArgumentError(`${name} must be a positive finite number, got ${v}`);
+    }
+    return this.spawn(world, spec, ShapeKind.Box, spec.halfWidth, spec.halfHeight);
+  }
+
+  private spawn(world: World, spec: BodySpec, shape: ShapeKind, hw: number, hh: number): Eid {
+    const kind = spec.kind ?? BodyKind.Dynamic;
+    const mass = spec.mass ?? 1;
+    const material = spec.material ?? 0;
+    for (const [name, v] of [
+      ["x", spec.x],
+      ["y", spec.y],
+      ["vx", spec.vx ?? 0],
+      ["vy", spec.vy ?? 0],
+    ] as const) {
+      if (!isFiniteNumber(v))
+        throw new InvalidArgumentError(`${name} must be a finite number, got ${v}`);
+    }
+    if (kind !== BodyKind.Dynamic && kind !== BodyKind.Kinematic && kind !== BodyKind.Static) {
+      throw new InvalidArgumentError(
+        `kind must be BodyKind.Dynamic, Kinematic or Static, got ${kind}`,
+      );
+    }
+    if (!isFiniteNumber(mass) || mass <= 0)
+      throw new InvalidArgumentError(`mass must be a positive finite number, got ${mass}`);
+    if (!Number.isInteger(material) || material < 0 || material >= this.config.materials.length) {
+      throw new InvalidArgumentError(
+        `material must index the ${this.config.materials.length} configured materials, got ${material}`,
+      );
+    }
+    const e = world.createEntity();
+    world.addComponent(e, Position);
+    world.addComponent(e, Velocity);
+    world.addComponent(e, Body);
+    world.addComponent(e, Collider);
+    if (spec.sensor) world.addComponent(e, Sensor);
+    const p = world.store(Position);
+    const v = world.store(Velocity);
+    const body = world.store(Body);
+    const c = world.store(Collider);
+    p.x[e] = spec.x;
+    p.y[e] = spec.y;
+    const moves = kind !== BodyKind.Static;
+    v.x[e] = moves ? (spec.vx ?? 0) : 0;
+    v.y[e] = moves ? (spec.vy ?? 0) : 0;
+    body.invMass[e] = kind === BodyKind.Dynamic ? 1 / mass : 0;
+    body.kind[e] = kind;
+    body.material[e] = material;
+    c.shape[e] = shape;
+    c.hw[e] = hw;
+    c.hh[e] = hh;
+    return e;
+  }
+
+  // ─── the step ────────────────────────────────────────────────────────────────────────────────
+
+  step(world: World): void {
+    const s = this.scratchFor(world);
+    const cfg = this.config;
+    const dt = world.dt;
+    const half = dt * 0.5;
+    const pos = world.store(Position);
+    const vel = world.store(Velocity);
+    const body = world.store(Body);
+    const col = world.store(Collider);
+    const px = pos.x;
+    const py = pos.y;
+    const vx = vel.x;
+    const vy = vel.y;
+    const kind = body.kind;
+    const shape = col.shape;
+    const hw = col.hw;
+    const hh = col.hh;
+    const { ima, flags, x0, y0, vx0, vy0 } = s;
+
+    // 1. Validate and gather the bodies that take part.
+    const ids = this.bodies(world).ids();
+    const sensorBit = world.componentId(Sensor);
+    const sensorWord = world.masks[sensorBit >> 5] as Uint32Array;
+    const sensorMask = 1 << (sensorBit & 31);
+    const list = s.bodies;
+    let n = 0;
+    s.round = (s.round + 1) >>> 0 || 1;
+    for (let i = 0; i < ids.length; i++) {
+      const e = ids[i] as number;
+      const k = kind[e] as number;
+      const im = k === BodyKind.Dynamic ? (body.invMass[e] as number) : 0;
+      const x = px[e] as number;
+      const y = py[e] as number;
+      const u = vx[e] as number;
+      const w = vy[e] as number;
+      const a = hw[e] as number;
+      const b = hh[e] as number;
+      if (
+        !(x - x === 0 && y - y === 0 && u - u === 0 && w - w === 0 && im - im === 0) ||
+        im < 0 ||
+        !(a > 0 && b > 0 && a - a === 0 && b - b === 0) ||
+        k > BodyKind.Static ||
+        (body.material[e] as number) >= this.restitutionOf.length
+      ) {
+        this.fault(world, e);
+        continue;
+      }
+      ima[e] = im;
+      flags[e] = ((sensorWord[e] as number) & sensorMask) !== 0 ? FLAG_SENSOR : 0;
+      x0[e] = x;
+      y0[e] = y;
+      vx0[e] = u;
+      vy0[e] = w;
+      s.stamp[e] = s.round;
+      list[n++] = e;
+    }
+
+    // 2. Half kick.
+    this.accelerate(world, list, n, s, pos, vel);
+    for (let i = 0; i < n; i++) {
+      const e = list[i] as number;
+      if (ima[e] === 0) continue;
+      vx[e] = (vx[e] as number) + (s.ax[e] as number) * half;
+      vy[e] = (vy[e] as number) + (s.ay[e] as number) * half;
+    }
+
+    // 3. Broadphase and narrowphase.
+    const nc = this.findContacts(world, list, n, s);
+
+    // 4. Velocity solve.
+    const threshold = cfg.restitutionThresholdMps;
+    const { ca, cb, cnx, cny, crest, cmu, cjn, cjt } = s;
+    for (let it = 0; it < cfg.velocityIterations; it++) {
+      for (let c = 0; c < nc; c++) {
+        const a = ca[c] as number;
+        const b = cb[c] as number;
+        const ia = ima[a] as number;
+        const ib = ima[b] as number;
+        const k = ia + ib;
+        const nx = cnx[c] as number;
+        const ny = cny[c] as number;
+        let rvx = (vx[b] as number) - (vx[a] as number);
+        let rvy = (vy[b] as number) - (vy[a] as number);
+        const vn = rvx * nx + rvy * ny;
+        if (vn < 0) {
+          const e = -vn > threshold ? (crest[c] as number) : 0;
+          const j = (-(1 + e) * vn) / k;
+          vx[a] = (vx[a] as number) - j * nx * ia;
+          vy[a] = (vy[a] as number) - j * ny * ia;
+          vx[b] = (vx[b] as number) + j * nx * ib;
+          vy[b] = (vy[b] as number) + j * ny * ib;
+          cjn[c] = (cjn[c] as number) + j;
+          rvx = (vx[b] as number) - (vx[a] as number);
+          rvy = (vy[b] as number) - (vy[a] as number);
+        }
+        const mu = cmu[c] as number;
+        const jn = cjn[c] as number;
+        if (mu > 0 && jn > 0) {
+          // Tangent t = (-ny, nx); the accumulated friction impulse stays within the cone mu·jn.
+          const vt = -rvx * ny + rvy * nx;
+          const old = cjt[c] as number;
+          const limit = mu * jn;
+          let acc = old - vt / k;
+          acc = acc < -limit ? -limit : acc > limit ? limit : acc;
+          const d = acc - old;
+          if (d !== 0) {
+            cjt[c] = acc;
+            const tx = -ny * d;
+            const ty = nx * d;
+            vx[a] = (vx[a] as number) - tx * ia;
+            vy[a] = (vy[a] as number) - ty * ia;
+            vx[b] = (vx[b] as number) + tx * ib;
+            vy[b] = (vy[b] as number) + ty * ib;
+          }
+        }
+      }
+    }
+
+    if (cfg.shockPropagation) this.shockPass(nc, s, px, py, vx, vy);
+
+    // 5. Speed limit and drift.
+    const maxSpeed = cfg.maxSpeedMps;
+    const max2 = maxSpeed * maxSpeed;
+    for (let i = 0; i < n; i++) {
+      const e = list[i] as number;
+      const k = kind[e] as number;
+      if (k === BodyKind.Static) continue;
+      let u = vx[e] as number;
+      let w = vy[e] as number;
+      const s2 = u * u + w * w;
+      if (s2 > max2 && k === BodyKind.Dynamic) {
+        const f = maxSpeed / Math.sqrt(s2);
+        u *= f;
+        w *= f;
+        vx[e] = u;
+        vy[e] = w;
+      }
+      px[e] = (px[e] as number) + u * dt;
+      py[e] = (py[e] as number) + w * dt;
+    }
+
+    // 6. Second half kick at the new positions.
+    this.accelerate(world, list, n, s, pos, vel);
+    for (let i = 0; i < n; i++) {
+      const e = list[i] as number;
+      if (ima[e] === 0) continue;
+      vx[e] = (vx[e] as number) + (s.ax[e] as number) * half;
+      vy[e] = (vy[e] as number) + (s.ay[e] as number) * half;
+    }
+
+    // 7. Positional correction (moves positions only, so it never adds kinetic energy) and bounds.
+    const slop = cfg.slopM;
+    const factor = cfg.correctionFactor;
+    for (let it = 0; it < cfg.positionIterations; it++) {
+      for (let c = 0; c < nc; c++) {
+        const a = ca[c] as number;
+        const b = cb[c] as number;
+        if (
+          !collide(
+            shape[a] as number,
+            px[a] as number,
+            py[a] as number,
+            hw[a] as number,
+            hh[a] as number,
+            shape[b] as number,
+            px[b] as number,
+            py[b] as number,
+            hw[b] as number,
+            hh[b] as number,
+          )
+        ) {
+          continue;
+        }
+        const pen = (hit[2] as number) - slop;
+        if (pen <= 0) continue;
+        const ia = ima[a] as number;
+        const ib = ima[b] as number;
+        const corr = (factor * pen) / (ia + ib);
+        const nx = hit[0] as number;
+        const ny = hit[1] as number;
+        px[a] = (px[a] as number) - nx * corr * ia;
+        py[a] = (py[a] as number) - ny * corr * ia;
+        px[b] = (px[b] as number) + nx * corr * ib;
+        py[b] = (py[b] as number) + ny * corr * ib;
+      }
+    }
+    this.applyBounds(list, n, pos, vel, body, col);
+
+    // 8. Non-finite results are put back, not spread.
+    for (let i = 0; i < n; i++) {
+      const e = list[i] as number;
+      const x = px[e] as number;
+      const y = py[e] as number;
+      const u = vx[e] as number;
+      const w = vy[e] as number;
+      if (x - x === 0 && y - y === 0 && u - u === 0 && w - w === 0) continue;
+      px[e] = x0[e] as number;
+      py[e] = y0[e] as number;
+      vx[e] = 0;
+      vy[e] = 0;
+      this.fault(world, e);
+    }
+  }
+
+  /**
+   * Shock propagation (Guendelman, Bridson and Fedkiw, 2003): one last pass over the contacts
+   * still approaching, from the bottom up along gravity, treating the lower body of each as
+   * immovable. A resting stack then stops in one pass, where plain iterations would need as many
+   * passes as the stack is tall. It only removes approach velocity (no bounce), so it never adds
+   * energy, and a contact that the iterations already separated is left alone.
+   */
+  private shockPass(
+    nc: number,
+    s: Scratch,
+    px: Float64Array,
+    py: Float64Array,
+    vx: Float64Array,
+    vy: Float64Array,
+  ): void {
+    const gx = this.config.gravity.x;
+    const gy = this.config.gravity.y;
+    const gl = Math.sqrt(gx * gx + gy * gy);
+    if (gl === 0 || nc === 0) return;
+    const ux = -gx / gl;
+    const uy = -gy / gl;
+    const { ca, cb, cnx, cny, ckey, corder, ima } = s;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < nc; c++) {
+      const a = ca[c] as number;
+      const b = cb[c] as number;
+      const ha = (px[a] as number) * ux + (py[a] as number) * uy;
+      const hb = (px[b] as number) * ux + (py[b] as number) * uy;
+      const h = ha < hb ? ha : hb;
+      ckey[c] = h;
+      if (h < lo) lo = h;
+      if (h > hi) hi = h;
+    }
+    // Counting sort by height bucket (a quarter cell): O(contacts), stable, deterministic.
+    const width = this.config.cellSize / 4;
+    const buckets = Math.min(Math.floor((hi - lo) / width) + 1, 1 << 20);
+    if (s.bucketStart.length < buckets + 1) s.bucketStart = new Int32Array(buckets + 1);
+    const start = s.bucketStart;
+    start.fill(0, 0, buckets + 1);
+    for (let c = 0; c < nc; c++) {
+      const k = Math.min(Math.floor(((ckey[c] as number) - lo) / width), buckets - 1);
+      start[k + 1] = (start[k + 1] as number) + 1;
+    }
+    for (let k = 0; k < buckets; k++)
+      start[k + 1] = (start[k + 1] as number) + (start[k] as number);
+    for (let c = 0; c < nc; c++) {
+      const k = Math.min(Math.floor(((ckey[c] as number) - lo) / width), buckets - 1);
+      corder[start[k] as number] = c;
+      start[k] = (start[k] as number) + 1;
+    }
+    for (let i = 0; i < nc; i++) {
+      const c = corder[i] as number;
+      const a = ca[c] as number;
+      const b = cb[c] as number;
+      const nx = cnx[c] as number;
+      const ny = cny[c] as number;
+      const vn =
+        ((vx[b] as number) - (vx[a] as number)) * nx + ((vy[b] as number) - (vy[a] as number)) * ny;
+      if (vn >= 0) continue;
+      const aLower =
+        (px[a] as number) * ux + (py[a] as number) * uy <=
+        (px[b] as number) * ux + (py[b] as number) * uy;
+      const ia = aLower ? 0 : (ima[a] as number);
+      const ib = aLower ? (ima[b] as number) : 0;
+      const k = ia + ib;
+      if (k === 0) continue;
+      const j = -vn / k;
+      vx[a] = (vx[a] as number) - j * nx * ia;
+      vy[a] = (vy[a] as number) - j * ny * ia;
+      vx[b] = (vx[b] as number) + j * nx * ib;
+      vy[b] = (vy[b] as number) + j * ny * ib;
+    }
+  }
+
+  private fault(world: World, e: Eid): void {
+    world.addComponent(e, Faulted);
+    world.emit("body_invalid", world.handle(e));
+  }
+
+  private scratchFor(world: World): Scratch {
+    let s = this.scratch.get(world);
+    if (!s) {
+      s = makeScratch(world.maxEntities, this.cols * this.rows);
+      this.scratch.set(world, s);
+    }
+    return s;
+  }
+
+  /** Fills s.ax, s.ay with each dynamic body's acceleration at its current position. */
+  private accelerate(
+    world: World,
+    list: Int32Array,
+    n: number,
+    s: Scratch,
+    pos: Store<typeof Position.schema>,
+    vel: Store<typeof Velocity.schema>,
+  ): void {
+    const { ax, ay, ima } = s;
+    const gx = this.config.gravity.x;
+    const gy = this.config.gravity.y;
+    for (let i = 0; i < n; i++) {
+      const e = list[i] as number;
+      ax[e] = gx;
+      ay[e] = gy;
+    }
+    const px = pos.x;
+    const py = pos.y;
+    const attractors = world.query([Position, Attractor]).ids();
+    if (attractors.length > 0) {
+      const att = world.store(Attractor);
+      for (let j = 0; j < attractors.length; j++) {
+        const a = attractors[j] as number;
+        const strength = att.strength[a] as number;
+        const soft2 = (att.softening[a] as number) * (att.softening[a] as number);
+        const cx = px[a] as number;
+        const cy = py[a] as number;
+        for (let i = 0; i < n; i++) {
+          const e = list[i] as number;
+          if (ima[e] === 0 || e === a) continue;
+          const dx = cx - (px[e] as number);
+          const dy = cy - (py[e] as number);
+          const r2 = dx * dx + dy * dy + soft2;
+          if (r2 === 0) continue;
+          const f = strength / (r2 * Math.sqrt(r2));
+          ax[e] = (ax[e] as number) + f * dx;
+          ay[e] = (ay[e] as number) + f * dy;
+        }
+      }
+    }
+    const springs = world.query([Spring]).ids();
+    if (springs.length > 0) {
+      const sp = world.store(Spring);
+      for (let j = 0; j < springs.length; j++) {
+        const id = springs[j] as number;
+        const a = world.tryResolve(sp.a[id] as number);
+        if (a < 0 || !this.takesPart(a, s)) continue;
+        const bHandle = sp.b[id] as number;
+        let b = -1;
+        let bx = sp.ax[id] as number;
+        let by = sp.ay[id] as number;
+        let bvx = 0;
+        let bvy = 0;
+        if (bHandle !== NO_ENTITY) {
+          b = world.tryResolve(bHandle);
+          if (b < 0 || !this.takesPart(b, s)) continue;
+          bx = px[b] as number;
+          by = py[b] as number;
+          bvx = vel.x[b] as number;
+          bvy = vel.y[b] as number;
+        }
+        const dx = bx - (px[a] as number);
+        const dy = by - (py[a] as number);
+        const len = Math.sqrt(dx * dx + dy * dy);
+        const ux = len > 0 ? dx / len : 0;
+        const uy = len > 0 ? dy / len : 1;
+        const rel = (bvx - (vel.x[a] as number)) * ux + (bvy - (vel.y[a] as number)) * uy;
+        // Positive f pulls a towards b.
+        const f =
+          (sp.k[id] as number) * (len - (sp.rest[id] as number)) + (sp.damping[id] as number) * rel;
+        const ia = ima[a] as number;
+        ax[a] = (ax[a] as number) + f * ux * ia;
+        ay[a] = (ay[a] as number) + f * uy * ia;
+        if (b >= 0) {
+          const ib = ima[b] as number;
+          ax[b] = (ax[b] as number) - f * ux * ib;
+          ay[b] = (ay[b] as number) - f * uy * ib;
+        }
+      }
+    }
+  }
+
+  /** Whether a spring end is a body validated this tick (others have stale scratch). */
+  private takesPart(e: Eid, s: Scratch): boolean {
+    return s.stamp[e] === s.round;
+  }
+
+  private cellOf(v: number, min: number, count: number): number {
+    const c = Math.floor((v - min) / this.config.cellSize);
+    return c < 0 ? 0 : c >= count ? count - 1 : c;
+  }
+
+  /** Uniform-grid broadphase and narrowphase; fills the contact arrays and diffs sensor overlaps. */
+  private findContacts(world: World, list: Int32Array, n: number, s: Scratch): number {
+    const pos = world.store(Position);
+    const body = world.store(Body);
+    const col = world.store(Collider);
+    const px = pos.x;
+    const py = pos.y;
+    const hw = col.hw;
+    const hh = col.hh;
+    const shape = col.shape;
+    const kind = body.kind;
+    const material = body.material;
+    const { flags, cx0, cx1, cy0, cy1, cellStart, cellFill } = s;
+    const b = this.config.bounds;
+    const cols = this.cols;
+    const rows = this.rows;
+    const cells = cols * rows;
+
+    // Counting sort of (body, cell) entries by cell.
+    cellStart.fill(0);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const e = list[i] as number;
+      const x = px[e] as number;
+      const y = py[e] as number;
+      const a = this.cellOf(x - (hw[e] as number), b.minX, cols);
+      const z = this.cellOf(x + (hw[e] as number), b.minX, cols);
+      const c = this.cellOf(y - (hh[e] as number), b.minY, rows);
+      const d = this.cellOf(y + (hh[e] as number), b.minY, rows);
+      cx0[e] = a;
+      cx1[e] = z;
+      cy0[e] = c;
+      cy1[e] = d;
+      for (let r = c; r <= d; r++) {
+        for (let q = a; q <= z; q++)
+          cellStart[r * cols + q + 1] = (cellStart[r * cols + q + 1] as number) + 1;
+      }
+      total += (z - a + 1) * (d - c + 1);
+    }
+    for (let i = 0; i < cells; i++)
+      cellStart[i + 1] = (cellStart[i + 1] as number) + (cellStart[i] as number);
+    if (s.entries.length < total) s.entries = new Int32Array(Math.max(total, s.entries.length * 2));
+    const entries = s.entries;
+    cellFill.set(cellStart.subarray(0, cells));
+    for (let i = 0; i < n; i++) {
+      const e = list[i] as number;
+      for (let r = cy0[e] as number; r <= (cy1[e] as number); r++) {
+        for (let q = cx0[e] as number; q <= (cx1[e] as number); q++) {
+          const cell = r * cols + q;
+          entries[cellFill[cell] as number] = e;
+          cellFill[cell] = (cellFill[cell] as number) + 1;
+        }
+      }
+    }
+
+    // Pairs within each cell. A pair is tested only in the cell holding the lower-left corner of
+    // the two boxes' overlap, so a pair sharing several cells is reported once, in cell order.
+    const sensorPairs = s.sensorPairs;
+    sensorPairs.length = 0;
+    let nc = 0;
+    const restOf = this.restitutionOf;
+    const fricOf = this.frictionOf;
+    for (let cell = 0; cell < cells; cell++) {
+      const start = cellStart[cell] as number;
+      const end = cellStart[cell + 1] as number;
+      if (end - start < 2) continue;
+      const cellX = cell % cols;
+      const cellY = (cell - cellX) / cols;
+      for (let i = start; i < end - 1; i++) {
+        const a = entries[i] as number;
+        const ka = kind[a] as number;
+        const xa = px[a] as number;
+        const ya = py[a] as number;
+        const wa = hw[a] as number;
+        const ha = hh[a] as number;
+        const fa = flags[a] as number;
+        for (let j = i + 1; j < end; j++) {
+          const bb = entries[j] as number;
+          const kb = kind[bb] as number;
+          const fb = flags[bb] as number;
+          const sensorPair = (fa ^ fb) & FLAG_SENSOR;
+          if (sensorPair === 0) {
+            if (fa & FLAG_SENSOR) continue; // two sensors
+            if (ka !== BodyKind.Dynamic && kb !== BodyKind.Dynamic) continue;
+          } else if ((fa & FLAG_SENSOR ? kb : ka) === BodyKind.Static) {
+            continue; // sensors report moving bodies only
+          }
+          const xb = px[bb] as number;
+          const yb = py[bb] as number;
+          const wb = hw[bb] as number;
+          const hb = hh[bb] as number;
+          const dx = xa - xb;
+          const dy = ya - yb;
+          if ((dx < 0 ? -dx : dx) >= wa + wb || (dy < 0 ? -dy : dy) >= ha + hb) continue;
+          const ox = xa - wa > xb - wb ? xa - wa : xb - wb;
+          const oy = ya - ha > yb - hb ? ya - ha : yb - hb;
+          if (this.cellOf(ox, b.minX, cols) !== cellX || this.cellOf(oy, b.minY, rows) !== cellY)
+            continue;
+          if (!collide(shape[a] as number, xa, ya, wa, ha, shape[bb] as number, xb, yb, wb, hb))
+            continue;
+          if (sensorPair !== 0) {
+            if (fa & FLAG_SENSOR) sensorPairs.push(a, bb);
+            else sensorPairs.push(bb, a);
+            continue;
+          }
+          if (nc === s.contactCap) growContacts(s);
+          s.ca[nc] = a;
+          s.cb[nc] = bb;
+          s.cnx[nc] = hit[0] as number;
+          s.cny[nc] = hit[1] as number;
+          const ra = restOf[material[a] as number] as number;
+          const rb = restOf[material[bb] as number] as number;
+          s.crest[nc] = ra > rb ? ra : rb;
+          s.cmu[nc] = Math.sqrt(
+            (fricOf[material[a] as number] as number) * (fricOf[material[bb] as number] as number),
+          );
+          s.cjn[nc] = 0;
+          s.cjt[nc] = 0;
+          nc++;
+        }
+      }
+    }
+    this.diffSensors(world, sensorPairs);
+    return nc;
+  }
+
+  private diffSensors(world: World, eidPairs: number[]): void {
+    const state = useResource(world, SENSOR_RESOURCE, () => new SensorOverlaps());
+    if (eidPairs.length === 0 && state.pairs.length === 0) return;
+    const current: [number, number][] = [];
+    for (let i = 0; i < eidPairs.length; i += 2) {
+      current.push([world.handle(eidPairs[i] as number), world.handle(eidPairs[i + 1] as number)]);
+    }
+    current.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+    const prev = state.pairs;
+    // Merge the two sorted lists: pairs only in prev exited, pairs only in current entered.
+    let i = 0;
+    let j = 0;
+    while (i < prev.length || j < current.length) {
+      const ps = i < prev.length ? (prev[i] as number) : Number.POSITIVE_INFINITY;
+      const pb = i < prev.length ? (prev[i + 1] as number) : Number.POSITIVE_INFINITY;
+      const cur = current[j];
+      const cs = cur ? cur[0] : Number.POSITIVE_INFINITY;
+      const cbh = cur ? cur[1] : Number.POSITIVE_INFINITY;
+      if (ps === cs && pb === cbh) {
+        i += 2;
+        j++;
+      } else if (ps < cs || (ps === cs && pb < cbh)) {
+        world.emit("sensor_exit", ps, pb);
+        i += 2;
+      } else {
+        world.emit("sensor_enter", cs, cbh);
+        j++;
+      }
+    }
+    state.pairs = current.flat();
+  }
+
+  private applyBounds(
+    list: Int32Array,
+    n: number,
+    pos: Store<typeof Position.schema>,
+    vel: Store<typeof Velocity.schema>,
+    body: Store<typeof Body.schema>,
+    col: Store<typeof Collider.schema>,
+  ): void {
+    const b = this.config.bounds;
+    const threshold = this.config.restitutionThresholdMps;
+    const px = pos.x;
+    const py = pos.y;
+    const vx = vel.x;
+    const vy = vel.y;
+    for (let i = 0; i < n; i++) {
+      const e = list[i] as number;
+      const k = body.kind[e] as number;
+      if (k === BodyKind.Static) continue;
+      const w = col.hw[e] as number;
+      const h = col.hh[e] as number;
+      const rest =
+        k === BodyKind.Dynamic ? (this.restitutionOf[body.material[e] as number] as number) : 0;
+      const x = px[e] as number;
+      const y = py[e] as number;
+      if (x - w < b.minX) {
+        px[e] = b.minX + w;
+        const u = vx[e] as number;
+        if (u < 0) vx[e] = -u > threshold ? -u * rest : 0;
+      } else if (x + w > b.maxX) {
+        px[e] = b.maxX - w;
+        const u = vx[e] as number;
+        if (u > 0) vx[e] = u > threshold ? -u * rest : 0;
+      }
+      if (y - h < b.minY) {
+        py[e] = b.minY + h;
+        const v = vy[e] as number;
+        if (v < 0) vy[e] = -v > threshold ? -v * rest : 0;
+      } else if (y + h > b.maxY) {
+        py[e] = b.maxY - h;
+        const v = vy[e] as number;
+        if (v > 0) vy[e] = v > threshold ? -v * rest : 0;
+      }
+    }
+  }
+
+  // ─── measurements (for tests, benchmarks and dashboards; not used by the step) ────────────────
+
+  /** Total kinetic energy of dynamic bodies, joules. */
+  kineticEnergy(world: World): number {
+    const ids = this.bodies(world).ids();
+    const v = world.store(Velocity);
+    const body = world.store(Body);
+    let sum = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const e = ids[i] as number;
+      const im = body.invMass[e] as number;
+      if (body.kind[e] !== BodyKind.Dynamic || im === 0) continue;
+      const u = v.x[e] as number;
+      const w = v.y[e] as number;
+      sum += (0.5 * (u * u + w * w)) / im;
+    }
+    return sum;
+  }
+
+  /** Potential energy of dynamic bodies in gravity, attractors and springs, joules. */
+  potentialEnergy(world: World): number {
+    const ids = this.bodies(world).ids();
+    const p = world.store(Position);
+    const body = world.store(Body);
+    const g = this.config.gravity;
+    let sum = 0;
+    const attractors = world.query([Position, Attractor]).ids();
+    const att = world.store(Attractor);
+    for (let i = 0; i < ids.length; i++) {
+      const e = ids[i] as number;
+      const im = body.invMass[e] as number;
+      if (body.kind[e] !== BodyKind.Dynamic || im === 0) continue;
+      const m = 1 / im;
+      sum -= m * (g.x * (p.x[e] as number) + g.y * (p.y[e] as number));
+      for (let j = 0; j < attractors.length; j++) {
+        const a = attractors[j] as number;
+        if (a === e) continue;
+        const dx = (p.x[a] as number) - (p.x[e] as number);
+        const dy = (p.y[a] as number) - (p.y[e] as number);
+        const soft = att.softening[a] as number;
+        sum -= ((att.strength[a] as number) * m) / Math.sqrt(dx * dx + dy * dy + soft * soft);
+      }
+    }
+    const springs = world.query([Spring]).ids();
+    const sp = world.store(Spring);
+    for (let j = 0; j < springs.length; j++) {
+      const id = springs[j] as number;
+      const a = world.tryResolve(sp.a[id] as number);
+      if (a < 0) continue;
+      const bHandle = sp.b[id] as number;
+      const b = bHandle === NO_ENTITY ? -1 : world.tryResolve(bHandle);
+      if (bHandle !== NO_ENTITY && b < 0) continue;
+      const bx = b >= 0 ? (p.x[b] as number) : (sp.ax[id] as number);
+      const by = b >= 0 ? (p.y[b] as number) : (sp.ay[id] as number);
+      const dx = bx - (p.x[a] as number);
+      const dy = by - (p.y[a] as number);
+      const stretch = Math.sqrt(dx * dx + dy * dy) - (sp.rest[id] as number);
+      sum += 0.5 * (sp.k[id] as number) * stretch * stretch;
+    }
+    return sum;
+  }
+
+  /** Total linear momentum of dynamic bodies, kg·m/s. */
+  momentum(world: World): { x: number; y: number } {
+    const ids = this.bodies(world).ids();
+    const v = world.store(Velocity);
+    const body = world.store(Body);
+    let x = 0;
+    let y = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const e = ids[i] as number;
+      const im = body.invMass[e] as number;
+      if (body.kind[e] !== BodyKind.Dynamic || im === 0) continue;
+      x += (v.x[e] as number) / im;
+      y += (v.y[e] as number) / im;
+    }
+    return { x, y };
+  }
+
+  /** Adds a spring from body `a` to body `b`, or to the fixed point `anchor`; returns the spring's entity. */
+  addSpring(
+    world: World,
+    spec: {
+      readonly a: Eid;
+      readonly b?: Eid;
+      readonly anchor?: { readonly x: number; readonly y: number };
+      readonly k: number;
+      readonly rest?: number;
+      readonly damping?: number;
+    },
+  ): Eid {
+    const rest = spec.rest ?? 0;
+    const damping = spec.damping ?? 0;
+    if (!isFiniteNumber(spec.k) || spec.k < 0)
+      throw new InvalidArgumentError(`spring k must be >= 0, got ${spec.k}`);
+    if (!isFiniteNumber(rest) || rest < 0)
+      throw new InvalidArgumentError(`spring rest must be >= 0, got ${rest}`);
+    if (!isFiniteNumber(damping) || damping < 0)
+      throw new InvalidArgumentError(`spring damping must be >= 0, got ${damping}`);
+    if ((spec.b === undefined) === (spec.anchor === undefined)) {
+      throw new InvalidArgumentError(
+        "a spring needs exactly one of b (a body) or anchor (a point)",
+      );
+    }
+    const anchor = spec.anchor ?? { x: 0, y: 0 };
+    if (!isFiniteNumber(anchor.x) || !isFiniteNumber(anchor.y))
+      throw new InvalidArgumentError("spring anchor must be finite");
+    const ha = world.handle(spec.a);
+    const hb = spec.b === undefined ? NO_ENTITY : world.handle(spec.b);
+    const e = world.createEntity();
+    world.addComponent(e, Spring);
+    const sp = world.store(Spring);
+    sp.a[e] = ha;
+    sp.b[e] = hb;
+    sp.ax[e] = anchor.x;
+    sp.ay[e] = anchor.y;
+    sp.k[e] = spec.k;
+    sp.rest[e] = rest;
+    sp.damping[e] = damping;
+    return e;
+  }
+
+  /** Adds a point attractor at (x, y); returns its entity. */
+  addAttractor(
+    world: World,
+    spec: {
+      readonly x: number;
+      readonly y: number;
+      readonly strength: number;
+      readonly softening?: number;
+    },
+  ): Eid {
+    const softening = spec.softening ?? 0.1;
+    for (const v of [spec.x, spec.y, spec.strength, softening]) {
+      if (!isFiniteNumber(v))
+        throw new InvalidArgumentError("attractor x, y, strength and softening must be finite");
+    }
+    if (softening <= 0)
+      throw new InvalidArgumentError(`attractor softening must be > 0, got ${softening}`);
+    const e = world.createEntity();
+    world.addComponent(e, Position);
+    world.addComponent(e, Attractor);
+    world.store(Position).x[e] = spec.x;
+    world.store(Position).y[e] = spec.y;
+    world.store(Attractor).strength[e] = spec.strength;
+    world.store(Attractor).softening[e] = softening;
+    return e;
+  }
+}
+
+export function createPhysics(options: PhysicsOptions = {}): Physics {
+  return new Physics(options);
+}
