@@ -2,6 +2,8 @@ import { DefinitionError } from "../errors.js";
 import type { Command } from "../sim/command.js";
 import type { World } from "./world.js";
 
+const NO_INPUTS: readonly Command[] = Object.freeze([]);
+
 /** A system: a plain function over the world's queries and context. */
 export type SystemFn = (world: World) => void;
 
@@ -30,7 +32,7 @@ export class Schedule {
   }
 
   /** Runs one fixed tick with the given commands. */
-  step(world: World, inputs: readonly Command[] = []): void {
+  step(world: World, inputs: readonly Command[] = NO_INPUTS): void {
     world.inputs = inputs;
     const systems = this.systems;
     for (let i = 0; i < systems.length; i++) {
@@ -41,7 +43,7 @@ export class Schedule {
         world.endDefer();
       }
     }
-    world.inputs = [];
+    world.inputs = NO_INPUTS;
     world.tick++;
   }
 

@@ -171,6 +171,7 @@ export class World {
       this.freeCount--;
     } else if (this.highWater < this.maxEntities) {
       eid = this.highWater++;
+      this.handles[eid] = eid; // generation 0
     } else {
       throw new EntityCapacityError(this.maxEntities);
     }
@@ -335,6 +336,7 @@ export class World {
   /** Applies queued structural changes in call order. */
   flush(): void {
     const ops = this.ops;
+    if (ops.length === 0) return;
     // Applying a destroy can queue nothing, so one pass over a growing list is enough.
     for (let i = 0; i < ops.length; i += 3) {
       const op = ops[i] as number;

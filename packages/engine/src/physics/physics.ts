@@ -37,6 +37,8 @@ export interface BodySpec {
 
 const SENSOR_RESOURCE = "physics.sensors";
 const FLAG_SENSOR = 1;
+/** The body has a resting contact this tick (approach slower than the restitution threshold). */
+const FLAG_RESTING = 2;
 
 /** Sensor overlaps of the previous tick, as (sensor handle, body handle) pairs in ascending order. */
 class SensorOverlaps implements Resource {
@@ -274,7 +276,8 @@ function isFiniteNumber(n: unknown): n is number {
  *    shock-propagation pass from the bottom up so that stacks come to rest.
  * 5. Speed limit, then drift: x += v·dt.
  * 6. Half kick with a(x) at the new positions (together, 2 and 6 make velocity Verlet).
- * 7. Positional correction of the tick's contacts, and the world's bounds.
+ * 7. Positional correction of the tick's contacts, and the world's bounds; a body in resting
+ *    contact keeps only the velocity it realised (so piles come to rest with zero velocity).
  * 8. A body whose new state is non-finite is put back where it was, at rest, and `Faulted`.
  *
  * Why velocity Verlet: it is symplectic, so energy errors stay bounded instead of drifting, and it
@@ -465,6 +468,10 @@ export class Physics {
         let rvx = (vx[b] as number) - (vx[a] as number);
         let rvy = (vy[b] as number) - (vy[a] as number);
         const vn = rvx * nx + rvy * ny;
+        if (it === 0 && vn < 0 && vn >= -threshold) {
+          flags[a] = (flags[a] as number) | FLAG_RESTING;
+          flags[b] = (flags[b] as number) | FLAG_RESTING;
+        }
         if (vn < 0) {
           const e = -vn > threshold ? (crest[c] as number) : 0;
           const j = (-(1 + e) * vn) / k;
@@ -568,6 +575,29 @@ export class Physics {
       }
     }
     this.applyBounds(list, n, pos, vel, body, col);
+
+    // A body in resting contact keeps only the velocity it actually realised this tick. Without
+    // this, velocity that the contacts absorb but the solver's iterations could not cancel (a
+    // tightly packed row of a pile) would persist as motion that never happens. It only ever
+    // shrinks velocity, and never touches bouncing or free bodies, so it cannot add energy.
+    // Only under gravity: without it nothing rests, and two-body collisions must conserve momentum.
+    const settle = cfg.gravity.x !== 0 || cfg.gravity.y !== 0 ? n : 0;
+    for (let i = 0; i < settle; i++) {
+      const e = list[i] as number;
+      if (((flags[e] as number) & FLAG_RESTING) === 0 || ima[e] === 0) continue;
+      const u = vx[e] as number;
+      const w = vy[e] as number;
+      const vv = u * u + w * w;
+      if (vv === 0) continue;
+      const realised =
+        (((px[e] as number) - (x0[e] as number)) * u +
+          ((py[e] as number) - (y0[e] as number)) * w) /
+        (vv * dt);
+      if (realised >= 1) continue;
+      const f = realised > 0 ? realised : 0;
+      vx[e] = u * f;
+      vy[e] = w * f;
+    }
 
     // 8. Non-finite results are put back, not spread.
     for (let i = 0; i < n; i++) {
