@@ -94,7 +94,7 @@ describe("physics that holds", () => {
                   material,
                 });
           const a = spawn(sa, -1.5, 0, speed, ma);
-          const b = spawn(sb, 1.5, offset * 0.6, -speed, mb);
+          spawn(sb, 1.5, offset * 0.6, -speed, mb);
           const v = world.store(Velocity);
           const scale = ma * speed + mb * speed;
           let collided = false;

@@ -10,9 +10,9 @@
  * `datan2` within 2e-12 radians.
  */
 
-const PI = 3.141592653589793;
-const HALF_PI = 1.5707963267948966;
-const TWO_PI = 6.283185307179586;
+const PI = Math.PI;
+const HALF_PI = Math.PI / 2;
+const TWO_PI = 2 * Math.PI;
 // 2π and π/2 split in two parts (Cody–Waite): the high part has 33 significant bits, so
 // k * HI is exact for the multiples k that range reduction meets, and LO restores the rest.
 const TWO_PI_HI = 6.2831853069365025;
@@ -120,9 +120,13 @@ function atanUnit(x: number): number {
   return offset + sum;
 }
 
-/** Angle of the vector (x, y) in (-π, π], bit-identical on every engine. atan2(0, 0) is 0. */
+/** Angle of the vector (x, y) in [-π, π], bit-identical on every engine (signed zeros as in Math.atan2). */
 export function datan2(y: number, x: number): number {
-  if (x === 0 && y === 0) return 0;
+  // Signed zeros as Math.atan2 treats them: atan2(±0, +0 or x > 0) = ±0, atan2(±0, -0 or x < 0) = ±π.
+  if (y === 0) {
+    if (x > 0 || Object.is(x, 0)) return y;
+    return Object.is(y, -0) ? -PI : PI;
+  }
   const ax = Math.abs(x);
   const ay = Math.abs(y);
   let a = ax >= ay ? atanUnit(ay / ax) : HALF_PI - atanUnit(ax / ay);

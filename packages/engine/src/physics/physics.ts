@@ -230,8 +230,8 @@ function circleBox(
 ): boolean {
   const dx = cx - bx;
   const dy = cy - by;
-  const qx = dx < -hw ? -hw : dx > hw ? hw : dx;
-  const qy = dy < -hh ? -hh : dy > hh ? hh : dy;
+  const qx = dx < -hw ? -hw : Math.min(dx, hw);
+  const qy = dy < -hh ? -hh : Math.min(dy, hh);
   if (qx !== dx || qy !== dy) {
     // Centre outside the box: the normal runs from the circle's centre to the nearest box point.
     const ex = qx - dx;
@@ -491,7 +491,7 @@ export class Physics {
           const old = cjt[c] as number;
           const limit = mu * jn;
           let acc = old - vt / k;
-          acc = acc < -limit ? -limit : acc > limit ? limit : acc;
+          acc = acc < -limit ? -limit : Math.min(acc, limit);
           const d = acc - old;
           if (d !== 0) {
             cjt[c] = acc;
@@ -594,7 +594,7 @@ export class Physics {
           ((py[e] as number) - (y0[e] as number)) * w) /
         (vv * dt);
       if (realised >= 1) continue;
-      const f = realised > 0 ? realised : 0;
+      const f = Math.max(realised, 0);
       vx[e] = u * f;
       vy[e] = w * f;
     }
@@ -644,7 +644,7 @@ export class Physics {
       const b = cb[c] as number;
       const ha = (px[a] as number) * ux + (py[a] as number) * uy;
       const hb = (px[b] as number) * ux + (py[b] as number) * uy;
-      const h = ha < hb ? ha : hb;
+      const h = Math.min(ha, hb);
       ckey[c] = h;
       if (h < lo) lo = h;
       if (h > hi) hi = h;
@@ -891,8 +891,8 @@ export class Physics {
           const dx = xa - xb;
           const dy = ya - yb;
           if ((dx < 0 ? -dx : dx) >= wa + wb || (dy < 0 ? -dy : dy) >= ha + hb) continue;
-          const ox = xa - wa > xb - wb ? xa - wa : xb - wb;
-          const oy = ya - ha > yb - hb ? ya - ha : yb - hb;
+          const ox = Math.max(xa - wa, xb - wb);
+          const oy = Math.max(ya - ha, yb - hb);
           if (this.cellOf(ox, b.minX, cols) !== cellX || this.cellOf(oy, b.minY, rows) !== cellY)
             continue;
           if (!collide(shape[a] as number, xa, ya, wa, ha, shape[bb] as number, xb, yb, wb, hb))
@@ -909,7 +909,7 @@ export class Physics {
           s.cny[nc] = hit[1] as number;
           const ra = restOf[material[a] as number] as number;
           const rb = restOf[material[bb] as number] as number;
-          s.crest[nc] = ra > rb ? ra : rb;
+          s.crest[nc] = Math.max(ra, rb);
           s.cmu[nc] = Math.sqrt(
             (fricOf[material[a] as number] as number) * (fricOf[material[bb] as number] as number),
           );

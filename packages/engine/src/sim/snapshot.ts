@@ -180,12 +180,12 @@ export interface SnapshotInfo {
 
 function checkHeader(snapshot: Uint8Array): ByteReader {
   if (!(snapshot instanceof Uint8Array)) throw new SnapshotCorruptError("not a byte array");
-  if (snapshot.length < 8 + 32 + HASH_BYTES)
-    throw new SnapshotCorruptError(`only ${snapshot.length} bytes long`);
   for (let i = 0; i < 4; i++) {
     if (snapshot[i] !== MAGIC[i])
       throw new SnapshotCorruptError('does not start with "LQSN": not a LedgerQuest snapshot');
   }
+  if (snapshot.length < 8 + 32 + HASH_BYTES)
+    throw new SnapshotCorruptError(`only ${snapshot.length} bytes long`);
   const r = new ByteReader(snapshot.subarray(0, snapshot.length - HASH_BYTES));
   r.pos = 4;
   const version = r.u16("the version");
