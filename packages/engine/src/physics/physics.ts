@@ -63,6 +63,9 @@ class SensorOverlaps implements Resource {
 
 interface Scratch {
   capacity: number;
+  bodies: QueryState;
+  attractors: QueryState;
+  springs: QueryState;
   ima: Float64Array;
   ax: Float64Array;
   ay: Float64Array;
@@ -78,7 +81,7 @@ interface Scratch {
   cx1: Int32Array;
   cy0: Int32Array;
   cy1: Int32Array;
-  bodies: Int32Array;
+  list: Int32Array;
   cellStart: Int32Array;
   cellFill: Int32Array;
   entries: Int32Array;
@@ -98,10 +101,14 @@ interface Scratch {
   sensorPairs: number[];
 }
 
-function makeScratch(capacity: number, cells: number): Scratch {
+function makeScratch(world: World, cells: number): Scratch {
   const contactCap = 1024;
+  const capacity = world.maxEntities;
   return {
     capacity,
+    bodies: world.query({ with: [Position, Velocity, Body, Collider], without: [Faulted] }),
+    attractors: world.query([Position, Attractor]),
+    springs: world.query([Spring]),
     ima: new Float64Array(capacity),
     ax: new Float64Array(capacity),
     ay: new Float64Array(capacity),
@@ -116,7 +123,7 @@ function makeScratch(capacity: number, cells: number): Scratch {
     cx1: new Int32Array(capacity),
     cy0: new Int32Array(capacity),
     cy1: new Int32Array(capacity),
-    bodies: new Int32Array(capacity),
+    list: new Int32Array(capacity),
     cellStart: new Int32Array(cells + 1),
     cellFill: new Int32Array(cells),
     entries: new Int32Array(1024),
@@ -307,7 +314,7 @@ export class Physics {
 
   /** The bodies physics moves: Position, Velocity, Body and Collider, not Faulted. */
   bodies(world: World): QueryState {
-    return world.query({ with: [Position, Velocity, Body, Collider], without: [Faulted] });
+    return this.scratchFor(world).bodies;
   }
 
   // ─── spawning ────────────────────────────────────────────────────────────────────────────────
@@ -408,7 +415,7 @@ export class Physics {
     const sensorBit = world.componentId(Sensor);
     const sensorWord = world.masks[sensorBit >> 5] as Uint32Array;
     const sensorMask = 1 << (sensorBit & 31);
-    const list = s.bodies;
+    const list = s.list;
     let n = 0;
     s.round = (s.round + 1) >>> 0 || 1;
     for (let i = 0; i < ids.length; i++) {
@@ -698,7 +705,7 @@ export class Physics {
   private scratchFor(world: World): Scratch {
     let s = this.scratch.get(world);
     if (!s) {
-      s = makeScratch(world.maxEntities, this.cols * this.rows);
+      s = makeScratch(world, this.cols * this.rows);
       this.scratch.set(world, s);
     }
     return s;
@@ -723,7 +730,7 @@ export class Physics {
     }
     const px = pos.x;
     const py = pos.y;
-    const attractors = world.query([Position, Attractor]).ids();
+    const attractors = s.attractors.ids();
     if (attractors.length > 0) {
       const att = world.store(Attractor);
       for (let j = 0; j < attractors.length; j++) {
@@ -745,7 +752,7 @@ export class Physics {
         }
       }
     }
-    const springs = world.query([Spring]).ids();
+    const springs = s.springs.ids();
     if (springs.length > 0) {
       const sp = world.store(Spring);
       for (let j = 0; j < springs.length; j++) {
