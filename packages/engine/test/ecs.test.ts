@@ -45,6 +45,16 @@ describe("entities and handles", () => {
     expect(() => w.addComponent(9999, Position)).toThrow(StaleEntityError);
   });
 
+  it("a fresh slot's handle is generation 0 and resolves to that entity", () => {
+    const w = world();
+    for (const e of [w.createEntity(), w.createEntity(), w.createEntity()]) {
+      const h = w.handle(e);
+      expect(idOf(h)).toBe(e);
+      expect(generationOf(h)).toBe(0);
+      expect(w.resolve(h)).toBe(e);
+    }
+  });
+
   it("rejects garbage handles without throwing from tryResolve", () => {
     const w = world();
     for (const h of [-1, 0.5, Number.NaN, 2 ** 60, 5]) expect(w.tryResolve(h)).toBe(-1);
@@ -173,6 +183,33 @@ describe("queries", () => {
       { numRuns: 200 },
     );
   });
+
+  it("keeps ascending ids through large batches: mass removal, emptying, refilling", () => {
+    const w = world(4096);
+    const q = w.query([Position]);
+    const made: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const e = w.createEntity();
+      w.addComponent(e, Position);
+      made.push(e);
+    }
+    expect(Array.isArray(q.ids())).toBe(true);
+    // 2,500 removals in one batch: tombstones pass the compaction threshold mid-batch.
+    w.deferred(() => {
+      for (const e of made.slice(0, 2500)) w.removeComponent(e, Position);
+    });
+    expect(q.size).toBe(500);
+    expect([...q.ids()]).toEqual(made.slice(2500));
+    // Destroy the rest front to back: the last removal empties the list.
+    w.deferred(() => {
+      for (const e of made.slice(2500)) w.destroyEntity(e);
+    });
+    expect(q.size).toBe(0);
+    expect(q.ids().length).toBe(0);
+    const [a, b, c] = [made[10] as number, made[3] as number, made[7] as number];
+    for (const e of [a, b, c]) w.addComponent(e, Position);
+    expect([...q.ids()]).toEqual([b, c, a]);
+  });
 });
 
 describe("deferred structural changes and the schedule", () => {
@@ -240,6 +277,35 @@ describe("deferred structural changes and the schedule", () => {
     expect(() =>
       createSchedule([schedule.systems[0] as never, schedule.systems[0] as never]),
     ).toThrow(/twice/);
+  });
+
+  it("a throw inside an outer deferral leaves it open; the next step runs normally", () => {
+    const w = world();
+    const e = w.createEntity();
+    let fail = true;
+    const schedule = createSchedule([
+      function flaky(world) {
+        world.addComponent(e, Position);
+        if (fail) throw new Error("boom");
+      },
+      function tag(world) {
+        world.addComponent(e, Frozen);
+      },
+    ]);
+    w.deferred(() => {
+      expect(() => schedule.step(w)).toThrow("boom");
+      expect(w.hasComponent(e, Position)).toBe(false); // the outer deferral is still open
+    });
+    expect(w.hasComponent(e, Position)).toBe(true);
+    expect(w.hasComponent(e, Frozen)).toBe(false);
+    expect(w.tick).toBe(0);
+    w.removeComponent(e, Position); // not deferred any more: applies at once
+    expect(w.hasComponent(e, Position)).toBe(false);
+    fail = false;
+    schedule.step(w);
+    expect(w.hasComponent(e, Position)).toBe(true);
+    expect(w.hasComponent(e, Frozen)).toBe(true);
+    expect(w.tick).toBe(1);
   });
 
   it("the fixed-step clock turns elapsed time into whole ticks and caps catch-up", () => {

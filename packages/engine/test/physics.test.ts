@@ -77,7 +77,8 @@ describe("physics that holds", () => {
         fc.double({ min: 0.1, max: 10, noNaN: true }),
         fc.double({ min: 0.1, max: 10, noNaN: true }),
         fc.double({ min: 0.5, max: 6, noNaN: true }),
-        fc.double({ min: -1.5, max: 1.5, noNaN: true }),
+        // Offsets that keep the hit face-on (a grazing corner is resolved along the other axis).
+        fc.double({ min: -1, max: 1, noNaN: true }),
         fc.integer({ min: 0, max: 1 }),
         (sa, sb, ma, mb, speed, offset, material) => {
           const { world, step } = setup(physics, 8);

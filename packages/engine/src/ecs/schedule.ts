@@ -34,17 +34,32 @@ export class Schedule {
   /** Runs one fixed tick with the given commands. */
   step(world: World, inputs: readonly Command[] = NO_INPUTS): void {
     world.inputs = inputs;
-    const systems = this.systems;
-    for (let i = 0; i < systems.length; i++) {
-      world.beginDefer();
-      try {
-        (systems[i] as SystemDef).run(world);
-      } finally {
-        world.endDefer();
-      }
+    const depth = world.deferralDepth;
+    try {
+      this.runSystems(world).next();
+    } finally {
+      // Normally a no-op. If a system threw, this closes its deferral and applies what it queued,
+      // so the world stays consistent (the error still propagates).
+      world.endDeferTo(depth);
     }
     world.inputs = NO_INPUTS;
     world.tick++;
+  }
+
+  /**
+   * The systems, each with its own deferral. This is a generator (it never yields) for speed:
+   * V8 inlines small systems into their caller but never inlines a generator, so the systems'
+   * loops stay out of `step`'s try block. Code inlined into a try block gets an exception edge at
+   * every call and loop check; in the ECS benchmarks that made system loops 10-20% slower.
+   */
+  // biome-ignore lint/correctness/useYield: a generator on purpose, see above
+  private *runSystems(world: World): Generator<never, void, undefined> {
+    const systems = this.systems;
+    for (let i = 0; i < systems.length; i++) {
+      world.beginDefer();
+      (systems[i] as SystemDef).run(world);
+      world.endDefer();
+    }
   }
 
   /** Runs `ticks` fixed ticks without inputs. */

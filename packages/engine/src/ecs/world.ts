@@ -322,6 +322,11 @@ export class World {
     }
   }
 
+  /** @internal open deferrals (`deferred` calls, a running system); changes apply at 0. */
+  get deferralDepth(): number {
+    return this.deferDepth;
+  }
+
   /** @internal enter/leave deferral without a closure (the scheduler's hot path). */
   beginDefer(): void {
     this.deferDepth++;
@@ -331,6 +336,16 @@ export class World {
   endDefer(): void {
     this.deferDepth--;
     if (this.deferDepth === 0) this.flush();
+  }
+
+  /**
+   * @internal closes the deferrals opened since the depth was `depth` (left open when a system
+   * threw), applying the queued changes if no deferral remains.
+   */
+  endDeferTo(depth: number): void {
+    if (this.deferDepth <= depth) return;
+    this.deferDepth = depth;
+    if (depth === 0) this.flush();
   }
 
   /** Applies queued structural changes in call order. */
