@@ -45,6 +45,8 @@ export interface Suite {
   readonly oursName: string;
   readonly anchorName?: string;
   readonly scenarios: readonly Scenario[];
+  /** Lines printed under the suite's table: targets, and measures that are not rates (bytes per body). */
+  notes?(): readonly string[] | Promise<readonly string[]>;
 }
 
 // ─── options and results ─────────────────────────────────────────────────────────────────────────

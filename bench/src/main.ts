@@ -147,6 +147,7 @@ async function main(argv: readonly string[]): Promise<void> {
     results.push(result);
     console.log(`\n## ${suite.name}: ${suite.description}\n`);
     console.log(markdownTable(result, options.runs));
+    for (const note of (await suite.notes?.()) ?? []) console.log(`\n${note}`);
   }
   const unknown = scenarios.filter(
     (s) => !results.some((r) => r.scenarios.some((x) => x.name === s)),

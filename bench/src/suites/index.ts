@@ -7,4 +7,6 @@ import type { Suite } from "../harness.js";
 
 export const SUITES: Readonly<Record<string, () => Promise<{ suite: Suite }>>> = {
   ecs: () => import("./ecs.js"),
+  physics: () => import("./physics.js"),
+  snapshot: () => import("./snapshot.js"),
 };

@@ -80,10 +80,18 @@ function hasher(): Subject {
 
 const size = encodeSnapshot(world()).length;
 
+function notes(): string[] {
+  const perBody = bytesPerBody();
+  return [
+    `Snapshot size: ${perBody.toFixed(2)} bytes per physics body (target: at most 64, uncompressed).`,
+  ];
+}
+
 export const suite: Suite = {
   name: "snapshot",
   description: `Snapshots of ${BODIES.toLocaleString("en-US")} physics bodies (${size.toLocaleString("en-US")} bytes)`,
   oursName: "LedgerQuest",
+  notes,
   scenarios: [
     {
       name: "encode_10k",

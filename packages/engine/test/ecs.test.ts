@@ -178,6 +178,14 @@ describe("queries", () => {
           }
           expect([...q.ids()]).toEqual([...model].sort((x, y) => x - y));
           expect(q.size).toBe(model.size);
+          // runs() covers exactly the same ids, in order, as maximal runs of consecutive ids.
+          const runs = q.runs();
+          const expanded: number[] = [];
+          for (let r = 0; r < runs.length; r += 2) {
+            for (let e = runs[r] as number; e < (runs[r + 1] as number); e++) expanded.push(e);
+            if (r > 0) expect(runs[r] as number).toBeGreaterThan(runs[r - 1] as number);
+          }
+          expect(expanded).toEqual([...q.ids()]);
         },
       ),
       { numRuns: 200 },

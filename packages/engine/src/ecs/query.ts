@@ -29,6 +29,10 @@ export class QueryState {
   private holes = 0;
   private sorted = true;
   private last = -1;
+  /** Bumped on every membership change; `runs()` recomputes when it moved. */
+  private version = 0;
+  private runsVersion = -1;
+  private readonly runList: number[] = [];
 
   constructor(
     key: string,
@@ -70,6 +74,7 @@ export class QueryState {
   }
 
   add(eid: Eid): void {
+    this.version++;
     const members = this.members;
     members.push(eid);
     this.sparse[eid] = members.length;
@@ -78,6 +83,7 @@ export class QueryState {
   }
 
   remove(eid: Eid): void {
+    this.version++;
     const members = this.members;
     const pos = (this.sparse[eid] as number) - 1;
     this.sparse[eid] = 0;
@@ -106,6 +112,32 @@ export class QueryState {
   ids(): readonly number[] {
     if (this.holes !== 0 || !this.sorted) this.normalize();
     return this.members;
+  }
+
+  /**
+   * The members as runs of consecutive ids, `[start0, end0, start1, end1, ...]` (end exclusive),
+   * ascending: the same entities as `ids()`, in the same order. Entities created together are
+   * usually consecutive, so a system can loop `for (let e = start; e < end; e++)` over plain
+   * typed-array indexes, as fast as a bare loop. Recomputed once per batch of changes.
+   */
+  runs(): readonly number[] {
+    const ids = this.ids();
+    if (this.runsVersion === this.version) return this.runList;
+    const out = this.runList;
+    out.length = 0;
+    let i = 0;
+    while (i < ids.length) {
+      const start = ids[i] as number;
+      let end = start + 1;
+      i++;
+      while (i < ids.length && ids[i] === end) {
+        end++;
+        i++;
+      }
+      out.push(start, end);
+    }
+    this.runsVersion = this.version;
+    return out;
   }
 
   /** Empties the member list (every entry left is a tombstone). */
