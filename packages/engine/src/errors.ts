@@ -82,3 +82,16 @@ export class SnapshotSchemaError extends EngineError {
 export class ReplayError extends EngineError {
   override readonly name = "ReplayError";
 }
+
+/** A journal that cannot be replayed: entry `seq` does not re-apply to its recorded hash. */
+export class LedgerReplayError extends EngineError {
+  override readonly name = "LedgerReplayError";
+  constructor(
+    readonly seq: number,
+    readonly reason: string,
+  ) {
+    super(
+      `journal entry ${seq} cannot be replayed: ${reason}; the journal was altered or is incomplete`,
+    );
+  }
+}

@@ -70,6 +70,25 @@ export class ByteWriter {
   }
 
   string(s: string): void {
+    // ASCII (every id, unit and reason) is written directly: TextEncoder costs about a
+    // microsecond a call, which would dominate hashing a journal entry.
+    const n = s.length;
+    if (n < 0x80) {
+      this.reserve(n + 1);
+      const start = this.pos;
+      const buf = this.buf;
+      buf[start] = n;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + 1 + i] = c;
+      }
+      if (i === n) {
+        this.pos = start + 1 + n;
+        return;
+      }
+    }
     const b = encoder.encode(s);
     this.varuint(b.length);
     this.bytes(b);
@@ -124,6 +143,16 @@ export class ByteWriter {
 
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
+  }
+
+  /** The bytes written so far, without copying (valid until the next write or reset). */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Forgets what was written, keeping the buffer. */
+  reset(): void {
+    this.pos = 0;
   }
 }
 

@@ -1,0 +1,424 @@
+import { LedgerReplayError } from "../errors.js";
+import { toHex } from "../hash.js";
+import { GENESIS, GENESIS_BYTES, hashAccount, hashTransfer } from "./encode.js";
+import { type InclusionProof, MerkleAccumulator, proveInclusion } from "./merkle.js";
+import type {
+  Account,
+  AccountFlags,
+  AccountInput,
+  AccountResult,
+  JournalEntry,
+  TransferEntry,
+  TransferInput,
+  TransferMeta,
+  TransferResult,
+} from "./types.js";
+
+/** Account ids, owners: letters, digits and `_ : . -`, 1 to 128 characters. */
+const ID = /^[A-Za-z0-9_:.-]{1,128}$/;
+/** Units: lowercase, starting with a letter; `.` allowed for namespaces (`item.sword`). */
+const UNIT = /^[a-z][a-z0-9_.]{0,63}$/;
+const REASON = /^[a-z][a-z0-9_.]{0,63}$/;
+const META_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+const META_MAX_KEYS = 16;
+const META_MAX_STRING = 256;
+
+/** Ids of a unit's system accounts: value enters the world from `mint`, and leaves into `sink`. */
+export function mintAccount(unit: string): string {
+  return `mint:${unit}`;
+}
+
+export function sinkAccount(unit: string): string {
+  return `sink:${unit}`;
+}
+
+/** The conventional wallet id of an owner for a unit: `player_0001:gold`. */
+export function walletAccount(owner: string, unit: string): string {
+  return `${owner}:${unit}`;
+}
+
+export interface Digest {
+  /** Entries in the journal. */
+  readonly count: number;
+  /** Hash of the last entry (the chain's head); 64 zeros when empty. */
+  readonly head: string;
+  /** RFC 6962 Merkle root over the entry hashes. */
+  readonly root: string;
+}
+
+export interface Balance {
+  readonly debits: number;
+  readonly credits: number;
+  /** credits - debits. */
+  readonly balance: number;
+}
+
+function normalizeFlags(flags: AccountFlags | undefined): Required<AccountFlags> {
+  return {
+    debitsMustNotExceedCredits: flags?.debitsMustNotExceedCredits === true,
+    creditsMustNotExceedDebits: flags?.creditsMustNotExceedDebits === true,
+  };
+}
+
+function validMeta(meta: unknown): meta is TransferMeta {
+  if (meta === undefined) return true;
+  if (meta === null || typeof meta !== "object" || Array.isArray(meta)) return false;
+  const keys = Object.keys(meta);
+  if (keys.length > META_MAX_KEYS) return false;
+  for (const key of keys) {
+    if (!META_KEY.test(key)) return false;
+    const v = (meta as Record<string, unknown>)[key];
+    if (typeof v === "string") {
+      if (v.length > META_MAX_STRING) return false;
+    } else if (typeof v === "number") {
+      if (!Number.isFinite(v)) return false;
+    } else if (typeof v !== "boolean") {
+      return false;
+    }
+  }
+  return true;
+}
+
+function sameMeta(a: TransferMeta, b: TransferMeta | undefined): boolean {
+  const bb = b ?? {};
+  const ka = Object.keys(a);
+  const kb = Object.keys(bb);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!Object.is(a[k], bb[k])) return false;
+  return true;
+}
+
+/** The checks of one transfer that need no ledger state, in precedence order. */
+function validateFields(t: TransferInput): TransferResult | undefined {
+  if (typeof t !== "object" || t === null) return "id_invalid";
+  if (typeof t.id !== "string" || !ID.test(t.id)) return "id_invalid";
+  if (typeof t.unit !== "string" || !UNIT.test(t.unit)) return "unit_invalid";
+  if (typeof t.reason !== "string" || !REASON.test(t.reason)) return "reason_invalid";
+  if (typeof t.amount !== "number" || !(t.amount > 0)) return "amount_must_be_positive";
+  if (!Number.isSafeInteger(t.amount)) return "amount_must_be_safe_integer";
+  if (!Number.isSafeInteger(t.tick) || t.tick < 0) return "tick_invalid";
+  if (!validMeta(t.meta)) return "meta_invalid";
+  if (typeof t.debit !== "string" || typeof t.credit !== "string") return "id_invalid";
+  if (t.debit === t.credit) return "accounts_must_be_different";
+  return undefined;
+}
+
+/**
+ * The ledger: accounts, balances and the append-only, hash-chained journal they derive from.
+ *
+ * Every change of value is a transfer from one account to another of the same unit, so each unit's
+ * balances always sum to zero; value enters through the unit's `mint` account and leaves through
+ * its `sink`. Results are values, never exceptions (see `TransferResult`); a failed transfer
+ * changes nothing. Transfers are exactly-once: a transfer whose id is already in the journal with
+ * the same fields is `exists` and a no-op, so any retry is safe.
+ *
+ * The ledger is deterministic and pure: the same calls give the same journal and hashes anywhere.
+ */
+export class Ledger {
+  private readonly accounts = new Map<string, Account>();
+  private readonly transfers = new Map<string, TransferEntry>();
+  private readonly entries: JournalEntry[] = [];
+  /** Folded lazily, on `digest()`: appending costs one hash, not two. */
+  private readonly merkle = new MerkleAccumulator();
+  private readonly leaves: Uint8Array[] = [];
+  private headHash = GENESIS;
+  private headBytes: Uint8Array = GENESIS_BYTES;
+
+  /** Opens the `mint` and `sink` accounts of each unit. */
+  constructor(units: readonly string[] = []) {
+    for (const unit of units) this.declareUnit(unit);
+  }
+
+  /** Opens the unit's `mint` and `sink` system accounts (idempotent). */
+  declareUnit(unit: string): AccountResult {
+    const a = this.openAccount({ id: mintAccount(unit), owner: "system", unit });
+    if (a !== "created" && a !== "exists") return a;
+    return this.openAccount({ id: sinkAccount(unit), owner: "system", unit });
+  }
+
+  // ─── accounts ────────────────────────────────────────────────────────────────────────────────
+
+  /** Opens an account (journaled). Opening the same account again is `exists`. */
+  openAccount(input: AccountInput): AccountResult {
+    if (
+      typeof input !== "object" ||
+      input === null ||
+      typeof input.id !== "string" ||
+      !ID.test(input.id)
+    ) {
+      return "id_invalid";
+    }
+    if (typeof input.owner !== "string" || !ID.test(input.owner)) return "owner_invalid";
+    if (typeof input.unit !== "string" || !UNIT.test(input.unit)) return "unit_invalid";
+    const flags = normalizeFlags(input.flags);
+    if (flags.debitsMustNotExceedCredits && flags.creditsMustNotExceedDebits)
+      return "flags_are_mutually_exclusive";
+    const existing = this.accounts.get(input.id);
+    if (existing) {
+      const same =
+        existing.owner === input.owner &&
+        existing.unit === input.unit &&
+        existing.flags.debitsMustNotExceedCredits === flags.debitsMustNotExceedCredits &&
+        existing.flags.creditsMustNotExceedDebits === flags.creditsMustNotExceedDebits;
+      return same ? "exists" : "exists_with_different_fields";
+    }
+    const seq = this.entries.length;
+    const bytes = hashAccount(this.headBytes, seq, input.id, input.owner, input.unit, flags);
+    this.append(
+      {
+        kind: "account",
+        seq,
+        prev: this.headHash,
+        hash: toHex(bytes),
+        id: input.id,
+        owner: input.owner,
+        unit: input.unit,
+        flags,
+      },
+      bytes,
+    );
+    this.accounts.set(input.id, {
+      id: input.id,
+      owner: input.owner,
+      unit: input.unit,
+      flags,
+      debits: 0,
+      credits: 0,
+    });
+    return "created";
+  }
+
+  /** Opens a wallet (`owner:unit`, balance never below zero) and returns its id. */
+  openWallet(owner: string, unit: string): { readonly id: string; readonly result: AccountResult } {
+    const id = walletAccount(owner, unit);
+    return {
+      id,
+      result: this.openAccount({ id, owner, unit, flags: { debitsMustNotExceedCredits: true } }),
+    };
+  }
+
+  account(id: string): Readonly<Account> | undefined {
+    return this.accounts.get(id);
+  }
+
+  balance(id: string): Balance | undefined {
+    const a = this.accounts.get(id);
+    return a ? { debits: a.debits, credits: a.credits, balance: a.credits - a.debits } : undefined;
+  }
+
+  /** Every account, in the order they were opened. */
+  listAccounts(): readonly Readonly<Account>[] {
+    return [...this.accounts.values()];
+  }
+
+  // ─── transfers ───────────────────────────────────────────────────────────────────────────────
+
+  /** One transfer (not linked). */
+  transfer(t: TransferInput): TransferResult {
+    if (t?.linked) return "linked_event_chain_open";
+    return this.submit([t])[0] as TransferResult;
+  }
+
+  /**
+   * A batch of transfers, applied in order. A run of transfers with `linked: true` and the one
+   * after it form a chain that commits all or nothing: if one fails, it gets its own result, the
+   * others `linked_event_failed`, and none is journaled. A chain whose every member `exists` is a
+   * retry of a committed chain and changes nothing.
+   */
+  submit(batch: readonly TransferInput[]): TransferResult[] {
+    const results: TransferResult[] = new Array(batch.length);
+    let i = 0;
+    while (i < batch.length) {
+      let end = i;
+      while (end < batch.length && batch[end]?.linked === true) end++;
+      if (end === batch.length) {
+        // The last transfer of the batch says it links to a next one that does not exist.
+        for (let j = i; j < batch.length; j++)
+          results[j] = j === batch.length - 1 ? "linked_event_chain_open" : "linked_event_failed";
+        break;
+      }
+      if (end === i) results[i] = this.applyOne(batch[i] as TransferInput, false);
+      else this.applyChain(batch, i, end, results);
+      i = end + 1;
+    }
+    return results;
+  }
+
+  private applyOne(t: TransferInput, linked: boolean): TransferResult {
+    const check = this.check(t);
+    if (check !== undefined) return check;
+    this.commit(t, linked);
+    return "created";
+  }
+
+  /** All checks of one transfer against the current state, in precedence order; undefined if it may commit. */
+  private check(t: TransferInput): TransferResult | undefined {
+    const invalid = validateFields(t);
+    if (invalid !== undefined) return invalid;
+    const existing = this.transfers.get(t.id) ?? this.pending.get(t.id);
+    if (existing) {
+      const same =
+        existing.debit === t.debit &&
+        existing.credit === t.credit &&
+        existing.amount === t.amount &&
+        existing.unit === t.unit &&
+        existing.reason === t.reason &&
+        existing.tick === t.tick &&
+        sameMeta(existing.meta ?? {}, t.meta);
+      return same ? "exists" : "exists_with_different_fields";
+    }
+    const dr = this.accounts.get(t.debit);
+    if (!dr) return "debit_account_not_found";
+    const cr = this.accounts.get(t.credit);
+    if (!cr) return "credit_account_not_found";
+    if (dr.unit !== t.unit || cr.unit !== t.unit) return "unit_mismatch";
+    if (dr.debits + t.amount > Number.MAX_SAFE_INTEGER) return "overflows_debits";
+    if (cr.credits + t.amount > Number.MAX_SAFE_INTEGER) return "overflows_credits";
+    if (dr.flags.debitsMustNotExceedCredits && dr.debits + t.amount > dr.credits)
+      return "insufficient_funds";
+    if (cr.flags.creditsMustNotExceedDebits && cr.credits + t.amount > cr.debits)
+      return "exceeds_debits";
+    return undefined;
+  }
+
+  private applyChain(
+    batch: readonly TransferInput[],
+    start: number,
+    end: number,
+    results: TransferResult[],
+  ): void {
+    // Apply tentatively, remembering how to undo; the journal is written only if all succeed.
+    const applied: TransferInput[] = [];
+    let failed = -1;
+    let exists = 0;
+    for (let j = start; j <= end; j++) {
+      const t = batch[j] as TransferInput;
+      const r = this.check(t);
+      if (r === "exists") {
+        exists++;
+        results[j] = r;
+        continue;
+      }
+      if (r !== undefined) {
+        results[j] = r;
+        failed = j;
+        break;
+      }
+      this.post(t, 1);
+      this.pending.set(t.id, t);
+      applied.push(t);
+      results[j] = "created";
+    }
+    for (const t of applied) {
+      this.post(t, -1);
+      this.pending.delete(t.id);
+    }
+    const count = end - start + 1;
+    if (failed < 0 && exists === count) return; // a retry of a committed chain
+    if (failed < 0 && exists === 0) {
+      for (let j = start; j <= end; j++) this.commit(batch[j] as TransferInput, j < end);
+      return;
+    }
+    // Some member failed, or the chain mixes committed and new transfers: nothing commits.
+    for (let j = start; j <= end; j++) {
+      if (j !== failed && results[j] !== "exists") results[j] = "linked_event_failed";
+    }
+  }
+
+  /** Transfers of an open chain, so a later member's id clash with an earlier one is seen. */
+  private readonly pending = new Map<string, TransferInput>();
+
+  private post(t: TransferInput, sign: 1 | -1): void {
+    const dr = this.accounts.get(t.debit) as Account;
+    const cr = this.accounts.get(t.credit) as Account;
+    dr.debits += sign * t.amount;
+    cr.credits += sign * t.amount;
+  }
+
+  private commit(t: TransferInput, linked: boolean): void {
+    this.post(t, 1);
+    const seq = this.entries.length;
+    const meta = t.meta ?? {};
+    const fields = {
+      id: t.id,
+      debit: t.debit,
+      credit: t.credit,
+      amount: t.amount,
+      unit: t.unit,
+      reason: t.reason,
+      tick: t.tick,
+      linked,
+      meta,
+    };
+    const bytes = hashTransfer(this.headBytes, seq, fields);
+    const entry: TransferEntry = {
+      kind: "transfer",
+      seq,
+      prev: this.headHash,
+      hash: toHex(bytes),
+      ...fields,
+    };
+    this.append(entry, bytes);
+    this.transfers.set(t.id, entry);
+  }
+
+  private append(entry: JournalEntry, hash: Uint8Array): void {
+    this.entries.push(entry);
+    this.leaves.push(hash);
+    this.headHash = entry.hash;
+    this.headBytes = hash;
+  }
+
+  // ─── the journal ─────────────────────────────────────────────────────────────────────────────
+
+  /** The journal, oldest first. Entries are frozen in meaning: never modify them. */
+  get journal(): readonly JournalEntry[] {
+    return this.entries;
+  }
+
+  /** The committed transfer with this id. */
+  getTransfer(id: string): TransferEntry | undefined {
+    return this.transfers.get(id);
+  }
+
+  /** A compact commitment to the whole journal, to publish: count, chain head and Merkle root. */
+  digest(): Digest {
+    for (let i = this.merkle.size; i < this.leaves.length; i++)
+      this.merkle.append(this.leaves[i] as Uint8Array);
+    return { count: this.entries.length, head: this.headHash, root: this.merkle.root() };
+  }
+
+  /** Proof that entry `seq` is in the journal as digested at `size` entries (default: now). */
+  proveInclusion(seq: number, size = this.entries.length): InclusionProof {
+    return proveInclusion(
+      this.entries.map((e) => e.hash),
+      seq,
+      size,
+    );
+  }
+
+  /**
+   * Rebuilds a ledger from a journal alone, re-applying every entry with every check. Throws
+   * `LedgerReplayError` naming the first entry that does not re-apply to the same hash.
+   */
+  static fromJournal(journal: readonly JournalEntry[]): Ledger {
+    const ledger = new Ledger();
+    for (const e of journal) {
+      const before = ledger.entries.length;
+      if (e.kind === "account") {
+        ledger.openAccount({ id: e.id, owner: e.owner, unit: e.unit, flags: e.flags });
+      } else {
+        const r = ledger.check(e);
+        if (r === undefined) ledger.commit(e, e.linked);
+      }
+      const added = ledger.entries[before];
+      if (ledger.entries.length !== before + 1 || added?.hash !== e.hash) {
+        throw new LedgerReplayError(
+          e.seq,
+          added === undefined ? "it does not re-apply" : "its hash differs",
+        );
+      }
+    }
+    return ledger;
+  }
+}
