@@ -15,7 +15,8 @@ function flagBits(flags: Required<AccountFlags>): number {
 
 /** Metadata keys sorted, values tagged by type: the same record always encodes the same way. */
 function writeMeta(w: ByteWriter, meta: TransferMeta): void {
-  const keys = Object.keys(meta).sort();
+  const keys = Object.keys(meta);
+  if (keys.length > 1) keys.sort();
   w.varuint(keys.length);
   for (const key of keys) {
     w.string(key);

@@ -23,6 +23,8 @@ const META_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
 const META_MAX_KEYS = 16;
 const META_MAX_STRING = 256;
 
+const EMPTY_META: TransferMeta = Object.freeze({});
+
 /** Ids of a unit's system accounts: value enters the world from `mint`, and leaves into `sink`. */
 export function mintAccount(unit: string): string {
   return `mint:${unit}`;
@@ -120,7 +122,8 @@ export class Ledger {
   private readonly entries: JournalEntry[] = [];
   /** Folded lazily, on `digest()`: appending costs one hash, not two. */
   private readonly merkle = new MerkleAccumulator();
-  private readonly leaves: Uint8Array[] = [];
+  /** Entry hashes packed 32 bytes apiece: one buffer, not one object per entry, for the GC's sake. */
+  private leaves = new Uint8Array(32 * 1024);
   private headHash = GENESIS;
   private headBytes: Uint8Array = GENESIS_BYTES;
 
@@ -338,8 +341,11 @@ export class Ledger {
   private commit(t: TransferInput, linked: boolean): void {
     this.post(t, 1);
     const seq = this.entries.length;
-    const meta = t.meta ?? {};
-    const fields = {
+    const entry: TransferEntry = {
+      kind: "transfer",
+      seq,
+      prev: this.headHash,
+      hash: "",
       id: t.id,
       debit: t.debit,
       credit: t.credit,
@@ -347,24 +353,24 @@ export class Ledger {
       unit: t.unit,
       reason: t.reason,
       tick: t.tick,
+      meta: t.meta ?? EMPTY_META,
       linked,
-      meta,
     };
-    const bytes = hashTransfer(this.headBytes, seq, fields);
-    const entry: TransferEntry = {
-      kind: "transfer",
-      seq,
-      prev: this.headHash,
-      hash: toHex(bytes),
-      ...fields,
-    };
+    const bytes = hashTransfer(this.headBytes, seq, entry);
+    (entry as { hash: string }).hash = toHex(bytes);
     this.append(entry, bytes);
     this.transfers.set(t.id, entry);
   }
 
   private append(entry: JournalEntry, hash: Uint8Array): void {
     this.entries.push(entry);
-    this.leaves.push(hash);
+    const at = entry.seq * 32;
+    if (at + 32 > this.leaves.length) {
+      const grown = new Uint8Array(this.leaves.length * 2);
+      grown.set(this.leaves);
+      this.leaves = grown;
+    }
+    this.leaves.set(hash, at);
     this.headHash = entry.hash;
     this.headBytes = hash;
   }
@@ -383,8 +389,9 @@ export class Ledger {
 
   /** A compact commitment to the whole journal, to publish: count, chain head and Merkle root. */
   digest(): Digest {
-    for (let i = this.merkle.size; i < this.leaves.length; i++)
-      this.merkle.append(this.leaves[i] as Uint8Array);
+    for (let i = this.merkle.size; i < this.entries.length; i++) {
+      this.merkle.append(this.leaves.slice(i * 32, i * 32 + 32));
+    }
     return { count: this.entries.length, head: this.headHash, root: this.merkle.root() };
   }
 
