@@ -9,4 +9,5 @@ export const SUITES: Readonly<Record<string, () => Promise<{ suite: Suite }>>> =
   ecs: () => import("./ecs.js"),
   physics: () => import("./physics.js"),
   snapshot: () => import("./snapshot.js"),
+  ledger: () => import("./ledger.js"),
 };
