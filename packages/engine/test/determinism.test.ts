@@ -169,3 +169,24 @@ describe("deterministic math", () => {
     expect(out.y).toBeCloseTo(1, 15);
   });
 });
+
+describe("SHA-256", () => {
+  it("matches the FIPS 180-2 test vectors and a fresh hasher on random inputs", async () => {
+    const { sha256Hex } = await import("../src/index.js");
+    const { sha256: fresh } = await import("@noble/hashes/sha2.js");
+    const { bytesToHex } = await import("@noble/hashes/utils.js");
+    const text = (s: string) => new TextEncoder().encode(s);
+    expect(sha256Hex(text("abc"))).toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
+    expect(sha256Hex(text(""))).toBe(
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(sha256Hex(bytes)).toBe(bytesToHex(fresh(bytes)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
