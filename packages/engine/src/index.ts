@@ -1,3 +1,5 @@
+export * from "./economy/definition.js";
+export * from "./economy/economy.js";
 export * from "./ecs/component.js";
 export * from "./ecs/entity.js";
 export * from "./ecs/query.js";
@@ -14,6 +16,10 @@ export * from "./math/det.js";
 export * from "./physics/components.js";
 export * from "./physics/config.js";
 export * from "./physics/physics.js";
+export * from "./quests/definition.js";
+export * from "./quests/facts.js";
+export * from "./quests/system.js";
+export * from "./quests/tracker.js";
 export * from "./rng.js";
 export * from "./sim/command.js";
 export * from "./sim/events.js";

@@ -28,7 +28,11 @@ const FORBIDDEN: readonly [RegExp, string][] = [
   [/\b(setTimeout|setInterval|setImmediate|queueMicrotask)\b/, "timers"],
   [/\bprocess\s*\./, "the host process (the engine runs anywhere)"],
   [/from\s+["']node:/, "Node built-ins (the engine is pure)"],
-  [/from\s+["'](?!\.|@noble\/hashes)/, "a runtime dependency other than @noble/hashes"],
+  // zod validates declarative definitions (economy, quests) at load, at the boundary, never in a tick.
+  [
+    /from\s+["'](?!\.|@noble\/hashes|zod["'])/,
+    "a runtime dependency other than @noble/hashes and zod",
+  ],
   [/\bfor\s*\([^;)]*\bin\b/, "for...in (iterate arrays or sorted keys instead)"],
   [/\bnew\s+(Weak)?Set\s*\(/, "a Set in simulation code (iterate arrays in a defined order)"],
 ];

@@ -11,8 +11,10 @@ import { fromHex, sha256, toHex } from "../hash.js";
 
 const NODE = 1;
 
+const nodeInput = new Uint8Array(65);
+
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(65);
+  const bytes = nodeInput;
   bytes[0] = NODE;
   bytes.set(left, 1);
   bytes.set(right, 33);
