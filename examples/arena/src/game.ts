@@ -2,10 +2,17 @@ import {
   BodyKind,
   type Command,
   createPhysics,
+  createQuestSystem,
   defineComponent,
+  defineEconomy,
+  defineQuests,
+  Economy,
   type Eid,
+  type JsonValue,
+  Ledger,
   Position,
   physicsComponents,
+  type QuestSystem,
   Simulation,
   type SimulationDefinition,
   Velocity,
@@ -16,7 +23,8 @@ import {
  * The demo world: a top-down arena of pucks and crates, bots that chase coins, and players who
  * steer with `move` commands. Coins are sensors; a bot or player that touches one collects it
  * (a `custom` event with code COIN_COLLECTED and the coin's value) and the coin reappears
- * elsewhere. The ledger will pay these out in a later release.
+ * elsewhere, and the collector's gold and xp are paid through the ledger. Three quests run on
+ * top: collect gold, visit the shrine (a sensor zone), and hoard (repeatable).
  */
 export const Coin = defineComponent("Coin", { value: "i32" });
 export const Bot = defineComponent("Bot", { targetX: "f64", targetY: "f64", speed: "f64" });
@@ -27,6 +35,49 @@ export const Drag = defineComponent("Drag", { perSecond: "f64" });
 export const COIN_COLLECTED = 1;
 
 export const ARENA = { width: 200, height: 120 } as const;
+
+/** Where the shrine (a sensor zone named "shrine") stands. */
+export const SHRINE = { x: 60, y: 60, halfWidth: 3, halfHeight: 3 } as const;
+
+/** The arena's economy, as a game designer would write it (validated at load). */
+export const ECONOMY_DEFINITION = {
+  units: [{ id: "gold" }, { id: "gems" }, { id: "xp" }],
+  items: [{ id: "potion", currency: "gold", price: 10, sellPrice: 4 }],
+  levels: { thresholds: [0, 10, 25, 50, 100, 200] },
+};
+
+/** The arena's quests (validated at load against the economy). */
+export const QUEST_DEFINITIONS = [
+  {
+    id: "first_coins",
+    title: "Pick up 10 gold",
+    objectives: [{ kind: "collect", unit: "gold", count: 10 }],
+    rewards: [{ unit: "xp", amount: 5 }],
+    autoAccept: true,
+  },
+  {
+    id: "pilgrim",
+    title: "Visit the shrine",
+    prerequisites: { quests: ["first_coins"] },
+    objectives: [{ kind: "enter", zone: "shrine" }],
+    rewards: [
+      { unit: "gems", amount: 1 },
+      { unit: "gold", amount: 5 },
+    ],
+    autoAccept: true,
+  },
+  {
+    id: "hoarder",
+    title: "Collect 20 gold, again and again",
+    objectives: [{ kind: "collect", unit: "gold", count: 20 }],
+    rewards: [{ unit: "gems", amount: 1 }],
+    repeatable: true,
+    autoAccept: true,
+  },
+];
+
+export const ECONOMY = defineEconomy(ECONOMY_DEFINITION);
+export const QUESTS = defineQuests(QUEST_DEFINITIONS, ECONOMY);
 
 export const physics = createPhysics({
   gravity: { x: 0, y: 0 },
@@ -96,8 +147,8 @@ function applyDrag(world: World): void {
   }
 }
 
-/** Coins touched this tick by a bot or player are collected and reappear elsewhere. */
-function collectCoins(world: World): void {
+/** Coins touched this tick by a bot or player are collected, paid out and reappear elsewhere. */
+function collectCoins(world: World, economy: Economy): void {
   const coin = world.store(Coin);
   const p = world.store(Position);
   const events = world.events;
@@ -108,27 +159,65 @@ function collectCoins(world: World): void {
     const who = world.tryResolve(ev.b);
     if (c < 0 || who < 0 || !world.hasComponent(c, Coin)) continue;
     if (!world.hasComponent(who, Bot) && !world.hasComponent(who, Player)) continue;
-    world.emit("custom", ev.b, ev.a, COIN_COLLECTED, coin.value[c] as number);
+    const collector = world.nameOfEntity(who);
+    if (collector === undefined) continue;
+    const value = coin.value[c] as number;
+    // Gold and a point of xp, all or nothing, under an id fixed by the tick and the event's
+    // position: a retried or replayed tick pays nothing twice.
+    economy.grantAll(
+      collector,
+      [
+        { unit: "gold", amount: value },
+        { unit: "xp", amount: 1 },
+      ],
+      { tick: world.tick, index: i, reason: "pickup", world },
+    );
+    world.emit("custom", ev.b, ev.a, COIN_COLLECTED, value);
     const spot = randomFreeSpot(world);
     p.x[c] = spot.x;
     p.y[c] = spot.y;
   }
 }
 
-export const arena: SimulationDefinition = {
-  name: "arena@1",
-  components: [...physicsComponents, Coin, Bot, Player, Drag],
-  systems: [
-    { name: "commands", run: applyCommands },
-    { name: "bots", run: steerBots },
-    { name: "drag", run: applyDrag },
-    physics.system,
-    { name: "coins", run: collectCoins },
-  ],
-  maxEntities: 1 << 15,
-  tickRateHz: 60,
-  config: { physics: JSON.parse(JSON.stringify(physics.config)) },
-};
+function asJson(value: unknown): JsonValue {
+  return JSON.parse(JSON.stringify(value)) as JsonValue;
+}
+
+/** The arena's rules bound to an economy (whose ledger lives beside the world, not in it). */
+export interface ArenaRules {
+  readonly definition: SimulationDefinition;
+  readonly economy: Economy;
+  readonly quests: QuestSystem;
+}
+
+/** The rules of the arena, paying through `economy` (a fresh ledger by default). */
+export function arenaRules(economy: Economy = new Economy(ECONOMY, new Ledger())): ArenaRules {
+  const quests = createQuestSystem({
+    book: QUESTS,
+    economy,
+    events: { custom: [{ code: COIN_COLLECTED, fact: "collected", unit: "gold" }] },
+  });
+  const definition: SimulationDefinition = {
+    name: "arena@2",
+    components: [...physicsComponents, Coin, Bot, Player, Drag],
+    systems: [
+      { name: "commands", run: applyCommands },
+      { name: "bots", run: steerBots },
+      { name: "drag", run: applyDrag },
+      physics.system,
+      { name: "coins", run: (world) => collectCoins(world, economy) },
+      quests,
+    ],
+    maxEntities: 1 << 15,
+    tickRateHz: 60,
+    config: {
+      physics: asJson(physics.config),
+      economy: asJson(ECONOMY_DEFINITION),
+      quests: asJson(QUEST_DEFINITIONS),
+    },
+  };
+  return { definition, economy, quests };
+}
 
 export interface PopulateOptions {
   readonly bodies: number;
@@ -137,8 +226,8 @@ export interface PopulateOptions {
   readonly players?: readonly string[];
 }
 
-/** Fills a new arena: pillars, pucks and crates, coins, bots and named players. */
-export function populate(world: World, options: PopulateOptions): void {
+/** Fills a new arena: pillars, the shrine, pucks and crates, coins, bots and named players. */
+export function populate(world: World, options: PopulateOptions, rules: ArenaRules): void {
   const bots = options.bots ?? 40;
   const coins = options.coins ?? 200;
   for (let i = 0; i < 8; i++) {
@@ -150,6 +239,13 @@ export function populate(world: World, options: PopulateOptions): void {
       kind: BodyKind.Static,
     });
   }
+  const shrine = physics.spawnBox(world, { ...SHRINE, kind: BodyKind.Static, sensor: true });
+  world.setName(shrine, "shrine");
+  const tracker = rules.quests.tracker(world);
+  const join = (name: string) => {
+    rules.economy.openPlayer(name);
+    tracker.addPlayer(name);
+  };
   const drag = world.store(Drag);
   for (let i = 0; i < options.bodies; i++) {
     const { x, y } = randomFreeSpot(world);
@@ -191,7 +287,9 @@ export function populate(world: World, options: PopulateOptions): void {
     bot.targetX[e] = target.x;
     bot.targetY[e] = target.y;
     bot.speed[e] = world.rng.range(4, 9);
-    world.setName(e, `bot_${String(i + 1).padStart(3, "0")}`);
+    const name = `bot_${String(i + 1).padStart(3, "0")}`;
+    world.setName(e, name);
+    join(name);
   }
   for (const name of options.players ?? ["player_0001"]) {
     const e = physics.spawnCircle(world, {
@@ -203,14 +301,19 @@ export function populate(world: World, options: PopulateOptions): void {
     });
     world.addComponent(e, Player);
     world.setName(e, name);
+    join(name);
   }
 }
 
-/** A new demo world. */
-export function createArena(seed: string, options: PopulateOptions): Simulation {
-  const sim = Simulation.create(arena, seed);
-  populate(sim.world, options);
-  return sim;
+/** A new demo world and the rules it runs under. */
+export function createArena(
+  seed: string,
+  options: PopulateOptions,
+  rules: ArenaRules = arenaRules(),
+): { readonly sim: Simulation; readonly rules: ArenaRules } {
+  const sim = Simulation.create(rules.definition, seed);
+  populate(sim.world, options, rules);
+  return { sim, rules };
 }
 
 /** A scripted player: circles the arena, so headless runs have commands to replay. */

@@ -3,10 +3,10 @@
 // thousand bodies for a few seconds of game time, shows progress, then prints the speed, what
 // happened, and the final state hash (the same on every machine for the same options).
 import { performance } from "node:perf_hooks";
-import { snapshotHash } from "@ledgerquest/engine";
+import { snapshotHash, verifyJournal } from "@ledgerquest/engine";
 import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError } from "commander";
-import { COIN_COLLECTED, createArena, physics, scriptedMoves } from "./game.js";
+import { COIN_COLLECTED, createArena, physics, QUESTS, scriptedMoves } from "./game.js";
 
 function positiveInt(name: string, max: number) {
   return (value: string): number => {
@@ -37,7 +37,8 @@ const program = new Command()
 program.parse();
 const opts = program.opts<{ bodies: number; seconds: number; seed: string; progress: boolean }>();
 
-const sim = createArena(opts.seed, { bodies: opts.bodies });
+const { sim, rules } = createArena(opts.seed, { bodies: opts.bodies });
+const { economy } = rules;
 const ticks = opts.seconds * sim.world.tickRateHz;
 const total = sim.world.entityCount;
 console.log(
@@ -94,3 +95,43 @@ console.log(
   `snapshot: ${(snapshot.length / 1024).toFixed(1)} KiB (${(snapshot.length / total).toFixed(1)} bytes per entity)`,
 );
 console.log(`final state hash: ${snapshotHash(snapshot)} (tick ${sim.tick})`);
+
+// The ledger: every coin paid out is a transfer in the hash-chained journal. Verify it from scratch.
+const ledger = economy.ledger;
+const report = verifyJournal(ledger.journal, (id) => ledger.balance(id));
+const transfers = ledger.journal.filter((e) => e.kind === "transfer").length;
+if (report.ok) {
+  console.log(
+    `ledger: ${ledger.journal.length.toLocaleString("en-US")} journal entries (${transfers.toLocaleString("en-US")} transfers), verified: chain, hashes, balances and unit sums all hold`,
+  );
+  console.log(
+    `  digest: count ${report.digest.count}, head ${report.digest.head.slice(0, 16)}…, root ${report.digest.root.slice(0, 16)}…`,
+  );
+} else {
+  console.log(`ledger: VERIFICATION FAILED: ${report.problem.kind}: ${report.problem.detail}`);
+  process.exitCode = 1;
+}
+const minted = (unit: string) => -(ledger.balance(`mint:${unit}`)?.balance ?? 0);
+console.log(`  in circulation: ${minted("gold")} gold, ${minted("gems")} gems, ${minted("xp")} xp`);
+
+// The quest log: the scripted player's, then how far everyone got.
+const tracker = rules.quests.tracker(sim.world);
+console.log("quest log of player_0001 (level " + economy.levelOf("player_0001") + "):");
+for (const q of tracker.log("player_0001")) {
+  const def = QUESTS.quests.find((d) => d.id === q.quest);
+  const goal =
+    def?.objectives.map((o, i) => `${q.progress[i]}/${"count" in o ? o.count : 1}`).join(", ") ??
+    "";
+  const times = q.completions > 1 ? ` x${q.completions}` : "";
+  console.log(
+    `  ${q.quest.padEnd(12)} ${(def?.title ?? "").padEnd(34)} ${q.state.padEnd(9)} ${goal}${times}`,
+  );
+}
+const completions = new Map<string, number>();
+for (const player of tracker.players) {
+  for (const q of tracker.log(player))
+    completions.set(q.quest, (completions.get(q.quest) ?? 0) + q.completions);
+}
+console.log(
+  `quests completed by all ${tracker.players.length} players: ${[...completions].map(([id, n]) => `${id} ${n}`).join(", ")}`,
+);
