@@ -116,7 +116,7 @@ console.log(`  in circulation: ${minted("gold")} gold, ${minted("gems")} gems, $
 
 // The quest log: the scripted player's, then how far everyone got.
 const tracker = rules.quests.tracker(sim.world);
-console.log("quest log of player_0001 (level " + economy.levelOf("player_0001") + "):");
+console.log(`quest log of player_0001 (level ${economy.levelOf("player_0001")}):`);
 for (const q of tracker.log("player_0001")) {
   const def = QUESTS.quests.find((d) => d.id === q.quest);
   const goal =
