@@ -34,20 +34,8 @@ export interface Account {
   credits: number;
 }
 
-export interface TransferInput {
-  /** Caller-chosen, unique, deterministic: the same event must always produce the same id. */
-  readonly id: string;
-  /** Account debited (value leaves it). */
-  readonly debit: string;
-  /** Account credited (value arrives). */
-  readonly credit: string;
-  /** A positive safe integer in the unit's smallest denomination. */
-  readonly amount: number;
-  readonly unit: string;
-  /** Why: a code such as `pickup`, `quest.reward`, `shop.buy`. */
-  readonly reason: string;
-  /** The tick at which the transfer happened in the world's time. */
-  readonly tick: number;
+/** What a caller submits: a transfer's fields, with `meta` optional and `linked` for chains. */
+export interface TransferInput extends Omit<TransferFields, "meta" | "linked"> {
   readonly meta?: TransferMeta;
   /** Links this transfer to the next in the batch: the chain commits all or nothing. */
   readonly linked?: boolean;
@@ -75,12 +63,18 @@ export interface AccountEntry extends EntryBase {
 
 /** The fields of a committed transfer (what its hash covers, with `seq` and `prev`). */
 export interface TransferFields {
+  /** Caller-chosen, unique, deterministic: the same event must always produce the same id. */
   readonly id: string;
+  /** Account debited (value leaves it). */
   readonly debit: string;
+  /** Account credited (value arrives). */
   readonly credit: string;
+  /** A positive safe integer in the unit's smallest denomination. */
   readonly amount: number;
   readonly unit: string;
+  /** Why: a code such as `pickup`, `quest.reward`, `shop.buy`. */
   readonly reason: string;
+  /** The tick at which the transfer happened in the world's time. */
   readonly tick: number;
   readonly meta: TransferMeta;
   /** True when the transfer was committed as part of a linked chain and is not its last member. */
