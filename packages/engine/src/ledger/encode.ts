@@ -34,6 +34,7 @@ function writeMeta(w: ByteWriter, meta: TransferMeta): void {
 }
 
 const writer = new ByteWriter(512);
+const NO_META: TransferMeta = Object.freeze({});
 
 /**
  * Every entry's preimage starts with 0x00 and the previous entry's hash: the 0x00 is the Merkle
@@ -69,7 +70,14 @@ export function hashAccount(
  * Hash of a transfer entry: SHA-256(0x00 ‖ prev ‖ 0x02 ‖ seq ‖ id ‖ debit ‖ credit ‖ amount ‖ unit ‖
  * reason ‖ tick ‖ linked ‖ meta), strings as LEB128 length + UTF-8, integers as LEB128.
  */
-export function hashTransfer(prev: Uint8Array, seq: number, t: TransferFields): Uint8Array {
+export function hashTransfer(
+  prev: Uint8Array,
+  seq: number,
+  t: Omit<TransferFields, "meta" | "linked"> & {
+    readonly meta?: TransferMeta;
+    readonly linked?: boolean;
+  },
+): Uint8Array {
   const w = begin(prev);
   w.u8(KIND_TRANSFER);
   w.varuint(seq);
@@ -80,7 +88,7 @@ export function hashTransfer(prev: Uint8Array, seq: number, t: TransferFields): 
   w.string(t.unit);
   w.string(t.reason);
   w.varuint(t.tick);
-  w.u8(t.linked ? 1 : 0);
-  writeMeta(w, t.meta);
+  w.u8(t.linked === true ? 1 : 0);
+  writeMeta(w, t.meta ?? NO_META);
   return sha256(w.written());
 }

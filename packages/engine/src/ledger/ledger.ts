@@ -4,11 +4,13 @@ import { GENESIS, GENESIS_BYTES, hashAccount, hashTransfer } from "./encode.js";
 import { type InclusionProof, MerkleAccumulator, proveInclusion } from "./merkle.js";
 import type {
   Account,
+  AccountEntry,
   AccountFlags,
   AccountInput,
   AccountResult,
   JournalEntry,
   TransferEntry,
+  TransferFields,
   TransferInput,
   TransferMeta,
   TransferResult,
@@ -118,14 +120,33 @@ function validateFields(t: TransferInput): TransferResult | undefined {
  */
 export class Ledger {
   private readonly accounts = new Map<string, Account>();
-  private readonly transfers = new Map<string, TransferEntry>();
-  private readonly entries: JournalEntry[] = [];
+
+  // The journal is stored in columns, not as an object per entry: appending a transfer then
+  // allocates nothing that lives on (objects kept per entry made the garbage collector half the
+  // cost of an append). Entries become objects only when someone reads the journal.
+  private count = 0;
+  /** Per entry: its transfer row (>= 0), or -1 - its index in `accountEntries`. */
+  private readonly rowOf: number[] = [];
+  private readonly accountEntries: AccountEntry[] = [];
+  private readonly tSeq: number[] = [];
+  private readonly tId: string[] = [];
+  private readonly tDebit: string[] = [];
+  private readonly tCredit: string[] = [];
+  private readonly tAmount: number[] = [];
+  private readonly tUnit: string[] = [];
+  private readonly tReason: string[] = [];
+  private readonly tTick: number[] = [];
+  private readonly tMeta: TransferMeta[] = [];
+  private readonly tLinked: boolean[] = [];
+  /** Transfer id → row. */
+  private readonly transferRow = new Map<string, number>();
+  /** Entry hashes packed 32 bytes apiece. */
+  private leaves = new Uint8Array(32 * 1024);
+  private headBytes: Uint8Array = GENESIS_BYTES;
+  /** Entries as objects, built on first read of `journal`, oldest first. */
+  private readonly materialized: JournalEntry[] = [];
   /** Folded lazily, on `digest()`: appending costs one hash, not two. */
   private readonly merkle = new MerkleAccumulator();
-  /** Entry hashes packed 32 bytes apiece: one buffer, not one object per entry, for the GC's sake. */
-  private leaves = new Uint8Array(32 * 1024);
-  private headHash = GENESIS;
-  private headBytes: Uint8Array = GENESIS_BYTES;
 
   /** Opens the `mint` and `sink` accounts of each unit. */
   constructor(units: readonly string[] = []) {
@@ -165,21 +186,20 @@ export class Ledger {
         existing.flags.creditsMustNotExceedDebits === flags.creditsMustNotExceedDebits;
       return same ? "exists" : "exists_with_different_fields";
     }
-    const seq = this.entries.length;
+    const seq = this.count;
     const bytes = hashAccount(this.headBytes, seq, input.id, input.owner, input.unit, flags);
-    this.append(
-      {
-        kind: "account",
-        seq,
-        prev: this.headHash,
-        hash: toHex(bytes),
-        id: input.id,
-        owner: input.owner,
-        unit: input.unit,
-        flags,
-      },
-      bytes,
-    );
+    this.rowOf.push(-1 - this.accountEntries.length);
+    this.accountEntries.push({
+      kind: "account",
+      seq,
+      prev: this.hexAt(seq - 1),
+      hash: toHex(bytes),
+      id: input.id,
+      owner: input.owner,
+      unit: input.unit,
+      flags,
+    });
+    this.append(bytes);
     this.accounts.set(input.id, {
       id: input.id,
       owner: input.owner,
@@ -258,16 +278,28 @@ export class Ledger {
   private check(t: TransferInput): TransferResult | undefined {
     const invalid = validateFields(t);
     if (invalid !== undefined) return invalid;
-    const existing = this.transfers.get(t.id) ?? this.pending.get(t.id);
-    if (existing) {
+    const row = this.transferRow.get(t.id);
+    if (row !== undefined) {
       const same =
-        existing.debit === t.debit &&
-        existing.credit === t.credit &&
-        existing.amount === t.amount &&
-        existing.unit === t.unit &&
-        existing.reason === t.reason &&
-        existing.tick === t.tick &&
-        sameMeta(existing.meta ?? {}, t.meta);
+        this.tDebit[row] === t.debit &&
+        this.tCredit[row] === t.credit &&
+        this.tAmount[row] === t.amount &&
+        this.tUnit[row] === t.unit &&
+        this.tReason[row] === t.reason &&
+        this.tTick[row] === t.tick &&
+        sameMeta(this.tMeta[row] as TransferMeta, t.meta);
+      return same ? "exists" : "exists_with_different_fields";
+    }
+    const pending = this.pending.get(t.id);
+    if (pending) {
+      const same =
+        pending.debit === t.debit &&
+        pending.credit === t.credit &&
+        pending.amount === t.amount &&
+        pending.unit === t.unit &&
+        pending.reason === t.reason &&
+        pending.tick === t.tick &&
+        sameMeta(pending.meta ?? EMPTY_META, t.meta);
       return same ? "exists" : "exists_with_different_fields";
     }
     const dr = this.accounts.get(t.debit);
@@ -340,68 +372,107 @@ export class Ledger {
 
   private commit(t: TransferInput, linked: boolean): void {
     this.post(t, 1);
-    const seq = this.entries.length;
-    const entry: TransferEntry = {
-      kind: "transfer",
-      seq,
-      prev: this.headHash,
-      hash: "",
-      id: t.id,
-      debit: t.debit,
-      credit: t.credit,
-      amount: t.amount,
-      unit: t.unit,
-      reason: t.reason,
-      tick: t.tick,
-      meta: t.meta ?? EMPTY_META,
-      linked,
-    };
-    const bytes = hashTransfer(this.headBytes, seq, entry);
-    (entry as { hash: string }).hash = toHex(bytes);
-    this.append(entry, bytes);
-    this.transfers.set(t.id, entry);
+    const seq = this.count;
+    const meta = t.meta ?? EMPTY_META;
+    const row = this.tId.length;
+    this.tSeq.push(seq);
+    this.tId.push(t.id);
+    this.tDebit.push(t.debit);
+    this.tCredit.push(t.credit);
+    this.tAmount.push(t.amount);
+    this.tUnit.push(t.unit);
+    this.tReason.push(t.reason);
+    this.tTick.push(t.tick);
+    this.tMeta.push(meta);
+    this.tLinked.push(linked);
+    this.rowOf.push(row);
+    this.transferRow.set(t.id, row);
+    // `t` with the chain flag the journal records (a chain's last member is not linked onward).
+    this.append(
+      hashTransfer(this.headBytes, seq, (t.linked === true) === linked ? t : { ...t, linked }),
+    );
   }
 
-  private append(entry: JournalEntry, hash: Uint8Array): void {
-    this.entries.push(entry);
-    const at = entry.seq * 32;
+  private fieldsAt(row: number): TransferFields {
+    return {
+      id: this.tId[row] as string,
+      debit: this.tDebit[row] as string,
+      credit: this.tCredit[row] as string,
+      amount: this.tAmount[row] as number,
+      unit: this.tUnit[row] as string,
+      reason: this.tReason[row] as string,
+      tick: this.tTick[row] as number,
+      meta: this.tMeta[row] as TransferMeta,
+      linked: this.tLinked[row] as boolean,
+    };
+  }
+
+  private append(hash: Uint8Array): void {
+    const at = this.count * 32;
     if (at + 32 > this.leaves.length) {
       const grown = new Uint8Array(this.leaves.length * 2);
       grown.set(this.leaves);
       this.leaves = grown;
     }
     this.leaves.set(hash, at);
-    this.headHash = entry.hash;
     this.headBytes = hash;
+    this.count++;
+  }
+
+  /** Hex of entry `seq`'s hash (GENESIS for -1). */
+  private hexAt(seq: number): string {
+    return seq < 0 ? GENESIS : toHex(this.leaves.subarray(seq * 32, seq * 32 + 32));
+  }
+
+  private entryAt(seq: number): JournalEntry {
+    const cached = this.materialized[seq];
+    if (cached) return cached;
+    const row = this.rowOf[seq] as number;
+    if (row < 0) return this.accountEntries[-1 - row] as AccountEntry;
+    return {
+      kind: "transfer",
+      seq,
+      prev: this.hexAt(seq - 1),
+      hash: this.hexAt(seq),
+      ...this.fieldsAt(row),
+    };
   }
 
   // ─── the journal ─────────────────────────────────────────────────────────────────────────────
 
-  /** The journal, oldest first. Entries are frozen in meaning: never modify them. */
+  /** Number of journal entries. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** The journal, oldest first (entries are built on first read). Never modify them. */
   get journal(): readonly JournalEntry[] {
-    return this.entries;
+    for (let seq = this.materialized.length; seq < this.count; seq++)
+      this.materialized.push(this.entryAt(seq));
+    return this.materialized;
   }
 
   /** The committed transfer with this id. */
   getTransfer(id: string): TransferEntry | undefined {
-    return this.transfers.get(id);
+    const row = this.transferRow.get(id);
+    return row === undefined
+      ? undefined
+      : (this.entryAt(this.tSeq[row] as number) as TransferEntry);
   }
 
   /** A compact commitment to the whole journal, to publish: count, chain head and Merkle root. */
   digest(): Digest {
-    for (let i = this.merkle.size; i < this.entries.length; i++) {
+    for (let i = this.merkle.size; i < this.count; i++) {
       this.merkle.append(this.leaves.slice(i * 32, i * 32 + 32));
     }
-    return { count: this.entries.length, head: this.headHash, root: this.merkle.root() };
+    return { count: this.count, head: this.hexAt(this.count - 1), root: this.merkle.root() };
   }
 
   /** Proof that entry `seq` is in the journal as digested at `size` entries (default: now). */
-  proveInclusion(seq: number, size = this.entries.length): InclusionProof {
-    return proveInclusion(
-      this.entries.map((e) => e.hash),
-      seq,
-      size,
-    );
+  proveInclusion(seq: number, size = this.count): InclusionProof {
+    const hashes: string[] = [];
+    for (let i = 0; i < this.count; i++) hashes.push(this.hexAt(i));
+    return proveInclusion(hashes, seq, size);
   }
 
   /**
@@ -411,20 +482,15 @@ export class Ledger {
   static fromJournal(journal: readonly JournalEntry[]): Ledger {
     const ledger = new Ledger();
     for (const e of journal) {
-      const before = ledger.entries.length;
+      const before = ledger.count;
       if (e.kind === "account") {
         ledger.openAccount({ id: e.id, owner: e.owner, unit: e.unit, flags: e.flags });
       } else {
         const r = ledger.check(e);
         if (r === undefined) ledger.commit(e, e.linked);
       }
-      const added = ledger.entries[before];
-      if (ledger.entries.length !== before + 1 || added?.hash !== e.hash) {
-        throw new LedgerReplayError(
-          e.seq,
-          added === undefined ? "it does not re-apply" : "its hash differs",
-        );
-      }
+      if (ledger.count !== before + 1) throw new LedgerReplayError(e.seq, "it does not re-apply");
+      if (ledger.hexAt(before) !== e.hash) throw new LedgerReplayError(e.seq, "its hash differs");
     }
     return ledger;
   }
