@@ -1,20 +1,7 @@
-import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { sha256Into } from "./sha256.js";
 
-// One hasher reset from a pristine copy for every message (noble's documented `_cloneInto`),
-// instead of a new hasher per call: the ledger hashes an entry per transfer, and the allocation
-// was most of the cost for such short messages. Safe because hashing is synchronous and never
-// re-enters.
-const pristine = nobleSha256.create();
-const worker = nobleSha256.create();
-
-/** SHA-256 of bytes, written into `out` (32 bytes). */
-export function sha256Into(bytes: Uint8Array, out: Uint8Array): Uint8Array {
-  pristine._cloneInto(worker);
-  worker.update(bytes);
-  worker.digestInto(out);
-  return out;
-}
+export { sha256Into };
 
 /** SHA-256 of bytes (the engine's one hash: state hashes, snapshot checksums, ledger chains). */
 export function sha256(bytes: Uint8Array): Uint8Array {
@@ -37,4 +24,21 @@ export function fromHex(hex: string): Uint8Array {
 /** SHA-256 of a UTF-8 text. */
 export function sha256Text(text: string): Uint8Array {
   return sha256(new TextEncoder().encode(text));
+}
+
+const HEX_DIGITS = "0123456789abcdef";
+
+/** Whether the lowercase hex string spells `bytes` (no string is built: used per journal entry). */
+export function hexEquals(bytes: Uint8Array, hex: string): boolean {
+  if (hex.length !== bytes.length * 2) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (
+      hex.charCodeAt(2 * i) !== HEX_DIGITS.charCodeAt(b >> 4) ||
+      hex.charCodeAt(2 * i + 1) !== HEX_DIGITS.charCodeAt(b & 15)
+    ) {
+      return false;
+    }
+  }
+  return true;
 }

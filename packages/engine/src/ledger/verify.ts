@@ -1,4 +1,4 @@
-import { toHex } from "../hash.js";
+import { hexEquals, toHex } from "../hash.js";
 import { GENESIS, GENESIS_BYTES, hashAccount, hashTransfer } from "./encode.js";
 import type { Balance, Digest } from "./ledger.js";
 import { MerkleAccumulator } from "./merkle.js";
@@ -69,10 +69,13 @@ export function verifyJournal(
       e.kind === "account"
         ? hashAccount(prevBytes, i, e.id, e.owner, e.unit, e.flags)
         : hashTransfer(prevBytes, i, e);
-    const hash = toHex(bytes);
-    if (hash !== e.hash) {
+    if (!hexEquals(bytes, e.hash)) {
       return fail(
-        { kind: "hash_mismatch", seq: i, detail: `fields hash to ${hash}, entry says ${e.hash}` },
+        {
+          kind: "hash_mismatch",
+          seq: i,
+          detail: `fields hash to ${toHex(bytes)}, entry says ${e.hash}`,
+        },
         i,
       );
     }
