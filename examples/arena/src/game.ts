@@ -309,7 +309,8 @@ export function populate(world: World, options: PopulateOptions, rules: ArenaRul
 export function createArena(
   seed: string,
   options: PopulateOptions,
-  rules: ArenaRules = arenaRules(),
+  // The seed doubles as the world's id: it scopes every transfer id in the (shareable) ledger.
+  rules: ArenaRules = arenaRules(new Economy(ECONOMY, new Ledger(), { scope: seed })),
 ): { readonly sim: Simulation; readonly rules: ArenaRules } {
   const sim = Simulation.create(rules.definition, seed);
   populate(sim.world, options, rules);

@@ -38,7 +38,7 @@ describe("the demo arena", () => {
       (e) =>
         e.kind === "transfer" &&
         e.reason === "quest.reward" &&
-        e.id.startsWith("quest:first_coins:"),
+        e.id.startsWith("test:quest:first_coins:"),
     );
     expect(rewards).toHaveLength(done.length);
   });
@@ -59,7 +59,9 @@ describe("the demo arena", () => {
     const paid = rules.economy.ledger.journal.length;
     expect(paid).toBeGreaterThan(journalAtStart.length);
     // A replay with the ledger as it was at the snapshot reproduces every tick's hash and journal.
-    const again = arenaRules(new Economy(ECONOMY, Ledger.fromJournal(journalAtStart)));
+    const again = arenaRules(
+      new Economy(ECONOMY, Ledger.fromJournal(journalAtStart), { scope: "replay" }),
+    );
     expect(
       replayHashes(again.definition, start, log, { untilTick: 240 }).map((h) => h.hash),
     ).toEqual(live);

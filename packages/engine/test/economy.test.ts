@@ -585,3 +585,19 @@ describe("the shop", () => {
     );
   });
 });
+
+describe("scopes: several worlds on one ledger", () => {
+  it("prefixes every id with the world's scope, so equal events in two worlds both pay, once each", () => {
+    const spec = defineEconomy({ units: [{ id: "gold" }] });
+    const ledger = new Ledger();
+    const w1 = new Economy(spec, ledger, { scope: "world-1" });
+    const w2 = new Economy(spec, ledger, { scope: "world-2" });
+    const grant = (e: Economy) =>
+      e.grant("player_0001", "gold", 5, { tick: 7, index: 0, reason: "pickup" });
+    expect(grant(w1)).toMatchObject({ result: "created", id: "world-1:pickup:player_0001:7:0" });
+    expect(grant(w2)).toMatchObject({ result: "created", id: "world-2:pickup:player_0001:7:0" });
+    expect(grant(w1).result).toBe("exists");
+    expect(ledger.balance("player_0001:gold")?.balance).toBe(10);
+    expect(() => new Economy(spec, ledger, { scope: "bad scope" })).toThrow(/scope/);
+  });
+});

@@ -129,9 +129,25 @@ export class Economy {
   private readonly items = new Map<string, ItemSpec>();
   private readonly units = new Map<string, true>();
 
-  constructor(spec: EconomySpec, ledger: Ledger = new Ledger()) {
+  /**
+   * Prefixed, with ":", to every transfer id this economy submits (derived or given), so that
+   * several worlds can share one ledger: pass the world's id. Default none.
+   */
+  readonly scope: string | undefined;
+
+  constructor(
+    spec: EconomySpec,
+    ledger: Ledger = new Ledger(),
+    options: { readonly scope?: string } = {},
+  ) {
     this.spec = spec;
     this.ledger = ledger;
+    if (options.scope !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(options.scope)) {
+      throw new InvalidArgumentError(
+        `economy scope ${JSON.stringify(options.scope)} is invalid: use 1 to 64 letters, digits, "_", "." or "-"`,
+      );
+    }
+    this.scope = options.scope;
     for (const item of spec.items) this.items.set(item.id, item);
     for (const unit of spec.ledgerUnits) {
       this.units.set(unit, true);
@@ -208,7 +224,7 @@ export class Economy {
     const reason = options.reason ?? "grant";
     const id = options.id ?? transferId(reason, player, options.tick, options.index);
     const chain = this.grantAll(player, [{ unit, amount }], { ...options, reason, ids: [id] });
-    return { result: chain.result, id, levelUps: chain.levelUps };
+    return { result: chain.result, id: chain.ids[0] as string, levelUps: chain.levelUps };
   }
 
   /**
@@ -224,7 +240,7 @@ export class Economy {
     this.checkPlayer(player);
     const reason = options.reason ?? "grant";
     const base = options.id ?? transferId(reason, player, options.tick, options.index);
-    const ids = amounts.map((_, i) => options.ids?.[i] ?? `${base}:${i}`);
+    const ids = amounts.map((_, i) => this.scoped(options.ids?.[i] ?? `${base}:${i}`));
     if (amounts.length === 0) {
       return { ok: true, result: "exists", results: [], ids, levelUps: [] };
     }
@@ -262,7 +278,7 @@ export class Economy {
     this.checkPlayer(player);
     this.checkUnit(unit);
     const reason = options.reason ?? "spend";
-    const id = options.id ?? transferId(reason, player, options.tick, options.index);
+    const id = this.scoped(options.id ?? transferId(reason, player, options.tick, options.index));
     const result = this.ledger.transfer({
       id,
       debit: walletAccount(player, unit),
@@ -288,7 +304,7 @@ export class Economy {
     const item = this.checkItem(itemId);
     const reason = options.reason ?? "shop.buy";
     const base = options.id ?? transferId(reason, player, options.tick, options.index);
-    const ids = [`${base}:pay`, `${base}:item`];
+    const ids = [this.scoped(`${base}:pay`), this.scoped(`${base}:item`)];
     if (item.price === undefined || item.currency === undefined) {
       return { ok: false, result: "not_sold", results: [], ids, total: 0 };
     }
@@ -333,7 +349,7 @@ export class Economy {
     const item = this.checkItem(itemId);
     const reason = options.reason ?? "shop.sell";
     const base = options.id ?? transferId(reason, player, options.tick, options.index);
-    const ids = [`${base}:item`, `${base}:pay`];
+    const ids = [this.scoped(`${base}:item`), this.scoped(`${base}:pay`)];
     if (item.sellPrice === undefined || item.currency === undefined) {
       return { ok: false, result: "not_bought", results: [], ids, total: 0 };
     }
@@ -419,6 +435,11 @@ export class Economy {
         `unit ${JSON.stringify(unit)} is not in this economy (units: ${this.spec.ledgerUnits.join(", ")})`,
       );
     }
+  }
+
+  /** The id as submitted to the ledger: with the economy's scope in front, if it has one. */
+  scoped(id: string): string {
+    return this.scope === undefined ? id : `${this.scope}:${id}`;
   }
 
   private checkItem(id: string): ItemSpec {
