@@ -334,3 +334,39 @@ export function scriptedMoves(tick: number, actor = "player_0001"): Command[] {
   const [dx, dy] = dirs[phase] ?? [0, 0];
   return [{ id: `script-${tick}`, type: "move", actor, data: { dx, dy } }];
 }
+
+/**
+ * A player that plays: every quarter second it steers towards the nearest coin, or, once the
+ * shrine quest is active, towards the shrine. It reads the world the way a client reads the state
+ * it is sent, and its output is ordinary commands, so a run with it replays from its command log.
+ */
+export function pilotMoves(world: World, rules: ArenaRules, actor = "player_0001"): Command[] {
+  if (world.tick % 15 !== 0) return [];
+  const me = world.byName(actor);
+  if (me === undefined) return [];
+  const p = world.store(Position);
+  const x = p.x[me] as number;
+  const y = p.y[me] as number;
+  let tx = Number.NaN;
+  let ty = Number.NaN;
+  if (rules.quests.tracker(world).status(actor, "pilgrim")?.state === "active") {
+    tx = SHRINE.x;
+    ty = SHRINE.y;
+  } else {
+    let best = Number.POSITIVE_INFINITY;
+    const coins = world.query([Coin, Position]).ids();
+    for (let i = 0; i < coins.length; i++) {
+      const c = coins[i] as number;
+      const dx = (p.x[c] as number) - x;
+      const dy = (p.y[c] as number) - y;
+      const d2 = dx * dx + dy * dy;
+      if (d2 < best) {
+        best = d2;
+        tx = p.x[c] as number;
+        ty = p.y[c] as number;
+      }
+    }
+  }
+  if (Number.isNaN(tx)) return [];
+  return [{ id: `pilot-${world.tick}`, type: "move", actor, data: { dx: tx - x, dy: ty - y } }];
+}

@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { snapshotHash, verifyJournal } from "@ledgerquest/engine";
 import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError } from "commander";
-import { COIN_COLLECTED, createArena, physics, QUESTS, scriptedMoves } from "./game.js";
+import { COIN_COLLECTED, createArena, physics, pilotMoves, QUESTS } from "./game.js";
 
 function positiveInt(name: string, max: number) {
   return (value: string): number => {
@@ -64,7 +64,7 @@ let busyMs = 0;
 const started = performance.now();
 for (let t = 0; t < ticks; t++) {
   const before = performance.now();
-  sim.step(scriptedMoves(sim.tick));
+  sim.step(pilotMoves(sim.world, rules));
   busyMs += performance.now() - before;
   for (const ev of sim.world.drainEvents()) {
     if (ev.kind === "custom" && ev.code === COIN_COLLECTED) {

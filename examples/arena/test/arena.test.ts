@@ -3,7 +3,14 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Economy, Ledger, replayHashes, Simulation, verifyJournal } from "@ledgerquest/engine";
 import { describe, expect, it } from "vitest";
-import { arenaRules, COIN_COLLECTED, createArena, ECONOMY, scriptedMoves } from "../src/game.js";
+import {
+  arenaRules,
+  COIN_COLLECTED,
+  createArena,
+  ECONOMY,
+  pilotMoves,
+  scriptedMoves,
+} from "../src/game.js";
 
 const run = promisify(execFile);
 
@@ -71,6 +78,27 @@ describe("the demo arena", () => {
     replayHashes(retried.definition, start, log, { untilTick: 240 });
     expect(rules.economy.ledger.journal.length).toBe(paid);
     expect(Simulation.restore(rules.definition, sim.snapshot()).hash()).toBe(sim.hash());
+  });
+
+  it("the pilot plays: it finishes quests, and its recorded commands replay to the same world", () => {
+    const { sim, rules } = createArena("pilot", { bodies: 300, bots: 10, coins: 120 });
+    const start = sim.snapshot();
+    const journalAtStart = [...rules.economy.ledger.journal];
+    const log = [];
+    for (let t = 0; t < 600; t++) {
+      const commands = pilotMoves(sim.world, rules);
+      if (commands.length > 0) log.push({ tick: sim.tick, commands });
+      sim.step(commands);
+    }
+    expect(rules.quests.tracker(sim.world).status("player_0001", "first_coins")?.state).toBe(
+      "rewarded",
+    );
+    const again = arenaRules(
+      new Economy(ECONOMY, Ledger.fromJournal(journalAtStart), { scope: "pilot" }),
+    );
+    const hashes = replayHashes(again.definition, start, log, { untilTick: 600 });
+    expect(hashes[hashes.length - 1]?.hash).toBe(sim.hash());
+    expect(again.economy.ledger.digest()).toEqual(rules.economy.ledger.digest());
   });
 
   it("npm start's script prints ticks/s, the final hash (the same on every run), the ledger's verification and the quest log", async () => {
