@@ -271,6 +271,18 @@ describe("deferred structural changes and the schedule", () => {
     expect(w.hasComponent(e, Frozen)).toBe(true);
   });
 
+  it("adding twice in one deferred batch keeps the values written after the first add", () => {
+    const w = world();
+    const e = w.createEntity();
+    w.deferred(() => {
+      w.addComponent(e, Health);
+      w.store(Health).hp[e] = 42;
+      w.addComponent(e, Health);
+    });
+    expect(w.store(Health).hp[e]).toBe(42);
+    expect(w.hasComponent(e, Health)).toBe(true);
+  });
+
   it("a system that throws still leaves the world consistent", () => {
     const w = world();
     const e = w.createEntity();

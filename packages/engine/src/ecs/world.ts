@@ -99,6 +99,8 @@ export class World {
 
   private deferDepth = 0;
   private readonly ops: number[] = [];
+  /** (eid, component) pairs with an add queued in the current batch; membership only. */
+  private readonly pendingAdds = new Set<number>();
   private pendingEvents: SimEvent[] = [];
 
   constructor(options: WorldOptions) {
@@ -248,17 +250,29 @@ export class World {
     const word = this.masks[c >> 5] as Uint32Array;
     const bit = 1 << (c & 31);
     if ((word[eid] as number) & bit) return;
+    if (this.deferDepth > 0) {
+      // A second add before the batch applies must not reset values written after the first.
+      const key = eid * this.components.length + c;
+      if (this.pendingAdds.has(key)) return;
+      this.pendingAdds.add(key);
+      if (!def.isTag) this.resetFields(c, eid);
+      this.ops.push(OP_ADD, eid, c);
+      return;
+    }
     if (!def.isTag) this.resetFields(c, eid);
-    if (this.deferDepth > 0) this.ops.push(OP_ADD, eid, c);
-    else this.setBit(eid, c, true);
+    this.setBit(eid, c, true);
   }
 
   /** Removes a component (no-op if absent). */
   removeComponent(eid: Eid, def: ComponentDef<Schema>): void {
     this.assertAlive(eid);
     const c = this.componentId(def);
-    if (this.deferDepth > 0) this.ops.push(OP_REMOVE, eid, c);
-    else this.setBit(eid, c, false);
+    if (this.deferDepth > 0) {
+      this.pendingAdds.delete(eid * this.components.length + c);
+      this.ops.push(OP_REMOVE, eid, c);
+    } else {
+      this.setBit(eid, c, false);
+    }
   }
 
   hasComponent(eid: Eid, def: ComponentDef<Schema>): boolean {
@@ -365,6 +379,7 @@ export class World {
       }
     }
     ops.length = 0;
+    this.pendingAdds.clear();
   }
 
   // ─── events ──────────────────────────────────────────────────────────────────────────────────
