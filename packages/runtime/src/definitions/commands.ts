@@ -1,0 +1,153 @@
+import type { Command, JsonValue } from "@ledgerquest/engine";
+import { z } from "zod";
+
+/**
+ * Commands from players: the WebSocket frame schema (one source for the API Gateway routes and
+ * the local gateway) and each game's per-type payload schemas. Everything a client sends is
+ * validated here, at the boundary; a bad frame is answered with a typed error frame and changes
+ * nothing.
+ *
+ * A frame: `{ "action": "command", "id": "c-17", "type": "move", "data": { "dx": 1, "dy": 0 } }`.
+ * `action` drives API Gateway's route selection (`$request.body.action`); `id` is the client's
+ * command id, unique per player, which makes a resent command a no-op; the acting player comes
+ * from the connection's authorizer context, never from the frame.
+ */
+
+/** The route selection expression of the WebSocket API. */
+export const ROUTE_SELECTION_EXPRESSION = "$request.body.action";
+
+/** Routes besides `$connect`, `$disconnect` and `$default`: one per `action`. */
+export const COMMAND_ROUTES = ["command"] as const;
+
+/** Frames larger than this are refused before parsing (API Gateway's own limit is 128 KB). */
+export const MAX_FRAME_BYTES = 8 * 1024;
+
+const commandId = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1 to 64 letters, digits, or _ . : -");
+const commandType = z.string().regex(/^[a-z][a-z0-9_.]{0,31}$/, "must be a lowercase command name");
+
+/** The envelope every command frame has, whatever its type. */
+export const commandFrameSchema = z.strictObject({
+  action: z.literal("command"),
+  id: commandId,
+  type: commandType,
+  data: z.unknown().optional(),
+});
+
+/** Per command type, the schema of its `data`. */
+export type CommandSchemas = Readonly<Record<string, z.ZodType<JsonValue>>>;
+
+/** Why a frame was refused: what a client sees in the error frame's `code`. */
+export type CommandErrorCode =
+  | "frame_too_large"
+  | "not_json"
+  | "invalid_frame"
+  | "unknown_command"
+  | "invalid_data";
+
+/** The frame sent back for a refused command. */
+export interface CommandErrorFrame {
+  readonly type: "error";
+  readonly code: CommandErrorCode;
+  /** The client's command id, when the frame had a readable one. */
+  readonly id?: string;
+  /** Where the problem is (`data.dx`), when it is in a field. */
+  readonly path?: string;
+  readonly message: string;
+}
+
+export type ParsedCommand =
+  | { readonly ok: true; readonly command: Command }
+  | { readonly ok: false; readonly error: CommandErrorFrame };
+
+const utf8 = new TextEncoder();
+
+function pathOf(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path)
+    out += typeof p === "number" ? `[${p}]` : out === "" ? String(p) : `.${String(p)}`;
+  return out;
+}
+
+/**
+ * A game's commands: `defineCommands({ move: z.object({ dx: z.number(), dy: z.number() }) })`.
+ * `parse(body, actor)` turns a raw WebSocket body into an engine `Command` for that player, or an
+ * error frame saying what was wrong.
+ */
+export function defineCommands(schemas: CommandSchemas) {
+  for (const type of Object.keys(schemas)) {
+    if (!commandType.safeParse(type).success)
+      throw new RangeError(`command type "${type}" is not a lowercase command name`);
+  }
+  const types = Object.keys(schemas).sort();
+
+  function parse(body: string | null | undefined, actor: string): ParsedCommand {
+    const fail = (
+      code: CommandErrorCode,
+      message: string,
+      id?: string,
+      path?: string,
+    ): ParsedCommand => ({
+      ok: false,
+      error: {
+        type: "error",
+        code,
+        message,
+        ...(id === undefined ? {} : { id }),
+        ...(path === undefined ? {} : { path }),
+      },
+    });
+    if (typeof body !== "string") return fail("not_json", "the frame is empty: send a JSON object");
+    if (
+      body.length > MAX_FRAME_BYTES ||
+      (body.length * 3 > MAX_FRAME_BYTES && utf8.encode(body).length > MAX_FRAME_BYTES)
+    ) {
+      return fail("frame_too_large", `the frame is larger than ${MAX_FRAME_BYTES} bytes`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return fail("not_json", "the frame is not JSON");
+    }
+    const frame = commandFrameSchema.safeParse(json);
+    const rawId =
+      typeof json === "object" && json !== null ? (json as { id?: unknown }).id : undefined;
+    const id = typeof rawId === "string" && commandId.safeParse(rawId).success ? rawId : undefined;
+    if (!frame.success) {
+      const issue = frame.error.issues[0];
+      return fail(
+        "invalid_frame",
+        issue?.message ?? "invalid frame",
+        id,
+        issue ? pathOf(issue.path) : undefined,
+      );
+    }
+    const schema = schemas[frame.data.type];
+    if (schema === undefined) {
+      return fail(
+        "unknown_command",
+        `unknown command type "${frame.data.type}"; known: ${types.join(", ")}`,
+        id,
+        "type",
+      );
+    }
+    const data = schema.safeParse(frame.data.data);
+    if (!data.success) {
+      const issue = data.error.issues[0];
+      return fail(
+        "invalid_data",
+        issue?.message ?? "invalid data",
+        id,
+        issue ? pathOf(["data", ...issue.path]) : "data",
+      );
+    }
+    return {
+      ok: true,
+      command: { id: frame.data.id, type: frame.data.type, actor, data: data.data },
+    };
+  }
+
+  return { types, parse };
+}
