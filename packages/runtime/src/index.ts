@@ -1,1 +1,11 @@
-export {};
+export * from "./definitions/commands.js";
+export * from "./definitions/workflow.js";
+export * from "./errors.js";
+export {
+  type CompilePatternOptions,
+  compilePattern,
+  DEFAULT_MAX_WILDCARD_COMPLEXITY,
+  type EventPattern,
+  MAX_PATTERN_ALTERNATIVES,
+  matchesPattern,
+} from "./events/pattern.js";
