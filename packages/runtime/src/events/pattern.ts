@@ -31,7 +31,7 @@
  * pattern names, and allocates only to walk arrays of the event or to read keys containing dots.
  */
 import { InvalidEventPatternError } from "../errors.js";
-import { compileLeaf, isPlainObject, type LeafMatcher, type LeafValue } from "./leaf.js";
+import { compileLeaf, isPlainObject, type LeafMatcher, type LeafValue, OPERATORS } from "./leaf.js";
 import { type WildcardPattern, wildcardComplexity } from "./wildcard.js";
 
 /** A compiled, validated event pattern. Immutable and safe to share. */
@@ -78,15 +78,8 @@ export const DEFAULT_MAX_WILDCARD_COMPLEXITY = 100;
 export const MAX_PATTERN_ALTERNATIVES = 1000;
 
 /** Names that cannot be field names inside `$or` (Event Ruler's reserved words). */
-const RESERVED_IN_OR = new Set([
-  "prefix",
-  "suffix",
-  "equals-ignore-case",
-  "wildcard",
-  "anything-but",
-  "numeric",
-  "exists",
-  "cidr",
+const RESERVED_IN_OR = new Set<string>([
+  ...OPERATORS,
   "exactly",
   "html",
   "regex",
