@@ -95,3 +95,12 @@ export class LedgerReplayError extends EngineError {
     );
   }
 }
+
+/** A ledger checkpoint is malformed or inconsistent (see `Ledger.fromCheckpoint`). */
+export class LedgerCheckpointError extends EngineError {
+  override readonly name = "LedgerCheckpointError";
+
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(`ledger checkpoint rejected: ${reason}`, options);
+  }
+}

@@ -31,3 +31,97 @@ export class InvalidEventPatternError extends RuntimeError {
     super(`invalid event pattern: ${path}: ${reason}`, options);
   }
 }
+
+/**
+ * Another tick batch committed this world's next version first. Nothing of this batch was
+ * committed; the world moved on under the other batch, so the caller reloads and runs again.
+ * Step Functions retries it (see `RETRYABLE_TICK_ERRORS`).
+ */
+export class CommitConflictError extends RuntimeError {
+  override readonly name = "CommitConflictError";
+
+  constructor(
+    readonly worldId: string,
+    readonly version: number,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`commit conflict on world ${worldId} at version ${version}: ${detail}`, options);
+  }
+}
+
+/**
+ * The journal holds a different entry where this writer's belongs: the commit protocol was
+ * broken (two writers of one version), which must never happen. Never retried.
+ */
+export class JournalConflictError extends RuntimeError {
+  override readonly name = "JournalConflictError";
+
+  constructor(
+    readonly worldId: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`journal conflict in world ${worldId} at ${key}: a different item is already there`, options);
+  }
+}
+
+/** Events that could not be published after retries; `failed` names them and why. */
+export class PublishError extends RuntimeError {
+  override readonly name = "PublishError";
+
+  constructor(
+    readonly failed: readonly { readonly eventId: string; readonly reason: string }[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${failed.length} event(s) could not be published: ${failed
+        .slice(0, 3)
+        .map((f) => `${f.eventId} (${f.reason})`)
+        .join(", ")}${failed.length > 3 ? ", ..." : ""}`,
+      options,
+    );
+  }
+}
+
+/**
+ * A storage service failed (throttled, unavailable, timed out) after the SDK's own retries.
+ * Transient: retrying the whole operation is safe, because every write is idempotent.
+ */
+export class StoreUnavailableError extends RuntimeError {
+  override readonly name = "StoreUnavailableError";
+
+  constructor(
+    readonly service: string,
+    readonly operation: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${service} ${operation} failed; retry later`, options);
+  }
+}
+
+/** Something the use case needs is not there (a world, a player, a blob). */
+export class NotFoundError extends RuntimeError {
+  override readonly name = "NotFoundError";
+
+  constructor(
+    readonly what: string,
+    readonly id: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${what} ${id} not found`, options);
+  }
+}
+
+/** A stored item does not decode to what it should be: corrupt, or written by other code. */
+export class CorruptRecordError extends RuntimeError {
+  override readonly name = "CorruptRecordError";
+
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`stored record ${key} is corrupt: ${reason}`, options);
+  }
+}

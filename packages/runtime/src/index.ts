@@ -9,3 +9,4 @@ export {
   MAX_PATTERN_ALTERNATIVES,
   matchesPattern,
 } from "./events/pattern.js";
+export * from "./ports/index.js";

@@ -1,7 +1,12 @@
-import { LedgerReplayError } from "../errors.js";
-import { toHex } from "../hash.js";
+import { LedgerCheckpointError, LedgerReplayError } from "../errors.js";
+import { fromHex, toHex } from "../hash.js";
 import { GENESIS, GENESIS_BYTES, hashAccount, hashTransfer } from "./encode.js";
-import { type InclusionProof, MerkleAccumulator, proveInclusion } from "./merkle.js";
+import {
+  type InclusionProof,
+  MerkleAccumulator,
+  type MerkleState,
+  proveInclusion,
+} from "./merkle.js";
 import type {
   Account,
   AccountEntry,
@@ -48,6 +53,23 @@ export interface Digest {
   readonly head: string;
   /** RFC 6962 Merkle root over the entry hashes. */
   readonly root: string;
+}
+
+/**
+ * A ledger's state without its journal: the accounts with their balances, the entry count, the
+ * chain head and the Merkle accumulator. A runtime stores this beside a world and the journal
+ * entries elsewhere (append-only), and continues the ledger from it, so a tick batch never has
+ * to read the whole history. See `Ledger.checkpoint` for what a continued ledger can and cannot do.
+ */
+export interface LedgerCheckpoint {
+  readonly format: 1;
+  /** Journal entries before the checkpoint. */
+  readonly count: number;
+  /** Hash of entry `count - 1` (GENESIS for an empty journal). */
+  readonly head: string;
+  readonly merkle: MerkleState;
+  /** Every account, in the order they were opened, with its totals. */
+  readonly accounts: readonly Account[];
 }
 
 export interface Balance {
@@ -125,7 +147,9 @@ export class Ledger {
   // allocates nothing that lives on (objects kept per entry made the garbage collector half the
   // cost of an append). Entries become objects only when someone reads the journal.
   private count = 0;
-  /** Per entry: its transfer row (>= 0), or -1 - its index in `accountEntries`. */
+  /** Entries before this seq were checkpointed away: they are not held here (0 for a full ledger). */
+  private base = 0;
+  /** Per entry since `base`: its transfer row (>= 0), or -1 - its index in `accountEntries`. */
   private readonly rowOf: number[] = [];
   private readonly accountEntries: AccountEntry[] = [];
   private readonly tSeq: number[] = [];
@@ -140,13 +164,13 @@ export class Ledger {
   private readonly tLinked: boolean[] = [];
   /** Transfer id → row. */
   private readonly transferRow = new Map<string, number>();
-  /** Entry hashes packed 32 bytes apiece. */
+  /** Hashes of the entries since `base`, packed 32 bytes apiece. */
   private leaves = new Uint8Array(32 * 1024);
   private headBytes: Uint8Array = GENESIS_BYTES;
-  /** Entries as objects, built on first read of `journal`, oldest first. */
+  /** Entries since `base` as objects, built on first read of `journal`, oldest first. */
   private readonly materialized: JournalEntry[] = [];
   /** Folded lazily, on `digest()`: appending costs one hash, not two. */
-  private readonly merkle = new MerkleAccumulator();
+  private merkle = new MerkleAccumulator();
 
   /** Opens the `mint` and `sink` accounts of each unit. */
   constructor(units: readonly string[] = []) {
@@ -408,7 +432,7 @@ export class Ledger {
   }
 
   private append(hash: Uint8Array): void {
-    const at = this.count * 32;
+    const at = (this.count - this.base) * 32;
     if (at + 32 > this.leaves.length) {
       const grown = new Uint8Array(this.leaves.length * 2);
       grown.set(this.leaves);
@@ -421,13 +445,21 @@ export class Ledger {
 
   /** Hex of entry `seq`'s hash (GENESIS for -1). */
   private hexAt(seq: number): string {
-    return seq < 0 ? GENESIS : toHex(this.leaves.subarray(seq * 32, seq * 32 + 32));
+    if (seq < 0) return GENESIS;
+    if (seq < this.base - 1)
+      throw new RangeError(`entry ${seq} is before this ledger's checkpoint`);
+    if (seq === this.base - 1) return toHex(this.baseHead);
+    const at = (seq - this.base) * 32;
+    return toHex(this.leaves.subarray(at, at + 32));
   }
 
+  /** Hash of the last checkpointed entry (GENESIS when base is 0). */
+  private baseHead: Uint8Array = GENESIS_BYTES;
+
   private entryAt(seq: number): JournalEntry {
-    const cached = this.materialized[seq];
+    const cached = this.materialized[seq - this.base];
     if (cached) return cached;
-    const row = this.rowOf[seq] as number;
+    const row = this.rowOf[seq - this.base] as number;
     if (row < 0) return this.accountEntries[-1 - row] as AccountEntry;
     return {
       kind: "transfer",
@@ -445,11 +477,30 @@ export class Ledger {
     return this.count;
   }
 
-  /** The journal, oldest first (entries are built on first read). Never modify them. */
+  /**
+   * The journal, oldest first (entries are built on first read). Never modify them. A ledger
+   * continued from a checkpoint holds only the entries since it: the first has `seq` equal to
+   * `checkpointSeq`.
+   */
   get journal(): readonly JournalEntry[] {
-    for (let seq = this.materialized.length; seq < this.count; seq++)
+    for (let seq = this.base + this.materialized.length; seq < this.count; seq++)
       this.materialized.push(this.entryAt(seq));
     return this.materialized;
+  }
+
+  /** The first entry this ledger holds: 0, or the count of the checkpoint it continued from. */
+  get checkpointSeq(): number {
+    return this.base;
+  }
+
+  /** Entries from `seq` (at least `checkpointSeq`) to the end, oldest first. */
+  entriesSince(seq: number): JournalEntry[] {
+    if (!Number.isSafeInteger(seq) || seq < this.base || seq > this.count) {
+      throw new RangeError(`entries since ${seq}: this ledger holds ${this.base} to ${this.count}`);
+    }
+    const out: JournalEntry[] = [];
+    for (let i = seq; i < this.count; i++) out.push(this.entryAt(i));
+    return out;
   }
 
   /** The committed transfer with this id. */
@@ -463,16 +514,99 @@ export class Ledger {
   /** A compact commitment to the whole journal, to publish: count, chain head and Merkle root. */
   digest(): Digest {
     for (let i = this.merkle.size; i < this.count; i++) {
-      this.merkle.append(this.leaves.slice(i * 32, i * 32 + 32));
+      const at = (i - this.base) * 32;
+      this.merkle.append(this.leaves.slice(at, at + 32));
     }
     return { count: this.count, head: this.hexAt(this.count - 1), root: this.merkle.root() };
   }
 
   /** Proof that entry `seq` is in the journal as digested at `size` entries (default: now). */
   proveInclusion(seq: number, size = this.count): InclusionProof {
+    if (this.base > 0) {
+      throw new LedgerCheckpointError(
+        "inclusion proofs need every entry hash: rebuild the ledger with Ledger.fromJournal",
+      );
+    }
     const hashes: string[] = [];
     for (let i = 0; i < this.count; i++) hashes.push(this.hexAt(i));
     return proveInclusion(hashes, seq, size);
+  }
+
+  /**
+   * The ledger's state without its journal (see `LedgerCheckpoint`). A ledger continued from it
+   * with `fromCheckpoint` has the same balances, count, head and digest, and appends the same
+   * entries with the same hashes as this one would. What it does not have is the history before
+   * the checkpoint: `journal` starts at the checkpoint, proofs need `fromJournal`, and a transfer
+   * id used before the checkpoint is not recognised as `exists`. Exactly-once across checkpoints
+   * is therefore the caller's to keep, by ids that cannot recur (the runtime's ids carry the
+   * world's tick, and a committed tick never runs again).
+   */
+  checkpoint(): LedgerCheckpoint {
+    this.digest(); // folds the Merkle accumulator up to date
+    return {
+      format: 1,
+      count: this.count,
+      head: this.hexAt(this.count - 1),
+      merkle: this.merkle.state(),
+      accounts: [...this.accounts.values()].map((a) => ({ ...a, flags: { ...a.flags } })),
+    };
+  }
+
+  /** A ledger continuing from `checkpoint`; throws `LedgerCheckpointError` if it is malformed. */
+  static fromCheckpoint(checkpoint: LedgerCheckpoint): Ledger {
+    const fail = (why: string, cause?: unknown): never => {
+      throw new LedgerCheckpointError(why, cause === undefined ? undefined : { cause });
+    };
+    if (typeof checkpoint !== "object" || checkpoint === null) fail("not an object");
+    if (checkpoint.format !== 1) fail(`unknown format ${String(checkpoint.format)}`);
+    if (!Number.isSafeInteger(checkpoint.count) || checkpoint.count < 0)
+      fail("count is not a count");
+    if (typeof checkpoint.head !== "string" || !/^[0-9a-f]{64}$/.test(checkpoint.head))
+      fail("head is not a SHA-256 hex");
+    if (checkpoint.count === 0 && checkpoint.head !== GENESIS)
+      fail("an empty journal's head is GENESIS");
+    const ledger = new Ledger();
+    try {
+      ledger.merkle = MerkleAccumulator.restore(checkpoint.merkle);
+    } catch (e) {
+      fail(`merkle: ${(e as Error).message}`, e);
+    }
+    if (ledger.merkle.size !== checkpoint.count) fail("merkle size differs from count");
+    if (!Array.isArray(checkpoint.accounts)) fail("accounts is not a list");
+    const units = new Map<string, number>();
+    for (const a of checkpoint.accounts) {
+      if (typeof a !== "object" || a === null || typeof a.id !== "string" || !ID.test(a.id))
+        fail("an account has no valid id");
+      if (typeof a.owner !== "string" || !ID.test(a.owner)) fail(`account ${a.id}: owner invalid`);
+      if (typeof a.unit !== "string" || !UNIT.test(a.unit)) fail(`account ${a.id}: unit invalid`);
+      for (const n of [a.debits, a.credits]) {
+        if (!Number.isSafeInteger(n) || n < 0)
+          fail(`account ${a.id}: totals must be safe integers >= 0`);
+      }
+      const flags = normalizeFlags(a.flags);
+      if (flags.debitsMustNotExceedCredits && a.debits > a.credits)
+        fail(`account ${a.id}: debits exceed credits`);
+      if (flags.creditsMustNotExceedDebits && a.credits > a.debits)
+        fail(`account ${a.id}: credits exceed debits`);
+      if (ledger.accounts.has(a.id)) fail(`account ${a.id} appears twice`);
+      ledger.accounts.set(a.id, {
+        id: a.id,
+        owner: a.owner,
+        unit: a.unit,
+        flags,
+        debits: a.debits,
+        credits: a.credits,
+      });
+      units.set(a.unit, (units.get(a.unit) ?? 0) + a.credits - a.debits);
+    }
+    // Double entry: each unit's balances sum to zero, whatever the history was.
+    for (const [unit, sum] of units)
+      if (sum !== 0) fail(`unit ${unit}'s balances sum to ${sum}, not 0`);
+    ledger.count = checkpoint.count;
+    ledger.base = checkpoint.count;
+    ledger.baseHead = checkpoint.count === 0 ? GENESIS_BYTES : fromHex(checkpoint.head);
+    ledger.headBytes = ledger.baseHead;
+    return ledger;
   }
 
   /**

@@ -28,6 +28,14 @@ export const EMPTY_ROOT = toHex(sha256(new Uint8Array(0)));
  * Maintains the root as leaves are appended: O(log n) per append. `peaks` are the roots of the
  * perfect subtrees that make up the tree, largest first (the binary digits of n).
  */
+/** A Merkle accumulator's state: its leaf count and the roots of its perfect subtrees. */
+export interface MerkleState {
+  readonly size: number;
+  /** Hex roots of the perfect subtrees, largest first. */
+  readonly peaks: readonly string[];
+  readonly sizes: readonly number[];
+}
+
 export class MerkleAccumulator {
   private readonly peaks: Uint8Array[] = [];
   private readonly sizes: number[] = [];
@@ -49,6 +57,35 @@ export class MerkleAccumulator {
     this.peaks.push(hash);
     this.sizes.push(size);
     this.count++;
+  }
+
+  /** The accumulator's whole state: enough to continue appending without the leaves. */
+  state(): MerkleState {
+    return { size: this.count, peaks: this.peaks.map(toHex), sizes: [...this.sizes] };
+  }
+
+  /** An accumulator continuing from `state` (checked: the sizes must be the binary digits of size). */
+  static restore(state: MerkleState): MerkleAccumulator {
+    const acc = new MerkleAccumulator();
+    let total = 0;
+    let previous = Number.POSITIVE_INFINITY;
+    if (state.peaks.length !== state.sizes.length)
+      throw new Error("peaks and sizes differ in length");
+    for (let i = 0; i < state.sizes.length; i++) {
+      const size = state.sizes[i] as number;
+      // Peaks are perfect subtrees, strictly decreasing powers of two.
+      if (!Number.isSafeInteger(size) || size < 1 || (size & (size - 1)) !== 0 || size >= previous)
+        throw new Error(`peak ${i} has an impossible size ${size}`);
+      previous = size;
+      total += size;
+      const peak = state.peaks[i] as string;
+      if (!/^[0-9a-f]{64}$/.test(peak)) throw new Error(`peak ${i} is not a SHA-256 hex`);
+      acc.peaks.push(fromHex(peak));
+      acc.sizes.push(size);
+    }
+    if (total !== state.size) throw new Error(`peaks cover ${total} leaves, not ${state.size}`);
+    acc.count = state.size;
+    return acc;
   }
 
   /** The RFC 6962 root: the peaks folded from the right. */

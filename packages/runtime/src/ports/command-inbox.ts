@@ -1,0 +1,51 @@
+/**
+ * The command inbox port: players' commands waiting for the world's next tick batch (AuditLog in
+ * AWS, sharded by player). Submitting is idempotent by the client's command id; draining closes a
+ * shard up to a watermark first, so that a command either lands before the watermark (and is
+ * drained) or is refused and retried above it: none is lost between a drain and a late write.
+ */
+import type { JsonValue } from "@ledgerquest/engine";
+
+export interface InboxCommand {
+  readonly worldId: string;
+  readonly shard: number;
+  /** Arrival time (ms), as stamped by the inbox: the command's place in the shard's order. */
+  readonly arrivedMs: number;
+  readonly playerId: string;
+  /** The client's command id, unique per player. */
+  readonly commandId: string;
+  readonly type: string;
+  readonly data: JsonValue;
+}
+
+export type SubmitResult =
+  | { readonly result: "accepted"; readonly arrivedMs: number }
+  | { readonly result: "duplicate" };
+
+export interface NewCommand {
+  readonly worldId: string;
+  readonly shard: number;
+  readonly playerId: string;
+  readonly commandId: string;
+  readonly type: string;
+  readonly data: JsonValue;
+  /** The submitter's idea of now; the inbox moves it above the shard's watermark if needed. */
+  readonly nowMs: number;
+}
+
+export interface CommandInbox {
+  /** Creates the shards' watermarks for a new world (idempotent). */
+  openWorld(worldId: string, shards: number, startMs: number): Promise<void>;
+  /**
+   * Stores a command unless this player already used this command id in this world
+   * (`duplicate`: nothing is stored, the first one stands).
+   */
+  submit(command: NewCommand): Promise<SubmitResult>;
+  /**
+   * Closes the shard to arrivals at or before `upToMs` and returns the watermark now in force
+   * (never lower than before: watermarks only rise).
+   */
+  close(worldId: string, shard: number, upToMs: number): Promise<number>;
+  /** The shard's commands with arrival in `(afterMs, upToMs]`, in arrival order. */
+  read(worldId: string, shard: number, afterMs: number, upToMs: number): Promise<readonly InboxCommand[]>;
+}

@@ -1,0 +1,103 @@
+/**
+ * The entity state store port: the current state of worlds, players, connections and ledger
+ * account balances (EntityTable in AWS). It holds what a reader wants *now*; history lives in the
+ * journal port. Every write here is either conditional on a version or idempotent, because the
+ * writers (Lambda, Step Functions) deliver at least once.
+ */
+
+/** Where a world's state bytes live: inline in the world item, or in the blob store. */
+export type StateRef =
+  | { readonly kind: "inline"; readonly bytes: Uint8Array; readonly sha256: string }
+  | { readonly kind: "blob"; readonly key: string; readonly sha256: string; readonly bytesLength: number };
+
+/** A world as of its last committed batch. */
+export interface WorldRecord {
+  readonly worldId: string;
+  /** The game's rules (`SimulationDefinition.name`), e.g. `arena@2`. */
+  readonly rules: string;
+  /** Hex fingerprint of the rules: a world never continues under other rules. */
+  readonly fingerprint: string;
+  /** Batches committed since creation; the commit protocol's compare-and-set counter. */
+  readonly version: number;
+  /** The tick the world will run next. */
+  readonly tick: number;
+  /** Simulation snapshot plus ledger checkpoint (see `WorldState`). */
+  readonly state: StateRef;
+  /** Per inbox shard: the watermark (ms) up to which its commands have been applied. */
+  readonly cursors: readonly number[];
+  /** The ledger's head after the last commit: entries, chain head hash, Merkle root. */
+  readonly ledger: { readonly count: number; readonly head: string; readonly root: string };
+  /** State hash (hex SHA-256 of the snapshot) after the last committed tick. */
+  readonly stateHash: string;
+  /** Whether the game loop should keep running this world. */
+  readonly active: boolean;
+  /** The batch token of the last commit (who committed it; lets a retry recognise its own commit). */
+  readonly lastBatchToken: string;
+  readonly updatedAtMs: number;
+}
+
+/** A ledger account's balance as of a world version. */
+export interface AccountBalance {
+  readonly accountId: string;
+  readonly owner: string;
+  readonly unit: string;
+  readonly debits: number;
+  readonly credits: number;
+  /** credits - debits. */
+  readonly balance: number;
+}
+
+/** A player's profile as of a world version: what a HUD or a leaderboard reads. */
+export interface PlayerRecord {
+  readonly playerId: string;
+  readonly worldId: string;
+  readonly xp: number;
+  readonly level: number;
+  /** Balances by unit (`gold`, item ids, `xp`). */
+  readonly balances: { readonly [unit: string]: number };
+  /** Quest states by quest id (`active`, `completed`, ...), with progress where active. */
+  readonly quests: { readonly [questId: string]: { readonly state: string; readonly progress?: number } };
+}
+
+export interface ConnectionRecord {
+  readonly connectionId: string;
+  readonly playerId: string;
+  readonly worldId: string;
+  readonly connectedAtMs: number;
+}
+
+export type CommitWorldResult = "committed" | "conflict";
+
+export interface EntityStore {
+  getWorld(worldId: string): Promise<WorldRecord | undefined>;
+  /** Creates a world at version 0; `exists` if it is already there (whatever its state). */
+  createWorld(world: WorldRecord): Promise<"created" | "exists">;
+  /**
+   * The commit point: replaces the world with `next` if its version is still `expectedVersion`.
+   * `conflict` when another writer moved it first. `next.version` must be `expectedVersion + 1`.
+   */
+  commitWorld(next: WorldRecord, expectedVersion: number): Promise<CommitWorldResult>;
+  /** Sets `active` without touching anything else (activate / deactivate). */
+  setWorldActive(worldId: string, active: boolean): Promise<void>;
+
+  /**
+   * Writes balances and player profiles as of world version `version`. Idempotent and monotonic:
+   * an item already written at a later version is left alone, so a late retry never rolls a
+   * balance back.
+   */
+  putProjections(
+    worldId: string,
+    version: number,
+    accounts: readonly AccountBalance[],
+    players: readonly PlayerRecord[],
+  ): Promise<void>;
+  getAccount(worldId: string, accountId: string): Promise<(AccountBalance & { readonly version: number }) | undefined>;
+  getPlayer(worldId: string, playerId: string): Promise<(PlayerRecord & { readonly version: number }) | undefined>;
+
+  putConnection(connection: ConnectionRecord): Promise<void>;
+  /** Removes a connection; a no-op if it is gone already. */
+  deleteConnection(connectionId: string): Promise<void>;
+  getConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /** The connections of a world (may lag a just-made connection by a moment in AWS: a GSI). */
+  listConnections(worldId: string): Promise<readonly ConnectionRecord[]>;
+}
