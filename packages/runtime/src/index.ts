@@ -1,4 +1,6 @@
 export * from "./definitions/commands.js";
+export * from "./definitions/events.js";
+export * from "./definitions/tables.js";
 export * from "./definitions/workflow.js";
 export * from "./errors.js";
 export {

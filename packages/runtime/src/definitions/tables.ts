@@ -21,6 +21,12 @@ export interface TableDefinition {
   readonly stream?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
   /** The attribute DynamoDB's TTL deletes items by (epoch seconds), if any. */
   readonly timeToLiveAttribute?: string;
+  /** Global secondary indexes (all project every attribute). */
+  readonly indexes?: readonly {
+    readonly name: string;
+    readonly partitionKey: KeyAttribute;
+    readonly sortKey?: KeyAttribute;
+  }[];
 }
 
 /** Players, worlds, connections and account balances: the state a reader wants now. */
@@ -28,6 +34,14 @@ export const ENTITY_TABLE = {
   logicalName: "EntityTable",
   partitionKey: { name: "entity_id", type: "S" },
   timeToLiveAttribute: "expires_at",
+  // Sparse: only connection items carry `world_key`, so the index holds a world's connections.
+  indexes: [
+    {
+      name: "byWorld",
+      partitionKey: { name: "world_key", type: "S" },
+      sortKey: { name: "entity_id", type: "S" },
+    },
+  ],
 } as const satisfies TableDefinition;
 
 /** The append-only record: ledger journal, per-batch tick records and command inboxes. */
@@ -64,6 +78,8 @@ export const entityKeys = {
   connection: (connectionId: string) => `conn#${connectionId}`,
   /** A ledger account's balance as of the world's last commit. */
   account: (worldId: string, accountId: string) => `acct#${worldId}#${accountId}`,
+  /** The `byWorld` index key shared by a world's connections. */
+  connectionsOf: (worldId: string) => `conns#${worldId}`,
 } as const;
 
 export const auditKeys = {

@@ -47,5 +47,10 @@ export interface CommandInbox {
    */
   close(worldId: string, shard: number, upToMs: number): Promise<number>;
   /** The shard's commands with arrival in `(afterMs, upToMs]`, in arrival order. */
-  read(worldId: string, shard: number, afterMs: number, upToMs: number): Promise<readonly InboxCommand[]>;
+  read(
+    worldId: string,
+    shard: number,
+    afterMs: number,
+    upToMs: number,
+  ): Promise<readonly InboxCommand[]>;
 }

@@ -8,7 +8,12 @@
 /** Where a world's state bytes live: inline in the world item, or in the blob store. */
 export type StateRef =
   | { readonly kind: "inline"; readonly bytes: Uint8Array; readonly sha256: string }
-  | { readonly kind: "blob"; readonly key: string; readonly sha256: string; readonly bytesLength: number };
+  | {
+      readonly kind: "blob";
+      readonly key: string;
+      readonly sha256: string;
+      readonly bytesLength: number;
+    };
 
 /** A world as of its last committed batch. */
 export interface WorldRecord {
@@ -56,7 +61,9 @@ export interface PlayerRecord {
   /** Balances by unit (`gold`, item ids, `xp`). */
   readonly balances: { readonly [unit: string]: number };
   /** Quest states by quest id (`active`, `completed`, ...), with progress where active. */
-  readonly quests: { readonly [questId: string]: { readonly state: string; readonly progress?: number } };
+  readonly quests: {
+    readonly [questId: string]: { readonly state: string; readonly progress?: number };
+  };
 }
 
 export interface ConnectionRecord {
@@ -91,8 +98,14 @@ export interface EntityStore {
     accounts: readonly AccountBalance[],
     players: readonly PlayerRecord[],
   ): Promise<void>;
-  getAccount(worldId: string, accountId: string): Promise<(AccountBalance & { readonly version: number }) | undefined>;
-  getPlayer(worldId: string, playerId: string): Promise<(PlayerRecord & { readonly version: number }) | undefined>;
+  getAccount(
+    worldId: string,
+    accountId: string,
+  ): Promise<(AccountBalance & { readonly version: number }) | undefined>;
+  getPlayer(
+    worldId: string,
+    playerId: string,
+  ): Promise<(PlayerRecord & { readonly version: number }) | undefined>;
 
   putConnection(connection: ConnectionRecord): Promise<void>;
   /** Removes a connection; a no-op if it is gone already. */

@@ -39,8 +39,11 @@ export interface BatchRecord {
   /** Ticks run: the world's tick after the batch is `fromTick + ticks`. */
   readonly ticks: number;
   readonly drains: readonly DrainPoint[];
-  /** Ids of the commands applied, in order, with their ticks (for audit and replay checks). */
-  readonly commands: readonly { readonly tick: number; readonly id: string; readonly actor: string }[];
+  /**
+   * Commands applied. Which ones, and at which tick, follows from `drains` (the inbox keeps every
+   * command): listing them here too would make a busy batch's record outgrow an item.
+   */
+  readonly commandsApplied: number;
   /** State hash after each tick, `ticks` of them, hex. */
   readonly hashes: readonly string[];
   /** Ledger entries `[fromSeq, toSeq)` written by the batch. */
@@ -60,7 +63,11 @@ export interface Journal {
   putBatch(record: BatchRecord): Promise<PutBatchResult>;
   getBatch(worldId: string, version: number): Promise<BatchRecord | undefined>;
   /** Batch records with versions in `[fromVersion, toVersion]`, ascending. */
-  listBatches(worldId: string, fromVersion: number, toVersion: number): Promise<readonly BatchRecord[]>;
+  listBatches(
+    worldId: string,
+    fromVersion: number,
+    toVersion: number,
+  ): Promise<readonly BatchRecord[]>;
 
   /**
    * Appends ledger entries (consecutive seqs). Each is created unless an entry with the same seq

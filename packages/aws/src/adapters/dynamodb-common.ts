@@ -1,0 +1,222 @@
+/**
+ * What the DynamoDB adapters share: the document client, table names, SDK-error translation and
+ * chunked transactions.
+ */
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  ResourceInUseException,
+  TransactionCanceledException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { sha256Text, toHex } from "@ledgerquest/engine";
+import {
+  AUDIT_LOG,
+  ENTITY_TABLE,
+  StoreUnavailableError,
+  type TableDefinition,
+} from "@ledgerquest/runtime";
+
+/** The physical names of the two tables. */
+export interface TableNames {
+  readonly entityTable: string;
+  readonly auditLog: string;
+}
+
+/** Local and test runs prefix the logical names; the CDK stacks pass their generated names. */
+export function tableNames(prefix = ""): TableNames {
+  return {
+    entityTable: `${prefix}${ENTITY_TABLE.logicalName}`,
+    auditLog: `${prefix}${AUDIT_LOG.logicalName}`,
+  };
+}
+
+/** A document client that round-trips Uint8Array as binary and drops undefined attributes. */
+export function documentClient(
+  client: DynamoDBClient | DynamoDBClientConfig = {},
+): DynamoDBDocumentClient {
+  const base = client instanceof DynamoDBClient ? client : new DynamoDBClient(client);
+  return DynamoDBDocumentClient.from(base, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    unmarshallOptions: { wrapNumbers: false },
+  });
+}
+
+/** DynamoDB's limit of items in one TransactWriteItems call. */
+export const TRANSACTION_ITEMS_MAX = 100;
+
+type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/** The reason code of each item of a cancelled transaction (`None` where that item was fine). */
+export function cancellationCodes(error: unknown): string[] | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  return (error.CancellationReasons ?? []).map((r) => r.Code ?? "None");
+}
+
+/** True for the SDK errors that mean "try again later", after the SDK's own retries. */
+function isTransient(error: unknown): boolean {
+  const e = error as {
+    name?: string;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const status = e.$metadata?.httpStatusCode;
+  return (
+    e.$retryable !== undefined ||
+    (status !== undefined && status >= 500) ||
+    [
+      "ProvisionedThroughputExceededException",
+      "ThrottlingException",
+      "RequestLimitExceeded",
+      "InternalServerError",
+      "ServiceUnavailable",
+      "TransactionInProgressException",
+      "TimeoutError",
+    ].includes(e.name ?? "") ||
+    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(
+      (error as { code?: string }).code ?? "",
+    )
+  );
+}
+
+/**
+ * Translates an SDK error that no adapter expected into the runtime's typed errors: transient
+ * failures become `StoreUnavailableError` (safe to retry: every write is idempotent); anything
+ * else is a bug or a misconfiguration and is rethrown with its context.
+ */
+export function translate(error: unknown, operation: string, context: string): never {
+  if (isTransient(error)) {
+    throw new StoreUnavailableError("DynamoDB", `${operation} (${context})`, { cause: error });
+  }
+  const e = error as { name?: string; message?: string };
+  throw new StoreUnavailableError(
+    "DynamoDB",
+    `${operation} (${context}) failed with ${e.name ?? "an error"}: ${e.message ?? ""}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/**
+ * Runs `items` as transactions of at most 100 items, in order. Each chunk carries a
+ * ClientRequestToken derived from `token` and its position, so a retried call within DynamoDB's
+ * ten-minute idempotency window is recognised as the same transaction rather than applied again.
+ * Returns, for a cancelled chunk, its index and the cancellation codes (the caller decides what a
+ * failed condition means); other errors are translated.
+ */
+export async function transactInChunks(
+  doc: DynamoDBDocumentClient,
+  items: readonly TransactItem[],
+  token: string,
+  operation: string,
+): Promise<
+  { readonly chunk: number; readonly offset: number; readonly codes: readonly string[] } | undefined
+> {
+  for (let offset = 0, chunk = 0; offset < items.length; offset += TRANSACTION_ITEMS_MAX, chunk++) {
+    const part = items.slice(offset, offset + TRANSACTION_ITEMS_MAX);
+    try {
+      await doc.send(
+        new TransactWriteCommand({
+          TransactItems: part,
+          // At most 36 characters: a digest of who, what and which chunk.
+          ClientRequestToken: toHex(
+            sha256Text(`${token}|${operation}|${offset}|${part.length}`),
+          ).slice(0, 36),
+        }),
+      );
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes !== undefined && codes.some((c) => c === "ConditionalCheckFailed"))
+        return { chunk, offset, codes };
+      translate(error, operation, `chunk ${chunk}`);
+    }
+  }
+  return undefined;
+}
+
+function createTableInput(def: TableDefinition, name: string): CreateTableCommandInput {
+  const attributes = new Map<string, string>();
+  const add = (a: { name: string; type: string }) => attributes.set(a.name, a.type);
+  add(def.partitionKey);
+  if (def.sortKey) add(def.sortKey);
+  for (const ix of def.indexes ?? []) {
+    add(ix.partitionKey);
+    if (ix.sortKey) add(ix.sortKey);
+  }
+  return {
+    TableName: name,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType: AttributeType as "S" | "N" | "B",
+    })),
+    KeySchema: [
+      { AttributeName: def.partitionKey.name, KeyType: "HASH" },
+      ...(def.sortKey ? [{ AttributeName: def.sortKey.name, KeyType: "RANGE" as const }] : []),
+    ],
+    ...(def.indexes && def.indexes.length > 0
+      ? {
+          GlobalSecondaryIndexes: def.indexes.map((ix) => ({
+            IndexName: ix.name,
+            KeySchema: [
+              { AttributeName: ix.partitionKey.name, KeyType: "HASH" as const },
+              ...(ix.sortKey
+                ? [{ AttributeName: ix.sortKey.name, KeyType: "RANGE" as const }]
+                : []),
+            ],
+            Projection: { ProjectionType: "ALL" as const },
+          })),
+        }
+      : {}),
+    ...(def.stream
+      ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } }
+      : {}),
+  };
+}
+
+/**
+ * Creates the tables from the one-source definitions, if they are missing (idempotent). For the
+ * local stack, tests and `ledgerquest seed`; in AWS the CDK stacks create them from the same
+ * definitions.
+ */
+export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<void> {
+  const pairs: [TableDefinition, string][] = [
+    [ENTITY_TABLE, names.entityTable],
+    [AUDIT_LOG, names.auditLog],
+  ];
+  for (const [def, name] of pairs) {
+    try {
+      await client.send(new CreateTableCommand(createTableInput(def, name)));
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) translate(error, "CreateTable", name);
+    }
+    await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: name });
+    if (def.timeToLiveAttribute) {
+      const described = await client.send(new DescribeTableCommand({ TableName: name }));
+      if (described.Table?.TableStatus === "ACTIVE") {
+        try {
+          await client.send(
+            new UpdateTimeToLiveCommand({
+              TableName: name,
+              TimeToLiveSpecification: { AttributeName: def.timeToLiveAttribute, Enabled: true },
+            }),
+          );
+        } catch (error) {
+          // Already enabled is fine; DynamoDB answers a repeat with a validation error.
+          if ((error as { name?: string }).name !== "ValidationException")
+            translate(error, "UpdateTimeToLive", name);
+        }
+      }
+    }
+  }
+}

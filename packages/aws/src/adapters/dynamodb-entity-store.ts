@@ -1,0 +1,354 @@
+/**
+ * The entity store port over DynamoDB (EntityTable). See docs/reference/data-model.md.
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  type AccountBalance,
+  type CommitWorldResult,
+  type ConnectionRecord,
+  CorruptRecordError,
+  type EntityStore,
+  entityKeys,
+  type PlayerRecord,
+  type StateRef,
+  type WorldRecord,
+} from "@ledgerquest/runtime";
+import { type TableNames, transactInChunks, translate } from "./dynamodb-common.js";
+
+type Item = Record<string, unknown>;
+
+function worldToItem(w: WorldRecord): Item {
+  return {
+    entity_id: entityKeys.world(w.worldId),
+    type: "world",
+    worldId: w.worldId,
+    rules: w.rules,
+    fingerprint: w.fingerprint,
+    version: w.version,
+    tick: w.tick,
+    state:
+      w.state.kind === "inline"
+        ? { kind: "inline", bytes: w.state.bytes, sha256: w.state.sha256 }
+        : {
+            kind: "blob",
+            key: w.state.key,
+            sha256: w.state.sha256,
+            bytesLength: w.state.bytesLength,
+          },
+    cursors: [...w.cursors],
+    ledger: { ...w.ledger },
+    stateHash: w.stateHash,
+    active: w.active,
+    lastBatchToken: w.lastBatchToken,
+    updatedAtMs: w.updatedAtMs,
+  };
+}
+
+function str(item: Item, key: string, where: string): string {
+  const v = item[key];
+  if (typeof v !== "string") throw new CorruptRecordError(where, `${key} is not a string`);
+  return v;
+}
+
+function num(item: Item, key: string, where: string): number {
+  const v = item[key];
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw new CorruptRecordError(where, `${key} is not a number`);
+  return v;
+}
+
+function itemToWorld(item: Item): WorldRecord {
+  const where = String(item.entity_id);
+  const s = item.state as Item | undefined;
+  if (s === undefined || typeof s !== "object")
+    throw new CorruptRecordError(where, "state is missing");
+  let state: StateRef;
+  if (s.kind === "inline") {
+    if (!(s.bytes instanceof Uint8Array))
+      throw new CorruptRecordError(where, "state bytes are not binary");
+    state = { kind: "inline", bytes: new Uint8Array(s.bytes), sha256: str(s, "sha256", where) };
+  } else if (s.kind === "blob") {
+    state = {
+      kind: "blob",
+      key: str(s, "key", where),
+      sha256: str(s, "sha256", where),
+      bytesLength: num(s, "bytesLength", where),
+    };
+  } else {
+    throw new CorruptRecordError(where, "state kind is unknown");
+  }
+  const ledger = item.ledger as Item | undefined;
+  if (ledger === undefined || typeof ledger !== "object")
+    throw new CorruptRecordError(where, "ledger is missing");
+  const cursors = item.cursors;
+  if (!Array.isArray(cursors) || !cursors.every((c) => typeof c === "number"))
+    throw new CorruptRecordError(where, "cursors are not numbers");
+  return {
+    worldId: str(item, "worldId", where),
+    rules: str(item, "rules", where),
+    fingerprint: str(item, "fingerprint", where),
+    version: num(item, "version", where),
+    tick: num(item, "tick", where),
+    state,
+    cursors: cursors as number[],
+    ledger: {
+      count: num(ledger, "count", where),
+      head: str(ledger, "head", where),
+      root: str(ledger, "root", where),
+    },
+    stateHash: str(item, "stateHash", where),
+    active: item.active === true,
+    lastBatchToken: str(item, "lastBatchToken", where),
+    updatedAtMs: num(item, "updatedAtMs", where),
+  };
+}
+
+export interface DynamoDbEntityStoreOptions {
+  readonly tables: TableNames;
+}
+
+/** EntityTable: one item per world, player, account and connection, keyed by `entity_id`. */
+export class DynamoDbEntityStore implements EntityStore {
+  private readonly table: string;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    options: DynamoDbEntityStoreOptions,
+  ) {
+    this.table = options.tables.entityTable;
+  }
+
+  private async get(key: string): Promise<Item | undefined> {
+    try {
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.table, Key: { entity_id: key }, ConsistentRead: true }),
+      );
+      return out.Item;
+    } catch (error) {
+      return translate(error, "GetItem", key);
+    }
+  }
+
+  async getWorld(worldId: string): Promise<WorldRecord | undefined> {
+    const item = await this.get(entityKeys.world(worldId));
+    return item === undefined ? undefined : itemToWorld(item);
+  }
+
+  async createWorld(world: WorldRecord): Promise<"created" | "exists"> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: worldToItem(world),
+          ConditionExpression: "attribute_not_exists(entity_id)",
+        }),
+      );
+      return "created";
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return "exists";
+      return translate(error, "PutItem", entityKeys.world(world.worldId));
+    }
+  }
+
+  async commitWorld(next: WorldRecord, expectedVersion: number): Promise<CommitWorldResult> {
+    if (next.version !== expectedVersion + 1) {
+      throw new RangeError(
+        `commitWorld: next version ${next.version} is not ${expectedVersion} + 1`,
+      );
+    }
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: worldToItem(next),
+          // The commit point: a compare-and-set on the version.
+          ConditionExpression: "#v = :expected",
+          ExpressionAttributeNames: { "#v": "version" },
+          ExpressionAttributeValues: { ":expected": expectedVersion },
+        }),
+      );
+      return "committed";
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return "conflict";
+      return translate(error, "PutItem", entityKeys.world(next.worldId));
+    }
+  }
+
+  async setWorldActive(worldId: string, active: boolean): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { entity_id: entityKeys.world(worldId) },
+          UpdateExpression: "SET active = :a",
+          ConditionExpression: "attribute_exists(entity_id)",
+          ExpressionAttributeValues: { ":a": active },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return; // no such world: nothing to do
+      translate(error, "UpdateItem", entityKeys.world(worldId));
+    }
+  }
+
+  async putProjections(
+    worldId: string,
+    version: number,
+    accounts: readonly AccountBalance[],
+    players: readonly PlayerRecord[],
+  ): Promise<void> {
+    const put = (item: Item) => ({
+      Put: {
+        TableName: this.table,
+        Item: { ...item, version },
+        // Monotonic: the same version again is a retry (rewrites the same item), an older one is late.
+        ConditionExpression: "attribute_not_exists(entity_id) OR #v <= :v",
+        ExpressionAttributeNames: { "#v": "version" },
+        ExpressionAttributeValues: { ":v": version },
+      },
+    });
+    const items = [
+      ...accounts.map((a) =>
+        put({
+          entity_id: entityKeys.account(worldId, a.accountId),
+          type: "account",
+          worldId,
+          ...a,
+        }),
+      ),
+      ...players.map((p) =>
+        put({ entity_id: entityKeys.player(worldId, p.playerId), type: "player", ...p }),
+      ),
+    ];
+    const failed = await transactInChunks(this.doc, items, `${worldId}|${version}`, "projections");
+    if (failed === undefined) return;
+    // A chunk met an item already at a later version: this writer is late. Write what is still
+    // older one by one (the late items are left alone), so the projection stays monotonic.
+    const chunk = items.slice(failed.offset);
+    for (const item of chunk) {
+      try {
+        await this.doc.send(new PutCommand(item.Put));
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException))
+          translate(error, "PutItem", "projection");
+      }
+    }
+  }
+
+  async getAccount(
+    worldId: string,
+    accountId: string,
+  ): Promise<(AccountBalance & { readonly version: number }) | undefined> {
+    const key = entityKeys.account(worldId, accountId);
+    const item = await this.get(key);
+    if (item === undefined) return undefined;
+    return {
+      accountId: str(item, "accountId", key),
+      owner: str(item, "owner", key),
+      unit: str(item, "unit", key),
+      debits: num(item, "debits", key),
+      credits: num(item, "credits", key),
+      balance: num(item, "balance", key),
+      version: num(item, "version", key),
+    };
+  }
+
+  async getPlayer(
+    worldId: string,
+    playerId: string,
+  ): Promise<(PlayerRecord & { readonly version: number }) | undefined> {
+    const key = entityKeys.player(worldId, playerId);
+    const item = await this.get(key);
+    if (item === undefined) return undefined;
+    return {
+      playerId: str(item, "playerId", key),
+      worldId: str(item, "worldId", key),
+      xp: num(item, "xp", key),
+      level: num(item, "level", key),
+      balances: (item.balances ?? {}) as PlayerRecord["balances"],
+      quests: (item.quests ?? {}) as PlayerRecord["quests"],
+      version: num(item, "version", key),
+    };
+  }
+
+  async putConnection(c: ConnectionRecord): Promise<void> {
+    const key = entityKeys.connection(c.connectionId);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            entity_id: key,
+            type: "connection",
+            world_key: entityKeys.connectionsOf(c.worldId),
+            ...c,
+            // A connection API Gateway never reported closed still expires (2 h is its limit).
+            expires_at: Math.floor(c.connectedAtMs / 1000) + 3 * 3600,
+          },
+        }),
+      );
+    } catch (error) {
+      translate(error, "PutItem", key);
+    }
+  }
+
+  async deleteConnection(connectionId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { entity_id: entityKeys.connection(connectionId) },
+        }),
+      );
+    } catch (error) {
+      translate(error, "DeleteItem", entityKeys.connection(connectionId));
+    }
+  }
+
+  async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const key = entityKeys.connection(connectionId);
+    const item = await this.get(key);
+    return item === undefined ? undefined : toConnection(item);
+  }
+
+  async listConnections(worldId: string): Promise<readonly ConnectionRecord[]> {
+    const out: ConnectionRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      try {
+        const page = await this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: "byWorld",
+            KeyConditionExpression: "world_key = :w",
+            ExpressionAttributeValues: { ":w": entityKeys.connectionsOf(worldId) },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) out.push(toConnection(item));
+        start = page.LastEvaluatedKey;
+      } catch (error) {
+        return translate(error, "Query", `connections of ${worldId}`);
+      }
+    } while (start !== undefined);
+    return out;
+  }
+}
+
+function toConnection(item: Item): ConnectionRecord {
+  const key = String(item.entity_id);
+  return {
+    connectionId: str(item, "connectionId", key),
+    playerId: str(item, "playerId", key),
+    worldId: str(item, "worldId", key),
+    connectedAtMs: num(item, "connectedAtMs", key),
+  };
+}

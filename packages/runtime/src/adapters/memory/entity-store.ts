@@ -1,0 +1,104 @@
+import type {
+  AccountBalance,
+  CommitWorldResult,
+  ConnectionRecord,
+  EntityStore,
+  PlayerRecord,
+  WorldRecord,
+} from "../../ports/entity-store.js";
+
+/**
+ * The entity store in memory: for unit tests of the use cases and for runs that need no
+ * persistence. It keeps the port's semantics exactly (the same contract suite as DynamoDB's),
+ * and copies records in and out so callers cannot change what is stored by accident.
+ */
+export class MemoryEntityStore implements EntityStore {
+  private readonly worlds = new Map<string, WorldRecord>();
+  private readonly accounts = new Map<string, AccountBalance & { readonly version: number }>();
+  private readonly players = new Map<string, PlayerRecord & { readonly version: number }>();
+  private readonly connections = new Map<string, ConnectionRecord>();
+
+  async getWorld(worldId: string): Promise<WorldRecord | undefined> {
+    const w = this.worlds.get(worldId);
+    return w === undefined ? undefined : structuredClone(w);
+  }
+
+  async createWorld(world: WorldRecord): Promise<"created" | "exists"> {
+    if (this.worlds.has(world.worldId)) return "exists";
+    this.worlds.set(world.worldId, structuredClone(world));
+    return "created";
+  }
+
+  async commitWorld(next: WorldRecord, expectedVersion: number): Promise<CommitWorldResult> {
+    if (next.version !== expectedVersion + 1) {
+      throw new RangeError(
+        `commitWorld: next version ${next.version} is not ${expectedVersion} + 1`,
+      );
+    }
+    const current = this.worlds.get(next.worldId);
+    if (current === undefined || current.version !== expectedVersion) return "conflict";
+    this.worlds.set(next.worldId, structuredClone(next));
+    return "committed";
+  }
+
+  async setWorldActive(worldId: string, active: boolean): Promise<void> {
+    const current = this.worlds.get(worldId);
+    if (current !== undefined) this.worlds.set(worldId, { ...current, active });
+  }
+
+  async putProjections(
+    worldId: string,
+    version: number,
+    accounts: readonly AccountBalance[],
+    players: readonly PlayerRecord[],
+  ): Promise<void> {
+    for (const a of accounts) {
+      const key = `${worldId}#${a.accountId}`;
+      const held = this.accounts.get(key);
+      if (held === undefined || held.version <= version)
+        this.accounts.set(key, structuredClone({ ...a, version }));
+    }
+    for (const p of players) {
+      const key = `${worldId}#${p.playerId}`;
+      const held = this.players.get(key);
+      if (held === undefined || held.version <= version)
+        this.players.set(key, structuredClone({ ...p, version }));
+    }
+  }
+
+  async getAccount(
+    worldId: string,
+    accountId: string,
+  ): Promise<(AccountBalance & { readonly version: number }) | undefined> {
+    const a = this.accounts.get(`${worldId}#${accountId}`);
+    return a === undefined ? undefined : structuredClone(a);
+  }
+
+  async getPlayer(
+    worldId: string,
+    playerId: string,
+  ): Promise<(PlayerRecord & { readonly version: number }) | undefined> {
+    const p = this.players.get(`${worldId}#${playerId}`);
+    return p === undefined ? undefined : structuredClone(p);
+  }
+
+  async putConnection(connection: ConnectionRecord): Promise<void> {
+    this.connections.set(connection.connectionId, { ...connection });
+  }
+
+  async deleteConnection(connectionId: string): Promise<void> {
+    this.connections.delete(connectionId);
+  }
+
+  async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const c = this.connections.get(connectionId);
+    return c === undefined ? undefined : { ...c };
+  }
+
+  async listConnections(worldId: string): Promise<readonly ConnectionRecord[]> {
+    return [...this.connections.values()]
+      .filter((c) => c.worldId === worldId)
+      .sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1))
+      .map((c) => ({ ...c }));
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The contract of the command inbox port: every adapter (memory, DynamoDB) passes this suite.
+ */
+import { describe, expect, it } from "vitest";
+import { NotFoundError } from "../errors.js";
+import type { CommandInbox, NewCommand } from "../ports/command-inbox.js";
+import { uniqueId } from "./entity-store.contract.js";
+
+export interface CommandInboxHarness {
+  readonly inbox: CommandInbox;
+  readonly cleanup?: () => Promise<void>;
+}
+
+const cmd = (
+  worldId: string,
+  playerId: string,
+  commandId: string,
+  nowMs: number,
+  shard = 0,
+): NewCommand => ({
+  worldId,
+  shard,
+  playerId,
+  commandId,
+  type: "move",
+  data: { dx: 1, dy: -0.5, note: "ü✓", list: [1, null, true] },
+  nowMs,
+});
+
+export function describeCommandInboxContract(
+  name: string,
+  setup: () => Promise<CommandInboxHarness>,
+): void {
+  describe(`CommandInbox contract: ${name}`, () => {
+    it("accepts a command once per command id; a replay is a duplicate and stores nothing", async () => {
+      const { inbox, cleanup } = await setup();
+      const w = uniqueId("w");
+      await inbox.openWorld(w, 2, 1000);
+      expect(await inbox.submit(cmd(w, "p1", "c1", 2000))).toEqual({
+        result: "accepted",
+        arrivedMs: 2000,
+      });
+      expect(await inbox.submit({ ...cmd(w, "p1", "c1", 2100), type: "other" })).toEqual({
+        result: "duplicate",
+      });
+      // The same command id from another player is another command.
+      expect((await inbox.submit(cmd(w, "p2", "c1", 2000))).result).toBe("accepted");
+      const read = await inbox.read(w, 0, 1000, 3000);
+      expect(read.map((c) => [c.playerId, c.commandId, c.type])).toEqual([
+        ["p1", "c1", "move"],
+        ["p2", "c1", "move"],
+      ]);
+      expect(read[0]).toEqual({
+        worldId: w,
+        shard: 0,
+        arrivedMs: 2000,
+        playerId: "p1",
+        commandId: "c1",
+        type: "move",
+        data: { dx: 1, dy: -0.5, note: "ü✓", list: [1, null, true] },
+      });
+      await cleanup?.();
+    });
+
+    it("reads a half-open range (after, upTo] in arrival order, per shard", async () => {
+      const { inbox, cleanup } = await setup();
+      const w = uniqueId("w");
+      await inbox.openWorld(w, 2, 1000);
+      await inbox.submit(cmd(w, "p1", "a", 1300));
+      await inbox.submit(cmd(w, "p1", "b", 1100));
+      await inbox.submit(cmd(w, "p1", "c", 1200));
+      await inbox.submit(cmd(w, "p9", "d", 1200, 1));
+      expect((await inbox.read(w, 0, 1000, 2000)).map((c) => c.commandId)).toEqual(["b", "c", "a"]);
+      expect((await inbox.read(w, 0, 1100, 1200)).map((c) => c.commandId)).toEqual(["c"]);
+      expect((await inbox.read(w, 1, 1000, 2000)).map((c) => c.commandId)).toEqual(["d"]);
+      await cleanup?.();
+    });
+
+    it("a command arriving at or below the watermark is moved above it, never lost behind it", async () => {
+      const { inbox, cleanup } = await setup();
+      const w = uniqueId("w");
+      await inbox.openWorld(w, 1, 1000);
+      expect(await inbox.close(w, 0, 5000)).toBe(5000);
+      // A submitter whose clock is behind: its command lands just above the watermark.
+      const r = await inbox.submit(cmd(w, "p1", "late", 4000));
+      expect(r).toEqual({ result: "accepted", arrivedMs: 5001 });
+      expect(await inbox.read(w, 0, 1000, 5000)).toEqual([]);
+      expect((await inbox.read(w, 0, 5000, 6000)).map((c) => c.commandId)).toEqual(["late"]);
+      await cleanup?.();
+    });
+
+    it("watermarks only rise", async () => {
+      const { inbox, cleanup } = await setup();
+      const w = uniqueId("w");
+      await inbox.openWorld(w, 1, 1000);
+      expect(await inbox.close(w, 0, 3000)).toBe(3000);
+      expect(await inbox.close(w, 0, 2000)).toBe(3000);
+      await inbox.openWorld(w, 1, 1000); // idempotent: does not reset the watermark
+      expect(await inbox.close(w, 0, 2500)).toBe(3000);
+      await cleanup?.();
+    });
+
+    it("no command is lost between a drain and writes racing it", async () => {
+      const { inbox, cleanup } = await setup();
+      const w = uniqueId("w");
+      await inbox.openWorld(w, 1, 0);
+      let clock = 1000;
+      const submitted: string[] = [];
+      const drained: string[] = [];
+      let cursor = 0;
+      const writers = Array.from({ length: 4 }, async (_, p) => {
+        for (let i = 0; i < 15; i++) {
+          const id = `p${p}-${i}`;
+          // Stale clocks on purpose: each writer's idea of now lags behind.
+          const r = await inbox.submit(cmd(w, `p${p}`, id, clock - 50 * p));
+          if (r.result === "accepted") submitted.push(id);
+        }
+      });
+      const drainer = (async () => {
+        for (let i = 0; i < 12; i++) {
+          clock += 10;
+          const wm = await inbox.close(w, 0, clock);
+          for (const c of await inbox.read(w, 0, cursor, wm)) drained.push(c.commandId);
+          cursor = wm;
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })();
+      await Promise.all([...writers, drainer]);
+      const wm = await inbox.close(w, 0, clock + 1_000_000);
+      for (const c of await inbox.read(w, 0, cursor, wm)) drained.push(c.commandId);
+      expect(submitted).toHaveLength(60);
+      expect([...drained].sort()).toEqual([...submitted].sort());
+      expect(new Set(drained).size).toBe(drained.length);
+      await cleanup?.();
+    });
+
+    it("refuses a world that was never opened with NotFoundError", async () => {
+      const { inbox, cleanup } = await setup();
+      await expect(inbox.submit(cmd(uniqueId("w"), "p1", "c", 1))).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
+      await cleanup?.();
+    });
+  });
+}

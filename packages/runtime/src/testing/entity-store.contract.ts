@@ -1,0 +1,205 @@
+/**
+ * The contract of the entity store port: every adapter (memory, DynamoDB) passes this suite.
+ */
+import { describe, expect, it } from "vitest";
+import type { EntityStore, PlayerRecord, WorldRecord } from "../ports/entity-store.js";
+
+export interface EntityStoreHarness {
+  readonly store: EntityStore;
+  readonly cleanup?: () => Promise<void>;
+}
+
+let unique = 0;
+/** World ids unique within a run, so adapters sharing a table do not see each other's items. */
+export function uniqueId(prefix: string): string {
+  unique++;
+  return `${prefix}-${process.pid}-${unique}-${Math.floor(Math.random() * 1e9)}`;
+}
+
+export function sampleWorld(worldId: string, overrides: Partial<WorldRecord> = {}): WorldRecord {
+  return {
+    worldId,
+    rules: "arena@2",
+    fingerprint: "ab".repeat(32),
+    version: 0,
+    tick: 0,
+    state: { kind: "inline", bytes: new Uint8Array([1, 2, 3, 250]), sha256: "cd".repeat(32) },
+    cursors: [1000, 1000],
+    ledger: { count: 0, head: "0".repeat(64), root: "e3".repeat(32) },
+    stateHash: "01".repeat(32),
+    active: true,
+    lastBatchToken: "",
+    updatedAtMs: 1000,
+    ...overrides,
+  };
+}
+
+const player = (playerId: string, worldId: string, gold: number): PlayerRecord => ({
+  playerId,
+  worldId,
+  xp: gold * 2,
+  level: 1,
+  balances: { gold, xp: gold * 2 },
+  quests: { first_steps: { state: "active", progress: 3 }, pilgrim: { state: "completed" } },
+});
+
+export function describeEntityStoreContract(
+  name: string,
+  setup: () => Promise<EntityStoreHarness>,
+): void {
+  describe(`EntityStore contract: ${name}`, () => {
+    it("creates a world once and reads it back byte-exact", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      const world = sampleWorld(id);
+      expect(await store.getWorld(id)).toBeUndefined();
+      expect(await store.createWorld(world)).toBe("created");
+      expect(await store.createWorld(sampleWorld(id, { tick: 99 }))).toBe("exists");
+      const read = await store.getWorld(id);
+      expect(read).toEqual(world);
+      expect(read?.state.kind === "inline" && read.state.bytes).toBeInstanceOf(Uint8Array);
+      await cleanup?.();
+    });
+
+    it("holds a blob reference as well as inline bytes", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      const world = sampleWorld(id, {
+        state: {
+          kind: "blob",
+          key: `worlds/${id}/state/${"ef".repeat(32)}`,
+          sha256: "ef".repeat(32),
+          bytesLength: 512_000,
+        },
+      });
+      await store.createWorld(world);
+      expect(await store.getWorld(id)).toEqual(world);
+      await cleanup?.();
+    });
+
+    it("commits only on the expected version: one of two rivals wins", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      await store.createWorld(sampleWorld(id));
+      const a = sampleWorld(id, { version: 1, tick: 600, lastBatchToken: "a" });
+      const b = sampleWorld(id, { version: 1, tick: 600, lastBatchToken: "b" });
+      const results = await Promise.all([store.commitWorld(a, 0), store.commitWorld(b, 0)]);
+      expect([...results].sort()).toEqual(["committed", "conflict"]);
+      const winner = results[0] === "committed" ? a : b;
+      expect(await store.getWorld(id)).toEqual(winner);
+      expect(await store.commitWorld(sampleWorld(id, { version: 1 }), 0)).toBe("conflict");
+      expect(await store.commitWorld(sampleWorld(id, { version: 2, tick: 1200 }), 1)).toBe(
+        "committed",
+      );
+      expect((await store.getWorld(id))?.version).toBe(2);
+      await cleanup?.();
+    });
+
+    it("a commit of a world that does not exist is a conflict, not a creation", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      expect(await store.commitWorld(sampleWorld(id, { version: 1 }), 0)).toBe("conflict");
+      expect(await store.getWorld(id)).toBeUndefined();
+      await cleanup?.();
+    });
+
+    it("activates and deactivates a world without touching the rest", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      const world = sampleWorld(id);
+      await store.createWorld(world);
+      await store.setWorldActive(id, false);
+      expect(await store.getWorld(id)).toEqual({ ...world, active: false });
+      await store.setWorldActive(id, true);
+      expect(await store.getWorld(id)).toEqual(world);
+      await cleanup?.();
+    });
+
+    it("projections are monotonic by version: a late retry never rolls a balance back", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      const account = (balance: number) => ({
+        accountId: "player_0001:gold",
+        owner: "player_0001",
+        unit: "gold",
+        debits: 0,
+        credits: balance,
+        balance,
+      });
+      await store.putProjections(id, 3, [account(30)], [player("player_0001", id, 30)]);
+      expect(await store.getAccount(id, "player_0001:gold")).toEqual({
+        ...account(30),
+        version: 3,
+      });
+      expect(await store.getPlayer(id, "player_0001")).toEqual({
+        ...player("player_0001", id, 30),
+        version: 3,
+      });
+      await store.putProjections(id, 3, [account(30)], [player("player_0001", id, 30)]); // retry
+      await store.putProjections(id, 2, [account(20)], [player("player_0001", id, 20)]); // late
+      expect((await store.getAccount(id, "player_0001:gold"))?.balance).toBe(30);
+      expect((await store.getPlayer(id, "player_0001"))?.balances.gold).toBe(30);
+      await store.putProjections(id, 4, [account(45)], []);
+      expect(await store.getAccount(id, "player_0001:gold")).toEqual({
+        ...account(45),
+        version: 4,
+      });
+      expect(await store.getAccount(id, "nobody:gold")).toBeUndefined();
+      expect(await store.getPlayer(id, "nobody")).toBeUndefined();
+      await cleanup?.();
+    });
+
+    it("writes many projections at once (more than one transaction's worth)", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      const players = Array.from({ length: 130 }, (_, i) => player(`p${i}`, id, i));
+      await store.putProjections(id, 1, [], players);
+      expect((await store.getPlayer(id, "p129"))?.balances.gold).toBe(129);
+      expect((await store.getPlayer(id, "p0"))?.version).toBe(1);
+      await cleanup?.();
+    });
+
+    it("keeps connections per world", async () => {
+      const { store, cleanup } = await setup();
+      const w1 = uniqueId("w");
+      const w2 = uniqueId("w");
+      const c = (connectionId: string, worldId: string) => ({
+        connectionId,
+        worldId,
+        playerId: `player_${connectionId}`,
+        connectedAtMs: 5,
+      });
+      const a = uniqueId("c");
+      const b = uniqueId("c");
+      const d = uniqueId("c");
+      await store.putConnection(c(a, w1));
+      await store.putConnection(c(b, w1));
+      await store.putConnection(c(d, w2));
+      expect(await store.getConnection(a)).toEqual(c(a, w1));
+      const listed = await eventually(async () => {
+        const l = await store.listConnections(w1);
+        return l.length === 2 ? l : undefined;
+      });
+      expect(listed.map((x) => x.connectionId).sort()).toEqual([a, b].sort());
+      await store.deleteConnection(a);
+      await store.deleteConnection(a); // gone already: a no-op
+      expect(await store.getConnection(a)).toBeUndefined();
+      const after = await eventually(async () => {
+        const l = await store.listConnections(w1);
+        return l.length === 1 ? l : undefined;
+      });
+      expect(after.map((x) => x.connectionId)).toEqual([b]);
+      await cleanup?.();
+    });
+  });
+}
+
+/** Polls `probe` (for indexes that lag a write by a moment) for up to two seconds. */
+async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 40; i++) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("condition not reached within 2 s");
+}
