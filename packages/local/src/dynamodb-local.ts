@@ -4,8 +4,10 @@
  * copied into this repository: its licence forbids redistribution, so it stays in node_modules.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 export class DynamoDbLocalError extends Error {
@@ -64,7 +66,9 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
-export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: DynamoDbLocalOptions = {},
+): Promise<DynamoDbLocal> {
   if (javaMissing()) {
     throw new DynamoDbLocalError(
       "DynamoDB Local needs Java 17 or later, and `java` was not found. Install it with " +
@@ -83,7 +87,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     String(port),
     ...(options.dbPath === undefined ? ["-inMemory"] : ["-dbPath", options.dbPath, "-sharedDb"]),
   ];
-  const child: ChildProcess = spawn("java", args, { stdio: ["ignore", "ignore", "pipe"] });
+  // The emulator writes a metadata file into its working directory: keep it out of the caller's.
+  const cwd = options.dbPath ?? mkdtempSync(join(tmpdir(), "lq-dynamodb-"));
+  const child: ChildProcess = spawn("java", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString("utf8")).slice(-4000);
@@ -112,12 +118,14 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     endpoint,
     port,
     stop: async () => {
-      if (exited !== undefined) return;
-      await new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-      });
+      if (exited === undefined) {
+        await new Promise<void>((resolve) => {
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+          setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+        });
+      }
+      if (options.dbPath === undefined) rmSync(cwd, { recursive: true, force: true });
     },
   };
 }

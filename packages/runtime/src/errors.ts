@@ -62,7 +62,10 @@ export class JournalConflictError extends RuntimeError {
     readonly key: string,
     options?: { cause?: unknown },
   ) {
-    super(`journal conflict in world ${worldId} at ${key}: a different item is already there`, options);
+    super(
+      `journal conflict in world ${worldId} at ${key}: a different item is already there`,
+      options,
+    );
   }
 }
 
@@ -124,4 +127,33 @@ export class CorruptRecordError extends RuntimeError {
   ) {
     super(`stored record ${key} is corrupt: ${reason}`, options);
   }
+}
+
+/**
+ * A domain event is not valid: a producer built a detail the schema refuses, a consumer received
+ * one, or its PutEvents entry would exceed EventBridge's size limit. `detailType` is the event's
+ * detail-type as given, `path` names the offending place (for example `detail.rewards[0].amount`,
+ * `detail-type`, `source`, or `<entry>` for the whole PutEvents entry) and `reason` says what is
+ * wrong with it.
+ */
+export class InvalidEventError extends RuntimeError {
+  override readonly name = "InvalidEventError";
+
+  constructor(
+    readonly detailType: string,
+    readonly path: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`invalid event ${JSON.stringify(detailType)}: ${path}: ${reason}`, options);
+  }
+}
+
+/**
+ * Re-running a recorded batch from the same state with the same inputs gave other state hashes:
+ * the rules or the engine changed under a world without a new rules version, or a machine
+ * computes differently. Never retried: a person must look.
+ */
+export class DeterminismError extends RuntimeError {
+  override readonly name = "DeterminismError";
 }

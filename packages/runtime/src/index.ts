@@ -1,3 +1,4 @@
+export * from "./adapters/memory/index.js";
 export * from "./definitions/commands.js";
 export * from "./definitions/events.js";
 export * from "./definitions/tables.js";
@@ -12,3 +13,7 @@ export {
   matchesPattern,
 } from "./events/pattern.js";
 export * from "./ports/index.js";
+export * from "./usecases/index.js";
+export * from "./world/game.js";
+export * from "./world/state.js";
+export * from "./world/tick.js";

@@ -136,8 +136,7 @@ export async function transactInChunks(
       );
     } catch (error) {
       const codes = cancellationCodes(error);
-      if (codes !== undefined && codes.some((c) => c === "ConditionalCheckFailed"))
-        return { chunk, offset, codes };
+      if (codes?.some((c) => c === "ConditionalCheckFailed")) return { chunk, offset, codes };
       translate(error, operation, `chunk ${chunk}`);
     }
   }

@@ -349,6 +349,7 @@ function toConnection(item: Item): ConnectionRecord {
     connectionId: str(item, "connectionId", key),
     playerId: str(item, "playerId", key),
     worldId: str(item, "worldId", key),
+    inboxShards: num(item, "inboxShards", key),
     connectedAtMs: num(item, "connectedAtMs", key),
   };
 }

@@ -181,7 +181,7 @@ export class DynamoDbJournal implements Journal {
       "journal",
     );
     if (failed !== undefined) {
-      const at = failed.codes.findIndex((c) => c === "ConditionalCheckFailed");
+      const at = failed.codes.indexOf("ConditionalCheckFailed");
       const entry = entries[failed.offset + Math.max(at, 0)] as JournalEntry;
       throw new JournalConflictError(worldId, `entry ${entry.seq}`);
     }

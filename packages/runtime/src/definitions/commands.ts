@@ -44,7 +44,11 @@ export type CommandErrorCode =
   | "not_json"
   | "invalid_frame"
   | "unknown_command"
-  | "invalid_data";
+  | "invalid_data"
+  /** The command names an entity the player does not control. */
+  | "forbidden"
+  /** The connection is not in a world (or the world is gone). */
+  | "not_in_world";
 
 /** The frame sent back for a refused command. */
 export interface CommandErrorFrame {

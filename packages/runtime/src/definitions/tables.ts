@@ -103,3 +103,16 @@ export const auditKeys = {
     sk: commandId,
   }),
 } as const;
+
+/**
+ * The inbox shard a player's commands go to: FNV-1a of the player id, so one player's commands
+ * stay in order in one shard while players spread over all of them.
+ */
+export function inboxShardOf(playerId: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < playerId.length; i++) {
+    h ^= playerId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % shards;
+}

@@ -70,6 +70,8 @@ export interface ConnectionRecord {
   readonly connectionId: string;
   readonly playerId: string;
   readonly worldId: string;
+  /** The world's inbox shard count, so a command needs no read of the (large) world item. */
+  readonly inboxShards: number;
   readonly connectedAtMs: number;
 }
 

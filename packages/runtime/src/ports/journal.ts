@@ -39,6 +39,8 @@ export interface BatchRecord {
   /** Ticks run: the world's tick after the batch is `fromTick + ticks`. */
   readonly ticks: number;
   readonly drains: readonly DrainPoint[];
+  /** Per inbox shard, the watermark drained up to by the end of the batch (the next cursors). */
+  readonly cursors: readonly number[];
   /**
    * Commands applied. Which ones, and at which tick, follows from `drains` (the inbox keeps every
    * command): listing them here too would make a busy batch's record outgrow an item.

@@ -167,6 +167,7 @@ export function describeEntityStoreContract(
         connectionId,
         worldId,
         playerId: `player_${connectionId}`,
+        inboxShards: 4,
         connectedAtMs: 5,
       });
       const a = uniqueId("c");

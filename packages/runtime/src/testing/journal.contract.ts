@@ -23,6 +23,7 @@ export function sampleBatch(worldId: string, version: number, token = "token-a")
       { tick: (version - 1) * 600, shard: 0, fromMs: 1000, toMs: 1500 },
       { tick: (version - 1) * 600 + 6, shard: 1, fromMs: 1000, toMs: 1600 },
     ],
+    cursors: [1500, 1600],
     commandsApplied: 7,
     hashes: Array.from({ length: 600 }, (_, i) =>
       (i % 256).toString(16).padStart(2, "0").repeat(32),

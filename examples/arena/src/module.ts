@@ -1,0 +1,117 @@
+/**
+ * The arena as a runtime game module: what the serverless runtime (and the local stack) needs to
+ * run it as a persistent world: its rules bound to the world's ledger, how a new world is filled,
+ * the commands players may send, who may command what, and what clients see.
+ */
+import {
+  Body,
+  BodyKind,
+  Economy,
+  type JsonValue,
+  type Ledger,
+  Position,
+  QUEST_COMMAND,
+  Sensor,
+  type Simulation,
+} from "@ledgerquest/engine";
+import {
+  defineCommands,
+  type EntityView,
+  type GameModule,
+  type GameRules,
+} from "@ledgerquest/runtime";
+import { z } from "zod";
+import { arenaRules, Bot, Coin, ECONOMY, Player, populate } from "./game.js";
+
+/** Arena settings a world may be created with (all optional). */
+const settingsSchema = z
+  .strictObject({
+    bodies: z.number().int().min(0).max(30_000).optional(),
+    bots: z.number().int().min(0).max(1000).optional(),
+    coins: z.number().int().min(0).max(5000).optional(),
+  })
+  .optional();
+
+const questId = z.strictObject({ quest: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/) });
+
+export const ARENA_COMMANDS = defineCommands({
+  // A direction; the game clamps it to unit length. `entity`, if given, must be the player's own.
+  move: z.strictObject({
+    dx: z.number().min(-1).max(1),
+    dy: z.number().min(-1).max(1),
+    entity: z.string().max(128).optional(),
+  }),
+  [QUEST_COMMAND.accept]: questId,
+  [QUEST_COMMAND.abandon]: questId,
+});
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+export const arenaModule: GameModule = {
+  name: "arena@2",
+  rules(ledger: Ledger, worldId: string): GameRules {
+    const r = arenaRules(new Economy(ECONOMY, ledger, { scope: worldId }));
+    return { definition: r.definition, economy: r.economy, quests: r.quests };
+  },
+  populate(sim, rules, options) {
+    const settings = settingsSchema.parse(options.settings ?? undefined) ?? {};
+    populate(
+      sim.world,
+      {
+        bodies: settings.bodies ?? 200,
+        ...(settings.bots === undefined ? {} : { bots: settings.bots }),
+        ...(settings.coins === undefined ? {} : { coins: settings.coins }),
+        players: options.players,
+      },
+      // The arena's populate needs only the economy and quests of the rules.
+      {
+        definition: rules.definition,
+        economy: rules.economy,
+        quests: rules.quests ?? neverQuests(),
+      },
+    );
+  },
+  commands: ARENA_COMMANDS,
+  authorize(player: string, type: string, data: JsonValue): boolean {
+    if (type !== "move") return true;
+    const entity = (data as { entity?: unknown } | null)?.entity;
+    // A player steers only its own body (named after the player).
+    return entity === undefined || entity === player;
+  },
+  view(sim: Simulation): readonly EntityView[] {
+    const w = sim.world;
+    const p = w.store(Position);
+    const body = w.store(Body);
+    const ids = w.query([Position]).ids();
+    const out: EntityView[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const e = ids[i] as number;
+      const kind = w.hasComponent(e, Player)
+        ? "player"
+        : w.hasComponent(e, Bot)
+          ? "bot"
+          : w.hasComponent(e, Coin)
+            ? "coin"
+            : w.hasComponent(e, Sensor)
+              ? "zone"
+              : body.kind[e] === BodyKind.Static
+                ? "wall"
+                : "body";
+      const name = w.nameOfEntity(e);
+      out.push({
+        id: w.handle(e),
+        kind,
+        ...(name === undefined ? {} : { name }),
+        x: round2(p.x[e] as number),
+        y: round2(p.y[e] as number),
+      });
+    }
+    return out;
+  },
+};
+
+function neverQuests(): never {
+  throw new Error("the arena's rules always have quests");
+}

@@ -1,0 +1,162 @@
+/**
+ * The `WorkflowStarter` port over Step Functions' StartExecution (`@aws-sdk/client-sfn`), for a
+ * standard workflow (the game loop).
+ *
+ * The execution name is what makes a start idempotent, so it is a deterministic function of the
+ * name the caller gives (`executionNameFor`). Step Functions answers:
+ *
+ * - a new name: the execution starts → `started`;
+ * - the same name, execution still running, same input: AWS treats it as a retry of that start and
+ *   answers it as the first (same ARN, same start date) → `started`, and no second execution;
+ * - the same name with another input, or after the execution closed: `ExecutionAlreadyExists`
+ *   → `exists`.
+ *
+ * The input goes as `JSON.stringify(input)`; one over Step Functions' 256 KB limit, or one that is
+ * not JSON, is refused before any request with an `AwsAdapterError`. Other failures, after the
+ * SDK's own retries: throttling, ExecutionLimitExceeded (too many open executions, until some end),
+ * 5xx and network errors are a `StoreUnavailableError` (transient); anything else (a state machine
+ * that does not exist, a bad ARN, missing permission) is an `AwsAdapterError` naming the
+ * execution, with the SDK's error as `cause`. The client comes from the caller, so its endpoint
+ * follows the SDK's normal configuration (`AWS_ENDPOINT_URL_SFN` for the local stack).
+ */
+import {
+  ExecutionAlreadyExists,
+  type SFNClient,
+  SFNServiceException,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { sha256Hex } from "@ledgerquest/engine";
+import {
+  type StartResult,
+  StoreUnavailableError,
+  type WorkflowStarter,
+} from "@ledgerquest/runtime";
+import { AwsAdapterError } from "../errors.js";
+
+/** Step Functions' limit on an execution's input: 256 KB of UTF-8. */
+export const START_EXECUTION_MAX_INPUT_BYTES = 256 * 1024;
+
+/** Step Functions' limit on an execution name's length. */
+export const EXECUTION_NAME_MAX_CHARS = 80;
+
+const SERVICE = "StepFunctions";
+
+/**
+ * Characters kept in execution names. Step Functions allows more (it refuses whitespace,
+ * brackets, wildcards, control characters and `"#%\^|~`$&,;:/`), but CloudWatch Logs needs names
+ * of only these for an execution's logs to be found by name.
+ */
+const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
+
+/** Hex characters of the name's SHA-256 appended to a name that had to be changed. */
+const DIGEST_CHARS = 16;
+
+/**
+ * The execution name used for the caller's `name`: the name itself if Step Functions (and
+ * CloudWatch Logs) take it as it is; otherwise the name with every other character replaced by
+ * `_`, cut to fit, and followed by `-` and 16 hex digits of its SHA-256, so that names which differ
+ * only in replaced or cut characters still name different executions.
+ */
+export function executionNameFor(name: string): string {
+  if (name.length <= EXECUTION_NAME_MAX_CHARS && SAFE_NAME.test(name)) return name;
+  const digest = sha256Hex(new TextEncoder().encode(name)).slice(0, DIGEST_CHARS);
+  const readable = name
+    .replace(/[^A-Za-z0-9_-]/g, "_")
+    .slice(0, EXECUTION_NAME_MAX_CHARS - DIGEST_CHARS - 1);
+  return `${readable}-${digest}`;
+}
+
+export interface StepFunctionsWorkflowStarterOptions {
+  /** The state machine to start (the game loop's ARN from the stacks). Required. */
+  readonly stateMachineArn: string;
+  /** Largest input sent, in UTF-8 bytes of JSON. Default `START_EXECUTION_MAX_INPUT_BYTES`. */
+  readonly maxInputBytes?: number;
+}
+
+export class StepFunctionsWorkflowStarter implements WorkflowStarter {
+  readonly stateMachineArn: string;
+  readonly maxInputBytes: number;
+  readonly #client: SFNClient;
+
+  constructor(client: SFNClient, options: StepFunctionsWorkflowStarterOptions) {
+    if (options.stateMachineArn === "")
+      throw new AwsAdapterError("stateMachineArn must not be empty");
+    this.#client = client;
+    this.stateMachineArn = options.stateMachineArn;
+    this.maxInputBytes = options.maxInputBytes ?? START_EXECUTION_MAX_INPUT_BYTES;
+  }
+
+  async start(name: string, input: { readonly [key: string]: unknown }): Promise<StartResult> {
+    if (name === "") throw new AwsAdapterError("execution name must not be empty");
+    const json = this.#inputJson(name, input);
+    const executionName = executionNameFor(name);
+    try {
+      await this.#client.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name: executionName,
+          input: json,
+        }),
+      );
+      return "started";
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists) return "exists";
+      const what = `StartExecution of ${executionName} on ${this.stateMachineArn}`;
+      if (isTransient(error)) throw new StoreUnavailableError(SERVICE, what, { cause: error });
+      const e = error as { name?: string; message?: string };
+      throw new AwsAdapterError(
+        `${what} failed with ${e.name ?? "an error"}: ${e.message ?? String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  #inputJson(name: string, input: { readonly [key: string]: unknown }): string {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(input);
+    } catch (error) {
+      throw new AwsAdapterError(`input of execution ${name} is not JSON`, { cause: error });
+    }
+    if (json === undefined || !json.startsWith("{")) {
+      throw new AwsAdapterError(`input of execution ${name} must be a JSON object`);
+    }
+    const bytes = Buffer.byteLength(json, "utf8");
+    if (bytes > this.maxInputBytes) {
+      throw new AwsAdapterError(
+        `input of execution ${name} is ${bytes} bytes of JSON, over Step Functions' limit of ${this.maxInputBytes}`,
+      );
+    }
+    return json;
+  }
+}
+
+/** Node's codes for a connection that failed on the way: no answer from the service at all. */
+const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+]);
+
+/**
+ * Whether trying later may succeed: throttling, server faults, too many open executions (they
+ * end), and a request that got no answer.
+ */
+function isTransient(error: unknown): boolean {
+  if (error instanceof SFNServiceException) {
+    return (
+      error.$fault === "server" ||
+      error.$metadata.httpStatusCode === 429 ||
+      error.name === "ThrottlingException" ||
+      error.name === "ExecutionLimitExceeded"
+    );
+  }
+  const e = error as { name?: unknown; code?: unknown };
+  return (
+    e.name === "TimeoutError" || (typeof e.code === "string" && NETWORK_ERROR_CODES.has(e.code))
+  );
+}

@@ -1,0 +1,51 @@
+// The commit protocol over the DynamoDB adapters against DynamoDB Local (real SDK, real
+// transactions and conditions), with crashes injected at every write point.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { arenaModule } from "@ledgerquest/example-arena";
+import {
+  ManualClock,
+  MemoryBlobStore,
+  MemoryClientPush,
+  MemoryEventPublisher,
+} from "@ledgerquest/runtime";
+import { describeCommitProtocol } from "@ledgerquest/runtime/testing/commit-protocol";
+import { beforeAll, inject } from "vitest";
+import { DynamoDbCommandInbox } from "../src/adapters/dynamodb-command-inbox.js";
+import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
+import { DynamoDbEntityStore } from "../src/adapters/dynamodb-entity-store.js";
+import { DynamoDbJournal } from "../src/adapters/dynamodb-journal.js";
+
+const client = new DynamoDBClient({
+  endpoint: inject("dynamodbEndpoint"),
+  region: "us-east-1",
+  credentials: { accessKeyId: "local", secretAccessKey: "local" },
+});
+const doc = documentClient(client);
+const tables = tableNames("protocol-");
+
+beforeAll(async () => {
+  await ensureTables(client, tables);
+});
+
+describeCommitProtocol("DynamoDB Local, the arena", async () => {
+  const push = new MemoryClientPush();
+  return {
+    deps: {
+      store: new DynamoDbEntityStore(doc, { tables }),
+      journal: new DynamoDbJournal(doc, { tables }),
+      inbox: new DynamoDbCommandInbox(doc, { tables }),
+      blobs: new MemoryBlobStore(),
+      publisher: new MemoryEventPublisher(),
+      push,
+      clock: new ManualClock(),
+      game: arenaModule,
+    },
+    openConnection: (id) => push.open(id),
+    players: ["player_0001", "player_0002"],
+    settings: { bodies: 20, bots: 6, coins: 120 },
+    command: (_player, i) => ({
+      type: "move",
+      data: { dx: i % 3 === 0 ? 1 : -0.5, dy: i % 2 === 0 ? 0.5 : -1 },
+    }),
+  };
+});

@@ -1,0 +1,5 @@
+export * from "./create-world.js";
+export * from "./deps.js";
+export * from "./players.js";
+export * from "./run-tick-batch.js";
+export * from "./world-io.js";

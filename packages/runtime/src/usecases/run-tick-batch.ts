@@ -1,0 +1,426 @@
+/**
+ * Run tick batch: the game loop's one Lambda invocation. Loads a world, runs many fixed steps
+ * with the commands that arrive, and commits once. The commit protocol (docs/reference/commit-
+ * protocol.md) makes it safe under at-least-once delivery, crashes at any point and rival batches:
+ *
+ *  1. Load the world item (version v) and its state.
+ *  2. If a batch record for v+1 exists, its inputs are fixed: re-run exactly those (roll forward).
+ *     Otherwise run live, draining the inbox behind watermarks, and write the batch record for
+ *     v+1 with a create-only condition: this is the decision point. A rival that wrote first
+ *     wins; this batch stops with `CommitConflictError` having written nothing else.
+ *  3. Write the batch's ledger entries (deterministic seqs and hashes: a re-write is a no-op),
+ *     the balances and player projections (monotonic by version), and the state blob if large.
+ *  4. Commit: replace the world item if its version is still v. A crash before this leaves the
+ *     world at v with the record in place, and whoever runs next finishes the same batch.
+ *  5. Publish the domain events (at least once, deterministic ids) and push deltas to clients.
+ */
+import type { Command, JournalEntry, SimEvent } from "@ledgerquest/engine";
+import { CommitConflictError, DeterminismError, NotFoundError, RuntimeError } from "../errors.js";
+import type { WorldRecord } from "../ports/entity-store.js";
+import type { OutgoingEvent } from "../ports/event-publisher.js";
+import type { BatchEvent, BatchRecord, DrainPoint } from "../ports/journal.js";
+import type { EntityView } from "../world/game.js";
+import { domainEvents, runTick, toEngineCommand } from "../world/tick.js";
+import { GAME_EVENT_SOURCE, type RuntimeDeps } from "./deps.js";
+import {
+  accountBalances,
+  type LoadedWorld,
+  loadWorldState,
+  playerRecord,
+  saveWorldState,
+} from "./world-io.js";
+
+export interface RunTickBatchInput {
+  readonly worldId: string;
+  /**
+   * Who runs this batch, the same across retries of one attempt (the Step Functions execution
+   * name and lap): it tells a retry of this batch from a rival's.
+   */
+  readonly token: string;
+  /** Ticks to run at most (1 to 3,600). */
+  readonly maxTicks: number;
+  /** Start no tick after this time (ms since epoch): the invocation's deadline minus a margin. */
+  readonly deadlineMs?: number;
+  /** Drain the inbox when this much time has passed since the last drain. Default 100 ms. */
+  readonly drainIntervalMs?: number;
+}
+
+export interface TickBatchResult {
+  /** `committed`: this call committed the batch; `already_committed`: a retry found it done. */
+  readonly outcome: "committed" | "already_committed";
+  readonly worldId: string;
+  readonly version: number;
+  readonly fromTick: number;
+  readonly ticks: number;
+  /** The world's tick after the batch. */
+  readonly tick: number;
+  readonly stateHash: string;
+  readonly commandsApplied: number;
+  readonly ledgerEntries: number;
+  readonly events: number;
+  readonly active: boolean;
+  /** Connections pushed to, and found gone. */
+  readonly pushed: number;
+  readonly gone: number;
+}
+
+export const MAX_TICKS_PER_BATCH = 3600;
+
+interface Outcome {
+  readonly record: BatchRecord;
+  readonly entries: readonly JournalEntry[];
+  readonly touchedPlayers: readonly string[];
+}
+
+export async function runTickBatch(
+  deps: RuntimeDeps,
+  input: RunTickBatchInput,
+): Promise<TickBatchResult> {
+  if (
+    !Number.isInteger(input.maxTicks) ||
+    input.maxTicks < 1 ||
+    input.maxTicks > MAX_TICKS_PER_BATCH
+  ) {
+    throw new RangeError(
+      `maxTicks must be an integer from 1 to ${MAX_TICKS_PER_BATCH}, got ${input.maxTicks}`,
+    );
+  }
+  const { worldId, token } = input;
+  const world = await deps.store.getWorld(worldId);
+  if (world === undefined) throw new NotFoundError("world", worldId);
+
+  if (world.version > 0 && world.lastBatchToken === token) {
+    // A retry of a batch that did commit (it crashed while publishing or pushing): finish those.
+    const record = await deps.journal.getBatch(worldId, world.version);
+    if (record === undefined)
+      throw new NotFoundError("batch record", `${worldId}@${world.version}`);
+    const loaded = await loadWorldState(deps, world);
+    const { pushed, gone } = await afterCommit(deps, world, record, loaded, undefined, []);
+    return result("already_committed", world, record, pushed, gone);
+  }
+
+  const next = world.version + 1;
+  let loaded = await loadWorldState(deps, world);
+  if (loaded.sim.fingerprintHex !== world.fingerprint) {
+    throw new CommitConflictError(
+      worldId,
+      next,
+      "the world's rules differ from this code's: deploy the matching version",
+    );
+  }
+  const before = deps.game.view(loaded.sim);
+  let outcome: Outcome;
+  const pending = await deps.journal.getBatch(worldId, next);
+  if (pending !== undefined) {
+    outcome = await rerun(deps, world, loaded, pending);
+  } else {
+    outcome = await runLive(deps, world, loaded, input);
+    const put = await deps.journal.putBatch(outcome.record);
+    if (put.result === "exists") {
+      if (put.existing.token !== token) {
+        throw new CommitConflictError(
+          worldId,
+          next,
+          `batch ${put.existing.token} took this version first`,
+        );
+      }
+      // Our own earlier attempt decided this version with other inputs: finish that one.
+      loaded = await loadWorldState(deps, world);
+      outcome = await rerun(deps, world, loaded, put.existing);
+    }
+  }
+  const { record, entries } = outcome;
+
+  await deps.journal.appendEntries(worldId, entries, record.token);
+  const changed = new Set<string>();
+  for (const e of entries) {
+    if (e.kind === "account") changed.add(e.id);
+    else {
+      changed.add(e.debit);
+      changed.add(e.credit);
+    }
+  }
+  const players = new Set(outcome.touchedPlayers);
+  for (const id of changed) {
+    const owner = loaded.ledger.account(id)?.owner;
+    if (
+      owner !== undefined &&
+      owner !== "system" &&
+      (loaded.rules.quests?.tracker(loaded.sim.world).hasPlayer(owner) ?? true)
+    )
+      players.add(owner);
+  }
+  await deps.store.putProjections(
+    worldId,
+    next,
+    accountBalances(loaded.ledger, [...changed].sort()),
+    [...players].sort().map((p) => playerRecord(loaded, worldId, p)),
+  );
+  const state = await saveWorldState(deps, worldId, loaded);
+  const digest = loaded.ledger.digest();
+  const committed: WorldRecord = {
+    ...world,
+    version: next,
+    tick: loaded.sim.tick,
+    state,
+    cursors: record.cursors,
+    ledger: { count: digest.count, head: digest.head, root: digest.root },
+    stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
+    lastBatchToken: record.token,
+    updatedAtMs: deps.clock.nowMs(),
+  };
+  if ((await deps.store.commitWorld(committed, world.version)) === "conflict") {
+    // Someone moved the world past v. The record for v+1 is this batch's, so whoever it was
+    // committed this very batch (rolling it forward); the world can only be at v+1 or later.
+    const now = await deps.store.getWorld(worldId);
+    if (now === undefined || now.version < next) {
+      throw new CommitConflictError(worldId, next, "the world moved while this batch committed");
+    }
+  }
+  const { pushed, gone } = await afterCommit(deps, committed, record, loaded, before, players);
+  if (record.token !== token) {
+    throw new CommitConflictError(
+      worldId,
+      next,
+      `this call finished the pending batch of ${record.token} instead of running its own`,
+    );
+  }
+  return result("committed", committed, record, pushed, gone);
+}
+
+function result(
+  outcome: TickBatchResult["outcome"],
+  world: WorldRecord,
+  record: BatchRecord,
+  pushed: number,
+  gone: number,
+): TickBatchResult {
+  return {
+    outcome,
+    worldId: world.worldId,
+    version: record.version,
+    fromTick: record.fromTick,
+    ticks: record.ticks,
+    tick: record.fromTick + record.ticks,
+    stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
+    commandsApplied: record.commandsApplied,
+    ledgerEntries: record.ledgerToSeq - record.ledgerFromSeq,
+    events: record.events.length,
+    active: world.active,
+    pushed,
+    gone,
+  };
+}
+
+/** Collects what a tick's events say about who changed. */
+function touched(loaded: LoadedWorld, events: readonly SimEvent[], into: Set<string>): void {
+  for (const ev of events) {
+    if (ev.kind !== "custom") continue;
+    const e = loaded.sim.world.tryResolve(ev.a);
+    const name = e >= 0 ? loaded.sim.world.nameOfEntity(e) : undefined;
+    if (name !== undefined && loaded.rules.quests?.tracker(loaded.sim.world).hasPlayer(name))
+      into.add(name);
+  }
+}
+
+async function runLive(
+  deps: RuntimeDeps,
+  world: WorldRecord,
+  loaded: LoadedWorld,
+  input: RunTickBatchInput,
+): Promise<Outcome> {
+  const { sim, ledger, rules } = loaded;
+  const next = world.version + 1;
+  const fromSeq = ledger.size;
+  const fromTick = sim.tick;
+  const cursors = [...world.cursors];
+  const drains: DrainPoint[] = [];
+  const hashes: string[] = [];
+  const events: BatchEvent[] = [];
+  const players = new Set<string>();
+  const drainIntervalMs = input.drainIntervalMs ?? 100;
+  let applied = 0;
+  let lastDrainMs = Number.NEGATIVE_INFINITY;
+  for (let t = 0; t < input.maxTicks; t++) {
+    const now = deps.clock.nowMs();
+    if (t > 0 && input.deadlineMs !== undefined && now >= input.deadlineMs) break;
+    const commands: Command[] = [];
+    if (now - lastDrainMs >= drainIntervalMs) {
+      lastDrainMs = now;
+      for (let shard = 0; shard < cursors.length; shard++) {
+        const from = cursors[shard] as number;
+        const wm = await deps.inbox.close(world.worldId, shard, now);
+        if (wm <= from) continue;
+        const got = await deps.inbox.read(world.worldId, shard, from, wm);
+        cursors[shard] = wm;
+        if (got.length === 0) continue;
+        drains.push({ tick: sim.tick, shard, fromMs: from, toMs: wm });
+        for (const c of got) commands.push(toEngineCommand(c));
+      }
+    }
+    applied += commands.length;
+    const tickEvents = runTick(sim, commands);
+    hashes.push(sim.hash());
+    domainEvents(sim, rules, world.worldId, next, tickEvents, events);
+    touched(loaded, tickEvents, players);
+  }
+  const entries = ledger.entriesSince(fromSeq);
+  const record: BatchRecord = {
+    worldId: world.worldId,
+    version: next,
+    token: input.token,
+    fromTick,
+    ticks: hashes.length,
+    drains,
+    cursors,
+    commandsApplied: applied,
+    hashes,
+    ledgerFromSeq: fromSeq,
+    ledgerToSeq: ledger.size,
+    ledgerHead: ledger.digest().head,
+    events,
+    createdAtMs: deps.clock.nowMs(),
+  };
+  return { record, entries, touchedPlayers: [...players] };
+}
+
+/** Re-runs a recorded batch from the same state with the same inputs, and checks every hash. */
+async function rerun(
+  deps: RuntimeDeps,
+  world: WorldRecord,
+  loaded: LoadedWorld,
+  record: BatchRecord,
+): Promise<Outcome> {
+  const { sim, ledger, rules } = loaded;
+  if (record.fromTick !== sim.tick || record.ledgerFromSeq !== ledger.size) {
+    throw new CommitConflictError(
+      world.worldId,
+      record.version,
+      "the batch record does not start where the world is",
+    );
+  }
+  const byTick = new Map<number, Command[]>();
+  for (const d of record.drains) {
+    const got = await deps.inbox.read(world.worldId, d.shard, d.fromMs, d.toMs);
+    const list = byTick.get(d.tick) ?? [];
+    for (const c of got) list.push(toEngineCommand(c));
+    byTick.set(d.tick, list);
+  }
+  const events: BatchEvent[] = [];
+  const players = new Set<string>();
+  let applied = 0;
+  for (let t = 0; t < record.ticks; t++) {
+    const commands = byTick.get(sim.tick) ?? [];
+    applied += commands.length;
+    const tickEvents = runTick(sim, commands);
+    const hash = sim.hash();
+    if (hash !== record.hashes[t]) {
+      throw new DeterminismError(
+        `re-running batch ${record.version} of world ${world.worldId}: tick ${sim.tick - 1} hashes ${hash}, recorded ${record.hashes[t]}`,
+      );
+    }
+    domainEvents(sim, rules, world.worldId, record.version, tickEvents, events);
+    touched(loaded, tickEvents, players);
+  }
+  if (applied !== record.commandsApplied || ledger.size !== record.ledgerToSeq) {
+    throw new DeterminismError(
+      `re-running batch ${record.version} of world ${world.worldId} applied other inputs`,
+    );
+  }
+  return {
+    record,
+    entries: ledger.entriesSince(record.ledgerFromSeq),
+    touchedPlayers: [...players],
+  };
+}
+
+/** Publishes the batch's events and pushes what changed to the world's connections. */
+async function afterCommit(
+  deps: RuntimeDeps,
+  world: WorldRecord,
+  record: BatchRecord,
+  loaded: LoadedWorld,
+  before: readonly EntityView[] | undefined,
+  players: Iterable<string>,
+): Promise<{ pushed: number; gone: number }> {
+  const timeMs = record.createdAtMs;
+  const outgoing: OutgoingEvent[] = record.events.map((e) => ({
+    eventId: e.eventId,
+    source: GAME_EVENT_SOURCE,
+    detailType: e.detailType,
+    detail: e.detail,
+    timeMs,
+  }));
+  outgoing.push({
+    eventId: `${world.worldId}/${record.version}/batch`,
+    source: GAME_EVENT_SOURCE,
+    detailType: "Tick Batch Committed",
+    detail: {
+      worldId: world.worldId,
+      version: record.version,
+      fromTick: record.fromTick,
+      toTick: record.fromTick + record.ticks,
+      stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
+      ledgerHead: record.ledgerHead,
+      ledgerCount: record.ledgerToSeq,
+      commandsApplied: record.commandsApplied,
+    },
+    timeMs,
+  });
+  await deps.publisher.publish(outgoing);
+
+  const connections = await deps.store.listConnections(world.worldId);
+  if (connections.length === 0) return { pushed: 0, gone: 0 };
+  const after = deps.game.view(loaded.sim);
+  const delta = viewDelta(before, after);
+  const profiles = new Map<string, unknown>();
+  for (const p of players) profiles.set(p, playerRecord(loaded, world.worldId, p));
+  let pushed = 0;
+  let gone = 0;
+  await Promise.all(
+    connections.map(async (c) => {
+      const message = JSON.stringify({
+        type: "state",
+        worldId: world.worldId,
+        version: record.version,
+        tick: record.fromTick + record.ticks,
+        stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
+        ledger: { count: record.ledgerToSeq, head: record.ledgerHead },
+        ...delta,
+        ...(profiles.has(c.playerId) ? { you: profiles.get(c.playerId) } : {}),
+      });
+      try {
+        if ((await deps.push.post(c.connectionId, message)) === "gone") {
+          gone++;
+          await deps.store.deleteConnection(c.connectionId);
+        } else pushed++;
+      } catch (error) {
+        // A push is best effort: the batch is committed and the next one sends the state again.
+        // Only the adapters' typed failures are expected here; anything else is a bug.
+        if (!(error instanceof RuntimeError)) throw error;
+      }
+    }),
+  );
+  return { pushed, gone };
+}
+
+/** Entities that changed or appeared since `before`, and those that went (all of them without `before`). */
+export function viewDelta(
+  before: readonly EntityView[] | undefined,
+  after: readonly EntityView[],
+): {
+  readonly full: boolean;
+  readonly changed: readonly EntityView[];
+  readonly removed: readonly number[];
+} {
+  if (before === undefined) return { full: true, changed: after, removed: [] };
+  const old = new Map<number, EntityView>();
+  for (const e of before) old.set(e.id, e);
+  const changed: EntityView[] = [];
+  for (const e of after) {
+    const o = old.get(e.id);
+    old.delete(e.id);
+    if (o === undefined || o.x !== e.x || o.y !== e.y || o.kind !== e.kind) changed.push(e);
+  }
+  return { full: false, changed, removed: [...old.keys()].sort((a, b) => a - b) };
+}
