@@ -29,13 +29,15 @@ beforeAll(async () => {
 
 describeCommitProtocol("DynamoDB Local, the arena", async () => {
   const push = new MemoryClientPush();
+  const publisher = new MemoryEventPublisher();
   return {
+    published: () => publisher.published,
     deps: {
       store: new DynamoDbEntityStore(doc, { tables }),
       journal: new DynamoDbJournal(doc, { tables }),
       inbox: new DynamoDbCommandInbox(doc, { tables }),
       blobs: new MemoryBlobStore(),
-      publisher: new MemoryEventPublisher(),
+      publisher,
       push,
       clock: new ManualClock(),
       game: arenaModule,

@@ -10,13 +10,15 @@ import { describeCommitProtocol } from "../src/testing/commit-protocol.contract.
 
 describeCommitProtocol("memory adapters, the arena", async () => {
   const push = new MemoryClientPush();
+  const publisher = new MemoryEventPublisher();
   return {
+    published: () => publisher.published,
     deps: {
       store: new MemoryEntityStore(),
       journal: new MemoryJournal(),
       inbox: new MemoryCommandInbox(),
       blobs: new MemoryBlobStore(),
-      publisher: new MemoryEventPublisher(),
+      publisher,
       push,
       clock: new ManualClock(),
       game: arenaModule,

@@ -1,6 +1,8 @@
 /**
  * The workflow starter port: starts a world's game loop (a Step Functions execution in AWS).
- * Execution names are deterministic, so starting twice is answered `exists`, not a second loop.
+ * Execution names are deterministic, so starting twice never makes a second loop: as AWS does, a
+ * repeat with the same input while the first runs is answered `started` (an idempotent retry),
+ * and any other repeat `exists`.
  */
 export type StartResult = "started" | "exists";
 

@@ -6,13 +6,14 @@
  */
 import type { JournalEntry, JsonValue } from "@ledgerquest/engine";
 import { describe, expect, it } from "vitest";
+import { parseDomainEvent } from "../definitions/events.js";
 import { inboxShardOf } from "../definitions/tables.js";
 import { CommitConflictError } from "../errors.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { ClientPush } from "../ports/client-push.js";
 import type { CommandInbox } from "../ports/command-inbox.js";
 import type { EntityStore } from "../ports/entity-store.js";
-import type { EventPublisher } from "../ports/event-publisher.js";
+import type { EventPublisher, OutgoingEvent } from "../ports/event-publisher.js";
 import type { Journal } from "../ports/journal.js";
 import { createWorld } from "../usecases/create-world.js";
 import type { RuntimeDeps } from "../usecases/deps.js";
@@ -97,6 +98,8 @@ export interface CommitProtocolSetup {
   readonly players: readonly string[];
   /** Game settings of the test world. */
   readonly settings?: JsonValue;
+  /** What reached the event bus, if the publisher can tell. */
+  readonly published?: () => readonly OutgoingEvent[];
   readonly cleanup?: () => Promise<void>;
 }
 
@@ -184,10 +187,14 @@ export function describeCommitProtocol(
       expect(r.version).toBe(1);
       expect(r.ticks).toBe(maxTicks);
       expect(r.commandsApplied).toBe(12);
+      // A longer second batch, so that quests complete and pay.
+      const r2 = await runTickBatch(s.deps, { worldId, token: "exec-1#2", maxTicks: 600 });
+      expect(r2).toMatchObject({ outcome: "committed", version: 2, fromTick: maxTicks, tick: maxTicks + 600 });
       const o = await observe(s.deps, worldId, s.players);
-      expect(o.world.version).toBe(1);
-      expect(o.world.tick).toBe(maxTicks);
-      expect(o.world.stateHash).toBe(o.batches[0]?.hashes[maxTicks - 1]);
+      expect(o.world.version).toBe(2);
+      expect(o.world.tick).toBe(maxTicks + 600);
+      expect(o.world.stateHash).toBe(o.batches[1]?.hashes[599]);
+      expect(o.batches.map((b) => b.ticks)).toEqual([maxTicks, 600]);
       expect(o.journal.length).toBe(o.world.ledger.count);
       expect(o.journal[o.journal.length - 1]?.hash).toBe(o.world.ledger.head);
       // Each account's projected balance is what the journal's transfers add up to.
@@ -199,6 +206,21 @@ export function describeCommitProtocol(
       }
       for (const [id, a] of Object.entries(o.accounts)) {
         expect((a as { balance: number }).balance, id).toBe(sums.get(id) ?? 0);
+      }
+      // Every published event is valid under the one-source schemas, and ids are unique.
+      const published = s.published?.() ?? [];
+      if (s.published !== undefined) {
+        expect(published.some((e) => e.detailType === "Tick Batch Committed")).toBe(true);
+        for (const e of published)
+          parseDomainEvent(e.detailType, { ...e.detail, eventId: e.eventId });
+        expect(new Set(published.map((e) => e.eventId)).size).toBe(published.length);
+        // Quest rewards named in events are real ledger entries.
+        const ids = new Set(o.journal.filter((e) => e.kind === "transfer").map((e) => e.id));
+        const completed = published.filter((x) => x.detailType === "Quest Completed");
+        expect(completed.length).toBeGreaterThan(0);
+        for (const e of completed) {
+          for (const t of e.detail.transferIds as string[]) expect(ids.has(t), t).toBe(true);
+        }
       }
       await s.cleanup?.();
     });

@@ -18,6 +18,3 @@ export interface RuntimeDeps {
   readonly clock: Clock;
   readonly game: GameModule;
 }
-
-/** The source of the runtime's domain events on the bus. */
-export const GAME_EVENT_SOURCE = "ledgerquest.game";

@@ -15,13 +15,19 @@
  *  5. Publish the domain events (at least once, deterministic ids) and push deltas to clients.
  */
 import type { Command, JournalEntry, SimEvent } from "@ledgerquest/engine";
+import {
+  createDomainEvent,
+  type DetailType,
+  DOMAIN_EVENT_SOURCES,
+  EVENT_SOURCES,
+} from "../definitions/events.js";
 import { CommitConflictError, DeterminismError, NotFoundError, RuntimeError } from "../errors.js";
 import type { WorldRecord } from "../ports/entity-store.js";
 import type { OutgoingEvent } from "../ports/event-publisher.js";
 import type { BatchEvent, BatchRecord, DrainPoint } from "../ports/journal.js";
 import type { EntityView } from "../world/game.js";
 import { domainEvents, runTick, toEngineCommand } from "../world/tick.js";
-import { GAME_EVENT_SOURCE, type RuntimeDeps } from "./deps.js";
+import type { RuntimeDeps } from "./deps.js";
 import {
   accountBalances,
   type LoadedWorld,
@@ -261,7 +267,7 @@ async function runLive(
     applied += commands.length;
     const tickEvents = runTick(sim, commands);
     hashes.push(sim.hash());
-    domainEvents(sim, rules, world.worldId, next, tickEvents, events);
+    domainEvents(sim, rules, world.worldId, tickEvents, events);
     touched(loaded, tickEvents, players);
   }
   const entries = ledger.entriesSince(fromSeq);
@@ -319,7 +325,7 @@ async function rerun(
         `re-running batch ${record.version} of world ${world.worldId}: tick ${sim.tick - 1} hashes ${hash}, recorded ${record.hashes[t]}`,
       );
     }
-    domainEvents(sim, rules, world.worldId, record.version, tickEvents, events);
+    domainEvents(sim, rules, world.worldId, tickEvents, events);
     touched(loaded, tickEvents, players);
   }
   if (applied !== record.commandsApplied || ledger.size !== record.ledgerToSeq) {
@@ -346,25 +352,27 @@ async function afterCommit(
   const timeMs = record.createdAtMs;
   const outgoing: OutgoingEvent[] = record.events.map((e) => ({
     eventId: e.eventId,
-    source: GAME_EVENT_SOURCE,
+    source: DOMAIN_EVENT_SOURCES[e.detailType as DetailType] ?? EVENT_SOURCES.game,
     detailType: e.detailType,
     detail: e.detail,
     timeMs,
   }));
+  const committed = createDomainEvent("Tick Batch Committed", {
+    worldId: world.worldId,
+    version: record.version,
+    fromTick: record.fromTick,
+    toTick: record.fromTick + record.ticks,
+    stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
+    ledgerHead: record.ledgerHead,
+    ledgerCount: record.ledgerToSeq,
+    commandsApplied: record.commandsApplied,
+  });
+  const { eventId, ...detail } = committed.detail;
   outgoing.push({
-    eventId: `${world.worldId}/${record.version}/batch`,
-    source: GAME_EVENT_SOURCE,
-    detailType: "Tick Batch Committed",
-    detail: {
-      worldId: world.worldId,
-      version: record.version,
-      fromTick: record.fromTick,
-      toTick: record.fromTick + record.ticks,
-      stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
-      ledgerHead: record.ledgerHead,
-      ledgerCount: record.ledgerToSeq,
-      commandsApplied: record.commandsApplied,
-    },
+    eventId,
+    source: committed.source,
+    detailType: committed.detailType,
+    detail,
     timeMs,
   });
   await deps.publisher.publish(outgoing);

@@ -7,9 +7,11 @@ import {
   type Command,
   ECONOMY_EVENT,
   QUEST_EVENT,
+  rewardTransferId,
   type SimEvent,
   type Simulation,
 } from "@ledgerquest/engine";
+import { createDomainEvent, type DomainEvent } from "../definitions/events.js";
 import type { InboxCommand } from "../ports/command-inbox.js";
 import type { BatchEvent } from "../ports/journal.js";
 import type { GameRules } from "./game.js";
@@ -24,22 +26,21 @@ export function runTick(sim: Simulation, commands: readonly Command[]): SimEvent
   return sim.world.drainEvents();
 }
 
-const QUEST_DETAIL_TYPES: ReadonlyMap<number, string> = new Map([
-  [QUEST_EVENT.accepted, "Quest Accepted"],
-  [QUEST_EVENT.completed, "Quest Completed"],
-  [QUEST_EVENT.failed, "Quest Failed"],
-  [QUEST_EVENT.expired, "Quest Failed"],
-]);
+/** Turns a validated domain event into a batch event: the id travels beside the detail. */
+function toBatchEvent(event: DomainEvent): BatchEvent {
+  const { eventId, ...detail } = event.detail;
+  return { eventId, detailType: event.detailType, detail };
+}
 
 /**
- * The domain events in a tick's sim events (quests accepted, completed, failed; levels gained),
- * with ids fixed by world, version and position, so a re-run gives the same ids.
+ * The domain events in a tick's sim events (quests accepted, rewarded, failed; levels gained),
+ * validated against the one-source schemas, with ids derived from what happened (world, player,
+ * quest, completion), so a re-run or a redelivery carries the same ids.
  */
 export function domainEvents(
   sim: Simulation,
   rules: GameRules,
   worldId: string,
-  version: number,
   events: readonly SimEvent[],
   out: BatchEvent[],
 ): void {
@@ -47,34 +48,43 @@ export function domainEvents(
     if (ev.kind !== "custom") continue;
     const who = sim.world.tryResolve(ev.a);
     const playerId = who >= 0 ? sim.world.nameOfEntity(who) : undefined;
-    const eventId = `${worldId}/${version}/${out.length}`;
-    if (ev.code === ECONOMY_EVENT.levelUp && playerId !== undefined) {
-      out.push({
-        eventId,
-        detailType: "Level Up",
-        detail: {
-          worldId,
-          playerId,
-          level: ev.value,
-          xp: rules.economy.xpOf(playerId),
-          tick: ev.tick,
-        },
-      });
+    if (playerId === undefined) continue;
+    if (ev.code === ECONOMY_EVENT.levelUp) {
+      const xp = rules.economy.xpOf(playerId);
+      out.push(
+        toBatchEvent(
+          createDomainEvent("Level Up", { worldId, playerId, level: ev.value, xp, tick: ev.tick }),
+        ),
+      );
       continue;
     }
-    const detailType = QUEST_DETAIL_TYPES.get(ev.code);
-    if (detailType === undefined || playerId === undefined || rules.quests === undefined) continue;
-    const quest = rules.quests.tracker(sim.world).book.quests[ev.value];
+    if (rules.quests === undefined) continue;
+    const tracker = rules.quests.tracker(sim.world);
+    const quest = tracker.book.quests[ev.value];
     if (quest === undefined) continue;
-    const detail: Record<string, unknown> = {
-      worldId,
-      playerId,
-      questId: quest.id,
-      tick: ev.tick,
-    };
-    if (detailType === "Quest Completed") {
-      detail.rewards = quest.rewards.map((r) => ({ unit: r.unit, amount: r.amount }));
+    const base = { worldId, playerId, questId: quest.id, tick: ev.tick };
+    if (ev.code === QUEST_EVENT.accepted) {
+      // A repeatable quest is accepted again after each completion: tell the acceptances apart.
+      const occurrence = tracker.status(playerId, quest.id)?.completions ?? 0;
+      out.push(toBatchEvent(createDomainEvent("Quest Accepted", base, { occurrence })));
+    } else if (ev.code === QUEST_EVENT.failed || ev.code === QUEST_EVENT.expired) {
+      const occurrence = tracker.status(playerId, quest.id)?.completions ?? 0;
+      out.push(toBatchEvent(createDomainEvent("Quest Failed", base, { occurrence })));
+    } else if (ev.code === QUEST_EVENT.rewarded) {
+      // Reported once the reward is in the ledger, so its transfer ids name real entries.
+      const completion = tracker.status(playerId, quest.id)?.completions ?? 1;
+      out.push(
+        toBatchEvent(
+          createDomainEvent("Quest Completed", {
+            ...base,
+            completion,
+            rewards: quest.rewards.map((r) => ({ unit: r.unit, amount: r.amount })),
+            transferIds: quest.rewards.map((_, i) =>
+              rules.economy.scoped(rewardTransferId(quest.id, playerId, completion, i)),
+            ),
+          }),
+        ),
+      );
     }
-    out.push({ eventId, detailType, detail });
   }
 }

@@ -35,7 +35,7 @@ export interface MemoryEventPublisherOptions {
   readonly maxEntryBytes?: number;
 }
 
-export type EventListener = (events: readonly OutgoingEvent[]) => void;
+export type PublishedEventsListener = (events: readonly OutgoingEvent[]) => void;
 
 interface Pending {
   readonly index: number;
@@ -51,7 +51,7 @@ export class MemoryEventPublisher implements EventPublisher {
   readonly #calls: OutgoingEvent[][] = [];
   /** Deliveries still to fail, by event id. */
   readonly #faults = new Map<string, number>();
-  readonly #listeners = new Set<EventListener>();
+  readonly #listeners = new Set<PublishedEventsListener>();
 
   constructor(options: MemoryEventPublisherOptions = {}) {
     this.maxAttempts = options.maxAttempts ?? 4;
@@ -121,7 +121,7 @@ export class MemoryEventPublisher implements EventPublisher {
   }
 
   /** Calls `listener` with each call's delivered events; returns the unsubscribe function. */
-  subscribe(listener: EventListener): () => void {
+  subscribe(listener: PublishedEventsListener): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);

@@ -18,19 +18,19 @@ import type { StartResult, WorkflowStarter } from "../../ports/workflow-starter.
 /** Step Functions' limit on an execution's input: 256 KB of UTF-8. */
 export const WORKFLOW_INPUT_MAX_BYTES = 256 * 1024;
 
-export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
+export type MemoryExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 
 export interface MemoryExecution {
   readonly name: string;
   /** The input as the execution received it (parsed from its JSON). */
   readonly input: unknown;
-  readonly status: ExecutionStatus;
+  readonly status: MemoryExecutionStatus;
 }
 
 interface Execution {
   readonly name: string;
   readonly inputJson: string;
-  status: ExecutionStatus;
+  status: MemoryExecutionStatus;
 }
 
 export class MemoryWorkflowStarter implements WorkflowStarter {
@@ -57,7 +57,7 @@ export class MemoryWorkflowStarter implements WorkflowStarter {
   }
 
   /** Ends a running execution (the loop stopped): its name cannot start anything again. */
-  finish(name: string, status: Exclude<ExecutionStatus, "RUNNING"> = "SUCCEEDED"): void {
+  finish(name: string, status: Exclude<MemoryExecutionStatus, "RUNNING"> = "SUCCEEDED"): void {
     const execution = this.#executions.get(name);
     if (execution === undefined) throw new RuntimeError(`no execution named ${name}`);
     execution.status = status;
