@@ -58,8 +58,17 @@ export const GAME_LOOP_STATES = {
   failed: "TickFailed",
 } as const;
 
-/** Errors the Tick Lambda reports that a retry can fix (a commit lost a race to a retry of itself). */
-export const RETRYABLE_TICK_ERRORS = ["CommitConflictError"] as const;
+/**
+ * Errors the Tick Lambda reports that a retry can fix: a rival batch took the version (the retry
+ * runs the next one), a store was unavailable, or events could not be published (the retry finds
+ * its batch committed and publishes again). Every write of the commit protocol is idempotent, so
+ * retrying is always safe; `DeterminismError` and `JournalConflictError` are not retried.
+ */
+export const RETRYABLE_TICK_ERRORS = [
+  "CommitConflictError",
+  "StoreUnavailableError",
+  "PublishError",
+] as const;
 
 /** The game-loop state machine definition, as a plain JSON object. */
 export function gameLoopDefinition(options: GameLoopOptions): Record<string, unknown> {
