@@ -1,0 +1,208 @@
+import { arenaModule } from "@ledgerquest/example-arena";
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  connect,
+  createWorld,
+  disconnect,
+  getState,
+  InvalidWorldError,
+  ManualClock,
+  MemoryBlobStore,
+  MemoryClientPush,
+  MemoryCommandInbox,
+  MemoryEntityStore,
+  MemoryEventPublisher,
+  MemoryJournal,
+  type RuntimeDeps,
+  runTickBatch,
+  submitCommand,
+} from "../src/index.js";
+
+let deps: RuntimeDeps & { inbox: MemoryCommandInbox; clock: ManualClock; push: MemoryClientPush };
+
+beforeEach(async () => {
+  deps = {
+    store: new MemoryEntityStore(),
+    journal: new MemoryJournal(),
+    inbox: new MemoryCommandInbox(),
+    blobs: new MemoryBlobStore(),
+    publisher: new MemoryEventPublisher(),
+    push: new MemoryClientPush(),
+    clock: new ManualClock(),
+    game: arenaModule,
+  };
+  await createWorld(deps, {
+    worldId: "arena-1",
+    players: ["player_0001", "player_0002"],
+    settings: { bodies: 10, bots: 2, coins: 20 },
+  });
+});
+
+/** Every command stored in the world's inbox, whatever the shard. */
+async function inboxContents() {
+  const all = [];
+  for (let shard = 0; shard < 4; shard++)
+    all.push(...(await deps.inbox.read("arena-1", shard, 0, Number.MAX_SAFE_INTEGER)));
+  return all;
+}
+
+const frame = (id: string, type: string, data: unknown) =>
+  JSON.stringify({ action: "command", id, type, data });
+
+describe("connect and disconnect", () => {
+  it("registers a connection for the authenticated player in an existing world", async () => {
+    const r = await connect(deps, {
+      connectionId: "c1",
+      playerId: "player_0001",
+      worldId: "arena-1",
+    });
+    expect(r).toEqual({ ok: true, worldId: "arena-1", tick: 0, version: 0 });
+    expect(await deps.store.getConnection("c1")).toMatchObject({
+      playerId: "player_0001",
+      worldId: "arena-1",
+      inboxShards: 4,
+    });
+    await disconnect(deps, "c1");
+    expect(await deps.store.getConnection("c1")).toBeUndefined();
+  });
+
+  it("refuses an unknown world and malformed ids, storing nothing", async () => {
+    expect(
+      await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: "nope" }),
+    ).toMatchObject({
+      ok: false,
+      code: "unknown_world",
+    });
+    expect(
+      await connect(deps, { connectionId: "c1", playerId: "a b", worldId: "arena-1" }),
+    ).toMatchObject({
+      ok: false,
+      code: "invalid_request",
+    });
+    expect(await deps.store.getConnection("c1")).toBeUndefined();
+  });
+});
+
+describe("submit command", () => {
+  beforeEach(async () => {
+    await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: "arena-1" });
+  });
+
+  it("accepts a valid command once; a replayed command id is a duplicate and stores nothing", async () => {
+    const body = frame("m1", "move", { dx: 1, dy: 0 });
+    expect(
+      await submitCommand(deps, { connectionId: "c1", playerId: "player_0001", body }),
+    ).toEqual({
+      ok: true,
+      result: "accepted",
+      id: "m1",
+    });
+    expect(
+      await submitCommand(deps, { connectionId: "c1", playerId: "player_0001", body }),
+    ).toEqual({
+      ok: true,
+      result: "duplicate",
+      id: "m1",
+    });
+    const stored = await inboxContents();
+    expect(stored.map((c) => [c.playerId, c.commandId, c.type])).toEqual([
+      ["player_0001", "m1", "move"],
+    ]);
+  });
+
+  it("answers bad input with a typed error frame and stores nothing", async () => {
+    const cases: [string | null, string][] = [
+      [null, "not_json"],
+      ["{not json", "not_json"],
+      [JSON.stringify({ action: "command", id: "x1" }), "invalid_frame"],
+      [frame("x2", "teleport", {}), "unknown_command"],
+      [frame("x3", "move", { dx: "1", dy: 0 }), "invalid_data"],
+      [frame("x4", "move", { dx: 1e308 * 10, dy: 0 }), "invalid_data"],
+      [frame("x5", "move", { dx: 2, dy: 0 }), "invalid_data"],
+      [frame("x6", "move", { dx: 0, dy: 0, extra: true }), "invalid_data"],
+      [frame("x7", "move", { dx: 0.5, dy: 0, note: "x".repeat(9000) }), "frame_too_large"],
+      [frame("x8", "move", { dx: 1, dy: 0, entity: "player_0002" }), "forbidden"],
+    ];
+    for (const [body, code] of cases) {
+      const r = await submitCommand(deps, { connectionId: "c1", playerId: "player_0001", body });
+      expect(r.ok, String(body).slice(0, 60)).toBe(false);
+      if (!r.ok) expect(r.error.code, String(body).slice(0, 60)).toBe(code);
+    }
+    expect(await inboxContents()).toEqual([]);
+  });
+
+  it("a player's identity comes from the connection, not from the frame", async () => {
+    const body = JSON.stringify({
+      action: "command",
+      id: "s1",
+      type: "move",
+      data: { dx: 1, dy: 0 },
+      actor: "player_0002",
+    });
+    const r = await submitCommand(deps, { connectionId: "c1", playerId: "player_0001", body });
+    expect(r.ok).toBe(false); // an unknown field is refused outright
+    // And a connection cannot be used by another identity.
+    const other = await submitCommand(deps, {
+      connectionId: "c1",
+      playerId: "player_0002",
+      body: frame("s2", "move", { dx: 1, dy: 0 }),
+    });
+    expect(other).toMatchObject({ ok: false, error: { code: "not_in_world" } });
+    expect(await inboxContents()).toEqual([]);
+  });
+
+  it("commands reach the world at the next batch, applied once, as the actor's own", async () => {
+    await submitCommand(deps, {
+      connectionId: "c1",
+      playerId: "player_0001",
+      body: frame("go", "move", { dx: 1, dy: 0, entity: "player_0001" }),
+    });
+    deps.clock.advance(1000);
+    const r = await runTickBatch(deps, { worldId: "arena-1", token: "t#1", maxTicks: 30 });
+    expect(r.commandsApplied).toBe(1);
+    const state = await getState(deps, {
+      worldId: "arena-1",
+      playerId: "player_0001",
+      entities: true,
+    });
+    const me = state?.entities?.find((e) => e.name === "player_0001");
+    expect(me?.x).toBeGreaterThan(100); // it started at the centre (100, 60) and moved right
+    expect(state?.player).toMatchObject({ playerId: "player_0001", worldId: "arena-1" });
+    deps.clock.advance(1000);
+    const again = await runTickBatch(deps, { worldId: "arena-1", token: "t#2", maxTicks: 30 });
+    expect(again.commandsApplied).toBe(0);
+  });
+
+  it("pushes state deltas to the world's connections after a batch", async () => {
+    deps.push.open("c1");
+    const r = await runTickBatch(deps, { worldId: "arena-1", token: "t#1", maxTicks: 10 });
+    expect(r.pushed).toBe(1);
+    const [message] = deps.push.received("c1");
+    const state = JSON.parse(message ?? "{}") as {
+      type: string;
+      tick: number;
+      changed: unknown[];
+      full: boolean;
+    };
+    expect(state).toMatchObject({ type: "state", tick: 10, full: false });
+    expect(state.changed.length).toBeGreaterThan(0);
+    // A gone connection is removed.
+    deps.push.close("c1");
+    const r2 = await runTickBatch(deps, { worldId: "arena-1", token: "t#2", maxTicks: 10 });
+    expect(r2.gone).toBe(1);
+    expect(await deps.store.getConnection("c1")).toBeUndefined();
+  });
+});
+
+describe("create world", () => {
+  it("is idempotent and validates its input", async () => {
+    const again = await createWorld(deps, { worldId: "arena-1", players: ["player_0001"] });
+    expect(again.result).toBe("exists");
+    await expect(createWorld(deps, { worldId: "bad id", players: [] })).rejects.toBeInstanceOf(
+      InvalidWorldError,
+    );
+    await expect(
+      createWorld(deps, { worldId: "w2", players: [], inboxShards: 0 }),
+    ).rejects.toBeInstanceOf(InvalidWorldError);
+  });
+});
