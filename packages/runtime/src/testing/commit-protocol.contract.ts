@@ -189,7 +189,12 @@ export function describeCommitProtocol(
       expect(r.commandsApplied).toBe(12);
       // A longer second batch, so that quests complete and pay.
       const r2 = await runTickBatch(s.deps, { worldId, token: "exec-1#2", maxTicks: 600 });
-      expect(r2).toMatchObject({ outcome: "committed", version: 2, fromTick: maxTicks, tick: maxTicks + 600 });
+      expect(r2).toMatchObject({
+        outcome: "committed",
+        version: 2,
+        fromTick: maxTicks,
+        tick: maxTicks + 600,
+      });
       const o = await observe(s.deps, worldId, s.players);
       expect(o.world.version).toBe(2);
       expect(o.world.tick).toBe(maxTicks + 600);
