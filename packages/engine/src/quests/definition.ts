@@ -32,6 +32,7 @@ import { EngineError } from "../errors.js";
  *     timeLimitTicks: 3600,
  *     rewards: [{ unit: "gold", amount: 50 }, { unit: "xp", amount: 200 }, { item: "bow", amount: 1 }],
  *     repeatable: false,
+ *     claim: "manual", // the player claims the rewards with a `quest.claim` command
  *   },
  * ], economy.spec);
  * ```
@@ -57,8 +58,17 @@ export interface QuestDefinition {
    * for good (a repeatable quest can be accepted again).
    */
   readonly onTimeout?: "reset" | "fail";
-  /** Paid from the mint to the player when the quest completes, as one linked chain. */
+  /**
+   * Paid from the mint to the player when the quest completes (or, with `claim: "manual"`, when
+   * the player claims them), as one linked chain.
+   */
   readonly rewards?: readonly RewardDefinition[];
+  /**
+   * How the rewards are paid: `auto` (default) in the tick the quest completes; `manual` when the
+   * player claims them (`QuestTracker.claim`, the `quest.claim` command): the quest stays
+   * `completed` until then. A manual quest must have rewards.
+   */
+  readonly claim?: "auto" | "manual";
   /** Whether it can be accepted again once rewarded (each completion pays once). Default false. */
   readonly repeatable?: boolean;
   /** Accepted on the player's behalf as soon as it is available. Default false. */
@@ -128,7 +138,12 @@ export interface QuestSpec {
   readonly rewards: readonly Amount[];
   readonly repeatable: boolean;
   readonly autoAccept: boolean;
+  /** `auto` (default): paid in the tick it completes; `manual`: paid when claimed. */
+  readonly claim: QuestClaim;
 }
+
+/** How a quest's rewards are paid: automatically on completion, or when the player claims them. */
+export type QuestClaim = "auto" | "manual";
 
 /** A quest definition is invalid; `issues` lists every problem with its path. */
 export class QuestDefinitionError extends EngineError {
@@ -195,6 +210,7 @@ const questSchema = z.strictObject({
   ).optional(),
   repeatable: bool().optional(),
   autoAccept: bool().optional(),
+  claim: z.enum(["auto", "manual"], { error: () => 'must be "auto" or "manual"' }).optional(),
 });
 
 const bookSchema = list(questSchema, "must be a list of quests");
@@ -356,6 +372,15 @@ function checkQuest(
   if (rewards.length > MAX_REWARDS)
     issues.push({ path: `${at}.rewards`, message: `must list at most ${MAX_REWARDS}` });
 
+  const claim = q.claim ?? "auto";
+  if (claim === "manual" && rewards.length === 0) {
+    issues.push({
+      path: `${at}.claim`,
+      message:
+        'a quest with "claim": "manual" must list rewards (there would be nothing to claim): add rewards or drop "claim"',
+    });
+  }
+
   if (q.onTimeout !== undefined && q.timeLimitTicks === undefined) {
     issues.push({ path: `${at}.onTimeout`, message: "needs timeLimitTicks" });
   }
@@ -373,6 +398,7 @@ function checkQuest(
     rewards: Object.freeze(rewards.map((r) => Object.freeze(r))),
     repeatable: q.repeatable ?? false,
     autoAccept: q.autoAccept ?? false,
+    claim,
   });
 }
 

@@ -31,11 +31,18 @@ export const QUEST_EVENT: Readonly<Record<QuestTransitionKind, number>> = {
 
 /**
  * The commands the quest system applies (from `world.inputs`, in order, at the start of its run):
- * `{ type: "quest.accept", actor: "player_0001", data: { quest: "wolves" } }` and
- * `{ type: "quest.abandon", ... }`. The actor is tracked from its first accept. Commands that
- * cannot apply (unknown quest, locked, ...) change nothing.
+ * `{ type: "quest.accept", actor: "player_0001", data: { quest: "wolves" } }`,
+ * `{ type: "quest.abandon", ... }` and `{ type: "quest.claim", ... }` (pays a completed quest's
+ * rewards, for quests with `claim: "manual"`; see `QuestTracker.claim`). The actor is tracked from
+ * its first accept. Commands that cannot apply (unknown quest, locked, nothing to claim, ...)
+ * change nothing. They run before the tick's facts, so a quest completed in a tick can be claimed
+ * from the next tick on.
  */
-export const QUEST_COMMAND = { accept: "quest.accept", abandon: "quest.abandon" } as const;
+export const QUEST_COMMAND = {
+  accept: "quest.accept",
+  abandon: "quest.abandon",
+  claim: "quest.claim",
+} as const;
 
 export interface QuestSystemOptions {
   readonly book: QuestBook;
@@ -69,8 +76,9 @@ export interface QuestSystem extends SystemDef {
 
 /**
  * The system that runs quests inside the deterministic tick. Each run: apply the quest commands
- * of the tick, gather facts (queued, then from this tick's events, then `options.facts`), and
- * step the tracker (time-outs, progress, rewards, availability; see `QuestTracker.step`).
+ * of the tick (accept, abandon, claim), gather facts (queued, then from this tick's events, then
+ * `options.facts`), and step the tracker (time-outs, progress, rewards, availability; see
+ * `QuestTracker.step`).
  */
 export function createQuestSystem(options: QuestSystemOptions): QuestSystem {
   const { book, economy } = options;
@@ -84,13 +92,19 @@ export function createQuestSystem(options: QuestSystemOptions): QuestSystem {
     const tick = world.tick;
     const out: QuestTransition[] = [];
     for (const command of world.inputs) {
-      const isAccept = command.type === QUEST_COMMAND.accept;
-      if (!isAccept && command.type !== QUEST_COMMAND.abandon) continue;
+      const type = command.type;
+      if (
+        type !== QUEST_COMMAND.accept &&
+        type !== QUEST_COMMAND.abandon &&
+        type !== QUEST_COMMAND.claim
+      )
+        continue;
       const data = command.data as { readonly quest?: unknown } | null | undefined;
       const quest = data !== null && typeof data === "object" ? data.quest : undefined;
       if (typeof command.actor !== "string" || typeof quest !== "string") continue;
-      if (isAccept) t.accept(command.actor, quest, tick, out);
-      else t.abandon(command.actor, quest, tick, out);
+      if (type === QUEST_COMMAND.accept) t.accept(command.actor, quest, tick, out);
+      else if (type === QUEST_COMMAND.abandon) t.abandon(command.actor, quest, tick, out);
+      else t.claim(command.actor, quest, tick, out, world);
     }
 
     let facts: QuestFact[] = [];

@@ -27,7 +27,8 @@ import {
  * - `locked`: a prerequisite (quest or level) is not met yet;
  * - `available`: it can be accepted;
  * - `active`: accepted at `startTick`, its objectives are being tracked;
- * - `completed`: every objective is met; the rewards are being paid (normally within the tick);
+ * - `completed`: every objective is met; the rewards are being paid (normally within the tick),
+ *   or, for a quest with `claim: "manual"`, wait until the player claims them (`claim`);
  * - `rewarded`: paid. Final for a quest that is not repeatable; a repeatable quest goes back to
  *   `available` at the end of the tick (its `completions` remember how often it was done);
  * - `failed`: it timed out with `onTimeout: "fail"`. Final, unless repeatable (then `available`
@@ -67,7 +68,7 @@ interface PlayerRecord {
   readonly quests: Entry[];
   /** Derived: active quests with a time limit (the time-out pass skips players with none). */
   timed: number;
-  /** Derived: completed quests awaiting their rewards. */
+  /** Derived: completed quests awaiting their automatic payment (manual-claim ones are not counted). */
   unpaid: number;
   /** Derived: the quests changed since the last availability check. */
   dirty: boolean;
@@ -103,7 +104,7 @@ export type QuestTransitionKind =
   | "failed"
   | "abandoned";
 
-/** Something that happened to a player's quest during a step (or an accept/abandon). */
+/** Something that happened to a player's quest during a step (or an accept/abandon/claim). */
 export interface QuestTransition {
   readonly kind: QuestTransitionKind;
   readonly player: string;
@@ -129,11 +130,29 @@ export type AcceptResult =
   | "invalid_player"
   | "locked"
   | "already_active"
+  /** Completed, its rewards not paid yet (failed payment, or a manual quest not claimed yet). */
   | "reward_pending"
   | "already_completed"
   | "failed";
 
 export type AbandonResult = "abandoned" | "unknown_quest" | "not_active";
+
+/**
+ * The outcome of `QuestTracker.claim`. The checks are made in this order, the first that applies
+ * answers: `unknown_player` (not tracked) · `unknown_quest` (not in the book) · `not_completed`
+ * (locked, available, active or failed: nothing to claim; a repeatable quest is `available` again
+ * from the end of the tick it was paid) · `already_claimed` (rewarded, and not completed again
+ * since) · then the payment: `claimed` (the rewards are in the ledger: paid now, or found there
+ * already, `exists`, on a replay) or `reward_failed` (the ledger refused; the quest stays
+ * `completed` and can be claimed again).
+ */
+export type ClaimResult =
+  | "claimed"
+  | "unknown_player"
+  | "unknown_quest"
+  | "not_completed"
+  | "already_claimed"
+  | "reward_failed";
 
 /**
  * The id of a quest reward transfer: `quest:<questId>:<player>:<completion>:<rewardIndex>`. The
@@ -309,6 +328,42 @@ export class QuestTracker implements Resource {
     return "abandoned";
   }
 
+  // ─── claim ─────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A player claims the rewards of a completed quest at `tick` (for quests with
+   * `claim: "manual"`, which `step` does not pay). See `ClaimResult` for the answers and their
+   * order of precedence; a claim that cannot apply changes nothing.
+   *
+   * The payment is exactly the automatic one: one linked chain with the ids
+   * `rewardTransferId(quest, player, completion, i)`, stamped with the completion's tick (not the
+   * claim's), so the same completion always submits the same transfers and a claim processed again
+   * (a retry, a replay from a snapshot taken before it) is `exists` in the ledger and pays
+   * nothing. Its transitions are those of an automatic payment, appended to `out`: `rewarded`
+   * (the quest is then `rewarded`; a repeatable one is `available` again after the next step's
+   * availability pass) or `reward_failed` (it stays `completed`). `world`, when given, receives
+   * the economy's level-up events.
+   *
+   * An automatic quest can be claimed too: while it is `completed` (its payment failed and is
+   * retried each step) a claim is simply an earlier retry; once paid it is `already_claimed`.
+   */
+  claim(
+    player: string,
+    questId: string,
+    tick: number,
+    out: QuestTransition[] = [],
+    world?: World,
+  ): ClaimResult {
+    const rec = this.records.get(player);
+    if (rec === undefined) return "unknown_player";
+    const q = this.book.get(questId);
+    if (q === undefined) return "unknown_quest";
+    const e = rec.quests[q.index] as Entry;
+    if (e.state === REWARDED) return "already_claimed";
+    if (e.state !== COMPLETED) return "not_completed";
+    return this.pay(rec, q, e, tick, out, world) ? "claimed" : "reward_failed";
+  }
+
   // ─── the step ────────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -319,7 +374,8 @@ export class QuestTracker implements Resource {
    *    every active quest of its player; a quest whose objectives are all met completes;
    * 3. rewards: each completed quest's rewards are paid as one linked chain with ids
    *    `quest:<id>:<player>:<completion>:<i>`, stamped with the completion's tick, then it is
-   *    `rewarded` (a chain that fails leaves it `completed`, retried next step);
+   *    `rewarded` (a chain that fails leaves it `completed`, retried next step). Quests with
+   *    `claim: "manual"` are skipped: they stay `completed` until `claim`;
    * 4. availability: locked quests whose prerequisites are met become available; repeatable
    *    rewarded or failed quests become available again; available `autoAccept` quests start.
    * `world`, when given, receives the economy's level-up events.
@@ -360,7 +416,7 @@ export class QuestTracker implements Resource {
       if (rec.unpaid === 0) continue;
       for (const q of quests) {
         const e = rec.quests[q.index] as Entry;
-        if (e.state === COMPLETED) this.pay(rec, q, e, tick, out, world);
+        if (e.state === COMPLETED && q.claim === "auto") this.pay(rec, q, e, tick, out, world);
       }
     }
 
@@ -403,6 +459,7 @@ export class QuestTracker implements Resource {
     }
   }
 
+  /** Pays a completed quest's current completion; whether it is now `rewarded`. */
   private pay(
     rec: PlayerRecord,
     q: QuestSpec,
@@ -410,12 +467,12 @@ export class QuestTracker implements Resource {
     tick: number,
     out: QuestTransition[],
     world: World | undefined,
-  ): void {
+  ): boolean {
     const completion = e.completions;
     if (q.rewards.length === 0 || this.economy === undefined) {
       set(rec, q, e, REWARDED);
       out.push({ ...transition("rewarded", rec.name, q, tick, e), completion });
-      return;
+      return true;
     }
     const chain = this.economy.grantAll(rec.name, q.rewards, {
       tick: e.completedTick,
@@ -432,13 +489,14 @@ export class QuestTracker implements Resource {
         result: chain.result,
         levelUps: chain.levelUps,
       });
-    } else {
-      out.push({
-        ...transition("reward_failed", rec.name, q, tick, e),
-        completion,
-        result: chain.result,
-      });
+      return true;
     }
+    out.push({
+      ...transition("reward_failed", rec.name, q, tick, e),
+      completion,
+      result: chain.result,
+    });
+    return false;
   }
 
   private refresh(rec: PlayerRecord, tick: number, out: QuestTransition[]): void {
@@ -478,7 +536,8 @@ export class QuestTracker implements Resource {
    * Version 1 (varuints unless noted): u8 version · quest count, then per quest its id and
    * objective count (checked on decode) · player count, then per player (sorted) the name and per
    * quest: u8 state, completions, startTick, completedTick, progress per objective · queued fact
-   * count, then per fact: u8 kind, player, subject, amount.
+   * count, then per fact: u8 kind, player, subject, amount. Whether a manual-claim quest has
+   * been claimed is its state (`completed` until claimed, then `rewarded`): nothing more is kept.
    */
   encode(): Uint8Array {
     const w = new ByteWriter(256);
@@ -561,7 +620,7 @@ export class QuestTracker implements Resource {
       quests.forEach((q, k) => {
         const state = (entries[k] as Entry).state;
         if (state === ACTIVE && q.timeLimitTicks !== undefined) rec.timed++;
-        if (state === COMPLETED) rec.unpaid++;
+        if (state === COMPLETED && q.claim === "auto") rec.unpaid++;
       });
       order.push(rec);
     }
@@ -614,11 +673,12 @@ function record(name: string, quests: Entry[]): PlayerRecord {
 /** Sets a quest's state, keeping the player's derived counts. */
 function set(rec: PlayerRecord, q: QuestSpec, e: Entry, state: number): void {
   const timed = q.timeLimitTicks !== undefined;
+  const auto = q.claim === "auto";
   if (e.state === ACTIVE && timed) rec.timed--;
-  if (e.state === COMPLETED) rec.unpaid--;
+  if (e.state === COMPLETED && auto) rec.unpaid--;
   e.state = state;
   if (state === ACTIVE && timed) rec.timed++;
-  if (state === COMPLETED) rec.unpaid++;
+  if (state === COMPLETED && auto) rec.unpaid++;
   rec.dirty = true;
 }
 
