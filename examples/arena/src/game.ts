@@ -12,6 +12,7 @@ import {
   Ledger,
   Position,
   physicsComponents,
+  QUEST_COMMAND,
   type QuestSystem,
   Simulation,
   type SimulationDefinition,
@@ -64,6 +65,16 @@ export const QUEST_DEFINITIONS = [
       { unit: "gems", amount: 1 },
       { unit: "gold", amount: 5 },
     ],
+    autoAccept: true,
+  },
+  {
+    id: "bounty",
+    title: "Earn 15 gold, claim the bounty",
+    prerequisites: { quests: ["first_coins"] },
+    objectives: [{ kind: "collect", unit: "gold", count: 15 }],
+    rewards: [{ unit: "gold", amount: 20 }],
+    // Paid when the player sends `quest.claim`, not by itself.
+    claim: "manual",
     autoAccept: true,
   },
   {
@@ -367,6 +378,17 @@ export function pilotMoves(world: World, rules: ArenaRules, actor = "player_0001
       }
     }
   }
-  if (Number.isNaN(tx)) return [];
-  return [{ id: `pilot-${world.tick}`, type: "move", actor, data: { dx: tx - x, dy: ty - y } }];
+  const out: Command[] = [];
+  if (rules.quests.tracker(world).status(actor, "bounty")?.state === "completed") {
+    out.push({
+      id: `pilot-claim-${world.tick}`,
+      type: QUEST_COMMAND.claim,
+      actor,
+      data: { quest: "bounty" },
+    });
+  }
+  if (!Number.isNaN(tx)) {
+    out.push({ id: `pilot-${world.tick}`, type: "move", actor, data: { dx: tx - x, dy: ty - y } });
+  }
+  return out;
 }

@@ -43,6 +43,7 @@ export const ARENA_COMMANDS = defineCommands({
   }),
   [QUEST_COMMAND.accept]: questId,
   [QUEST_COMMAND.abandon]: questId,
+  [QUEST_COMMAND.claim]: questId,
 });
 
 function round2(n: number): number {

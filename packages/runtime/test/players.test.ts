@@ -1,6 +1,7 @@
 import { arenaModule } from "@ledgerquest/example-arena";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  claimQuestReward,
   connect,
   createWorld,
   disconnect,
@@ -204,5 +205,85 @@ describe("create world", () => {
     await expect(
       createWorld(deps, { worldId: "w2", players: [], inboxShards: 0 }),
     ).rejects.toBeInstanceOf(InvalidWorldError);
+  });
+});
+
+describe("claim quest reward", () => {
+  beforeEach(async () => {
+    await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: "arena-1" });
+  });
+
+  async function setQuest(state: string) {
+    const profile = await deps.store.getPlayer("arena-1", "player_0001");
+    if (profile === undefined) throw new Error("no profile");
+    const { version: _v, ...rest } = profile;
+    await deps.store.putProjections(
+      "arena-1",
+      99,
+      [],
+      [{ ...rest, quests: { ...rest.quests, bounty: { state } } }],
+    );
+  }
+
+  it("queues a claim for a completed quest, once per claim id", async () => {
+    await setQuest("completed");
+    const claim = {
+      connectionId: "c1",
+      playerId: "player_0001",
+      questId: "bounty",
+      claimId: "claim-1",
+    };
+    expect(await claimQuestReward(deps, claim)).toEqual({
+      ok: true,
+      result: "accepted",
+      id: "claim-1",
+    });
+    expect(await claimQuestReward(deps, claim)).toEqual({
+      ok: true,
+      result: "duplicate",
+      id: "claim-1",
+    });
+    const stored = await inboxContents();
+    expect(stored.map((c) => [c.type, c.data])).toEqual([["quest.claim", { quest: "bounty" }]]);
+  });
+
+  it("answers impossible claims with a typed result and queues nothing", async () => {
+    const claim = {
+      connectionId: "c1",
+      playerId: "player_0001",
+      questId: "bounty",
+      claimId: "claim-2",
+    };
+    expect(await claimQuestReward(deps, { ...claim, questId: "dragons" })).toMatchObject({
+      ok: false,
+      code: "unknown_quest",
+    });
+    await setQuest("active");
+    expect(await claimQuestReward(deps, claim)).toMatchObject({ ok: false, code: "not_completed" });
+    await setQuest("rewarded");
+    expect(await claimQuestReward(deps, claim)).toMatchObject({
+      ok: false,
+      code: "already_claimed",
+    });
+    await setQuest("completed");
+    expect(await claimQuestReward(deps, { ...claim, claimId: "bad id!" })).toMatchObject({
+      ok: false,
+      code: "invalid_request",
+    });
+    expect(await claimQuestReward(deps, { ...claim, connectionId: "nope" })).toMatchObject({
+      ok: false,
+      code: "not_in_world",
+    });
+    expect(await inboxContents()).toEqual([]);
+  });
+
+  it("a fresh world's profiles list the arena's quests, bounty among them", async () => {
+    const profile = await deps.store.getPlayer("arena-1", "player_0001");
+    expect(Object.keys(profile?.quests ?? {}).sort()).toEqual([
+      "bounty",
+      "first_coins",
+      "hoarder",
+      "pilgrim",
+    ]);
   });
 });

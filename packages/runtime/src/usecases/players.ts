@@ -141,3 +141,86 @@ export async function getState(
     ...(entities === undefined ? {} : { entities }),
   };
 }
+
+export type ClaimQuestRewardResult =
+  | { readonly ok: true; readonly result: "accepted" | "duplicate"; readonly id: string }
+  | {
+      readonly ok: false;
+      readonly code:
+        | "unknown_quest"
+        | "not_claimable"
+        | "not_completed"
+        | "already_claimed"
+        | "not_in_world"
+        | "invalid_request";
+      readonly message: string;
+    };
+
+/**
+ * Claim quest reward: a player asks for the reward of a quest it completed (quests with
+ * `claim: "manual"`). Checked first against the player's profile as of the last commit, so that
+ * an impossible claim is answered at once; then queued as a `quest.claim` command, which the next
+ * tick applies. The payment is exactly-once whatever happens: its transfer ids are fixed by the
+ * quest, the player and the completion, so a repeated or replayed claim pays nothing twice.
+ */
+export async function claimQuestReward(
+  deps: RuntimeDeps,
+  input: {
+    readonly connectionId: string;
+    readonly playerId: string;
+    readonly questId: string;
+    readonly claimId: string;
+  },
+): Promise<ClaimQuestRewardResult> {
+  const connection = await deps.store.getConnection(input.connectionId);
+  if (connection === undefined || connection.playerId !== input.playerId) {
+    return {
+      ok: false,
+      code: "not_in_world",
+      message: "this connection is not in a world: reconnect",
+    };
+  }
+  const profile = await deps.store.getPlayer(connection.worldId, input.playerId);
+  const quest = profile?.quests[input.questId];
+  if (quest === undefined) {
+    return {
+      ok: false,
+      code: "unknown_quest",
+      message: `there is no quest "${input.questId}" for you in this world`,
+    };
+  }
+  if (quest.state === "rewarded") {
+    return {
+      ok: false,
+      code: "already_claimed",
+      message: `the reward of "${input.questId}" is paid already`,
+    };
+  }
+  if (quest.state !== "completed") {
+    return {
+      ok: false,
+      code: "not_completed",
+      message: `"${input.questId}" is ${quest.state}, not completed`,
+    };
+  }
+  const body = JSON.stringify({
+    action: "command",
+    id: input.claimId,
+    type: "quest.claim",
+    data: { quest: input.questId },
+  });
+  const r = await submitCommand(deps, {
+    connectionId: input.connectionId,
+    playerId: input.playerId,
+    body,
+  });
+  if (!r.ok) {
+    if (r.error.code === "unknown_command") {
+      return { ok: false, code: "not_claimable", message: "this game has no claimable quests" };
+    }
+    if (r.error.code === "not_in_world")
+      return { ok: false, code: "not_in_world", message: r.error.message };
+    return { ok: false, code: "invalid_request", message: r.error.message };
+  }
+  return r;
+}
