@@ -1,0 +1,277 @@
+/**
+ * Bundles each Lambda handler with esbuild into `dist/<handler>/index.mjs` (plus lazily loaded
+ * chunks beside it), prints their sizes, and measures each bundle's cold init.
+ *
+ *   npx tsx packages/aws/scripts/bundle.ts [outDir] [--sdk=runtime]
+ *
+ * Choices, and why:
+ * - ESM for node20 (the Node 22 Lambda runtime runs it, and so does the local stack on Node 20),
+ *   minified, with external source maps (`.map` files beside the code, no URL comment in it).
+ * - The AWS SDK is bundled, not left to the copy the Lambda runtime ships. That copy's version
+ *   moves when AWS updates the runtime, under code tested against ours; a bundled SDK is the one
+ *   the tests ran, and one minified file loads faster than the runtime's node_modules tree.
+ *   `sdk: "runtime"` leaves `@aws-sdk/*` out, for comparison (about 280 KB less to load from the
+ *   bundle, the same SDK code loaded from the runtime's copy instead).
+ * - `module` before `main`: the SDK's ESM builds tree-shake, its CommonJS builds do not (about a
+ *   quarter of the tick bundle).
+ * - Code splitting: code reached only through `import()` goes to chunks loaded on first use. The
+ *   SDK's credential chain imports its SSO, profile, process, web-identity and container
+ *   providers that way, and Lambda's credentials come from the environment before any of them;
+ *   the wiring loads the S3 client that way, since most world states never leave the world item.
+ * - zod's error-message locales are dropped but English: `z` carries every locale (about 260 KB
+ *   minified) and nothing here selects another.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, rm } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build, type Metafile, type Plugin } from "esbuild";
+
+const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The handlers, by bundle name: each module exports `handler`. */
+export const HANDLER_ENTRIES = {
+  authorizer: "src/handlers/authorizer.ts",
+  connect: "src/handlers/connect.ts",
+  disconnect: "src/handlers/disconnect.ts",
+  command: "src/handlers/command.ts",
+  tick: "src/handlers/tick.ts",
+  "audit-stream": "src/handlers/audit-stream.ts",
+} as const;
+
+export type HandlerName = keyof typeof HANDLER_ENTRIES;
+
+export const HANDLER_NAMES = Object.keys(HANDLER_ENTRIES) as HandlerName[];
+
+/** Where `bundleHandlers` writes by default. */
+export const DEFAULT_OUT_DIR = join(PACKAGE_DIR, "dist");
+
+export interface BundleSize {
+  readonly handler: HandlerName;
+  /** The entry file, `<outDir>/<handler>/index.mjs`. */
+  readonly entryFile: string;
+  /** What a cold start loads: the entry and the chunks it imports statically. */
+  readonly initialBytes: number;
+  /** Every `.mjs` file of the bundle, lazily loaded chunks included. */
+  readonly totalBytes: number;
+  readonly chunks: number;
+}
+
+const zodEnglishOnly: Plugin = {
+  name: "zod-english-only",
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: "js",
+    }));
+  },
+};
+
+// CommonJS dependencies (the X-Ray SDK under Powertools' tracer, among others) call `require` for
+// Node's built-ins, which an ESM bundle does not define.
+const REQUIRE_SHIM =
+  'import { createRequire as __lqCreateRequire } from "node:module"; const require = __lqCreateRequire(import.meta.url);';
+
+function initialBytes(metafile: Metafile, entry: string): number {
+  const seen = new Set<string>();
+  const visit = (file: string): number => {
+    if (seen.has(file)) return 0;
+    seen.add(file);
+    const output = metafile.outputs[file];
+    if (output === undefined) return 0;
+    let bytes = output.bytes;
+    for (const imported of output.imports) {
+      if (imported.kind === "import-statement" && !imported.external) bytes += visit(imported.path);
+    }
+    return bytes;
+  };
+  return visit(entry);
+}
+
+export interface BundleOptions {
+  /**
+   * `bundled` (default): the AWS SDK is in the bundle. `runtime`: `@aws-sdk/*` is left to the
+   * Lambda runtime's copy (such a bundle loads only where node can resolve the SDK).
+   */
+  readonly sdk?: "bundled" | "runtime";
+}
+
+/** Bundles one handler into `<outDir>/<handler>/`, replacing what was there. */
+export async function bundleHandler(
+  handler: HandlerName,
+  outDir: string,
+  options: BundleOptions = {},
+): Promise<BundleSize> {
+  const dir = join(outDir, handler);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const result = await build({
+    entryPoints: { index: join(PACKAGE_DIR, HANDLER_ENTRIES[handler]) },
+    outdir: dir,
+    outExtension: { ".js": ".mjs" },
+    chunkNames: "chunks/[name]-[hash]",
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    mainFields: ["module", "main"],
+    minify: true,
+    sourcemap: "external",
+    legalComments: "none",
+    banner: { js: REQUIRE_SHIM },
+    plugins: [zodEnglishOnly],
+    external: options.sdk === "runtime" ? ["@aws-sdk/*"] : [],
+    metafile: true,
+    logLevel: "error",
+    absWorkingDir: PACKAGE_DIR,
+  });
+  const entryFile = join(dir, "index.mjs");
+  const entryKey = relative(PACKAGE_DIR, entryFile).split("\\").join("/");
+  const mjs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith(".mjs"));
+  return {
+    handler,
+    entryFile,
+    initialBytes: initialBytes(result.metafile, entryKey),
+    totalBytes: mjs.reduce((sum, [, output]) => sum + output.bytes, 0),
+    chunks: mjs.length - 1,
+  };
+}
+
+/** Bundles every handler (or those named) into `outDir`; returns their sizes. */
+export async function bundleHandlers(
+  outDir: string = DEFAULT_OUT_DIR,
+  handlers: readonly HandlerName[] = HANDLER_NAMES,
+  options: BundleOptions = {},
+): Promise<BundleSize[]> {
+  const sizes: BundleSize[] = [];
+  // One at a time: esbuild is parallel inside, and a 2-core machine gains nothing from more.
+  for (const handler of handlers) sizes.push(await bundleHandler(handler, outDir, options));
+  return sizes;
+}
+
+/**
+ * Configuration that passes validation and points nowhere: a cold init reads no configuration (it
+ * is read on the first invocation), but a bundle must load in the environment it will run in.
+ */
+export const DUMMY_HANDLER_ENV: Readonly<Record<string, string>> = {
+  AWS_REGION: "eu-west-1",
+  AWS_ACCESS_KEY_ID: "AKIDUMMY",
+  AWS_SECRET_ACCESS_KEY: "dummy",
+  LQ_ENTITY_TABLE: "EntityTable",
+  LQ_AUDIT_TABLE: "AuditLog",
+  LQ_EVENT_BUS: "ledgerquest.eventbus",
+  LQ_ASSETS_BUCKET: "ledgerquest-assets",
+  LQ_WEBSOCKET_ENDPOINT: "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod",
+  LQ_AUTH_PROVIDER: "jwks",
+  LQ_JWT_ISSUER: "https://issuer.example.com",
+  LQ_JWT_JWKS_URI: "https://issuer.example.com/.well-known/jwks.json",
+  LQ_JWT_AUDIENCE: "ledgerquest",
+  POWERTOOLS_LOG_LEVEL: "WARN",
+};
+
+export interface ImportProbe {
+  /** Milliseconds from just before `import()` of the bundle to its module being evaluated. */
+  readonly importMs: number;
+  /** The type of the module's `handler` export. */
+  readonly handlerType: string;
+}
+
+const PROBE = `
+const started = performance.now();
+const module = await import(process.env.LQ_BUNDLE_URL);
+const importMs = performance.now() - started;
+process.stdout.write(JSON.stringify({ importMs, handlerType: typeof module.handler }));
+`;
+
+/**
+ * Imports a bundle in a fresh `node` process (nothing cached, as in a new Lambda environment) and
+ * reports how long the import took and what `handler` is.
+ */
+export async function probeImport(
+  entryFile: string,
+  env: Readonly<Record<string, string>> = DUMMY_HANDLER_ENV,
+): Promise<ImportProbe> {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", PROBE], {
+    // Only PATH of the parent's: the bundle must not lean on anything else of this machine's.
+    env: { PATH: process.env.PATH ?? "", ...env, LQ_BUNDLE_URL: pathToFileURL(entryFile).href },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolveExit, reject) => {
+    child.on("error", reject);
+    child.on("close", resolveExit);
+  });
+  if (code !== 0) {
+    throw new Error(`importing ${entryFile} failed (exit ${code}):\n${stderr.slice(0, 4000)}`);
+  }
+  return JSON.parse(stdout) as ImportProbe;
+}
+
+export interface ColdInit {
+  readonly handler: HandlerName;
+  readonly medianImportMs: number;
+  readonly runsMs: readonly number[];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The median, over `runs` fresh processes, of each bundle's import time. */
+export async function measureColdInit(
+  bundles: readonly Pick<BundleSize, "handler" | "entryFile">[],
+  runs = 5,
+): Promise<ColdInit[]> {
+  const out: ColdInit[] = [];
+  for (const bundle of bundles) {
+    const runsMs: number[] = [];
+    for (let i = 0; i < runs; i++) runsMs.push((await probeImport(bundle.entryFile)).importMs);
+    out.push({ handler: bundle.handler, medianImportMs: median(runsMs), runsMs });
+  }
+  return out;
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const sdk = args.includes("--sdk=runtime") ? "runtime" : "bundled";
+  const outDir = resolve(args.find((a) => !a.startsWith("--")) ?? DEFAULT_OUT_DIR);
+  const sizes = await bundleHandlers(outDir, HANDLER_NAMES, { sdk });
+  const inits = await measureColdInit(sizes);
+  const rows = sizes.map((s) => {
+    const init = inits.find((i) => i.handler === s.handler);
+    return {
+      handler: s.handler,
+      "cold start loads": kb(s.initialBytes),
+      "all chunks": kb(s.totalBytes),
+      chunks: s.chunks,
+      "import (median of 5)": init === undefined ? "" : `${init.medianImportMs.toFixed(1)} ms`,
+    };
+  });
+  console.table(rows);
+  const tick = sizes.find((s) => s.handler === "tick");
+  if (tick !== undefined) {
+    console.log(
+      `tick (SDK ${sdk}): ${kb(tick.initialBytes)} loaded at cold start (target under 500 KB), ${kb(tick.totalBytes)} in all`,
+    );
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

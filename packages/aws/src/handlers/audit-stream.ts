@@ -1,0 +1,770 @@
+/**
+ * The AuditLog stream handler (DynamoDB Streams, NEW_IMAGE, with ReportBatchItemFailures): verifies
+ * each world's ledger chain as it is written, and keeps the gold leaderboard projection.
+ *
+ * Chain verification. Every journal entry's `prev` must be the previous entry's hash, and its
+ * fields must hash to its own hash (the engine's canonical encoding). The last verified entry of
+ * each world (its head) is kept in EntityTable as `chain#<world>`, moved only forwards by a
+ * conditional write, because one world's journal spans partitions (10,000 entries each) and so
+ * stream shards, which Lambda processes concurrently. An entry past the head + 1 (the entries in
+ * between came on another shard, or before this verifier ran) is verified after reading the gap
+ * from the journal. Journal items are written once and never change, so a MODIFY or REMOVE of one
+ * is itself a break: history was rewritten.
+ *
+ * A break is logged as an error with the world and seq and counted in `ChainVerificationFailures`;
+ * it never fails the invocation, since a record that will never verify would otherwise hold back
+ * its shard forever. The world's chain item records the first break (`brokenSeq`), and the world is
+ * not verified further until an operator has looked and removed it.
+ *
+ * The leaderboard. `leaderboard#<world>` holds the world's top 100 players by gold balance. Gold
+ * transfers name the accounts that changed; their owners' balances are read from the player
+ * projections (never summed from amounts), so redelivered records change nothing, and an entry only
+ * ever replaces a player's row with one from the same or a later world version. Known limit: a top
+ * 100 kept without the rest cannot tell who is 101st, so when a listed player loses gold, an
+ * unlisted player who now ranks above them appears on their own next gold change.
+ *
+ * Failures of DynamoDB (after the SDK's retries) are reported as `batchItemFailures` from the
+ * world's first record, so Lambda retries from there; everything this handler writes is
+ * idempotent, so the records after it are simply seen again. Other unexpected errors are logged
+ * and not retried: the chain head did not move, so the next batch reads the same entries again
+ * through the gap.
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { fromHex, hexEquals, type JournalEntry, toHex } from "@ledgerquest/engine";
+import {
+  auditKeys,
+  type Clock,
+  CorruptRecordError,
+  type EntityStore,
+  entityKeys,
+  type Journal,
+  type LedgerBreakKind,
+  pad,
+  StoreUnavailableError,
+  systemClock,
+} from "@ledgerquest/runtime";
+import type {
+  DynamoDBBatchItemFailure,
+  DynamoDBBatchResponse,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+} from "aws-lambda";
+import { z } from "zod";
+// The engine's canonical entry encoding, the one source of entry hashes. Its package index does
+// not export it (only `verifyJournal`, which checks whole journals from entry 0); import it from
+// `@ledgerquest/engine` once the index does.
+import { GENESIS, hashAccount, hashTransfer } from "../../../engine/src/ledger/encode.js";
+import { documentClient, type TableNames, translate } from "../adapters/dynamodb-common.js";
+import { DynamoDbEntityStore } from "../adapters/dynamodb-entity-store.js";
+import { DynamoDbJournal } from "../adapters/dynamodb-journal.js";
+import { type Environment, readConfig, resourceVariables } from "../config.js";
+import {
+  type LambdaHandler,
+  logger,
+  MetricName,
+  recordMetric,
+  withObservability,
+} from "../observability.js";
+
+/** The EntityTable items this handler keeps. World ids never contain `#`. */
+export const auditProjectionKeys = {
+  /** The last verified journal entry of a world, and its first break if any. */
+  chain: (worldId: string) => `chain#${worldId}`,
+  leaderboard: (worldId: string) => `leaderboard#${worldId}`,
+} as const;
+
+/** The unit the leaderboard ranks by. */
+export const LEADERBOARD_UNIT = "gold";
+export const LEADERBOARD_SIZE = 100;
+
+/** Entries read from the journal per request when filling a gap; the head is saved after each. */
+const GAP_READ_ENTRIES = 1_000;
+
+const LEADERBOARD_WRITE_ATTEMPTS = 5;
+
+export interface AuditStreamDeps {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tables: TableNames;
+  readonly journal: Journal;
+  readonly store: EntityStore;
+  readonly clock: Clock;
+  /**
+   * How long to wait for a world's batch to commit before reading its player projections. The
+   * tick writes journal entries first and projections just after, so a stream record can arrive
+   * while the projections are one version behind. Default 10 tries, 200 ms apart; after that the
+   * leaderboard takes what is there and logs a warning (it catches up on the next gold change).
+   */
+  readonly commitWait?: {
+    readonly attempts: number;
+    readonly delayMs: number;
+    readonly sleep?: (ms: number) => Promise<void>;
+  };
+}
+
+// ─── records ─────────────────────────────────────────────────────────────────────────────────
+
+/** A break in a world's chain. `kind` uses the ledger's break kinds (events.ts). */
+export interface ChainBreak {
+  readonly worldId: string;
+  readonly seq: number;
+  readonly kind: Extract<LedgerBreakKind, "broken_link" | "hash_mismatch" | "invalid_entry">;
+  readonly detail: string;
+}
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const entryBase = { seq: z.int().min(0), prev: hex64, hash: hex64 };
+
+/** A journal entry as `dynamodb-journal.ts` stores it (the `entry` attribute, as JSON). */
+const journalEntrySchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("account"),
+    ...entryBase,
+    id: z.string(),
+    owner: z.string(),
+    unit: z.string(),
+    flags: z.object({
+      debitsMustNotExceedCredits: z.boolean(),
+      creditsMustNotExceedDebits: z.boolean(),
+    }),
+  }),
+  z.object({
+    kind: z.literal("transfer"),
+    ...entryBase,
+    id: z.string(),
+    debit: z.string(),
+    credit: z.string(),
+    amount: z.int().min(0),
+    unit: z.string(),
+    reason: z.string(),
+    tick: z.int().min(0),
+    meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    linked: z.boolean(),
+  }),
+]) satisfies z.ZodType<JournalEntry>;
+
+const S = z.object({ S: z.string() });
+const N = z.object({ N: z.string() });
+
+/** A journal item's NEW_IMAGE, in the stream's attribute-value form. */
+const journalImageSchema = z.object({
+  pk: S,
+  sk: S,
+  type: S,
+  worldId: S,
+  seq: N,
+  hash: S,
+  prev: S,
+  entry: S,
+});
+
+function issuesOf(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join(".") || "<root>"}: ${issue.message}`)
+    .join("; ");
+}
+
+/** Parses an entry's JSON; a string says what is wrong with it. */
+function parseEntry(json: unknown): JournalEntry | string {
+  let value: unknown = json;
+  if (typeof json === "string") {
+    try {
+      value = JSON.parse(json);
+    } catch {
+      return "its entry is not JSON";
+    }
+  }
+  const parsed = journalEntrySchema.safeParse(value);
+  return parsed.success ? parsed.data : `its entry is malformed (${issuesOf(parsed.error)})`;
+}
+
+type Classified =
+  | { readonly kind: "other" }
+  | { readonly kind: "entry"; readonly worldId: string; readonly entry: JournalEntry }
+  | { readonly kind: "break"; readonly worldId: string; readonly chainBreak: ChainBreak };
+
+const JOURNAL_PREFIX = "journal#";
+
+/** What a stream record is to this handler: a new journal entry, a break, or neither. */
+export function classifyRecord(record: DynamoDBRecord): Classified {
+  const keys = record.dynamodb?.Keys;
+  const pk = keys?.pk?.S;
+  if (pk === undefined || !pk.startsWith(JOURNAL_PREFIX)) return { kind: "other" };
+  const worldId = pk.slice(JOURNAL_PREFIX.length).split("#")[0] ?? "";
+  const skSeq = Number(keys?.sk?.S);
+  const seq = Number.isSafeInteger(skSeq) ? skSeq : -1;
+  const broken = (kind: ChainBreak["kind"], detail: string): Classified => ({
+    kind: "break",
+    worldId,
+    chainBreak: { worldId, seq, kind, detail },
+  });
+
+  if (record.eventName === "REMOVE") {
+    return broken("broken_link", `journal entry ${seq} was deleted`);
+  }
+  const image = journalImageSchema.safeParse(record.dynamodb?.NewImage);
+  if (!image.success) {
+    return broken("invalid_entry", `the item is malformed (${issuesOf(image.error)})`);
+  }
+  const item = image.data;
+  const entry = parseEntry(item.entry.S);
+  if (typeof entry === "string") return broken("invalid_entry", entry);
+  if (
+    item.worldId.S !== worldId ||
+    Number(item.seq.N) !== entry.seq ||
+    item.hash.S !== entry.hash ||
+    item.prev.S !== entry.prev ||
+    item.type.S !== entry.kind ||
+    item.sk.S !== pad(entry.seq) ||
+    pk !== auditKeys.journal(worldId, entry.seq).pk
+  ) {
+    return broken("invalid_entry", "the item's key or attributes disagree with its entry");
+  }
+  if (record.eventName === "MODIFY") {
+    // Entries are created once; an identical rewrite (a retried append) makes no stream record.
+    const rehashes = ownHashHolds(entry);
+    return broken(
+      rehashes ? "invalid_entry" : "hash_mismatch",
+      `journal entry ${entry.seq} was rewritten in place${rehashes ? "" : " and its fields no longer hash to its hash"}`,
+    );
+  }
+  return { kind: "entry", worldId, entry };
+}
+
+// ─── hashes ──────────────────────────────────────────────────────────────────────────────────
+
+function entryHash(prev: Uint8Array, e: JournalEntry): Uint8Array {
+  return e.kind === "account"
+    ? hashAccount(prev, e.seq, e.id, e.owner, e.unit, e.flags)
+    : hashTransfer(prev, e.seq, e);
+}
+
+/** Whether the entry's fields and its own `prev` hash to its `hash`. */
+function ownHashHolds(e: JournalEntry): boolean {
+  return hexEquals(entryHash(fromHex(e.prev), e), e.hash);
+}
+
+interface Head {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+const START: Head = { seq: -1, hash: GENESIS };
+
+/** What is wrong with `e` as the entry after `head`, or undefined if it links and hashes. */
+export function checkLink(worldId: string, head: Head, e: JournalEntry): ChainBreak | undefined {
+  if (e.seq !== head.seq + 1) {
+    return {
+      worldId,
+      seq: head.seq + 1,
+      kind: "broken_link",
+      detail: `entry ${e.seq} came where entry ${head.seq + 1} belongs`,
+    };
+  }
+  if (e.prev !== head.hash) {
+    return {
+      worldId,
+      seq: e.seq,
+      kind: "broken_link",
+      detail: `prev ${e.prev} is not the hash of entry ${head.seq} (${head.hash})`,
+    };
+  }
+  const hash = entryHash(fromHex(head.hash), e);
+  if (!hexEquals(hash, e.hash)) {
+    return {
+      worldId,
+      seq: e.seq,
+      kind: "hash_mismatch",
+      detail: `fields hash to ${toHex(hash)}, entry says ${e.hash}`,
+    };
+  }
+  return undefined;
+}
+
+// ─── the chain item ──────────────────────────────────────────────────────────────────────────
+
+interface ChainState {
+  readonly head: Head;
+  readonly brokenSeq?: number;
+}
+
+async function readChain(deps: AuditStreamDeps, worldId: string): Promise<ChainState> {
+  const key = auditProjectionKeys.chain(worldId);
+  let item: Record<string, unknown> | undefined;
+  try {
+    item = (
+      await deps.doc.send(
+        new GetCommand({
+          TableName: deps.tables.entityTable,
+          Key: { entity_id: key },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+  } catch (error) {
+    return translate(error, "GetItem", key);
+  }
+  const brokenSeq = typeof item?.brokenSeq === "number" ? item.brokenSeq : undefined;
+  if (item === undefined || item.seq === undefined) {
+    return brokenSeq === undefined ? { head: START } : { head: START, brokenSeq };
+  }
+  if (
+    typeof item.seq !== "number" ||
+    typeof item.hash !== "string" ||
+    !hex64.safeParse(item.hash).success
+  ) {
+    throw new CorruptRecordError(key, "seq or hash is not what this handler writes");
+  }
+  const head = { seq: item.seq, hash: item.hash };
+  return brokenSeq === undefined ? { head } : { head, brokenSeq };
+}
+
+/** Moves the world's head to `head` unless another invocation moved it as far or further. */
+async function advanceHead(deps: AuditStreamDeps, worldId: string, head: Head): Promise<void> {
+  const key = auditProjectionKeys.chain(worldId);
+  try {
+    await deps.doc.send(
+      new UpdateCommand({
+        TableName: deps.tables.entityTable,
+        Key: { entity_id: key },
+        UpdateExpression:
+          "SET #type = :type, worldId = :w, #seq = :s, #hash = :h, updatedAtMs = :t",
+        ConditionExpression: "attribute_not_exists(#seq) OR #seq < :s",
+        ExpressionAttributeNames: { "#type": "type", "#seq": "seq", "#hash": "hash" },
+        ExpressionAttributeValues: {
+          ":type": "chain",
+          ":w": worldId,
+          ":s": head.seq,
+          ":h": head.hash,
+          ":t": deps.clock.nowMs(),
+        },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) translate(error, "UpdateItem", key);
+  }
+}
+
+/** Records the world's first break; later ones leave it (the first is where to start looking). */
+async function markBroken(deps: AuditStreamDeps, chainBreak: ChainBreak): Promise<void> {
+  const key = auditProjectionKeys.chain(chainBreak.worldId);
+  try {
+    await deps.doc.send(
+      new UpdateCommand({
+        TableName: deps.tables.entityTable,
+        Key: { entity_id: key },
+        UpdateExpression:
+          "SET #type = :type, worldId = :w, brokenSeq = :b, brokenKind = :k, brokenDetail = :d, updatedAtMs = :t",
+        ConditionExpression: "attribute_not_exists(brokenSeq)",
+        ExpressionAttributeNames: { "#type": "type" },
+        ExpressionAttributeValues: {
+          ":type": "chain",
+          ":w": chainBreak.worldId,
+          ":b": chainBreak.seq,
+          ":k": chainBreak.kind,
+          ":d": chainBreak.detail.slice(0, 2000),
+          ":t": deps.clock.nowMs(),
+        },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) translate(error, "UpdateItem", key);
+  }
+}
+
+function reportBreak(chainBreak: ChainBreak): void {
+  logger.error("ledger chain verification failed", {
+    worldId: chainBreak.worldId,
+    seq: chainBreak.seq,
+    kind: chainBreak.kind,
+    detail: chainBreak.detail,
+  });
+  recordMetric(MetricName.ChainVerificationFailures, 1);
+}
+
+// ─── verification ────────────────────────────────────────────────────────────────────────────
+
+interface WorldRecords {
+  /** The first of the world's records in the batch: where a retry must start. */
+  readonly firstSequenceNumber: string | undefined;
+  readonly entries: JournalEntry[];
+  readonly breaks: ChainBreak[];
+}
+
+/**
+ * Reports the breaks found in the records, then verifies the world's new entries from its head,
+ * reading any gap from the journal, and moves the head to the last entry that verified. A break
+ * is reported and recorded in the chain item, and ends the world's verification.
+ */
+async function verifyWorld(
+  deps: AuditStreamDeps,
+  worldId: string,
+  records: WorldRecords,
+): Promise<void> {
+  const chain = await readChain(deps, worldId);
+  for (const found of records.breaks) reportBreak(found);
+  const firstBreak = records.breaks.reduce<ChainBreak | undefined>(
+    (first, b) => (first === undefined || b.seq < first.seq ? b : first),
+    undefined,
+  );
+  if (firstBreak !== undefined) await markBroken(deps, firstBreak);
+  if (chain.brokenSeq !== undefined) {
+    logger.warn("not verifying a world whose chain is broken", {
+      worldId,
+      brokenSeq: chain.brokenSeq,
+    });
+    return;
+  }
+  if (firstBreak !== undefined) return;
+
+  let head = chain.head;
+  const start = head.seq;
+  const fail = async (chainBreak: ChainBreak) => {
+    reportBreak(chainBreak);
+    if (head.seq > start) await advanceHead(deps, worldId, head);
+    await markBroken(deps, chainBreak);
+  };
+  const entries = [...records.entries].sort((a, b) => a.seq - b.seq);
+  for (const e of entries) {
+    if (e.seq <= head.seq) {
+      // Verified before (a redelivery, or another shard read it through a gap first): without its
+      // predecessor at hand, its own hash is what can still be checked.
+      if (!ownHashHolds(e)) {
+        await fail({
+          worldId,
+          seq: e.seq,
+          kind: "hash_mismatch",
+          detail: `entry ${e.seq}'s fields do not hash to its hash`,
+        });
+        return;
+      }
+      continue;
+    }
+    while (head.seq + 1 < e.seq) {
+      const from = head.seq + 1;
+      const to = Math.min(e.seq, from + GAP_READ_ENTRIES);
+      let fetched: readonly JournalEntry[];
+      try {
+        fetched = await deps.journal.readEntries(worldId, from, to);
+      } catch (error) {
+        if (!(error instanceof CorruptRecordError)) throw error;
+        await fail({ worldId, seq: from, kind: "invalid_entry", detail: error.message });
+        return;
+      }
+      for (const raw of fetched) {
+        // The journal adapter only parses JSON: a rewritten item may hold anything.
+        const m = parseEntry(raw);
+        if (typeof m === "string") {
+          await fail({ worldId, seq: head.seq + 1, kind: "invalid_entry", detail: m });
+          return;
+        }
+        const problem = checkLink(worldId, head, m);
+        if (problem !== undefined) {
+          await fail(problem);
+          return;
+        }
+        head = { seq: m.seq, hash: m.hash };
+      }
+      if (fetched.length < to - from) {
+        await fail({
+          worldId,
+          seq: head.seq + 1,
+          kind: "broken_link",
+          detail: `entries ${head.seq + 1} to ${e.seq - 1} are missing from the journal`,
+        });
+        return;
+      }
+      // A long gap (a verifier deployed on an old world) makes progress even if this times out.
+      await advanceHead(deps, worldId, head);
+    }
+    const problem = checkLink(worldId, head, e);
+    if (problem !== undefined) {
+      await fail(problem);
+      return;
+    }
+    head = { seq: e.seq, hash: e.hash };
+  }
+  if (head.seq > start) {
+    await advanceHead(deps, worldId, head);
+    logger.debug("ledger chain verified", { worldId, fromSeq: start + 1, toSeq: head.seq });
+  }
+}
+
+// ─── the leaderboard ─────────────────────────────────────────────────────────────────────────
+
+export interface LeaderboardRow {
+  readonly playerId: string;
+  readonly gold: number;
+  /** The world version of the player projection the balance was read from. */
+  readonly version: number;
+}
+
+/**
+ * The leaderboard with `updates` applied: a row is replaced only by one from the same or a later
+ * version, so a late or redelivered read never rolls a balance back. Ordered by gold, most first,
+ * then by player id; at most `LEADERBOARD_SIZE` rows.
+ */
+export function mergeLeaderboard(
+  current: readonly LeaderboardRow[],
+  updates: readonly LeaderboardRow[],
+): LeaderboardRow[] {
+  const rows = new Map<string, LeaderboardRow>();
+  for (const row of current) rows.set(row.playerId, row);
+  for (const row of updates) {
+    const existing = rows.get(row.playerId);
+    if (existing === undefined || row.version >= existing.version) rows.set(row.playerId, row);
+  }
+  return [...rows.values()]
+    .sort(
+      (a, b) => b.gold - a.gold || (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0),
+    )
+    .slice(0, LEADERBOARD_SIZE);
+}
+
+function sameRows(a: readonly LeaderboardRow[], b: readonly LeaderboardRow[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((row, i) => {
+      const other = b[i] as LeaderboardRow;
+      return (
+        row.playerId === other.playerId && row.gold === other.gold && row.version === other.version
+      );
+    })
+  );
+}
+
+const leaderboardItemSchema = z.object({
+  rev: z.int().min(0),
+  rows: z.array(z.object({ playerId: z.string(), gold: z.number(), version: z.int() })),
+});
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The number of ledger entries the world's last commit covers, or undefined without a world. */
+async function committedLedgerCount(
+  deps: AuditStreamDeps,
+  worldId: string,
+): Promise<number | undefined> {
+  const key = entityKeys.world(worldId);
+  try {
+    const out = await deps.doc.send(
+      new GetCommand({
+        TableName: deps.tables.entityTable,
+        Key: { entity_id: key },
+        ConsistentRead: true,
+        ProjectionExpression: "#l",
+        ExpressionAttributeNames: { "#l": "ledger" },
+      }),
+    );
+    const count = (out.Item?.ledger as { count?: unknown } | undefined)?.count;
+    return typeof count === "number" ? count : undefined;
+  } catch (error) {
+    return translate(error, "GetItem", key);
+  }
+}
+
+/** Waits until the batch that wrote entry `seq` has committed (and so its projections). */
+async function awaitCommit(deps: AuditStreamDeps, worldId: string, seq: number): Promise<void> {
+  const wait = deps.commitWait ?? { attempts: 10, delayMs: 200 };
+  const sleep = wait.sleep ?? sleepFor;
+  for (let attempt = 1; ; attempt++) {
+    const count = await committedLedgerCount(deps, worldId);
+    if (count !== undefined && count > seq) return;
+    if (attempt >= wait.attempts) {
+      logger.warn("projecting the leaderboard before the batch committed: it may lag", {
+        worldId,
+        seq,
+        committed: count,
+      });
+      return;
+    }
+    await sleep(wait.delayMs);
+  }
+}
+
+async function projectLeaderboard(
+  deps: AuditStreamDeps,
+  worldId: string,
+  goldTransfers: readonly JournalEntry[],
+): Promise<void> {
+  const accountIds = new Set<string>();
+  let lastSeq = -1;
+  for (const e of goldTransfers) {
+    if (e.kind !== "transfer") continue;
+    accountIds.add(e.debit);
+    accountIds.add(e.credit);
+    lastSeq = Math.max(lastSeq, e.seq);
+  }
+  if (accountIds.size === 0) return;
+  await awaitCommit(deps, worldId, lastSeq);
+
+  const accounts = await Promise.all(
+    [...accountIds].map((id) => deps.store.getAccount(worldId, id)),
+  );
+  const owners = new Set<string>();
+  for (const a of accounts) if (a !== undefined && a.owner !== "system") owners.add(a.owner);
+  // Only players have player projections: bots' and the system's accounts stay off the board.
+  const players = await Promise.all([...owners].map((o) => deps.store.getPlayer(worldId, o)));
+  const updates: LeaderboardRow[] = [];
+  for (const p of players) {
+    if (p !== undefined) {
+      updates.push({
+        playerId: p.playerId,
+        gold: p.balances[LEADERBOARD_UNIT] ?? 0,
+        version: p.version,
+      });
+    }
+  }
+  if (updates.length === 0) return;
+
+  const key = auditProjectionKeys.leaderboard(worldId);
+  for (let attempt = 0; attempt < LEADERBOARD_WRITE_ATTEMPTS; attempt++) {
+    let item: Record<string, unknown> | undefined;
+    try {
+      item = (
+        await deps.doc.send(
+          new GetCommand({
+            TableName: deps.tables.entityTable,
+            Key: { entity_id: key },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
+    } catch (error) {
+      return translate(error, "GetItem", key);
+    }
+    let current: z.output<typeof leaderboardItemSchema> = { rev: 0, rows: [] };
+    if (item !== undefined) {
+      const parsed = leaderboardItemSchema.safeParse(item);
+      if (!parsed.success) throw new CorruptRecordError(key, issuesOf(parsed.error));
+      current = parsed.data;
+    }
+    const rows = mergeLeaderboard(current.rows, updates);
+    if (sameRows(rows, current.rows)) return;
+    try {
+      await deps.doc.send(
+        new PutCommand({
+          TableName: deps.tables.entityTable,
+          Item: {
+            entity_id: key,
+            type: "leaderboard",
+            worldId,
+            unit: LEADERBOARD_UNIT,
+            rev: current.rev + 1,
+            rows,
+            updatedAtMs: deps.clock.nowMs(),
+          },
+          // Optimistic: two shards of one world may update it at once; the loser merges again.
+          ConditionExpression:
+            item === undefined ? "attribute_not_exists(entity_id)" : "#rev = :rev",
+          ...(item === undefined
+            ? {}
+            : {
+                ExpressionAttributeNames: { "#rev": "rev" },
+                ExpressionAttributeValues: { ":rev": current.rev },
+              }),
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) translate(error, "PutItem", key);
+    }
+  }
+  throw new StoreUnavailableError(
+    "DynamoDB",
+    `update of ${key}: other writers won ${LEADERBOARD_WRITE_ATTEMPTS} times`,
+  );
+}
+
+// ─── the handler ─────────────────────────────────────────────────────────────────────────────
+
+/** Processes one batch of AuditLog stream records. */
+export async function processAuditStream(
+  deps: AuditStreamDeps,
+  event: DynamoDBStreamEvent,
+): Promise<DynamoDBBatchResponse> {
+  const worlds = new Map<string, WorldRecords>();
+  const recordsOf = (worldId: string, sequenceNumber: string | undefined): WorldRecords => {
+    let records = worlds.get(worldId);
+    if (records === undefined) {
+      records = { firstSequenceNumber: sequenceNumber, entries: [], breaks: [] };
+      worlds.set(worldId, records);
+    }
+    return records;
+  };
+  for (const record of event.Records) {
+    const classified = classifyRecord(record);
+    if (classified.kind === "other") continue;
+    const records = recordsOf(classified.worldId, record.dynamodb?.SequenceNumber);
+    if (classified.kind === "break") records.breaks.push(classified.chainBreak);
+    else records.entries.push(classified.entry);
+  }
+
+  const batchItemFailures: DynamoDBBatchItemFailure[] = [];
+  for (const [worldId, records] of worlds) {
+    try {
+      await verifyWorld(deps, worldId, records);
+      await projectLeaderboard(
+        deps,
+        worldId,
+        records.entries.filter((e) => e.kind === "transfer" && e.unit === LEADERBOARD_UNIT),
+      );
+    } catch (error) {
+      if (error instanceof StoreUnavailableError && records.firstSequenceNumber !== undefined) {
+        logger.warn("AuditLog records will be retried: DynamoDB failed", { worldId, error });
+        batchItemFailures.push({ itemIdentifier: records.firstSequenceNumber });
+      } else {
+        logger.error("could not process a world's AuditLog records", { worldId, error });
+      }
+    }
+  }
+  return { batchItemFailures };
+}
+
+/** The AuditLog handler's variables: the two tables. */
+export const auditStreamConfigSchema = resourceVariables
+  .pick({ LQ_ENTITY_TABLE: true, LQ_AUDIT_TABLE: true })
+  .transform(
+    (env): TableNames => ({ entityTable: env.LQ_ENTITY_TABLE, auditLog: env.LQ_AUDIT_TABLE }),
+  );
+
+/** The handler's dependencies over one DynamoDB client. */
+export function createAuditStreamDeps(
+  tables: TableNames,
+  client: DynamoDBClient = new DynamoDBClient({}),
+): AuditStreamDeps {
+  const doc = documentClient(client);
+  return {
+    doc,
+    tables,
+    journal: new DynamoDbJournal(doc, { tables }),
+    store: new DynamoDbEntityStore(doc, { tables }),
+    clock: systemClock,
+  };
+}
+
+export function auditStreamDepsFromEnvironment(env: Environment = process.env): AuditStreamDeps {
+  return createAuditStreamDeps(readConfig(auditStreamConfigSchema, env));
+}
+
+/** The Lambda handler around `processAuditStream`, with dependencies kept per process. */
+export function createAuditStreamHandler(
+  load: () => AuditStreamDeps,
+): LambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse> {
+  let deps: AuditStreamDeps | undefined;
+  return async (event) => {
+    deps ??= load();
+    return await processAuditStream(deps, event);
+  };
+}
+
+/** The Lambda entry point, configured from the environment (see `auditStreamConfigSchema`). */
+export const handler = withObservability(
+  createAuditStreamHandler(() => auditStreamDepsFromEnvironment()),
+);

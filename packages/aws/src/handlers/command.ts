@@ -1,0 +1,98 @@
+/**
+ * The WebSocket `command` route and `$default` (frames whose `action` names no route, or that are
+ * not JSON at all): validates the frame and queues the command for the world's next tick batch.
+ *
+ * The acting player is the one the `$connect` authorizer authenticated, taken from the request
+ * context. The frame's envelope is strict, so a `playerId` or `actor` field in it is refused, and
+ * the game checks that the data names only the player's own entities: a client can never act for
+ * another player.
+ *
+ * The answer to the client, always with status 200 (a refused frame is a normal answer):
+ * `{type: "ack", id, result: "accepted" | "duplicate"}`, or the typed error frame
+ * (`{type: "error", code, id?, path?, message}`).
+ *
+ * How the answer reaches the client: it is this function's return value, which API Gateway sends
+ * back on the socket as the route response. That needs the routes configured for two-way
+ * communication (a route response with key `$default`; with a Lambda proxy integration API
+ * Gateway then passes the returned `body` through as the message). The alternative, posting the
+ * frame through the Management API's PostToConnection, costs an extra HTTPS request per command
+ * (latency, a request charge, and `execute-api:ManageConnections` for this function) and gains
+ * nothing, since the answer is ready when the function returns. So the infra stack must add the
+ * route responses, and the local gateway must send the returned body back to the socket.
+ *
+ * A failure of the store (after the SDK's retries) is thrown: API Gateway answers the client with
+ * its own "Internal server error" message, and resending the same command id is safe.
+ */
+import type { CommandErrorFrame, RuntimeDeps } from "@ledgerquest/runtime";
+import { submitCommand } from "@ledgerquest/runtime";
+import {
+  type LambdaHandler,
+  logger,
+  MetricName,
+  recordMetric,
+  withObservability,
+} from "../observability.js";
+import { runtimeDepsFromEnvironment } from "../wiring.js";
+import {
+  authorizedPlayerId,
+  bodyText,
+  jsonResponse,
+  type WebSocketEvent,
+  type WebSocketResponse,
+} from "./websocket.js";
+
+/** The frame that answers an accepted (or already accepted) command. */
+export interface CommandAckFrame {
+  readonly type: "ack";
+  readonly id: string;
+  /** `duplicate`: this command id was used before; the first command stands. */
+  readonly result: "accepted" | "duplicate";
+}
+
+export type CommandReplyFrame = CommandAckFrame | CommandErrorFrame;
+
+/** Submits a frame and returns the frame that answers it. */
+export async function handleCommandFrame(
+  deps: RuntimeDeps,
+  event: WebSocketEvent,
+): Promise<CommandReplyFrame> {
+  const { connectionId } = event.requestContext;
+  const playerId = authorizedPlayerId(event);
+  if (playerId === undefined) {
+    recordMetric(MetricName.CommandsRejected, 1);
+    logger.error("a frame on a connection without a player identity: is the authorizer attached?");
+    return {
+      type: "error",
+      code: "not_in_world",
+      message: "this connection carries no player identity: reconnect",
+    };
+  }
+  const result = await submitCommand(deps, { connectionId, playerId, body: bodyText(event) });
+  if (result.ok) {
+    logger.debug("command queued", { playerId, id: result.id, result: result.result });
+    return { type: "ack", id: result.id, result: result.result };
+  }
+  recordMetric(MetricName.CommandsRejected, 1);
+  logger.info("command rejected", {
+    playerId,
+    code: result.error.code,
+    ...(result.error.id === undefined ? {} : { id: result.error.id }),
+  });
+  return result.error;
+}
+
+export async function handleCommand(
+  deps: RuntimeDeps,
+  event: WebSocketEvent,
+): Promise<WebSocketResponse> {
+  return jsonResponse(200, await handleCommandFrame(deps, event));
+}
+
+export function createCommandHandler(
+  load: () => RuntimeDeps,
+): LambdaHandler<WebSocketEvent, WebSocketResponse> {
+  return async (event) => await handleCommand(load(), event);
+}
+
+/** The Lambda entry point, configured from the environment (see `runtimeConfigSchema`). */
+export const handler = withObservability(createCommandHandler(runtimeDepsFromEnvironment));

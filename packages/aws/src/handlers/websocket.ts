@@ -1,0 +1,54 @@
+/**
+ * What the WebSocket handlers ($connect, $disconnect, command and $default) share: the parts of
+ * API Gateway's WebSocket proxy event they read, the player identity the `$connect` authorizer put
+ * on the connection, and the response shape.
+ */
+
+/**
+ * The parts of an API Gateway WebSocket proxy event (`APIGatewayProxyWebsocketEventV2`) the
+ * handlers read, with the Lambda authorizer's context that API Gateway adds to every event of an
+ * authorized connection. The local gateway builds events of this shape too.
+ */
+export interface WebSocketEvent {
+  readonly requestContext: {
+    readonly connectionId: string;
+    readonly routeKey?: string;
+    readonly requestId?: string;
+    /** The `$connect` authorizer's context (`playerId`), plus API Gateway's `principalId`. */
+    readonly authorizer?: Readonly<Record<string, unknown>> | null;
+  };
+  readonly queryStringParameters?: Readonly<Record<string, string | undefined>> | null;
+  readonly multiValueQueryStringParameters?: Readonly<
+    Record<string, readonly string[] | undefined>
+  > | null;
+  readonly body?: string | null;
+  readonly isBase64Encoded?: boolean;
+}
+
+/** A Lambda proxy integration's answer. */
+export interface WebSocketResponse {
+  readonly statusCode: number;
+  readonly body?: string;
+}
+
+/**
+ * The player the `$connect` authorizer authenticated, or undefined when the connection carries no
+ * identity (a route deployed without the authorizer). Never read from a message: a client can
+ * write anything into a frame, but only the authorizer writes the request context.
+ */
+export function authorizedPlayerId(event: WebSocketEvent): string | undefined {
+  const playerId = event.requestContext.authorizer?.playerId;
+  return typeof playerId === "string" && playerId !== "" ? playerId : undefined;
+}
+
+/** The message's text: API Gateway base64-encodes binary frames. */
+export function bodyText(event: WebSocketEvent): string | undefined {
+  const body = event.body ?? undefined;
+  if (body === undefined || event.isBase64Encoded !== true) return body;
+  return Buffer.from(body, "base64").toString("utf8");
+}
+
+/** A response whose body is `payload` as JSON. */
+export function jsonResponse(statusCode: number, payload: unknown): WebSocketResponse {
+  return { statusCode, body: JSON.stringify(payload) };
+}

@@ -1,0 +1,816 @@
+/**
+ * The WebSocket and tick handlers against DynamoDB Local, with API Gateway WebSocket events of the
+ * real shape (`APIGatewayProxyWebsocketEventV2` plus the `$connect` authorizer's context): first
+ * the handlers' cores with injected dependencies, then the exported Lambda entry points configured
+ * from the environment alone, talking to local endpoints of every service they use.
+ */
+import { randomUUID } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { arenaModule } from "@ledgerquest/example-arena";
+import {
+  createWorld,
+  type EntityStore,
+  type InboxCommand,
+  inboxShardOf,
+  ManualClock,
+  MemoryBlobStore,
+  MemoryClientPush,
+  MemoryEventPublisher,
+  type RuntimeDeps,
+} from "@ledgerquest/runtime";
+import type {
+  APIGatewayEventWebsocketRequestContextV2,
+  APIGatewayProxyWebsocketEventV2WithRequestContext,
+  Context,
+} from "aws-lambda";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { DynamoDbCommandInbox } from "../src/adapters/dynamodb-command-inbox.js";
+import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
+import { DynamoDbEntityStore } from "../src/adapters/dynamodb-entity-store.js";
+import { DynamoDbJournal } from "../src/adapters/dynamodb-journal.js";
+import { readConfig } from "../src/config.js";
+import { ConfigError } from "../src/errors.js";
+import {
+  type CommandReplyFrame,
+  handler as commandHandler,
+  handleCommand,
+} from "../src/handlers/command.js";
+import { handler as connectHandler, handleConnect } from "../src/handlers/connect.js";
+import { handler as disconnectHandler, handleDisconnect } from "../src/handlers/disconnect.js";
+import {
+  AVERAGE_TICK_DURATION_METRIC,
+  createTickHandler,
+  DEFAULT_TICK_SETTINGS,
+  InvalidTickInputError,
+  type TickSettings,
+  handler as tickHandler,
+  tickHandlerDepsFromEnvironment,
+} from "../src/handlers/tick.js";
+import type { WebSocketResponse } from "../src/handlers/websocket.js";
+import { MetricName, metrics } from "../src/observability.js";
+import { createRuntimeDeps, runtimeConfigSchema } from "../src/wiring.js";
+import { ApiGatewayManagementEndpoint } from "./support/apigw-management-endpoint.js";
+import { EventBridgeEndpoint } from "./support/eventbridge-endpoint.js";
+import type { ListeningEndpoint } from "./support/http-endpoint.js";
+import { type LocalS3, startLocalS3 } from "./support/s3-local.js";
+
+const endpoint = inject("dynamodbEndpoint");
+const client = new DynamoDBClient({
+  endpoint,
+  region: "us-east-1",
+  credentials: { accessKeyId: "local", secretAccessKey: "local" },
+});
+const doc = documentClient(client);
+const tables = tableNames("handlers-");
+const PLAYERS = ["player_0001", "player_0002"] as const;
+const [ALICE, BOB] = PLAYERS;
+const SETTINGS = { bodies: 10, bots: 2, coins: 10 };
+
+type AuthorizedContext = APIGatewayEventWebsocketRequestContextV2 & {
+  authorizer?: { principalId: string; integrationLatency: number; playerId: string };
+};
+type WebSocketTestEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<AuthorizedContext>;
+
+/** An event as API Gateway sends it to a WebSocket route's Lambda proxy integration. */
+function wsEvent(
+  routeKey: "$connect" | "$disconnect" | "command" | "$default",
+  connectionId: string,
+  options: {
+    readonly playerId?: string;
+    readonly body?: string;
+    readonly query?: Record<string, string>;
+  } = {},
+): WebSocketTestEvent {
+  const now = Date.now();
+  const requestContext: AuthorizedContext = {
+    routeKey,
+    messageId: routeKey === "$connect" || routeKey === "$disconnect" ? "" : "msg-1=",
+    eventType:
+      routeKey === "$connect" ? "CONNECT" : routeKey === "$disconnect" ? "DISCONNECT" : "MESSAGE",
+    extendedRequestId: `ext-${randomUUID()}`,
+    requestTime: new Date(now).toUTCString(),
+    messageDirection: "IN",
+    stage: "test",
+    connectedAt: now - 1_000,
+    requestTimeEpoch: now,
+    requestId: `req-${randomUUID()}`,
+    domainName: "abcdef1234.execute-api.eu-west-1.amazonaws.com",
+    connectionId,
+    apiId: "abcdef1234",
+    ...(options.playerId === undefined
+      ? {}
+      : {
+          authorizer: {
+            principalId: options.playerId,
+            integrationLatency: 12,
+            playerId: options.playerId,
+          },
+        }),
+  };
+  return {
+    requestContext,
+    isBase64Encoded: false,
+    ...(options.body === undefined ? {} : { body: options.body }),
+    ...(options.query === undefined
+      ? {}
+      : {
+          queryStringParameters: options.query,
+          multiValueQueryStringParameters: Object.fromEntries(
+            Object.entries(options.query).map(([k, v]) => [k, [v]]),
+          ),
+        }),
+  };
+}
+
+const lambdaContext = (remainingMs = 60_000): Context =>
+  ({
+    functionName: "ledgerquest-test",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:ledgerquest-test",
+    memoryLimitInMB: "1024",
+    awsRequestId: randomUUID(),
+    getRemainingTimeInMillis: () => remainingMs,
+  }) as Context;
+
+function frameOf(response: WebSocketResponse): CommandReplyFrame {
+  expect(response.statusCode).toBe(200);
+  return JSON.parse(response.body ?? "") as CommandReplyFrame;
+}
+
+function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Every command in every inbox shard of the world. */
+async function inboxOf(deps: RuntimeDeps, worldId: string): Promise<InboxCommand[]> {
+  const out: InboxCommand[] = [];
+  for (let shard = 0; shard < 4; shard++) {
+    out.push(...(await deps.inbox.read(worldId, shard, 0, 900_000_000_000_000)));
+  }
+  return out;
+}
+
+function coreDeps(): RuntimeDeps & { clock: ManualClock } {
+  return {
+    store: new DynamoDbEntityStore(doc, { tables }),
+    journal: new DynamoDbJournal(doc, { tables }),
+    inbox: new DynamoDbCommandInbox(doc, { tables }),
+    blobs: new MemoryBlobStore(),
+    publisher: new MemoryEventPublisher(),
+    push: new MemoryClientPush(),
+    clock: new ManualClock(Date.now()),
+    game: arenaModule,
+  };
+}
+
+async function newWorld(deps: RuntimeDeps): Promise<string> {
+  const worldId = uniqueId("world");
+  await createWorld(deps, { worldId, players: [...PLAYERS], settings: SETTINGS });
+  return worldId;
+}
+
+function metricValues(spy: { mock: { calls: unknown[][] } }, name: string): number[] {
+  return spy.mock.calls.filter((call) => call[0] === name).map((call) => call[2] as number);
+}
+
+beforeAll(async () => {
+  await ensureTables(client, tables);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("$connect", () => {
+  it("joins the authorizer's player to the world in the query string", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const connectionId = `${uniqueId("c")}=`;
+    const response = await handleConnect(
+      deps,
+      wsEvent("$connect", connectionId, { playerId: ALICE, query: { world: worldId } }),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? "")).toEqual({
+      type: "connected",
+      worldId,
+      tick: 0,
+      version: 0,
+    });
+    const stored = await deps.store.getConnection(connectionId);
+    expect(stored).toMatchObject({ connectionId, playerId: ALICE, worldId, inboxShards: 4 });
+  });
+
+  it("refuses a connection without the authorizer's identity with 401 and stores nothing", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const connectionId = uniqueId("c");
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const response = await handleConnect(
+      deps,
+      // A player id elsewhere in the request (here the query) is not an identity.
+      wsEvent("$connect", connectionId, { query: { world: worldId, playerId: ALICE } }),
+    );
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body ?? "")).toMatchObject({ type: "error", code: "unauthorized" });
+    expect(await deps.store.getConnection(connectionId)).toBeUndefined();
+  });
+
+  it("refuses an unknown world with 404 and a missing or bad world with 400", async () => {
+    const deps = coreDeps();
+    const cases: [Record<string, string> | undefined, number, string][] = [
+      [{ world: uniqueId("no-such-world") }, 404, "unknown_world"],
+      [undefined, 400, "invalid_request"],
+      [{ world: "bad#world" }, 400, "invalid_request"],
+    ];
+    for (const [query, status, code] of cases) {
+      const connectionId = uniqueId("c");
+      const response = await handleConnect(
+        deps,
+        wsEvent("$connect", connectionId, {
+          playerId: ALICE,
+          ...(query === undefined ? {} : { query }),
+        }),
+      );
+      expect(response.statusCode, JSON.stringify(query)).toBe(status);
+      const body = JSON.parse(response.body ?? "") as { code: string; message: string };
+      expect(body.code).toBe(code);
+      expect(body.message.length).toBeGreaterThan(10);
+      expect(await deps.store.getConnection(connectionId)).toBeUndefined();
+    }
+  });
+
+  it("refuses two different world parameters rather than picking one", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const event = wsEvent("$connect", uniqueId("c"), {
+      playerId: ALICE,
+      query: { world: worldId },
+    });
+    const response = await handleConnect(deps, {
+      ...event,
+      multiValueQueryStringParameters: { world: [worldId, "other-world"] },
+    });
+    expect(response.statusCode).toBe(400);
+  });
+
+  it("$disconnect forgets the connection, and a second one is harmless", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const connectionId = uniqueId("c");
+    await handleConnect(
+      deps,
+      wsEvent("$connect", connectionId, { playerId: ALICE, query: { world: worldId } }),
+    );
+    const event = wsEvent("$disconnect", connectionId, { playerId: ALICE });
+    expect((await handleDisconnect(deps, event)).statusCode).toBe(200);
+    expect(await deps.store.getConnection(connectionId)).toBeUndefined();
+    expect((await handleDisconnect(deps, event)).statusCode).toBe(200);
+  });
+});
+
+describe("commands", () => {
+  async function connected(deps: RuntimeDeps, playerId: string) {
+    const worldId = await newWorld(deps);
+    const connectionId = uniqueId("c");
+    const r = await handleConnect(
+      deps,
+      wsEvent("$connect", connectionId, { playerId, query: { world: worldId } }),
+    );
+    expect(r.statusCode).toBe(200);
+    return { worldId, connectionId };
+  }
+
+  it("acks a command and queues it for the authorizer's player", async () => {
+    const deps = coreDeps();
+    const { worldId, connectionId } = await connected(deps, ALICE);
+    deps.clock.advance(10);
+    const frame = frameOf(
+      await handleCommand(
+        deps,
+        wsEvent("command", connectionId, {
+          playerId: ALICE,
+          body: JSON.stringify({
+            action: "command",
+            id: "c-1",
+            type: "move",
+            data: { dx: 1, dy: 0 },
+          }),
+        }),
+      ),
+    );
+    expect(frame).toEqual({ type: "ack", id: "c-1", result: "accepted" });
+    const queued = await inboxOf(deps, worldId);
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({
+      playerId: ALICE,
+      commandId: "c-1",
+      type: "move",
+      shard: inboxShardOf(ALICE, 4),
+      data: { dx: 1, dy: 0 },
+    });
+  });
+
+  it("a frame cannot act for another player", async () => {
+    const deps = coreDeps();
+    const { worldId, connectionId } = await connected(deps, ALICE);
+    const spy = vi.spyOn(metrics, "addMetric");
+    const send = async (body: unknown) =>
+      frameOf(
+        await handleCommand(
+          deps,
+          wsEvent("command", connectionId, { playerId: ALICE, body: JSON.stringify(body) }),
+        ),
+      );
+    // Naming another player in the envelope is refused outright...
+    expect(
+      await send({
+        action: "command",
+        id: "s-1",
+        type: "move",
+        playerId: BOB,
+        data: { dx: 1, dy: 0 },
+      }),
+    ).toMatchObject({ type: "error", code: "invalid_frame", id: "s-1" });
+    expect(
+      await send({
+        action: "command",
+        id: "s-2",
+        type: "move",
+        actor: BOB,
+        data: { dx: 1, dy: 0 },
+      }),
+    ).toMatchObject({ type: "error", code: "invalid_frame", id: "s-2" });
+    // ...and steering another player's body is forbidden by the game.
+    expect(
+      await send({
+        action: "command",
+        id: "s-3",
+        type: "move",
+        data: { dx: 1, dy: 0, entity: BOB },
+      }),
+    ).toMatchObject({ type: "error", code: "forbidden", id: "s-3" });
+    expect(await inboxOf(deps, worldId)).toEqual([]);
+    expect(metricValues(spy, MetricName.CommandsRejected)).toEqual([1, 1, 1]);
+
+    // Bob's identity on Alice's connection is not Alice's connection: nothing is queued for Bob.
+    const stolen = frameOf(
+      await handleCommand(
+        deps,
+        wsEvent("command", connectionId, {
+          playerId: BOB,
+          body: JSON.stringify({
+            action: "command",
+            id: "s-4",
+            type: "move",
+            data: { dx: 1, dy: 0 },
+          }),
+        }),
+      ),
+    );
+    expect(stolen).toMatchObject({ type: "error", code: "not_in_world" });
+    expect(await inboxOf(deps, worldId)).toEqual([]);
+  });
+
+  it("answers bad frames with typed error frames and stores nothing", async () => {
+    const deps = coreDeps();
+    const { worldId, connectionId } = await connected(deps, ALICE);
+    const spy = vi.spyOn(metrics, "addMetric");
+    const cases: [string | undefined, string, string | undefined][] = [
+      [undefined, "not_json", undefined],
+      ["{not json", "not_json", undefined],
+      [
+        JSON.stringify({ action: "command", id: "b-1", type: "fly", data: {} }),
+        "unknown_command",
+        "b-1",
+      ],
+      [
+        JSON.stringify({ action: "command", id: "b-2", type: "move", data: { dx: 5, dy: 0 } }),
+        "invalid_data",
+        "b-2",
+      ],
+      [JSON.stringify({ action: "command", id: "b 3", type: "move" }), "invalid_frame", undefined],
+      ["x".repeat(9000), "frame_too_large", undefined],
+    ];
+    for (const [body, code, id] of cases) {
+      const frame = frameOf(
+        await handleCommand(
+          deps,
+          wsEvent("$default", connectionId, {
+            playerId: ALICE,
+            ...(body === undefined ? {} : { body }),
+          }),
+        ),
+      );
+      expect(frame, String(body).slice(0, 40)).toMatchObject({ type: "error", code });
+      expect((frame as { id?: string }).id).toBe(id);
+    }
+    expect(await inboxOf(deps, worldId)).toEqual([]);
+    expect(metricValues(spy, MetricName.CommandsRejected)).toHaveLength(cases.length);
+  });
+
+  it("reads a base64-encoded (binary) frame as UTF-8 text", async () => {
+    const deps = coreDeps();
+    const { worldId, connectionId } = await connected(deps, ALICE);
+    deps.clock.advance(10);
+    const body = JSON.stringify({
+      action: "command",
+      id: "bin-1",
+      type: "move",
+      data: { dx: 0, dy: 1 },
+    });
+    const event = wsEvent("$default", connectionId, { playerId: ALICE });
+    const frame = frameOf(
+      await handleCommand(deps, {
+        ...event,
+        body: Buffer.from(body).toString("base64"),
+        isBase64Encoded: true,
+      }),
+    );
+    expect(frame).toEqual({ type: "ack", id: "bin-1", result: "accepted" });
+    expect(await inboxOf(deps, worldId)).toHaveLength(1);
+  });
+
+  it("answers a replayed command id with duplicate, and the first command stands", async () => {
+    const deps = coreDeps();
+    const { worldId, connectionId } = await connected(deps, ALICE);
+    const send = async (data: unknown) => {
+      deps.clock.advance(10);
+      return frameOf(
+        await handleCommand(
+          deps,
+          wsEvent("command", connectionId, {
+            playerId: ALICE,
+            body: JSON.stringify({ action: "command", id: "r-1", type: "move", data }),
+          }),
+        ),
+      );
+    };
+    expect(await send({ dx: 1, dy: 0 })).toEqual({ type: "ack", id: "r-1", result: "accepted" });
+    expect(await send({ dx: -1, dy: 0 })).toEqual({ type: "ack", id: "r-1", result: "duplicate" });
+    const queued = await inboxOf(deps, worldId);
+    expect(queued).toHaveLength(1);
+    expect(queued[0]?.data).toEqual({ dx: 1, dy: 0 });
+  });
+
+  it("refuses frames on a connection without the authorizer's identity", async () => {
+    const deps = coreDeps();
+    const { worldId, connectionId } = await connected(deps, ALICE);
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const frame = frameOf(
+      await handleCommand(
+        deps,
+        wsEvent("command", connectionId, {
+          body: JSON.stringify({
+            action: "command",
+            id: "n-1",
+            type: "move",
+            data: { dx: 1, dy: 0 },
+          }),
+        }),
+      ),
+    );
+    expect(frame).toMatchObject({ type: "error", code: "not_in_world" });
+    expect(await inboxOf(deps, worldId)).toEqual([]);
+  });
+});
+
+describe("tick", () => {
+  const settings: TickSettings = { maxTicks: 30, waitSeconds: 2, deadlineMarginMs: 2_000 };
+
+  function tickWith(deps: RuntimeDeps, tickSettings: TickSettings = settings) {
+    return createTickHandler(() => ({ deps, settings: tickSettings }));
+  }
+
+  it("runs a batch with the queued commands and returns exactly the TickTaskOutput", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const connectionId = uniqueId("c");
+    await handleConnect(
+      deps,
+      wsEvent("$connect", connectionId, { playerId: ALICE, query: { world: worldId } }),
+    );
+    deps.clock.advance(10);
+    await handleCommand(
+      deps,
+      wsEvent("command", connectionId, {
+        playerId: ALICE,
+        body: JSON.stringify({
+          action: "command",
+          id: "t-1",
+          type: "move",
+          data: { dx: 1, dy: 0 },
+        }),
+      }),
+    );
+    deps.clock.advance(1_000);
+    const spy = vi.spyOn(metrics, "addMetric");
+    const output = await tickWith(deps)(
+      { worldId, iteration: 3, executionName: "exec-a" },
+      lambdaContext(),
+    );
+    expect(output).toStrictEqual({ worldId, active: true, tick: 30, waitSeconds: 2 });
+    const world = await deps.store.getWorld(worldId);
+    expect(world).toMatchObject({ version: 1, tick: 30, lastBatchToken: "exec-a#3" });
+    expect(metricValues(spy, MetricName.TicksPerBatch)).toEqual([30]);
+    expect(metricValues(spy, MetricName.CommandsApplied)).toEqual([1]);
+    expect(metricValues(spy, MetricName.TickDurationMs)).toHaveLength(1);
+    expect(metricValues(spy, AVERAGE_TICK_DURATION_METRIC)).toHaveLength(1);
+    expect(metricValues(spy, MetricName.LedgerEntries)).toHaveLength(1);
+  });
+
+  it("a retry of the same lap finds its own commit and answers the same", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const tick = tickWith(deps);
+    const input = { worldId, iteration: 0, executionName: "exec-b" };
+    const first = await tick(input, lambdaContext());
+    const again = await tick(input, lambdaContext());
+    expect(again).toStrictEqual(first);
+    expect((await deps.store.getWorld(worldId))?.version).toBe(1);
+    const next = await tick({ ...input, iteration: 1 }, lambdaContext());
+    expect(next.tick).toBe(60);
+    expect((await deps.store.getWorld(worldId))?.lastBatchToken).toBe("exec-b#1");
+  });
+
+  it("stops at the invocation's deadline less the margin, after at least one tick", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const output = await tickWith(deps, { ...settings, maxTicks: 600 })(
+      { worldId, iteration: 0, executionName: "exec-c" },
+      // Less time left than the margin: the deadline has passed before the first tick.
+      lambdaContext(1_500),
+    );
+    expect(output.tick).toBe(1);
+  });
+
+  it("an unknown world fails with the runtime's NotFoundError, by name", async () => {
+    const deps = coreDeps();
+    const error = await tickWith(deps)(
+      { worldId: uniqueId("missing"), iteration: 0, executionName: "exec-d" },
+      lambdaContext(),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as Error).name).toBe("NotFoundError");
+  });
+
+  it("refuses input that is not a TickTaskInput with InvalidTickInputError, changing nothing", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const tick = tickWith(deps);
+    for (const input of [
+      undefined,
+      { worldId, iteration: -1, executionName: "exec-e" },
+      { worldId, iteration: 0 },
+      { worldId: "bad#id", iteration: 0, executionName: "exec-e" },
+      { worldId, iteration: "0", executionName: "exec-e" },
+    ]) {
+      const error = await tick(input, lambdaContext()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, JSON.stringify(input)).toBeInstanceOf(InvalidTickInputError);
+      expect((error as Error).name).toBe("InvalidTickInputError");
+    }
+    expect((await deps.store.getWorld(worldId))?.version).toBe(0);
+  });
+
+  it("a batch that finished a rival's pending batch fails with CommitConflictError, counted", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    // A rival decided version 1 (its batch record is written) and crashed before its commit.
+    const crashing: EntityStore = Object.create(deps.store) as EntityStore;
+    crashing.commitWorld = async () => {
+      throw new Error("crashed before the commit");
+    };
+    await expect(
+      tickWith({ ...deps, store: crashing })(
+        { worldId, iteration: 0, executionName: "rival" },
+        lambdaContext(),
+      ),
+    ).rejects.toThrow("crashed before the commit");
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const spy = vi.spyOn(metrics, "addMetric");
+    const error = await tickWith(deps)(
+      { worldId, iteration: 0, executionName: "exec-f" },
+      lambdaContext(),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as Error).name).toBe("CommitConflictError");
+    expect(metricValues(spy, MetricName.CommitConflicts)).toEqual([1]);
+    // The rival's batch was rolled forward, not lost: the next lap goes on from it.
+    expect(await deps.store.getWorld(worldId)).toMatchObject({
+      version: 1,
+      lastBatchToken: "rival#0",
+    });
+  });
+
+  it("reads its settings from the environment with defaults, and names every bad variable", () => {
+    const base = {
+      LQ_ENTITY_TABLE: "EntityTable",
+      LQ_AUDIT_TABLE: "AuditLog",
+      LQ_EVENT_BUS: "ledgerquest.eventbus",
+      LQ_ASSETS_BUCKET: "ledgerquest-assets",
+      LQ_WEBSOCKET_ENDPOINT: "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod",
+    };
+    expect(tickHandlerDepsFromEnvironment(base).settings).toEqual(DEFAULT_TICK_SETTINGS);
+    expect(
+      tickHandlerDepsFromEnvironment({
+        ...base,
+        LQ_TICKS_PER_BATCH: "120",
+        LQ_WAIT_SECONDS: "5",
+        LQ_DEADLINE_MARGIN_MS: "500",
+      }).settings,
+    ).toEqual({ maxTicks: 120, waitSeconds: 5, deadlineMarginMs: 500 });
+    let error: unknown;
+    try {
+      tickHandlerDepsFromEnvironment({
+        ...base,
+        LQ_AUDIT_TABLE: undefined,
+        LQ_TICKS_PER_BATCH: "5000",
+        LQ_WAIT_SECONDS: "soon",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
+      "LQ_AUDIT_TABLE",
+      "LQ_TICKS_PER_BATCH",
+      "LQ_WAIT_SECONDS",
+    ]);
+  });
+});
+
+describe("wiring", () => {
+  const base = {
+    LQ_ENTITY_TABLE: "EntityTable",
+    LQ_AUDIT_TABLE: "AuditLog",
+    LQ_EVENT_BUS: "ledgerquest.eventbus",
+    LQ_ASSETS_BUCKET: "ledgerquest-assets",
+    LQ_WEBSOCKET_ENDPOINT: "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod/",
+  };
+
+  it("reads the runtime's configuration, with the arena as the default game", () => {
+    expect(readConfig(runtimeConfigSchema, base)).toEqual({
+      tables: { entityTable: "EntityTable", auditLog: "AuditLog" },
+      eventBus: "ledgerquest.eventbus",
+      assetsBucket: "ledgerquest-assets",
+      websocketEndpoint: "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod",
+      game: "arena",
+      s3ForcePathStyle: false,
+    });
+    expect(createRuntimeDeps(readConfig(runtimeConfigSchema, base)).game).toBe(arenaModule);
+  });
+
+  it("refuses an unknown game and a Management API endpoint in the clear off this machine", () => {
+    let error: unknown;
+    try {
+      readConfig(runtimeConfigSchema, {
+        ...base,
+        LQ_GAME: "chess",
+        LQ_WEBSOCKET_ENDPOINT: "http://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.variable).sort()).toEqual(["LQ_GAME", "LQ_WEBSOCKET_ENDPOINT"]);
+    expect(problems.find((p) => p.variable === "LQ_GAME")?.message).toContain("arena");
+    expect(
+      readConfig(runtimeConfigSchema, {
+        ...base,
+        LQ_WEBSOCKET_ENDPOINT: "http://127.0.0.1:3001/local",
+      }).websocketEndpoint,
+    ).toBe("http://127.0.0.1:3001/local");
+  });
+
+  describe("the blob store, loaded on first use", () => {
+    let s3: LocalS3;
+    beforeAll(async () => {
+      s3 = await startLocalS3();
+    });
+    afterAll(async () => {
+      await s3.stop();
+    });
+
+    it("stores and reads blobs in the configured bucket, endpoint from the environment", async () => {
+      vi.stubEnv("AWS_ENDPOINT_URL_S3", s3.endpoint);
+      vi.stubEnv("AWS_REGION", "us-east-1");
+      vi.stubEnv("AWS_ACCESS_KEY_ID", "S3RVER");
+      vi.stubEnv("AWS_SECRET_ACCESS_KEY", "S3RVER");
+      try {
+        const deps = createRuntimeDeps(
+          readConfig(runtimeConfigSchema, {
+            ...base,
+            LQ_ASSETS_BUCKET: s3.bucket,
+            LQ_S3_FORCE_PATH_STYLE: "true",
+          }),
+        );
+        const bytes = new Uint8Array([1, 2, 3, 250]);
+        await deps.blobs.put("worlds/w/state/abc", bytes);
+        expect(await deps.blobs.get("worlds/w/state/abc")).toEqual(bytes);
+        expect(await deps.blobs.get("worlds/w/state/none")).toBeUndefined();
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    });
+  });
+});
+
+describe("the exported Lambda entry points, configured by the environment alone", () => {
+  let eventBridge: EventBridgeEndpoint;
+  let eventBridgeListening: ListeningEndpoint;
+  let management: ApiGatewayManagementEndpoint;
+  let managementListening: ListeningEndpoint;
+
+  beforeAll(async () => {
+    eventBridge = new EventBridgeEndpoint();
+    eventBridge.createEventBus("ledgerquest.eventbus");
+    eventBridgeListening = await eventBridge.listen();
+    management = new ApiGatewayManagementEndpoint({ stage: "test" });
+    managementListening = await management.listen();
+  });
+
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await eventBridgeListening.close();
+    await managementListening.close();
+  });
+
+  it("connect, command and tick work end to end against local endpoints", async () => {
+    // Set before the handlers' first invocation, which is when they read their configuration.
+    const env: Record<string, string> = {
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeListening.url,
+      LQ_ENTITY_TABLE: tables.entityTable,
+      LQ_AUDIT_TABLE: tables.auditLog,
+      LQ_EVENT_BUS: "ledgerquest.eventbus",
+      LQ_ASSETS_BUCKET: "ledgerquest-assets",
+      LQ_WEBSOCKET_ENDPOINT: `${managementListening.url}/test`,
+      LQ_GAME: "arena",
+      LQ_TICKS_PER_BATCH: "20",
+      LQ_WAIT_SECONDS: "1",
+    };
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const connectionId = `${uniqueId("conn")}=`;
+    management.open(connectionId);
+
+    const connected = await connectHandler(
+      wsEvent("$connect", connectionId, { playerId: ALICE, query: { world: worldId } }),
+      lambdaContext(),
+    );
+    expect(connected.statusCode).toBe(200);
+    const ack = frameOf(
+      await commandHandler(
+        wsEvent("command", connectionId, {
+          playerId: ALICE,
+          body: JSON.stringify({
+            action: "command",
+            id: "e-1",
+            type: "move",
+            data: { dx: 1, dy: 1 },
+          }),
+        }),
+        lambdaContext(),
+      ),
+    );
+    expect(ack).toEqual({ type: "ack", id: "e-1", result: "accepted" });
+    // The system clock drives the exported handlers: let the command's arrival time pass.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const output = await tickHandler(
+      { worldId, iteration: 0, executionName: "exec-env" },
+      lambdaContext(),
+    );
+    expect(output).toStrictEqual({ worldId, active: true, tick: 20, waitSeconds: 1 });
+    expect(
+      eventBridge
+        .events()
+        .map((e) => e.event)
+        .some((e) => e["detail-type"] === "Tick Batch Committed" && e.detail.worldId === worldId),
+    ).toBe(true);
+    const pushed = management
+      .received(connectionId)
+      .map((m) => JSON.parse(new TextDecoder().decode(m)) as { type: string; tick: number });
+    expect(pushed).toEqual([expect.objectContaining({ type: "state", tick: 20 })]);
+
+    const closed = await disconnectHandler(
+      wsEvent("$disconnect", connectionId, { playerId: ALICE }),
+      lambdaContext(),
+    );
+    expect(closed.statusCode).toBe(200);
+    expect(await deps.store.getConnection(connectionId)).toBeUndefined();
+  });
+});
