@@ -3,8 +3,9 @@
  * its plain class API (no middy). One `logger`, `metrics` and `tracer` exist per process, created
  * when this module loads, i.e. once per cold start.
  *
- * Outside Lambda (tests, the local stack) the same code runs quietly: the tracer switches itself
- * off when `AWS_EXECUTION_ENV` is absent, and metrics are dropped unless asked for (see
+ * Outside Lambda (tests, the local stack) the same code runs quietly: the tracer is not even
+ * loaded when `AWS_EXECUTION_ENV` is absent or tracing is off (the X-Ray SDK under it is a
+ * sixth of a handler's bundle, so it is imported on the first traced invocation only), and metrics are dropped unless asked for (see
  * `observabilitySettings`), so nothing prints EMF blobs or "no metrics" warnings. Logs still go to
  * stdout as JSON at `POWERTOOLS_LOG_LEVEL` (default INFO).
  *
@@ -15,7 +16,7 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { Tracer } from "@aws-lambda-powertools/tracer";
+import type { Tracer } from "@aws-lambda-powertools/tracer";
 import type { Context } from "aws-lambda";
 import type { Environment } from "./config.js";
 
@@ -124,7 +125,24 @@ export const metrics: Metrics = new GatedMetrics(
   settings.metricsEnabled,
 );
 
-export const tracer: Tracer = new Tracer({ serviceName: settings.serviceName });
+/** Whether this process traces: in Lambda, unless `POWERTOOLS_TRACE_ENABLED` is `false`. */
+export function tracingWanted(env: Environment = process.env): boolean {
+  return (
+    env.AWS_EXECUTION_ENV !== undefined && env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== "false"
+  );
+}
+
+let tracerLoading: Promise<Tracer | undefined> | undefined;
+
+/** The process's tracer, loaded on first use when tracing is wanted; undefined otherwise. */
+export function getTracer(): Promise<Tracer | undefined> {
+  tracerLoading ??= tracingWanted()
+    ? import("@aws-lambda-powertools/tracer").then(
+        (m) => new m.Tracer({ serviceName: settings.serviceName }),
+      )
+    : Promise.resolve(undefined);
+  return tracerLoading;
+}
 
 /** Adds one value of a LedgerQuest metric, in that metric's unit; published when the handler ends. */
 export function recordMetric(name: MetricName, value: number): void {
@@ -179,16 +197,17 @@ export function withObservability<TEvent, TResult>(
     if (ids.correlationId !== undefined) logger.appendKeys({ correlation_id: ids.correlationId });
     if (ids.connectionId !== undefined) logger.appendKeys({ connection_id: ids.connectionId });
     if (settings.metricsEnabled) metrics.captureColdStartMetric(context.functionName);
-    const segments = openHandlerSegment();
+    const tracer = await getTracer();
+    const segments = tracer === undefined ? undefined : openHandlerSegment(tracer);
     try {
       const result = await handler(event, context);
-      if (segments !== undefined) tracer.addResponseAsMetadata(result, process.env._HANDLER);
+      if (segments !== undefined) tracer?.addResponseAsMetadata(result, process.env._HANDLER);
       return result;
     } catch (error) {
-      if (segments !== undefined && error instanceof Error) tracer.addErrorAsMetadata(error);
+      if (segments !== undefined && error instanceof Error) tracer?.addErrorAsMetadata(error);
       throw error;
     } finally {
-      if (segments !== undefined) closeHandlerSegment(segments);
+      if (segments !== undefined && tracer !== undefined) closeHandlerSegment(tracer, segments);
       metrics.publishStoredMetrics();
       logger.resetKeys();
     }
@@ -204,7 +223,7 @@ interface HandlerSegments {
 
 // What Powertools' middy `captureLambdaHandler` does: a `## <handler>` subsegment under the
 // facade segment Lambda opened, annotated with the cold start and the service.
-function openHandlerSegment(): HandlerSegments | undefined {
+function openHandlerSegment(tracer: Tracer): HandlerSegments | undefined {
   if (!tracer.isTracingEnabled()) return undefined;
   const parent = tracer.getSegment();
   if (parent === undefined) return undefined;
@@ -215,7 +234,7 @@ function openHandlerSegment(): HandlerSegments | undefined {
   return { parent, handler };
 }
 
-function closeHandlerSegment(segments: HandlerSegments): void {
+function closeHandlerSegment(tracer: Tracer, segments: HandlerSegments): void {
   try {
     segments.handler.close();
   } catch (error) {
