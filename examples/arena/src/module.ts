@@ -20,26 +20,29 @@ import {
   type GameModule,
   type GameRules,
 } from "@ledgerquest/runtime";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { arenaRules, Bot, Coin, ECONOMY, Player, populate } from "./game.js";
 
 /** Arena settings a world may be created with (all optional). */
-const settingsSchema = z
-  .strictObject({
-    bodies: z.number().int().min(0).max(30_000).optional(),
-    bots: z.number().int().min(0).max(1000).optional(),
-    coins: z.number().int().min(0).max(5000).optional(),
-  })
-  .optional();
+/** A whole number from 0 to `max`. */
+const count = (max: number) => z.number().check(z.int(), z.minimum(0), z.maximum(max));
 
-const questId = z.strictObject({ quest: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/) });
+const settingsSchema = z.optional(
+  z.strictObject({
+    bodies: z.optional(count(30_000)),
+    bots: z.optional(count(1000)),
+    coins: z.optional(count(5000)),
+  }),
+);
+
+const questId = z.strictObject({ quest: z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/)) });
 
 export const ARENA_COMMANDS = defineCommands({
   // A direction; the game clamps it to unit length. `entity`, if given, must be the player's own.
   move: z.strictObject({
-    dx: z.number().min(-1).max(1),
-    dy: z.number().min(-1).max(1),
-    entity: z.string().max(128).optional(),
+    dx: z.number().check(z.minimum(-1), z.maximum(1)),
+    dy: z.number().check(z.minimum(-1), z.maximum(1)),
+    entity: z.optional(z.string().check(z.maxLength(128))),
   }),
   [QUEST_COMMAND.accept]: questId,
   [QUEST_COMMAND.abandon]: questId,

@@ -8,8 +8,14 @@
  * The error messages quote the values they reject: environment variables hold names and
  * identifiers here, never secrets (those belong in Secrets Manager).
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
+
+// `zod/mini` (which bundlers tree-shake, unlike classic `zod`) loads no locale: its default
+// messages would all be "Invalid input". Every handler reads its configuration through this
+// module, and its schemas are built on it, so English is configured before anything is parsed.
+z.config(en());
 
 /** The shape of `process.env`; tests pass a plain object instead. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -19,11 +25,11 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  * and returns the parsed configuration, or throws a `ConfigError` listing every problem.
  * Variables the schema does not name are ignored.
  */
-export function readConfig<S extends z.ZodType>(
+export function readConfig<S extends z.core.$ZodType>(
   schema: S,
   env: Environment = process.env,
 ): z.output<S> {
-  const result = schema.safeParse(env);
+  const result = z.safeParse(schema, env);
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.map(toProblem), { cause: result.error });
 }
@@ -53,7 +59,9 @@ function absentOrWrongType(expected: string) {
 export function envString(expected: string, pattern: RegExp) {
   return z
     .string({ error: absentOrWrongType(expected) })
-    .regex(pattern, { error: (issue) => `expected ${expected}, got ${quote(issue.input)}` });
+    .check(
+      z.regex(pattern, { error: (issue) => `expected ${expected}, got ${quote(issue.input)}` }),
+    );
 }
 
 /**
@@ -61,17 +69,20 @@ export function envString(expected: string, pattern: RegExp) {
  * items, each matching `itemPattern`. Parses to the array of items.
  */
 export function envList(expected: string, itemPattern: RegExp) {
-  return z.string({ error: absentOrWrongType(expected) }).transform((value, ctx) => {
-    const items = value.split(",").map((item) => item.trim());
-    const bad = items.filter((item) => !itemPattern.test(item));
-    if (bad.length === 0) return items;
-    ctx.issues.push({
-      code: "custom",
-      input: value,
-      message: `expected ${expected}, got ${quote(value)} (bad ${bad.length === 1 ? "item" : "items"}: ${bad.map(quote).join(", ")})`,
-    });
-    return z.NEVER;
-  });
+  return z.pipe(
+    z.string({ error: absentOrWrongType(expected) }),
+    z.transform((value: string, ctx) => {
+      const items = value.split(",").map((item) => item.trim());
+      const bad = items.filter((item) => !itemPattern.test(item));
+      if (bad.length === 0) return items;
+      ctx.issues.push({
+        code: "custom",
+        input: value,
+        message: `expected ${expected}, got ${quote(value)} (bad ${bad.length === 1 ? "item" : "items"}: ${bad.map(quote).join(", ")})`,
+      });
+      return z.NEVER;
+    }),
+  );
 }
 
 /**
@@ -79,12 +90,14 @@ export function envList(expected: string, itemPattern: RegExp) {
  * URL must be.
  */
 export function envUrl(expected: string, accept: (url: URL) => boolean) {
-  return z.string({ error: absentOrWrongType(expected) }).refine(
-    (value) => {
-      const url = URL.canParse(value) ? new URL(value) : undefined;
-      return url !== undefined && accept(url);
-    },
-    { error: (issue) => `expected ${expected}, got ${quote(issue.input)}` },
+  return z.string({ error: absentOrWrongType(expected) }).check(
+    z.refine(
+      (value) => {
+        const url = URL.canParse(value) ? new URL(value) : undefined;
+        return url !== undefined && accept(url);
+      },
+      { error: (issue) => `expected ${expected}, got ${quote(issue.input)}` },
+    ),
   );
 }
 
@@ -144,12 +157,13 @@ const cognitoVariables = z.object({
     "a comma-separated list of Cognito app client ids (1-128 of A-Z a-z 0-9 _ +)",
     /^[\w+]{1,128}$/,
   ),
-  LQ_COGNITO_TOKEN_USE: z
-    .enum(["id", "access"], {
+  LQ_COGNITO_TOKEN_USE: z._default(
+    z.enum(["id", "access"], {
       error: (issue) =>
         `expected "id" or "access" (the token type clients send), got ${quote(issue.input)}`,
-    })
-    .default("access"),
+    }),
+    "access",
+  ),
 });
 
 const jwksVariables = z.object({
@@ -186,19 +200,19 @@ function providerProblem(env: unknown): string {
  * than guessing from which other variables happen to be set, so a half-configured stack fails
  * instead of silently verifying against the wrong issuer.
  */
-export const authorizerConfigSchema = z
-  .intersection(
+export const authorizerConfigSchema = z.pipe(
+  z.intersection(
     z.object({
-      LQ_PLAYER_ID_CLAIM: envString(
-        "a JWT claim name (1-128 of A-Z a-z 0-9 _ : . -)",
-        /^[A-Za-z0-9_:.-]{1,128}$/,
-      ).default(DEFAULT_PLAYER_ID_CLAIM),
+      LQ_PLAYER_ID_CLAIM: z._default(
+        envString("a JWT claim name (1-128 of A-Z a-z 0-9 _ : . -)", /^[A-Za-z0-9_:.-]{1,128}$/),
+        DEFAULT_PLAYER_ID_CLAIM,
+      ),
     }),
     z.discriminatedUnion("LQ_AUTH_PROVIDER", [cognitoVariables, jwksVariables], {
       error: (issue) => providerProblem(issue.input),
     }),
-  )
-  .transform((env): AuthorizerConfig => {
+  ),
+  z.transform((env): AuthorizerConfig => {
     const verifier: TokenVerifierConfig =
       env.LQ_AUTH_PROVIDER === "cognito"
         ? {
@@ -214,15 +228,16 @@ export const authorizerConfigSchema = z
             audiences: env.LQ_JWT_AUDIENCE,
           };
     return { playerIdClaim: env.LQ_PLAYER_ID_CLAIM, verifier };
-  });
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // AWS resources, for the handlers to pick from
 
 /**
  * The AWS resources the handlers use, by the variable that names each. A handler picks what it
- * needs, e.g. `readConfig(resourceVariables.pick({ LQ_ENTITY_TABLE: true, LQ_AUDIT_TABLE: true }))`,
- * or extends the picked object with its own variables.
+ * needs, e.g. `readConfig(z.pick(resourceVariables, { LQ_ENTITY_TABLE: true, LQ_AUDIT_TABLE: true }))`
+ * (`z` from `zod/mini`), or extends the picked object with its own variables (`z.extend`).
  */
 export const resourceVariables = z.object({
   LQ_ENTITY_TABLE: envString(

@@ -20,7 +20,7 @@ import {
   type RuntimeDeps,
   systemClock,
 } from "@ledgerquest/runtime";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ApiGatewayClientPush } from "./adapters/apigw-client-push.js";
 import { DynamoDbCommandInbox } from "./adapters/dynamodb-command-inbox.js";
 import { documentClient, type TableNames } from "./adapters/dynamodb-common.js";
@@ -69,31 +69,35 @@ export function isAcceptableWebSocketEndpoint(url: URL): boolean {
  * The variables of `RuntimeConfig`. All the runtime's handlers take the same set, so one
  * deployment configuration fits every function; the SDK clients are cheap until first used.
  */
-export const runtimeConfigSchema = resourceVariables
-  .pick({
-    LQ_ENTITY_TABLE: true,
-    LQ_AUDIT_TABLE: true,
-    LQ_EVENT_BUS: true,
-    LQ_ASSETS_BUCKET: true,
-  })
-  .extend({
-    LQ_WEBSOCKET_ENDPOINT: envUrl(
-      "the WebSocket API's stage URL, https://{api-id}.execute-api.{region}.amazonaws.com/{stage} (http only to localhost or 127.x.x.x)",
-      isAcceptableWebSocketEndpoint,
-    ),
-    LQ_GAME: z
-      .enum(GAME_NAMES, {
-        error: (issue) =>
-          `expected one of ${GAME_NAMES.join(", ")} (the game to run), got ${JSON.stringify(issue.input)}`,
-      })
-      .default(DEFAULT_GAME),
-    LQ_S3_FORCE_PATH_STYLE: z
-      .enum(["true", "false"], {
-        error: (issue) => `expected "true" or "false", got ${JSON.stringify(issue.input)}`,
-      })
-      .default("false"),
-  })
-  .transform(
+export const runtimeConfigSchema = z.pipe(
+  z.extend(
+    z.pick(resourceVariables, {
+      LQ_ENTITY_TABLE: true,
+      LQ_AUDIT_TABLE: true,
+      LQ_EVENT_BUS: true,
+      LQ_ASSETS_BUCKET: true,
+    }),
+    {
+      LQ_WEBSOCKET_ENDPOINT: envUrl(
+        "the WebSocket API's stage URL, https://{api-id}.execute-api.{region}.amazonaws.com/{stage} (http only to localhost or 127.x.x.x)",
+        isAcceptableWebSocketEndpoint,
+      ),
+      LQ_GAME: z._default(
+        z.enum(GAME_NAMES, {
+          error: (issue) =>
+            `expected one of ${GAME_NAMES.join(", ")} (the game to run), got ${JSON.stringify(issue.input)}`,
+        }),
+        DEFAULT_GAME,
+      ),
+      LQ_S3_FORCE_PATH_STYLE: z._default(
+        z.enum(["true", "false"], {
+          error: (issue) => `expected "true" or "false", got ${JSON.stringify(issue.input)}`,
+        }),
+        "false",
+      ),
+    },
+  ),
+  z.transform(
     (env): RuntimeConfig => ({
       tables: { entityTable: env.LQ_ENTITY_TABLE, auditLog: env.LQ_AUDIT_TABLE },
       eventBus: env.LQ_EVENT_BUS,
@@ -103,7 +107,8 @@ export const runtimeConfigSchema = resourceVariables
       game: env.LQ_GAME,
       s3ForcePathStyle: env.LQ_S3_FORCE_PATH_STYLE === "true",
     }),
-  );
+  ),
+);
 
 /**
  * A blob store that loads the S3 client on first use. World states live inline in the world item

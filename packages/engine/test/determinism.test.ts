@@ -28,9 +28,10 @@ const FORBIDDEN: readonly [RegExp, string][] = [
   [/\b(setTimeout|setInterval|setImmediate|queueMicrotask)\b/, "timers"],
   [/\bprocess\s*\./, "the host process (the engine runs anywhere)"],
   [/from\s+["']node:/, "Node built-ins (the engine is pure)"],
-  // zod validates declarative definitions (economy, quests) at load, at the boundary, never in a tick.
+  // zod validates declarative definitions (economy, quests) at load, at the boundary, never in a
+  // tick: `zod` or `zod/mini`, and the English messages `zod/mini` does not load by itself.
   [
-    /from\s+["'](?!\.|@noble\/hashes|zod["'])/,
+    /from\s+["'](?!\.|@noble\/hashes|zod(?:\/mini|\/v4\/locales\/en\.js)?["'])/,
     "a runtime dependency other than @noble/hashes and zod",
   ],
   [/\bfor\s*\([^;)]*\bin\b/, "for...in (iterate arrays or sorted keys instead)"],

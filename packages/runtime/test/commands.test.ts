@@ -1,14 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { defineCommands, MAX_FRAME_BYTES } from "../src/definitions/commands.js";
 
 const commands = defineCommands({
   move: z.strictObject({
-    dx: z.number().finite().min(-1).max(1),
-    dy: z.number().finite().min(-1).max(1),
+    dx: z.number().check(z.minimum(-1), z.maximum(1)),
+    dy: z.number().check(z.minimum(-1), z.maximum(1)),
   }),
-  "quest.accept": z.strictObject({ quest: z.string().min(1).max(64) }),
+  "quest.accept": z.strictObject({ quest: z.string().check(z.minLength(1), z.maxLength(64)) }),
 });
 
 const frame = (value: unknown) => JSON.stringify(value);
@@ -78,6 +78,19 @@ describe("command frames", () => {
         error: { message: expect.stringContaining("known: move, quest.accept") },
       },
     );
+  });
+
+  it("word zod's own messages in English (zod/mini loads no locale by itself)", () => {
+    expect(
+      commands.parse(
+        frame({ action: "command", id: "c-10", type: "move", data: { dx: 5, dy: 0 } }),
+        "p",
+      ),
+    ).toMatchObject({ ok: false, error: { message: "Too big: expected number to be <=1" } });
+    expect(commands.parse(frame({ action: "chat", id: "c-11", type: "move" }), "p")).toMatchObject({
+      ok: false,
+      error: { message: 'Invalid input: expected "command"' },
+    });
   });
 
   it("refuse oversized frames before parsing them", () => {

@@ -55,7 +55,7 @@ import type {
   DynamoDBRecord,
   DynamoDBStreamEvent,
 } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod/mini";
 // The engine's canonical entry encoding, the one source of entry hashes. Its package index does
 // not export it (only `verifyJournal`, which checks whole journals from entry 0); import it from
 // `@ledgerquest/engine` once the index does.
@@ -117,8 +117,8 @@ export interface ChainBreak {
   readonly detail: string;
 }
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const entryBase = { seq: z.int().min(0), prev: hex64, hash: hex64 };
+const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+const entryBase = { seq: z.int().check(z.minimum(0)), prev: hex64, hash: hex64 };
 
 /** A journal entry as `dynamodb-journal.ts` stores it (the `entry` attribute, as JSON). */
 const journalEntrySchema = z.discriminatedUnion("kind", [
@@ -139,14 +139,14 @@ const journalEntrySchema = z.discriminatedUnion("kind", [
     id: z.string(),
     debit: z.string(),
     credit: z.string(),
-    amount: z.int().min(0),
+    amount: z.int().check(z.minimum(0)),
     unit: z.string(),
     reason: z.string(),
-    tick: z.int().min(0),
+    tick: z.int().check(z.minimum(0)),
     meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
     linked: z.boolean(),
   }),
-]) satisfies z.ZodType<JournalEntry>;
+]) satisfies z.ZodMiniType<JournalEntry>;
 
 const S = z.object({ S: z.string() });
 const N = z.object({ N: z.string() });
@@ -163,7 +163,7 @@ const journalImageSchema = z.object({
   entry: S,
 });
 
-function issuesOf(error: z.ZodError): string {
+function issuesOf(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => `${issue.path.join(".") || "<root>"}: ${issue.message}`)
@@ -540,7 +540,7 @@ function sameRows(a: readonly LeaderboardRow[], b: readonly LeaderboardRow[]): b
 }
 
 const leaderboardItemSchema = z.object({
-  rev: z.int().min(0),
+  rev: z.int().check(z.minimum(0)),
   rows: z.array(z.object({ playerId: z.string(), gold: z.number(), version: z.int() })),
 });
 
@@ -728,11 +728,12 @@ export async function processAuditStream(
 }
 
 /** The AuditLog handler's variables: the two tables. */
-export const auditStreamConfigSchema = resourceVariables
-  .pick({ LQ_ENTITY_TABLE: true, LQ_AUDIT_TABLE: true })
-  .transform(
+export const auditStreamConfigSchema = z.pipe(
+  z.pick(resourceVariables, { LQ_ENTITY_TABLE: true, LQ_AUDIT_TABLE: true }),
+  z.transform(
     (env): TableNames => ({ entityTable: env.LQ_ENTITY_TABLE, auditLog: env.LQ_AUDIT_TABLE }),
-  );
+  ),
+);
 
 /** The handler's dependencies over one DynamoDB client. */
 export function createAuditStreamDeps(

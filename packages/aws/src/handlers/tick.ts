@@ -22,7 +22,7 @@ import {
   type TickTaskOutput,
 } from "@ledgerquest/runtime";
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { type Environment, readConfig } from "../config.js";
 import { AwsAdapterError } from "../errors.js";
 import {
@@ -62,11 +62,13 @@ export class InvalidTickInputError extends AwsAdapterError {
  * definition deployed ahead of this code does not stop every world's loop.
  */
 export const tickTaskInputSchema = z.object({
-  worldId: z.string().regex(ID_PATTERN, "must be a world id (1 to 128 of A-Z a-z 0-9 _ . : @ -)"),
-  iteration: z.int().min(0, "must be a whole number of laps, 0 or more"),
+  worldId: z
+    .string()
+    .check(z.regex(ID_PATTERN, "must be a world id (1 to 128 of A-Z a-z 0-9 _ . : @ -)")),
+  iteration: z.int().check(z.minimum(0, "must be a whole number of laps, 0 or more")),
   // Step Functions' names are 1 to 80 characters.
-  executionName: z.string().min(1).max(80),
-}) satisfies z.ZodType<TickTaskInput>;
+  executionName: z.string().check(z.minLength(1), z.maxLength(80)),
+}) satisfies z.ZodMiniType<TickTaskInput>;
 
 export function parseTickTaskInput(input: unknown): TickTaskInput {
   const parsed = tickTaskInputSchema.safeParse(input);
@@ -89,10 +91,9 @@ export interface TickSettings {
 
 /** A whole-number variable from `min` to `max`, `fallback` when unset or empty. */
 function envInteger(expected: string, min: number, max: number, fallback: number) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
+  return z.pipe(
+    z.optional(z.string()),
+    z.transform((value: string | undefined, ctx) => {
       if (value === undefined || value.trim() === "") return fallback;
       const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
       if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
@@ -102,7 +103,8 @@ function envInteger(expected: string, min: number, max: number, fallback: number
         message: `expected ${expected}, a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
       });
       return z.NEVER;
-    });
+    }),
+  );
 }
 
 export const DEFAULT_TICK_SETTINGS: TickSettings = {
@@ -111,8 +113,8 @@ export const DEFAULT_TICK_SETTINGS: TickSettings = {
   deadlineMarginMs: 2_000,
 };
 
-export const tickConfigSchema = z
-  .object({
+export const tickConfigSchema = z.pipe(
+  z.object({
     LQ_TICKS_PER_BATCH: envInteger(
       "the ticks a batch runs at most",
       1,
@@ -131,14 +133,15 @@ export const tickConfigSchema = z
       900_000,
       DEFAULT_TICK_SETTINGS.deadlineMarginMs,
     ),
-  })
-  .transform(
+  }),
+  z.transform(
     (env): TickSettings => ({
       maxTicks: env.LQ_TICKS_PER_BATCH,
       waitSeconds: env.LQ_WAIT_SECONDS,
       deadlineMarginMs: env.LQ_DEADLINE_MARGIN_MS,
     }),
-  );
+  ),
+);
 
 /** Runs one lap's batch. `remainingMs` is the invocation's time left (`getRemainingTimeInMillis`). */
 export async function runTickTask(

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { EngineError } from "../errors.js";
 import {
   type DefinitionIssue,
@@ -139,38 +139,40 @@ const unitId = () => pattern(UNIT_ID, "a unit id (lowercase letters, digits, _; 
 
 const economySchema = z.strictObject({
   units: list(
-    z.strictObject({ id: unitId(), name: text(64).optional() }),
+    z.strictObject({ id: unitId(), name: z.optional(text(64)) }),
     "must be a list of units",
   ),
-  items: list(
+  items: z.optional(
+    list(
+      z.strictObject({
+        id: pattern(UNIT_ID, "an item id (lowercase letters, digits, _; at most 32)"),
+        name: z.optional(text(64)),
+        currency: z.optional(unitId()),
+        price: z.optional(positiveInt()),
+        sellPrice: z.optional(positiveInt()),
+      }),
+      "must be a list of items",
+    ),
+  ),
+  levels: z.optional(
     z.strictObject({
-      id: pattern(UNIT_ID, "an item id (lowercase letters, digits, _; at most 32)"),
-      name: text(64).optional(),
-      currency: unitId().optional(),
-      price: positiveInt().optional(),
-      sellPrice: positiveInt().optional(),
-    }),
-    "must be a list of items",
-  ).optional(),
-  levels: z
-    .strictObject({
-      unit: unitId().optional(),
-      thresholds: list(nonNegativeInt(), "must be a list of xp thresholds").optional(),
-      formula: z
-        .strictObject({
+      unit: z.optional(unitId()),
+      thresholds: z.optional(list(nonNegativeInt(), "must be a list of xp thresholds")),
+      formula: z.optional(
+        z.strictObject({
           base: positiveInt(),
-          increment: nonNegativeInt().optional(),
-          growthPercent: intRange(0, 1000).optional(),
+          increment: z.optional(nonNegativeInt()),
+          growthPercent: z.optional(intRange(0, 1000)),
           maxLevel: intRange(2, MAX_LEVEL),
-        })
-        .optional(),
-    })
-    .optional(),
-  shop: z
-    .strictObject({
-      owner: pattern(OWNER_ID, "an owner id (letters, digits, _ . -; at most 64)").optional(),
-    })
-    .optional(),
+        }),
+      ),
+    }),
+  ),
+  shop: z.optional(
+    z.strictObject({
+      owner: z.optional(pattern(OWNER_ID, "an owner id (letters, digits, _ . -; at most 64)")),
+    }),
+  ),
 });
 
 /** Validates an economy definition and returns it normalized and frozen. Throws `EconomyDefinitionError`. */

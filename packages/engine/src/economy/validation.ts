@@ -1,4 +1,9 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
+
+// zod/mini loads no locale, and its default messages would then all be "Invalid input". Every
+// definition schema is built on this module, so English is configured before any is parsed.
+z.config(en());
 
 /**
  * Helpers shared by the declarative definitions (economy, quests): zod schemas whose messages
@@ -53,7 +58,7 @@ export function positiveInt() {
   const error = want("must be a positive integer");
   return z
     .number({ error })
-    .refine((v) => Number.isSafeInteger(v) && v > 0, { error: (i) => error(i) });
+    .check(z.refine((v) => Number.isSafeInteger(v) && v > 0, { error: (i) => error(i) }));
 }
 
 /** A safe integer ≥ 0. */
@@ -61,21 +66,23 @@ export function nonNegativeInt() {
   const error = want("must be an integer ≥ 0");
   return z
     .number({ error })
-    .refine((v) => Number.isSafeInteger(v) && v >= 0, { error: (i) => error(i) });
+    .check(z.refine((v) => Number.isSafeInteger(v) && v >= 0, { error: (i) => error(i) }));
 }
 
 /** An integer in [min, max]. */
 export function intRange(min: number, max: number) {
   const error = want(`must be an integer from ${min} to ${max}`);
-  return z
-    .number({ error })
-    .refine((v) => Number.isSafeInteger(v) && v >= min && v <= max, { error: (i) => error(i) });
+  return z.number({ error }).check(
+    z.refine((v) => Number.isSafeInteger(v) && v >= min && v <= max, {
+      error: (i) => error(i),
+    }),
+  );
 }
 
 /** A string matching `pattern`, described as `what` in the message. */
 export function pattern(re: RegExp, what: string) {
   const error = want(`must be ${what}`);
-  return z.string({ error }).regex(re, { error: (i) => error(i) });
+  return z.string({ error }).check(z.regex(re, { error: (i) => error(i) }));
 }
 
 /** Non-empty display text of at most `max` characters. */
@@ -83,7 +90,7 @@ export function text(max: number) {
   const error = want(`must be a text of 1 to ${max} characters`);
   return z
     .string({ error })
-    .refine((s) => s.length >= 1 && s.length <= max, { error: (i) => error(i) });
+    .check(z.refine((s) => s.length >= 1 && s.length <= max, { error: (i) => error(i) }));
 }
 
 export function bool() {
@@ -91,12 +98,12 @@ export function bool() {
 }
 
 /** A list; `what` describes it when the value is not one. */
-export function list<T extends z.ZodType>(item: T, what = "must be a list") {
+export function list<T extends z.core.SomeType>(item: T, what = "must be a list") {
   return z.array(item, { error: want(what) });
 }
 
 /** Converts a zod failure into issues under `root`, in the order zod found them. */
-export function zodIssues(root: string, error: z.ZodError): DefinitionIssue[] {
+export function zodIssues(root: string, error: z.core.$ZodError): DefinitionIssue[] {
   const out: DefinitionIssue[] = [];
   for (const issue of error.issues) {
     const path = issue.path as readonly PropertyKey[];

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { EconomySpec } from "../economy/definition.js";
 import { itemUnit, UNIT_ID } from "../economy/definition.js";
 import type { Amount } from "../economy/economy.js";
@@ -157,7 +157,7 @@ export const QUEST_ID = /^[a-z][a-z0-9_.-]{0,39}$/;
 const MAX_OBJECTIVES = 32;
 const MAX_REWARDS = 16;
 
-const description = () => text(256).optional();
+const description = () => z.optional(text(256));
 const name = () => text(64);
 
 const objectiveSchema = z.discriminatedUnion(
@@ -165,8 +165,8 @@ const objectiveSchema = z.discriminatedUnion(
   [
     z.strictObject({
       kind: z.literal("collect"),
-      unit: pattern(UNIT_ID, "a unit id").optional(),
-      item: pattern(UNIT_ID, "an item id").optional(),
+      unit: z.optional(pattern(UNIT_ID, "a unit id")),
+      item: z.optional(pattern(UNIT_ID, "an item id")),
       count: positiveInt(),
       description: description(),
     }),
@@ -174,13 +174,13 @@ const objectiveSchema = z.discriminatedUnion(
     z.strictObject({
       kind: z.literal("defeat"),
       entityKind: name(),
-      count: positiveInt().optional(),
+      count: z.optional(positiveInt()),
       description: description(),
     }),
     z.strictObject({
       kind: z.literal("interact"),
       target: name(),
-      count: positiveInt().optional(),
+      count: z.optional(positiveInt()),
       description: description(),
     }),
   ],
@@ -190,27 +190,29 @@ const objectiveSchema = z.discriminatedUnion(
 const questSchema = z.strictObject({
   id: pattern(QUEST_ID, "a quest id (lowercase letters, digits, _ . -; at most 40)"),
   title: text(120),
-  description: text(2000).optional(),
-  prerequisites: z
-    .strictObject({
-      quests: list(pattern(QUEST_ID, "a quest id"), "must be a list of quest ids").optional(),
-      level: positiveInt().optional(),
-    })
-    .optional(),
-  objectives: list(objectiveSchema, "must be a list of objectives"),
-  timeLimitTicks: positiveInt().optional(),
-  onTimeout: z.enum(["reset", "fail"], { error: () => 'must be "reset" or "fail"' }).optional(),
-  rewards: list(
+  description: z.optional(text(2000)),
+  prerequisites: z.optional(
     z.strictObject({
-      unit: pattern(UNIT_ID, "a unit id").optional(),
-      item: pattern(UNIT_ID, "an item id").optional(),
-      amount: positiveInt(),
+      quests: z.optional(list(pattern(QUEST_ID, "a quest id"), "must be a list of quest ids")),
+      level: z.optional(positiveInt()),
     }),
-    "must be a list of rewards",
-  ).optional(),
-  repeatable: bool().optional(),
-  autoAccept: bool().optional(),
-  claim: z.enum(["auto", "manual"], { error: () => 'must be "auto" or "manual"' }).optional(),
+  ),
+  objectives: list(objectiveSchema, "must be a list of objectives"),
+  timeLimitTicks: z.optional(positiveInt()),
+  onTimeout: z.optional(z.enum(["reset", "fail"], { error: () => 'must be "reset" or "fail"' })),
+  rewards: z.optional(
+    list(
+      z.strictObject({
+        unit: z.optional(pattern(UNIT_ID, "a unit id")),
+        item: z.optional(pattern(UNIT_ID, "an item id")),
+        amount: positiveInt(),
+      }),
+      "must be a list of rewards",
+    ),
+  ),
+  repeatable: z.optional(bool()),
+  autoAccept: z.optional(bool()),
+  claim: z.optional(z.enum(["auto", "manual"], { error: () => 'must be "auto" or "manual"' })),
 });
 
 const bookSchema = list(questSchema, "must be a list of quests");

@@ -1,5 +1,6 @@
 import type { Command, JsonValue } from "@ledgerquest/engine";
-import { z } from "zod";
+import * as z from "zod/mini";
+import { pathOf, safeParse } from "./zod.js";
 
 /**
  * Commands from players: the WebSocket frame schema (one source for the API Gateway routes and
@@ -24,19 +25,24 @@ export const MAX_FRAME_BYTES = 8 * 1024;
 
 const commandId = z
   .string()
-  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1 to 64 letters, digits, or _ . : -");
-const commandType = z.string().regex(/^[a-z][a-z0-9_.]{0,31}$/, "must be a lowercase command name");
+  .check(z.regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1 to 64 letters, digits, or _ . : -"));
+const commandType = z
+  .string()
+  .check(z.regex(/^[a-z][a-z0-9_.]{0,31}$/, "must be a lowercase command name"));
 
 /** The envelope every command frame has, whatever its type. */
 export const commandFrameSchema = z.strictObject({
   action: z.literal("command"),
   id: commandId,
   type: commandType,
-  data: z.unknown().optional(),
+  data: z.optional(z.unknown()),
 });
 
-/** Per command type, the schema of its `data`. */
-export type CommandSchemas = Readonly<Record<string, z.ZodType<JsonValue>>>;
+/**
+ * Per command type, the schema of its `data`: any zod 4 schema, built with `zod/mini` (what the
+ * runtime uses, as it tree-shakes) or with classic `zod`.
+ */
+export type CommandSchemas = Readonly<Record<string, z.core.$ZodType<JsonValue>>>;
 
 /** Why a frame was refused: what a client sees in the error frame's `code`. */
 export type CommandErrorCode =
@@ -67,21 +73,15 @@ export type ParsedCommand =
 
 const utf8 = new TextEncoder();
 
-function pathOf(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const p of path)
-    out += typeof p === "number" ? `[${p}]` : out === "" ? String(p) : `.${String(p)}`;
-  return out;
-}
-
 /**
- * A game's commands: `defineCommands({ move: z.object({ dx: z.number(), dy: z.number() }) })`.
+ * A game's commands: `defineCommands({ move: z.object({ dx: z.number(), dy: z.number() }) })`
+ * (with `import * as z from "zod/mini"`, or classic `zod`).
  * `parse(body, actor)` turns a raw WebSocket body into an engine `Command` for that player, or an
  * error frame saying what was wrong.
  */
 export function defineCommands(schemas: CommandSchemas) {
   for (const type of Object.keys(schemas)) {
-    if (!commandType.safeParse(type).success)
+    if (!safeParse(commandType, type).success)
       throw new RangeError(`command type "${type}" is not a lowercase command name`);
   }
   const types = Object.keys(schemas).sort();
@@ -115,10 +115,10 @@ export function defineCommands(schemas: CommandSchemas) {
     } catch {
       return fail("not_json", "the frame is not JSON");
     }
-    const frame = commandFrameSchema.safeParse(json);
+    const frame = safeParse(commandFrameSchema, json);
     const rawId =
       typeof json === "object" && json !== null ? (json as { id?: unknown }).id : undefined;
-    const id = typeof rawId === "string" && commandId.safeParse(rawId).success ? rawId : undefined;
+    const id = typeof rawId === "string" && safeParse(commandId, rawId).success ? rawId : undefined;
     if (!frame.success) {
       const issue = frame.error.issues[0];
       return fail(
@@ -137,7 +137,7 @@ export function defineCommands(schemas: CommandSchemas) {
         "type",
       );
     }
-    const data = schema.safeParse(frame.data.data);
+    const data = safeParse(schema, frame.data.data);
     if (!data.success) {
       const issue = data.error.issues[0];
       return fail(

@@ -22,10 +22,11 @@
  * running while a deploy rolls out). Every named field is checked strictly.
  */
 import { OWNER_ID, QUEST_ID, type VerifyProblem } from "@ledgerquest/engine";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { InvalidEventError } from "../errors.js";
 import { ID_PATTERN } from "./tables.js";
 import type { GameLoopInput } from "./workflow.js";
+import { pathOf, safeParse } from "./zod.js";
 
 /** The game's event bus (a custom bus: rules on the default bus would also see AWS's events). */
 export const EVENT_BUS_NAME = "ledgerquest.eventbus";
@@ -59,14 +60,14 @@ export const MAX_PUT_EVENTS_ENTRY_BYTES = 256 * 1024;
 // ─── field schemas ─────────────────────────────────────────────────────────────────────────────
 
 const text = (pattern: RegExp, what: string) =>
-  z.string({ error: `must be ${what}` }).regex(pattern, { error: `must be ${what}` });
+  z.string({ error: `must be ${what}` }).check(z.regex(pattern, { error: `must be ${what}` }));
 
 const whole = (min: number) =>
   z
     .int({ error: "must be a whole number (a safe integer)" })
-    .min(min, { error: `must be at least ${min}` });
+    .check(z.minimum(min, { error: `must be at least ${min}` }));
 
-const object = <S extends z.ZodRawShape>(shape: S, what = "a JSON object") =>
+const object = <S extends z.core.$ZodLooseShape>(shape: S, what = "a JSON object") =>
   z.object(shape, { error: `must be ${what}` });
 
 // Ids are the runtime's (table keys) and the engine's own syntax: whatever reaches an event has
@@ -124,10 +125,12 @@ const tickBatchCommitted = object({
   ledgerCount: whole(0),
   commandsApplied: whole(0),
   eventId,
-}).refine((d) => d.toTick > d.fromTick, {
-  path: ["toTick"],
-  error: "must be greater than fromTick (a committed batch runs at least one tick)",
-});
+}).check(
+  z.refine((d) => d.toTick > d.fromTick, {
+    path: ["toTick"],
+    error: "must be greater than fromTick (a committed batch runs at least one tick)",
+  }),
+);
 
 const questAccepted = object({ worldId, playerId, questId, tick: whole(0), eventId });
 
@@ -142,10 +145,12 @@ const questCompleted = object({
   }),
   transferIds: z.array(transferId, { error: "must be a list of ledger transfer ids" }),
   eventId,
-}).refine((d) => d.transferIds.length === d.rewards.length, {
-  path: ["transferIds"],
-  error: "must name one ledger transfer per reward, in the rewards' order",
-});
+}).check(
+  z.refine((d) => d.transferIds.length === d.rewards.length, {
+    path: ["transferIds"],
+    error: "must name one ledger transfer per reward, in the rewards' order",
+  }),
+);
 
 const questFailed = object({ worldId, playerId, questId, tick: whole(0), eventId });
 
@@ -165,8 +170,10 @@ const ledgerChainBroken = object({
   kind: z.enum(LEDGER_BREAK_KINDS, { error: `must be one of ${LEDGER_BREAK_KINDS.join(", ")}` }),
   reason: z
     .string({ error: "must be a string" })
-    .min(1, { error: "must say what is wrong" })
-    .max(2000, { error: "must be at most 2000 characters" }),
+    .check(
+      z.minLength(1, { error: "must say what is wrong" }),
+      z.maxLength(2000, { error: "must be at most 2000 characters" }),
+    ),
   eventId,
 });
 
@@ -284,13 +291,6 @@ function unknownDetailType(detailType: unknown): InvalidEventError {
   );
 }
 
-function pathOf(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const p of path)
-    out += typeof p === "number" ? `[${p}]` : out === "" ? String(p) : `.${String(p)}`;
-  return out;
-}
-
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   let at = value;
   for (const key of path) {
@@ -300,7 +300,11 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   return at;
 }
 
-function invalidDetail(detailType: string, error: z.ZodError, detail: unknown): InvalidEventError {
+function invalidDetail(
+  detailType: string,
+  error: z.core.$ZodError,
+  detail: unknown,
+): InvalidEventError {
   const issue = error.issues[0];
   const path = issue?.path ?? [];
   // zod words a missing field as a type error; say what it is.
@@ -322,7 +326,7 @@ export function parseDomainEvent<T extends DetailType>(
 export function parseDomainEvent(detailType: string, detail: unknown): DomainEvent;
 export function parseDomainEvent(detailType: string, detail: unknown): DomainEvent {
   if (!isDetailType(detailType)) throw unknownDetailType(detailType);
-  const result = DOMAIN_EVENT_SCHEMAS[detailType].safeParse(detail);
+  const result = safeParse(DOMAIN_EVENT_SCHEMAS[detailType], detail);
   if (!result.success) throw invalidDetail(detailType, result.error, detail);
   // The schema of `detailType` produced `data`; TypeScript cannot follow that correlation.
   return {
