@@ -16,7 +16,14 @@ import {
   type _Record as StreamRecord,
 } from "@aws-sdk/client-dynamodb-streams";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { fromHex, type JournalEntry, Ledger, type TransferEntry, toHex } from "@ledgerquest/engine";
+import {
+  fromHex,
+  hashTransfer,
+  type JournalEntry,
+  Ledger,
+  type TransferEntry,
+  toHex,
+} from "@ledgerquest/engine";
 import {
   accountBalances,
   auditKeys,
@@ -33,7 +40,6 @@ import type {
 } from "aws-lambda";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 // The engine's entry encoding, to forge an entry as an attacker who knows it would.
-import { hashTransfer } from "../../engine/src/ledger/encode.js";
 import { ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
 import {
   type AuditStreamDeps,

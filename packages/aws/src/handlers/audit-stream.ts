@@ -36,7 +36,16 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { fromHex, hexEquals, type JournalEntry, toHex } from "@ledgerquest/engine";
+// The engine's canonical entry encoding is the one source of entry hashes.
+import {
+  fromHex,
+  GENESIS,
+  hashAccount,
+  hashTransfer,
+  hexEquals,
+  type JournalEntry,
+  toHex,
+} from "@ledgerquest/engine";
 import {
   auditKeys,
   type Clock,
@@ -56,10 +65,6 @@ import type {
   DynamoDBStreamEvent,
 } from "aws-lambda";
 import * as z from "zod/mini";
-// The engine's canonical entry encoding, the one source of entry hashes. Its package index does
-// not export it (only `verifyJournal`, which checks whole journals from entry 0); import it from
-// `@ledgerquest/engine` once the index does.
-import { GENESIS, hashAccount, hashTransfer } from "../../../engine/src/ledger/encode.js";
 import { documentClient, type TableNames, translate } from "../adapters/dynamodb-common.js";
 import { DynamoDbEntityStore } from "../adapters/dynamodb-entity-store.js";
 import { DynamoDbJournal } from "../adapters/dynamodb-journal.js";
