@@ -29,7 +29,7 @@ export interface DynamoDbCommandInboxOptions {
   readonly tables: TableNames;
   /** How long a used command id is remembered, seconds. Default 7 days. */
   readonly commandIdTtlSeconds?: number;
-  /** Attempts to place a command above a rising watermark. Default 8. */
+  /** Attempts to place a command above a rising watermark. Default 10. */
   readonly placeAttemptsMax?: number;
 }
 
@@ -49,7 +49,7 @@ export class DynamoDbCommandInbox implements CommandInbox {
   ) {
     this.table = options.tables.auditLog;
     this.ttlSeconds = options.commandIdTtlSeconds ?? 7 * 24 * 3600;
-    this.attemptsMax = options.placeAttemptsMax ?? 8;
+    this.attemptsMax = options.placeAttemptsMax ?? 10;
   }
 
   async openWorld(worldId: string, shards: number, startMs: number): Promise<void> {
@@ -144,8 +144,14 @@ export class DynamoDbCommandInbox implements CommandInbox {
         if (codes[1] === "ConditionalCheckFailed") return { result: "duplicate" };
         if (codes[0] !== "ConditionalCheckFailed")
           return translate(error, "TransactWriteItems", idKey.pk);
-        // The shard closed past our arrival time (or does not exist): move just above it.
-        arrivedMs = Math.max(arrivedMs, (await this.watermark(command.worldId, command.shard)) + 1);
+        // The shard closed past our arrival time (or does not exist): move above it. A drain may
+        // raise it again before this retry lands, so each retry aims further ahead (25 ms, 50,
+        // 100, ... capped at a second): the command is then drained that much later, never lost.
+        const leadMs = attempt === 0 ? 1 : Math.min(1000, 25 * 2 ** (attempt - 1));
+        arrivedMs = Math.max(
+          arrivedMs,
+          (await this.watermark(command.worldId, command.shard)) + leadMs,
+        );
       }
     }
     throw new StoreUnavailableError(
