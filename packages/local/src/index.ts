@@ -1,1 +1,3 @@
 export * from "./dynamodb-local.js";
+export * from "./idp.js";
+export * from "./websocket-gateway.js";

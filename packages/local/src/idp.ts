@@ -1,0 +1,202 @@
+/**
+ * The local stack's dev identity provider: the part of Cognito the `$connect` authorizer sees.
+ *
+ * It makes an RS256 key pair when it starts, publishes the public half as a JWKS over HTTP on
+ * loopback (`/.well-known/jwks.json`, with an OpenID discovery document beside it), and signs
+ * tokens for any player id. The authorizer verifies them with aws-jwt-verify exactly as it
+ * verifies Cognito's, configured with `LQ_AUTH_PROVIDER=jwks` and the three variables in
+ * `environment` (the config schema allows a plain-HTTP JWKS only on loopback, which is where this
+ * listens).
+ *
+ * The private key lives only in this process's memory: tokens die with it, so a restarted stack
+ * needs fresh tokens, as a real provider's clients need after a key rotation.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { PLAYER_ID_PATTERN } from "@ledgerquest/aws";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+
+export class DevIdentityProviderError extends Error {
+  override readonly name = "DevIdentityProviderError";
+}
+
+/** The audience tokens carry when none is chosen. */
+export const DEFAULT_DEV_AUDIENCE = "ledgerquest-dev";
+
+/** Cognito's default access-token lifetime. */
+export const DEFAULT_TOKEN_LIFETIME_S = 3600;
+
+export const JWKS_PATH = "/.well-known/jwks.json";
+export const OPENID_CONFIGURATION_PATH = "/.well-known/openid-configuration";
+
+export interface DevIdentityProviderOptions {
+  /** Port on 127.0.0.1; default: a free one. */
+  readonly port?: number;
+  /**
+   * The `iss` claim of the tokens, an http(s) URL. Default: this provider's own URL
+   * (`http://127.0.0.1:<port>`), as Cognito's issuer is its user pool's URL.
+   */
+  readonly issuer?: string;
+  /** The `aud` claim of the tokens. Default `ledgerquest-dev`. */
+  readonly audience?: string;
+}
+
+export interface TokenOptions {
+  /**
+   * Lifetime from now, in seconds; default one hour. A negative value mints a token that has
+   * already expired, which is what tests of the authorizer's 401 need.
+   */
+  readonly expiresInSeconds?: number;
+}
+
+/**
+ * The authorizer's variables (see `authorizerConfigSchema` in `@ledgerquest/aws`). A type alias,
+ * not an interface, so that it passes where an environment (a string record) is expected.
+ */
+export type DevAuthorizerEnvironment = {
+  readonly LQ_AUTH_PROVIDER: "jwks";
+  readonly LQ_JWT_ISSUER: string;
+  readonly LQ_JWT_JWKS_URI: string;
+  readonly LQ_JWT_AUDIENCE: string;
+};
+
+export interface DevIdentityProvider {
+  /** Where it listens, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly audience: string;
+  /** The key id (`kid`) in every token's header and in the JWKS: the key's RFC 7638 thumbprint. */
+  readonly keyId: string;
+  /** What to set for the `$connect` authorizer to trust this provider. */
+  readonly environment: DevAuthorizerEnvironment;
+  /** A signed token whose `sub` is `playerId`. */
+  token(playerId: string, options?: TokenOptions): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const ALGORITHM = "RS256";
+
+function assertHttpUrl(value: string, what: string): void {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new DevIdentityProviderError(
+      `${what} must be an http(s) URL, got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+function sendJson(response: ServerResponse, status: number, payload: unknown): void {
+  const body = JSON.stringify(payload);
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    // Verifiers cache the keys; a short max-age keeps a restarted provider's new key reachable.
+    "cache-control": "public, max-age=60",
+  });
+  response.end(body);
+}
+
+export async function startDevIdentityProvider(
+  options: DevIdentityProviderOptions = {},
+): Promise<DevIdentityProvider> {
+  if (options.issuer !== undefined) assertHttpUrl(options.issuer, "issuer");
+  const audience = options.audience ?? DEFAULT_DEV_AUDIENCE;
+  // The same rule the authorizer's LQ_JWT_AUDIENCE applies to each item, so a token minted here
+  // can always be accepted there.
+  if (!/^[\x21-\x2b\x2d-\x7e]{1,256}$/.test(audience)) {
+    throw new DevIdentityProviderError(
+      `audience must be 1-256 printable characters without spaces or commas, got ${JSON.stringify(audience)}`,
+    );
+  }
+
+  const { publicKey, privateKey } = await generateKeyPair(ALGORITHM);
+  const exported = await exportJWK(publicKey);
+  const keyId = await calculateJwkThumbprint(exported);
+  const jwk: JWK = { ...exported, kid: keyId, alg: ALGORITHM, use: "sig" };
+
+  let issuer = options.issuer ?? "";
+  let jwksUri = "";
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      sendJson(response, 405, { error: "method_not_allowed" });
+    } else if (path === JWKS_PATH) {
+      sendJson(response, 200, { keys: [jwk] });
+    } else if (path === OPENID_CONFIGURATION_PATH) {
+      sendJson(response, 200, {
+        issuer,
+        jwks_uri: jwksUri,
+        subject_types_supported: ["public"],
+        id_token_signing_alg_values_supported: [ALGORITHM],
+      });
+    } else {
+      sendJson(response, 404, { error: "not_found", message: `no such path: ${path}` });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        new DevIdentityProviderError(
+          `the dev identity provider could not listen on 127.0.0.1:${options.port ?? 0}: ${error.code ?? error.message}`,
+          { cause: error },
+        ),
+      ),
+    );
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  let stopping: Promise<void> | undefined;
+  const url = `http://127.0.0.1:${port}`;
+  issuer = options.issuer ?? url;
+  jwksUri = `${url}${JWKS_PATH}`;
+
+  return {
+    url,
+    issuer,
+    jwksUri,
+    audience,
+    keyId,
+    environment: {
+      LQ_AUTH_PROVIDER: "jwks",
+      LQ_JWT_ISSUER: issuer,
+      LQ_JWT_JWKS_URI: jwksUri,
+      LQ_JWT_AUDIENCE: audience,
+    },
+    async token(playerId: string, tokenOptions: TokenOptions = {}): Promise<string> {
+      // A token the authorizer would deny anyway is a mistake on the caller's side: say so here.
+      if (!PLAYER_ID_PATTERN.test(playerId)) {
+        throw new DevIdentityProviderError(
+          `player id must match ${PLAYER_ID_PATTERN}, got ${JSON.stringify(playerId)}`,
+        );
+      }
+      const lifetimeS = tokenOptions.expiresInSeconds ?? DEFAULT_TOKEN_LIFETIME_S;
+      if (!Number.isSafeInteger(lifetimeS) || lifetimeS === 0) {
+        throw new DevIdentityProviderError(
+          `expiresInSeconds must be a non-zero whole number of seconds, got ${lifetimeS}`,
+        );
+      }
+      const nowS = Math.floor(Date.now() / 1000);
+      // An expired token is issued in the past, before its expiry, so that it is otherwise valid.
+      const issuedAtS = lifetimeS > 0 ? nowS : nowS + lifetimeS - 60;
+      return await new SignJWT({})
+        .setProtectedHeader({ alg: ALGORITHM, kid: keyId, typ: "JWT" })
+        .setSubject(playerId)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt(issuedAtS)
+        .setExpirationTime(nowS + lifetimeS)
+        .setJti(randomUUID())
+        .sign(privateKey);
+    },
+    stop(): Promise<void> {
+      // Idempotent: a second close of a Node server fails with ERR_SERVER_NOT_RUNNING.
+      stopping ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+      return stopping;
+    },
+  };
+}
