@@ -41,7 +41,7 @@ export function authorizedPlayerId(event: WebSocketEvent): string | undefined {
   return typeof playerId === "string" && playerId !== "" ? playerId : undefined;
 }
 
-/** The message's text: API Gateway base64-encodes binary frames. */
+/** The message's text; a body the event marks as base64 (the integration's binary handling) is decoded. */
 export function bodyText(event: WebSocketEvent): string | undefined {
   const body = event.body ?? undefined;
   if (body === undefined || event.isBase64Encoded !== true) return body;
