@@ -8,6 +8,18 @@ export * from "./adapters/s3-blob-store.js";
 export * from "./adapters/sfn-workflow-starter.js";
 export * from "./config.js";
 export * from "./errors.js";
+export {
+  type AuditStreamDeps,
+  auditProjectionKeys,
+  auditStreamDepsFromEnvironment,
+  type ChainBreak,
+  createAuditStreamDeps,
+  createAuditStreamHandler,
+  LEADERBOARD_SIZE,
+  LEADERBOARD_UNIT,
+  type LeaderboardRow,
+  processAuditStream,
+} from "./handlers/audit-stream.js";
 // Each handler module exports its Lambda entry point as `handler`; bundles take it from the module
 // itself, so the index re-exports the handlers' building blocks by name.
 export {
@@ -27,4 +39,24 @@ export {
   type TokenVerifier,
   type UnauthorizedReason,
 } from "./handlers/authorizer.js";
+export {
+  type CommandAckFrame,
+  type CommandReplyFrame,
+  createCommandHandler,
+  handleCommand,
+  handleCommandFrame,
+} from "./handlers/command.js";
+export { createConnectHandler, handleConnect, WORLD_QUERY_PARAMETER } from "./handlers/connect.js";
+export { createDisconnectHandler, handleDisconnect } from "./handlers/disconnect.js";
+export {
+  createTickHandler,
+  DEFAULT_TICK_SETTINGS,
+  InvalidTickInputError,
+  parseTickTaskInput,
+  runTickTask,
+  type TickSettings,
+  tickHandlerDepsFromEnvironment,
+} from "./handlers/tick.js";
+export * from "./handlers/websocket.js";
 export * from "./observability.js";
+export * from "./wiring.js";
