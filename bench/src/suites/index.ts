@@ -10,4 +10,5 @@ export const SUITES: Readonly<Record<string, () => Promise<{ suite: Suite }>>> =
   physics: () => import("./physics.js"),
   snapshot: () => import("./snapshot.js"),
   ledger: () => import("./ledger.js"),
+  "tick-pipeline": () => import("./tick-pipeline.js"),
 };
