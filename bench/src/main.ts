@@ -146,7 +146,8 @@ async function main(argv: readonly string[]): Promise<void> {
     );
     results.push(result);
     console.log(`\n## ${suite.name}: ${suite.description}\n`);
-    console.log(markdownTable(result, options.runs));
+    // Suites that only report (bundle sizes) have no timed scenarios and no table.
+    if (result.scenarios.length > 0) console.log(markdownTable(result, options.runs));
     for (const note of (await suite.notes?.()) ?? []) console.log(`\n${note}`);
   }
   const unknown = scenarios.filter(

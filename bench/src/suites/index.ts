@@ -11,4 +11,5 @@ export const SUITES: Readonly<Record<string, () => Promise<{ suite: Suite }>>> =
   snapshot: () => import("./snapshot.js"),
   ledger: () => import("./ledger.js"),
   "tick-pipeline": () => import("./tick-pipeline.js"),
+  bundles: () => import("./bundles.js"),
 };
