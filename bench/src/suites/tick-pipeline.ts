@@ -893,14 +893,23 @@ function figuresOf(
   if (checked === undefined || recorded === undefined || committed === undefined) {
     throw new Error(`batch ${r.version}: the use case did not call its ports in the known order`);
   }
-  const drainMs = calls
+  // Shards drain in parallel: count the wall time covered by drain calls, not their sum.
+  const spans = calls
     .filter(
       (c) =>
         (c.name === "inbox.close" || c.name === "inbox.read") &&
         c.startMs >= checked.endMs &&
         c.endMs <= recorded.startMs,
     )
-    .reduce((s, c) => s + (c.endMs - c.startMs), 0);
+    .map((c) => [c.startMs, c.endMs] as const)
+    .sort((a, b) => a[0] - b[0]);
+  let drainMs = 0;
+  let coveredToMs = Number.NEGATIVE_INFINITY;
+  for (const [start, end] of spans) {
+    if (end <= coveredToMs) continue;
+    drainMs += end - Math.max(start, coveredToMs);
+    coveredToMs = end;
+  }
   const eventChunks = measured.events.reduce(
     (s, e) =>
       s +

@@ -253,15 +253,21 @@ async function runLive(
     const commands: Command[] = [];
     if (now - lastDrainMs >= drainIntervalMs) {
       lastDrainMs = now;
-      for (let shard = 0; shard < cursors.length; shard++) {
-        const from = cursors[shard] as number;
-        const wm = await deps.inbox.close(world.worldId, shard, now);
-        if (wm <= from) continue;
-        const got = await deps.inbox.read(world.worldId, shard, from, wm);
-        cursors[shard] = wm;
-        if (got.length === 0) continue;
-        drains.push({ tick: sim.tick, shard, fromMs: from, toMs: wm });
-        for (const c of got) commands.push(toEngineCommand(c));
+      // Shards drain in parallel (a drain is two round trips each); their commands apply in
+      // shard order, which the record keeps, so a re-run applies them in the same order.
+      const drained = await Promise.all(
+        cursors.map(async (from, shard) => {
+          const wm = await deps.inbox.close(world.worldId, shard, now);
+          if (wm <= from) return undefined;
+          return { shard, from, wm, got: await deps.inbox.read(world.worldId, shard, from, wm) };
+        }),
+      );
+      for (const d of drained) {
+        if (d === undefined) continue;
+        cursors[d.shard] = d.wm;
+        if (d.got.length === 0) continue;
+        drains.push({ tick: sim.tick, shard: d.shard, fromMs: d.from, toMs: d.wm });
+        for (const c of d.got) commands.push(toEngineCommand(c));
       }
     }
     applied += commands.length;
