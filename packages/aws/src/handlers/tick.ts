@@ -174,10 +174,12 @@ export async function runTickTask(
     recordMetric(MetricName.TicksPerBatch, result.ticks);
     recordMetric(MetricName.CommandsApplied, result.commandsApplied);
     recordMetric(MetricName.LedgerEntries, result.ledgerEntries);
+    if (result.retried) recordMetric(MetricName.CommitRetries, 1);
     // Worlds are many: a dimension per world would be a metric per world. Metadata is searchable.
     metrics.addMetadata("worldId", worldId);
     logger.info("tick batch committed", {
       outcome: result.outcome,
+      retried: result.retried,
       version: result.version,
       fromTick: result.fromTick,
       ticks: result.ticks,

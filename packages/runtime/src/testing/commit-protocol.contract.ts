@@ -270,6 +270,13 @@ export function describeCommitProtocol(
         ).rejects.toBeInstanceOf(CrashError);
         const retried = await runTickBatch(s.deps, { worldId, token: "exec-1#1", maxTicks });
         expect(retried.commandsApplied, `after a crash ${point.when} ${point.operation}`).toBe(12);
+        // A retry after the batch record was written finishes that batch; before it, runs afresh.
+        const recordAt = counted.points.findIndex(
+          (p) => p.operation === "journal.putBatch" && p.when === "after",
+        );
+        expect(retried.retried, `after a crash ${point.when} ${point.operation}`).toBe(
+          crashAt >= recordAt,
+        );
         const seen = await observe(s.deps, worldId, s.players);
         const normalize = (v: unknown) =>
           JSON.parse(JSON.stringify(v).replaceAll(worldId, "W").replaceAll(refWorld, "W"));

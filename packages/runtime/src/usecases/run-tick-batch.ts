@@ -65,6 +65,11 @@ export interface TickBatchResult {
   readonly ledgerEntries: number;
   readonly events: number;
   readonly active: boolean;
+  /**
+   * Whether this call retried a commit: it finished a batch whose record an earlier attempt
+   * wrote, or found it committed (`already_committed`).
+   */
+  readonly retried: boolean;
   /** Connections pushed to, and found gone. */
   readonly pushed: number;
   readonly gone: number;
@@ -102,7 +107,7 @@ export async function runTickBatch(
       throw new NotFoundError("batch record", `${worldId}@${world.version}`);
     const loaded = await loadWorldState(deps, world);
     const { pushed, gone } = await afterCommit(deps, world, record, loaded, undefined, []);
-    return result("already_committed", world, record, pushed, gone);
+    return result("already_committed", world, record, pushed, gone, true);
   }
 
   const next = world.version + 1;
@@ -116,8 +121,10 @@ export async function runTickBatch(
   }
   const before = deps.game.view(loaded.sim);
   let outcome: Outcome;
+  let retried = false;
   const pending = await deps.journal.getBatch(worldId, next);
   if (pending !== undefined) {
+    retried = true;
     outcome = await rerun(deps, world, loaded, pending);
   } else {
     outcome = await runLive(deps, world, loaded, input);
@@ -131,6 +138,7 @@ export async function runTickBatch(
         );
       }
       // Our own earlier attempt decided this version with other inputs: finish that one.
+      retried = true;
       loaded = await loadWorldState(deps, world);
       outcome = await rerun(deps, world, loaded, put.existing);
     }
@@ -191,7 +199,7 @@ export async function runTickBatch(
       `this call finished the pending batch of ${record.token} instead of running its own`,
     );
   }
-  return result("committed", committed, record, pushed, gone);
+  return result("committed", committed, record, pushed, gone, retried);
 }
 
 function result(
@@ -200,6 +208,7 @@ function result(
   record: BatchRecord,
   pushed: number,
   gone: number,
+  retried: boolean,
 ): TickBatchResult {
   return {
     outcome,
@@ -213,6 +222,7 @@ function result(
     ledgerEntries: record.ledgerToSeq - record.ledgerFromSeq,
     events: record.events.length,
     active: world.active,
+    retried,
     pushed,
     gone,
   };
