@@ -49,6 +49,9 @@ export const ARENA_COMMANDS = defineCommands({
   [QUEST_COMMAND.claim]: questId,
 });
 
+/** Gold each player starts with (the deployment guide's `player_0001` has 100). */
+export const STARTING_GOLD = 100;
+
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
@@ -76,6 +79,10 @@ export const arenaModule: GameModule = {
         quests: rules.quests ?? neverQuests(),
       },
     );
+    // Players (not bots) start with a purse, paid through the ledger like everything else.
+    for (const player of options.players) {
+      rules.economy.grant(player, "gold", STARTING_GOLD, { tick: 0, reason: "starting_gold" });
+    }
   },
   commands: ARENA_COMMANDS,
   authorize(player: string, type: string, data: JsonValue): boolean {
