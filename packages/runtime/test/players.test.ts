@@ -285,5 +285,8 @@ describe("claim quest reward", () => {
       "hoarder",
       "pilgrim",
     ]);
+    // The deployment guide's player: xp 0 and gold 100, paid through the ledger.
+    expect(profile).toMatchObject({ xp: 0, level: 1, balances: { gold: 100, xp: 0 } });
+    expect((await deps.store.getAccount("arena-1", "player_0001:gold"))?.balance).toBe(100);
   });
 });
