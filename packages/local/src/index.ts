@@ -1,3 +1,4 @@
+export * from "./dev.js";
 export * from "./dynamodb-local.js";
 export * from "./eventbridge.js";
 export * from "./idp.js";

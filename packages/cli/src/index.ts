@@ -1,0 +1,1 @@
+export { type DevOptions, runDev } from "./dev.js";

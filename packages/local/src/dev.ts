@@ -1,0 +1,346 @@
+/**
+ * The whole architecture on one machine: DynamoDB Local, a local S3, the AuditLog stream poller,
+ * EventBridge and Step Functions endpoints, the WebSocket API and a dev identity provider, with
+ * the project's own Lambda handlers running in this process. The handlers are the same modules
+ * AWS runs; they find the local services through the AWS SDK's `AWS_ENDPOINT_URL_<SERVICE>`
+ * variables and their configuration through the same `LQ_*` variables the CDK stacks set.
+ */
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import {
+  createDomainEvent,
+  EVENT_BUS_NAME,
+  EVENT_RULES,
+  type GameLoopInput,
+  gameLoopDefinition,
+} from "@ledgerquest/runtime";
+import type { Context } from "aws-lambda";
+import { startDynamoDbLocal } from "./dynamodb-local.js";
+import { startLocalEventBridge } from "./eventbridge.js";
+import { startDevIdentityProvider } from "./idp.js";
+import { LOCAL_S3_ACCESS_KEY_ID, startLocalS3 } from "./s3.js";
+import { startLocalStepFunctions } from "./stepfunctions.js";
+import { startStreamPoller } from "./stream-poller.js";
+import { startWebSocketGateway } from "./websocket-gateway.js";
+
+export interface LocalStackOptions {
+  /** Where DynamoDB Local's tables, S3's objects and the stream checkpoint live. Default `.ledgerquest`. */
+  readonly dataDir?: string;
+  /** Keep nothing on disk (tables in memory, S3 under a temporary folder). Default false. */
+  readonly inMemory?: boolean;
+  /** Ports; each defaults to a free one. */
+  readonly ports?: {
+    readonly dynamodb?: number;
+    readonly s3?: number;
+    readonly eventbridge?: number;
+    readonly stepfunctions?: number;
+    readonly websocket?: number;
+    readonly idp?: number;
+  };
+  /** Ticks per game-loop lap (one tick Lambda invocation). Default 60: a second of game time. */
+  readonly ticksPerBatch?: number;
+  /** Seconds the game loop waits between laps. Default 1, so the world runs at about real time. */
+  readonly waitSeconds?: number;
+  /** Powertools log level of the handlers. Default `WARN`: the stack's own lines say what happens. */
+  readonly handlerLogLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  /** A line per event worth telling (a service listening, a world started). Default: stdout. */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  /** Every endpoint, by service. */
+  readonly endpoints: {
+    readonly dynamodb: string;
+    readonly s3: string;
+    readonly eventbridge: string;
+    readonly stepfunctions: string;
+    /** `ws://127.0.0.1:<port>/local`: where clients connect (`?world=<id>&token=<jwt>`). */
+    readonly websocket: string;
+    /** The `@connections` management endpoint. */
+    readonly connections: string;
+    readonly idp: string;
+  };
+  /** The environment the handlers run with (and any SDK client or CLI should use). */
+  readonly env: Readonly<Record<string, string>>;
+  /** A dev token for a player, signed by the local identity provider. */
+  token(playerId: string): Promise<string>;
+  /** Starts a world's game loop (through the bus, as `World Activated` does in AWS). */
+  activate(worldId: string, version: number): Promise<void>;
+  /** Stops everything, in the order that loses nothing: the loop, clients, poller, services. */
+  stop(): Promise<void>;
+}
+
+export const LOCAL_REGION = "us-east-1";
+export const LOCAL_ACCOUNT = "000000000000";
+const STAGE = "local";
+const STATE_MACHINE = "GameLoop";
+
+function lambdaContext(functionName: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
+    memoryLimitInMB: "1024",
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Starts every local service and wires the handlers to them. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const ports = options.ports ?? {};
+  const dataDir = resolve(options.dataDir ?? ".ledgerquest");
+  // Shutdown runs in an order that loses nothing: the game loops first (a Tick under way
+  // finishes its commit and its publishing), then clients, then the bus and the stream poller
+  // (which saves its checkpoint), then the stores.
+  const ORDER = [
+    "stepfunctions",
+    "gateway",
+    "eventbridge",
+    "poller",
+    "idp",
+    "s3",
+    "dynamodb",
+  ] as const;
+  const stops = new Map<(typeof ORDER)[number], () => Promise<void>>();
+  const stopAll = async () => {
+    for (const name of ORDER) {
+      const stop = stops.get(name);
+      if (stop === undefined) continue;
+      stops.delete(name);
+      try {
+        await stop();
+      } catch (error) {
+        log(`shutdown of ${name}: ${(error as Error).message}`);
+      }
+    }
+  };
+  try {
+    if (!options.inMemory) mkdirSync(join(dataDir, "dynamodb"), { recursive: true });
+    const ddb = await startDynamoDbLocal({
+      ...(ports.dynamodb === undefined ? {} : { port: ports.dynamodb }),
+      ...(options.inMemory ? {} : { dbPath: join(dataDir, "dynamodb") }),
+    });
+    stops.set("dynamodb", () => ddb.stop());
+    log(
+      `DynamoDB Local    ${ddb.endpoint}${options.inMemory ? " (in memory)" : ` (tables in ${join(dataDir, "dynamodb")})`}`,
+    );
+
+    const s3Dir = options.inMemory
+      ? join((await import("node:os")).tmpdir(), `lq-s3-${process.pid}-${Date.now()}`)
+      : join(dataDir, "s3");
+    const bucket = "ledgerquest-assets";
+    const s3 = await startLocalS3({
+      directory: s3Dir,
+      buckets: [bucket],
+      accessKeyIds: ["local"],
+      ...(ports.s3 === undefined ? {} : { port: ports.s3 }),
+    });
+    stops.set("s3", () => s3.stop());
+    log(`S3                ${s3.endpoint} (bucket ${bucket})`);
+
+    const idp = await startDevIdentityProvider(ports.idp === undefined ? {} : { port: ports.idp });
+    stops.set("idp", () => idp.stop());
+    log(`identity provider ${idp.url} (RS256, JWKS at ${idp.jwksUri})`);
+
+    // The gateway must listen before the handlers' environment is fixed: `LQ_WEBSOCKET_ENDPOINT`
+    // names it. Its handlers are bound once the modules are loaded, below.
+    const routes: Record<string, (event: never, context: Context) => Promise<unknown>> = {};
+    const route =
+      (name: string) =>
+      (event: unknown): Promise<never> => {
+        const handler = routes[name];
+        if (handler === undefined) throw new Error(`the ${name} handler is not loaded yet`);
+        return handler(event as never, lambdaContext(name, 29_000)) as Promise<never>;
+      };
+    const gateway = await startWebSocketGateway({
+      stage: STAGE,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      ...(ports.websocket === undefined ? {} : { port: ports.websocket }),
+      handlers: {
+        authorizer: route("authorizer") as never,
+        $connect: route("connect") as never,
+        $disconnect: route("disconnect") as never,
+        $default: route("command") as never,
+        command: route("command") as never,
+      },
+    });
+    stops.set("gateway", () => gateway.stop());
+
+    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE}`;
+    const env: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: ddb.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      LQ_ENTITY_TABLE: "EntityTable",
+      LQ_AUDIT_TABLE: "AuditLog",
+      LQ_EVENT_BUS: EVENT_BUS_NAME,
+      LQ_ASSETS_BUCKET: bucket,
+      LQ_S3_FORCE_PATH_STYLE: "true",
+      LQ_WEBSOCKET_ENDPOINT: `http://127.0.0.1:${gateway.port}/${STAGE}`,
+      LQ_STATE_MACHINE_ARN: stateMachineArn,
+      LQ_TICKS_PER_BATCH: String(options.ticksPerBatch ?? 60),
+      LQ_WAIT_SECONDS: String(options.waitSeconds ?? 1),
+      POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? "WARN",
+      POWERTOOLS_SERVICE_NAME: "ledgerquest-local",
+      ...idp.environment,
+    };
+    // Endpoints of services that start after this point are added below, before any handler runs.
+    Object.assign(process.env, env);
+
+    const { ensureTables, tableNames } = await import("@ledgerquest/aws");
+    const ddbClient = new DynamoDBClient({
+      endpoint: ddb.endpoint,
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    await ensureTables(ddbClient, tableNames(""));
+
+    const stepfunctions = await startLocalStepFunctions({
+      ...(ports.stepfunctions === undefined ? {} : { port: ports.stepfunctions }),
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      stateMachines: {
+        [STATE_MACHINE]: {
+          definition: gameLoopDefinition({
+            tickFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:tick`,
+          }),
+          taskHandlers: { Tick: (input) => route("tick")(input) },
+        },
+      },
+    });
+    stops.set("stepfunctions", () => stepfunctions.close());
+    log(
+      `Step Functions    ${stepfunctions.url} (state machine ${STATE_MACHINE}, from the one-source ASL)`,
+    );
+
+    const eventbridge = await startLocalEventBridge({
+      ...(ports.eventbridge === undefined ? {} : { port: ports.eventbridge }),
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      rules: EVENT_RULES,
+      targets: {
+        GameLoop: (input) => {
+          const loop = input as GameLoopInput;
+          stepfunctions.service.startExecution({
+            stateMachineArn,
+            name: `${loop.worldId}-${Date.now()}`,
+            input: JSON.stringify(loop),
+          });
+          log(`game loop started for world ${loop.worldId}`);
+        },
+        // The leaderboard is kept by the AuditLog stream handler; the rule's Lambda target has
+        // nothing more to do locally.
+        LeaderboardProjector: () => undefined,
+        OpsNotifier: (input) => log(`OPS ALERT: ${JSON.stringify(input)}`),
+      },
+    });
+    stops.set("eventbridge", () => eventbridge.close());
+    log(
+      `EventBridge       ${eventbridge.url} (bus ${EVENT_BUS_NAME}, ${EVENT_RULES.length} rules)`,
+    );
+
+    Object.assign(env, {
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventbridge.url,
+      AWS_ENDPOINT_URL_SFN: stepfunctions.url,
+    });
+    Object.assign(process.env, env);
+
+    // The very modules Lambda runs, loaded now that their environment is complete.
+    const [authorizer, connect, disconnect, command, tick, auditStream] = await Promise.all([
+      import("@ledgerquest/aws/handlers/authorizer"),
+      import("@ledgerquest/aws/handlers/connect"),
+      import("@ledgerquest/aws/handlers/disconnect"),
+      import("@ledgerquest/aws/handlers/command"),
+      import("@ledgerquest/aws/handlers/tick"),
+      import("@ledgerquest/aws/handlers/audit-stream"),
+    ]);
+    Object.assign(routes, {
+      authorizer: authorizer.handler,
+      connect: connect.handler,
+      disconnect: disconnect.handler,
+      command: command.handler,
+      tick: tick.handler,
+    });
+    log(
+      `WebSocket API     ws://127.0.0.1:${gateway.port}/${STAGE} (@connections at ${env.LQ_WEBSOCKET_ENDPOINT})`,
+    );
+
+    const poller = await startStreamPoller({
+      client: new DynamoDBStreamsClient({
+        endpoint: ddb.endpoint,
+        region: LOCAL_REGION,
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      }),
+      dynamodb: ddbClient,
+      tableName: "AuditLog",
+      startingPosition: "TRIM_HORIZON",
+      ...(options.inMemory
+        ? {}
+        : { checkpointFile: join(dataDir, "audit-stream.checkpoint.json") }),
+      handler: (event) =>
+        auditStream.handler(event as never, lambdaContext("audit-stream", 60_000)),
+      onError: (failure) => log(`stream poller: ${JSON.stringify(failure)}`),
+    });
+    stops.set("poller", () => poller.stop());
+    log("stream poller     AuditLog stream -> audit-stream handler");
+
+    const { EventBridgeClient } = await import("@aws-sdk/client-eventbridge");
+    const { EventBridgePublisher } = await import("@ledgerquest/aws");
+    const publisher = new EventBridgePublisher(
+      new EventBridgeClient({
+        endpoint: eventbridge.url,
+        region: LOCAL_REGION,
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      }),
+      { eventBusName: EVENT_BUS_NAME },
+    );
+
+    return {
+      endpoints: {
+        dynamodb: ddb.endpoint,
+        s3: s3.endpoint,
+        eventbridge: eventbridge.url,
+        stepfunctions: stepfunctions.url,
+        websocket: `ws://127.0.0.1:${gateway.port}/${STAGE}`,
+        connections: env.LQ_WEBSOCKET_ENDPOINT as string,
+        idp: idp.url,
+      },
+      env,
+      token: (playerId) => idp.token(playerId),
+      activate: async (worldId, version) => {
+        const event = createDomainEvent("World Activated", { worldId, version });
+        const { eventId, ...detail } = event.detail;
+        await publisher.publish([
+          {
+            eventId,
+            source: event.source,
+            detailType: event.detailType,
+            detail,
+            timeMs: Date.now(),
+          },
+        ]);
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+export { LOCAL_S3_ACCESS_KEY_ID };
