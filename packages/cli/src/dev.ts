@@ -6,6 +6,7 @@
  */
 import { type LocalStack, startLocalStack } from "@ledgerquest/local";
 import { createWorld, getState, type RuntimeDeps } from "@ledgerquest/runtime";
+import { removeLocalTarget, writeLocalTarget } from "./target.js";
 
 export interface DevOptions {
   readonly dataDir: string;
@@ -57,6 +58,15 @@ export async function runDev(options: DevOptions): Promise<void> {
       : `world "${options.world}" found at tick ${created.world.tick} (version ${created.world.version}): continuing it`,
   );
   await stack.activate(options.world, created.world.version);
+  if (!options.inMemory) {
+    // So that other commands (`ledgerquest token`, `verify`, `bots`, ...) find this stack.
+    writeLocalTarget(options.dataDir, {
+      env: stack.env,
+      websocket: stack.endpoints.websocket,
+      idp: stack.endpoints.idp,
+      pid: process.pid,
+    });
+  }
   const token = await stack.token(players[0] ?? "player_0001");
   console.log(
     `\nplay as ${players[0]}: connect a WebSocket client to\n  ${stack.endpoints.websocket}?world=${options.world}&token=${token}`,
@@ -69,6 +79,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     stopping = true;
     clearInterval(timer);
     console.log(`\n${why}: stopping (nothing committed is lost)`);
+    if (!options.inMemory) removeLocalTarget(options.dataDir);
     await stack.stop();
     console.log("stopped");
   };
