@@ -1,3 +1,4 @@
+import { sha256Hex } from "@ledgerquest/engine";
 import { arenaModule } from "@ledgerquest/example-arena";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
@@ -199,6 +200,11 @@ describe("create world", () => {
   it("is idempotent and validates its input", async () => {
     const again = await createWorld(deps, { worldId: "arena-1", players: ["player_0001"] });
     expect(again.result).toBe("exists");
+    // The state at creation is kept for replays, content-addressed.
+    const genesis = again.world.genesis;
+    expect(genesis?.key).toBe(`worlds/arena-1/genesis/${genesis?.sha256}`);
+    const bytes = await deps.blobs.get(genesis?.key ?? "");
+    expect(bytes && sha256Hex(bytes)).toBe(genesis?.sha256);
     await expect(createWorld(deps, { worldId: "bad id", players: [] })).rejects.toBeInstanceOf(
       InvalidWorldError,
     );

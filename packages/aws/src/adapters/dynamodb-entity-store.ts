@@ -49,6 +49,9 @@ function worldToItem(w: WorldRecord): Item {
     active: w.active,
     lastBatchToken: w.lastBatchToken,
     updatedAtMs: w.updatedAtMs,
+    ...(w.genesis === undefined
+      ? {}
+      : { genesis: { key: w.genesis.key, sha256: w.genesis.sha256 } }),
   };
 }
 
@@ -108,7 +111,14 @@ function itemToWorld(item: Item): WorldRecord {
     active: item.active === true,
     lastBatchToken: str(item, "lastBatchToken", where),
     updatedAtMs: num(item, "updatedAtMs", where),
+    ...genesisOf(item, where),
   };
+}
+
+function genesisOf(item: Item, where: string): Pick<WorldRecord, "genesis"> {
+  const g = item.genesis as Item | undefined;
+  if (g === undefined) return {};
+  return { genesis: { key: str(g, "key", where), sha256: str(g, "sha256", where) } };
 }
 
 export interface DynamoDbEntityStoreOptions {

@@ -28,6 +28,11 @@ export interface WorldRecord {
   readonly tick: number;
   /** Simulation snapshot plus ledger checkpoint (see `WorldState`). */
   readonly state: StateRef;
+  /**
+   * The world's state at creation, kept in the blob store for good: `replay` re-runs the batch
+   * records from it. Absent for worlds created before it was kept.
+   */
+  readonly genesis?: { readonly key: string; readonly sha256: string };
   /** Per inbox shard: the watermark (ms) up to which its commands have been applied. */
   readonly cursors: readonly number[];
   /** The ledger's head after the last commit: entries, chain head hash, Merkle root. */

@@ -30,6 +30,7 @@ export function sampleWorld(worldId: string, overrides: Partial<WorldRecord> = {
     active: true,
     lastBatchToken: "",
     updatedAtMs: 1000,
+    genesis: { key: `worlds/${worldId}/genesis/${"9a".repeat(32)}`, sha256: "9a".repeat(32) },
     ...overrides,
   };
 }

@@ -3,11 +3,13 @@
  * (accounts, starting balances) journaled. Deterministic in its inputs and idempotent: running it
  * again (a retry, or `seed` run twice) writes the same items or finds them there.
  */
-import { Ledger, Simulation } from "@ledgerquest/engine";
+import { Ledger, Simulation, sha256Hex } from "@ledgerquest/engine";
 import { ID_PATTERN } from "../definitions/tables.js";
 import { RuntimeError } from "../errors.js";
+import { contentKey } from "../ports/blob-store.js";
 import type { WorldRecord } from "../ports/entity-store.js";
 import type { WorldOptions } from "../world/game.js";
+import { encodeWorldState } from "../world/state.js";
 import type { RuntimeDeps } from "./deps.js";
 import { accountBalances, type LoadedWorld, playerRecord, saveWorldState } from "./world-io.js";
 
@@ -65,6 +67,13 @@ export async function createWorld(
   );
   await deps.inbox.openWorld(input.worldId, shards, startMs);
   const digest = ledger.digest();
+  // The state at creation, kept for good (content-addressed): replays start from it.
+  const genesisBytes = encodeWorldState({ snapshot: sim.snapshot(), ledger: ledger.checkpoint() });
+  const genesis = {
+    key: contentKey(`worlds/${input.worldId}/genesis`, genesisBytes),
+    sha256: sha256Hex(genesisBytes),
+  };
+  await deps.blobs.put(genesis.key, genesisBytes);
   const world: WorldRecord = {
     worldId: input.worldId,
     rules: rules.definition.name,
@@ -78,6 +87,7 @@ export async function createWorld(
     active: input.active ?? true,
     lastBatchToken: "",
     updatedAtMs: startMs,
+    genesis,
   };
   const result = await deps.store.createWorld(world);
   if (result === "exists") {
