@@ -202,7 +202,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Endpoints of services that start after this point are added below, before any handler runs.
     Object.assign(process.env, env);
 
-    const { ensureTables, tableNames } = await import("@ledgerquest/aws");
+    const { ensureTables, logger, tableNames } = await import("@ledgerquest/aws");
+    // The handlers' logger may have loaded before this stack set its level (it reads the level
+    // once, when it loads): set it on the instance too.
+    logger.setLogLevel(options.handlerLogLevel ?? "WARN");
     const ddbClient = new DynamoDBClient({
       endpoint: ddb.endpoint,
       region: LOCAL_REGION,

@@ -10,6 +10,12 @@
  *
  * The private key lives only in this process's memory: tokens die with it, so a restarted stack
  * needs fresh tokens, as a real provider's clients need after a key rotation.
+ *
+ * Other processes on this machine (`ledgerquest token`, `ledgerquest bots`) get tokens from
+ * `GET /token?player=<id>[&expiresIn=<s>]`, answered `{token, expiresAt}`. Anyone who can call it
+ * can act as any player, so it answers only requests that come from loopback and name a loopback
+ * host: the listener is bound to 127.0.0.1 already, and the `Host` check keeps a web page that
+ * rebinds its own DNS name to 127.0.0.1 from reading tokens through the visitor's browser.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -29,6 +35,21 @@ export const DEFAULT_TOKEN_LIFETIME_S = 3600;
 
 export const JWKS_PATH = "/.well-known/jwks.json";
 export const OPENID_CONFIGURATION_PATH = "/.well-known/openid-configuration";
+/** Where other local processes get a token: `GET /token?player=<id>[&expiresIn=<s>]`. */
+export const TOKEN_PATH = "/token";
+
+/**
+ * The longest lifetime `/token` grants, in seconds: a day, the most Cognito allows an access
+ * token, so nothing written against the local stack relies on longer-lived tokens.
+ */
+export const MAX_TOKEN_LIFETIME_S = 86_400;
+
+/** What `GET /token` answers. */
+export interface DevTokenResponse {
+  readonly token: string;
+  /** The token's `exp` as an ISO 8601 time. */
+  readonly expiresAt: string;
+}
 
 export interface DevIdentityProviderOptions {
   /** Port on 127.0.0.1; default: a free one. */
@@ -73,6 +94,8 @@ export interface DevIdentityProvider {
   readonly environment: DevAuthorizerEnvironment;
   /** A signed token whose `sub` is `playerId`. */
   token(playerId: string, options?: TokenOptions): Promise<string>;
+  /** The same, with its expiry: what `GET /token` answers. */
+  issue(playerId: string, options?: TokenOptions): Promise<DevTokenResponse>;
   stop(): Promise<void>;
 }
 
@@ -87,15 +110,62 @@ function assertHttpUrl(value: string, what: string): void {
   }
 }
 
-function sendJson(response: ServerResponse, status: number, payload: unknown): void {
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  payload: unknown,
+  // Verifiers cache the keys; a short max-age keeps a restarted provider's new key reachable.
+  cacheControl = "public, max-age=60",
+): void {
   const body = JSON.stringify(payload);
   response.writeHead(status, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),
-    // Verifiers cache the keys; a short max-age keeps a restarted provider's new key reachable.
-    "cache-control": "public, max-age=60",
+    "cache-control": cacheControl,
   });
   response.end(body);
+}
+
+/** Whether a socket's remote address is this machine: 127.0.0.0/8 or ::1, IPv4-mapped or not. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith("::ffff:") ? address.slice("::ffff:".length) : address;
+  return /^127(?:\.\d{1,3}){3}$/.test(v4) || address === "::1";
+}
+
+/** Whether a `Host` header names this machine (`127.0.0.1:<port>`, `localhost`, `[::1]`). */
+function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(host)?.[1]?.toLowerCase();
+  return name === "localhost" || name === "[::1]" || isLoopbackAddress(name);
+}
+
+class TokenRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The lifetime `/token` was asked for, in seconds (default one hour). */
+function requestedLifetimeS(value: string | null): number {
+  if (value === null) return DEFAULT_TOKEN_LIFETIME_S;
+  const lifetimeS = /^-?\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+  if (
+    !Number.isSafeInteger(lifetimeS) ||
+    lifetimeS === 0 ||
+    Math.abs(lifetimeS) > MAX_TOKEN_LIFETIME_S
+  ) {
+    throw new TokenRequestError(
+      400,
+      "invalid_expires_in",
+      `expiresIn must be a non-zero whole number of seconds from -${MAX_TOKEN_LIFETIME_S} to ${MAX_TOKEN_LIFETIME_S} (negative: an already-expired token), got ${JSON.stringify(value)}`,
+    );
+  }
+  return lifetimeS;
 }
 
 export async function startDevIdentityProvider(
@@ -118,9 +188,84 @@ export async function startDevIdentityProvider(
 
   let issuer = options.issuer ?? "";
   let jwksUri = "";
+
+  async function issue(
+    playerId: string,
+    tokenOptions: TokenOptions = {},
+  ): Promise<DevTokenResponse> {
+    // A token the authorizer would deny anyway is a mistake on the caller's side: say so here.
+    if (!PLAYER_ID_PATTERN.test(playerId)) {
+      throw new DevIdentityProviderError(
+        `player id must match ${PLAYER_ID_PATTERN}, got ${JSON.stringify(playerId)}`,
+      );
+    }
+    const lifetimeS = tokenOptions.expiresInSeconds ?? DEFAULT_TOKEN_LIFETIME_S;
+    if (!Number.isSafeInteger(lifetimeS) || lifetimeS === 0) {
+      throw new DevIdentityProviderError(
+        `expiresInSeconds must be a non-zero whole number of seconds, got ${lifetimeS}`,
+      );
+    }
+    const nowS = Math.floor(Date.now() / 1000);
+    // An expired token is issued in the past, before its expiry, so that it is otherwise valid.
+    const issuedAtS = lifetimeS > 0 ? nowS : nowS + lifetimeS - 60;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: ALGORITHM, kid: keyId, typ: "JWT" })
+      .setSubject(playerId)
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt(issuedAtS)
+      .setExpirationTime(nowS + lifetimeS)
+      .setJti(randomUUID())
+      .sign(privateKey);
+    return { token, expiresAt: new Date((nowS + lifetimeS) * 1000).toISOString() };
+  }
+
+  const serveToken = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    query: URLSearchParams,
+  ) => {
+    // Tokens are secrets: no cache may keep one.
+    const noStore = "no-store";
+    try {
+      if (
+        !isLoopbackAddress(request.socket.remoteAddress) ||
+        !isLoopbackHost(request.headers.host)
+      ) {
+        throw new TokenRequestError(
+          403,
+          "forbidden",
+          "the dev token endpoint serves this machine only: call it on 127.0.0.1 or localhost",
+        );
+      }
+      if (request.method !== "GET") {
+        throw new TokenRequestError(405, "method_not_allowed", `use GET ${TOKEN_PATH}?player=<id>`);
+      }
+      const player = query.get("player");
+      if (player === null || !PLAYER_ID_PATTERN.test(player)) {
+        throw new TokenRequestError(
+          400,
+          "invalid_player",
+          `name the player in ?player=<id>, matching ${PLAYER_ID_PATTERN}; got ${player === null ? "none" : JSON.stringify(player)}`,
+        );
+      }
+      const lifetimeS = requestedLifetimeS(query.get("expiresIn"));
+      sendJson(response, 200, await issue(player, { expiresInSeconds: lifetimeS }), noStore);
+    } catch (error) {
+      if (error instanceof TokenRequestError) {
+        sendJson(response, error.status, { error: error.code, message: error.message }, noStore);
+      } else {
+        sendJson(response, 500, { error: "internal", message: String(error) }, noStore);
+      }
+    }
+  };
+
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const path = new URL(request.url ?? "/", "http://localhost").pathname;
-    if (request.method !== "GET" && request.method !== "HEAD") {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    if (path === TOKEN_PATH) {
+      void serveToken(request, response, url.searchParams);
+    } else if (request.method !== "GET" && request.method !== "HEAD") {
       sendJson(response, 405, { error: "method_not_allowed" });
     } else if (path === JWKS_PATH) {
       sendJson(response, 200, { keys: [jwk] });
@@ -164,32 +309,8 @@ export async function startDevIdentityProvider(
       LQ_JWT_JWKS_URI: jwksUri,
       LQ_JWT_AUDIENCE: audience,
     },
-    async token(playerId: string, tokenOptions: TokenOptions = {}): Promise<string> {
-      // A token the authorizer would deny anyway is a mistake on the caller's side: say so here.
-      if (!PLAYER_ID_PATTERN.test(playerId)) {
-        throw new DevIdentityProviderError(
-          `player id must match ${PLAYER_ID_PATTERN}, got ${JSON.stringify(playerId)}`,
-        );
-      }
-      const lifetimeS = tokenOptions.expiresInSeconds ?? DEFAULT_TOKEN_LIFETIME_S;
-      if (!Number.isSafeInteger(lifetimeS) || lifetimeS === 0) {
-        throw new DevIdentityProviderError(
-          `expiresInSeconds must be a non-zero whole number of seconds, got ${lifetimeS}`,
-        );
-      }
-      const nowS = Math.floor(Date.now() / 1000);
-      // An expired token is issued in the past, before its expiry, so that it is otherwise valid.
-      const issuedAtS = lifetimeS > 0 ? nowS : nowS + lifetimeS - 60;
-      return await new SignJWT({})
-        .setProtectedHeader({ alg: ALGORITHM, kid: keyId, typ: "JWT" })
-        .setSubject(playerId)
-        .setIssuer(issuer)
-        .setAudience(audience)
-        .setIssuedAt(issuedAtS)
-        .setExpirationTime(nowS + lifetimeS)
-        .setJti(randomUUID())
-        .sign(privateKey);
-    },
+    token: async (playerId, tokenOptions) => (await issue(playerId, tokenOptions)).token,
+    issue,
     stop(): Promise<void> {
       // Idempotent: a second close of a Node server fails with ERR_SERVER_NOT_RUNNING.
       stopping ??= new Promise<void>((resolve, reject) => {

@@ -1,5 +1,7 @@
 // The dev identity provider against the project's real `$connect` authorizer: its tokens must pass
 // aws-jwt-verify exactly as Cognito's do, with the JWKS fetched over real HTTP.
+
+import { request as httpRequest } from "node:http";
 import {
   AwsAdapterError,
   authorize,
@@ -16,6 +18,8 @@ import {
   DEFAULT_DEV_AUDIENCE,
   type DevIdentityProvider,
   DevIdentityProviderError,
+  isLoopbackAddress,
+  MAX_TOKEN_LIFETIME_S,
   startDevIdentityProvider,
 } from "../src/idp.js";
 
@@ -27,6 +31,42 @@ function connectEvent(token: string): ConnectAuthorizerEvent {
 
 function verifierFor(env: Environment): TokenVerifier {
   return connectAuthorizerFromConfig(readConfig(authorizerConfigSchema, env)).verifier;
+}
+
+/**
+ * A request to the provider through node:http rather than fetch, which does not let a caller set
+ * `Host`: the endpoint's DNS-rebinding guard reads it.
+ */
+function call(
+  path: string,
+  options: { readonly method?: string; readonly host?: string } = {},
+): Promise<{ status: number; cacheControl: string | undefined; body: Record<string, unknown> }> {
+  const url = new URL(path, idp.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: options.method ?? "GET",
+        ...(options.host === undefined ? {} : { headers: { host: options.host } }),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            cacheControl: res.headers["cache-control"],
+            body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>,
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 let idp: DevIdentityProvider;
@@ -200,5 +240,97 @@ describe("the dev identity provider", () => {
     await shortLived.stop();
     await shortLived.stop();
     await expect(authorize(connectEvent(token), fresh)).rejects.toThrow(AwsAdapterError);
+  });
+});
+
+describe("the dev identity provider's token endpoint (GET /token, for other local processes)", () => {
+  it("answers a token the authorizer allows, with its expiry, and no cache may keep it", async () => {
+    const { status, cacheControl, body } = await call("/token?player=player_0007");
+    expect(status).toBe(200);
+    expect(cacheControl).toBe("no-store");
+    expect(body).toEqual({ token: expect.any(String), expiresAt: expect.any(String) });
+    const token = body.token as string;
+    const claims = decodeJwt(token);
+    expect(claims.sub).toBe("player_0007");
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600);
+    expect(Date.parse(body.expiresAt as string)).toBe((claims.exp ?? 0) * 1000);
+    expect(await authorize(connectEvent(token), verifier)).toEqual({
+      outcome: "allow",
+      playerId: "player_0007",
+    });
+  });
+
+  it("takes a lifetime in seconds, negative for an already-expired token", async () => {
+    const short = await call("/token?player=player_0001&expiresIn=60");
+    const claims = decodeJwt(short.body.token as string);
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(60);
+
+    const expired = await call("/token?player=player_0001&expiresIn=-30");
+    expect(expired.status).toBe(200);
+    expect(Date.parse(expired.body.expiresAt as string)).toBeLessThan(Date.now());
+    expect(await authorize(connectEvent(expired.body.token as string), verifier)).toMatchObject({
+      outcome: "unauthorized",
+      reason: "expired",
+    });
+    // `localhost` is this machine too.
+    const local = await call("/token?player=player_0001", {
+      host: `localhost:${new URL(idp.url).port}`,
+    });
+    expect(local.status).toBe(200);
+  });
+
+  it("refuses a bad or missing player id with a JSON error saying what to send", async () => {
+    for (const query of [
+      "",
+      "?player=",
+      "?player=not%20a%20player!",
+      `?player=${"p".repeat(65)}`,
+    ]) {
+      const { status, body } = await call(`/token${query}`);
+      expect(status, query).toBe(400);
+      expect(body, query).toEqual({
+        error: "invalid_player",
+        message: expect.stringMatching(/\?player=<id>, matching/),
+      });
+    }
+  });
+
+  it("refuses a lifetime that is zero, fractional, not a number or over a day", async () => {
+    for (const value of ["0", "1.5", "soon", "", `${MAX_TOKEN_LIFETIME_S + 1}`, "-86401", "1e3"]) {
+      const { status, body } = await call(`/token?player=player_0001&expiresIn=${value}`);
+      expect(status, value).toBe(400);
+      expect(body, value).toMatchObject({ error: "invalid_expires_in" });
+      expect(body.message, value).toMatch(/expiresIn must be a non-zero whole number/);
+    }
+  });
+
+  it("answers GET only", async () => {
+    const { status, body } = await call("/token?player=player_0001", { method: "POST" });
+    expect(status).toBe(405);
+    expect(body).toMatchObject({
+      error: "method_not_allowed",
+      message: expect.stringMatching(/GET/),
+    });
+  });
+
+  it("refuses a request for another host name (a web page rebinding its DNS name to 127.0.0.1)", async () => {
+    for (const host of ["evil.example", `evil.example:${new URL(idp.url).port}`, "10.0.0.1"]) {
+      const { status, cacheControl, body } = await call("/token?player=player_0001", { host });
+      expect(status, host).toBe(403);
+      expect(cacheControl).toBe("no-store");
+      expect(body, host).toEqual({
+        error: "forbidden",
+        message: expect.stringMatching(/serves this machine only/),
+      });
+    }
+  });
+
+  it("knows a loopback address from another", () => {
+    for (const address of ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"]) {
+      expect(isLoopbackAddress(address), address).toBe(true);
+    }
+    for (const address of [undefined, "", "10.0.0.1", "::ffff:10.0.0.1", "127.0.0.1.evil", "::2"]) {
+      expect(isLoopbackAddress(address), String(address)).toBe(false);
+    }
   });
 });
