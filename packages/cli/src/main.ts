@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerDev } from "./commands/dev.js";
+import { registerExport } from "./commands/export.js";
 
 // Set before any handler module loads: they read these once, when they load. The handlers log
 // warnings and errors only; the stack's own lines say what happens. Node 20 is supported here
@@ -14,5 +15,6 @@ const program = new Command()
   .showHelpAfterError();
 
 registerDev(program);
+registerExport(program);
 
 await program.parseAsync();
