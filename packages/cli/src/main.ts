@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { registerBots } from "./commands/bots.js";
 import { registerDev } from "./commands/dev.js";
 import { registerExport } from "./commands/export.js";
+import { registerSeed } from "./commands/seed.js";
+import { registerToken } from "./commands/token.js";
 
 // Set before any handler module loads: they read these once, when they load. The handlers log
 // warnings and errors only; the stack's own lines say what happens. Node 20 is supported here
@@ -15,6 +18,9 @@ const program = new Command()
   .showHelpAfterError();
 
 registerDev(program);
+registerSeed(program);
+registerToken(program);
+registerBots(program);
 registerExport(program);
 
 await program.parseAsync();

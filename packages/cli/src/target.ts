@@ -38,7 +38,7 @@ export function readLocalTarget(dataDir: string): LocalTarget {
   const file = join(resolve(dataDir), ENDPOINTS_FILE);
   if (!existsSync(file)) {
     throw new NoLocalStackError(
-      `no local stack is running (no ${file}): start one with \`npm start\` (or \`ledgerquest dev\`) in another terminal, or use --aws to target the AWS environment`,
+      `no local stack is running (no ${file}): start one with \`npm start\` (or \`ledgerquest dev\`) in another terminal (commands that take --aws can target a deployment instead)`,
     );
   }
   const target = JSON.parse(readFileSync(file, "utf8")) as LocalTarget;

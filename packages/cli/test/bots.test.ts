@@ -1,0 +1,298 @@
+// The bot client and the `token`, `seed` and `bots` commands against the local stack started in
+// this process: real WebSockets, real tokens from the dev identity provider, the game loop run by
+// the local Step Functions after `seed` publishes `World Activated` on the local bus.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type LocalStack, startLocalStack } from "@ledgerquest/local";
+import type { EntityView } from "@ledgerquest/runtime";
+import { Command, CommanderError } from "commander";
+import { decodeJwt } from "jose";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { type BotsReport, percentile, runBots, steer, summarizeLatency } from "../src/bots.js";
+import { registerBots } from "../src/commands/bots.js";
+import { registerSeed, seedWorlds } from "../src/commands/seed.js";
+import { registerToken } from "../src/commands/token.js";
+import { writeLocalTarget } from "../src/target.js";
+
+const WORLD = "bots-test";
+
+let stack: LocalStack;
+let dataDir: string;
+let noStackDir: string;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    inMemory: true,
+    ticksPerBatch: 30,
+    waitSeconds: 0,
+    log: () => undefined,
+  });
+  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
+  const [seeded] = await seedWorlds(runtimeDepsFromEnvironment(), {
+    worlds: [{ worldId: WORLD, players: 3, bodies: 30, bots: 2, coins: 150 }],
+  });
+  expect(seeded).toMatchObject({ result: "created", activated: true });
+  // What `ledgerquest dev` publishes for the other commands, pointing at this stack.
+  dataDir = mkdtempSync(join(tmpdir(), "lq-cli-"));
+  noStackDir = mkdtempSync(join(tmpdir(), "lq-cli-none-"));
+  writeLocalTarget(dataDir, {
+    env: stack.env,
+    websocket: stack.endpoints.websocket,
+    idp: stack.endpoints.idp,
+    pid: process.pid,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  for (const dir of [dataDir, noStackDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+describe("runBots", () => {
+  it("connects every bot, plays, and reports accepted commands, pushes and latency", async () => {
+    const progress: number[] = [];
+    const report = await runBots({
+      websocketUrl: stack.endpoints.websocket,
+      worldId: WORLD,
+      token: (player) => stack.token(player),
+      count: 3,
+      seconds: 5,
+      ratePerSecond: 4,
+      progressEveryMs: 500,
+      onProgress: (p) => progress.push(p.sent),
+    });
+    expect(report).toMatchObject({
+      bots: 3,
+      connected: 3,
+      failedToConnect: 0,
+      dropped: 0,
+      gatewayErrors: 0,
+      unseenPlayers: [],
+      errors: [],
+    });
+    expect(report.commands.sent).toBeGreaterThanOrEqual(3 * 4 * 4);
+    expect(report.commands.accepted).toBe(report.commands.sent);
+    expect(report.commands).toMatchObject({ duplicate: 0, rejected: 0, unanswered: 0 });
+    expect(report.pushes).toBeGreaterThan(3);
+    expect(report.latency.samples).toBe(report.commands.accepted);
+    expect(report.latency.p50Ms).toBeGreaterThan(0);
+    expect(report.latency.p99Ms).toBeGreaterThanOrEqual(report.latency.p50Ms ?? 0);
+    for (const bot of report.players) {
+      expect(bot, bot.playerId).toMatchObject({ connected: true, seenSelf: true, rejected: 0 });
+      expect(bot.pushes, bot.playerId).toBeGreaterThan(0);
+    }
+    expect(progress.length).toBeGreaterThan(3);
+  }, 60_000);
+
+  it("says so when the world has no such player (its moves are accepted, and ignored)", async () => {
+    const report = await runBots({
+      websocketUrl: stack.endpoints.websocket,
+      worldId: WORLD,
+      token: (player) => stack.token(player),
+      count: 1,
+      players: ["player_bot_0001"],
+      seconds: 3,
+      ratePerSecond: 4,
+    });
+    expect(report.connected).toBe(1);
+    expect(report.commands.accepted).toBeGreaterThan(0);
+    expect(report.unseenPlayers).toEqual(["player_bot_0001"]);
+  }, 60_000);
+
+  it("reports a bot that cannot connect, with the server's reason", async () => {
+    const report = await runBots({
+      websocketUrl: stack.endpoints.websocket,
+      worldId: "no-such-world",
+      token: (player) => stack.token(player),
+      count: 2,
+      seconds: 1,
+    });
+    expect(report).toMatchObject({ connected: 0, failedToConnect: 2 });
+    expect(report.errors).toEqual([
+      { message: 'connect: HTTP 404: there is no world "no-such-world"', count: 2 },
+    ]);
+    expect(report.commands.sent).toBe(0);
+  }, 60_000);
+
+  it("refuses options it cannot run", async () => {
+    const base = {
+      websocketUrl: stack.endpoints.websocket,
+      worldId: WORLD,
+      token: (player: string) => stack.token(player),
+      count: 1,
+      seconds: 1,
+    };
+    await expect(runBots({ ...base, count: 0 })).rejects.toThrow(/count must be/);
+    await expect(runBots({ ...base, ratePerSecond: 0 })).rejects.toThrow(/ratePerSecond/);
+    await expect(runBots({ ...base, players: ["player 1"] })).rejects.toThrow(/must match/);
+    await expect(runBots({ ...base, count: 2, players: ["p1", "p1"] })).rejects.toThrow(/repeats/);
+  });
+});
+
+describe("steering and statistics", () => {
+  const view = (...entities: EntityView[]) => new Map(entities.map((e) => [e.id, e]));
+
+  it("heads for the nearest coin it knows, as a unit direction within the move bounds", () => {
+    const me: EntityView = { id: 1, kind: "player", name: "player_0001", x: 10, y: 10 };
+    const near: EntityView = { id: 2, kind: "coin", x: 13, y: 14 };
+    const far: EntityView = { id: 3, kind: "coin", x: 100, y: 10 };
+    const other: EntityView = { id: 4, kind: "player", name: "player_0002", x: 11, y: 10 };
+    expect(steer(view(me, near, far, other), "player_0001")).toEqual({
+      dx: 0.6,
+      dy: 0.8,
+      coin: 2,
+    });
+    expect(steer(view(me, near, far), "player_0001", new Set([2]))).toEqual({
+      dx: 1,
+      dy: 0,
+      coin: 3,
+    });
+    // Without its own position or any coin, there is nowhere to head for.
+    expect(steer(view(near, other), "player_0001")).toBeUndefined();
+    expect(steer(view(me, other), "player_0001")).toBeUndefined();
+  });
+
+  it("takes nearest-rank percentiles", () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 50)).toBe(50);
+    expect(percentile(sorted, 99)).toBe(99);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNull();
+    expect(summarizeLatency([30.4, 10.2, 20.6])).toEqual({
+      samples: 3,
+      p50Ms: 21,
+      p99Ms: 30,
+      maxMs: 30,
+    });
+  });
+});
+
+/** A program with the commands under test, whose output and exits the test sees. */
+function program(): { run: (...args: string[]) => Promise<void>; out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const p = new Command()
+    .name("ledgerquest")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
+  registerToken(p);
+  registerSeed(p);
+  registerBots(p);
+  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
+  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
+  return {
+    run: async (...args) => {
+      await p.parseAsync(["node", "ledgerquest", ...args]);
+    },
+    out,
+    err,
+  };
+}
+
+describe("the commands", () => {
+  it.each([
+    ["token", /Usage: ledgerquest token \[options\] <player>[\s\S]*--expires-in <s>/],
+    ["seed", /Usage: ledgerquest seed[\s\S]*--players <n>[\s\S]*--no-activate[\s\S]*--aws/],
+    ["bots", /Usage: ledgerquest bots[\s\S]*--count <n>[\s\S]*--seconds <s>[\s\S]*--rate <per-s>/],
+  ])("%s --help says what it does and takes", async (command, usage) => {
+    const { run, out } = program();
+    const help = run(command, "--help");
+    await expect(help).rejects.toThrow(CommanderError);
+    await expect(help).rejects.toMatchObject({ code: "commander.helpDisplayed" });
+    expect(out.join("")).toMatch(usage);
+  });
+
+  it("refuses bad option values, naming the option", async () => {
+    const { run, err } = program();
+    await expect(run("bots", "--count", "0")).rejects.toThrow(CommanderError);
+    await expect(run("bots", "--rate", "fast")).rejects.toThrow(CommanderError);
+    await expect(run("token", "player_0001", "--expires-in", "0")).rejects.toThrow(CommanderError);
+    const text = err.join("");
+    expect(text).toMatch(/--count must be a whole number from 1 to 1000/);
+    expect(text).toMatch(/--rate must be a number of commands per second/);
+    expect(text).toMatch(/--expires-in must be a non-zero whole number/);
+  });
+
+  it("token prints a token from the running stack, and its expiry with --json", async () => {
+    const { run, out } = program();
+    await run("token", "player_0002", "--data-dir", dataDir);
+    expect(decodeJwt(out[0] ?? "").sub).toBe("player_0002");
+
+    out.length = 0;
+    await run("token", "player_0003", "--expires-in", "120", "--json", "--data-dir", dataDir);
+    const issued = JSON.parse(out[0] ?? "{}") as { token: string; expiresAt: string };
+    const claims = decodeJwt(issued.token);
+    expect(claims.sub).toBe("player_0003");
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(120);
+    expect(Date.parse(issued.expiresAt)).toBe((claims.exp ?? 0) * 1000);
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  it("token says what to do when no stack runs, or the player id is bad", async () => {
+    const { run, err, out } = program();
+    await run("token", "player_0001", "--data-dir", noStackDir);
+    expect(process.exitCode).toBe(1);
+    expect(err.join("\n")).toMatch(/no local stack is running .* start one with `npm start`/);
+
+    process.exitCode = undefined;
+    await run("token", "not a player", "--data-dir", dataDir);
+    expect(process.exitCode).toBe(1);
+    expect(err.join("\n")).toMatch(/no token for "not a player": name the player in \?player=<id>/);
+    expect(out).toEqual([]);
+  });
+
+  it("seed finds the world the stack has, and says so", async () => {
+    const { run, out } = program();
+    await run("seed", "--world", WORLD, "--players", "3", "--data-dir", dataDir);
+    expect(out.join("\n")).toMatch(
+      /world "bots-test": exists \(tick [\d,]+, version \d+\): left as it is/,
+    );
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  it("bots plays and prints the report; exit 0 when every bot connected", async () => {
+    const { run, out } = program();
+    await run(
+      "bots",
+      "--world",
+      WORLD,
+      "--count",
+      "2",
+      "--first",
+      "2",
+      "--seconds",
+      "2",
+      "--json",
+      "--data-dir",
+      dataDir,
+    );
+    const report = JSON.parse(out.join("\n")) as BotsReport;
+    expect(report).toMatchObject({ connected: 2, failedToConnect: 0 });
+    expect(report.players.map((p) => p.playerId)).toEqual(["player_0002", "player_0003"]);
+    expect(report.commands.accepted).toBeGreaterThan(0);
+    expect(report.commands.rejected).toBe(0);
+    expect(process.exitCode).toBeUndefined();
+  }, 60_000);
+
+  it("bots refuses, before connecting, players the world does not have", async () => {
+    const { run, err } = program();
+    await run("bots", "--world", WORLD, "--count", "5", "--data-dir", dataDir);
+    expect(process.exitCode).toBe(1);
+    expect(err.join("\n")).toMatch(
+      /world "bots-test" has no player_0004, player_0005.*ledgerquest seed --world bots-test-5 --players 5/,
+    );
+  });
+
+  it("bots says how to start a stack when none runs", async () => {
+    const { run, err } = program();
+    await run("bots", "--data-dir", noStackDir);
+    expect(process.exitCode).toBe(1);
+    expect(err.join("\n")).toMatch(/no local stack is running/);
+  });
+});
