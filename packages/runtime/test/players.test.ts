@@ -177,6 +177,7 @@ describe("submit command", () => {
 
   it("pushes state deltas to the world's connections after a batch", async () => {
     deps.push.open("c1");
+    deps.clock.advance(10); // the batch commits after the player connected
     const r = await runTickBatch(deps, { worldId: "arena-1", token: "t#1", maxTicks: 10 });
     expect(r.pushed).toBe(1);
     const [message] = deps.push.received("c1");
@@ -186,8 +187,19 @@ describe("submit command", () => {
       changed: unknown[];
       full: boolean;
     };
-    expect(state).toMatchObject({ type: "state", tick: 10, full: false });
-    expect(state.changed.length).toBeGreaterThan(0);
+    // A connection made since the last commit gets the whole world: it has nothing to apply a delta to.
+    expect(state).toMatchObject({ type: "state", tick: 10, full: true });
+    const everything = state.changed.length;
+    expect(everything).toBeGreaterThan(10);
+    deps.clock.advance(1000);
+    await runTickBatch(deps, { worldId: "arena-1", token: "t#1b", maxTicks: 10 });
+    const next = JSON.parse(deps.push.received("c1")[1] ?? "{}") as {
+      full: boolean;
+      changed: unknown[];
+    };
+    expect(next.full).toBe(false);
+    expect(next.changed.length).toBeGreaterThan(0);
+    expect(next.changed.length).toBeLessThan(everything);
     // A gone connection is removed.
     deps.push.close("c1");
     const r2 = await runTickBatch(deps, { worldId: "arena-1", token: "t#2", maxTicks: 10 });

@@ -191,7 +191,15 @@ export async function runTickBatch(
       throw new CommitConflictError(worldId, next, "the world moved while this batch committed");
     }
   }
-  const { pushed, gone } = await afterCommit(deps, committed, record, loaded, before, players);
+  const { pushed, gone } = await afterCommit(
+    deps,
+    committed,
+    record,
+    loaded,
+    before,
+    players,
+    world.updatedAtMs,
+  );
   if (record.token !== token) {
     throw new CommitConflictError(
       worldId,
@@ -364,6 +372,8 @@ async function afterCommit(
   loaded: LoadedWorld,
   before: readonly EntityView[] | undefined,
   players: Iterable<string>,
+  /** Connections made after this time get the whole view: they have nothing to apply a delta to. */
+  previousCommitMs = Number.POSITIVE_INFINITY,
 ): Promise<{ pushed: number; gone: number }> {
   const timeMs = record.createdAtMs;
   const outgoing: OutgoingEvent[] = record.events.map((e) => ({
@@ -397,6 +407,7 @@ async function afterCommit(
   if (connections.length === 0) return { pushed: 0, gone: 0 };
   const after = deps.game.view(loaded.sim);
   const delta = viewDelta(before, after);
+  const whole = viewDelta(undefined, after);
   const profiles = new Map<string, unknown>();
   for (const p of players) profiles.set(p, playerRecord(loaded, world.worldId, p));
   let pushed = 0;
@@ -410,7 +421,7 @@ async function afterCommit(
         tick: record.fromTick + record.ticks,
         stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
         ledger: { count: record.ledgerToSeq, head: record.ledgerHead },
-        ...delta,
+        ...(c.connectedAtMs >= previousCommitMs ? whole : delta),
         ...(profiles.has(c.playerId) ? { you: profiles.get(c.playerId) } : {}),
       });
       try {
