@@ -12,4 +12,5 @@ export const SUITES: Readonly<Record<string, () => Promise<{ suite: Suite }>>> =
   ledger: () => import("./ledger.js"),
   "tick-pipeline": () => import("./tick-pipeline.js"),
   bundles: () => import("./bundles.js"),
+  load: () => import("./load.js"),
 };
