@@ -190,7 +190,8 @@ export function withObservability<TEvent, TResult>(
   return async (event, context) => {
     // Only with debug sampling configured: the refresh also resets the level to the one read at
     // load, which would undo a level the local stack sets on the logger.
-    if (process.env.POWERTOOLS_LOGGER_SAMPLE_RATE !== undefined) logger.refreshSampleRateCalculation();
+    if (process.env.POWERTOOLS_LOGGER_SAMPLE_RATE !== undefined)
+      logger.refreshSampleRateCalculation();
     logger.addContext(context);
     const ids =
       options.correlationId === undefined

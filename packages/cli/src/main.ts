@@ -3,8 +3,10 @@ import { Command } from "commander";
 import { registerBots } from "./commands/bots.js";
 import { registerDev } from "./commands/dev.js";
 import { registerExport } from "./commands/export.js";
+import { registerReplay } from "./commands/replay.js";
 import { registerSeed } from "./commands/seed.js";
 import { registerToken } from "./commands/token.js";
+import { registerVerify } from "./commands/verify.js";
 
 // Set before any handler module loads: they read these once, when they load. The handlers log
 // warnings and errors only; the stack's own lines say what happens. Node 20 is supported here
@@ -21,6 +23,8 @@ registerDev(program);
 registerSeed(program);
 registerToken(program);
 registerBots(program);
+registerVerify(program);
+registerReplay(program);
 registerExport(program);
 
 await program.parseAsync();

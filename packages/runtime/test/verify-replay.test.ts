@@ -411,6 +411,37 @@ describe("replayWorld", () => {
     });
   });
 
+  it("checks the end of a full replay against the world item", async () => {
+    const store = new MemoryEntityStore();
+    await store.createWorld({ ...world, stateHash: "ef".repeat(32) });
+    const report = await replayWorld({ ...deps, store }, WORLD);
+    expect(report.mismatch).toMatchObject({
+      kind: "final_state",
+      field: "stateHash",
+      tick: world.tick - 1,
+      version: BATCHES,
+      expected: "ef".repeat(32),
+      actual: world.stateHash,
+    });
+    // A range short of the end does not reach the world item's state.
+    expect((await replayWorld({ ...deps, store }, WORLD, { toTick: world.tick - 2 })).ok).toBe(
+      true,
+    );
+  });
+
+  it("replays a world that never ran as nothing to check, its state still the genesis", async () => {
+    const fresh = { ...deps, store: new MemoryEntityStore(), journal: new MemoryJournal() };
+    const { world: created } = await createWorld(fresh, { worldId: "fresh", players: ["p1"] });
+    const report = await replayWorld(fresh, "fresh");
+    expect(report).toMatchObject({ ok: true, ticksRun: 0, ticksChecked: 0, batches: 0 });
+    expect(report.toTick).toBeLessThan(report.fromTick);
+    await expect(replayWorld(fresh, "fresh", { toTick: 0 })).rejects.toBeInstanceOf(
+      InvalidReplayRangeError,
+    );
+    expect((await verifyWorld(fresh, "fresh")).ok).toBe(true);
+    expect(created.version).toBe(0);
+  });
+
   it("reports a missing batch record by version", async () => {
     const copy = new MemoryJournal();
     for (const r of await deps.journal.listBatches(WORLD, 1, world.version))

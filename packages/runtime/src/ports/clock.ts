@@ -11,9 +11,15 @@ export interface Clock {
 /** The machine's clock. */
 export const systemClock: Clock = { nowMs: () => Date.now() };
 
-/** A clock that moves only when told to: for tests and deterministic local runs. */
+/**
+ * A clock that moves only when told to: for tests and deterministic local runs. It starts in
+ * 2100 by default: items stamped with it carry TTLs (`expires_at`) that must lie in the future,
+ * or DynamoDB (Local too) may delete them during the test.
+ */
+export const MANUAL_CLOCK_START_MS = 4_102_444_800_000;
+
 export class ManualClock implements Clock {
-  constructor(private timeMs = 1_700_000_000_000) {}
+  constructor(private timeMs = MANUAL_CLOCK_START_MS) {}
 
   nowMs(): number {
     return this.timeMs;

@@ -11,6 +11,7 @@ import { inboxShardOf } from "../definitions/tables.js";
 import { CommitConflictError } from "../errors.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { ClientPush } from "../ports/client-push.js";
+import { MANUAL_CLOCK_START_MS } from "../ports/clock.js";
 import type { CommandInbox } from "../ports/command-inbox.js";
 import type { EntityStore } from "../ports/entity-store.js";
 import type { EventPublisher, OutgoingEvent } from "../ports/event-publisher.js";
@@ -148,7 +149,7 @@ export function describeCommitProtocol(
       const clock = s.deps.clock as { set?: (ms: number) => void };
       if (typeof clock.set !== "function")
         throw new Error("the commit protocol suite needs a ManualClock");
-      clock.set(1_700_000_000_000);
+      clock.set(MANUAL_CLOCK_START_MS);
       await createWorld(s.deps, {
         worldId,
         // One seed for every test world, so that worlds differ only by their ids.
@@ -241,7 +242,7 @@ export function describeCommitProtocol(
         playerId: s.players[0] as string,
         worldId: refWorld,
         inboxShards: 2,
-        connectedAtMs: 1,
+        connectedAtMs: s.deps.clock.nowMs(),
       });
       const counted = injectCrashes(s.deps, undefined);
       await runTickBatch(counted.deps, { worldId: refWorld, token: "exec-1#1", maxTicks });
@@ -260,7 +261,7 @@ export function describeCommitProtocol(
           playerId: s.players[0] as string,
           worldId,
           inboxShards: 2,
-          connectedAtMs: 1,
+          connectedAtMs: s.deps.clock.nowMs(),
         });
         const point = counted.points[crashAt] as WritePoint;
         const crashing = injectCrashes(s.deps, crashAt);

@@ -319,15 +319,16 @@ function replayRange(
   options: ReplayWorldOptions,
 ): { fromTick: number; toTick: number } {
   const lastTick = world.tick - 1;
-  const fromTick = options.fromTick ?? genesisTick;
-  const toTick = options.toTick ?? lastTick;
   for (const [name, tick] of [
-    ["fromTick", fromTick],
-    ["toTick", toTick],
+    ["fromTick", options.fromTick],
+    ["toTick", options.toTick],
   ] as const) {
-    if (!Number.isSafeInteger(tick) || tick < 0)
+    if (tick !== undefined && (!Number.isSafeInteger(tick) || tick < 0))
       throw new InvalidReplayRangeError(`${name} must be a whole number >= 0, got ${tick}`);
   }
+  const fromTick = options.fromTick ?? genesisTick;
+  const toTick = options.toTick ?? lastTick;
+  // No range asked: everything the world ran, which for a world that never ran is nothing.
   if (options.fromTick === undefined && options.toTick === undefined) return { fromTick, toTick };
   if (lastTick < genesisTick) {
     throw new InvalidReplayRangeError(

@@ -1,0 +1,165 @@
+/**
+ * `ledgerquest replay <world> [--from T] [--to T]`: re-simulate a world from the state it was
+ * created with and the commands its batch records name, comparing every tick's state hash with
+ * the recorded one and every ledger entry with the journal's. Against the running local stack by
+ * default, or the ambient AWS environment with `--aws`. Exit codes: 0 every tick matched,
+ * 1 a mismatch (named with its tick), 2 could not replay.
+ */
+import type { ReplayDeps, ReplayMismatch, ReplayReport, RuntimeDeps } from "@ledgerquest/runtime";
+import type { Command } from "commander";
+import { whole } from "../args.js";
+import {
+  type CommandIO,
+  commandIO,
+  count,
+  DEFAULT_WORLD,
+  depsForTarget,
+  describeError,
+  duration,
+  EXIT_COULD_NOT_CHECK,
+  EXIT_FOUND_PROBLEMS,
+  EXIT_OK,
+  loadBars,
+  type Progress,
+  QUIET_PROGRESS,
+  startProgress,
+  type TargetOptions,
+  table,
+} from "./verify.js";
+
+/** Replays shorter than this (in ticks, about 20 s of a world) end before a bar would help. */
+const PROGRESS_MIN_TICKS = 1200;
+
+export interface ReplayCommandOptions {
+  readonly from?: number;
+  readonly to?: number;
+  readonly json: boolean;
+}
+
+/** Where the mismatch is, and the two values that differ. */
+function mismatchRows(m: ReplayMismatch): string[][] {
+  const rows = [
+    ["kind", m.kind],
+    ["tick", `${count(m.tick)} (batch ${m.version})`],
+  ];
+  if (m.kind === "ledger_entry") rows.push(["seq", String(m.seq)]);
+  if (m.kind === "final_state") rows.push(["field", m.field]);
+  if ("expected" in m) {
+    rows.push(["expected", String(m.expected)], ["actual", String(m.actual)]);
+  }
+  if (m.kind === "state_hash" && m.commands.found !== m.commands.recorded) {
+    rows.push([
+      "commands",
+      `the batch's inbox ranges give ${m.commands.found}, its record counts ${m.commands.recorded}: an inbox command is missing or extra`,
+    ]);
+  }
+  // A state hash mismatch's detail only repeats the two hashes above.
+  if (m.kind !== "state_hash") rows.push(["detail", m.detail]);
+  return rows;
+}
+
+/** The report as `ledgerquest replay` prints it. */
+export function formatReplayReport(r: ReplayReport): string {
+  const range =
+    r.toTick < r.fromTick
+      ? "no ticks (the world has not run yet)"
+      : `ticks ${count(r.fromTick)} to ${count(r.toTick)}`;
+  const rate =
+    r.elapsedMs > 0 ? ` (${count(Math.round((r.ticksRun * 1000) / r.elapsedMs))} ticks/s)` : "";
+  const lines = [
+    `world ${r.worldId}: replayed ${range} from its genesis state at tick ${count(r.genesisTick)}`,
+    table([
+      ["ticks checked", `${count(r.ticksChecked)} (${count(r.ticksRun)} run)`],
+      ["batches", count(r.batches)],
+      ["commands", `${count(r.commandsApplied)} applied`],
+      ["ledger", `${count(r.entriesChecked)} entries compared with the journal`],
+      ["time", `${duration(r.elapsedMs)}${rate}`],
+    ]),
+  ];
+  if (r.mismatch === undefined) {
+    lines.push("\nresult: OK, every tick's state hash and every ledger entry matched");
+  } else {
+    lines.push(`\nresult: MISMATCH at tick ${count(r.mismatch.tick)}`);
+    lines.push(table(mismatchRows(r.mismatch)));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** What `ledgerquest replay` does, given its dependencies; returns the exit code. */
+export async function runReplay(
+  deps: ReplayDeps,
+  worldId: string,
+  opts: ReplayCommandOptions,
+  io: CommandIO,
+): Promise<number> {
+  let progress: Progress | undefined;
+  try {
+    const { replayWorld } = await import("@ledgerquest/runtime");
+    const bars = await loadBars(io);
+    const report = await replayWorld(deps, worldId, {
+      ...(opts.from === undefined ? {} : { fromTick: opts.from }),
+      ...(opts.to === undefined ? {} : { toTick: opts.to }),
+      onProgress: (p) => {
+        progress ??=
+          opts.json && bars === undefined
+            ? QUIET_PROGRESS
+            : startProgress(io, bars, "replay", "ticks", p.ticksTotal, PROGRESS_MIN_TICKS);
+        progress.update(p.ticksDone, p.ticksTotal);
+      },
+    });
+    progress?.stop();
+    io.out.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReplayReport(report));
+    return report.ok ? EXIT_OK : EXIT_FOUND_PROBLEMS;
+  } catch (error) {
+    progress?.stop();
+    io.err.write(`replay: ${describeError(error, worldId)}\n`);
+    return EXIT_COULD_NOT_CHECK;
+  }
+}
+
+/** `ledgerquest replay`. */
+export function registerReplay(program: Command): void {
+  program
+    .command("replay")
+    .description(
+      "Re-simulate a world from its genesis state and recorded commands, and compare every tick's state hash and every ledger entry with the recorded ones",
+    )
+    .argument("<world>", `the world's id (the local stack's is "${DEFAULT_WORLD}")`)
+    .option(
+      "--from <tick>",
+      "first tick to compare (default: the world's first); earlier ticks still run, unchecked",
+      whole("--from", 0, Number.MAX_SAFE_INTEGER),
+    )
+    .option(
+      "--to <tick>",
+      "last tick to compare (default: the last committed); the replay stops there",
+      whole("--to", 0, Number.MAX_SAFE_INTEGER),
+    )
+    .option("--json", "print the report as JSON", false)
+    .option(
+      "--data-dir <dir>",
+      "the running local stack's data directory (where `ledgerquest dev` publishes its endpoints)",
+      ".ledgerquest",
+    )
+    .option(
+      "--aws",
+      "replay from the deployment the ambient AWS environment names (LQ_* variables, AWS profile) instead of the local stack",
+      false,
+    )
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 every tick matched, 1 a mismatch (the tick, expected and actual are printed), 2 could not replay.\n\nExamples:\n  ledgerquest replay demo                    every tick of the demo world\n  ledgerquest replay demo --from 6000 --to 6600\n  ledgerquest replay demo --json --aws",
+    )
+    .action(async (worldId: string, opts: ReplayCommandOptions & TargetOptions) => {
+      const io = commandIO();
+      let deps: RuntimeDeps;
+      try {
+        deps = await depsForTarget(opts);
+      } catch (error) {
+        io.err.write(`replay: ${describeError(error, worldId)}\n`);
+        process.exitCode = EXIT_COULD_NOT_CHECK;
+        return;
+      }
+      process.exitCode = await runReplay(deps, worldId, opts, io);
+    });
+}

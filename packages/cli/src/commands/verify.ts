@@ -1,0 +1,320 @@
+/**
+ * `ledgerquest verify [world]`: a world's ledger checked from its first entry (chain, hashes,
+ * balances, unit sums), against the digest the world item commits to, and against every balance
+ * projection in the entity store. Against the running local stack by default, or the ambient AWS
+ * environment with `--aws`. Exit codes: 0 all good, 1 problems found, 2 could not verify.
+ *
+ * The command's core (`runVerify`) takes its dependencies and where to print, so it is tested
+ * over the memory adapters; `registerVerify` only finds the target and calls it. This module also
+ * holds what `replay` shares with it (output, progress, the target's dependencies).
+ */
+import type {
+  RuntimeDeps,
+  VerifyDeps,
+  VerifyWorldProblem,
+  VerifyWorldReport,
+} from "@ledgerquest/runtime";
+import type { Command } from "commander";
+
+/** Where a command prints: `process.stdout`, or a buffer in a test. */
+export interface Output {
+  write(text: string): unknown;
+}
+
+export interface CommandIO {
+  /** Results: the report, or its JSON. */
+  readonly out: Output;
+  /** Errors, and progress when there is no terminal. */
+  readonly err: Output;
+  /** A terminal to draw progress bars on (stderr, when it is one). */
+  readonly terminal?: NodeJS.WriteStream;
+}
+
+/** Exit codes shared by `verify` and `replay`. */
+export const EXIT_OK = 0;
+export const EXIT_FOUND_PROBLEMS = 1;
+export const EXIT_COULD_NOT_CHECK = 2;
+
+/** Journals shorter than this are read before a progress bar would help. */
+const PROGRESS_MIN_ENTRIES = 20_000;
+
+/** The demo world `ledgerquest dev` and `ledgerquest seed` create. */
+export const DEFAULT_WORLD = "demo";
+
+export interface TargetOptions {
+  readonly dataDir: string;
+  readonly aws: boolean;
+}
+
+/** The runtime's dependencies for the local stack in `dataDir`, or the ambient AWS environment. */
+export async function depsForTarget(opts: TargetOptions): Promise<RuntimeDeps> {
+  if (!opts.aws) {
+    const { readLocalTarget, useTarget } = await import("../target.js");
+    useTarget(readLocalTarget(opts.dataDir));
+  }
+  // Loaded only now: the wiring reads the environment at first use, which must be the target's.
+  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
+  return runtimeDepsFromEnvironment();
+}
+
+/** An error as one line that says what to do about it. */
+export function describeError(error: unknown, worldId: string): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === "NotFoundError" && "what" in error && error.what === "world") {
+    return `there is no world "${worldId}" here: check the id (the local stack's world is "${DEFAULT_WORLD}" unless \`ledgerquest dev --world\` named another), or use --aws for a deployment`;
+  }
+  if (error.name === "ConfigError") {
+    return `${error.message}\n  set these for the deployment, or drop --aws to use the local stack`;
+  }
+  return error.message;
+}
+
+export interface Progress {
+  update(done: number, total: number): void;
+  stop(): void;
+}
+
+export const QUIET_PROGRESS: Progress = { update() {}, stop() {} };
+
+type CliProgress = typeof import("cli-progress");
+
+/** cli-progress when there is a terminal to draw on and it is installed. */
+export async function loadBars(io: CommandIO): Promise<CliProgress | undefined> {
+  if (io.terminal === undefined) return undefined;
+  try {
+    return await import("cli-progress");
+  } catch {
+    return undefined; // not installed: `startProgress` falls back to plain lines
+  }
+}
+
+/**
+ * A progress bar on the terminal, or, without one, a line on `err` per tenth of the work; nothing
+ * for work under `minimum` units, which ends before a bar would help.
+ */
+export function startProgress(
+  io: CommandIO,
+  bars: CliProgress | undefined,
+  label: string,
+  unit: string,
+  total: number,
+  minimum: number,
+): Progress {
+  if (total < minimum) return QUIET_PROGRESS;
+  if (bars !== undefined && io.terminal !== undefined) {
+    const bar = new bars.SingleBar(
+      {
+        format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | eta {eta_formatted}`,
+        stream: io.terminal,
+        hideCursor: true,
+        etaBuffer: 100,
+      },
+      bars.Presets.shades_classic,
+    );
+    bar.start(total, 0);
+    return {
+      update(done, all) {
+        if (all !== total) bar.setTotal(all);
+        bar.update(done);
+      },
+      stop() {
+        bar.stop();
+      },
+    };
+  }
+  let lastTenth = -1;
+  return {
+    update(done, all) {
+      const tenth = all === 0 ? 10 : Math.floor((done * 10) / all);
+      if (tenth <= lastTenth) return;
+      lastTenth = tenth;
+      io.err.write(`${label}: ${tenth * 10}% (${count(done)}/${count(all)} ${unit})\n`);
+    },
+    stop() {},
+  };
+}
+
+export function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+export function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Rows padded into columns, two spaces apart; the last column is left ragged. */
+export function table(rows: readonly (readonly string[])[], indent = "  "): string {
+  const widths: number[] = [];
+  for (const row of rows)
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  return rows
+    .map(
+      (row) =>
+        indent +
+        row
+          .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+          .join("  ")
+          .trimEnd(),
+    )
+    .join("\n");
+}
+
+/** Where a problem is: the seq, account, unit or digest field it names. */
+function where(p: VerifyWorldProblem): string {
+  switch (p.kind) {
+    case "broken_link":
+    case "hash_mismatch":
+    case "invalid_entry":
+    case "journal_short":
+      return `seq ${p.seq}`;
+    case "unit_not_balanced":
+      return `unit ${p.unit}`;
+    case "digest_mismatch":
+      return `digest ${p.field}`;
+    case "projection_mismatch":
+    case "projection_ahead":
+      return `account ${p.account} (v${p.version})`;
+    case "projection_missing":
+      return `account ${p.account}`;
+  }
+}
+
+function short(hash: string): string {
+  return /^[0-9a-f]{64}$/.test(hash) ? `${hash.slice(0, 12)}…` : hash;
+}
+
+/** The report as `ledgerquest verify` prints it. */
+export function formatVerifyReport(r: VerifyWorldReport): string {
+  const chainOk = !r.problems.some((p) =>
+    ["broken_link", "hash_mismatch", "invalid_entry", "unit_not_balanced"].includes(p.kind),
+  );
+  const digestOk = !r.problems.some(
+    (p) => p.kind === "digest_mismatch" || p.kind === "journal_short",
+  );
+  const projectionProblems = r.problems.filter((p) => p.kind.startsWith("projection_")).length;
+  const lines = [
+    `world ${r.worldId} at version ${r.version}, tick ${count(r.tick)}`,
+    table([
+      [
+        "journal",
+        `${count(r.entries)} entries (${count(r.accounts)} accounts opened, ${count(r.transfers)} transfers)`,
+        chainOk ? "chain, hashes, balances and unit sums ok" : "PROBLEMS",
+      ],
+      [
+        "digest",
+        `count ${count(r.digest.count)}, head ${short(r.digest.head)}, root ${short(r.digest.root)}`,
+        digestOk ? "matches the world item" : "PROBLEMS",
+      ],
+      [
+        "projections",
+        `${count(r.projectionsChecked)} account balances in the entity store`,
+        projectionProblems === 0 ? "equal to the journal's" : `${projectionProblems} PROBLEM(S)`,
+      ],
+      ...r.units.map((u) => [
+        `unit ${u.unit}`,
+        `${count(u.accounts)} accounts, ${count(u.held)} held`,
+        "",
+      ]),
+      [
+        "time",
+        `${duration(r.timing.totalMs)} (journal ${duration(r.timing.journalMs)}, projections ${duration(r.timing.projectionsMs)})`,
+        "",
+      ],
+    ]),
+  ];
+  if (r.problems.length > 0) {
+    lines.push(`\nproblems (${r.problems.length}):`);
+    lines.push(
+      table([["KIND", "WHERE", "DETAIL"], ...r.problems.map((p) => [p.kind, where(p), p.detail])]),
+    );
+  }
+  lines.push(
+    r.ok
+      ? "\nresult: OK"
+      : `\nresult: FAILED, ${r.problems.length} problem(s); the journal is the source of truth: start with the lowest seq`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+export interface VerifyCommandOptions {
+  readonly json: boolean;
+}
+
+/** What `ledgerquest verify` does, given its dependencies; returns the exit code. */
+export async function runVerify(
+  deps: VerifyDeps,
+  worldId: string,
+  opts: VerifyCommandOptions,
+  io: CommandIO,
+): Promise<number> {
+  let progress: Progress | undefined;
+  try {
+    const { verifyWorld } = await import("@ledgerquest/runtime");
+    const bars = await loadBars(io);
+    const report = await verifyWorld(deps, worldId, {
+      onProgress: (p) => {
+        if (p.phase !== "journal") return;
+        progress ??=
+          opts.json && bars === undefined
+            ? QUIET_PROGRESS
+            : startProgress(io, bars, "verify", "entries", p.total, PROGRESS_MIN_ENTRIES);
+        progress.update(p.done, p.total);
+      },
+    });
+    progress?.stop();
+    io.out.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
+    return report.ok ? EXIT_OK : EXIT_FOUND_PROBLEMS;
+  } catch (error) {
+    progress?.stop();
+    io.err.write(`verify: ${describeError(error, worldId)}\n`);
+    return EXIT_COULD_NOT_CHECK;
+  }
+}
+
+/** `ledgerquest verify`. */
+export function registerVerify(program: Command): void {
+  program
+    .command("verify")
+    .description(
+      "Check a world's ledger: the journal's chain, hashes, balances and unit sums, the world's ledger digest, and every balance in the entity store",
+    )
+    .argument("[world]", "the world's id", DEFAULT_WORLD)
+    .option("--json", "print the report as JSON", false)
+    .option(
+      "--data-dir <dir>",
+      "the running local stack's data directory (where `ledgerquest dev` publishes its endpoints)",
+      ".ledgerquest",
+    )
+    .option(
+      "--aws",
+      "verify the deployment the ambient AWS environment names (LQ_* variables, AWS profile) instead of the local stack",
+      false,
+    )
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 all good, 1 problems found (each named with its seq or account), 2 could not verify.\n\nExamples:\n  ledgerquest verify                 the demo world in the running local stack\n  ledgerquest verify demo --json\n  LQ_ENTITY_TABLE=... ledgerquest verify demo --aws",
+    )
+    .action(async (worldId: string, opts: VerifyCommandOptions & TargetOptions) => {
+      const io = commandIO();
+      let deps: RuntimeDeps;
+      try {
+        deps = await depsForTarget(opts);
+      } catch (error) {
+        io.err.write(`verify: ${describeError(error, worldId)}\n`);
+        process.exitCode = EXIT_COULD_NOT_CHECK;
+        return;
+      }
+      process.exitCode = await runVerify(deps, worldId, opts, io);
+    });
+}
+
+/** This process's output: stdout for results, stderr for the rest, a bar if stderr is a TTY. */
+export function commandIO(): CommandIO {
+  return {
+    out: process.stdout,
+    err: process.stderr,
+    ...(process.stderr.isTTY ? { terminal: process.stderr } : {}),
+  };
+}
