@@ -141,5 +141,14 @@ describe("ledgerquest dev's local stack", () => {
         : undefined;
     });
     expect(chain.brokenSeq).toBeUndefined();
+
+    // `verify` and `replay` against the running stack: the journal matches the world's digest and
+    // the balances, and the batch records re-run from genesis to the recorded hashes.
+    const { replayWorld, verifyWorld } = await import("@ledgerquest/runtime");
+    const verified = await verifyWorld(deps, "e2e");
+    expect(verified.ok, JSON.stringify(verified.problems)).toBe(true);
+    const replayed = await replayWorld(deps, "e2e");
+    expect(replayed.ok, JSON.stringify(replayed.mismatch)).toBe(true);
+    expect(replayed.ticksChecked).toBeGreaterThan(0);
   }, 120_000);
 });
