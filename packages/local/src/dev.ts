@@ -66,6 +66,8 @@ export interface LocalStack {
   readonly env: Readonly<Record<string, string>>;
   /** A dev token for a player, signed by the local identity provider. */
   token(playerId: string): Promise<string>;
+  /** The events the local bus has received, oldest first (for tests and the dashboard). */
+  busEvents(): readonly { readonly detailType: string; readonly detail: unknown }[];
   /** Starts a world's game loop (through the bus, as `World Activated` does in AWS). */
   activate(worldId: string, version: number): Promise<void>;
   /** Stops everything, in the order that loses nothing: the loop, clients, poller, services. */
@@ -325,6 +327,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       env,
       token: (playerId) => idp.token(playerId),
+      busEvents: () =>
+        eventbridge.events().map((e) => ({ detailType: e["detail-type"], detail: e.detail })),
       activate: async (worldId, version) => {
         const event = createDomainEvent("World Activated", { worldId, version });
         const { eventId, ...detail } = event.detail;

@@ -151,4 +151,49 @@ describe("ledgerquest dev's local stack", () => {
     expect(replayed.ok, JSON.stringify(replayed.mismatch)).toBe(true);
     expect(replayed.ticksChecked).toBeGreaterThan(0);
   }, 120_000);
+
+  it("pays a completed quest through the ledger and tells the bus", async () => {
+    const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
+    const deps = runtimeDepsFromEnvironment();
+    // Dense coins and the game's own bots: someone finishes "Pick up 10 gold" within a few batches.
+    const { world } = await createWorld(deps, {
+      worldId: "quests",
+      players: ["player_0001"],
+      settings: { bodies: 0, bots: 12, coins: 1500 },
+    });
+    await stack.activate("quests", world.version);
+    const event = await until(
+      "a Quest Completed event on the bus",
+      () =>
+        stack
+          .busEvents()
+          .find(
+            (e) =>
+              e.detailType === "Quest Completed" &&
+              (e.detail as { worldId: string; questId: string }).worldId === "quests" &&
+              (e.detail as { questId: string }).questId === "first_coins",
+          ),
+      60_000,
+    );
+    const detail = event.detail as {
+      playerId: string;
+      rewards: { unit: string; amount: number }[];
+      transferIds: string[];
+    };
+    expect(detail.rewards).toEqual([{ unit: "xp", amount: 5 }]);
+    // The reward is in the journal under the id the event names, and in the player's balance.
+    const state = await until("the profile to show the reward", async () => {
+      const s = await getState(deps, { worldId: "quests", playerId: detail.playerId });
+      return s?.player?.quests.first_coins?.state === "rewarded" ? s : undefined;
+    });
+    expect(state.player?.balances.xp ?? 0).toBeGreaterThanOrEqual(5);
+    const journal = await deps.journal.readEntries("quests", 0, state.ledger.count);
+    const reward = journal.find((e) => e.kind === "transfer" && e.id === detail.transferIds[0]);
+    expect(reward).toMatchObject({
+      reason: "quest.reward",
+      unit: "xp",
+      amount: 5,
+      credit: `${detail.playerId}:xp`,
+    });
+  }, 120_000);
 });
