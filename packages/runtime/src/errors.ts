@@ -157,3 +157,21 @@ export class InvalidEventError extends RuntimeError {
 export class DeterminismError extends RuntimeError {
   override readonly name = "DeterminismError";
 }
+
+/**
+ * A world was made under other rules (another fingerprint) than the code running it: a
+ * deployment of the wrong version. Not retried: retrying cannot change the code.
+ */
+export class RulesMismatchError extends RuntimeError {
+  override readonly name = "RulesMismatchError";
+
+  constructor(
+    readonly worldId: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `world ${worldId} runs under rules ${expected.slice(0, 12)}…, this code has ${actual.slice(0, 12)}…: deploy the version the world was made with, or migrate the world`,
+    );
+  }
+}

@@ -15,6 +15,7 @@ import {
   MemoryEntityStore,
   MemoryEventPublisher,
   MemoryJournal,
+  RulesMismatchError,
   type RuntimeDeps,
   runTickBatch,
   submitCommand,
@@ -306,5 +307,27 @@ describe("claim quest reward", () => {
     // The deployment guide's player: xp 0 and gold 100, paid through the ledger.
     expect(profile).toMatchObject({ xp: 0, level: 1, balances: { gold: 100, xp: 0 } });
     expect((await deps.store.getAccount("arena-1", "player_0001:gold"))?.balance).toBe(100);
+  });
+});
+
+describe("rules", () => {
+  it("a world made under other rules is refused with a typed error that says what to do", async () => {
+    const other = {
+      ...deps,
+      game: {
+        ...arenaModule,
+        rules: (ledger: Parameters<typeof arenaModule.rules>[0], worldId: string) => {
+          const r = arenaModule.rules(ledger, worldId);
+          return { ...r, definition: { ...r.definition, name: "arena@3" } };
+        },
+      },
+    };
+    await expect(
+      runTickBatch(other, { worldId: "arena-1", token: "t#1", maxTicks: 10 }),
+    ).rejects.toBeInstanceOf(RulesMismatchError);
+    await expect(getState(other, { worldId: "arena-1", entities: true })).rejects.toThrow(
+      /deploy the version/,
+    );
+    expect((await deps.store.getWorld("arena-1"))?.version).toBe(0);
   });
 });

@@ -2,8 +2,8 @@
  * Loading and saving a world's state (simulation snapshot and ledger checkpoint) through the
  * ports: inline in the world item while it fits, in the blob store beyond.
  */
-import { Ledger, Simulation, sha256Hex } from "@ledgerquest/engine";
-import { CorruptRecordError, NotFoundError } from "../errors.js";
+import { fingerprintOf, Ledger, Simulation, sha256Hex, toHex } from "@ledgerquest/engine";
+import { CorruptRecordError, NotFoundError, RulesMismatchError } from "../errors.js";
 import { contentKey } from "../ports/blob-store.js";
 import type { AccountBalance, PlayerRecord, StateRef, WorldRecord } from "../ports/entity-store.js";
 import type { GameRules } from "../world/game.js";
@@ -37,6 +37,10 @@ export async function loadWorldState(deps: RuntimeDeps, world: WorldRecord): Pro
   const state = decodeWorldState(bytes, where);
   const ledger = Ledger.fromCheckpoint(state.ledger);
   const rules = deps.game.rules(ledger, world.worldId);
+  // Checked before the snapshot is decoded, so that the error says what to do about it.
+  const fingerprint = toHex(fingerprintOf(rules.definition));
+  if (fingerprint !== world.fingerprint)
+    throw new RulesMismatchError(world.worldId, world.fingerprint, fingerprint);
   const sim = Simulation.restore(rules.definition, state.snapshot);
   return { sim, ledger, rules };
 }
