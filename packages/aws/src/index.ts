@@ -5,6 +5,7 @@ export * from "./adapters/dynamodb-entity-store.js";
 export * from "./adapters/dynamodb-journal.js";
 export * from "./adapters/eventbridge-publisher.js";
 export * from "./adapters/s3-blob-store.js";
+export * from "./adapters/sdk-errors.js";
 export * from "./adapters/sfn-workflow-starter.js";
 export * from "./config.js";
 export * from "./errors.js";

@@ -14,14 +14,15 @@
  * ForbiddenException for a wrong stage URL or missing permission, 413) is an `AwsAdapterError`
  * naming the connection, with the SDK's error as `cause`.
  */
+
 import {
   type ApiGatewayManagementApiClient,
-  ApiGatewayManagementApiServiceException,
   GoneException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import { type ClientPush, type PushResult, StoreUnavailableError } from "@ledgerquest/runtime";
 import { AwsAdapterError } from "../errors.js";
+import { isTransientSdkError } from "./sdk-errors.js";
 
 /** API Gateway's limit on a WebSocket message posted to a connection (128 KB). */
 export const POST_TO_CONNECTION_MAX_BYTES = 128 * 1024;
@@ -57,7 +58,7 @@ export class ApiGatewayClientPush implements ClientPush {
       return "sent";
     } catch (error) {
       if (error instanceof GoneException) return "gone";
-      if (isTransient(error)) {
+      if (isTransientSdkError(error)) {
         throw new StoreUnavailableError(SERVICE, `PostToConnection to ${connectionId}`, {
           cause: error,
         });
@@ -69,32 +70,4 @@ export class ApiGatewayClientPush implements ClientPush {
       );
     }
   }
-}
-
-/** Node's codes for a connection that failed on the way: no answer from the service at all. */
-const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-]);
-
-/**
- * Whether trying later may succeed: API Gateway's throttling and server faults, and a request
- * that got no answer (a refused or reset connection, a timeout).
- */
-function isTransient(error: unknown): boolean {
-  if (error instanceof ApiGatewayManagementApiServiceException) {
-    return (
-      error.$fault === "server" ||
-      error.$metadata.httpStatusCode === 429 ||
-      error.name === "LimitExceededException" ||
-      error.name === "ThrottlingException"
-    );
-  }
-  const e = error as { name?: unknown; code?: unknown };
-  return (
-    e.name === "TimeoutError" || (typeof e.code === "string" && NETWORK_ERROR_CODES.has(e.code))
-  );
 }

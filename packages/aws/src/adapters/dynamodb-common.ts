@@ -2,6 +2,7 @@
  * What the DynamoDB adapters share: the document client, table names, SDK-error translation and
  * chunked transactions.
  */
+
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -25,6 +26,7 @@ import {
   StoreUnavailableError,
   type TableDefinition,
 } from "@ledgerquest/runtime";
+import { isTransientSdkError } from "./sdk-errors.js";
 
 /** The physical names of the two tables. */
 export interface TableNames {
@@ -62,39 +64,13 @@ export function cancellationCodes(error: unknown): string[] | undefined {
   return (error.CancellationReasons ?? []).map((r) => r.Code ?? "None");
 }
 
-/** True for the SDK errors that mean "try again later", after the SDK's own retries. */
-function isTransient(error: unknown): boolean {
-  const e = error as {
-    name?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-  };
-  const status = e.$metadata?.httpStatusCode;
-  return (
-    e.$retryable !== undefined ||
-    (status !== undefined && status >= 500) ||
-    [
-      "ProvisionedThroughputExceededException",
-      "ThrottlingException",
-      "RequestLimitExceeded",
-      "InternalServerError",
-      "ServiceUnavailable",
-      "TransactionInProgressException",
-      "TimeoutError",
-    ].includes(e.name ?? "") ||
-    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(
-      (error as { code?: string }).code ?? "",
-    )
-  );
-}
-
 /**
  * Translates an SDK error that no adapter expected into the runtime's typed errors: transient
  * failures become `StoreUnavailableError` (safe to retry: every write is idempotent); anything
  * else is a bug or a misconfiguration and is rethrown with its context.
  */
 export function translate(error: unknown, operation: string, context: string): never {
-  if (isTransient(error)) {
+  if (isTransientSdkError(error)) {
     throw new StoreUnavailableError("DynamoDB", `${operation} (${context})`, { cause: error });
   }
   const e = error as { name?: string; message?: string };

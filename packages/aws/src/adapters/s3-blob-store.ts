@@ -13,6 +13,7 @@
  *   checksum would describe faithfully. A mismatch, or an object without the metadata, is a
  *   `CorruptRecordError`.
  */
+
 import { createHash } from "node:crypto";
 import {
   GetObjectCommand,
@@ -26,6 +27,7 @@ import {
   RuntimeError,
   StoreUnavailableError,
 } from "@ledgerquest/runtime";
+import { isTransientSdkError } from "./sdk-errors.js";
 
 export interface S3BlobStoreOptions {
   /** The bucket that holds the blobs (the assets bucket in the stacks). */
@@ -152,55 +154,8 @@ function isNoSuchKey(error: unknown): boolean {
   return e.name === "NoSuchKey" || (e.name === "NotFound" && e.$metadata?.httpStatusCode === 404);
 }
 
-/** Error codes S3 and the SDK use for "slow down" and "took too long": retrying later helps. */
-const TRANSIENT_CODES = new Set([
-  "SlowDown",
-  "Throttling",
-  "ThrottlingException",
-  "ThrottledException",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "BandwidthLimitExceeded",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "TimeoutError",
-  "InternalError",
-  "ServiceUnavailable",
-  // The body arrived damaged (its checksum did not match): sending it again fixes it.
-  "BadDigest",
-  "XAmzContentSHA256Mismatch",
-]);
-
-/** Node's codes for a connection that could not be made or was lost. */
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
-
-/** Whether retrying the whole operation later may succeed. */
-export function isTransientS3Error(error: unknown): boolean {
-  const e = shape(error);
-  const status = e.$metadata?.httpStatusCode;
-  if (typeof status === "number" && (status === 429 || status >= 500)) return true;
-  // The SDK marks the errors its own retry strategy retries (throttling among them).
-  if (e.$fault === "server" || (typeof e.$retryable === "object" && e.$retryable !== null)) {
-    return true;
-  }
-  if (typeof e.name === "string" && TRANSIENT_CODES.has(e.name)) return true;
-  return typeof e.code === "string" && NETWORK_CODES.has(e.code);
-}
+/** Whether retrying the whole operation later may succeed (see `isTransientSdkError`). */
+export const isTransientS3Error = isTransientSdkError;
 
 /**
  * The runtime's error for an SDK failure. Transient ones (throttling, 5xx, network) become

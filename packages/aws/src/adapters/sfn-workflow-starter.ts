@@ -19,12 +19,8 @@
  * execution, with the SDK's error as `cause`. The client comes from the caller, so its endpoint
  * follows the SDK's normal configuration (`AWS_ENDPOINT_URL_SFN` for the local stack).
  */
-import {
-  ExecutionAlreadyExists,
-  type SFNClient,
-  SFNServiceException,
-  StartExecutionCommand,
-} from "@aws-sdk/client-sfn";
+
+import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { sha256Hex } from "@ledgerquest/engine";
 import {
   type StartResult,
@@ -32,6 +28,7 @@ import {
   type WorkflowStarter,
 } from "@ledgerquest/runtime";
 import { AwsAdapterError } from "../errors.js";
+import { isTransientSdkError } from "./sdk-errors.js";
 
 /** Step Functions' limit on an execution's input: 256 KB of UTF-8. */
 export const START_EXECUTION_MAX_INPUT_BYTES = 256 * 1024;
@@ -102,7 +99,8 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
     } catch (error) {
       if (error instanceof ExecutionAlreadyExists) return "exists";
       const what = `StartExecution of ${executionName} on ${this.stateMachineArn}`;
-      if (isTransient(error)) throw new StoreUnavailableError(SERVICE, what, { cause: error });
+      if (isTransientSdkError(error))
+        throw new StoreUnavailableError(SERVICE, what, { cause: error });
       const e = error as { name?: string; message?: string };
       throw new AwsAdapterError(
         `${what} failed with ${e.name ?? "an error"}: ${e.message ?? String(error)}`,
@@ -131,32 +129,4 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
     }
     return json;
   }
-}
-
-/** Node's codes for a connection that failed on the way: no answer from the service at all. */
-const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-]);
-
-/**
- * Whether trying later may succeed: throttling, server faults, too many open executions (they
- * end), and a request that got no answer.
- */
-function isTransient(error: unknown): boolean {
-  if (error instanceof SFNServiceException) {
-    return (
-      error.$fault === "server" ||
-      error.$metadata.httpStatusCode === 429 ||
-      error.name === "ThrottlingException" ||
-      error.name === "ExecutionLimitExceeded"
-    );
-  }
-  const e = error as { name?: unknown; code?: unknown };
-  return (
-    e.name === "TimeoutError" || (typeof e.code === "string" && NETWORK_ERROR_CODES.has(e.code))
-  );
 }
