@@ -29,10 +29,15 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from "@aws-sdk/client-eventbridge";
-import { type EventPublisher, type OutgoingEvent, PublishError } from "@ledgerquest/runtime";
-
-/** EventBridge's limit of entries in one PutEvents call. */
-export const PUT_EVENTS_MAX_ENTRIES = 10;
+import {
+  chunkPutEventsEntries,
+  EVENT_BUS_NAME,
+  EVENT_ID_DETAIL_KEY,
+  type EventPublisher,
+  type OutgoingEvent,
+  PUT_EVENTS_MAX_ENTRIES,
+  PublishError,
+} from "@ledgerquest/runtime";
 
 /**
  * EventBridge takes PutEvents entries, and calls, of less than 256 KB (its size page says "less
@@ -40,11 +45,8 @@ export const PUT_EVENTS_MAX_ENTRIES = 10;
  */
 export const PUT_EVENTS_MAX_ENTRY_BYTES = 256 * 1024;
 
-/** The detail key that carries the event's id. */
-export const EVENT_ID_DETAIL_KEY = "eventId";
-
-/** The bus the stacks create (ARCHITECTURE.md). */
-export const DEFAULT_EVENT_BUS_NAME = "ledgerquest.eventbus";
+/** The bus the stacks create: the one-source `EVENT_BUS_NAME`. */
+export const DEFAULT_EVENT_BUS_NAME = EVENT_BUS_NAME;
 
 /**
  * Entry error codes that no retry can fix (EventBridge's PutEventsResultEntry documentation lists
@@ -243,7 +245,7 @@ export class EventBridgePublisher implements EventPublisher {
   }> {
     const retry: Pending[] = [];
     const failed: Pending[] = [];
-    const calls = chunk(pending, this.maxEntryBytes);
+    const calls = chunkPutEventsEntries(pending, this.maxEntryBytes);
     for (const [n, call] of calls.entries()) {
       let results: readonly PutEventsResultEntry[];
       try {
@@ -277,27 +279,4 @@ export class EventBridgePublisher implements EventPublisher {
   }
 }
 
-/**
- * Splits entries, in order, into calls of at most `PUT_EVENTS_MAX_ENTRIES` whose sizes add up to
- * less than `maxCallBytes` (AWS words the 256 KB limit as one for a request's entries together as
- * well as for one entry).
- */
-function chunk(entries: readonly Pending[], maxCallBytes: number): Pending[][] {
-  const calls: Pending[][] = [];
-  let current: Pending[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    if (
-      current.length === PUT_EVENTS_MAX_ENTRIES ||
-      (current.length > 0 && bytes + entry.bytes >= maxCallBytes)
-    ) {
-      calls.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += entry.bytes;
-  }
-  if (current.length > 0) calls.push(current);
-  return calls;
-}
+export { EVENT_ID_DETAIL_KEY, PUT_EVENTS_MAX_ENTRIES };

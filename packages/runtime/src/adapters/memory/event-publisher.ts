@@ -1,6 +1,11 @@
 import { MAX_PUT_EVENTS_ENTRY_BYTES, putEventsEntrySize } from "../../definitions/events.js";
 import { PublishError } from "../../errors.js";
-import type { EventPublisher, OutgoingEvent } from "../../ports/event-publisher.js";
+import {
+  chunkPutEventsEntries,
+  EVENT_ID_DETAIL_KEY,
+  type EventPublisher,
+  type OutgoingEvent,
+} from "../../ports/event-publisher.js";
 
 /**
  * An `EventPublisher` that delivers to an in-process bus, for use-case tests and single-process
@@ -18,15 +23,6 @@ import type { EventPublisher, OutgoingEvent } from "../../ports/event-publisher.
  * event's id as `eventId` (docs/reference/events.md). The copy also keeps a caller that mutates
  * its event afterwards from changing what was published.
  */
-
-/** EventBridge's limit of entries in one PutEvents call. */
-export const PUT_EVENTS_MAX_ENTRIES = 10;
-
-/**
- * The detail key that carries the event's id to consumers (EventBridge assigns its own envelope
- * ids, which differ between two publications of one event).
- */
-export const EVENT_ID_DETAIL_KEY = "eventId";
 
 export interface MemoryEventPublisherOptions {
   /** Deliveries tried per event, the first included, before it counts as failed. Default 4. */
@@ -73,7 +69,7 @@ export class MemoryEventPublisher implements EventPublisher {
 
     for (let attempt = 1; attempt <= this.maxAttempts && pending.length > 0; attempt++) {
       const again: Pending[] = [];
-      for (const call of chunkEntries(pending, this.maxEntryBytes)) {
+      for (const call of chunkPutEventsEntries(pending, this.maxEntryBytes)) {
         this.#calls.push(call.map((p) => p.event));
         const delivered: OutgoingEvent[] = [];
         for (const p of call) {
@@ -187,32 +183,4 @@ function checkEvent(
     },
     bytes,
   };
-}
-
-/**
- * Splits entries, in order, into calls of at most `PUT_EVENTS_MAX_ENTRIES` whose sizes add up to
- * less than `maxCallBytes`: AWS words the 256 KB limit as one for "the total entry size" of a
- * request as well as for one entry, so a call never carries more than one entry's worth.
- */
-function chunkEntries<T extends { readonly bytes: number }>(
-  entries: readonly T[],
-  maxCallBytes: number,
-): T[][] {
-  const calls: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    if (
-      current.length === PUT_EVENTS_MAX_ENTRIES ||
-      (current.length > 0 && bytes + entry.bytes >= maxCallBytes)
-    ) {
-      calls.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += entry.bytes;
-  }
-  if (current.length > 0) calls.push(current);
-  return calls;
 }
