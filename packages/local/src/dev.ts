@@ -5,7 +5,8 @@
  * AWS runs; they find the local services through the AWS SDK's `AWS_ENDPOINT_URL_<SERVICE>`
  * variables and their configuration through the same `LQ_*` variables the CDK stacks set.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
@@ -20,7 +21,7 @@ import type { Context } from "aws-lambda";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import { startLocalEventBridge } from "./eventbridge.js";
 import { startDevIdentityProvider } from "./idp.js";
-import { LOCAL_S3_ACCESS_KEY_ID, startLocalS3 } from "./s3.js";
+import { startLocalS3 } from "./s3.js";
 import { startLocalStepFunctions } from "./stepfunctions.js";
 import { startStreamPoller } from "./stream-poller.js";
 import { startWebSocketGateway } from "./websocket-gateway.js";
@@ -138,9 +139,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       `DynamoDB Local    ${ddb.endpoint}${options.inMemory ? " (in memory)" : ` (tables in ${join(dataDir, "dynamodb")})`}`,
     );
 
-    const s3Dir = options.inMemory
-      ? join((await import("node:os")).tmpdir(), `lq-s3-${process.pid}-${Date.now()}`)
-      : join(dataDir, "s3");
+    const s3Dir = options.inMemory ? mkdtempSync(join(tmpdir(), "lq-s3-")) : join(dataDir, "s3");
     const bucket = "ledgerquest-assets";
     const s3 = await startLocalS3({
       directory: s3Dir,
@@ -148,7 +147,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       accessKeyIds: ["local"],
       ...(ports.s3 === undefined ? {} : { port: ports.s3 }),
     });
-    stops.set("s3", () => s3.stop());
+    stops.set("s3", async () => {
+      await s3.stop();
+      // "In memory" keeps nothing: the objects' temporary folder goes with the stack.
+      if (options.inMemory) rmSync(s3Dir, { recursive: true, force: true });
+    });
     log(`S3                ${s3.endpoint} (bucket ${bucket})`);
 
     const idp = await startDevIdentityProvider(ports.idp === undefined ? {} : { port: ports.idp });
@@ -349,5 +352,3 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw error;
   }
 }
-
-export { LOCAL_S3_ACCESS_KEY_ID };
