@@ -9,11 +9,22 @@ import type { EntityView } from "@ledgerquest/runtime";
 import { Command, CommanderError } from "commander";
 import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import WebSocket from "ws";
 import { type BotsReport, percentile, runBots, steer, summarizeLatency } from "../src/bots.js";
 import { registerBots } from "../src/commands/bots.js";
 import { registerSeed, seedWorlds } from "../src/commands/seed.js";
 import { registerToken } from "../src/commands/token.js";
 import { writeLocalTarget } from "../src/target.js";
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("timed out");
+}
 
 const WORLD = "bots-test";
 
@@ -119,6 +130,95 @@ describe("runBots", () => {
     ]);
     expect(report.commands.sent).toBe(0);
   }, 60_000);
+
+  it("WebSocket players complete quests and claim one; the rewards are in the journal and their balances", async () => {
+    // No game bots here: only the WebSocket players collect, so whoever finishes a quest is one.
+    const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
+    const { getState } = await import("@ledgerquest/runtime");
+    const deps = runtimeDepsFromEnvironment();
+    const worldId = "quest-ws";
+    await seedWorlds(deps, {
+      worlds: [{ worldId, players: 2, bodies: 0, bots: 0, coins: 1500 }],
+    });
+    const players = ["player_0001", "player_0002"];
+    const profile = async (p: string) =>
+      (await getState(deps, { worldId, playerId: p }))?.player ?? undefined;
+    // Play until a player has the bounty ("earn 15 gold" after "pick up 10 gold") completed.
+    const stop = new AbortController();
+    let finisher: string | undefined;
+    const watch = (async () => {
+      const deadline = Date.now() + 90_000;
+      while (finisher === undefined && Date.now() < deadline && !stop.signal.aborted) {
+        for (const p of players) {
+          if ((await profile(p))?.quests.bounty?.state === "completed") finisher = p;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      stop.abort();
+    })();
+    const report = await runBots({
+      websocketUrl: stack.endpoints.websocket,
+      worldId,
+      token: (player) => stack.token(player),
+      count: 2,
+      seconds: 90,
+      ratePerSecond: 5,
+      signal: stop.signal,
+    });
+    stop.abort();
+    await watch;
+    expect(report.commands.rejected).toBe(0);
+    expect(finisher, "a WebSocket player completed the bounty").toBeDefined();
+    const who = finisher as string;
+    const done = await profile(who);
+    // "Pick up 10 gold" paid itself (xp 5); the bounty waits for its claim.
+    expect(done?.quests.first_coins?.state).toBe("rewarded");
+    expect(done?.balances.xp).toBeGreaterThanOrEqual(5);
+    const goldBefore = done?.balances.gold ?? 0;
+
+    // The player claims the bounty with a `quest.claim` command over its own connection.
+    const ws = new WebSocket(
+      `${stack.endpoints.websocket}?world=${worldId}&token=${await stack.token(who)}`,
+    );
+    const frames: { type: string; id?: string; result?: string }[] = [];
+    ws.on("message", (d) => frames.push(JSON.parse(String(d))));
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    ws.send(
+      JSON.stringify({
+        action: "command",
+        id: "claim-bounty",
+        type: "quest.claim",
+        data: { quest: "bounty" },
+      }),
+    );
+    const claimed = await until(async () => {
+      const p = await profile(who);
+      return p?.quests.bounty?.state === "rewarded" ? p : undefined;
+    });
+    ws.close();
+    expect(frames).toContainEqual({ type: "ack", id: "claim-bounty", result: "accepted" });
+    // At least the bounty's 20: the player may still drift onto a coin after the bots stop.
+    expect(claimed.balances.gold).toBeGreaterThanOrEqual(goldBefore + 20);
+    // Projections are written just before the world item commits: wait for the commit too.
+    const rewards = await until(async () => {
+      const state = await getState(deps, { worldId });
+      const journal = await deps.journal.readEntries(worldId, 0, state?.ledger.count ?? 0);
+      const paid = journal.filter(
+        (e) =>
+          e.kind === "transfer" && e.reason === "quest.reward" && e.credit.startsWith(`${who}:`),
+      );
+      return paid.some((e) => e.kind === "transfer" && e.unit === "gold") ? paid : undefined;
+    });
+    expect(rewards).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ unit: "xp", amount: 5, credit: `${who}:xp` }),
+        expect.objectContaining({ unit: "gold", amount: 20, credit: `${who}:gold` }),
+      ]),
+    );
+  }, 150_000);
 
   it("refuses options it cannot run", async () => {
     const base = {
