@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { registerBots } from "./commands/bots.js";
 import { registerDev } from "./commands/dev.js";
+import { registerEnv } from "./commands/env.js";
 import { registerExport } from "./commands/export.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSeed } from "./commands/seed.js";
@@ -22,6 +23,7 @@ const program = new Command()
 registerDev(program);
 registerSeed(program);
 registerToken(program);
+registerEnv(program);
 registerBots(program);
 registerVerify(program);
 registerReplay(program);

@@ -1,9 +1,11 @@
 // The bot client and the `token`, `seed` and `bots` commands against the local stack started in
 // this process: real WebSockets, real tokens from the dev identity provider, the game loop run by
 // the local Step Functions after `seed` publishes `World Activated` on the local bus.
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { type LocalStack, startLocalStack } from "@ledgerquest/local";
 import type { EntityView } from "@ledgerquest/runtime";
 import { Command, CommanderError } from "commander";
@@ -12,9 +14,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import WebSocket from "ws";
 import { type BotsReport, percentile, runBots, steer, summarizeLatency } from "../src/bots.js";
 import { registerBots } from "../src/commands/bots.js";
+import { registerEnv } from "../src/commands/env.js";
 import { registerSeed, seedWorlds } from "../src/commands/seed.js";
 import { registerToken } from "../src/commands/token.js";
 import { writeLocalTarget } from "../src/target.js";
+
+const execFileAsync = promisify(execFile);
 
 async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -282,6 +287,7 @@ function program(): { run: (...args: string[]) => Promise<void>; out: string[]; 
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
   registerToken(p);
+  registerEnv(p);
   registerSeed(p);
   registerBots(p);
   vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
@@ -318,6 +324,94 @@ describe("the commands", () => {
     expect(text).toMatch(/--rate must be a number of commands per second/);
     expect(text).toMatch(/--expires-in must be a non-zero whole number/);
   });
+
+  it("env prints the stack's endpoints as shell exports a shell can evaluate", async () => {
+    const { run, out } = program();
+    await run("env", "--data-dir", dataDir);
+    const script = out.join("\n");
+    expect(script).toMatch(/^export AWS_ACCESS_KEY_ID='local'$/m);
+    // What a shell makes of the exports is the stack's environment, quoting and all.
+    const echoed = execFileSync(
+      "sh",
+      [
+        "-c",
+        `${script}\nprintf '%s\\n' "$AWS_ENDPOINT_URL_DYNAMODB" "$AWS_DEFAULT_REGION" "$AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"`,
+      ],
+      { encoding: "utf8" },
+    ).split("\n");
+    expect(echoed.slice(0, 3)).toEqual([
+      stack.endpoints.dynamodb,
+      stack.env.AWS_REGION,
+      stack.env.LQ_WEBSOCKET_ENDPOINT,
+    ]);
+    out.length = 0;
+    await run("env", "--json", "--data-dir", dataDir);
+    expect(JSON.parse(out.join(""))).toMatchObject({
+      AWS_ENDPOINT_URL_SFN: stack.env.AWS_ENDPOINT_URL_SFN,
+    });
+  });
+
+  // The AWS CLI is not one of the project's dependencies; where it is installed, it must work
+  // against the stack with nothing but `ledgerquest env`'s variables.
+  const awsCli = spawnSync("aws", ["--version"], { encoding: "utf8" }).status === 0;
+  it.runIf(awsCli)(
+    "the AWS CLI talks to the stack with env's variables",
+    async () => {
+      const { run, out } = program();
+      await run("env", "--json", "--data-dir", dataDir);
+      const env = { ...process.env, ...(JSON.parse(out.join("")) as Record<string, string>) };
+      // Asynchronously: the stack's endpoints answer from this very process.
+      const aws = async (...args: string[]) =>
+        JSON.parse((await execFileAsync("aws", [...args, "--output", "json"], { env })).stdout);
+      expect((await aws("dynamodb", "list-tables")).TableNames).toEqual([
+        "AuditLog",
+        "EntityTable",
+      ]);
+      const world = await aws(
+        "dynamodb",
+        "get-item",
+        "--table-name",
+        "EntityTable",
+        "--key",
+        JSON.stringify({ entity_id: { S: `world#${WORLD}` } }),
+      );
+      expect(Number(world.Item.version.N)).toBeGreaterThanOrEqual(0);
+      expect(
+        await aws(
+          "events",
+          "put-events",
+          "--entries",
+          JSON.stringify([
+            {
+              Source: "cli.test",
+              DetailType: "Ping",
+              Detail: "{}",
+              EventBusName: "ledgerquest.eventbus",
+            },
+          ]),
+        ),
+      ).toMatchObject({ FailedEntryCount: 0 });
+      const executions = await aws(
+        "stepfunctions",
+        "list-executions",
+        "--state-machine-arn",
+        env.LQ_STATE_MACHINE_ARN ?? "",
+      );
+      expect(executions.executions.map((e: { name: string }) => e.name)).toEqual(
+        expect.arrayContaining([expect.stringMatching(new RegExp(`^${WORLD}-`))]),
+      );
+      const gone = aws(
+        "apigatewaymanagementapi",
+        "post-to-connection",
+        "--connection-id",
+        "nope",
+        "--data",
+        "{}",
+      );
+      await expect(gone).rejects.toThrow(/GoneException/);
+    },
+    60_000,
+  );
 
   it("token prints a token from the running stack, and its expiry with --json", async () => {
     const { run, out } = program();
