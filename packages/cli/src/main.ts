@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerBots } from "./commands/bots.js";
+import { registerDeploy } from "./commands/deploy.js";
 import { registerDev } from "./commands/dev.js";
 import { registerEnv } from "./commands/env.js";
 import { registerExport } from "./commands/export.js";
@@ -28,5 +29,6 @@ registerBots(program);
 registerVerify(program);
 registerReplay(program);
 registerExport(program);
+registerDeploy(program);
 
 await program.parseAsync();

@@ -1,0 +1,145 @@
+/**
+ * The CDK app: `cdk synth` / `cdk deploy` run this (cdk.json: `node --import tsx src/app.ts`).
+ *
+ * It bundles the Lambda handlers first (esbuild, a few seconds, no Docker, no network), then
+ * builds one stage's stacks (`-c lq:stage=beta|prod`, default beta) and the pipeline stack, and
+ * checks everything with cdk-nag's AwsSolutions pack: a finding fails the synth unless it is
+ * acknowledged, with its reason, next to the construct it is about.
+ *
+ * Stacks are environment-agnostic unless `lq:account` and `lq:region` are given: synth needs no
+ * credentials, and `cdk deploy --profile P` deploys into the profile's account and region.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { App, type AppProps, type Environment, Validations } from "aws-cdk-lib";
+import { CURRENTLY_RECOMMENDED_FLAGS } from "aws-cdk-lib/cx-api";
+import { bundleLambdaHandlers, type HandlerBundles } from "./bundles.js";
+import { CONTEXT_KEYS, PIPELINE_STACK_ID } from "./contract.js";
+import { InfraConfigError } from "./errors.js";
+import { LedgerQuestNagChecks } from "./nag.js";
+import { defaultSettings, settingsFromContext, stageFromContext } from "./settings.js";
+import { PipelineStack } from "./stacks/pipeline.js";
+import { addStageStacks, type StageStacks } from "./stage.js";
+
+const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Where `cdk synth` bundles the handlers (git-ignored, like every `dist/`). */
+export const BUNDLE_DIR = join(PACKAGE_DIR, "dist", "handlers");
+
+/** Stands in for the connection's ARN until `lq:connectionArn` is given (synth only). */
+export const PLACEHOLDER_CONNECTION_ARN =
+  "arn:aws:codeconnections:us-east-1:000000000000:connection/00000000-0000-0000-0000-000000000000";
+
+/**
+ * Feature flags set against the recommendation, each for a reason. Cross-stack references stay
+ * CloudFormation exports (`Fn::ImportValue`): a producer stack cannot then be deleted, or an
+ * output changed, while a consumer uses it, which is what tables and buckets need.
+ */
+export const PINNED_FLAGS = {
+  "@aws-cdk/core:defaultCrossStackReferences": "strong",
+} as const;
+
+export interface LedgerQuestAppProps {
+  readonly bundles: HandlerBundles;
+  /** CDK context, over the recommended feature flags (tests; the CLI passes its own). */
+  readonly context?: Readonly<Record<string, unknown>>;
+  readonly outdir?: string;
+  /** Run cdk-nag's AwsSolutions checks on synth. @default true */
+  readonly nag?: boolean;
+  /** Add the pipeline stack. @default true */
+  readonly pipeline?: boolean;
+}
+
+export interface LedgerQuestApp {
+  readonly app: App;
+  readonly stage: StageStacks;
+  readonly pipeline?: PipelineStack;
+}
+
+function environmentFrom(app: App): Environment | undefined {
+  const account = app.node.tryGetContext(CONTEXT_KEYS.account) as string | undefined;
+  const region = app.node.tryGetContext(CONTEXT_KEYS.region) as string | undefined;
+  if (account === undefined && region === undefined) return undefined;
+  if (account === undefined || !/^\d{12}$/.test(account)) {
+    throw new InfraConfigError(CONTEXT_KEYS.account, "give a 12-digit account id with lq:region");
+  }
+  if (region === undefined || !/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) {
+    throw new InfraConfigError(
+      CONTEXT_KEYS.region,
+      "give a region such as eu-west-1 with lq:account",
+    );
+  }
+  return { account, region };
+}
+
+/** The context every app of this package starts from: the feature flags, then `context`. */
+export function appContext(
+  context: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  return { ...CURRENTLY_RECOMMENDED_FLAGS, ...PINNED_FLAGS, ...context };
+}
+
+/** The app with its stacks, ready to synthesize. */
+export function createLedgerQuestApp(props: LedgerQuestAppProps): LedgerQuestApp {
+  const appProps: AppProps = {
+    context: appContext(props.context),
+    ...(props.outdir === undefined ? {} : { outdir: props.outdir }),
+  };
+  const app = new App(appProps);
+  const env = environmentFrom(app);
+  const stageName = stageFromContext(app.node);
+  const stage = addStageStacks(app, {
+    settings: settingsFromContext(app.node, stageName),
+    bundles: props.bundles,
+    ...(env === undefined ? {} : { env }),
+  });
+
+  let pipeline: PipelineStack | undefined;
+  if (props.pipeline ?? true) {
+    const connectionArn =
+      (app.node.tryGetContext(CONTEXT_KEYS.connectionArn) as string | undefined) ??
+      PLACEHOLDER_CONNECTION_ARN;
+    pipeline = new PipelineStack(app, PIPELINE_STACK_ID, {
+      stackName: PIPELINE_STACK_ID,
+      description: "LedgerQuest: the delivery pipeline (beta, then prod)",
+      ...(env === undefined ? {} : { env }),
+      repository:
+        (app.node.tryGetContext(CONTEXT_KEYS.repository) as string | undefined) ??
+        "ledgerquest/ledgerquest-engine",
+      branch: (app.node.tryGetContext(CONTEXT_KEYS.branch) as string | undefined) ?? "main",
+      connectionArn,
+      beta: settingsFromContext(app.node, "beta"),
+      prod: { ...settingsFromContext(app.node, "prod"), ...prodOnly(app) },
+      bundles: props.bundles,
+      logRetentionDays: defaultSettings("prod").logRetentionDays,
+    });
+    if (connectionArn === PLACEHOLDER_CONNECTION_ARN) {
+      pipeline.node.addMetadata(
+        "ledgerquest:placeholder",
+        "set lq:connectionArn before deploying the pipeline",
+      );
+    }
+  }
+
+  if (props.nag ?? true) {
+    Validations.of(app).addPlugins(new LedgerQuestNagChecks(app));
+  }
+  return { app, stage, ...(pipeline === undefined ? {} : { pipeline }) };
+}
+
+/** Settings the pipeline's prod stage takes from context beyond the shared ones (none yet). */
+function prodOnly(_app: App): Record<string, never> {
+  return {};
+}
+
+async function main(): Promise<void> {
+  mkdirSync(BUNDLE_DIR, { recursive: true });
+  const bundles = await bundleLambdaHandlers(BUNDLE_DIR);
+  const { app } = createLedgerQuestApp({ bundles });
+  app.synth();
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

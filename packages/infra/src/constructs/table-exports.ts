@@ -1,0 +1,113 @@
+/**
+ * Disaster recovery: a daily export of the tables to S3, through a state machine whose tasks call
+ * DynamoDB's `ExportTableToPointInTime` with Step Functions' AWS SDK integration (no Lambda to
+ * keep), started by an EventBridge schedule. An export reads the table's point-in-time backup, not
+ * the table, so it costs no read capacity and never slows the game. docs/deploy.md says how to
+ * restore from one.
+ */
+import { Duration } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as s3 from "aws-cdk-lib/aws-s3";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Construct } from "constructs";
+import {
+  allowUnscopedActions,
+  allowWildcardResource,
+  STATE_MACHINE_UNSCOPED_ACTIONS,
+} from "../nag.js";
+
+/** A table to export, and the folder of the bucket its exports go under. */
+export interface ExportedTable {
+  readonly table: { readonly tableArn: string };
+  readonly prefix: string;
+}
+
+export interface TableExportsProps {
+  readonly tables: readonly ExportedTable[];
+  readonly bucket: s3.IBucket;
+  readonly stateMachineName: string;
+  /** @default 3 (03:00 UTC every day) */
+  readonly hourUtc?: number;
+  readonly logRetentionDays: number;
+}
+
+export class TableExports extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: TableExportsProps) {
+    super(scope, id);
+    const exports = new sfn.Parallel(this, "ExportTables", {
+      comment: "Start a point-in-time export of each table (DynamoDB runs them in the background)",
+    });
+    for (const exported of props.tables) {
+      exports.branch(
+        new tasks.CallAwsService(this, `Export ${exported.prefix}`, {
+          service: "dynamodb",
+          action: "exportTableToPointInTime",
+          parameters: {
+            TableArn: exported.table.tableArn,
+            S3Bucket: props.bucket.bucketName,
+            // One folder per table and day: `entity-table/2026-11-24T03:00:00Z/AWSDynamoDB/...`.
+            "S3Prefix.$": `States.Format('${exported.prefix}/{}', $$.Execution.StartTime)`,
+            ExportFormat: "DYNAMODB_JSON",
+            ExportType: "FULL_EXPORT",
+          },
+          iamResources: [exported.table.tableArn],
+          iamAction: "dynamodb:ExportTableToPointInTime",
+          resultSelector: {
+            "exportArn.$": "$.ExportDescription.ExportArn",
+            "status.$": "$.ExportDescription.ExportStatus",
+          },
+        }).addRetry({
+          errors: ["DynamoDb.LimitExceededException", "DynamoDb.InternalServerErrorException"],
+          interval: Duration.minutes(1),
+          maxAttempts: 5,
+          backoffRate: 2,
+        }),
+      );
+    }
+
+    const logGroup = new logs.LogGroup(this, "Logs", {
+      retention: props.logRetentionDays as logs.RetentionDays,
+    });
+    this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(exports),
+      comment: "Daily point-in-time exports of the game's tables to S3 (disaster recovery)",
+      timeout: Duration.hours(1),
+      tracingEnabled: true,
+      // Once a day: every event is cheap, and a failed export is worth reading in full.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    // What DynamoDB needs of the caller to write an export into the bucket.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["s3:PutObject", "s3:PutObjectAcl", "s3:AbortMultipartUpload"],
+        resources: [props.bucket.arnForObjects("*")],
+      }),
+    );
+
+    allowWildcardResource(
+      this.stateMachine,
+      "/*",
+      "DynamoDB writes each export as many objects under a folder it names itself, in the backups bucket only.",
+    );
+    allowUnscopedActions(
+      this.stateMachine,
+      STATE_MACHINE_UNSCOPED_ACTIONS,
+      "Step Functions' logging (CloudWatch Logs vended-log delivery) and X-Ray tracing: these actions take no resource (Step Functions developer guide).",
+    );
+
+    this.schedule = new events.Rule(this, "Daily", {
+      description: "Start the daily export of the game's tables",
+      schedule: events.Schedule.cron({ minute: "0", hour: String(props.hourUtc ?? 3) }),
+      targets: [new targets.SfnStateMachine(this.stateMachine)],
+    });
+  }
+}

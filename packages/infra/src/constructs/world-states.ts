@@ -1,0 +1,26 @@
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as s3 from "aws-cdk-lib/aws-s3";
+
+/** Where world states too large for their item live in the assets bucket (runtime world-io.ts). */
+export const WORLD_STATES_PREFIX = "worlds/";
+
+/**
+ * Read and write world states: objects under `worlds/` only. Listing the bucket is granted too,
+ * so that reading a state that is not there answers 404 (which the blob store reports as absent)
+ * rather than 403 (which S3 answers a reader without it).
+ */
+export function grantWorldStates(bucket: s3.IBucket, grantee: iam.IGrantable): iam.Grant {
+  const objects = iam.Grant.addToPrincipal({
+    grantee,
+    actions: ["s3:GetObject", "s3:PutObject"],
+    resourceArns: [bucket.arnForObjects(`${WORLD_STATES_PREFIX}*`)],
+  });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ["s3:ListBucket"],
+    // Unconditioned: S3 decides 404 or 403 for a missing key on this permission alone, with no
+    // `s3:prefix` in that check's context.
+    resourceArns: [bucket.bucketArn],
+  });
+  return objects;
+}

@@ -1,0 +1,177 @@
+/**
+ * cdk-nag's AwsSolutions pack as a validation plugin, with one addition: wildcards that a grant
+ * means can be acknowledged where the grant is made, by what they are for.
+ *
+ * cdk-nag reports each wildcard of a policy as its own finding, named by the flattened resource,
+ * e.g. `AwsSolutions-IAM5[Resource::LedgerQuest-beta-Core:ExportsOutputFnGetAttAssets...Arn.../worlds/*]`.
+ * Those names hold export names and hashes that exist only once the app is synthesized, so they
+ * cannot be written next to the grant. Instead a grant records its intent (`allowWildcardResource`:
+ * "objects under worlds/ of the assets bucket"; `allowUnscopedActions`: "X-Ray takes no
+ * resource"), and just before cdk-nag runs, each finding that such an intent covers is
+ * acknowledged on its policy, with the intent's reason. Anything else still fails the synth.
+ */
+import {
+  type IPolicyValidationContext,
+  type IPolicyValidationPlugin,
+  type PolicyValidationPluginReport,
+  Stack,
+  Validations,
+} from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { AwsSolutionsChecks } from "cdk-nag";
+// cdk-nag's own flattening, so that the acknowledged names are the ones it reports.
+import { flattenCfnReference } from "cdk-nag/lib/utils/flatten-cfn-reference.js";
+import type { IConstruct } from "constructs";
+
+const INTENTS = Symbol.for("ledgerquest.wildcardIntents");
+
+interface WildcardIntents {
+  /** Resources ending with one of these are meant (object keys under a prefix, and the like). */
+  readonly suffixes: { readonly suffix: string; readonly reason: string }[];
+  /** Actions that take no resource (`Resource: "*"` is the only way to grant them). */
+  readonly unscoped: { readonly actions: ReadonlySet<string>; readonly reason: string }[];
+  /** Wildcard actions that are meant (`s3:GetObject*` in CDK's own bucket grants). */
+  readonly actions: { readonly actions: ReadonlySet<string>; readonly reason: string }[];
+}
+
+function intentsOf(scope: IConstruct): WildcardIntents {
+  const holder = scope as IConstruct & { [INTENTS]?: WildcardIntents };
+  holder[INTENTS] ??= { suffixes: [], unscoped: [], actions: [] };
+  return holder[INTENTS];
+}
+
+/**
+ * The policies under `scope` (a role, a function, a state machine) use resources that end with
+ * `suffix` on purpose, e.g. `/worlds/*` for the objects under a prefix.
+ */
+export function allowWildcardResource(scope: IConstruct, suffix: string, reason: string): void {
+  intentsOf(scope).suffixes.push({ suffix, reason });
+}
+
+/**
+ * The policies under `scope` grant these actions on `Resource: "*"` on purpose: AWS documents
+ * them as taking no resource (the IAM service authorization reference).
+ */
+export function allowUnscopedActions(
+  scope: IConstruct,
+  actions: readonly string[],
+  reason: string,
+): void {
+  intentsOf(scope).unscoped.push({ actions: new Set(actions), reason });
+}
+
+/** The policies under `scope` use these wildcard actions on purpose. */
+export function allowWildcardActions(
+  scope: IConstruct,
+  actions: readonly string[],
+  reason: string,
+): void {
+  intentsOf(scope).actions.push({ actions: new Set(actions), reason });
+}
+
+interface Statement {
+  readonly Effect?: string;
+  readonly Action?: string | string[];
+  readonly Resource?: unknown;
+}
+
+const list = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+/** Acknowledges, on each policy, the IAM5 resource findings its scopes' intents cover. */
+export function acknowledgeIntendedWildcards(root: IConstruct): number {
+  let acknowledged = 0;
+  for (const node of root.node.findAll()) {
+    if (!(node instanceof iam.CfnPolicy)) continue;
+    const suffixes: WildcardIntents["suffixes"] = [];
+    const unscoped: WildcardIntents["unscoped"] = [];
+    const wildActions: WildcardIntents["actions"] = [];
+    for (let scope: IConstruct | undefined = node; scope; scope = scope.node.scope) {
+      const intents = (scope as { [INTENTS]?: WildcardIntents })[INTENTS];
+      if (intents !== undefined) {
+        suffixes.push(...intents.suffixes);
+        unscoped.push(...intents.unscoped);
+        wildActions.push(...intents.actions);
+      }
+    }
+    if (suffixes.length + unscoped.length + wildActions.length === 0) continue;
+    const doc = Stack.of(node).resolve(node.policyDocument) as { Statement?: Statement[] };
+    const acks = new Map<string, string>();
+    let starStatements = 0;
+    let starCovered = 0;
+    const starReasons = new Set<string>();
+    for (const statement of doc.Statement ?? []) {
+      if (statement.Effect !== "Allow") continue;
+      for (const action of list(statement.Action).filter((a) => a.includes("*"))) {
+        const intent = wildActions.find((w) => w.actions.has(action));
+        if (intent !== undefined) acks.set(`AwsSolutions-IAM5[Action::${action}]`, intent.reason);
+      }
+      for (const resource of list(statement.Resource).map((r) => flattenCfnReference(r))) {
+        if (resource === "*") {
+          starStatements++;
+          const actions = list(statement.Action);
+          const cover = actions.map((a) => unscoped.find((u) => u.actions.has(a)));
+          if (cover.every((c) => c !== undefined)) {
+            starCovered++;
+            for (const c of cover) if (c !== undefined) starReasons.add(c.reason);
+          }
+          continue;
+        }
+        if (!resource.includes("*")) continue;
+        const intent = suffixes.find((s) => resource.endsWith(s.suffix));
+        if (intent !== undefined)
+          acks.set(`AwsSolutions-IAM5[Resource::${resource}]`, intent.reason);
+      }
+    }
+    // One finding stands for every `*` of a policy: acknowledged only if each is meant.
+    if (starStatements > 0 && starCovered === starStatements) {
+      acks.set("AwsSolutions-IAM5[Resource::*]", [...starReasons].join(" "));
+    }
+    for (const [id, reason] of acks) {
+      Validations.of(node).acknowledge({ id, reason });
+      acknowledged++;
+    }
+  }
+  return acknowledged;
+}
+
+/** AwsSolutionsChecks, after acknowledging the wildcards the grants mean. */
+export class LedgerQuestNagChecks implements IPolicyValidationPlugin {
+  readonly name: string;
+  readonly version?: string;
+  readonly ruleIds?: string[];
+  readonly #inner: AwsSolutionsChecks;
+
+  constructor(private readonly root: IConstruct) {
+    this.#inner = new AwsSolutionsChecks(root, { verbose: true });
+    this.name = this.#inner.name;
+    if (this.#inner.version !== undefined) this.version = this.#inner.version;
+    if (this.#inner.ruleIds !== undefined) this.ruleIds = this.#inner.ruleIds;
+  }
+
+  validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    acknowledgeIntendedWildcards(this.root);
+    return this.#inner.validate(context);
+  }
+}
+
+/** X-Ray's write actions: AWS documents them as taking no resource. */
+export const XRAY_WRITE_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"] as const;
+
+/**
+ * What a state machine with logging and tracing needs on `*`: CloudWatch Logs' vended-log
+ * delivery actions and X-Ray's (the Step Functions developer guide lists them so).
+ */
+export const STATE_MACHINE_UNSCOPED_ACTIONS = [
+  "logs:CreateLogDelivery",
+  "logs:GetLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:DescribeResourcePolicies",
+  "logs:DescribeLogGroups",
+  ...XRAY_WRITE_ACTIONS,
+  "xray:GetSamplingRules",
+  "xray:GetSamplingTargets",
+] as const;

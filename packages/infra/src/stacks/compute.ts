@@ -1,0 +1,330 @@
+/**
+ * ComputeStack: the handlers and the game loop.
+ *
+ * - each handler of `@ledgerquest/aws` as a NodejsFunction (Node 22, arm64) running the bundle its
+ *   own bundle script builds, behind a `live` alias that CodeDeploy shifts to every new version
+ *   (all at once in beta, 10% every 2 minutes in prod) and rolls back on its alarms;
+ * - Powertools configured through the environment (service, namespace, log level);
+ * - the game-loop state machine from the one-source ASL (`gameLoopDefinition`), its Tick task
+ *   invoking the tick's live alias, with X-Ray tracing and logging;
+ * - the EventBridge rules from `EVENT_RULES` (a world activated starts its loop; ledger alarms
+ *   reach the operators' topic);
+ * - the AuditLog stream handler on the table's stream, failures to an SQS queue;
+ * - every permission granted by intent, to the one resource that needs it.
+ */
+
+import {
+  DEFAULT_SERVICE_NAME,
+  DEFAULT_TICK_SETTINGS,
+  GAMES,
+  METRICS_NAMESPACE,
+} from "@ledgerquest/aws";
+import { EVENT_SOURCES, gameLoopDefinition, TARGET_REFS } from "@ledgerquest/runtime";
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import * as codedeploy from "aws-cdk-lib/aws-codedeploy";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import type { Construct } from "constructs";
+import { HANDLER_NAMES, type HandlerBundles, type HandlerName } from "../bundles.js";
+import { GameEventRules } from "../constructs/event-bus.js";
+import { type CanaryAlarmThresholds, GameFunction } from "../constructs/game-function.js";
+import { grantWorldStates } from "../constructs/world-states.js";
+import { OUTPUTS } from "../contract.js";
+import { InfraConfigError } from "../errors.js";
+import {
+  allowUnscopedActions,
+  allowWildcardResource,
+  STATE_MACHINE_UNSCOPED_ACTIONS,
+} from "../nag.js";
+import { stateMachineArn, stateMachineName } from "../naming.js";
+import type { StageSettings } from "../settings.js";
+import type { ApiStack } from "./api.js";
+import type { GameCoreStack } from "./core.js";
+
+/** Where the definition names the tick's alias: a Step Functions definition substitution. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation substitutes it, not JS.
+export const TICK_FUNCTION_ARN_SUBSTITUTION = "${TickFunctionArn}";
+
+interface HandlerSpec {
+  readonly description: string;
+  readonly memorySizeMb: number;
+  readonly timeout: Duration;
+  readonly alarms: CanaryAlarmThresholds;
+}
+
+/** Sizes, timeouts and canary thresholds of each handler. */
+export const HANDLER_SPECS: Readonly<Record<HandlerName, HandlerSpec>> = {
+  authorizer: {
+    description: "WebSocket $connect authorizer: verifies the player's Cognito JWT",
+    memorySizeMb: 256,
+    timeout: Duration.seconds(5),
+    // A refused token is a thrown `Unauthorized` (API Gateway's 401), which Lambda counts as an
+    // error: a flood of bad tokens must not roll a good version back, a broken one fails them all.
+    alarms: { p99DurationMs: 1_000, errorRatePercent: 50 },
+  },
+  connect: {
+    description: "WebSocket $connect: joins the player to a world",
+    memorySizeMb: 512,
+    timeout: Duration.seconds(10),
+    alarms: { p99DurationMs: 2_000 },
+  },
+  disconnect: {
+    description: "WebSocket $disconnect: forgets the connection",
+    memorySizeMb: 512,
+    timeout: Duration.seconds(10),
+    alarms: { p99DurationMs: 2_000 },
+  },
+  command: {
+    description: "WebSocket command route and $default: queues a player's command",
+    memorySizeMb: 512,
+    timeout: Duration.seconds(10),
+    alarms: { p99DurationMs: 1_000 },
+  },
+  tick: {
+    description: "Game loop Tick task: runs a batch of fixed-step ticks and commits it once",
+    // The benchmarks' figure (docs/benchmarks.md): about 0.58 vCPU, a 600-tick batch in ~3 s.
+    memorySizeMb: 1024,
+    timeout: Duration.seconds(60),
+    alarms: { p99DurationMs: 30_000 },
+  },
+  "audit-stream": {
+    description: "AuditLog stream: verifies each world's ledger chain, projects the leaderboard",
+    memorySizeMb: 512,
+    timeout: Duration.seconds(60),
+    alarms: { p99DurationMs: 30_000 },
+  },
+};
+
+export interface ComputeStackProps extends StackProps {
+  readonly settings: StageSettings;
+  readonly core: GameCoreStack;
+  readonly api: ApiStack;
+  /** Each handler's bundle folder (`bundleLambdaHandlers`). */
+  readonly bundles: HandlerBundles;
+  /** Laps per game-loop execution before it continues as new. @default 1000 */
+  readonly maxIterations?: number;
+}
+
+export class ComputeStack extends Stack {
+  readonly functions: Readonly<Record<HandlerName, GameFunction>>;
+  readonly gameLoop: sfn.StateMachine;
+  readonly gameLoopLogGroup: logs.LogGroup;
+  readonly rules: GameEventRules;
+  readonly auditStreamFailures: sqs.Queue;
+  readonly application: codedeploy.LambdaApplication;
+
+  constructor(scope: Construct, id: string, props: ComputeStackProps) {
+    super(scope, id, props);
+    const { settings, core, api } = props;
+    if (!Object.hasOwn(GAMES, settings.game)) {
+      throw new InfraConfigError(
+        "game",
+        `no game "${settings.game}" in @ledgerquest/aws (known: ${Object.keys(GAMES).join(", ")})`,
+      );
+    }
+    const retention = settings.logRetentionDays as logs.RetentionDays;
+
+    const powertools = {
+      POWERTOOLS_SERVICE_NAME: DEFAULT_SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: settings.stage === "prod" ? "INFO" : "DEBUG",
+    };
+    // Every runtime handler reads the same set (`runtimeConfigSchema`, wiring.ts).
+    const runtime = {
+      ...powertools,
+      LQ_ENTITY_TABLE: core.entities.table.tableName,
+      LQ_AUDIT_TABLE: core.journal.table.tableName,
+      LQ_EVENT_BUS: core.events.eventBusName,
+      LQ_ASSETS_BUCKET: core.assets.bucketName,
+      LQ_WEBSOCKET_ENDPOINT: api.webSocketStage.callbackUrl,
+      LQ_GAME: settings.game,
+    };
+    const environments: Readonly<Record<HandlerName, Record<string, string>>> = {
+      authorizer: {
+        ...powertools,
+        LQ_AUTH_PROVIDER: "cognito",
+        LQ_COGNITO_USER_POOL_ID: api.userPool.userPoolId,
+        LQ_COGNITO_CLIENT_ID: api.userPoolClientId,
+        LQ_COGNITO_TOKEN_USE: "access",
+      },
+      connect: runtime,
+      disconnect: runtime,
+      command: runtime,
+      tick: {
+        ...runtime,
+        LQ_TICKS_PER_BATCH: String(DEFAULT_TICK_SETTINGS.maxTicks),
+        LQ_WAIT_SECONDS: String(DEFAULT_TICK_SETTINGS.waitSeconds),
+        LQ_DEADLINE_MARGIN_MS: String(DEFAULT_TICK_SETTINGS.deadlineMarginMs),
+      },
+      "audit-stream": runtime,
+    };
+
+    this.application = new codedeploy.LambdaApplication(this, "Deployments", {
+      applicationName: `ledgerquest-${settings.stage}-functions`,
+    });
+    const deploymentConfig =
+      settings.trafficShifting === "all-at-once"
+        ? codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE
+        : codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_2MINUTES;
+
+    const functions = {} as Record<HandlerName, GameFunction>;
+    for (const handler of HANDLER_NAMES) {
+      const spec = HANDLER_SPECS[handler];
+      functions[handler] = new GameFunction(this, handlerId(handler), {
+        handler,
+        codePath: props.bundles[handler],
+        stage: settings.stage,
+        description: spec.description,
+        memorySizeMb: spec.memorySizeMb,
+        timeout: spec.timeout,
+        environment: environments[handler],
+        logRetentionDays: settings.logRetentionDays,
+        application: this.application,
+        deploymentConfig,
+        alarms: spec.alarms,
+      });
+    }
+    this.functions = functions;
+    const { connect, disconnect, command, tick, authorizer } = functions;
+    const auditStream = functions["audit-stream"];
+
+    // ─── grants, by intent ─────────────────────────────────────────────────────────────────────
+    const { entities, journal } = core;
+    entities.grantReadState(connect.role);
+    entities.grantWriteState(connect.role);
+    entities.grantWriteState(disconnect.role);
+    entities.grantReadState(command.role);
+    journal.grantSubmitCommands(command.role);
+    entities.grantReadState(tick.role);
+    entities.grantWriteState(tick.role);
+    journal.grantRead(tick.role);
+    journal.grantAppend(tick.role);
+    journal.grantDrainInbox(tick.role);
+    grantWorldStates(core.assets, tick.role);
+    allowWildcardResource(
+      tick,
+      "/worlds/*",
+      "World states are objects under worlds/ of the assets bucket, one per state (content-addressed keys).",
+    );
+    core.events.grantPublish(tick.role, EVENT_SOURCES.game);
+    tick.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["execute-api:ManageConnections"],
+        resources: [api.postToConnectionsArn],
+      }),
+    );
+    allowWildcardResource(
+      tick,
+      "/POST/@connections/*",
+      "Pushing to players: POST to any connection of this one stage (connection ids are made per connection).",
+    );
+    entities.grantReadState(auditStream.role);
+    entities.grantWriteState(auditStream.role);
+    journal.grantRead(auditStream.role);
+    allowUnscopedActions(
+      auditStream,
+      ["dynamodb:ListStreams"],
+      "The stream event source: DynamoDB's ListStreams takes no resource (IAM service authorization reference); reading the stream is granted on its ARN.",
+    );
+    // The authorizer reads nothing of ours: Cognito's signing keys are public (JWKS over HTTPS).
+
+    // API Gateway invokes the WebSocket handlers' aliases (ApiStack names them by ARN).
+    for (const fn of [authorizer, connect, disconnect, command]) {
+      fn.alias.addPermission("InvokeFromWebSocketApi", {
+        principal: new iam.ServicePrincipal("apigateway.amazonaws.com"),
+        sourceArn: api.executeApiArn,
+      });
+    }
+
+    // ─── the AuditLog stream ───────────────────────────────────────────────────────────────────
+    this.auditStreamFailures = new sqs.Queue(this, "AuditStreamFailures", {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(this.auditStreamFailures).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason:
+        "This queue is itself the failure destination of the AuditLog stream; its messages are pointers to stream records, replayed by an operator, never consumed automatically.",
+    });
+    auditStream.alias.addEventSource(
+      new DynamoEventSource(journal.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.days(1),
+        onFailure: new SqsDlq(this.auditStreamFailures),
+      }),
+    );
+
+    // ─── the game loop ─────────────────────────────────────────────────────────────────────────
+    const loopName = stateMachineName(settings.stage, "game-loop");
+    this.gameLoopLogGroup = new logs.LogGroup(this, "GameLoopLogs", { retention });
+    this.gameLoop = new sfn.StateMachine(this, "GameLoop", {
+      stateMachineName: loopName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: "LedgerQuest game loop (packages/runtime/src/definitions/workflow.ts)",
+      definitionBody: sfn.DefinitionBody.fromString(
+        JSON.stringify(
+          gameLoopDefinition({
+            tickFunctionArn: TICK_FUNCTION_ARN_SUBSTITUTION,
+            ...(props.maxIterations === undefined ? {} : { maxIterations: props.maxIterations }),
+          }),
+        ),
+      ),
+      definitionSubstitutions: { TickFunctionArn: tick.alias.functionArn },
+      tracingEnabled: true,
+      // Errors only, without payloads: a world's loop makes 11 history events a lap, every few
+      // seconds, for as long as the world lives; ALL would cost more than the loop itself.
+      logs: {
+        destination: this.gameLoopLogGroup,
+        level: sfn.LogLevel.ERROR,
+        includeExecutionData: false,
+      },
+    });
+    tick.alias.grantInvoke(this.gameLoop);
+    allowUnscopedActions(
+      this.gameLoop,
+      STATE_MACHINE_UNSCOPED_ACTIONS,
+      "Step Functions' logging (CloudWatch Logs vended-log delivery) and X-Ray tracing: these actions take no resource (Step Functions developer guide, IAM policies for logging and X-Ray).",
+    );
+    Validations.of(this.gameLoop).acknowledge({
+      id: "AwsSolutions-SF1",
+      reason:
+        "Logging at ERROR without payloads: a world's loop makes 11 history events per lap, every few seconds, for as long as the world lives; logging ALL would cost more than the loop. Failures are logged in full by the tick Lambda.",
+    });
+    // ContinueAsNew starts a successor execution of this same state machine.
+    this.gameLoop.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["states:StartExecution"],
+        resources: [stateMachineArn(this, loopName)],
+      }),
+    );
+
+    this.rules = new GameEventRules(this, "Rules", {
+      bus: core.events.bus,
+      targets: {
+        [TARGET_REFS.gameLoop]: new targets.SfnStateMachine(this.gameLoop),
+        [TARGET_REFS.opsNotifier]: new targets.SnsTopic(core.opsTopic),
+        // LeaderboardProjector: the AuditLog stream handler projects the leaderboard already.
+      },
+    });
+
+    const out = OUTPUTS.Compute;
+    new CfnOutput(this, out.game, { value: settings.game });
+    new CfnOutput(this, out.gameLoopArn, { value: this.gameLoop.stateMachineArn });
+  }
+}
+
+/** `audit-stream` → `AuditStream`: construct ids in the CDK's PascalCase. */
+function handlerId(handler: HandlerName): string {
+  return handler.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+}
