@@ -6,22 +6,34 @@
 import {
   Body,
   BodyKind,
+  Collider,
   Economy,
   type JsonValue,
   type Ledger,
   Position,
   QUEST_COMMAND,
   Sensor,
+  ShapeKind,
   type Simulation,
 } from "@ledgerquest/engine";
 import {
   defineCommands,
   type EntityView,
+  type GameDescription,
   type GameModule,
   type GameRules,
 } from "@ledgerquest/runtime";
 import * as z from "zod/mini";
-import { arenaRules, Bot, Coin, ECONOMY, Player, populate } from "./game.js";
+import {
+  ARENA,
+  arenaRules,
+  Bot,
+  Coin,
+  ECONOMY,
+  Player,
+  populate,
+  QUEST_DEFINITIONS,
+} from "./game.js";
 
 /** Arena settings a world may be created with (all optional). */
 /** A whole number from 0 to `max`. */
@@ -95,6 +107,7 @@ export const arenaModule: GameModule = {
     const w = sim.world;
     const p = w.store(Position);
     const body = w.store(Body);
+    const collider = w.store(Collider);
     const ids = w.query([Position]).ids();
     const out: EntityView[] = [];
     for (let i = 0; i < ids.length; i++) {
@@ -111,16 +124,47 @@ export const arenaModule: GameModule = {
                 ? "wall"
                 : "body";
       const name = w.nameOfEntity(e);
+      // Walls and zones differ one from another; every other kind looks as `describe` says.
+      const own =
+        (kind === "wall" || kind === "zone") && w.hasComponent(e, Collider)
+          ? {
+              shape: (collider.shape[e] === ShapeKind.Circle ? "circle" : "box") as
+                | "circle"
+                | "box",
+              hw: round2(collider.hw[e] as number),
+              hh: round2(collider.hh[e] as number),
+            }
+          : {};
       out.push({
         id: w.handle(e),
         kind,
         ...(name === undefined ? {} : { name }),
         x: round2(p.x[e] as number),
         y: round2(p.y[e] as number),
+        ...own,
       });
     }
     return out;
   },
+  describe(): GameDescription {
+    return ARENA_DESCRIPTION;
+  },
+};
+
+const ARENA_DESCRIPTION: GameDescription = {
+  rules: "arena@2",
+  bounds: { minX: 0, minY: 0, maxX: ARENA.width, maxY: ARENA.height },
+  tickMs: 1000 / 60,
+  kinds: {
+    player: { shape: "circle", hw: 0.7, hh: 0.7, label: "a player" },
+    bot: { shape: "circle", hw: 0.7, hh: 0.7, label: "a bot collecting coins" },
+    coin: { shape: "circle", hw: 0.6, hh: 0.6, label: "a coin: 1 to 4 gold" },
+    body: { shape: "circle", hw: 0.5, hh: 0.5, label: "a puck or crate" },
+    wall: { shape: "box", hw: 2, hh: 6, label: "a wall" },
+    zone: { shape: "box", hw: 3, hh: 3, label: "the shrine" },
+  },
+  quests: JSON.parse(JSON.stringify(QUEST_DEFINITIONS)) as JsonValue[],
+  commands: ARENA_COMMANDS.types,
 };
 
 function neverQuests(): never {

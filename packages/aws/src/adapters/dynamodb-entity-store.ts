@@ -8,6 +8,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import {
@@ -17,9 +18,11 @@ import {
   CorruptRecordError,
   type EntityStore,
   entityKeys,
+  LIST_WORLDS_MAX,
   type PlayerRecord,
   type StateRef,
   type WorldRecord,
+  type WorldSummary,
 } from "@ledgerquest/runtime";
 import { type TableNames, transactInChunks, translate } from "./dynamodb-common.js";
 
@@ -150,6 +153,45 @@ export class DynamoDbEntityStore implements EntityStore {
   async getWorld(worldId: string): Promise<WorldRecord | undefined> {
     const item = await this.get(entityKeys.world(worldId));
     return item === undefined ? undefined : itemToWorld(item);
+  }
+
+  async listWorlds(limit: number): Promise<readonly WorldSummary[]> {
+    const max = Math.max(0, Math.min(limit, LIST_WORLDS_MAX));
+    const out: WorldSummary[] = [];
+    let start: Record<string, unknown> | undefined;
+    // A scan reads every item (an operator's question, not a player's path); the projection
+    // keeps the world items' state bytes out of the answer.
+    do {
+      try {
+        const page = await this.doc.send(
+          new ScanCommand({
+            TableName: this.table,
+            FilterExpression: "begins_with(entity_id, :w) AND #type = :t",
+            ProjectionExpression: "worldId, #rules, version, tick, active, updatedAtMs",
+            ExpressionAttributeNames: { "#type": "type", "#rules": "rules" },
+            ExpressionAttributeValues: { ":w": entityKeys.world(""), ":t": "world" },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const where = `world item of ${String(item.worldId)}`;
+          out.push({
+            worldId: str(item, "worldId", where),
+            rules: str(item, "rules", where),
+            version: num(item, "version", where),
+            tick: num(item, "tick", where),
+            active: item.active === true,
+            updatedAtMs: num(item, "updatedAtMs", where),
+          });
+        }
+        start = page.LastEvaluatedKey;
+      } catch (error) {
+        return translate(error, "Scan", "worlds");
+      }
+    } while (start !== undefined);
+    return out
+      .sort((a, b) => (a.worldId < b.worldId ? -1 : a.worldId > b.worldId ? 1 : 0))
+      .slice(0, max);
   }
 
   async createWorld(world: WorldRecord): Promise<"created" | "exists"> {

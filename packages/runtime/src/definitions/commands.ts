@@ -23,7 +23,8 @@ export const COMMAND_ROUTES = ["command"] as const;
 /** Frames larger than this are refused before parsing (API Gateway's own limit is 128 KB). */
 export const MAX_FRAME_BYTES = 8 * 1024;
 
-const commandId = z
+/** A client frame id: the command id of a command, the query id of a query. */
+export const frameIdSchema = z
   .string()
   .check(z.regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1 to 64 letters, digits, or _ . : -"));
 const commandType = z
@@ -33,7 +34,7 @@ const commandType = z
 /** The envelope every command frame has, whatever its type. */
 export const commandFrameSchema = z.strictObject({
   action: z.literal("command"),
-  id: commandId,
+  id: frameIdSchema,
   type: commandType,
   data: z.optional(z.unknown()),
 });
@@ -46,6 +47,8 @@ export type CommandSchemas = Readonly<Record<string, z.core.$ZodType<JsonValue>>
 
 /** Why a frame was refused: what a client sees in the error frame's `code`. */
 export type CommandErrorCode =
+  /** A query type the API does not answer. */
+  | "unknown_query"
   | "frame_too_large"
   | "not_json"
   | "invalid_frame"
@@ -118,7 +121,8 @@ export function defineCommands(schemas: CommandSchemas) {
     const frame = safeParse(commandFrameSchema, json);
     const rawId =
       typeof json === "object" && json !== null ? (json as { id?: unknown }).id : undefined;
-    const id = typeof rawId === "string" && safeParse(commandId, rawId).success ? rawId : undefined;
+    const id =
+      typeof rawId === "string" && safeParse(frameIdSchema, rawId).success ? rawId : undefined;
     if (!frame.success) {
       const issue = frame.error.issues[0];
       return fail(

@@ -82,6 +82,19 @@ export interface ConnectionRecord {
 
 export type CommitWorldResult = "committed" | "conflict";
 
+/** What an operator's list of worlds shows of each. */
+export interface WorldSummary {
+  readonly worldId: string;
+  readonly rules: string;
+  readonly version: number;
+  readonly tick: number;
+  readonly active: boolean;
+  readonly updatedAtMs: number;
+}
+
+/** The most worlds `listWorlds` returns. */
+export const LIST_WORLDS_MAX = 1000;
+
 export interface EntityStore {
   getWorld(worldId: string): Promise<WorldRecord | undefined>;
   /** Creates a world at version 0; `exists` if it is already there (whatever its state). */
@@ -91,6 +104,12 @@ export interface EntityStore {
    * `conflict` when another writer moved it first. `next.version` must be `expectedVersion + 1`.
    */
   commitWorld(next: WorldRecord, expectedVersion: number): Promise<CommitWorldResult>;
+  /**
+   * Up to `limit` worlds (at most `LIST_WORLDS_MAX`), ordered by id: an operator's view. In
+   * DynamoDB this scans EntityTable (the world items' small attributes only), so its cost grows
+   * with the table; it is not for a player's path.
+   */
+  listWorlds(limit: number): Promise<readonly WorldSummary[]>;
   /** Sets `active` without touching anything else (activate / deactivate). */
   setWorldActive(worldId: string, active: boolean): Promise<void>;
 

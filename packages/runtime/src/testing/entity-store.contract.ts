@@ -2,7 +2,12 @@
  * The contract of the entity store port: every adapter (memory, DynamoDB) passes this suite.
  */
 import { describe, expect, it } from "vitest";
-import type { EntityStore, PlayerRecord, WorldRecord } from "../ports/entity-store.js";
+import {
+  type EntityStore,
+  LIST_WORLDS_MAX,
+  type PlayerRecord,
+  type WorldRecord,
+} from "../ports/entity-store.js";
 
 export interface EntityStoreHarness {
   readonly store: EntityStore;
@@ -59,6 +64,41 @@ export function describeEntityStoreContract(
       const read = await store.getWorld(id);
       expect(read).toEqual(world);
       expect(read?.state.kind === "inline" && read.state.bytes).toBeInstanceOf(Uint8Array);
+      await cleanup?.();
+    });
+
+    it("lists worlds by id with their version and tick, and nothing else", async () => {
+      const { store, cleanup } = await setup();
+      const prefix = uniqueId("list");
+      const a = sampleWorld(`${prefix}-a`, { tick: 7 });
+      const b = sampleWorld(`${prefix}-b`, { active: false });
+      await store.createWorld(b);
+      await store.createWorld(a);
+      await store.commitWorld({ ...a, version: 1, tick: 67, updatedAtMs: 2000 }, 0);
+      await store.putProjections(a.worldId, 1, [], [player("player_0001", a.worldId, 5)]);
+      const mine = (await store.listWorlds(LIST_WORLDS_MAX)).filter((w) =>
+        w.worldId.startsWith(prefix),
+      );
+      expect(mine).toEqual([
+        {
+          worldId: a.worldId,
+          rules: "arena@2",
+          version: 1,
+          tick: 67,
+          active: true,
+          updatedAtMs: 2000,
+        },
+        {
+          worldId: b.worldId,
+          rules: "arena@2",
+          version: 0,
+          tick: 0,
+          active: false,
+          updatedAtMs: 1000,
+        },
+      ]);
+      expect(await store.listWorlds(0)).toEqual([]);
+      expect((await store.listWorlds(1)).length).toBe(1);
       await cleanup?.();
     });
 

@@ -2,6 +2,7 @@ export * from "./create-world.js";
 export * from "./deps.js";
 export * from "./export.js";
 export * from "./players.js";
+export * from "./queries.js";
 export * from "./replay.js";
 export * from "./run-tick-batch.js";
 export * from "./verify.js";

@@ -22,7 +22,7 @@ import {
   EVENT_SOURCES,
 } from "../definitions/events.js";
 import { CommitConflictError, DeterminismError, NotFoundError, RuntimeError } from "../errors.js";
-import type { WorldRecord } from "../ports/entity-store.js";
+import type { PlayerRecord, WorldRecord } from "../ports/entity-store.js";
 import type { OutgoingEvent } from "../ports/event-publisher.js";
 import type { BatchEvent, BatchRecord, DrainPoint } from "../ports/journal.js";
 import type { EntityView } from "../world/game.js";
@@ -34,6 +34,7 @@ import {
   loadWorldState,
   playerRecord,
   saveWorldState,
+  supplyOf,
 } from "./world-io.js";
 
 export interface RunTickBatchInput {
@@ -97,6 +98,7 @@ export async function runTickBatch(
     );
   }
   const { worldId, token } = input;
+  const startMs = deps.clock.nowMs();
   const world = await deps.store.getWorld(worldId);
   if (world === undefined) throw new NotFoundError("world", worldId);
 
@@ -106,7 +108,9 @@ export async function runTickBatch(
     if (record === undefined)
       throw new NotFoundError("batch record", `${worldId}@${world.version}`);
     const loaded = await loadWorldState(deps, world);
-    const { pushed, gone } = await afterCommit(deps, world, record, loaded, undefined, []);
+    const { pushed, gone } = await afterCommit(deps, world, record, loaded, undefined, [], {
+      startMs,
+    });
     return result("already_committed", world, record, pushed, gone, true);
   }
 
@@ -184,15 +188,10 @@ export async function runTickBatch(
       throw new CommitConflictError(worldId, next, "the world moved while this batch committed");
     }
   }
-  const { pushed, gone } = await afterCommit(
-    deps,
-    committed,
-    record,
-    loaded,
-    before,
-    players,
-    world.updatedAtMs,
-  );
+  const { pushed, gone } = await afterCommit(deps, committed, record, loaded, before, players, {
+    startMs,
+    previousCommitMs: world.updatedAtMs,
+  });
   if (record.token !== token) {
     throw new CommitConflictError(
       worldId,
@@ -365,9 +364,14 @@ async function afterCommit(
   loaded: LoadedWorld,
   before: readonly EntityView[] | undefined,
   players: Iterable<string>,
-  /** Connections made after this time get the whole view: they have nothing to apply a delta to. */
-  previousCommitMs = Number.POSITIVE_INFINITY,
+  timing: {
+    /** When this call began: the push tells clients how long the batch took. */
+    readonly startMs: number;
+    /** Connections made after this time get the whole view: they have nothing to apply a delta to. */
+    readonly previousCommitMs?: number;
+  },
 ): Promise<{ pushed: number; gone: number }> {
+  const previousCommitMs = timing.previousCommitMs ?? Number.POSITIVE_INFINITY;
   const timeMs = record.createdAtMs;
   const outgoing: OutgoingEvent[] = record.events.map((e) => ({
     eventId: e.eventId,
@@ -405,9 +409,16 @@ async function afterCommit(
   for (const p of players) profiles.set(p, playerRecord(loaded, world.worldId, p));
   let pushed = 0;
   let gone = 0;
+  const batch = {
+    ticks: record.ticks,
+    commandsApplied: record.commandsApplied,
+    ledgerEntries: record.ledgerToSeq - record.ledgerFromSeq,
+    durationMs: Math.max(0, deps.clock.nowMs() - timing.startMs),
+  };
+  const supply = supplyOf(loaded.ledger);
   await Promise.all(
     connections.map(async (c) => {
-      const message = JSON.stringify({
+      const frame: StatePushFrame = {
         type: "state",
         worldId: world.worldId,
         version: record.version,
@@ -415,8 +426,11 @@ async function afterCommit(
         stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
         ledger: { count: record.ledgerToSeq, head: record.ledgerHead },
         ...(c.connectedAtMs >= previousCommitMs ? whole : delta),
-        ...(profiles.has(c.playerId) ? { you: profiles.get(c.playerId) } : {}),
-      });
+        ...(profiles.has(c.playerId) ? { you: profiles.get(c.playerId) as PlayerRecord } : {}),
+        batch,
+        supply,
+      };
+      const message = JSON.stringify(frame);
       try {
         if ((await deps.push.post(c.connectionId, message)) === "gone") {
           gone++;
@@ -430,6 +444,32 @@ async function afterCommit(
     }),
   );
   return { pushed, gone };
+}
+
+/** What every connection of a world gets after each committed batch (client-protocol.md). */
+export interface StatePushFrame {
+  readonly type: "state";
+  readonly worldId: string;
+  readonly version: number;
+  /** The world's tick after the batch. */
+  readonly tick: number;
+  readonly stateHash: string;
+  readonly ledger: { readonly count: number; readonly head: string };
+  /** `changed` is every entity (apply as a whole view), else what moved or appeared. */
+  readonly full: boolean;
+  readonly changed: readonly EntityView[];
+  readonly removed: readonly number[];
+  /** The player's profile, when the batch changed it. */
+  readonly you?: PlayerRecord;
+  readonly batch: {
+    readonly ticks: number;
+    readonly commandsApplied: number;
+    readonly ledgerEntries: number;
+    /** This tick function's time for the batch: loading, simulating, committing. */
+    readonly durationMs: number;
+  };
+  /** Held outside the system accounts, per unit. */
+  readonly supply: Readonly<Record<string, number>>;
 }
 
 /** Entities that changed or appeared since `before`, and those that went (all of them without `before`). */

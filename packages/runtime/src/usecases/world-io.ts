@@ -80,6 +80,19 @@ export function accountBalances(ledger: Ledger, ids: Iterable<string>): AccountB
   return out;
 }
 
+/**
+ * What is held outside the system's accounts (mints and sinks), per unit: the gold, xp and items
+ * in circulation. Units in sorted order, so the object is the same on every machine.
+ */
+export function supplyOf(ledger: Ledger): Record<string, number> {
+  const totals = new Map<string, number>();
+  for (const a of ledger.listAccounts()) {
+    if (a.owner === "system") continue;
+    totals.set(a.unit, (totals.get(a.unit) ?? 0) + a.credits - a.debits);
+  }
+  return Object.fromEntries([...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** A player's profile from the ledger and the quest tracker. */
 export function playerRecord(loaded: LoadedWorld, worldId: string, playerId: string): PlayerRecord {
   const balances: Record<string, number> = {};

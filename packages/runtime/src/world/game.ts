@@ -27,6 +27,41 @@ export interface EntityView {
   readonly name?: string;
   readonly x: number;
   readonly y: number;
+  /**
+   * The entity's own shape, for kinds whose members differ (walls, zones); the others look as
+   * their kind does in `GameDescription.kinds`. Half extents; a circle's radius is `hw`.
+   */
+  readonly shape?: "circle" | "box";
+  readonly hw?: number;
+  readonly hh?: number;
+}
+
+/** How a kind of entity looks: a shape with half extents (a circle's radius is `hw`). */
+export interface EntityLook {
+  readonly shape: "circle" | "box";
+  readonly hw: number;
+  readonly hh: number;
+  /** What the kind is, in a few words (for a legend). */
+  readonly label: string;
+}
+
+/** What a client needs to draw a world and explain its quests: the game's fixed description. */
+export interface GameDescription {
+  readonly rules: string;
+  /** The world's extent, in world units. */
+  readonly bounds: {
+    readonly minX: number;
+    readonly minY: number;
+    readonly maxX: number;
+    readonly maxY: number;
+  };
+  /** Simulated time per tick. */
+  readonly tickMs: number;
+  readonly kinds: Readonly<Record<string, EntityLook>>;
+  /** The quest book, as the game defines it (`QuestDefinition`s, as JSON). */
+  readonly quests: readonly JsonValue[];
+  /** The commands a player may send, by type. */
+  readonly commands: readonly string[];
 }
 
 export interface WorldOptions {
@@ -52,4 +87,6 @@ export interface GameModule {
   authorize(player: string, type: string, data: JsonValue, sim?: Simulation): boolean;
   /** What clients are sent of the world. */
   view(sim: Simulation): readonly EntityView[];
+  /** The game's fixed description for clients (bounds, looks, quests); optional. */
+  describe?(): GameDescription;
 }

@@ -1,10 +1,12 @@
-import type {
-  AccountBalance,
-  CommitWorldResult,
-  ConnectionRecord,
-  EntityStore,
-  PlayerRecord,
-  WorldRecord,
+import {
+  type AccountBalance,
+  type CommitWorldResult,
+  type ConnectionRecord,
+  type EntityStore,
+  LIST_WORLDS_MAX,
+  type PlayerRecord,
+  type WorldRecord,
+  type WorldSummary,
 } from "../../ports/entity-store.js";
 
 /**
@@ -21,6 +23,20 @@ export class MemoryEntityStore implements EntityStore {
   async getWorld(worldId: string): Promise<WorldRecord | undefined> {
     const w = this.worlds.get(worldId);
     return w === undefined ? undefined : structuredClone(w);
+  }
+
+  async listWorlds(limit: number): Promise<readonly WorldSummary[]> {
+    return [...this.worlds.values()]
+      .sort((a, b) => (a.worldId < b.worldId ? -1 : a.worldId > b.worldId ? 1 : 0))
+      .slice(0, Math.max(0, Math.min(limit, LIST_WORLDS_MAX)))
+      .map((w) => ({
+        worldId: w.worldId,
+        rules: w.rules,
+        version: w.version,
+        tick: w.tick,
+        active: w.active,
+        updatedAtMs: w.updatedAtMs,
+      }));
   }
 
   async createWorld(world: WorldRecord): Promise<"created" | "exists"> {
