@@ -35,6 +35,7 @@ export const HANDLER_ENTRIES = {
   connect: "src/handlers/connect.ts",
   disconnect: "src/handlers/disconnect.ts",
   command: "src/handlers/command.ts",
+  query: "src/handlers/query.ts",
   tick: "src/handlers/tick.ts",
   "audit-stream": "src/handlers/audit-stream.ts",
 } as const;

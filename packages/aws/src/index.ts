@@ -49,6 +49,7 @@ export {
 } from "./handlers/command.js";
 export { createConnectHandler, handleConnect, WORLD_QUERY_PARAMETER } from "./handlers/connect.js";
 export { createDisconnectHandler, handleDisconnect } from "./handlers/disconnect.js";
+export { createQueryHandler, handleQuery, handleQueryFrame } from "./handlers/query.js";
 export {
   createTickHandler,
   DEFAULT_TICK_SETTINGS,

@@ -2,6 +2,7 @@
 // HTTP from this process, and aws-jwt-verify doing the verification, as the local stack will.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { OPERATOR_GROUP } from "@ledgerquest/runtime";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
 import type { Jwks } from "aws-jwt-verify/jwk";
 import type { Context } from "aws-lambda";
@@ -10,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { authorizerConfigSchema, type Environment, readConfig } from "../src/config.js";
 import { AwsAdapterError, ConfigError, UnauthorizedError } from "../src/errors.js";
 import {
+  AUTHORIZER_OPERATOR_GROUP,
   authorize,
   type ConnectAuthorizer,
   type ConnectAuthorizerEvent,
@@ -125,7 +127,7 @@ describe("authorize against a JWKS served over HTTP", () => {
   it("allows a valid token from the query string, with the player id from sub", async () => {
     const { verifier } = localAuthorizer();
     const result = await authorize(connectEvent({ query: { token: await token() } }), verifier);
-    expect(result).toEqual({ outcome: "allow", playerId: "player_0001" });
+    expect(result).toEqual({ outcome: "allow", playerId: "player_0001", operator: false });
     expect(jwksRequests).toBe(1);
   });
 
@@ -134,10 +136,10 @@ describe("authorize against a JWKS served over HTTP", () => {
     const jwt = await token({ claims: { sub: "player_0002" } });
     expect(
       await authorize(connectEvent({ headers: { Authorization: `Bearer ${jwt}` } }), verifier),
-    ).toEqual({ outcome: "allow", playerId: "player_0002" });
+    ).toEqual({ outcome: "allow", playerId: "player_0002", operator: false });
     expect(
       await authorize(connectEvent({ headers: { authorization: `bearer ${jwt}` } }), verifier),
-    ).toEqual({ outcome: "allow", playerId: "player_0002" });
+    ).toEqual({ outcome: "allow", playerId: "player_0002", operator: false });
   });
 
   it("fetches the JWKS once per verifier, not once per connection", async () => {
@@ -147,6 +149,7 @@ describe("authorize against a JWKS served over HTTP", () => {
       expect(await authorize(connectEvent({ query: { token: jwt } }), verifier)).toEqual({
         outcome: "allow",
         playerId: player,
+        operator: false,
       });
     }
     expect(jwksRequests).toBe(1);
@@ -157,7 +160,7 @@ describe("authorize against a JWKS served over HTTP", () => {
     const jwt = await token({ claims: { sub: "3f2c9a9e-user", player_id: "player_0042" } });
     expect(
       await authorize(connectEvent({ query: { token: jwt } }), verifier, playerIdClaim),
-    ).toEqual({ outcome: "allow", playerId: "player_0042" });
+    ).toEqual({ outcome: "allow", playerId: "player_0042", operator: false });
   });
 
   it("answers 401 missing-token without a token, and asks the issuer nothing", async () => {
@@ -280,7 +283,7 @@ describe("authorize against a JWKS served over HTTP", () => {
         connectEvent({ query: { token: mine }, headers: { Authorization: `Bearer ${mine}` } }),
         verifier,
       ),
-    ).toEqual({ outcome: "allow", playerId: "player_0001" });
+    ).toEqual({ outcome: "allow", playerId: "player_0001", operator: false });
   });
 
   it("answers 401 ambiguous-token when the token parameter is repeated with different values", async () => {
@@ -331,6 +334,7 @@ describe("authorize against a JWKS served over HTTP", () => {
     expect(await authorize(connectEvent({ query: { token: jwt } }), verifier)).toEqual({
       outcome: "allow",
       playerId: id,
+      operator: false,
     });
   });
 
@@ -378,7 +382,11 @@ describe("authorize against a Cognito user pool", () => {
       connectEvent({ query: { token: await accessToken({}) } }),
       cognitoVerifier("access"),
     );
-    expect(result).toEqual({ outcome: "allow", playerId: "4a1c3e2b-0000-4000-8000-000000000001" });
+    expect(result).toEqual({
+      outcome: "allow",
+      playerId: "4a1c3e2b-0000-4000-8000-000000000001",
+      operator: false,
+    });
   });
 
   it("answers 401 wrong-token-use for an access token where id tokens are expected", async () => {
@@ -452,8 +460,26 @@ describe("the Lambda handler", () => {
         Version: "2012-10-17",
         Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN }],
       },
-      context: { playerId: "player_0001" },
+      context: { playerId: "player_0001", operator: false },
     });
+  });
+
+  it("marks members of the operators' group as operators in the context", async () => {
+    const authorizerHandler = createAuthorizerHandler(() => localAuthorizer());
+    const answer = async (groups: unknown) =>
+      (
+        await authorizerHandler(
+          connectEvent({ query: { token: await token({ claims: { "cognito:groups": groups } }) } }),
+          context,
+        )
+      ).context;
+    expect(await answer(["players", "operators"])).toEqual({
+      playerId: "player_0001",
+      operator: true,
+    });
+    expect(await answer(["players"])).toMatchObject({ operator: false });
+    expect(await answer("operators")).toMatchObject({ operator: false });
+    expect(AUTHORIZER_OPERATOR_GROUP).toBe(OPERATOR_GROUP);
   });
 
   it("throws exactly Unauthorized (API Gateway's 401) without a valid token", async () => {

@@ -37,6 +37,7 @@ import {
 } from "../src/handlers/command.js";
 import { handler as connectHandler, handleConnect } from "../src/handlers/connect.js";
 import { handler as disconnectHandler, handleDisconnect } from "../src/handlers/disconnect.js";
+import { handleQuery } from "../src/handlers/query.js";
 import {
   AVERAGE_TICK_DURATION_METRIC,
   createTickHandler,
@@ -73,10 +74,12 @@ type WebSocketTestEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<Auth
 
 /** An event as API Gateway sends it to a WebSocket route's Lambda proxy integration. */
 function wsEvent(
-  routeKey: "$connect" | "$disconnect" | "command" | "$default",
+  routeKey: "$connect" | "$disconnect" | "command" | "query" | "$default",
   connectionId: string,
   options: {
     readonly playerId?: string;
+    /** As API Gateway hands the authorizer's boolean to later routes: the string "true". */
+    readonly operator?: "true" | "false";
     readonly body?: string;
     readonly query?: Record<string, string>;
   } = {},
@@ -104,6 +107,7 @@ function wsEvent(
             principalId: options.playerId,
             integrationLatency: 12,
             playerId: options.playerId,
+            ...(options.operator === undefined ? {} : { operator: options.operator }),
           },
         }),
   };
@@ -472,6 +476,55 @@ describe("commands", () => {
     );
     expect(frame).toMatchObject({ type: "error", code: "not_in_world" });
     expect(await inboxOf(deps, worldId)).toEqual([]);
+  });
+});
+
+describe("queries", () => {
+  it("answers the connection's player over DynamoDB, and operators' queries only to operators", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const connectionId = uniqueId("c");
+    await handleConnect(
+      deps,
+      wsEvent("$connect", connectionId, { playerId: ALICE, query: { world: worldId } }),
+    );
+    const ask = async (type: string, operator?: "true" | "false") =>
+      frameOf(
+        await handleQuery(
+          deps,
+          wsEvent("query", connectionId, {
+            playerId: ALICE,
+            ...(operator === undefined ? {} : { operator }),
+            body: JSON.stringify({ action: "query", id: `q-${type}`, type }),
+          }),
+        ),
+      ) as { type: string; query?: string; code?: string; data?: Record<string, unknown> };
+    const state = await ask("state");
+    expect(state).toMatchObject({ type: "result", query: "state", data: { worldId, version: 0 } });
+    expect(state.data?.entities).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: "player", name: ALICE })]),
+    );
+    expect(await ask("verify")).toMatchObject({
+      type: "result",
+      query: "verify",
+      data: { ok: true },
+    });
+    expect(await ask("worlds")).toMatchObject({ type: "error", code: "forbidden" });
+    expect(await ask("worlds", "false")).toMatchObject({ type: "error", code: "forbidden" });
+    const worlds = await ask("worlds", "true");
+    expect(worlds.data?.worlds).toEqual(
+      expect.arrayContaining([expect.objectContaining({ worldId, connections: 1 })]),
+    );
+    // No identity from the authorizer: nothing is answered.
+    const anonymous = frameOf(
+      await handleQuery(
+        deps,
+        wsEvent("query", connectionId, {
+          body: JSON.stringify({ action: "query", id: "q", type: "state" }),
+        }),
+      ),
+    );
+    expect(anonymous).toMatchObject({ type: "error", code: "not_in_world" });
   });
 });
 

@@ -10,6 +10,7 @@ import {
   EVENT_BUS_NAME,
   EVENT_RULES,
   gameLoopDefinition,
+  QUERY_ROUTE,
   ROUTE_SELECTION_EXPRESSION,
   TARGET_REFS,
 } from "@ledgerquest/runtime";
@@ -269,7 +270,7 @@ describe("GameCoreStack", () => {
 });
 
 describe("ApiStack", () => {
-  it("routes $connect behind the JWT authorizer, and the one-source routes to the command handler", () => {
+  it("routes $connect behind the JWT authorizer, and the one-source routes to the command and query handlers", () => {
     api().hasResourceProperties("AWS::ApiGatewayV2::Api", {
       ProtocolType: "WEBSOCKET",
       RouteSelectionExpression: ROUTE_SELECTION_EXPRESSION,
@@ -287,10 +288,11 @@ describe("ApiStack", () => {
       (r) => r.Properties.RouteKey,
     );
     expect(routes.sort()).toEqual(
-      ["$connect", "$default", "$disconnect", ...COMMAND_ROUTES].sort(),
+      ["$connect", "$default", "$disconnect", ...COMMAND_ROUTES, QUERY_ROUTE].sort(),
     );
-    // Commands are answered on the socket: a route response on $default and each command route.
-    api().resourceCountIs("AWS::ApiGatewayV2::RouteResponse", 1 + COMMAND_ROUTES.length);
+    // Commands and queries are answered on the socket: a route response on $default and each
+    // command and query route.
+    api().resourceCountIs("AWS::ApiGatewayV2::RouteResponse", 2 + COMMAND_ROUTES.length);
   });
 
   it("integrates each route with its handler's live alias, by name", () => {
@@ -299,7 +301,7 @@ describe("ApiStack", () => {
         (i) => i.Properties.IntegrationUri,
       ),
     );
-    for (const handler of ["connect", "disconnect", "command"]) {
+    for (const handler of ["connect", "disconnect", "command", "query"]) {
       expect(uris).toContain(`function:ledgerquest-beta-${handler}:live`);
     }
   });
@@ -417,9 +419,10 @@ describe("ComputeStack", () => {
     }
     // Errors (as a rate), throttles and p99 duration, per alias.
     const alarms = Object.values(compute().findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms.filter((a) => a.Properties.ExtendedStatistic === "p99")).toHaveLength(6);
-    expect(alarms.filter((a) => a.Properties.MetricName === "Throttles")).toHaveLength(6);
-    expect(alarms.filter((a) => a.Properties.Metrics !== undefined)).toHaveLength(6);
+    const n = HANDLER_NAMES.length;
+    expect(alarms.filter((a) => a.Properties.ExtendedStatistic === "p99")).toHaveLength(n);
+    expect(alarms.filter((a) => a.Properties.MetricName === "Throttles")).toHaveLength(n);
+    expect(alarms.filter((a) => a.Properties.Metrics !== undefined)).toHaveLength(n);
   });
 
   it("deploys the one-source game loop, invoking the tick's alias, traced and logged", () => {

@@ -107,7 +107,12 @@ export type UnauthorizedReason =
 export type DenyReason = "invalid-player-id";
 
 export type AuthorizeResult =
-  | { readonly outcome: "allow"; readonly playerId: string }
+  | {
+      readonly outcome: "allow";
+      readonly playerId: string;
+      /** In the operators' group (`cognito:groups`): may ask the operators' queries. */
+      readonly operator: boolean;
+    }
   | {
       readonly outcome: "unauthorized";
       readonly reason: UnauthorizedReason;
@@ -243,20 +248,33 @@ export async function authorize(
           : `the token's ${playerIdClaim} claim is not a player id (${PLAYER_ID_PATTERN})`,
     };
   }
-  return { outcome: "allow", playerId };
+  const groups = claims["cognito:groups"];
+  const operator = Array.isArray(groups) && groups.includes(AUTHORIZER_OPERATOR_GROUP);
+  return { outcome: "allow", playerId, operator };
 }
 
 /** The authorizer's answer for a player allowed to connect. */
-export function allowPolicy(playerId: string, methodArn: string): APIGatewayAuthorizerResult {
+export function allowPolicy(
+  playerId: string,
+  methodArn: string,
+  operator = false,
+): APIGatewayAuthorizerResult {
   return {
     principalId: playerId,
     policyDocument: {
       Version: "2012-10-17",
       Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: methodArn }],
     },
-    context: { playerId },
+    // API Gateway passes context values as strings, numbers or booleans, to every route.
+    context: { playerId, operator },
   };
 }
+
+/**
+ * The group whose members are operators: the runtime's `OPERATOR_GROUP`, repeated here so that
+ * the authorizer's bundle does not load the runtime (a test keeps the two equal).
+ */
+export const AUTHORIZER_OPERATOR_GROUP = "operators";
 
 /** The principal of a Deny: the claim that failed is untrusted text, kept out of API Gateway. */
 export const DENIED_PRINCIPAL_ID = "anonymous";
@@ -358,7 +376,7 @@ export function createAuthorizerHandler(
     switch (result.outcome) {
       case "allow":
         logger.debug("connection authorized", { playerId: result.playerId });
-        return allowPolicy(result.playerId, event.methodArn);
+        return allowPolicy(result.playerId, event.methodArn, result.operator);
       case "deny":
         // A genuine token without a usable player id points at the identity provider's setup.
         logger.warn("connection denied", { reason: result.reason, detail: result.detail });

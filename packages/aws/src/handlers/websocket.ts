@@ -41,6 +41,16 @@ export function authorizedPlayerId(event: WebSocketEvent): string | undefined {
   return typeof playerId === "string" && playerId !== "" ? playerId : undefined;
 }
 
+/**
+ * Whether the `$connect` authorizer found the player in the operators' group. API Gateway hands
+ * context booleans to later routes as they were, or as the string "true" (seen in its proxy
+ * events), so both count.
+ */
+export function authorizedOperator(event: WebSocketEvent): boolean {
+  const operator = event.requestContext.authorizer?.operator;
+  return operator === true || operator === "true";
+}
+
 /** The message's text; a body the event marks as base64 (the integration's binary handling) is decoded. */
 export function bodyText(event: WebSocketEvent): string | undefined {
   const body = event.body ?? undefined;

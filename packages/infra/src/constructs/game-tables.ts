@@ -114,6 +114,14 @@ export class EntityTable extends Construct {
   }
 
   /**
+   * List the worlds (an operator's query): a Scan of the table, filtered to world items. The
+   * table alone, not its indexes.
+   */
+  grantListWorlds(grantee: iam.IGrantable): iam.Grant {
+    return grant(grantee, ["dynamodb:Scan"], [this.table.tableArn]);
+  }
+
+  /**
    * Write state: create, replace, update and delete items with conditions (world commits,
    * projections, connections), alone or in transactions.
    */

@@ -24,3 +24,18 @@ export function grantWorldStates(bucket: s3.IBucket, grantee: iam.IGrantable): i
   });
   return objects;
 }
+
+/** Read world states only (the query function): objects under `worlds/`, and the 404 rule above. */
+export function grantReadWorldStates(bucket: s3.IBucket, grantee: iam.IGrantable): iam.Grant {
+  const objects = iam.Grant.addToPrincipal({
+    grantee,
+    actions: ["s3:GetObject"],
+    resourceArns: [bucket.arnForObjects(`${WORLD_STATES_PREFIX}*`)],
+  });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ["s3:ListBucket"],
+    resourceArns: [bucket.bucketArn],
+  });
+  return objects;
+}

@@ -15,7 +15,7 @@
  * them: so there is no cycle between the two stacks.
  */
 import { existsSync } from "node:fs";
-import { COMMAND_ROUTES, ROUTE_SELECTION_EXPRESSION } from "@ledgerquest/runtime";
+import { COMMAND_ROUTES, QUERY_ROUTE, ROUTE_SELECTION_EXPRESSION } from "@ledgerquest/runtime";
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
@@ -177,6 +177,11 @@ export class ApiStack extends Stack {
     for (const route of COMMAND_ROUTES) {
       this.webSocketApi.addRoute(route, { integration: commandIntegration, returnResponse: true });
     }
+    // Queries have their own, read-only function (client-protocol.md).
+    this.webSocketApi.addRoute(QUERY_ROUTE, {
+      integration: integration("query"),
+      returnResponse: true,
+    });
 
     this.accessLogGroup = new logs.LogGroup(this, "AccessLogs", { retention });
     this.webSocketStage = new apigwv2.WebSocketStage(this, "Stage", {

@@ -33,7 +33,7 @@ import type { Construct } from "constructs";
 import { HANDLER_NAMES, type HandlerBundles, type HandlerName } from "../bundles.js";
 import { GameEventRules } from "../constructs/event-bus.js";
 import { type CanaryAlarmThresholds, GameFunction } from "../constructs/game-function.js";
-import { grantWorldStates } from "../constructs/world-states.js";
+import { grantReadWorldStates, grantWorldStates } from "../constructs/world-states.js";
 import { OUTPUTS } from "../contract.js";
 import { InfraConfigError } from "../errors.js";
 import {
@@ -84,6 +84,15 @@ export const HANDLER_SPECS: Readonly<Record<HandlerName, HandlerSpec>> = {
     memorySizeMb: 512,
     timeout: Duration.seconds(10),
     alarms: { p99DurationMs: 1_000 },
+  },
+  query: {
+    description:
+      "WebSocket query route: answers read-only questions (state, ledger, verify, replay)",
+    // A verification reads the whole journal and a replay re-simulates: more time and memory
+    // than a command, and apart from it so a slow question never holds commands up.
+    memorySizeMb: 1024,
+    timeout: Duration.seconds(29),
+    alarms: { p99DurationMs: 15_000 },
   },
   tick: {
     description: "Game loop Tick task: runs a batch of fixed-step ticks and commits it once",
@@ -155,6 +164,7 @@ export class ComputeStack extends Stack {
       connect: runtime,
       disconnect: runtime,
       command: runtime,
+      query: runtime,
       tick: {
         ...runtime,
         LQ_TICKS_PER_BATCH: String(DEFAULT_TICK_SETTINGS.maxTicks),
@@ -190,7 +200,7 @@ export class ComputeStack extends Stack {
       });
     }
     this.functions = functions;
-    const { connect, disconnect, command, tick, authorizer } = functions;
+    const { connect, disconnect, command, query, tick, authorizer } = functions;
     const auditStream = functions["audit-stream"];
 
     // ─── grants, by intent ─────────────────────────────────────────────────────────────────────
@@ -200,6 +210,16 @@ export class ComputeStack extends Stack {
     entities.grantWriteState(disconnect.role);
     entities.grantReadState(command.role);
     journal.grantSubmitCommands(command.role);
+    // Queries only read: state, the journal, large world states and the list of worlds.
+    entities.grantReadState(query.role);
+    entities.grantListWorlds(query.role);
+    journal.grantRead(query.role);
+    grantReadWorldStates(core.assets, query.role);
+    allowWildcardResource(
+      query,
+      "/worlds/*",
+      "Reading world states and genesis states: objects under worlds/ of the assets bucket (content-addressed keys).",
+    );
     entities.grantReadState(tick.role);
     entities.grantWriteState(tick.role);
     journal.grantRead(tick.role);
@@ -234,7 +254,7 @@ export class ComputeStack extends Stack {
     // The authorizer reads nothing of ours: Cognito's signing keys are public (JWKS over HTTPS).
 
     // API Gateway invokes the WebSocket handlers' aliases (ApiStack names them by ARN).
-    for (const fn of [authorizer, connect, disconnect, command]) {
+    for (const fn of [authorizer, connect, disconnect, command, query]) {
       fn.alias.addPermission("InvokeFromWebSocketApi", {
         principal: new iam.ServicePrincipal("apigateway.amazonaws.com"),
         sourceArn: api.executeApiArn,

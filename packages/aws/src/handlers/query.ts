@@ -1,0 +1,66 @@
+/**
+ * The WebSocket `query` route: read-only questions about the connection's world (its state with
+ * the game's description, the latest journal entries, a verification of the ledger; for
+ * operators, a replay check and the list of worlds). See docs/reference/client-protocol.md.
+ *
+ * Its own function, apart from `command`, so that it can be granted reads only, and so that a
+ * slow question (a verification reads the whole journal) never holds up the commands' function.
+ * The answer is the route response, as for commands: `{type: "result", id, query, data}` or a
+ * typed error frame, always with status 200.
+ */
+import type { ClientErrorFrame, QueryResultFrame, RuntimeDeps } from "@ledgerquest/runtime";
+import { answerQuery } from "@ledgerquest/runtime";
+import { type LambdaHandler, logger, withObservability } from "../observability.js";
+import { runtimeDepsFromEnvironment } from "../wiring.js";
+import {
+  authorizedOperator,
+  authorizedPlayerId,
+  bodyText,
+  jsonResponse,
+  type WebSocketEvent,
+  type WebSocketResponse,
+} from "./websocket.js";
+
+/** Answers a query frame. */
+export async function handleQueryFrame(
+  deps: RuntimeDeps,
+  event: WebSocketEvent,
+): Promise<QueryResultFrame | ClientErrorFrame> {
+  const playerId = authorizedPlayerId(event);
+  if (playerId === undefined) {
+    logger.error("a query on a connection without a player identity: is the authorizer attached?");
+    return {
+      type: "error",
+      code: "not_in_world",
+      message: "this connection carries no player identity: reconnect",
+    };
+  }
+  const answer = await answerQuery(deps, {
+    connectionId: event.requestContext.connectionId,
+    playerId,
+    operator: authorizedOperator(event),
+    body: bodyText(event),
+  });
+  if (answer.type === "error") {
+    logger.info("query refused", { playerId, code: answer.code });
+  } else {
+    logger.debug("query answered", { playerId, query: answer.query, id: answer.id });
+  }
+  return answer;
+}
+
+export async function handleQuery(
+  deps: RuntimeDeps,
+  event: WebSocketEvent,
+): Promise<WebSocketResponse> {
+  return jsonResponse(200, await handleQueryFrame(deps, event));
+}
+
+export function createQueryHandler(
+  load: () => RuntimeDeps,
+): LambdaHandler<WebSocketEvent, WebSocketResponse> {
+  return async (event) => await handleQuery(load(), event);
+}
+
+/** The Lambda entry point, configured from the environment (see `runtimeConfigSchema`). */
+export const handler = withObservability(createQueryHandler(runtimeDepsFromEnvironment));
