@@ -18,6 +18,7 @@ import {
   gameLoopDefinition,
 } from "@ledgerquest/runtime";
 import type { Context } from "aws-lambda";
+import { startDashboardServer } from "./dashboard-server.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import { startLocalEventBridge } from "./eventbridge.js";
 import { startDevIdentityProvider } from "./idp.js";
@@ -44,6 +45,14 @@ export interface LocalStackOptions {
   readonly ticksPerBatch?: number;
   /** Seconds the game loop waits between laps. Default 1, so the world runs at about real time. */
   readonly waitSeconds?: number;
+  /** Serve the dashboard's built page (and its `/config.json` and `/api/token`). Default: not. */
+  readonly dashboard?: {
+    readonly directory: string;
+    /** Default a free one. */
+    readonly port?: number;
+    /** The world the page opens. Default `demo`. */
+    readonly world?: string;
+  };
   /** Powertools log level of the handlers. Default `WARN`: the stack's own lines say what happens. */
   readonly handlerLogLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
   /** A line per event worth telling (a service listening, a world started). Default: stdout. */
@@ -62,11 +71,17 @@ export interface LocalStack {
     /** The `@connections` management endpoint. */
     readonly connections: string;
     readonly idp: string;
+    /** `http://127.0.0.1:<port>/`: the dashboard, when the stack serves it. */
+    readonly dashboard?: string;
   };
   /** The environment the handlers run with (and any SDK client or CLI should use). */
   readonly env: Readonly<Record<string, string>>;
   /** A dev token for a player, signed by the local identity provider. */
   token(playerId: string): Promise<string>;
+  /** Stops the WebSocket API (its clients see the connection drop), as an outage would. */
+  stopGateway(): Promise<void>;
+  /** Starts it again on the same port, after `stopGateway`. */
+  startGateway(): Promise<void>;
   /** The events the local bus has received, oldest first (for tests and the dashboard). */
   busEvents(): readonly { readonly detailType: string; readonly detail: unknown }[];
   /** Starts a world's game loop (through the bus, as `World Activated` does in AWS). */
@@ -108,6 +123,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // (which saves its checkpoint), then the stores.
   const ORDER = [
     "stepfunctions",
+    "dashboard",
     "gateway",
     "eventbridge",
     "poller",
@@ -168,20 +184,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (handler === undefined) throw new Error(`the ${name} handler is not loaded yet`);
         return handler(event as never, lambdaContext(name, 29_000)) as Promise<never>;
       };
-    const gateway = await startWebSocketGateway({
-      stage: STAGE,
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT,
-      ...(ports.websocket === undefined ? {} : { port: ports.websocket }),
-      handlers: {
-        authorizer: route("authorizer") as never,
-        $connect: route("connect") as never,
-        $disconnect: route("disconnect") as never,
-        $default: route("command") as never,
-        command: route("command") as never,
-      },
-    });
-    stops.set("gateway", () => gateway.stop());
+    const openGateway = (port: number | undefined) =>
+      startWebSocketGateway({
+        stage: STAGE,
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT,
+        ...(port === undefined ? {} : { port }),
+        handlers: {
+          authorizer: route("authorizer") as never,
+          $connect: route("connect") as never,
+          $disconnect: route("disconnect") as never,
+          $default: route("command") as never,
+          command: route("command") as never,
+          query: route("query") as never,
+        },
+      });
+    let gateway: Awaited<ReturnType<typeof startWebSocketGateway>> | undefined = await openGateway(
+      ports.websocket,
+    );
+    const gatewayPort = gateway.port;
+    stops.set("gateway", () => gateway?.stop() ?? Promise.resolve());
 
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE}`;
     const env: Record<string, string> = {
@@ -196,7 +218,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       LQ_EVENT_BUS: EVENT_BUS_NAME,
       LQ_ASSETS_BUCKET: bucket,
       LQ_S3_FORCE_PATH_STYLE: "true",
-      LQ_WEBSOCKET_ENDPOINT: `http://127.0.0.1:${gateway.port}/${STAGE}`,
+      LQ_WEBSOCKET_ENDPOINT: `http://127.0.0.1:${gatewayPort}/${STAGE}`,
       LQ_STATE_MACHINE_ARN: stateMachineArn,
       LQ_TICKS_PER_BATCH: String(options.ticksPerBatch ?? 60),
       LQ_WAIT_SECONDS: String(options.waitSeconds ?? 1),
@@ -269,11 +291,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, env);
 
     // The very modules Lambda runs, loaded now that their environment is complete.
-    const [authorizer, connect, disconnect, command, tick, auditStream] = await Promise.all([
+    const [authorizer, connect, disconnect, command, query, tick, auditStream] = await Promise.all([
       import("@ledgerquest/aws/handlers/authorizer"),
       import("@ledgerquest/aws/handlers/connect"),
       import("@ledgerquest/aws/handlers/disconnect"),
       import("@ledgerquest/aws/handlers/command"),
+      import("@ledgerquest/aws/handlers/query"),
       import("@ledgerquest/aws/handlers/tick"),
       import("@ledgerquest/aws/handlers/audit-stream"),
     ]);
@@ -282,10 +305,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       connect: connect.handler,
       disconnect: disconnect.handler,
       command: command.handler,
+      query: query.handler,
       tick: tick.handler,
     });
     log(
-      `WebSocket API     ws://127.0.0.1:${gateway.port}/${STAGE} (@connections at ${env.LQ_WEBSOCKET_ENDPOINT})`,
+      `WebSocket API     ws://127.0.0.1:${gatewayPort}/${STAGE} (@connections at ${env.LQ_WEBSOCKET_ENDPOINT})`,
     );
 
     const poller = await startStreamPoller({
@@ -307,6 +331,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.set("poller", () => poller.stop());
     log("stream poller     AuditLog stream -> audit-stream handler");
 
+    const dashboard =
+      options.dashboard === undefined
+        ? undefined
+        : await startDashboardServer({
+            directory: options.dashboard.directory,
+            ...(options.dashboard.port === undefined ? {} : { port: options.dashboard.port }),
+            config: {
+              websocketUrl: `ws://127.0.0.1:${gatewayPort}/${STAGE}`,
+              world: options.dashboard.world ?? "demo",
+              auth: "dev",
+            },
+            issueToken: (playerId, tokenOptions) => idp.issue(playerId, tokenOptions),
+          });
+    if (dashboard !== undefined) {
+      stops.set("dashboard", () => dashboard.close());
+      log(`dashboard         ${dashboard.url}/`);
+    }
+
     const { EventBridgeClient } = await import("@aws-sdk/client-eventbridge");
     const { EventBridgePublisher } = await import("@ledgerquest/aws");
     const publisher = new EventBridgePublisher(
@@ -324,7 +366,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         s3: s3.endpoint,
         eventbridge: eventbridge.url,
         stepfunctions: stepfunctions.url,
-        websocket: `ws://127.0.0.1:${gateway.port}/${STAGE}`,
+        websocket: `ws://127.0.0.1:${gatewayPort}/${STAGE}`,
+        ...(dashboard === undefined ? {} : { dashboard: `${dashboard.url}/` }),
         connections: env.LQ_WEBSOCKET_ENDPOINT as string,
         idp: idp.url,
       },
@@ -344,6 +387,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             timeMs: Date.now(),
           },
         ]);
+      },
+      stopGateway: async () => {
+        await gateway?.stop();
+        gateway = undefined;
+      },
+      startGateway: async () => {
+        gateway ??= await openGateway(gatewayPort);
       },
       stop: stopAll,
     };

@@ -12,7 +12,7 @@
  * needs fresh tokens, as a real provider's clients need after a key rotation.
  *
  * Other processes on this machine (`ledgerquest token`, `ledgerquest bots`) get tokens from
- * `GET /token?player=<id>[&expiresIn=<s>]`, answered `{token, expiresAt}`. Anyone who can call it
+ * `GET /token?player=<id>[&expiresIn=<s>][&operator=1]`, answered `{token, expiresAt}`. Anyone who can call it
  * can act as any player, so it answers only requests that come from loopback and name a loopback
  * host: the listener is bound to 127.0.0.1 already, and the `Host` check keeps a web page that
  * rebinds its own DNS name to 127.0.0.1 from reading tokens through the visitor's browser.
@@ -21,6 +21,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PLAYER_ID_PATTERN } from "@ledgerquest/aws";
+import { OPERATOR_GROUP } from "@ledgerquest/runtime";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 
 export class DevIdentityProviderError extends Error {
@@ -69,6 +70,11 @@ export interface TokenOptions {
    * already expired, which is what tests of the authorizer's 401 need.
    */
   readonly expiresInSeconds?: number;
+  /**
+   * Cognito groups for the token's `cognito:groups` claim, e.g. `["operators"]`, which makes the
+   * player an operator (the authorizer says so to the routes). Default none.
+   */
+  readonly groups?: readonly string[];
 }
 
 /**
@@ -208,7 +214,8 @@ export async function startDevIdentityProvider(
     const nowS = Math.floor(Date.now() / 1000);
     // An expired token is issued in the past, before its expiry, so that it is otherwise valid.
     const issuedAtS = lifetimeS > 0 ? nowS : nowS + lifetimeS - 60;
-    const token = await new SignJWT({})
+    const groups = tokenOptions.groups ?? [];
+    const token = await new SignJWT(groups.length === 0 ? {} : { "cognito:groups": [...groups] })
       .setProtectedHeader({ alg: ALGORITHM, kid: keyId, typ: "JWT" })
       .setSubject(playerId)
       .setIssuer(issuer)
@@ -250,7 +257,17 @@ export async function startDevIdentityProvider(
         );
       }
       const lifetimeS = requestedLifetimeS(query.get("expiresIn"));
-      sendJson(response, 200, await issue(player, { expiresInSeconds: lifetimeS }), noStore);
+      // `operator=1` (or true): a token in the operators' group, for the operator's queries.
+      const operator = ["1", "true"].includes(query.get("operator") ?? "");
+      sendJson(
+        response,
+        200,
+        await issue(player, {
+          expiresInSeconds: lifetimeS,
+          ...(operator ? { groups: [OPERATOR_GROUP] } : {}),
+        }),
+        noStore,
+      );
     } catch (error) {
       if (error instanceof TokenRequestError) {
         sendJson(response, error.status, { error: error.code, message: error.message }, noStore);

@@ -1,3 +1,4 @@
+export * from "./dashboard-server.js";
 export * from "./dev.js";
 export * from "./dynamodb-local.js";
 export * from "./eventbridge.js";

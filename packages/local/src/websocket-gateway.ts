@@ -59,7 +59,7 @@ import {
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { LambdaHandler } from "@ledgerquest/aws";
-import { COMMAND_ROUTES, ROUTE_SELECTION_EXPRESSION } from "@ledgerquest/runtime";
+import { COMMAND_ROUTES, QUERY_ROUTE, ROUTE_SELECTION_EXPRESSION } from "@ledgerquest/runtime";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 
 export class WebSocketGatewayError extends Error {
@@ -84,7 +84,10 @@ export const DEFAULT_ACCOUNT_ID = "000000000000";
 export type LambdaContext = Parameters<LambdaHandler<unknown, unknown>>[1];
 
 /** A custom route of the API: one per action, from the one-source definitions. */
-export type CommandRouteKey = (typeof COMMAND_ROUTES)[number];
+export type CommandRouteKey = (typeof COMMAND_ROUTES)[number] | typeof QUERY_ROUTE;
+
+/** Every custom route, as the ApiStack deploys them. */
+const CUSTOM_ROUTES: readonly CommandRouteKey[] = [...COMMAND_ROUTES, QUERY_ROUTE];
 
 export interface WebSocketIdentity {
   readonly sourceIp: string;
@@ -605,7 +608,7 @@ class Gateway implements WebSocketGateway {
   constructor(server: Server, options: WebSocketGatewayOptions, stage: string, port: number) {
     this.#server = server;
     this.#handlers = options.handlers;
-    this.#routes = new Set(COMMAND_ROUTES.filter((route) => options.handlers[route] !== undefined));
+    this.#routes = new Set(CUSTOM_ROUTES.filter((route) => options.handlers[route] !== undefined));
     this.#selectionPath = selectionPath(ROUTE_SELECTION_EXPRESSION);
     this.#region = options.region ?? DEFAULT_REGION;
     this.#accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;

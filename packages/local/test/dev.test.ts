@@ -2,6 +2,9 @@
 // process, a real WebSocket client with a token from the dev identity provider, the game loop run
 // by the local Step Functions from the one-source ASL after a `World Activated` event on the local
 // bus, and the AuditLog stream verified by the stream handler.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { createWorld, getState } from "@ledgerquest/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,18 +13,25 @@ import { type LocalStack, startLocalStack } from "../src/dev.js";
 
 let stack: LocalStack;
 const lines: string[] = [];
+// A stand-in for the built dashboard: the server serves whatever page it is given.
+const pageDir = mkdtempSync(join(tmpdir(), "lq-page-"));
 
 beforeAll(async () => {
+  mkdirSync(join(pageDir, "assets"));
+  writeFileSync(join(pageDir, "index.html"), "<!doctype html><title>LedgerQuest</title>");
+  writeFileSync(join(pageDir, "assets", "main-abc123.js"), "console.log(1);");
   stack = await startLocalStack({
     inMemory: true,
     ticksPerBatch: 30,
     waitSeconds: 0,
+    dashboard: { directory: pageDir, world: "e2e" },
     log: (l) => lines.push(l),
   });
 }, 120_000);
 
 afterAll(async () => {
   await stack?.stop();
+  rmSync(pageDir, { recursive: true, force: true });
 });
 
 function open(url: string): Promise<{ ws: WebSocket; frames: unknown[] }> {
@@ -59,6 +69,7 @@ describe("ledgerquest dev's local stack", () => {
       "EventBridge",
       "WebSocket API",
       "stream poller",
+      "dashboard",
     ]) {
       expect(
         lines.some((l) => l.startsWith(service)),
@@ -195,5 +206,58 @@ describe("ledgerquest dev's local stack", () => {
       amount: 5,
       credit: `${detail.playerId}:xp`,
     });
+  }, 120_000);
+
+  it("serves the dashboard's page, its config and dev tokens; answers queries; survives a gateway outage", async () => {
+    const base = stack.endpoints.dashboard as string;
+    const page = await fetch(base);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    expect(await page.text()).toContain("LedgerQuest");
+    const asset = await fetch(`${base}assets/main-abc123.js`);
+    expect(asset.headers.get("content-type")).toMatch(/javascript/);
+    expect(asset.headers.get("cache-control")).toMatch(/immutable/);
+    expect((await fetch(`${base}assets/nope.js`)).status).toBe(404);
+    expect((await fetch(`${base}%2e%2e/%2e%2e/etc/passwd`)).status).toBe(404);
+    expect(await (await fetch(`${base}config.json`)).json()).toEqual({
+      websocketUrl: stack.endpoints.websocket,
+      world: "e2e",
+      auth: "dev",
+    });
+    const bad = await fetch(`${base}api/token?player=${encodeURIComponent("a b")}`);
+    expect(bad.status).toBe(400);
+    const { token } = (await (
+      await fetch(`${base}api/token?player=player_0002&operator=1`)
+    ).json()) as {
+      token: string;
+    };
+
+    // Queries over a real connection: the operator's list of worlds, and the world's state.
+    const { ws, frames } = await open(`${stack.endpoints.websocket}?world=e2e&token=${token}`);
+    ws.send(JSON.stringify({ action: "query", id: "w", type: "worlds" }));
+    ws.send(JSON.stringify({ action: "query", id: "s", type: "state" }));
+    const answers = await until("two query results", () => {
+      const r = frames.filter((f) => (f as { type: string }).type === "result");
+      return r.length >= 2 ? (r as { id: string; data: Record<string, unknown> }[]) : undefined;
+    });
+    const worlds = answers.find((a) => a.id === "w")?.data.worlds as { worldId: string }[];
+    expect(worlds.map((w) => w.worldId)).toContain("e2e");
+    const state = answers.find((a) => a.id === "s")?.data as { worldId: string; game: unknown };
+    expect(state.worldId).toBe("e2e");
+    expect(state.game).toMatchObject({ rules: "arena@2" });
+
+    // An outage: the client sees its connection close; once the API is back, it reconnects.
+    const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
+    await stack.stopGateway();
+    expect(await closed).toBe(1001);
+    await expect(open(`${stack.endpoints.websocket}?world=e2e&token=${token}`)).rejects.toThrow();
+    await stack.startGateway();
+    const again = await open(`${stack.endpoints.websocket}?world=e2e&token=${token}`);
+    again.ws.send(JSON.stringify({ action: "query", id: "v", type: "verify" }));
+    const verified = await until("the verify result", () =>
+      again.frames.find((f) => (f as { id?: string }).id === "v"),
+    );
+    expect(verified).toMatchObject({ type: "result", query: "verify", data: { ok: true } });
+    again.ws.close();
   }, 120_000);
 });
