@@ -4,6 +4,9 @@
  * the bus, prints where everything listens and a status line every few seconds, and shuts down
  * cleanly on Ctrl-C.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { type LocalStack, startLocalStack } from "@ledgerquest/local";
 import { createWorld, getState, type RuntimeDeps } from "@ledgerquest/runtime";
 import { removeLocalTarget, writeLocalTarget } from "./target.js";
@@ -19,6 +22,22 @@ export interface DevOptions {
   /** Stop by itself after this many seconds (0: run until interrupted). */
   readonly seconds: number;
   readonly websocketPort?: number;
+  /** Build and serve the dashboard. */
+  readonly dashboard: boolean;
+  /** Default `DEFAULT_DASHBOARD_PORT` when it is free, else a free one. */
+  readonly dashboardPort?: number;
+}
+
+/** Vite's own default: where a web developer looks first. */
+export const DEFAULT_DASHBOARD_PORT = 5173;
+
+async function portIsFree(port: number): Promise<boolean> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }
 
 export async function runDev(options: DevOptions): Promise<void> {
@@ -27,10 +46,32 @@ export async function runDev(options: DevOptions): Promise<void> {
     "LedgerQuest local stack: starting (Ctrl-C stops it; the world continues at the next start)",
   );
   let stack: LocalStack;
+  let pageDir: string | undefined;
   try {
+    if (options.dashboard) {
+      // Built at every start (about a second): the page always matches this checkout.
+      const { buildDashboard } = await import("@ledgerquest/dashboard");
+      pageDir = await buildDashboard(
+        options.inMemory
+          ? mkdtempSync(join(tmpdir(), "lq-dashboard-"))
+          : join(resolve(options.dataDir), "dashboard"),
+      );
+    }
+    const dashboardPort =
+      options.dashboardPort ??
+      ((await portIsFree(DEFAULT_DASHBOARD_PORT)) ? DEFAULT_DASHBOARD_PORT : undefined);
     stack = await startLocalStack({
       dataDir: options.dataDir,
       inMemory: options.inMemory,
+      ...(pageDir === undefined
+        ? {}
+        : {
+            dashboard: {
+              directory: pageDir,
+              world: options.world,
+              ...(dashboardPort === undefined ? {} : { port: dashboardPort }),
+            },
+          }),
       ...(options.websocketPort === undefined
         ? {}
         : { ports: { websocket: options.websocketPort } }),
@@ -72,6 +113,9 @@ export async function runDev(options: DevOptions): Promise<void> {
     `\nplay as ${players[0]}: connect a WebSocket client to\n  ${stack.endpoints.websocket}?world=${options.world}&token=${token}`,
   );
   console.log(`then send {"action":"command","id":"m1","type":"move","data":{"dx":1,"dy":0}}\n`);
+  if (stack.endpoints.dashboard !== undefined) {
+    console.log(`watch, play and audit the world in a browser:\n  ${stack.endpoints.dashboard}\n`);
+  }
 
   let stopping = false;
   const stop = async (why: string) => {
@@ -81,6 +125,8 @@ export async function runDev(options: DevOptions): Promise<void> {
     console.log(`\n${why}: stopping (nothing committed is lost)`);
     if (!options.inMemory) removeLocalTarget(options.dataDir);
     await stack.stop();
+    if (options.inMemory && pageDir !== undefined)
+      rmSync(pageDir, { recursive: true, force: true });
     console.log("stopped");
   };
   const timer = setInterval(async () => {

@@ -31,6 +31,12 @@ export function registerDev(program: Command): void {
       "the WebSocket API's port (default: a free one)",
       whole("--websocket-port", 1, 65_535),
     )
+    .option(
+      "--dashboard-port <port>",
+      "the dashboard's port (default: 5173 if free, else a free one)",
+      whole("--dashboard-port", 1, 65_535),
+    )
+    .option("--no-dashboard", "do not build and serve the dashboard")
     .action(
       async (opts: {
         dataDir: string;
@@ -42,6 +48,8 @@ export function registerDev(program: Command): void {
         statusEvery: number;
         seconds: number;
         websocketPort?: number;
+        dashboardPort?: number;
+        dashboard: boolean;
       }) => {
         const { runDev } = await import("../dev.js");
         await runDev({
@@ -54,6 +62,8 @@ export function registerDev(program: Command): void {
           statusEverySeconds: opts.statusEvery,
           seconds: opts.seconds,
           ...(opts.websocketPort === undefined ? {} : { websocketPort: opts.websocketPort }),
+          dashboard: opts.dashboard,
+          ...(opts.dashboardPort === undefined ? {} : { dashboardPort: opts.dashboardPort }),
         });
       },
     );
