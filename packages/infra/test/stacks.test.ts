@@ -335,6 +335,10 @@ describe("ApiStack", () => {
       }),
     });
     api().resourceCountIs("Custom::CDKBucketDeployment", 1);
+    // Two sources: the built page and the config.json that tells it where the API is.
+    const [deployment] = Object.values(api().findResources("Custom::CDKBucketDeployment"));
+    expect(deployment?.Properties.SourceObjectKeys).toHaveLength(2);
+    expect(JSON.stringify(deployment?.Properties.SourceMarkers)).toMatch(/WebSocketApi/);
   });
 
   it("still synthesizes without a built dashboard, and says so", () => {

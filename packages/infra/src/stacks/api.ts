@@ -283,7 +283,16 @@ export class ApiStack extends Stack {
 
     if (existsSync(settings.siteAssetPath)) {
       const files = new s3deploy.BucketDeployment(this, "SiteFiles", {
-        sources: [s3deploy.Source.asset(settings.siteAssetPath)],
+        sources: [
+          s3deploy.Source.asset(settings.siteAssetPath),
+          // Where the page connects, as the local stack's /config.json says it there
+          // (packages/local/src/dashboard-server.ts): players sign in with a Cognito token.
+          s3deploy.Source.jsonData("config.json", {
+            websocketUrl: this.webSocketStage.url,
+            world: "demo",
+            auth: "token",
+          }),
+        ],
         destinationBucket: this.siteBucket,
         // No CloudFront invalidation: its permission takes `Resource: "*"` in BucketDeployment.
         // Files carry a short max-age instead; Vite's hashed assets never change under a name.
