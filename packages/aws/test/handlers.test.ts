@@ -49,10 +49,10 @@ import {
 } from "../src/handlers/tick.js";
 import type { WebSocketResponse } from "../src/handlers/websocket.js";
 import { MetricName, metrics } from "../src/observability.js";
+import type { ListeningEndpoint } from "../src/protocol/http.js";
 import { createRuntimeDeps, runtimeConfigSchema } from "../src/wiring.js";
 import { ApiGatewayManagementEndpoint } from "./support/apigw-management-endpoint.js";
 import { EventBridgeEndpoint } from "./support/eventbridge-endpoint.js";
-import type { ListeningEndpoint } from "./support/http-endpoint.js";
 import { type LocalS3, startLocalS3 } from "./support/s3-local.js";
 
 const endpoint = inject("dynamodbEndpoint");

@@ -55,13 +55,13 @@ import {
   StepFunctionsWorkflowStarter,
 } from "../src/adapters/sfn-workflow-starter.js";
 import { AwsAdapterError } from "../src/errors.js";
+import { type ListeningEndpoint, listen } from "../src/protocol/http.js";
 import { ApiGatewayManagementEndpoint } from "./support/apigw-management-endpoint.js";
 import {
   type AcceptedEvent,
   EventBridgeEndpoint,
   type PutEventsEntry,
 } from "./support/eventbridge-endpoint.js";
-import { type ListeningEndpoint, listen } from "./support/http-endpoint.js";
 import { StepFunctionsEndpoint } from "./support/stepfunctions-endpoint.js";
 
 const region = "us-east-1";

@@ -11,8 +11,8 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
+import { type HttpResponse, type ListeningEndpoint, listen } from "@ledgerquest/aws/protocol";
 import { OPERATOR_GROUP } from "@ledgerquest/runtime";
-import { type HttpResponse, type ListeningEndpoint, listen } from "./http.js";
 import type { DevTokenResponse, TokenOptions } from "./idp.js";
 
 /** What `/config.json` answers. */

@@ -37,17 +37,6 @@
  */
 import { randomUUID } from "node:crypto";
 import {
-  compilePattern,
-  EVENT_BUS_NAME,
-  type EventPattern,
-  type EventRule,
-  InvalidEventPatternError,
-  MAX_PUT_EVENTS_ENTRY_BYTES,
-  putEventsEntrySize,
-  type RuleTarget,
-  renderTargetInput,
-} from "@ledgerquest/runtime";
-import {
   AwsServiceError,
   type HttpRequest,
   type HttpResponse,
@@ -58,7 +47,18 @@ import {
   optionalString,
   page,
   requiredString,
-} from "./http.js";
+} from "@ledgerquest/aws/protocol";
+import {
+  compilePattern,
+  EVENT_BUS_NAME,
+  type EventPattern,
+  type EventRule,
+  InvalidEventPatternError,
+  MAX_PUT_EVENTS_ENTRY_BYTES,
+  putEventsEntrySize,
+  type RuleTarget,
+  renderTargetInput,
+} from "@ledgerquest/runtime";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from "./websocket-gateway.js";
 
 /** The refs of the rules' targets (`GameLoop`, `LeaderboardProjector`, `OpsNotifier`). */

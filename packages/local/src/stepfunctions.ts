@@ -49,11 +49,6 @@
  * process (`close()` stops those still running).
  */
 import { randomUUID } from "node:crypto";
-import type {
-  StateMachine as AslStateMachine,
-  RunOptions,
-  StateMachineDefinition,
-} from "aws-local-stepfunctions";
 import {
   AwsServiceError,
   epochSeconds,
@@ -66,7 +61,12 @@ import {
   optionalString,
   page,
   requiredString,
-} from "./http.js";
+} from "@ledgerquest/aws/protocol";
+import type {
+  StateMachine as AslStateMachine,
+  RunOptions,
+  StateMachineDefinition,
+} from "aws-local-stepfunctions";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from "./websocket-gateway.js";
 
 /** A JSON value as a task handler receives it. */

@@ -26,7 +26,7 @@ import {
   type ListenOptions,
   listen,
   type ServiceFault,
-} from "./http-endpoint.js";
+} from "../../src/protocol/http.js";
 
 export interface ApiGatewayManagementEndpointOptions {
   /** The stage whose `@connections` this serves (first path segment); default: any stage. */

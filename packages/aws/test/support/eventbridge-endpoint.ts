@@ -27,7 +27,7 @@ import {
   LOCAL_REGION,
   listen,
   type ServiceFault,
-} from "./http-endpoint.js";
+} from "../../src/protocol/http.js";
 
 const VERSION: AwsJsonVersion = "1.1";
 const SERVICE_TARGET = "AWSEvents";

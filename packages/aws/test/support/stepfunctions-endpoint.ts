@@ -28,7 +28,7 @@ import {
   LOCAL_REGION,
   listen,
   type ServiceFault,
-} from "./http-endpoint.js";
+} from "../../src/protocol/http.js";
 
 const VERSION: AwsJsonVersion = "1.0";
 const SERVICE_TARGET = "AWSStepFunctions";

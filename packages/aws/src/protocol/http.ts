@@ -1,5 +1,6 @@
 /**
- * What the local stack's AWS protocol endpoints share: a loopback HTTP listener that reads whole
+ * The server side of the AWS protocols the SDK speaks, for endpoints that stand in for AWS
+ * services (the local stack's, and the adapters' tests'). What they share: a loopback HTTP listener that reads whole
  * request bodies, the AWS JSON 1.0 / 1.1 RPC protocol (the one EventBridge and Step Functions
  * speak: `POST /` with `X-Amz-Target: <Service>.<Operation>`), and its response and error shapes.
  *
@@ -148,7 +149,7 @@ export type JsonObject = { readonly [key: string]: unknown };
  * answers errors. `errorType` is the error's code as the SDK names its exception class
  * (`ExecutionAlreadyExists`, `ValidationException`).
  */
-export class AwsServiceError extends Error {
+export class AwsServiceError extends Error implements ServiceFault {
   override readonly name = "AwsServiceError";
 
   constructor(
@@ -231,12 +232,63 @@ export function awsJsonResponse(version: AwsJsonVersion, output: unknown): HttpR
 }
 
 /** An AWS JSON error: the SDK reads its code from `__type` (a namespace prefix is optional). */
-export function awsJsonError(version: AwsJsonVersion, error: AwsServiceError): HttpResponse {
+export function awsJsonError(version: AwsJsonVersion, error: ServiceFault): HttpResponse {
   return {
     status: error.status,
     headers: { "content-type": `application/x-amz-json-${version}` },
     body: JSON.stringify({ __type: error.errorType, message: error.message }),
   };
+}
+
+/**
+ * The operation an AWS JSON request names in `X-Amz-Target` (`AWSEvents.PutEvents` →
+ * `PutEvents`), or undefined if it is not for `serviceTarget` or not a POST to `/`.
+ */
+export function jsonRpcOperation(request: HttpRequest, serviceTarget: string): string | undefined {
+  const target = request.headers["x-amz-target"];
+  if (request.method !== "POST" || request.path !== "/" || typeof target !== "string")
+    return undefined;
+  const [service, operation] = target.split(".");
+  return service === serviceTarget && operation !== undefined && operation !== ""
+    ? operation
+    : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures, as services answer them and as tests inject them
+
+/** A whole-request failure as a service answers it. */
+export interface ServiceFault {
+  readonly status: number;
+  /** The error's code, e.g. `ThrottlingException`. */
+  readonly errorType: string;
+  readonly message: string;
+}
+
+/** Whole-request failures to answer, in order, each a number of times. */
+export class FaultQueue {
+  readonly #queue: { fault: ServiceFault; skip: number; remaining: number }[] = [];
+
+  /**
+   * After `afterRequests` requests that pass (counted once the faults queued before this one are
+   * spent), the next `times` requests fail with `fault`.
+   */
+  add(fault: ServiceFault, times = 1, afterRequests = 0): void {
+    if (times > 0) this.#queue.push({ fault, skip: afterRequests, remaining: times });
+  }
+
+  /** The fault for this request, if one is due. */
+  take(): ServiceFault | undefined {
+    const head = this.#queue[0];
+    if (head === undefined) return undefined;
+    if (head.skip > 0) {
+      head.skip -= 1;
+      return undefined;
+    }
+    head.remaining -= 1;
+    if (head.remaining <= 0) this.#queue.shift();
+    return head.fault;
+  }
 }
 
 /** AWS JSON timestamps: epoch seconds, fractions allowed. */
@@ -291,3 +343,8 @@ export function page<T>(
     ? { items: items.slice(start, end), nextToken: String(end) }
     : { items: items.slice(start) };
 }
+
+/** The account of stand-in endpoints' ARNs (the one LocalStack uses too). */
+export const LOCAL_ACCOUNT = "000000000000";
+/** The region stand-in endpoints answer for unless told another. */
+export const LOCAL_REGION = "us-east-1";
