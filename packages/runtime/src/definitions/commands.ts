@@ -70,6 +70,53 @@ export interface CommandErrorFrame {
   readonly message: string;
 }
 
+/** An error frame; `id` and `path` only when known. */
+export function errorFrame(
+  code: CommandErrorCode,
+  message: string,
+  id?: string,
+  path?: string,
+): CommandErrorFrame {
+  return {
+    type: "error",
+    code,
+    message,
+    ...(id === undefined ? {} : { id }),
+    ...(path === undefined ? {} : { path }),
+  };
+}
+
+/**
+ * The first checks of any client frame (command or query): present, at most `MAX_FRAME_BYTES`,
+ * JSON; with the frame's `id` when it has a well-formed one, for the error frames that follow.
+ */
+export function readFrame(
+  body: string | null | undefined,
+):
+  | { readonly ok: true; readonly json: unknown; readonly id: string | undefined }
+  | { readonly ok: false; readonly error: CommandErrorFrame } {
+  const fail = (code: CommandErrorCode, message: string) =>
+    ({ ok: false, error: errorFrame(code, message) }) as const;
+  if (typeof body !== "string") return fail("not_json", "the frame is empty: send a JSON object");
+  if (
+    body.length > MAX_FRAME_BYTES ||
+    (body.length * 3 > MAX_FRAME_BYTES && utf8.encode(body).length > MAX_FRAME_BYTES)
+  ) {
+    return fail("frame_too_large", `the frame is larger than ${MAX_FRAME_BYTES} bytes`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return fail("not_json", "the frame is not JSON");
+  }
+  const rawId =
+    typeof json === "object" && json !== null ? (json as { id?: unknown }).id : undefined;
+  const id =
+    typeof rawId === "string" && safeParse(frameIdSchema, rawId).success ? rawId : undefined;
+  return { ok: true, json, id };
+}
+
 export type ParsedCommand =
   | { readonly ok: true; readonly command: Command }
   | { readonly ok: false; readonly error: CommandErrorFrame };
@@ -90,39 +137,16 @@ export function defineCommands(schemas: CommandSchemas) {
   const types = Object.keys(schemas).sort();
 
   function parse(body: string | null | undefined, actor: string): ParsedCommand {
+    const read = readFrame(body);
+    if (!read.ok) return read;
+    const { json, id } = read;
     const fail = (
       code: CommandErrorCode,
       message: string,
-      id?: string,
+      failedId?: string,
       path?: string,
-    ): ParsedCommand => ({
-      ok: false,
-      error: {
-        type: "error",
-        code,
-        message,
-        ...(id === undefined ? {} : { id }),
-        ...(path === undefined ? {} : { path }),
-      },
-    });
-    if (typeof body !== "string") return fail("not_json", "the frame is empty: send a JSON object");
-    if (
-      body.length > MAX_FRAME_BYTES ||
-      (body.length * 3 > MAX_FRAME_BYTES && utf8.encode(body).length > MAX_FRAME_BYTES)
-    ) {
-      return fail("frame_too_large", `the frame is larger than ${MAX_FRAME_BYTES} bytes`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      return fail("not_json", "the frame is not JSON");
-    }
+    ): ParsedCommand => ({ ok: false, error: errorFrame(code, message, failedId, path) });
     const frame = safeParse(commandFrameSchema, json);
-    const rawId =
-      typeof json === "object" && json !== null ? (json as { id?: unknown }).id : undefined;
-    const id =
-      typeof rawId === "string" && safeParse(frameIdSchema, rawId).success ? rawId : undefined;
     if (!frame.success) {
       const issue = frame.error.issues[0];
       return fail(

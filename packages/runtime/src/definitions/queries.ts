@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { type CommandErrorFrame, frameIdSchema, MAX_FRAME_BYTES } from "./commands.js";
+import { type CommandErrorFrame, errorFrame, frameIdSchema, readFrame } from "./commands.js";
 import { pathOf, safeParse } from "./zod.js";
 
 /**
@@ -58,39 +58,17 @@ export type ParsedQuery =
     }
   | { readonly ok: false; readonly error: CommandErrorFrame };
 
-const utf8 = new TextEncoder();
-
 /** Parses a raw `query` frame, or says what is wrong with it in an error frame. */
 export function parseQuery(body: string | null | undefined): ParsedQuery {
+  const read = readFrame(body);
+  if (!read.ok) return read;
+  const { json, id } = read;
   const fail = (
     code: CommandErrorFrame["code"],
     message: string,
-    id?: string,
+    failedId?: string,
     path?: string,
-  ): ParsedQuery => ({
-    ok: false,
-    error: {
-      type: "error",
-      code,
-      message,
-      ...(id === undefined ? {} : { id }),
-      ...(path === undefined ? {} : { path }),
-    },
-  });
-  if (typeof body !== "string") return fail("not_json", "the frame is empty: send a JSON object");
-  if (body.length > MAX_FRAME_BYTES || utf8.encode(body).length > MAX_FRAME_BYTES) {
-    return fail("frame_too_large", `the frame is larger than ${MAX_FRAME_BYTES} bytes`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return fail("not_json", "the frame is not JSON");
-  }
-  const rawId =
-    typeof json === "object" && json !== null ? (json as { id?: unknown }).id : undefined;
-  const id =
-    typeof rawId === "string" && safeParse(frameIdSchema, rawId).success ? rawId : undefined;
+  ): ParsedQuery => ({ ok: false, error: errorFrame(code, message, failedId, path) });
   const frame = safeParse(queryFrameSchema, json);
   if (!frame.success) {
     const issue = frame.error.issues[0];

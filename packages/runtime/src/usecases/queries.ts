@@ -6,7 +6,7 @@
  * the result; a bad frame or a question the player may not ask is an error frame.
  */
 import type { JournalEntry } from "@ledgerquest/engine";
-import type { CommandErrorFrame } from "../definitions/commands.js";
+import { type CommandErrorFrame, errorFrame } from "../definitions/commands.js";
 import {
   LEDGER_QUERY_LIMIT_DEFAULT,
   OPERATOR_QUERIES,
@@ -78,21 +78,6 @@ export interface AnswerQueryInput {
   readonly body: string | null | undefined;
 }
 
-function error(
-  code: CommandErrorFrame["code"],
-  message: string,
-  id: string | undefined,
-  path?: string,
-): CommandErrorFrame {
-  return {
-    type: "error",
-    code,
-    message,
-    ...(id === undefined ? {} : { id }),
-    ...(path === undefined ? {} : { path }),
-  };
-}
-
 export async function answerQuery(
   deps: RuntimeDeps,
   input: AnswerQueryInput,
@@ -102,10 +87,10 @@ export async function answerQuery(
   const { query } = parsed;
   const connection = await deps.store.getConnection(input.connectionId);
   if (connection === undefined || connection.playerId !== input.playerId) {
-    return error("not_in_world", "this connection is not in a world: reconnect", query.id);
+    return errorFrame("not_in_world", "this connection is not in a world: reconnect", query.id);
   }
   if (OPERATOR_QUERIES.includes(query.type) && !input.operator) {
-    return error(
+    return errorFrame(
       "forbidden",
       `"${query.type}" is for operators: sign in with a token in the operators group`,
       query.id,
@@ -114,7 +99,7 @@ export async function answerQuery(
   }
   const { worldId } = connection;
   const world = await deps.store.getWorld(worldId);
-  if (world === undefined) return error("not_in_world", `world ${worldId} is gone`, query.id);
+  if (world === undefined) return errorFrame("not_in_world", `world ${worldId} is gone`, query.id);
 
   switch (query.type) {
     case "state": {
@@ -157,7 +142,7 @@ export async function answerQuery(
       const to = toTick ?? world.tick - 1;
       const from = fromTick ?? Math.max(0, to - REPLAY_QUERY_TICKS_MAX + 1);
       if (to - from + 1 > REPLAY_QUERY_TICKS_MAX) {
-        return error(
+        return errorFrame(
           "invalid_data",
           `a replay query compares at most ${REPLAY_QUERY_TICKS_MAX} ticks (asked ${to - from + 1}): use \`ledgerquest replay\` for more`,
           query.id,
@@ -169,7 +154,7 @@ export async function answerQuery(
         return { type: "result", id: query.id, query: "replay", data: report };
       } catch (e) {
         if (e instanceof InvalidReplayRangeError)
-          return error("invalid_data", e.message, query.id, "data");
+          return errorFrame("invalid_data", e.message, query.id, "data");
         throw e;
       }
     }
