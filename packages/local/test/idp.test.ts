@@ -129,7 +129,7 @@ describe("the dev identity provider", () => {
 
   it("mints tokens the project's authorizer allows, with the player id from sub", async () => {
     const result = await authorize(connectEvent(await idp.token("player_0042")), verifier);
-    expect(result).toEqual({ outcome: "allow", playerId: "player_0042" });
+    expect(result).toEqual({ outcome: "allow", playerId: "player_0042", operator: false });
     // And from an Authorization header, the other place the authorizer looks.
     const token = await idp.token("player_0043");
     expect(
@@ -137,7 +137,7 @@ describe("the dev identity provider", () => {
         { methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${token}` } },
         verifier,
       ),
-    ).toEqual({ outcome: "allow", playerId: "player_0043" });
+    ).toEqual({ outcome: "allow", playerId: "player_0043", operator: false });
   });
 
   it("mints already-expired tokens on request, which the authorizer refuses as expired", async () => {
@@ -199,6 +199,7 @@ describe("the dev identity provider", () => {
       expect(await authorize(connectEvent(token), verifierFor(custom.environment))).toEqual({
         outcome: "allow",
         playerId: "player_0007",
+        operator: false,
       });
       const wrongAudience = verifierFor({ ...custom.environment, LQ_JWT_AUDIENCE: "someone-else" });
       expect(await authorize(connectEvent(token), wrongAudience)).toMatchObject({
@@ -257,6 +258,16 @@ describe("the dev identity provider's token endpoint (GET /token, for other loca
     expect(await authorize(connectEvent(token), verifier)).toEqual({
       outcome: "allow",
       playerId: "player_0007",
+      operator: false,
+    });
+    // `operator=1`: a token in the operators' group, which the authorizer says on to the routes.
+    const asOperator = (await (
+      await fetch(`${idp.url}/token?player=player_0007&operator=1`)
+    ).json()) as { token: string };
+    expect(decodeJwt(asOperator.token)["cognito:groups"]).toEqual(["operators"]);
+    expect(await authorize(connectEvent(asOperator.token), verifier)).toMatchObject({
+      outcome: "allow",
+      operator: true,
     });
   });
 
