@@ -1,0 +1,232 @@
+/**
+ * Operator tools: every world (version, tick, running or not, players, connections) from the
+ * `worlds` query, and a replay check of a tick range (the `replay` query) that shows a match or
+ * the first mismatching tick with its recorded and replayed hashes. Both queries are for
+ * operators only: a `forbidden` answer turns the panel into a clear message.
+ */
+import { FrameError } from "./connection.js";
+import { formatNumber, h, panel, replace, shortHash } from "./dom.js";
+import { message } from "./ledger-feed.js";
+import type { ReplayReport, WorldsQueryResult } from "./protocol.js";
+
+export interface OperatorDeps {
+  readonly worlds: () => Promise<WorldsQueryResult>;
+  readonly replay: (fromTick?: number, toTick?: number) => Promise<ReplayReport>;
+  readonly currentWorld: () => string;
+}
+
+export class OperatorPanel {
+  readonly element: HTMLElement;
+  readonly #deps: OperatorDeps;
+  readonly #body: HTMLElement;
+  readonly #table: HTMLElement;
+  readonly #refresh: HTMLButtonElement;
+  readonly #replayForm: HTMLFormElement;
+  readonly #replayResult: HTMLElement;
+  readonly #from: HTMLInputElement;
+  readonly #to: HTMLInputElement;
+  readonly #run: HTMLButtonElement;
+  #forbidden = false;
+  #connected = false;
+
+  constructor(deps: OperatorDeps) {
+    this.#deps = deps;
+    this.#refresh = h(
+      "button",
+      { type: "button", "data-testid": "worlds-refresh", onclick: () => void this.refresh() },
+      "Refresh",
+    );
+    const { section, body } = panel("operator", "Operator", [this.#refresh]);
+    this.element = section;
+    this.#body = body;
+    this.#table = h("div", { class: "worlds", "data-testid": "worlds-table" });
+    this.#from = h("input", {
+      type: "number",
+      min: 0,
+      step: 1,
+      id: "replay-from",
+      inputmode: "numeric",
+      placeholder: "first",
+      "data-testid": "replay-from",
+    });
+    this.#to = h("input", {
+      type: "number",
+      min: 0,
+      step: 1,
+      id: "replay-to",
+      inputmode: "numeric",
+      placeholder: "last",
+      "data-testid": "replay-to",
+    });
+    this.#run = h(
+      "button",
+      { type: "submit", class: "primary", "data-testid": "replay-run" },
+      "Replay",
+    );
+    this.#replayResult = h("div", {
+      class: "replay-result",
+      "data-testid": "replay-result",
+      "aria-live": "polite",
+    });
+    this.#replayForm = h(
+      "form",
+      {
+        class: "replay-form",
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          void this.#replay();
+        },
+      },
+      h("h3", {}, "Replay check"),
+      h(
+        "p",
+        { class: "muted" },
+        "Re-runs this world's ticks from genesis and compares every state hash (at most 3,600 ticks).",
+      ),
+      h(
+        "div",
+        { class: "row" },
+        h("label", { for: "replay-from" }, "From tick"),
+        this.#from,
+        h("label", { for: "replay-to" }, "to"),
+        this.#to,
+        this.#run,
+      ),
+      this.#replayResult,
+    );
+    this.#render();
+  }
+
+  setConnected(connected: boolean): void {
+    this.#connected = connected;
+    this.#render();
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.#connected || this.#forbidden) return;
+    this.#refresh.disabled = true;
+    try {
+      const { worlds } = await this.#deps.worlds();
+      const current = this.#deps.currentWorld();
+      replace(
+        this.#table,
+        worlds.length === 0
+          ? h("p", { class: "muted" }, "No worlds.")
+          : h(
+              "table",
+              {},
+              h(
+                "thead",
+                {},
+                h(
+                  "tr",
+                  {},
+                  ...["World", "Rules", "Version", "Tick", "Running", "Online", "Updated"].map(
+                    (c) => h("th", { scope: "col" }, c),
+                  ),
+                ),
+              ),
+              h(
+                "tbody",
+                {},
+                ...worlds.map((w) =>
+                  h(
+                    "tr",
+                    { class: w.worldId === current ? "current" : "", "data-world": w.worldId },
+                    h("th", { scope: "row" }, w.worldId),
+                    h("td", {}, w.rules),
+                    h("td", {}, formatNumber(w.version)),
+                    h("td", {}, formatNumber(w.tick)),
+                    h("td", {}, w.active ? "yes" : "no"),
+                    h("td", {}, formatNumber(w.connections)),
+                    h("td", {}, new Date(w.updatedAtMs).toLocaleTimeString()),
+                  ),
+                ),
+              ),
+            ),
+      );
+    } catch (error) {
+      if (this.#isForbidden(error)) return;
+      replace(this.#table, h("p", { class: "bad" }, `Could not list worlds: ${message(error)}`));
+    } finally {
+      this.#refresh.disabled = !this.#connected || this.#forbidden;
+    }
+  }
+
+  async #replay(): Promise<void> {
+    const from = this.#from.value === "" ? undefined : Number(this.#from.value);
+    const to = this.#to.value === "" ? undefined : Number(this.#to.value);
+    this.#run.disabled = true;
+    replace(this.#replayResult, h("span", { class: "muted" }, "Replaying…"));
+    this.#replayResult.dataset.ok = "";
+    try {
+      const r = await this.#deps.replay(from, to);
+      this.#replayResult.dataset.ok = String(r.ok);
+      const range = `ticks ${formatNumber(r.fromTick)}–${formatNumber(r.toTick)}`;
+      if (r.ok) {
+        replace(
+          this.#replayResult,
+          h(
+            "p",
+            { class: "ok" },
+            `✓ Replay matches: ${range}, ${formatNumber(r.ticksChecked)} hashes compared, ${formatNumber(r.commandsApplied)} commands, ${formatNumber(r.entriesChecked)} ledger entries (${Math.round(r.elapsedMs)} ms).`,
+          ),
+        );
+      } else {
+        const m = r.mismatch as
+          | { kind: string; tick: number; expected?: string; actual?: string; detail?: string }
+          | undefined;
+        replace(
+          this.#replayResult,
+          h(
+            "p",
+            { class: "bad" },
+            `✗ Mismatch in ${range} at tick ${m?.tick ?? "?"} (${m?.kind ?? "?"})`,
+          ),
+          m?.expected !== undefined
+            ? h(
+                "dl",
+                { class: "hashes" },
+                h("dt", {}, "recorded"),
+                h("dd", {}, shortHash(m.expected, 24)),
+                h("dt", {}, "replayed"),
+                h("dd", {}, shortHash(m.actual, 24)),
+              )
+            : null,
+          m?.detail !== undefined ? h("p", { class: "muted" }, m.detail) : null,
+        );
+      }
+    } catch (error) {
+      if (this.#isForbidden(error)) return;
+      this.#replayResult.dataset.ok = "error";
+      replace(this.#replayResult, h("p", { class: "bad" }, `Replay failed: ${message(error)}`));
+    } finally {
+      this.#run.disabled = !this.#connected || this.#forbidden;
+    }
+  }
+
+  #isForbidden(error: unknown): boolean {
+    if (!(error instanceof FrameError) || error.code !== "forbidden") return false;
+    this.#forbidden = true;
+    this.#render();
+    return true;
+  }
+
+  #render(): void {
+    this.#refresh.disabled = !this.#connected || this.#forbidden;
+    this.#run.disabled = !this.#connected || this.#forbidden;
+    if (this.#forbidden) {
+      this.element.dataset.forbidden = "true";
+      replace(
+        this.#body,
+        h(
+          "p",
+          { class: "notice", "data-testid": "operator-forbidden" },
+          "Operator tools are for operators. Your sign-in is not in the operators group: sign in as an operator to list worlds and run replay checks.",
+        ),
+      );
+      return;
+    }
+    if (!this.#body.contains(this.#table)) replace(this.#body, this.#table, this.#replayForm);
+  }
+}
