@@ -49,6 +49,8 @@ interface Harness {
   readonly out: () => string;
   readonly published: MemoryEventPublisher;
   readonly seeded: { config?: RuntimeConfig; target?: { profile: string; region: string } };
+  /** How many times the dashboard was built. */
+  readonly sitesBuilt: () => number;
 }
 
 function outputs(stage: string) {
@@ -89,6 +91,7 @@ function harness(
   let out = "";
   const published = new MemoryEventPublisher();
   const seeded: Harness["seeded"] = {};
+  const sitesBuilt: string[] = [];
   const environment: DeployEnvironment = {
     io: {
       out: { write: (t: string) => (out += t) },
@@ -108,6 +111,10 @@ function harness(
       }
     },
     isBootstrapped: async () => opts.bootstrapped,
+    buildSite: async () => {
+      sitesBuilt.push(infraDir);
+      return join(dir, "site");
+    },
     seedDeps: async (config, target) => {
       seeded.config = config;
       seeded.target = target;
@@ -121,6 +128,7 @@ function harness(
   };
   return {
     environment,
+    sitesBuilt: () => sitesBuilt.length,
     invocations: () =>
       existsSync(log)
         ? readFileSync(log, "utf8")
@@ -164,6 +172,8 @@ describe("ledgerquest deploy", () => {
       ["deploy", ...STACKS, ...COMMON, "--outputs-file", plan.outputsFile],
     ]);
     expect(h.out()).toContain("deployed LedgerQuest-beta-Core");
+    // The site is built first, so the ApiStack deploys this checkout's dashboard.
+    expect(h.sitesBuilt()).toBe(1);
   });
 
   it("skips the bootstrap when the environment has one", async () => {
@@ -205,7 +215,8 @@ describe("ledgerquest deploy", () => {
     const plan = await runDeploy({ ...base, dryRun: true, seed: true, yes: true }, h.environment);
     expect(h.invocations()).toEqual([]);
     expect(h.seeded.config).toBeUndefined();
-    expect(plan.steps.map((s) => s.kind)).toEqual(["cdk", "cdk", "seed"]);
+    expect(h.sitesBuilt()).toBe(0);
+    expect(plan.steps.map((s) => s.kind)).toEqual(["site", "cdk", "cdk", "seed"]);
     const out = h.out();
     expect(out).toContain("nothing will run");
     expect(out).toContain("bootstrap --profile lq-test --region eu-west-1");
@@ -276,7 +287,7 @@ describe("ledgerquest deploy", () => {
     );
     expect(h.invocations()).toEqual([]);
     expect(h.out()).toContain("stage prod, profile lq-test, region eu-west-1");
-    expect(planDeploy({ ...base, seed: true }, "eu-west-1", "o.json").steps).toHaveLength(3);
+    expect(planDeploy({ ...base, seed: true }, "eu-west-1", "o.json").steps).toHaveLength(4);
     program.configureOutput({ writeErr: () => {} });
     await expect(
       program.parseAsync(["deploy", "--profile", "p", "--stage", "qa"], { from: "user" }),

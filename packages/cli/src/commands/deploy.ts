@@ -78,6 +78,8 @@ export type DeployStep =
       /** Run only when the environment has no bootstrap stack. */
       readonly onlyIfNotBootstrapped?: boolean;
     }
+  /** Build the dashboard where the ApiStack takes the site from (`lq:siteAssetPath`'s default). */
+  | { readonly kind: "site"; readonly title: string }
   | { readonly kind: "seed"; readonly title: string; readonly world: SeedWorldSpec };
 
 export interface DeployPlan {
@@ -103,6 +105,7 @@ export function planDeploy(
   ];
   const stacks = STACK_PARTS.map((part) => stackId(options.stage, part));
   const steps: DeployStep[] = [
+    { kind: "site", title: "build the dashboard (the site the ApiStack deploys)" },
     {
       kind: "cdk",
       title: `bootstrap the CDK in ${region} (only if ${BOOTSTRAP_STACK_NAME} is missing)`,
@@ -151,6 +154,8 @@ export interface DeployEnvironment {
   readonly checkCredentials: (profile: string) => Promise<void>;
   /** Whether the environment has a bootstrap stack; undefined when it cannot tell. */
   readonly isBootstrapped: (profile: string, region: string) => Promise<boolean | undefined>;
+  /** Builds the dashboard into the folder the CDK app deploys; returns that folder. */
+  readonly buildSite: () => Promise<string>;
   /** The runtime's dependencies over the deployed resources, for seeding. */
   readonly seedDeps: (
     config: import("@ledgerquest/aws").RuntimeConfig,
@@ -282,6 +287,11 @@ export function defaultDeployEnvironment(): DeployEnvironment {
     infraDir: INFRA_DIR,
     checkCredentials: defaultCheckCredentials,
     isBootstrapped: defaultIsBootstrapped,
+    buildSite: async () => {
+      // The default output folder is the one the ApiStack's `lq:siteAssetPath` defaults to.
+      const { buildDashboard } = await import("@ledgerquest/dashboard");
+      return buildDashboard();
+    },
     seedDeps: defaultSeedDeps,
   };
 }
@@ -440,6 +450,8 @@ export async function runDeploy(
     plan.steps.forEach((step, i) => {
       io.out.write(`  ${i + 1}. ${step.title}\n`);
       if (step.kind === "cdk") io.out.write(`     ${describeArgs(cdk, step.args)}\n`);
+      else if (step.kind === "site")
+        io.out.write("     vite build of packages/dashboard into packages/dashboard/dist\n");
       else
         io.out.write(
           `     seedWorlds (as \`ledgerquest seed --aws\`) against the tables in ${plan.outputsFile}\n`,
@@ -467,6 +479,8 @@ export async function runDeploy(
           }
         }
         await runCdk(cdk, step.args, environment, (line) => progress.log(line));
+      } else if (step.kind === "site") {
+        progress.log(`dashboard built into ${await environment.buildSite()}`);
       } else {
         const config = await configFromOutputs(plan.outputsFile, options.stage);
         const deps = await environment.seedDeps(config, { profile: options.profile, region });
