@@ -1,7 +1,7 @@
 /**
  * Live charts of the world's tick pipeline and economy, with uPlot (small, fast, canvas-based):
  * milliseconds per tick and ticks per batch, commands applied per second, and the supply of each
- * unit held by players. Fed by `state` pushes; a rolling window of the last points.
+ * unit in circulation (held outside the system accounts: players and bots). Fed by `state` pushes; a rolling window of the last points.
  */
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
@@ -144,7 +144,7 @@ export class Charts {
   readonly #commands = new LiveChart("Commands applied per second", "chart-commands", [
     { label: "commands/s", color: "#35e08a" },
   ]);
-  readonly #supply = new LiveChart("Supply held by players", "chart-supply", []);
+  readonly #supply = new LiveChart("In circulation (players and bots)", "chart-supply", []);
   readonly #waiting = h("p", { class: "muted" }, "Charts start with the first push.");
   #lastPushAt = Number.NaN;
 

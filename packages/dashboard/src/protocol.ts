@@ -38,7 +38,7 @@ export type {
   WorldsQueryResult,
 };
 
-/** Totals held by players, per unit (gold in circulation, xp, items). */
+/** Totals held outside the system accounts (players and bots), per unit: what is in circulation. */
 export type Supply = Readonly<Record<string, number>>;
 export type BatchStats = StatePushFrame["batch"];
 
