@@ -594,6 +594,7 @@ describe("PipelineStack", () => {
     const projects = JSON.stringify(pipeline.findResources("AWS::CodeBuild::Project"));
     expect(projects).toContain("npm ci");
     expect(projects).toContain("npm test");
+    expect(projects).toContain("npm run build --workspace @ledgerquest/dashboard");
     expect(projects).toContain("npx cdk synth");
     const [cp] = Object.values(pipeline.findResources("AWS::CodePipeline::Pipeline"));
     const stages: { Name: string; Actions: { Name: string }[] }[] = cp?.Properties.Stages ?? [];

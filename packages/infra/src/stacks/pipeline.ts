@@ -19,7 +19,13 @@ import type { StageSettings } from "../settings.js";
 import { LedgerQuestStage } from "../stage.js";
 
 /** The synth step's commands (the CDK app's folder is packages/infra). */
-export const SYNTH_COMMANDS = ["npm ci", "npm test", "cd packages/infra && npx cdk synth"];
+export const SYNTH_COMMANDS = [
+  "npm ci",
+  "npm test",
+  // The site the ApiStack deploys, built from the same commit.
+  "npm run build --workspace @ledgerquest/dashboard",
+  "cd packages/infra && npx cdk synth",
+];
 
 export interface PipelineStackProps extends StackProps {
   /** The GitHub repository, `owner/name`. */
