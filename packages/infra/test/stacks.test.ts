@@ -519,6 +519,13 @@ describe("ComputeStack", () => {
       ].sort(),
     );
     expect(roleActions("AuthorizerRole")).toEqual([]);
+    // Queries only read: no write of any kind, anywhere.
+    expect(roleActions("QueryRole", "dynamodb:")).toEqual(
+      ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"].sort(),
+    );
+    expect(roleActions("QueryRole", "s3:")).toEqual(["s3:GetObject", "s3:ListBucket"]);
+    expect(roleActions("QueryRole", "events:")).toEqual([]);
+    expect(roleActions("QueryRole", "execute-api:")).toEqual([]);
     expect(roleActions("TickRole", "execute-api:")).toEqual(["execute-api:ManageConnections"]);
     expect(roleActions("TickRole", "events:")).toEqual(["events:PutEvents"]);
     expect(roleActions("CommandRole", "events:")).toEqual([]);
