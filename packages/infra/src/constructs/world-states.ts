@@ -10,9 +10,22 @@ export const WORLD_STATES_PREFIX = "worlds/";
  * rather than 403 (which S3 answers a reader without it).
  */
 export function grantWorldStates(bucket: s3.IBucket, grantee: iam.IGrantable): iam.Grant {
+  return grantOnWorldStates(bucket, grantee, ["s3:GetObject", "s3:PutObject"]);
+}
+
+/** Read world states only (the query function): objects under `worlds/`, and the 404 rule above. */
+export function grantReadWorldStates(bucket: s3.IBucket, grantee: iam.IGrantable): iam.Grant {
+  return grantOnWorldStates(bucket, grantee, ["s3:GetObject"]);
+}
+
+function grantOnWorldStates(
+  bucket: s3.IBucket,
+  grantee: iam.IGrantable,
+  objectActions: readonly string[],
+): iam.Grant {
   const objects = iam.Grant.addToPrincipal({
     grantee,
-    actions: ["s3:GetObject", "s3:PutObject"],
+    actions: [...objectActions],
     resourceArns: [bucket.arnForObjects(`${WORLD_STATES_PREFIX}*`)],
   });
   iam.Grant.addToPrincipal({
@@ -20,21 +33,6 @@ export function grantWorldStates(bucket: s3.IBucket, grantee: iam.IGrantable): i
     actions: ["s3:ListBucket"],
     // Unconditioned: S3 decides 404 or 403 for a missing key on this permission alone, with no
     // `s3:prefix` in that check's context.
-    resourceArns: [bucket.bucketArn],
-  });
-  return objects;
-}
-
-/** Read world states only (the query function): objects under `worlds/`, and the 404 rule above. */
-export function grantReadWorldStates(bucket: s3.IBucket, grantee: iam.IGrantable): iam.Grant {
-  const objects = iam.Grant.addToPrincipal({
-    grantee,
-    actions: ["s3:GetObject"],
-    resourceArns: [bucket.arnForObjects(`${WORLD_STATES_PREFIX}*`)],
-  });
-  iam.Grant.addToPrincipal({
-    grantee,
-    actions: ["s3:ListBucket"],
     resourceArns: [bucket.bucketArn],
   });
   return objects;

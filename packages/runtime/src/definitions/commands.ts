@@ -87,13 +87,15 @@ export function errorFrame(
 }
 
 /**
- * The first checks of any client frame (command or query): present, at most `MAX_FRAME_BYTES`,
- * JSON; with the frame's `id` when it has a well-formed one, for the error frames that follow.
+ * The checks every client frame (command or query) passes first: present, at most
+ * `MAX_FRAME_BYTES`, JSON, and of the route's `envelope`; with the frame's `id` when it has a
+ * well-formed one, for the error frames that follow.
  */
-export function readFrame(
+export function readFrame<S extends z.core.$ZodType>(
   body: string | null | undefined,
+  envelope: S,
 ):
-  | { readonly ok: true; readonly json: unknown; readonly id: string | undefined }
+  | { readonly ok: true; readonly frame: z.infer<S>; readonly id: string | undefined }
   | { readonly ok: false; readonly error: CommandErrorFrame } {
   const fail = (code: CommandErrorCode, message: string) =>
     ({ ok: false, error: errorFrame(code, message) }) as const;
@@ -114,7 +116,20 @@ export function readFrame(
     typeof json === "object" && json !== null ? (json as { id?: unknown }).id : undefined;
   const id =
     typeof rawId === "string" && safeParse(frameIdSchema, rawId).success ? rawId : undefined;
-  return { ok: true, json, id };
+  const frame = safeParse(envelope, json);
+  if (!frame.success) {
+    const issue = frame.error.issues[0];
+    return {
+      ok: false,
+      error: errorFrame(
+        "invalid_frame",
+        issue?.message ?? "invalid frame",
+        id,
+        issue ? pathOf(issue.path) : undefined,
+      ),
+    };
+  }
+  return { ok: true, frame: frame.data, id };
 }
 
 export type ParsedCommand =
@@ -137,25 +152,16 @@ export function defineCommands(schemas: CommandSchemas) {
   const types = Object.keys(schemas).sort();
 
   function parse(body: string | null | undefined, actor: string): ParsedCommand {
-    const read = readFrame(body);
+    const read = readFrame(body, commandFrameSchema);
     if (!read.ok) return read;
-    const { json, id } = read;
+    const { id } = read;
+    const frame = { data: read.frame };
     const fail = (
       code: CommandErrorCode,
       message: string,
       failedId?: string,
       path?: string,
     ): ParsedCommand => ({ ok: false, error: errorFrame(code, message, failedId, path) });
-    const frame = safeParse(commandFrameSchema, json);
-    if (!frame.success) {
-      const issue = frame.error.issues[0];
-      return fail(
-        "invalid_frame",
-        issue?.message ?? "invalid frame",
-        id,
-        issue ? pathOf(issue.path) : undefined,
-      );
-    }
     const schema = schemas[frame.data.type];
     if (schema === undefined) {
       return fail(

@@ -60,25 +60,16 @@ export type ParsedQuery =
 
 /** Parses a raw `query` frame, or says what is wrong with it in an error frame. */
 export function parseQuery(body: string | null | undefined): ParsedQuery {
-  const read = readFrame(body);
+  const read = readFrame(body, queryFrameSchema);
   if (!read.ok) return read;
-  const { json, id } = read;
+  const { id } = read;
+  const frame = { data: read.frame };
   const fail = (
     code: CommandErrorFrame["code"],
     message: string,
     failedId?: string,
     path?: string,
   ): ParsedQuery => ({ ok: false, error: errorFrame(code, message, failedId, path) });
-  const frame = safeParse(queryFrameSchema, json);
-  if (!frame.success) {
-    const issue = frame.error.issues[0];
-    return fail(
-      "invalid_frame",
-      issue?.message ?? "invalid frame",
-      id,
-      issue ? pathOf(issue.path) : undefined,
-    );
-  }
   const type = frame.data.type;
   if (!Object.hasOwn(QUERY_SCHEMAS, type)) {
     return fail(
