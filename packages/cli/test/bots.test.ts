@@ -49,6 +49,14 @@ beforeAll(async () => {
     worlds: [{ worldId: WORLD, players: 3, bodies: 30, bots: 2, coins: 150 }],
   });
   expect(seeded).toMatchObject({ result: "created", activated: true });
+  // The tests below play for a few seconds each: let the game loop get going first (its first
+  // lap loads the handlers and warms DynamoDB Local), so that they measure play, not start-up.
+  const { getState } = await import("@ledgerquest/runtime");
+  const deps = runtimeDepsFromEnvironment();
+  await until(
+    async () => ((await getState(deps, { worldId: WORLD }))?.version ?? 0) >= 3 || undefined,
+    60_000,
+  );
   // What `ledgerquest dev` publishes for the other commands, pointing at this stack.
   dataDir = mkdtempSync(join(tmpdir(), "lq-cli-"));
   noStackDir = mkdtempSync(join(tmpdir(), "lq-cli-none-"));
@@ -113,7 +121,7 @@ describe("runBots", () => {
       token: (player) => stack.token(player),
       count: 1,
       players: ["player_bot_0001"],
-      seconds: 3,
+      seconds: 5,
       ratePerSecond: 4,
     });
     expect(report.connected).toBe(1);
