@@ -586,6 +586,21 @@ describe("tick", () => {
     expect((await deps.store.getWorld(worldId))?.lastBatchToken).toBe("exec-b#1");
   });
 
+  it("paced in real time, a lap lasts the batch's game time; unpaced, it returns at once", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const paced = tickWith(deps, { ...settings, maxTicks: 60, pace: "realtime" });
+    const startedMs = performance.now();
+    const output = await paced({ worldId, iteration: 0, executionName: "exec-p" }, lambdaContext());
+    // 60 ticks of the arena's 60 Hz: a second, whatever the batch itself took.
+    expect(performance.now() - startedMs).toBeGreaterThanOrEqual(990);
+    expect(output).toMatchObject({ tick: 60, waitSeconds: 2 });
+    // Within the invocation's time: with less left than the batch's game time, it stops sooner.
+    const short = performance.now();
+    await paced({ worldId, iteration: 1, executionName: "exec-p" }, lambdaContext(2_300));
+    expect(performance.now() - short).toBeLessThan(990);
+  });
+
   it("stops at the invocation's deadline less the margin, after at least one tick", async () => {
     const deps = coreDeps();
     const worldId = await newWorld(deps);
@@ -677,8 +692,9 @@ describe("tick", () => {
         LQ_TICKS_PER_BATCH: "120",
         LQ_WAIT_SECONDS: "5",
         LQ_DEADLINE_MARGIN_MS: "500",
+        LQ_PACE: "realtime",
       }).settings,
-    ).toEqual({ maxTicks: 120, waitSeconds: 5, deadlineMarginMs: 500 });
+    ).toEqual({ maxTicks: 120, waitSeconds: 5, deadlineMarginMs: 500, pace: "realtime" });
     let error: unknown;
     try {
       tickHandlerDepsFromEnvironment({
@@ -686,6 +702,7 @@ describe("tick", () => {
         LQ_AUDIT_TABLE: undefined,
         LQ_TICKS_PER_BATCH: "5000",
         LQ_WAIT_SECONDS: "soon",
+        LQ_PACE: "fast",
       });
     } catch (e) {
       error = e;
@@ -693,6 +710,7 @@ describe("tick", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
       "LQ_AUDIT_TABLE",
+      "LQ_PACE",
       "LQ_TICKS_PER_BATCH",
       "LQ_WAIT_SECONDS",
     ]);

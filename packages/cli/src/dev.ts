@@ -28,6 +28,9 @@ export interface DevOptions {
   readonly dashboardPort?: number;
 }
 
+/** Ticks per game-loop lap in `ledgerquest dev` (15 at 60 Hz: 250 ms). */
+export const DEV_TICKS_PER_BATCH = 15;
+
 /** Vite's own default: where a web developer looks first. */
 export const DEFAULT_DASHBOARD_PORT = 5173;
 
@@ -63,6 +66,11 @@ export async function runDev(options: DevOptions): Promise<void> {
     stack = await startLocalStack({
       dataDir: options.dataDir,
       inMemory: options.inMemory,
+      // A quarter of a second of game time per lap, paced to the clock: the world runs in real
+      // time, and a command shows in the next push, within about half a second.
+      ticksPerBatch: DEV_TICKS_PER_BATCH,
+      waitSeconds: 0,
+      pace: true,
       ...(pageDir === undefined
         ? {}
         : {

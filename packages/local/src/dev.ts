@@ -45,6 +45,11 @@ export interface LocalStackOptions {
   readonly ticksPerBatch?: number;
   /** Seconds the game loop waits between laps. Default 1, so the world runs at about real time. */
   readonly waitSeconds?: number;
+  /**
+   * Pace each lap to its batch's game time (the tick handler's `LQ_PACE=realtime`): with small
+   * batches and no wait, the world runs at clock speed and pushes come every batch. Default false.
+   */
+  readonly pace?: boolean;
   /** Serve the dashboard's built page (and its `/config.json` and `/api/token`). Default: not. */
   readonly dashboard?: {
     readonly directory: string;
@@ -222,6 +227,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       LQ_STATE_MACHINE_ARN: stateMachineArn,
       LQ_TICKS_PER_BATCH: String(options.ticksPerBatch ?? 60),
       LQ_WAIT_SECONDS: String(options.waitSeconds ?? 1),
+      LQ_PACE: options.pace === true ? "realtime" : "none",
       POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? "WARN",
       POWERTOOLS_SERVICE_NAME: "ledgerquest-local",
       ...idp.environment,

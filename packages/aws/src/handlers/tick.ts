@@ -87,6 +87,14 @@ export interface TickSettings {
   readonly waitSeconds: number;
   /** Time kept back from the invocation's deadline for the commit and the answer. */
   readonly deadlineMarginMs: number;
+  /**
+   * `realtime`: after committing, the lap waits out the rest of the batch's game time, so the
+   * world runs at the speed of a clock with small batches and no Wait between laps (pushes every
+   * batch, commands applied within a batch of being sent). Lambda bills the waiting, so this is
+   * for the local stack and worlds that want low latency; `none` (the default) returns at once,
+   * and the state machine's whole-second Wait paces the loop.
+   */
+  readonly pace?: "none" | "realtime";
 }
 
 /** A whole-number variable from `min` to `max`, `fallback` when unset or empty. */
@@ -107,10 +115,14 @@ function envInteger(expected: string, min: number, max: number, fallback: number
   );
 }
 
+/** A game that does not describe itself is taken to tick at 60 Hz. */
+const DEFAULT_TICK_MS = 1000 / 60;
+
 export const DEFAULT_TICK_SETTINGS: TickSettings = {
   maxTicks: 600,
   waitSeconds: 0,
   deadlineMarginMs: 2_000,
+  pace: "none",
 };
 
 export const tickConfigSchema = z.pipe(
@@ -133,12 +145,14 @@ export const tickConfigSchema = z.pipe(
       900_000,
       DEFAULT_TICK_SETTINGS.deadlineMarginMs,
     ),
+    LQ_PACE: z._default(z.enum(["none", "realtime"]), "none"),
   }),
   z.transform(
     (env): TickSettings => ({
       maxTicks: env.LQ_TICKS_PER_BATCH,
       waitSeconds: env.LQ_WAIT_SECONDS,
       deadlineMarginMs: env.LQ_DEADLINE_MARGIN_MS,
+      pace: env.LQ_PACE,
     }),
   ),
 );
@@ -192,6 +206,15 @@ export async function runTickTask(
       durationMs: Math.round(durationMs),
       token,
     });
+    if (settings.pace === "realtime" && result.outcome === "committed") {
+      // The batch's game time, less what it took, within the invocation's time left.
+      const tickMs = deps.game.describe?.().tickMs ?? DEFAULT_TICK_MS;
+      const restMs = Math.min(
+        result.ticks * tickMs - (performance.now() - startedMs),
+        remainingMs - settings.deadlineMarginMs - (performance.now() - startedMs),
+      );
+      if (restMs > 0) await new Promise((r) => setTimeout(r, restMs));
+    }
     return {
       worldId,
       active: result.active,
@@ -249,6 +272,7 @@ export function tickHandlerDepsFromEnvironment(env: Environment = process.env): 
       maxTicks: config.maxTicks,
       waitSeconds: config.waitSeconds,
       deadlineMarginMs: config.deadlineMarginMs,
+      pace: config.pace ?? "none",
     },
     deps: createRuntimeDeps(config),
   };
