@@ -121,8 +121,10 @@ export class OperatorPanel {
                 h(
                   "tr",
                   {},
-                  ...["World", "Rules", "Version", "Tick", "Running", "Online", "Updated"].map(
-                    (c) => h("th", { scope: "col" }, c),
+                  // Narrow enough for the sidebar: the rules and the last commit's time are the
+                  // world cell's tooltip.
+                  ...["World", "Version", "Tick", "Online", "Loop"].map((c) =>
+                    h("th", { scope: "col" }, c),
                   ),
                 ),
               ),
@@ -133,13 +135,18 @@ export class OperatorPanel {
                   h(
                     "tr",
                     { class: w.worldId === current ? "current" : "", "data-world": w.worldId },
-                    h("th", { scope: "row" }, w.worldId),
-                    h("td", {}, w.rules),
+                    h(
+                      "th",
+                      {
+                        scope: "row",
+                        title: `${w.rules}, last commit ${new Date(w.updatedAtMs).toLocaleTimeString()}`,
+                      },
+                      w.worldId,
+                    ),
                     h("td", {}, formatNumber(w.version)),
                     h("td", {}, formatNumber(w.tick)),
-                    h("td", {}, w.active ? "yes" : "no"),
                     h("td", {}, formatNumber(w.connections)),
-                    h("td", {}, new Date(w.updatedAtMs).toLocaleTimeString()),
+                    h("td", {}, w.active ? "running" : "stopped"),
                   ),
                 ),
               ),
