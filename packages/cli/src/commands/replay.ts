@@ -17,12 +17,7 @@ import {
   describeError,
   duration,
   EXIT_COULD_NOT_CHECK,
-  EXIT_FOUND_PROBLEMS,
-  EXIT_OK,
-  loadBars,
-  type Progress,
-  QUIET_PROGRESS,
-  startProgress,
+  runCheck,
   type TargetOptions,
   table,
 } from "./verify.js";
@@ -92,29 +87,18 @@ export async function runReplay(
   opts: ReplayCommandOptions,
   io: CommandIO,
 ): Promise<number> {
-  let progress: Progress | undefined;
-  try {
-    const { replayWorld } = await import("@ledgerquest/runtime");
-    const bars = await loadBars(io);
-    const report = await replayWorld(deps, worldId, {
-      ...(opts.from === undefined ? {} : { fromTick: opts.from }),
-      ...(opts.to === undefined ? {} : { toTick: opts.to }),
-      onProgress: (p) => {
-        progress ??=
-          opts.json && bars === undefined
-            ? QUIET_PROGRESS
-            : startProgress(io, bars, "replay", "ticks", p.ticksTotal, PROGRESS_MIN_TICKS);
-        progress.update(p.ticksDone, p.ticksTotal);
-      },
-    });
-    progress?.stop();
-    io.out.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReplayReport(report));
-    return report.ok ? EXIT_OK : EXIT_FOUND_PROBLEMS;
-  } catch (error) {
-    progress?.stop();
-    io.err.write(`replay: ${describeError(error, worldId)}\n`);
-    return EXIT_COULD_NOT_CHECK;
-  }
+  const { replayWorld } = await import("@ledgerquest/runtime");
+  return runCheck(
+    { name: "replay", unit: "ticks", minTotal: PROGRESS_MIN_TICKS, worldId, json: opts.json },
+    io,
+    (progress) =>
+      replayWorld(deps, worldId, {
+        ...(opts.from === undefined ? {} : { fromTick: opts.from }),
+        ...(opts.to === undefined ? {} : { toTick: opts.to }),
+        onProgress: (p) => progress(p.ticksDone, p.ticksTotal),
+      }),
+    formatReplayReport,
+  );
 }
 
 /** `ledgerquest replay`. */

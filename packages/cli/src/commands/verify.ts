@@ -249,26 +249,54 @@ export async function runVerify(
   opts: VerifyCommandOptions,
   io: CommandIO,
 ): Promise<number> {
+  const { verifyWorld } = await import("@ledgerquest/runtime");
+  return runCheck(
+    { name: "verify", unit: "entries", minTotal: PROGRESS_MIN_ENTRIES, worldId, json: opts.json },
+    io,
+    (progress) =>
+      verifyWorld(deps, worldId, {
+        onProgress: (p) => {
+          if (p.phase === "journal") progress(p.done, p.total);
+        },
+      }),
+    formatVerifyReport,
+  );
+}
+
+/**
+ * What `verify` and `replay` share: a progress bar once the work is large enough (none with
+ * `--json` unless on a terminal), the report as text or JSON, and the exit code: 0 when the
+ * report is OK, 1 when it found problems, 2 when the check could not run (said on stderr).
+ */
+export async function runCheck<R extends { readonly ok: boolean }>(
+  check: {
+    readonly name: string;
+    readonly unit: string;
+    /** Below this many units, no bar: the check is over before one would help. */
+    readonly minTotal: number;
+    readonly worldId: string;
+    readonly json: boolean;
+  },
+  io: CommandIO,
+  run: (progress: (done: number, total: number) => void) => Promise<R>,
+  format: (report: R) => string,
+): Promise<number> {
   let progress: Progress | undefined;
   try {
-    const { verifyWorld } = await import("@ledgerquest/runtime");
     const bars = await loadBars(io);
-    const report = await verifyWorld(deps, worldId, {
-      onProgress: (p) => {
-        if (p.phase !== "journal") return;
-        progress ??=
-          opts.json && bars === undefined
-            ? QUIET_PROGRESS
-            : startProgress(io, bars, "verify", "entries", p.total, PROGRESS_MIN_ENTRIES);
-        progress.update(p.done, p.total);
-      },
+    const report = await run((done, total) => {
+      progress ??=
+        check.json && bars === undefined
+          ? QUIET_PROGRESS
+          : startProgress(io, bars, check.name, check.unit, total, check.minTotal);
+      progress.update(done, total);
     });
     progress?.stop();
-    io.out.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
+    io.out.write(check.json ? `${JSON.stringify(report, null, 2)}\n` : format(report));
     return report.ok ? EXIT_OK : EXIT_FOUND_PROBLEMS;
   } catch (error) {
     progress?.stop();
-    io.err.write(`verify: ${describeError(error, worldId)}\n`);
+    io.err.write(`${check.name}: ${describeError(error, check.worldId)}\n`);
     return EXIT_COULD_NOT_CHECK;
   }
 }
