@@ -43,6 +43,7 @@ import {
   createTickHandler,
   DEFAULT_TICK_SETTINGS,
   InvalidTickInputError,
+  paceRestMs,
   type TickSettings,
   handler as tickHandler,
   tickHandlerDepsFromEnvironment,
@@ -586,7 +587,7 @@ describe("tick", () => {
     expect((await deps.store.getWorld(worldId))?.lastBatchToken).toBe("exec-b#1");
   });
 
-  it("paced in real time, a lap lasts the batch's game time; unpaced, it returns at once", async () => {
+  it("paced in real time, a lap lasts at least its batch's game time", async () => {
     const deps = coreDeps();
     const worldId = await newWorld(deps);
     const paced = tickWith(deps, { ...settings, maxTicks: 60, pace: "realtime" });
@@ -595,10 +596,15 @@ describe("tick", () => {
     // 60 ticks of the arena's 60 Hz: a second, whatever the batch itself took.
     expect(performance.now() - startedMs).toBeGreaterThanOrEqual(990);
     expect(output).toMatchObject({ tick: 60, waitSeconds: 2 });
-    // Within the invocation's time: with less left than the batch's game time, it stops sooner.
-    const short = performance.now();
-    await paced({ worldId, iteration: 1, executionName: "exec-p" }, lambdaContext(2_300));
-    expect(performance.now() - short).toBeLessThan(990);
+  });
+
+  it("a paced lap waits out the rest of its game time, never past the deadline's margin", () => {
+    const lap = { ticks: 60, tickMs: 1000 / 60, remainingMs: 60_000, deadlineMarginMs: 2_000 };
+    expect(paceRestMs({ ...lap, elapsedMs: 300 })).toBeCloseTo(700, 9);
+    // A batch slower than its game time does not wait.
+    expect(paceRestMs({ ...lap, elapsedMs: 1_200 })).toBeLessThan(0);
+    // Little time left in the invocation: the margin bounds the wait.
+    expect(paceRestMs({ ...lap, elapsedMs: 100, remainingMs: 2_300 })).toBe(200);
   });
 
   it("stops at the invocation's deadline less the margin, after at least one tick", async () => {

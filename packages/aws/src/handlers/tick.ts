@@ -157,6 +157,25 @@ export const tickConfigSchema = z.pipe(
   ),
 );
 
+/**
+ * How long a paced lap waits after its batch: the rest of the batch's game time, never past the
+ * invocation's deadline less its margin; zero or less means not at all.
+ */
+export function paceRestMs(lap: {
+  readonly ticks: number;
+  readonly tickMs: number;
+  /** Since the invocation began. */
+  readonly elapsedMs: number;
+  /** The invocation's time left when it began. */
+  readonly remainingMs: number;
+  readonly deadlineMarginMs: number;
+}): number {
+  return Math.min(
+    lap.ticks * lap.tickMs - lap.elapsedMs,
+    lap.remainingMs - lap.deadlineMarginMs - lap.elapsedMs,
+  );
+}
+
 /** Runs one lap's batch. `remainingMs` is the invocation's time left (`getRemainingTimeInMillis`). */
 export async function runTickTask(
   deps: RuntimeDeps,
@@ -207,12 +226,13 @@ export async function runTickTask(
       token,
     });
     if (settings.pace === "realtime" && result.outcome === "committed") {
-      // The batch's game time, less what it took, within the invocation's time left.
-      const tickMs = deps.game.describe?.().tickMs ?? DEFAULT_TICK_MS;
-      const restMs = Math.min(
-        result.ticks * tickMs - (performance.now() - startedMs),
-        remainingMs - settings.deadlineMarginMs - (performance.now() - startedMs),
-      );
+      const restMs = paceRestMs({
+        ticks: result.ticks,
+        tickMs: deps.game.describe?.().tickMs ?? DEFAULT_TICK_MS,
+        elapsedMs: performance.now() - startedMs,
+        remainingMs,
+        deadlineMarginMs: settings.deadlineMarginMs,
+      });
       if (restMs > 0) await new Promise((r) => setTimeout(r, restMs));
     }
     return {
