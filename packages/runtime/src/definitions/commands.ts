@@ -162,7 +162,8 @@ export function defineCommands(schemas: CommandSchemas) {
       failedId?: string,
       path?: string,
     ): ParsedCommand => ({ ok: false, error: errorFrame(code, message, failedId, path) });
-    const schema = schemas[frame.data.type];
+    // Own properties only: `constructor` is a lowercase command name every object inherits.
+    const schema = Object.hasOwn(schemas, frame.data.type) ? schemas[frame.data.type] : undefined;
     if (schema === undefined) {
       return fail(
         "unknown_command",
