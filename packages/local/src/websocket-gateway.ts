@@ -267,16 +267,18 @@ interface ParameterMaps {
 }
 
 function parameterMaps(pairs: Iterable<readonly [string, string]>): ParameterMaps {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  // Names are the client's: a Map, then own properties, so `constructor` or `__proto__` is a name
+  // like any other rather than a prototype's member.
+  const single = new Map<string, string>();
+  const multi = new Map<string, string[]>();
   for (const [name, value] of pairs) {
     // The single-value map holds the last value, as API Gateway's does.
-    single[name] = value;
-    const values = multi[name] ?? [];
-    values.push(value);
-    multi[name] = values;
+    single.set(name, value);
+    const values = multi.get(name);
+    if (values === undefined) multi.set(name, [value]);
+    else values.push(value);
   }
-  return { single, multi };
+  return { single: Object.fromEntries(single), multi: Object.fromEntries(multi) };
 }
 
 function headerPairs(rawHeaders: readonly string[]): Array<readonly [string, string]> {
