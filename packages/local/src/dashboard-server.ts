@@ -7,13 +7,16 @@
  *   `auth: "token"`.
  * - `GET /api/token?player=<id>[&operator=1]`: a dev token from the local identity provider, on
  *   the page's own origin (so the page needs no cross-origin call). The server listens on
- *   127.0.0.1 only, so only this machine can ask.
+ *   127.0.0.1 only, so only this machine can ask, and it answers only a request addressed to its
+ *   own loopback host and port with no other page's `Origin` (`loopback-guard.ts`, the rule of the
+ *   identity provider's `/token`), so a web page that rebinds its DNS name to 127.0.0.1 gets 403.
  */
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { type HttpResponse, type ListeningEndpoint, listen } from "@ledgerquest/aws/protocol";
 import { OPERATOR_GROUP } from "@ledgerquest/runtime";
 import type { DevTokenResponse, TokenOptions } from "./idp.js";
+import { foreignRequestReason } from "./loopback-guard.js";
 
 /** What `/config.json` answers. */
 export interface DashboardConfig {
@@ -66,13 +69,25 @@ export async function startDashboardServer(
       `the dashboard is not built: ${index} is missing (build it with \`npm run build --workspace @ledgerquest/dashboard\`)`,
     );
   }
-  return listen(
+  // Known once the server listens, which is before any request can arrive.
+  let ownPort: number | undefined;
+  const endpoint = await listen(
     async (request) => {
       if (request.method !== "GET" && request.method !== "HEAD") {
         return json(405, { error: "method_not_allowed", message: "the dashboard serves GET only" });
       }
       if (request.path === "/config.json") return json(200, options.config);
       if (request.path === "/api/token") {
+        const foreign =
+          ownPort === undefined
+            ? "the server is starting"
+            : foreignRequestReason(request.headers, ownPort);
+        if (foreign !== undefined) {
+          return json(403, {
+            error: "forbidden",
+            message: `the dashboard's token endpoint serves its own page only, and ${foreign}`,
+          });
+        }
         const player = request.query.get("player") ?? "";
         const operator = ["1", "true"].includes(request.query.get("operator") ?? "");
         try {
@@ -112,4 +127,6 @@ export async function startDashboardServer(
     },
     { ...(options.port === undefined ? {} : { port: options.port }) },
   );
+  ownPort = endpoint.port;
+  return endpoint;
 }

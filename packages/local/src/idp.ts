@@ -13,9 +13,11 @@
  *
  * Other processes on this machine (`ledgerquest token`, `ledgerquest bots`) get tokens from
  * `GET /token?player=<id>[&expiresIn=<s>][&operator=1]`, answered `{token, expiresAt}`. Anyone who can call it
- * can act as any player, so it answers only requests that come from loopback and name a loopback
- * host: the listener is bound to 127.0.0.1 already, and the `Host` check keeps a web page that
- * rebinds its own DNS name to 127.0.0.1 from reading tokens through the visitor's browser.
+ * can act as any player, so it answers only requests that come from loopback, name its own
+ * loopback host and port, and carry no other page's `Origin` (`loopback-guard.ts`, the rule the
+ * dashboard's `/api/token` shares): the listener is bound to 127.0.0.1 already, and the header
+ * checks keep a web page that rebinds its own DNS name to 127.0.0.1 from reading tokens through
+ * the visitor's browser.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -23,6 +25,9 @@ import type { AddressInfo } from "node:net";
 import { PLAYER_ID_PATTERN } from "@ledgerquest/aws";
 import { OPERATOR_GROUP } from "@ledgerquest/runtime";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import { foreignRequestReason, isLoopbackAddress } from "./loopback-guard.js";
+
+export { isLoopbackAddress } from "./loopback-guard.js";
 
 export class DevIdentityProviderError extends Error {
   override readonly name = "DevIdentityProviderError";
@@ -132,20 +137,6 @@ function sendJson(
   response.end(body);
 }
 
-/** Whether a socket's remote address is this machine: 127.0.0.0/8 or ::1, IPv4-mapped or not. */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const v4 = address.startsWith("::ffff:") ? address.slice("::ffff:".length) : address;
-  return /^127(?:\.\d{1,3}){3}$/.test(v4) || address === "::1";
-}
-
-/** Whether a `Host` header names this machine (`127.0.0.1:<port>`, `localhost`, `[::1]`). */
-function isLoopbackHost(host: string | undefined): boolean {
-  if (host === undefined) return false;
-  const name = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(host)?.[1]?.toLowerCase();
-  return name === "localhost" || name === "[::1]" || isLoopbackAddress(name);
-}
-
 class TokenRequestError extends Error {
   constructor(
     readonly status: number,
@@ -235,14 +226,14 @@ export async function startDevIdentityProvider(
     // Tokens are secrets: no cache may keep one.
     const noStore = "no-store";
     try {
-      if (
-        !isLoopbackAddress(request.socket.remoteAddress) ||
-        !isLoopbackHost(request.headers.host)
-      ) {
+      const foreign = isLoopbackAddress(request.socket.remoteAddress)
+        ? foreignRequestReason(request.headers, port)
+        : "it comes from another machine";
+      if (foreign !== undefined) {
         throw new TokenRequestError(
           403,
           "forbidden",
-          "the dev token endpoint serves this machine only: call it on 127.0.0.1 or localhost",
+          `the dev token endpoint serves this machine only, and ${foreign}`,
         );
       }
       if (request.method !== "GET") {

@@ -39,7 +39,7 @@ function verifierFor(env: Environment): TokenVerifier {
  */
 function call(
   path: string,
-  options: { readonly method?: string; readonly host?: string } = {},
+  options: { readonly method?: string; readonly host?: string; readonly origin?: string } = {},
 ): Promise<{ status: number; cacheControl: string | undefined; body: Record<string, unknown> }> {
   const url = new URL(path, idp.url);
   return new Promise((resolve, reject) => {
@@ -49,7 +49,10 @@ function call(
         port: url.port,
         path: `${url.pathname}${url.search}`,
         method: options.method ?? "GET",
-        ...(options.host === undefined ? {} : { headers: { host: options.host } }),
+        headers: {
+          ...(options.host === undefined ? {} : { host: options.host }),
+          ...(options.origin === undefined ? {} : { origin: options.origin }),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -334,6 +337,49 @@ describe("the dev identity provider's token endpoint (GET /token, for other loca
         message: expect.stringMatching(/serves this machine only/),
       });
     }
+  });
+
+  it("refuses a loopback name with another port: the Host must be this provider's own", async () => {
+    const port = Number(new URL(idp.url).port);
+    const otherPort = port === 65535 ? port - 1 : port + 1;
+    for (const host of [
+      `127.0.0.1:${otherPort}`,
+      `localhost:${otherPort}`,
+      "localhost",
+      "127.0.0.2",
+    ]) {
+      const { status, body } = await call("/token?player=player_0001", { host });
+      expect(status, host).toBe(403);
+      expect(body, host).toEqual({
+        error: "forbidden",
+        message: expect.stringMatching(/serves this machine only.*Host/),
+      });
+    }
+    for (const host of [`127.0.0.1:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`]) {
+      expect((await call("/token?player=player_0001", { host })).status, host).toBe(200);
+    }
+  });
+
+  it("refuses a request a web page on another origin sends, and answers its own origin", async () => {
+    const port = new URL(idp.url).port;
+    for (const origin of [
+      "http://evil.example:5173",
+      `http://evil.example:${port}`,
+      "null",
+      `http://localhost:${port}`,
+      `https://127.0.0.1:${port}`,
+    ]) {
+      const { status, cacheControl, body } = await call("/token?player=player_0001", { origin });
+      expect(status, origin).toBe(403);
+      expect(cacheControl, origin).toBe("no-store");
+      expect(body, origin).toEqual({
+        error: "forbidden",
+        message: expect.stringMatching(/serves this machine only.*another origin/),
+      });
+    }
+    const own = await call("/token?player=player_0001", { origin: idp.url });
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ token: expect.any(String) });
   });
 
   it("knows a loopback address from another", () => {
