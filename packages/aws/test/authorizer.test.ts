@@ -19,6 +19,8 @@ import {
   createAuthorizerHandler,
   createTokenVerifier,
   handler,
+  MAX_ACCEPTED_TOKEN_LIFETIME_S,
+  MAX_ISSUED_AT_SKEW_S,
 } from "../src/handlers/authorizer.js";
 
 const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abcdef123/dev/$connect";
@@ -231,6 +233,91 @@ describe("authorize against a JWKS served over HTTP", () => {
     });
   });
 
+  it("answers 401 missing-expiry for a correctly signed token without exp", async () => {
+    const { verifier } = localAuthorizer();
+    const forever = await new SignJWT({ sub: "player_0001" })
+      .setProtectedHeader({ alg: "RS256", kid: KID })
+      .setIssuer(issuer)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .sign(signingKey);
+    expect(await authorize(connectEvent({ query: { token: forever } }), verifier)).toMatchObject({
+      outcome: "unauthorized",
+      reason: "missing-expiry",
+    });
+    // Without iat either: still refused.
+    const bare = await new SignJWT({ sub: "player_0001" })
+      .setProtectedHeader({ alg: "RS256", kid: KID })
+      .setIssuer(issuer)
+      .setAudience(AUDIENCE)
+      .sign(signingKey);
+    expect(await authorize(connectEvent({ query: { token: bare } }), verifier)).toMatchObject({
+      outcome: "unauthorized",
+      reason: "missing-expiry",
+    });
+  });
+
+  it("answers 401 not-yet-valid for a token issued in the future, beyond the clock skew", async () => {
+    const { verifier } = localAuthorizer();
+    const sign = (issuedAtS: number) =>
+      new SignJWT({ sub: "player_0001" })
+        .setProtectedHeader({ alg: "RS256", kid: KID })
+        .setIssuer(issuer)
+        .setAudience(AUDIENCE)
+        .setIssuedAt(issuedAtS)
+        .setExpirationTime(issuedAtS + 300)
+        .sign(signingKey);
+    const future = await sign(nowS() + MAX_ISSUED_AT_SKEW_S + 120);
+    expect(await authorize(connectEvent({ query: { token: future } }), verifier)).toMatchObject({
+      outcome: "unauthorized",
+      reason: "not-yet-valid",
+    });
+    // An issuer whose clock runs a few seconds ahead is tolerated.
+    const slightlyAhead = await sign(nowS() + 5);
+    expect(
+      await authorize(connectEvent({ query: { token: slightlyAhead } }), verifier),
+    ).toMatchObject({ outcome: "allow" });
+  });
+
+  it("answers 401 lifetime-too-long for a token living more than a day, and allows exactly a day", async () => {
+    const { verifier } = localAuthorizer();
+    const sign = (issuedAtS: number | undefined, expiresAtS: number) => {
+      const jwt = new SignJWT({ sub: "player_0001" })
+        .setProtectedHeader({ alg: "RS256", kid: KID })
+        .setIssuer(issuer)
+        .setAudience(AUDIENCE)
+        .setExpirationTime(expiresAtS);
+      if (issuedAtS !== undefined) jwt.setIssuedAt(issuedAtS);
+      return jwt.sign(signingKey);
+    };
+    const issuedAtS = nowS();
+    const cases: Array<[number | undefined, number, string]> = [
+      [issuedAtS, issuedAtS + MAX_ACCEPTED_TOKEN_LIFETIME_S + 1, "lifetime-too-long"],
+      [issuedAtS, issuedAtS + 365 * 86_400, "lifetime-too-long"],
+      // Issued long ago and valid for years: what is left is still more than a day.
+      [issuedAtS - 3600, issuedAtS + 10 * 86_400, "lifetime-too-long"],
+      // Without iat, the time left counts.
+      [undefined, issuedAtS + 2 * 86_400, "lifetime-too-long"],
+    ];
+    for (const [iat, exp, reason] of cases) {
+      const jwt = await sign(iat, exp);
+      expect(
+        await authorize(connectEvent({ query: { token: jwt } }), verifier),
+        `iat ${iat} exp ${exp}`,
+      ).toMatchObject({ outcome: "unauthorized", reason });
+    }
+    for (const [iat, exp] of [
+      [issuedAtS, issuedAtS + MAX_ACCEPTED_TOKEN_LIFETIME_S],
+      [undefined, issuedAtS + 3600],
+    ] as const) {
+      const jwt = await sign(iat, exp);
+      expect(
+        await authorize(connectEvent({ query: { token: jwt } }), verifier),
+        `iat ${iat} exp ${exp}`,
+      ).toMatchObject({ outcome: "allow" });
+    }
+  });
+
   it("answers 401 wrong-audience for a token issued to another audience", async () => {
     const { verifier } = localAuthorizer();
     const other = await token({ audience: "some-other-app" });
@@ -403,6 +490,31 @@ describe("authorize against a Cognito user pool", () => {
       cognitoVerifier("access"),
     );
     expect(result).toMatchObject({ outcome: "unauthorized", reason: "wrong-audience" });
+  });
+
+  it("answers 401 missing-expiry for a correctly signed pool token without exp, and 401 lifetime-too-long for one living over a day", async () => {
+    const claims = {
+      sub: "4a1c3e2b-0000-4000-8000-000000000001",
+      token_use: "access",
+      client_id: "botclient456",
+    };
+    const forever = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "RS256", kid: KID })
+      .setIssuer(cognitoIssuer)
+      .setIssuedAt()
+      .sign(signingKey);
+    expect(
+      await authorize(connectEvent({ query: { token: forever } }), cognitoVerifier("access")),
+    ).toMatchObject({ outcome: "unauthorized", reason: "missing-expiry" });
+    const long = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "RS256", kid: KID })
+      .setIssuer(cognitoIssuer)
+      .setIssuedAt()
+      .setExpirationTime(nowS() + 30 * 86_400)
+      .sign(signingKey);
+    expect(
+      await authorize(connectEvent({ query: { token: long } }), cognitoVerifier("access")),
+    ).toMatchObject({ outcome: "unauthorized", reason: "lifetime-too-long" });
   });
 
   it("answers 401 wrong-issuer for a token from another user pool", async () => {

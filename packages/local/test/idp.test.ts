@@ -12,6 +12,7 @@ import {
   readConfig,
   type TokenVerifier,
 } from "@ledgerquest/aws";
+import { MAX_ACCEPTED_TOKEN_LIFETIME_S } from "@ledgerquest/aws/handlers/authorizer";
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -316,6 +317,15 @@ describe("the dev identity provider's token endpoint (GET /token, for other loca
       expect(body, value).toMatchObject({ error: "invalid_expires_in" });
       expect(body.message, value).toMatch(/expiresIn must be a non-zero whole number/);
     }
+  });
+
+  it("grants at most the lifetime the authorizer accepts, so its longest token still connects", async () => {
+    expect(MAX_TOKEN_LIFETIME_S).toBeLessThanOrEqual(MAX_ACCEPTED_TOKEN_LIFETIME_S);
+    const { body } = await call(`/token?player=player_0001&expiresIn=${MAX_TOKEN_LIFETIME_S}`);
+    expect(await authorize(connectEvent(body.token as string), verifier)).toMatchObject({
+      outcome: "allow",
+      playerId: "player_0001",
+    });
   });
 
   it("answers GET only", async () => {

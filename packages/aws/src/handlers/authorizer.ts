@@ -11,7 +11,8 @@
  *   `event.requestContext.authorizer.playerId`;
  * - 401, by throwing an error whose message is exactly `Unauthorized` (`UnauthorizedError`): no
  *   token, or one that authenticates nobody (malformed, forged, unknown key, expired, not yet valid,
- *   wrong issuer, audience or token use). The client should get a fresh token and retry;
+ *   without an expiry or living longer than a day, wrong issuer, audience or token use). The client
+ *   should get a fresh token and retry;
  * - 403, by returning a Deny policy: a genuine token whose player-id claim is missing or not a valid
  *   player id. A fresh token from the same account would not help;
  * - 500, by throwing anything else: the signing keys could not be fetched, or the configuration is
@@ -68,6 +69,22 @@ export const PLAYER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** The query-string parameter that carries the token. */
 export const TOKEN_QUERY_PARAMETER = "token";
 
+/**
+ * The longest a token may live, in seconds: `exp` - `iat`, or `exp` - now for a token without
+ * `iat`. A day, the most Cognito grants an ID or access token, so Cognito's tokens always pass; on
+ * the JWKS path, which trusts whatever the configured issuer signs, a longer-lived token means a
+ * misconfigured issuer (or a key used for what it should not sign), and a leaked one would open
+ * connections for weeks.
+ */
+export const MAX_ACCEPTED_TOKEN_LIFETIME_S = 86_400;
+
+/**
+ * How far in the future `iat` may be, in seconds: the issuer's clock may run a little ahead of
+ * this one. aws-jwt-verify checks `exp` and `nbf` (with no grace) but neither requires `exp` nor
+ * reads `iat`, so `authorize` does both, after the signature is verified.
+ */
+export const MAX_ISSUED_AT_SKEW_S = 60;
+
 /** Verifies a JWT and returns its claims; rejects with an aws-jwt-verify error otherwise. */
 export interface TokenVerifier {
   verify(token: string): Promise<Readonly<Record<string, unknown>>>;
@@ -97,7 +114,12 @@ export type UnauthorizedReason =
   /** The token names a signing key the issuer does not publish. */
   | "unknown-key"
   | "expired"
+  /** `nbf`, or `iat`, is in the future. */
   | "not-yet-valid"
+  /** No `exp`: a token that never expires would open connections for as long as its key lives. */
+  | "missing-expiry"
+  /** `exp` is more than `MAX_ACCEPTED_TOKEN_LIFETIME_S` after `iat` (or after now, without `iat`). */
+  | "lifetime-too-long"
   | "wrong-issuer"
   | "wrong-audience"
   | "wrong-token-use"
@@ -208,6 +230,37 @@ function unauthorizedReason(error: unknown): UnauthorizedReason | undefined {
 }
 
 /**
+ * What is wrong with a verified token's lifetime, if anything: no `exp`, an `iat` in the future, or
+ * a lifetime over `MAX_ACCEPTED_TOKEN_LIFETIME_S`. aws-jwt-verify has already refused a past `exp`,
+ * a future `nbf` and claims of the wrong type.
+ */
+function lifetimeProblem(
+  claims: Readonly<Record<string, unknown>>,
+  nowS: number,
+): { readonly reason: UnauthorizedReason; readonly detail: string } | undefined {
+  const exp = Object.hasOwn(claims, "exp") ? claims.exp : undefined;
+  if (typeof exp !== "number" || !Number.isFinite(exp)) {
+    return { reason: "missing-expiry", detail: "the token has no exp claim" };
+  }
+  const iat = Object.hasOwn(claims, "iat") ? claims.iat : undefined;
+  const issuedAtS = typeof iat === "number" && Number.isFinite(iat) ? iat : undefined;
+  if (issuedAtS !== undefined && issuedAtS > nowS + MAX_ISSUED_AT_SKEW_S) {
+    return {
+      reason: "not-yet-valid",
+      detail: `the token was issued in the future (iat ${new Date(issuedAtS * 1000).toISOString()})`,
+    };
+  }
+  const lifetimeS = exp - (issuedAtS ?? nowS);
+  if (lifetimeS > MAX_ACCEPTED_TOKEN_LIFETIME_S) {
+    return {
+      reason: "lifetime-too-long",
+      detail: `the token lives ${Math.round(lifetimeS)} s, more than ${MAX_ACCEPTED_TOKEN_LIFETIME_S} s`,
+    };
+  }
+  return undefined;
+}
+
+/**
  * Decides a `$connect`: finds the token, verifies it, and checks the player id in
  * `playerIdClaim`. Resolves to the decision; rejects with an `AwsAdapterError` only when the
  * decision could not be made (the signing keys are unavailable).
@@ -237,7 +290,11 @@ export async function authorize(
     };
   }
 
-  const playerId = claims[playerIdClaim];
+  const lifetime = lifetimeProblem(claims, Date.now() / 1000);
+  if (lifetime !== undefined) return { outcome: "unauthorized", ...lifetime };
+
+  // Own properties only: a claim named by configuration must not be found on the prototype.
+  const playerId = Object.hasOwn(claims, playerIdClaim) ? claims[playerIdClaim] : undefined;
   if (typeof playerId !== "string" || !PLAYER_ID_PATTERN.test(playerId)) {
     return {
       outcome: "deny",
