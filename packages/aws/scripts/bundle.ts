@@ -38,6 +38,7 @@ export const HANDLER_ENTRIES = {
   query: "src/handlers/query.ts",
   tick: "src/handlers/tick.ts",
   "audit-stream": "src/handlers/audit-stream.ts",
+  supervisor: "src/handlers/supervisor.ts",
 } as const;
 
 export type HandlerName = keyof typeof HANDLER_ENTRIES;

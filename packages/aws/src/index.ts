@@ -51,6 +51,15 @@ export { createConnectHandler, handleConnect, WORLD_QUERY_PARAMETER } from "./ha
 export { createDisconnectHandler, handleDisconnect } from "./handlers/disconnect.js";
 export { createQueryHandler, handleQuery, handleQueryFrame } from "./handlers/query.js";
 export {
+  createSupervisorHandler,
+  handleSupervisorEvent,
+  InvalidSupervisorEventError,
+  type SupervisorHandlerDeps,
+  supervisorConfigSchema,
+  supervisorDepsFromEnvironment,
+  worldsOfSupervisorEvent,
+} from "./handlers/supervisor.js";
+export {
   createTickHandler,
   DEFAULT_TICK_SETTINGS,
   InvalidTickInputError,

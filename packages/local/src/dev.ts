@@ -14,8 +14,10 @@ import {
   createDomainEvent,
   EVENT_BUS_NAME,
   EVENT_RULES,
-  type GameLoopInput,
+  EXECUTION_STATUS_CHANGE,
   gameLoopDefinition,
+  loopEndedPattern,
+  matchesPattern,
 } from "@ledgerquest/runtime";
 import type { Context } from "aws-lambda";
 import { startDashboardServer } from "./dashboard-server.js";
@@ -50,6 +52,11 @@ export interface LocalStackOptions {
    * batches and no wait, the world runs at clock speed and pushes come every batch. Default false.
    */
   readonly pace?: boolean;
+  /**
+   * Seconds between the loop supervisor's sweeps of every active world (AWS: every minute).
+   * Default 10: a world whose loop stopped gets a new one within seconds.
+   */
+  readonly supervisorEverySeconds?: number;
   /** Serve the dashboard's built page (and its `/config.json` and `/api/token`). Default: not. */
   readonly dashboard?: {
     readonly directory: string;
@@ -91,6 +98,8 @@ export interface LocalStack {
   busEvents(): readonly { readonly detailType: string; readonly detail: unknown }[];
   /** Starts a world's game loop (through the bus, as `World Activated` does in AWS). */
   activate(worldId: string, version: number): Promise<void>;
+  /** Runs the loop supervisor's sweep now (as its schedule does), and says what it did. */
+  supervise(): Promise<unknown>;
   /** Stops everything, in the order that loses nothing: the loop, clients, poller, services. */
   stop(): Promise<void>;
 }
@@ -127,6 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // finishes its commit and its publishing), then clients, then the bus and the stream poller
   // (which saves its checkpoint), then the stores.
   const ORDER = [
+    "supervisor",
     "stepfunctions",
     "dashboard",
     "gateway",
@@ -258,6 +268,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           taskHandlers: { Tick: (input) => route("tick")(input) },
         },
       },
+      // Step Functions reports every status change on the default bus, where a rule
+      // (`loopEndedPattern`) tells the supervisor of a loop that ended badly: the same here.
+      onExecutionClosed: (execution) => {
+        const event = {
+          version: "0",
+          id: crypto.randomUUID(),
+          "detail-type": EXECUTION_STATUS_CHANGE,
+          source: "aws.states",
+          account: LOCAL_ACCOUNT,
+          time: new Date().toISOString(),
+          region: LOCAL_REGION,
+          resources: [execution.executionArn],
+          detail: {
+            executionArn: execution.executionArn,
+            stateMachineArn: execution.stateMachineArn,
+            name: execution.name,
+            status: execution.status,
+            input: execution.input,
+            error: execution.error ?? null,
+            cause: execution.cause ?? null,
+          },
+        };
+        if (execution.status === "FAILED" || execution.status === "TIMED_OUT")
+          log(
+            `game loop ${execution.name} ${execution.status}: ${execution.error ?? ""} ${execution.cause ?? ""}`,
+          );
+        if (!matchesPattern(loopEndedPattern(stateMachineArn), event)) return;
+        route("supervisor")(event).catch((error: unknown) =>
+          log(`loop supervisor: ${(error as Error).message}`),
+        );
+      },
     });
     stops.set("stepfunctions", () => stepfunctions.close());
     log(
@@ -270,15 +311,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       account: LOCAL_ACCOUNT,
       rules: EVENT_RULES,
       targets: {
-        GameLoop: (input) => {
-          const loop = input as GameLoopInput;
-          stepfunctions.service.startExecution({
-            stateMachineArn,
-            name: `${loop.worldId}-${Date.now()}`,
-            input: JSON.stringify(loop),
-          });
-          log(`game loop started for world ${loop.worldId}`);
-        },
+        // The whole event, as EventBridge invokes a Lambda target; failures are retried by the bus.
+        LoopSupervisor: (input) => route("supervisor")(input),
         // The leaderboard is kept by the AuditLog stream handler; the rule's Lambda target has
         // nothing more to do locally.
         LeaderboardProjector: () => undefined,
@@ -297,15 +331,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, env);
 
     // The very modules Lambda runs, loaded now that their environment is complete.
-    const [authorizer, connect, disconnect, command, query, tick, auditStream] = await Promise.all([
-      import("@ledgerquest/aws/handlers/authorizer"),
-      import("@ledgerquest/aws/handlers/connect"),
-      import("@ledgerquest/aws/handlers/disconnect"),
-      import("@ledgerquest/aws/handlers/command"),
-      import("@ledgerquest/aws/handlers/query"),
-      import("@ledgerquest/aws/handlers/tick"),
-      import("@ledgerquest/aws/handlers/audit-stream"),
-    ]);
+    const [authorizer, connect, disconnect, command, query, tick, auditStream, supervisor] =
+      await Promise.all([
+        import("@ledgerquest/aws/handlers/authorizer"),
+        import("@ledgerquest/aws/handlers/connect"),
+        import("@ledgerquest/aws/handlers/disconnect"),
+        import("@ledgerquest/aws/handlers/command"),
+        import("@ledgerquest/aws/handlers/query"),
+        import("@ledgerquest/aws/handlers/tick"),
+        import("@ledgerquest/aws/handlers/audit-stream"),
+        import("@ledgerquest/aws/handlers/supervisor"),
+      ]);
     Object.assign(routes, {
       authorizer: authorizer.handler,
       connect: connect.handler,
@@ -313,6 +349,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       command: command.handler,
       query: query.handler,
       tick: tick.handler,
+      supervisor: supervisor.handler,
     });
     log(
       `WebSocket API     ws://127.0.0.1:${gatewayPort}/${STAGE} (@connections at ${env.LQ_WEBSOCKET_ENDPOINT})`,
@@ -355,6 +392,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log(`dashboard         ${dashboard.url}/`);
     }
 
+    // The supervisor's schedule (EventBridge Scheduler's `rate(1 minute)` in AWS), more often here.
+    const sweep = () =>
+      route("supervisor")({
+        version: "0",
+        id: crypto.randomUUID(),
+        "detail-type": "Scheduled Event",
+        source: "aws.events",
+        account: LOCAL_ACCOUNT,
+        time: new Date().toISOString(),
+        region: LOCAL_REGION,
+        resources: [],
+        detail: {},
+      });
+    const sweepTimer = setInterval(
+      () =>
+        void sweep().catch((error: unknown) => log(`loop supervisor: ${(error as Error).message}`)),
+      (options.supervisorEverySeconds ?? 10) * 1000,
+    );
+    stops.set("supervisor", async () => clearInterval(sweepTimer));
+    log(
+      `loop supervisor   every ${options.supervisorEverySeconds ?? 10} s, on World Activated, and when a loop fails`,
+    );
+
     const { EventBridgeClient } = await import("@aws-sdk/client-eventbridge");
     const { EventBridgePublisher } = await import("@ledgerquest/aws");
     const publisher = new EventBridgePublisher(
@@ -394,6 +454,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           },
         ]);
       },
+      supervise: () => sweep(),
       stopGateway: async () => {
         await gateway?.stop();
         gateway = undefined;

@@ -13,8 +13,12 @@ import {
   ResourceNotFoundException,
   TestEventPatternCommand,
 } from "@aws-sdk/client-eventbridge";
-import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { EventBridgePublisher } from "@ledgerquest/aws";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import {
+  EventBridgePublisher,
+  handleSupervisorEvent,
+  StepFunctionsWorkflowStarter,
+} from "@ledgerquest/aws";
 import {
   createDomainEvent,
   DETAIL_TYPES,
@@ -23,11 +27,15 @@ import {
   EVENT_RULES,
   GAME_LOOP_STATES,
   gameLoopDefinition,
+  loopExecutionName,
+  ManualClock,
+  MemoryEntityStore,
   type OutgoingEvent,
   parseEventBridgeEvent,
   RULE_NAMES,
   type TickTaskInput,
 } from "@ledgerquest/runtime";
+import { sampleWorld } from "@ledgerquest/runtime/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type DeliveryRecord,
@@ -75,7 +83,7 @@ async function startBus(
   const bus = await startLocalEventBridge({
     rules: EVENT_RULES,
     targets: {
-      GameLoop: record("GameLoop"),
+      LoopSupervisor: record("LoopSupervisor"),
       LeaderboardProjector: record("LeaderboardProjector"),
       OpsNotifier: record("OpsNotifier"),
     },
@@ -149,11 +157,11 @@ describe("routing by the one-source rules", () => {
     await bus.waitForIdle();
 
     const byTarget = (target: EventTargetRef) => received.filter((r) => r.target === target);
-    // The game loop gets GameLoopInput, rendered by the rule's input transformer.
-    expect(byTarget("GameLoop").map((r) => r.input)).toEqual([
-      { worldId: "world-1", iteration: 0 },
+    // The loop supervisor gets the whole World Activated event, which it parses back.
+    expect(byTarget("LoopSupervisor").map((r) => parseEventBridgeEvent(r.input))).toEqual([
+      worldActivated,
     ]);
-    expect(byTarget("GameLoop")[0]?.delivery.ruleName).toBe(RULE_NAMES.startGameLoop);
+    expect(byTarget("LoopSupervisor")[0]?.delivery.ruleName).toBe(RULE_NAMES.startGameLoop);
 
     // The projector gets whole events, which the consumers' own parser reads back.
     const projected = byTarget("LeaderboardProjector").map((r) => parseEventBridgeEvent(r.input));
@@ -236,7 +244,7 @@ describe("routing by the one-source rules", () => {
       new PutEventsCommand({ Entries: [{ ...entry, EventBusName: EVENT_BUS_NAME }] }),
     );
     await bus.waitForIdle();
-    expect(received.map((r) => r.target)).toEqual(["GameLoop"]);
+    expect(received.map((r) => r.target)).toEqual(["LoopSupervisor"]);
   });
 
   it("answers PutEvents before any target runs", async () => {
@@ -247,7 +255,7 @@ describe("routing by the one-source rules", () => {
     let finished = false;
     const { bus, publisher } = await startBus({
       targets: {
-        GameLoop: async () => {
+        LoopSupervisor: async () => {
           await gate;
           finished = true;
         },
@@ -459,13 +467,17 @@ describe("start-up checks", () => {
     await expect(
       startLocalEventBridge({
         rules: EVENT_RULES,
-        targets: { GameLoop: () => {}, LeaderboardProjector: () => {} },
+        targets: { LoopSupervisor: () => {}, LeaderboardProjector: () => {} },
       }),
     ).rejects.toThrow(/targets\.OpsNotifier is missing/);
     await expect(
       startLocalEventBridge({
         rules: EVENT_RULES.filter((r) => r.target.ref !== "OpsNotifier"),
-        targets: { GameLoop: () => {}, LeaderboardProjector: () => {}, OpsNotifier: () => {} },
+        targets: {
+          LoopSupervisor: () => {},
+          LeaderboardProjector: () => {},
+          OpsNotifier: () => {},
+        },
       }),
     ).rejects.toBeInstanceOf(LocalEventBridgeError);
   });
@@ -476,16 +488,16 @@ describe("start-up checks", () => {
     await expect(
       startLocalEventBridge({
         rules: [{ ...rule, eventPattern: { source: [] } }],
-        targets: { GameLoop: () => {} },
+        targets: { LoopSupervisor: () => {} },
       }),
     ).rejects.toThrow(/pattern EventBridge would refuse/);
   });
 });
 
-// The whole path: the project's publisher → the local bus → the GameLoop target, wired as the
-// local stack wires it (StartExecution through the SDK) → the game loop on the local Step Functions.
-describe("the bus and the game loop", () => {
-  it("starts a game loop for an activated world, which runs its Ticks", async () => {
+// The whole path: the project's publisher → the local bus → the LoopSupervisor target, the
+// supervisor's handler code over the SDK → the game loop on the local Step Functions.
+describe("the bus, the supervisor and the game loop", () => {
+  it("starts one game loop for an activated world, however often it is activated", async () => {
     const ticks: TickTaskInput[] = [];
     const sfn = await startLocalStepFunctions({
       waitScale: 0,
@@ -502,6 +514,7 @@ describe("the bus and the game loop", () => {
                 active: input.iteration < 2,
                 tick: 1,
                 waitSeconds: 0,
+                successor: loopExecutionName(input.worldId, "t1"),
               };
             },
           },
@@ -511,31 +524,46 @@ describe("the bus and the game loop", () => {
     opened.push(sfn);
     const sfnClient = new SFNClient({ region, credentials, endpoint: sfn.url });
     opened.push({ close: () => sfnClient.destroy() });
-    const stateMachineArn = sfn.stateMachineArns["ledgerquest-game-loop"];
+    const stateMachineArn = sfn.stateMachineArns["ledgerquest-game-loop"] ?? "";
+    // A world id Step Functions would not take as a name: the loop's names must still be valid.
+    const worldId = "tenant:a@world.1";
+    const store = new MemoryEntityStore();
+    await store.createWorld(sampleWorld(worldId));
+    const supervisor = {
+      stateMachineArn,
+      deps: {
+        store,
+        loops: new StepFunctionsWorkflowStarter(sfnClient, { stateMachineArn }),
+        clock: new ManualClock(1_700_000_000_000),
+      },
+    };
 
     const { bus, publisher } = await startBus({
       targets: {
-        // As EventBridge starts a state machine target: the rendered input, a generated name.
-        GameLoop: async (input) => {
-          await sfnClient.send(
-            new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
-          );
-        },
+        LoopSupervisor: (input) => handleSupervisorEvent(supervisor, input),
         LeaderboardProjector: () => {},
         OpsNotifier: () => {},
       },
     });
-    await publisher.publish([outgoing(worldActivated)]);
+    const activated = createDomainEvent(DETAIL_TYPES.worldActivated, { worldId, version: 0 });
+    // Twice, as EventBridge may deliver it: one loop, not two.
+    await publisher.publish([outgoing(activated)]);
+    await publisher.publish([outgoing(activated)]);
     await bus.waitForIdle();
 
-    const [execution] = sfn.executions();
-    expect(JSON.parse(execution?.input ?? "")).toEqual({ worldId: "world-1", iteration: 0 });
+    const executions = sfn.executions();
+    expect(executions).toHaveLength(1);
+    const [execution] = executions;
+    expect(execution?.name).toBe(
+      loopExecutionName(worldId, `m${Math.floor(1_700_000_000_000 / 60_000)}`),
+    );
+    expect(JSON.parse(execution?.input ?? "")).toEqual({ worldId, iteration: 0, predecessor: "" });
     const done = await sfn.waitForExecution(execution?.executionArn ?? "");
     expect(done.status).toBe("SUCCEEDED");
     expect(ticks.map((t) => [t.worldId, t.iteration])).toEqual([
-      ["world-1", 0],
-      ["world-1", 1],
-      ["world-1", 2],
+      [worldId, 0],
+      [worldId, 1],
+      [worldId, 2],
     ]);
   });
 });

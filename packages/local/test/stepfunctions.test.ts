@@ -18,6 +18,7 @@ import {
   CommitConflictError,
   GAME_LOOP_STATES,
   gameLoopDefinition,
+  loopExecutionName,
   type TickTaskInput,
   type TickTaskOutput,
 } from "@ledgerquest/runtime";
@@ -74,6 +75,10 @@ function fakeTick(options: {
       active: calls.length < options.activeLaps,
       tick: calls.length * (options.ticksPerLap ?? 600),
       waitSeconds: options.waitSeconds ?? 0,
+      successor: loopExecutionName(
+        input.worldId,
+        `t${calls.length * (options.ticksPerLap ?? 600)}`,
+      ),
     };
     return result;
   };
@@ -146,7 +151,14 @@ describe("the game loop on the local Step Functions", () => {
     expect(JSON.parse(described.output ?? "")).toEqual({
       worldId: "world-1",
       iteration: 5,
-      result: { worldId: "world-1", active: false, tick: 3000, waitSeconds: 0 },
+      predecessor: "",
+      result: {
+        worldId: "world-1",
+        active: false,
+        tick: 3000,
+        waitSeconds: 0,
+        successor: "world-1--t3000",
+      },
     });
     expect(described.error).toBeUndefined();
 
@@ -210,36 +222,45 @@ describe("the game loop on the local Step Functions", () => {
     const { sfn, client, stateMachineArn, starter, executionArn } = await gameLoop(tick.handler, {
       maxIterations: 3,
     });
-    await starter.start("loop-world-1", { worldId: "world-1", iteration: 0 });
+    // A legal world id that no execution name may hold as it is (`:`, `@`, `.`, 128 characters):
+    // the hand-over's name must still be one Step Functions takes.
+    const worldId = `tenant:a@world.${"x".repeat(112)}`;
+    const name = (tickAt: number) => loopExecutionName(worldId, `t${tickAt}`);
+    await starter.start("loop-world-1", { worldId, iteration: 0, predecessor: "" });
 
-    // 3 laps (ticks 100..300) → world-1-t300; 3 more (400..600) → world-1-t600; 1 lap, inactive.
+    // 3 laps (ticks 100..300) → <prefix>--t300; 3 more (400..600) → <prefix>--t600; 1 lap, inactive.
     await until(() => sfn.executions().length === 3, "the second hand-over");
-    const last = await sfn.waitForExecution(executionArn("world-1-t600"));
+    const last = await sfn.waitForExecution(executionArn(name(600)));
     expect(last.status).toBe("SUCCEEDED");
     const first = await sfn.waitForExecution(executionArn("loop-world-1"));
-    const second = await sfn.waitForExecution(executionArn("world-1-t300"));
+    const second = await sfn.waitForExecution(executionArn(name(300)));
     expect([first.status, second.status]).toEqual(["SUCCEEDED", "SUCCEEDED"]);
 
-    expect(JSON.parse(second.input)).toEqual({ worldId: "world-1", iteration: 0 });
+    // The successor takes the loop over from its predecessor.
+    expect(JSON.parse(second.input)).toEqual({
+      worldId,
+      iteration: 0,
+      predecessor: "loop-world-1",
+    });
     // The hand-over's output is the startExecution integration's result.
     expect(JSON.parse(first.output ?? "")).toEqual({
-      ExecutionArn: executionArn("world-1-t300"),
+      ExecutionArn: executionArn(name(300)),
       StartDate: second.startDateMs,
     });
-    expect(tick.calls.map((c) => [c.executionName, c.iteration])).toEqual([
-      ["loop-world-1", 0],
-      ["loop-world-1", 1],
-      ["loop-world-1", 2],
-      ["world-1-t300", 0],
-      ["world-1-t300", 1],
-      ["world-1-t300", 2],
-      ["world-1-t600", 0],
+    expect(tick.calls.map((c) => [c.executionName, c.iteration, c.predecessor])).toEqual([
+      ["loop-world-1", 0, ""],
+      ["loop-world-1", 1, ""],
+      ["loop-world-1", 2, ""],
+      [name(300), 0, "loop-world-1"],
+      [name(300), 1, "loop-world-1"],
+      [name(300), 2, "loop-world-1"],
+      [name(600), 0, name(300)],
     ]);
 
     const listed = await client.send(new ListExecutionsCommand({ stateMachineArn }));
     expect(listed.executions?.map((e) => [e.name, e.status])).toEqual([
-      ["world-1-t600", "SUCCEEDED"],
-      ["world-1-t300", "SUCCEEDED"],
+      [name(600), "SUCCEEDED"],
+      [name(300), "SUCCEEDED"],
       ["loop-world-1", "SUCCEEDED"],
     ]);
     const page = await client.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 2 }));

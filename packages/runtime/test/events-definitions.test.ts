@@ -32,9 +32,6 @@ import {
   EVENT_BUS_NAME,
   EVENT_RULES,
   EVENT_SOURCES,
-  GAME_LOOP_STATES,
-  type GameLoopInput,
-  gameLoopDefinition,
   InvalidEventError,
   MAX_PUT_EVENTS_ENTRY_BYTES,
   matchesPattern,
@@ -46,24 +43,8 @@ import {
   RuntimeError,
   renderTargetInput,
   TARGET_REFS,
-  type TickTaskInput,
   toPutEventsEntry,
 } from "../src/index.js";
-
-// aws-local-stepfunctions targets Node 22; on Node 20 it needs Promise.withResolvers (TOOLING.md).
-const P = Promise as unknown as { withResolvers?: unknown };
-if (P.withResolvers === undefined) {
-  P.withResolvers = <T>() => {
-    let resolve!: (v: T) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
-const { StateMachine } = await import("aws-local-stepfunctions");
 
 const WORLD = "world-1";
 const PLAYER = "player_0001";
@@ -600,36 +581,14 @@ describe("rule targets", () => {
     return found;
   };
 
-  it("start the GameLoop state machine with the input gameLoopDefinition expects", async () => {
+  it("give World Activated to the loop supervisor, whole, naming the world", () => {
     const start = rule(RULE_NAMES.startGameLoop);
-    expect(start.target).toMatchObject({ kind: "stateMachine", ref: TARGET_REFS.gameLoop });
+    expect(start.target).toEqual({ kind: "lambda", ref: TARGET_REFS.loopSupervisor });
     const activated = createDomainEvent("World Activated", { worldId: "world-7", version: 3 });
-    const input = renderTargetInput(start.target.input, delivered(toPutEventsEntry(activated)));
-    const expected: GameLoopInput = { worldId: "world-7", iteration: 0 };
-    expect(input).toEqual(expected);
-
-    // The real definition, run: its first Tick receives the activated world at lap 0.
-    const calls: TickTaskInput[] = [];
-    const machine = new StateMachine(
-      gameLoopDefinition({ tickFunctionArn: "arn:aws:lambda:eu-west-1:1:function:tick" }) as never,
-      { validationOptions: { checkArn: false } },
-    );
-    const execution = machine.run(input as never, {
-      overrides: {
-        taskResourceLocalHandlers: {
-          [GAME_LOOP_STATES.tick]: (raw: unknown) => {
-            const payload = (raw as { Payload: TickTaskInput }).Payload;
-            calls.push(payload);
-            return {
-              Payload: { worldId: payload.worldId, active: false, tick: 60, waitSeconds: 0 },
-            };
-          },
-        },
-      },
-      context: { Execution: { Name: "activation-1" } } as never,
-    });
-    await execution.result;
-    expect(calls).toEqual([{ worldId: "world-7", iteration: 0, executionName: "activation-1" }]);
+    const event = delivered(toPutEventsEntry(activated));
+    const input = renderTargetInput(start.target.input, event);
+    expect(input).toBe(event);
+    expect(parseEventBridgeEvent(input).detail).toMatchObject({ worldId: "world-7", version: 3 });
   });
 
   it("give the Lambdas the whole event, which they can parse and deduplicate", () => {

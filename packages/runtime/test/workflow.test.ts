@@ -1,9 +1,14 @@
 import { createRequire } from "node:module";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  executionOfToken,
   GAME_LOOP_STATES,
   gameLoopDefinition,
+  loopExecutionName,
+  loopNamePrefix,
   type TickTaskInput,
+  worldPrefixOfExecution,
 } from "../src/definitions/workflow.js";
 
 // aws-local-stepfunctions targets Node 22; on Node 20 it needs Promise.withResolvers (TOOLING.md).
@@ -42,7 +47,12 @@ describe("the game-loop state machine", () => {
     expect(() => gameLoopDefinition({ tickFunctionArn: "" })).toThrow(/tick Lambda/);
   });
 
-  async function run(maxIterations: number, activeLaps: number, failFirst = 0) {
+  async function run(
+    maxIterations: number,
+    activeLaps: number,
+    failFirst = 0,
+    input: unknown = { worldId: "world-1", iteration: 0, predecessor: "" },
+  ) {
     const calls: TickTaskInput[] = [];
     const handedOver: unknown[] = [];
     let failures = 0;
@@ -52,7 +62,7 @@ describe("the game-loop state machine", () => {
         validationOptions: { checkArn: false },
       },
     );
-    const execution = machine.run({ worldId: "world-1", iteration: 0 } as never, {
+    const execution = machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: {
           [GAME_LOOP_STATES.tick]: (input: unknown) => {
@@ -70,6 +80,7 @@ describe("the game-loop state machine", () => {
                 active: calls.length < activeLaps,
                 tick: calls.length * 600,
                 waitSeconds: 1,
+                successor: loopExecutionName(payload.worldId, `t${calls.length * 600}`),
               },
             };
           },
@@ -97,14 +108,23 @@ describe("the game-loop state machine", () => {
     expect(handedOver).toEqual([]);
   });
 
+  it("gives an execution started by hand with the world alone the fields a Tick reads", async () => {
+    const { calls } = await run(100, 2, 0, { worldId: "world-1" });
+    expect(calls).toEqual([
+      { worldId: "world-1", iteration: 0, executionName: "exec-1", predecessor: "" },
+      { worldId: "world-1", iteration: 1, executionName: "exec-1", predecessor: "" },
+    ]);
+  });
+
   it("continues as a new execution when the lap budget is spent", async () => {
     const { calls, handedOver } = await run(3, 1000);
     expect(calls).toHaveLength(3);
+    // The successor is named by the tick (always a valid name) and takes over from this one.
     expect(handedOver).toEqual([
       {
         StateMachineArn: expect.any(String),
-        Input: { worldId: "world-1", iteration: 0 },
-        Name: "world-1-t1800",
+        Input: { worldId: "world-1", iteration: 0, predecessor: "exec-1" },
+        Name: "world-1--t1800",
       },
     ]);
   });
@@ -121,5 +141,51 @@ describe("the game-loop state machine", () => {
     );
     // The Fail state's cause: the Catch routed the exhausted retries to TickFailed.
     expect(failure?.message).toContain("The tick batch failed after its retries");
+  });
+});
+
+describe("execution names of a world's loop", () => {
+  const VALID = /^[A-Za-z0-9_-]{1,80}$/;
+  it("are valid Step Functions names for every legal world id, and say whose loop they are", () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9_.:@-]{1,128}$/),
+        fc.integer({ min: 0, max: 999_999_999_999_999 }),
+        (worldId, tick) => {
+          const name = loopExecutionName(worldId, `t${tick}`);
+          expect(name).toMatch(VALID);
+          expect(worldPrefixOfExecution(name)).toBe(loopNamePrefix(worldId));
+        },
+      ),
+    );
+  });
+
+  it("keep ids apart that differ only in characters a name cannot hold, or past its length", () => {
+    const ids = [
+      "a:b",
+      "a_b",
+      "a.b",
+      "a@b",
+      "x".repeat(128),
+      `${"x".repeat(127)}y`,
+      "tenant:a@world.1",
+    ];
+    const prefixes = new Set(ids.map(loopNamePrefix));
+    expect(prefixes.size).toBe(ids.length);
+    expect(loopNamePrefix("world-1")).toBe("world-1");
+  });
+
+  it("refuse a suffix that could make a name ambiguous", () => {
+    expect(() => loopExecutionName("w", "t-1")).toThrow(RangeError);
+    expect(() => loopExecutionName("w", "")).toThrow(RangeError);
+    expect(worldPrefixOfExecution("some-other-execution")).toBeUndefined();
+    expect(worldPrefixOfExecution("w--m1")).toBe("w");
+  });
+
+  it("a batch token names its execution, and a world's creation names none", () => {
+    expect(executionOfToken("w--m29000000#17")).toBe("w--m29000000");
+    expect(executionOfToken("")).toBeUndefined();
+    expect(executionOfToken("create:w")).toBeUndefined();
+    expect(executionOfToken("restore:w")).toBeUndefined();
   });
 });

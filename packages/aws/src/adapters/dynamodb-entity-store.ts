@@ -9,9 +9,10 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
-  UpdateCommand,
+  TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import {
+  ACTIVE_WORLDS_PAGE_MAX,
   type AccountBalance,
   type CommitWorldResult,
   type ConnectionRecord,
@@ -24,7 +25,12 @@ import {
   type WorldRecord,
   type WorldSummary,
 } from "@ledgerquest/runtime";
-import { type TableNames, transactInChunks, translate } from "./dynamodb-common.js";
+import {
+  cancellationCodes,
+  type TableNames,
+  transactInChunks,
+  translate,
+} from "./dynamodb-common.js";
 
 type Item = Record<string, unknown>;
 
@@ -125,7 +131,7 @@ function genesisOf(item: Item, where: string): Pick<WorldRecord, "genesis"> {
 }
 
 export interface DynamoDbEntityStoreOptions {
-  readonly tables: TableNames;
+  readonly tables: Pick<TableNames, "entityTable">;
 }
 
 /** EntityTable: one item per world, player, account and connection, keyed by `entity_id`. */
@@ -197,17 +203,37 @@ export class DynamoDbEntityStore implements EntityStore {
   async createWorld(world: WorldRecord): Promise<"created" | "exists"> {
     try {
       await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: worldToItem(world),
-          ConditionExpression: "attribute_not_exists(entity_id)",
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: worldToItem(world),
+                ConditionExpression: "attribute_not_exists(entity_id)",
+              },
+            },
+            // The world and its entry in the index of active worlds appear together.
+            ...(world.active ? [{ Put: this.#activeItem(world.worldId) }] : []),
+          ],
         }),
       );
       return "created";
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return "exists";
-      return translate(error, "PutItem", entityKeys.world(world.worldId));
+      if (cancellationCodes(error)?.[0] === "ConditionalCheckFailed") return "exists";
+      return translate(error, "TransactWriteItems", entityKeys.world(world.worldId));
     }
+  }
+
+  #activeItem(worldId: string) {
+    return {
+      TableName: this.table,
+      Item: {
+        entity_id: entityKeys.activeWorld(worldId),
+        world_key: entityKeys.activeWorlds,
+        type: "activeWorld",
+        worldId,
+      },
+    };
   }
 
   async commitWorld(next: WorldRecord, expectedVersion: number): Promise<CommitWorldResult> {
@@ -221,10 +247,11 @@ export class DynamoDbEntityStore implements EntityStore {
         new PutCommand({
           TableName: this.table,
           Item: worldToItem(next),
-          // The commit point: a compare-and-set on the version.
-          ConditionExpression: "#v = :expected",
+          // The commit point: a compare-and-set on the version (and on `active`, so a batch never
+          // undoes a deactivation made while it ran).
+          ConditionExpression: "#v = :expected AND active = :active",
           ExpressionAttributeNames: { "#v": "version" },
-          ExpressionAttributeValues: { ":expected": expectedVersion },
+          ExpressionAttributeValues: { ":expected": expectedVersion, ":active": next.active },
         }),
       );
       return "committed";
@@ -235,20 +262,63 @@ export class DynamoDbEntityStore implements EntityStore {
   }
 
   async setWorldActive(worldId: string, active: boolean): Promise<void> {
+    const indexKey = { entity_id: entityKeys.activeWorld(worldId) };
     try {
       await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { entity_id: entityKeys.world(worldId) },
-          UpdateExpression: "SET active = :a",
-          ConditionExpression: "attribute_exists(entity_id)",
-          ExpressionAttributeValues: { ":a": active },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: { entity_id: entityKeys.world(worldId) },
+                UpdateExpression: "SET active = :a",
+                ConditionExpression: "attribute_exists(entity_id)",
+                ExpressionAttributeValues: { ":a": active },
+              },
+            },
+            active
+              ? { Put: this.#activeItem(worldId) }
+              : { Delete: { TableName: this.table, Key: indexKey } },
+          ],
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return; // no such world: nothing to do
-      translate(error, "UpdateItem", entityKeys.world(worldId));
+      // No such world: nothing to do.
+      if (cancellationCodes(error)?.[0] === "ConditionalCheckFailed") return;
+      translate(error, "TransactWriteItems", entityKeys.world(worldId));
     }
+  }
+
+  async listActiveWorlds(
+    after?: string,
+  ): Promise<{ readonly worldIds: readonly string[]; readonly next?: string }> {
+    const worldIds: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: "byWorld",
+            KeyConditionExpression:
+              after === undefined ? "world_key = :k" : "world_key = :k AND entity_id > :after",
+            ExpressionAttributeValues: {
+              ":k": entityKeys.activeWorlds,
+              ...(after === undefined ? {} : { ":after": entityKeys.activeWorld(after) }),
+            },
+            Limit: ACTIVE_WORLDS_PAGE_MAX - worldIds.length,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? [])
+          worldIds.push(str(item, "worldId", String(item.entity_id)));
+        start = page.LastEvaluatedKey;
+      } while (start !== undefined && worldIds.length < ACTIVE_WORLDS_PAGE_MAX);
+    } catch (error) {
+      return translate(error, "Query", "active worlds");
+    }
+    const last = worldIds[worldIds.length - 1];
+    return start !== undefined && last !== undefined ? { worldIds, next: last } : { worldIds };
   }
 
   async putProjections(

@@ -20,7 +20,12 @@
  * follows the SDK's normal configuration (`AWS_ENDPOINT_URL_SFN` for the local stack).
  */
 
-import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+  ExecutionAlreadyExists,
+  paginateListExecutions,
+  type SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import { sha256Hex } from "@ledgerquest/engine";
 import {
   type StartResult,
@@ -109,6 +114,28 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
         },
       );
     }
+  }
+
+  async running(): Promise<readonly string[]> {
+    const names: string[] = [];
+    try {
+      for await (const page of paginateListExecutions(
+        { client: this.#client, pageSize: 1000 },
+        { stateMachineArn: this.stateMachineArn, statusFilter: "RUNNING" },
+      )) {
+        for (const e of page.executions ?? []) if (e.name !== undefined) names.push(e.name);
+      }
+    } catch (error) {
+      const what = `ListExecutions of ${this.stateMachineArn}`;
+      if (isTransientSdkError(error))
+        throw new StoreUnavailableError(SERVICE, what, { cause: error });
+      const e = error as { name?: string; message?: string };
+      throw new AwsAdapterError(
+        `${what} failed with ${e.name ?? "an error"}: ${e.message ?? String(error)}`,
+        { cause: error },
+      );
+    }
+    return names;
   }
 
   #inputJson(name: string, input: { readonly [key: string]: unknown }): string {

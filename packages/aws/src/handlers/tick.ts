@@ -15,6 +15,8 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import {
   CommitConflictError,
   ID_PATTERN,
+  loopExecutionName,
+  loopLeaseMs,
   MAX_TICKS_PER_BATCH,
   type RuntimeDeps,
   runTickBatch,
@@ -68,7 +70,9 @@ export const tickTaskInputSchema = z.object({
   iteration: z.int().check(z.minimum(0, "must be a whole number of laps, 0 or more")),
   // Step Functions' names are 1 to 80 characters.
   executionName: z.string().check(z.minLength(1), z.maxLength(80)),
-}) satisfies z.ZodMiniType<TickTaskInput>;
+  // Absent from executions started before the loop kept it: none.
+  predecessor: z._default(z.string().check(z.maxLength(80)), ""),
+}) satisfies z.ZodMiniType<TickTaskInput, unknown>;
 
 export function parseTickTaskInput(input: unknown): TickTaskInput {
   const parsed = tickTaskInputSchema.safeParse(input);
@@ -189,12 +193,29 @@ export async function runTickTask(
   logger.appendKeys({ worldId });
   const startedMs = performance.now();
   try {
+    const tickMs = deps.game.describe?.().tickMs ?? DEFAULT_TICK_MS;
     const result = await runTickBatch(deps, {
       worldId,
       token,
       maxTicks: settings.maxTicks,
       deadlineMs: deps.clock.nowMs() + remainingMs - settings.deadlineMarginMs,
+      loop: {
+        execution: input.executionName,
+        predecessor: input.predecessor,
+        leaseMs: loopLeaseMs({
+          lapMs: settings.maxTicks * tickMs,
+          waitSeconds: settings.waitSeconds,
+        }),
+      },
     });
+    if (result.outcome === "superseded") {
+      logger.warn("another loop owns this world: this one ends", {
+        version: result.version,
+        token,
+        predecessor: input.predecessor,
+      });
+      return { worldId, active: false, tick: result.tick, waitSeconds: 0, successor: "" };
+    }
     const durationMs = performance.now() - startedMs;
     recordMetric(MetricName.TickDurationMs, durationMs);
     if (result.ticks > 0) {
@@ -228,7 +249,7 @@ export async function runTickTask(
     if (settings.pace === "realtime" && result.outcome === "committed") {
       const restMs = paceRestMs({
         ticks: result.ticks,
-        tickMs: deps.game.describe?.().tickMs ?? DEFAULT_TICK_MS,
+        tickMs,
         elapsedMs: performance.now() - startedMs,
         remainingMs,
         deadlineMarginMs: settings.deadlineMarginMs,
@@ -240,6 +261,7 @@ export async function runTickTask(
       active: result.active,
       tick: result.tick,
       waitSeconds: settings.waitSeconds,
+      successor: loopExecutionName(worldId, `t${result.tick}`),
     };
   } catch (error) {
     if (error instanceof CommitConflictError) {

@@ -136,6 +136,7 @@ export class StepFunctionsEndpoint {
       });
     }
     const operation = jsonRpcOperation(request, SERVICE_TARGET);
+    if (operation === "ListExecutions") return this.#listExecutions(jsonObjectBody(request) ?? {});
     if (operation !== "StartExecution") {
       return awsJsonError(VERSION, {
         status: 400,
@@ -207,6 +208,29 @@ export class StepFunctionsEndpoint {
     this.#executions.set(executionArn, execution);
     for (const listener of this.#listeners) listener(execution);
     return this.#started(execution);
+  }
+
+  /** Pages of at most `maxResults` (default 100, as AWS), newest first; `nextToken` is an offset. */
+  #listExecutions(input: { readonly [key: string]: unknown }): HttpResponse {
+    const status = typeof input.statusFilter === "string" ? input.statusFilter : undefined;
+    const max =
+      typeof input.maxResults === "number" && input.maxResults > 0 ? input.maxResults : 100;
+    const from = typeof input.nextToken === "string" ? Number(input.nextToken) : 0;
+    const all = [...this.#executions.values()]
+      .filter((e) => e.stateMachineArn === input.stateMachineArn)
+      .filter((e) => status === undefined || e.status === status)
+      .reverse();
+    const page = all.slice(from, from + max);
+    return awsJsonResponse(VERSION, {
+      executions: page.map((e) => ({
+        executionArn: e.executionArn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: e.startDateMs / 1000,
+      })),
+      ...(from + max < all.length ? { nextToken: String(from + max) } : {}),
+    });
   }
 
   #started(execution: Execution): HttpResponse {

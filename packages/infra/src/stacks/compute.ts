@@ -19,9 +19,16 @@ import {
   GAMES,
   METRICS_NAMESPACE,
 } from "@ledgerquest/aws";
-import { EVENT_SOURCES, gameLoopDefinition, TARGET_REFS } from "@ledgerquest/runtime";
+import {
+  EVENT_SOURCES,
+  gameLoopDefinition,
+  loopEndedPattern,
+  SUPERVISOR_SCHEDULE_EXPRESSION,
+  TARGET_REFS,
+} from "@ledgerquest/runtime";
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import * as codedeploy from "aws-cdk-lib/aws-codedeploy";
+import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -107,6 +114,13 @@ export const HANDLER_SPECS: Readonly<Record<HandlerName, HandlerSpec>> = {
     timeout: Duration.seconds(60),
     alarms: { p99DurationMs: 30_000 },
   },
+  supervisor: {
+    description:
+      "Loop supervisor: every minute, on World Activated and when a loop fails, starts the game loop of every active world that has none",
+    memorySizeMb: 256,
+    timeout: Duration.seconds(60),
+    alarms: { p99DurationMs: 30_000 },
+  },
 };
 
 export interface ComputeStackProps extends StackProps {
@@ -172,6 +186,13 @@ export class ComputeStack extends Stack {
         LQ_DEADLINE_MARGIN_MS: String(DEFAULT_TICK_SETTINGS.deadlineMarginMs),
       },
       "audit-stream": runtime,
+      supervisor: {
+        ...powertools,
+        LQ_ENTITY_TABLE: core.entities.table.tableName,
+        // The state machine's name is fixed (`stateMachineName`), so its ARN is known before it
+        // exists: the function and the state machine need not wait for each other.
+        LQ_STATE_MACHINE_ARN: stateMachineArn(this, stateMachineName(settings.stage, "game-loop")),
+      },
     };
 
     this.application = new codedeploy.LambdaApplication(this, "Deployments", {
@@ -200,7 +221,7 @@ export class ComputeStack extends Stack {
       });
     }
     this.functions = functions;
-    const { connect, disconnect, command, query, tick, authorizer } = functions;
+    const { connect, disconnect, command, query, tick, authorizer, supervisor } = functions;
     const auditStream = functions["audit-stream"];
 
     // ─── grants, by intent ─────────────────────────────────────────────────────────────────────
@@ -251,6 +272,8 @@ export class ComputeStack extends Stack {
       ["dynamodb:ListStreams"],
       "The stream event source: DynamoDB's ListStreams takes no resource (IAM service authorization reference); reading the stream is granted on its ARN.",
     );
+    // The supervisor reads worlds (the index of active ones, and each world item it restarts).
+    entities.grantReadState(supervisor.role);
     // The authorizer reads nothing of ours: Cognito's signing keys are public (JWKS over HTTPS).
 
     // API Gateway invokes the WebSocket handlers' aliases (ApiStack names them by ARN).
@@ -328,11 +351,29 @@ export class ComputeStack extends Stack {
         resources: [stateMachineArn(this, loopName)],
       }),
     );
+    // The supervisor lists the loop's running executions and starts missing ones.
+    supervisor.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["states:StartExecution", "states:ListExecutions"],
+        resources: [stateMachineArn(this, loopName)],
+      }),
+    );
+    new events.Rule(this, "SuperviseLoops", {
+      description: "Every minute: start the game loop of every active world that has none.",
+      schedule: events.Schedule.expression(SUPERVISOR_SCHEDULE_EXPRESSION),
+      targets: [new targets.LambdaFunction(supervisor.alias)],
+    });
+    new events.Rule(this, "LoopEnded", {
+      description:
+        "A game-loop execution failed, timed out or was aborted: the supervisor restarts it.",
+      eventPattern: loopEndedPattern(this.gameLoop.stateMachineArn) as events.EventPattern,
+      targets: [new targets.LambdaFunction(supervisor.alias)],
+    });
 
     this.rules = new GameEventRules(this, "Rules", {
       bus: core.events.bus,
       targets: {
-        [TARGET_REFS.gameLoop]: new targets.SfnStateMachine(this.gameLoop),
+        [TARGET_REFS.loopSupervisor]: new targets.LambdaFunction(supervisor.alias),
         [TARGET_REFS.opsNotifier]: new targets.SnsTopic(core.opsTopic),
         // LeaderboardProjector: the AuditLog stream handler projects the leaderboard already.
       },

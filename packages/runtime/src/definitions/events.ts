@@ -25,7 +25,6 @@ import { OWNER_ID, QUEST_ID, type VerifyProblem } from "@ledgerquest/engine";
 import * as z from "zod/mini";
 import { InvalidEventError } from "../errors.js";
 import { ID_PATTERN } from "./tables.js";
-import type { GameLoopInput } from "./workflow.js";
 import { pathOf, safeParse } from "./zod.js";
 
 /** The game's event bus (a custom bus: rules on the default bus would also see AWS's events). */
@@ -450,7 +449,8 @@ export function toPutEventsEntry(
 
 /** Logical names of the rules' targets: the CDK constructs and the local stack's handlers. */
 export const TARGET_REFS = {
-  gameLoop: "GameLoop",
+  /** The loop supervisor (`superviseGameLoops`): starts a world's loop unless one runs. */
+  loopSupervisor: "LoopSupervisor",
   leaderboardProjector: "LeaderboardProjector",
   opsNotifier: "OpsNotifier",
 } as const;
@@ -470,17 +470,11 @@ export type RuleTargetInput =
       readonly inputTemplate: string;
     };
 
-export type RuleTarget =
-  | {
-      readonly kind: "stateMachine";
-      readonly ref: typeof TARGET_REFS.gameLoop;
-      readonly input?: RuleTargetInput;
-    }
-  | {
-      readonly kind: "lambda";
-      readonly ref: typeof TARGET_REFS.leaderboardProjector | typeof TARGET_REFS.opsNotifier;
-      readonly input?: RuleTargetInput;
-    };
+export interface RuleTarget {
+  readonly kind: "lambda";
+  readonly ref: (typeof TARGET_REFS)[keyof typeof TARGET_REFS];
+  readonly input?: RuleTargetInput;
+}
 
 export interface EventRule {
   /** The rule's name on the bus (EventBridge: 1 to 64 of letters, digits, `.`, `-`, `_`). */
@@ -497,19 +491,6 @@ export const RULE_NAMES = {
   notifyLedgerBroken: "ledgerquest-notify-ledger-broken",
 } as const;
 
-/**
- * The game loop's input: `GameLoopInput`, with the activated world and no lap done yet. Keyed by
- * `GameLoopInput`'s fields, so a field added there fails to compile here rather than failing the
- * first Tick of every world. Values are template text (`<worldId>` is the rule's variable).
- */
-const GAME_LOOP_START: { readonly [K in keyof GameLoopInput]-?: string } = {
-  worldId: "<worldId>",
-  iteration: "0",
-};
-const GAME_LOOP_TEMPLATE = `{${Object.entries(GAME_LOOP_START)
-  .map(([key, value]) => `${JSON.stringify(key)}:${value}`)
-  .join(",")}}`;
-
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -522,22 +503,16 @@ function deepFreeze<T>(value: T): T {
 export const EVENT_RULES: readonly EventRule[] = deepFreeze([
   {
     name: RULE_NAMES.startGameLoop,
-    description: "A world was activated: start its game loop (the GameLoop state machine).",
+    description:
+      "A world was activated: the loop supervisor starts its game loop unless one runs (never two: execution names are per world and minute, and a second loop yields to the world's owner).",
     eventPattern: {
       source: [EVENT_SOURCES.game],
       "detail-type": [DETAIL_TYPES.worldActivated],
-      // The transformer reads it: an event without one must not start a loop with no world.
+      // The supervisor reads it: an event without one must not reach it.
       detail: { worldId: [{ exists: true }] },
     },
-    target: {
-      kind: "stateMachine",
-      ref: TARGET_REFS.gameLoop,
-      input: {
-        kind: "inputTransformer",
-        inputPathsMap: { worldId: "$.detail.worldId" },
-        inputTemplate: GAME_LOOP_TEMPLATE,
-      },
-    },
+    // The whole event: the supervisor parses it with parseEventBridgeEvent.
+    target: { kind: "lambda", ref: TARGET_REFS.loopSupervisor },
   },
   {
     name: RULE_NAMES.projectLeaderboard,

@@ -80,6 +80,10 @@ export const entityKeys = {
   account: (worldId: string, accountId: string) => `acct#${worldId}#${accountId}`,
   /** The `byWorld` index key shared by a world's connections. */
   connectionsOf: (worldId: string) => `conns#${worldId}`,
+  /** A small item that exists while a world is active: the loop supervisor's index of worlds. */
+  activeWorld: (worldId: string) => `active#${worldId}`,
+  /** The `byWorld` index key shared by the active-world items. */
+  activeWorlds: "worlds#active",
 } as const;
 
 export const auditKeys = {

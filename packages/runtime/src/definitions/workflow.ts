@@ -2,7 +2,7 @@
  * The game loop as a Step Functions state machine (Amazon States Language, JSONPath): the one
  * definition the CDK ComputeStack deploys and the local stack runs.
  *
- *   Tick ──► Continue? ──(active, under the iteration budget)──► Wait ──► Tick
+ *   Defaults ──► Tick ──► Continue? ──(active, under the iteration budget)──► Wait ──► Tick
  *                │ inactive ──► Stopped                            (waitSeconds from the tick)
  *                │ budget spent ──► ContinueAsNew (a fresh execution for the same world)
  *   Tick fails after its retries ──► TickFailed
@@ -13,7 +13,20 @@
  * succeeded, exited; Pass, Choice and Wait: entered, exited), so an execution hands over to a
  * fresh one after `maxIterations` laps (default 1,000: 11,000 events, far from the limit even with
  * the retries a Task may take; at most 2,000).
+ *
+ * Execution names: every execution of a world's loop is named `<world prefix>--<suffix>`
+ * (`loopExecutionName`). The prefix is the world id when Step Functions takes it as it is, else a
+ * readable part and a digest (world ids may hold `:`, `@` and `.`, and be 128 characters long; an
+ * execution name may not, nor be longer than 80): so names are always valid, and a list of running
+ * executions says which worlds have a loop (`worldPrefixOfExecution`). The successor of a
+ * continue-as-new is named after the tick it starts from, so two loops handing over at the same tick
+ * make one successor, not two.
+ *
+ * One loop per world: the loops themselves keep it (a lap of an execution that is not the world's
+ * owner, while the owner's lease is fresh, ends that execution: see `runTickBatch`'s `owner`), and
+ * the supervisor (`superviseGameLoops`) starts a loop for every active world that has none.
  */
+import { sha256Hex } from "@ledgerquest/engine";
 
 /** The Tick Lambda's input, built by the state machine. */
 export interface TickTaskInput {
@@ -22,6 +35,11 @@ export interface TickTaskInput {
   readonly iteration: number;
   /** This execution's name: the batch's idempotency scope (retries of a lap share it). */
   readonly executionName: string;
+  /**
+   * The execution this one took over from (a continue-as-new's predecessor, or the dead loop the
+   * supervisor replaced), `""` for none: it may take the world's loop over from that one at once.
+   */
+  readonly predecessor: string;
 }
 
 /** What the Tick Lambda returns; the state machine reads exactly these fields. */
@@ -33,12 +51,71 @@ export interface TickTaskOutput {
   readonly tick: number;
   /** How long to wait before the next batch, in whole seconds (0 to 3,600). */
   readonly waitSeconds: number;
+  /** The name a continue-as-new gives the successor: `loopExecutionName(worldId, "t<tick>")`. */
+  readonly successor: string;
 }
 
 /** The state machine's input (and what continue-as-new passes on). */
 export interface GameLoopInput {
   readonly worldId: string;
   readonly iteration: number;
+  /** See `TickTaskInput.predecessor`: `""` for none. */
+  readonly predecessor: string;
+}
+
+/** Step Functions' longest execution name. */
+export const EXECUTION_NAME_CHARS_MAX = 80;
+/** Characters an execution name is made of (Step Functions and CloudWatch Logs both take these). */
+const NAME_SAFE = /^[A-Za-z0-9_-]+$/;
+/** A suffix: a lowercase letter and digits, never a dash, so the last `--` splits a name. */
+const SUFFIX = /^[a-z][0-9]{1,15}$/;
+const SEPARATOR = "--";
+/** Room left for the prefix: 80 - `--` - the longest suffix (16). */
+const PREFIX_CHARS_MAX = EXECUTION_NAME_CHARS_MAX - SEPARATOR.length - 16;
+const DIGEST_CHARS = 16;
+
+/**
+ * The first part of every execution name of `worldId`'s loop: the id itself if it is made of
+ * letters, digits, `_` and `-` and fits, else its other characters replaced by `_`, cut to fit, and
+ * followed by `-` and 16 hex digits of the id's SHA-256 (so ids that differ only in replaced or cut
+ * characters still differ).
+ */
+export function loopNamePrefix(worldId: string): string {
+  if (worldId.length <= PREFIX_CHARS_MAX && NAME_SAFE.test(worldId)) return worldId;
+  const digest = sha256Hex(new TextEncoder().encode(worldId)).slice(0, DIGEST_CHARS);
+  const readable = worldId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, PREFIX_CHARS_MAX - 17);
+  return `${readable}-${digest}`;
+}
+
+/**
+ * The name of an execution of `worldId`'s loop: `<prefix>--<suffix>`, at most 80 characters of
+ * letters, digits, `_` and `-`. The suffix is a lowercase letter and 1 to 15 digits: `t<tick>`
+ * for a continue-as-new, `m<minute>` for a start by the supervisor.
+ */
+export function loopExecutionName(worldId: string, suffix: string): string {
+  if (!SUFFIX.test(suffix)) {
+    throw new RangeError(
+      `an execution name suffix is a lowercase letter and 1 to 15 digits, got "${suffix}"`,
+    );
+  }
+  return `${loopNamePrefix(worldId)}${SEPARATOR}${suffix}`;
+}
+
+/** The world prefix of an execution name made by `loopExecutionName`, or undefined for another. */
+export function worldPrefixOfExecution(executionName: string): string | undefined {
+  const at = executionName.lastIndexOf(SEPARATOR);
+  if (at <= 0 || !SUFFIX.test(executionName.slice(at + SEPARATOR.length))) return undefined;
+  return executionName.slice(0, at);
+}
+
+/**
+ * The execution named in a batch token (`<execution>#<iteration>`), or undefined when the token
+ * is not a game loop's (a world just created or restored).
+ */
+export function executionOfToken(token: string): string | undefined {
+  const at = token.lastIndexOf("#");
+  if (at <= 0 || !/^\d+$/.test(token.slice(at + 1))) return undefined;
+  return token.slice(0, at);
 }
 
 export interface GameLoopOptions {
@@ -50,12 +127,14 @@ export interface GameLoopOptions {
 
 /** Names of the states, for overrides (the local stack) and alarms (observability). */
 export const GAME_LOOP_STATES = {
+  defaults: "Defaults",
   tick: "Tick",
   choose: "Continue?",
   wait: "Wait",
   continueAsNew: "ContinueAsNew",
   stopped: "Stopped",
   failed: "TickFailed",
+  handOverFailed: "HandOverFailed",
 } as const;
 
 /**
@@ -84,8 +163,21 @@ export function gameLoopDefinition(options: GameLoopOptions): Record<string, unk
   const S = GAME_LOOP_STATES;
   return {
     Comment: "LedgerQuest game loop: one world, batched fixed-step ticks, one commit per batch",
-    StartAt: S.tick,
+    StartAt: S.defaults,
     States: {
+      // An execution started by hand (`{"worldId": "w"}`) gets the fields a Tick reads; the
+      // supervisor and continue-as-new give them all. Once per execution: 4 history events.
+      [S.defaults]: {
+        Type: "Pass",
+        Parameters: { defaults: { iteration: 0, predecessor: "" }, "input.$": "$" },
+        Next: "Merge",
+      },
+      Merge: {
+        Type: "Pass",
+        Parameters: { "loop.$": "States.JsonMerge($.defaults, $.input, false)" },
+        OutputPath: "$.loop",
+        Next: S.tick,
+      },
       [S.tick]: {
         Type: "Task",
         Resource: "arn:aws:states:::lambda:invoke",
@@ -95,6 +187,7 @@ export function gameLoopDefinition(options: GameLoopOptions): Record<string, unk
             "worldId.$": "$.worldId",
             "iteration.$": "$.iteration",
             "executionName.$": "$$.Execution.Name",
+            "predecessor.$": "$.predecessor",
           },
         },
         ResultSelector: {
@@ -102,6 +195,7 @@ export function gameLoopDefinition(options: GameLoopOptions): Record<string, unk
           "active.$": "$.Payload.active",
           "tick.$": "$.Payload.tick",
           "waitSeconds.$": "$.Payload.waitSeconds",
+          "successor.$": "$.Payload.successor",
         },
         ResultPath: "$.result",
         Retry: [
@@ -132,6 +226,7 @@ export function gameLoopDefinition(options: GameLoopOptions): Record<string, unk
         Parameters: {
           "worldId.$": "$.worldId",
           "iteration.$": "States.MathAdd($.iteration, 1)",
+          "predecessor.$": "$.predecessor",
           "result.$": "$.result",
         },
         Next: S.choose,
@@ -158,8 +253,13 @@ export function gameLoopDefinition(options: GameLoopOptions): Record<string, unk
         Resource: "arn:aws:states:::states:startExecution",
         Parameters: {
           "StateMachineArn.$": "$$.StateMachine.Id",
-          Input: { "worldId.$": "$.worldId", iteration: 0 },
-          "Name.$": "States.Format('{}-t{}', $.worldId, $.result.tick)",
+          Input: {
+            "worldId.$": "$.worldId",
+            iteration: 0,
+            "predecessor.$": "$$.Execution.Name",
+          },
+          // Made by the tick (`loopExecutionName`): always a valid name, whatever the world id.
+          "Name.$": "$.result.successor",
         },
         Retry: [
           {
@@ -169,13 +269,22 @@ export function gameLoopDefinition(options: GameLoopOptions): Record<string, unk
             BackoffRate: 2,
           },
         ],
-        // A retry after the successor started finds it running: the hand-over is done.
+        // A retry after the successor started finds it running: the hand-over is done. Any other
+        // failure ends this execution too; the supervisor starts a loop for the world within its
+        // period, so a failed hand-over never stops a world for good.
         Catch: [
           { ErrorEquals: ["StepFunctions.ExecutionAlreadyExistsException"], Next: S.stopped },
+          { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: S.handOverFailed },
         ],
         End: true,
       },
       [S.stopped]: { Type: "Succeed" },
+      [S.handOverFailed]: {
+        Type: "Fail",
+        Error: "HandOverFailed",
+        Cause:
+          "The successor execution could not be started; the supervisor starts the world's loop again.",
+      },
       [S.failed]: {
         Type: "Fail",
         Error: "TickFailed",
@@ -184,4 +293,40 @@ export function gameLoopDefinition(options: GameLoopOptions): Record<string, unk
       },
     },
   };
+}
+
+// ─── supervision ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * How often the loop supervisor sweeps every active world in AWS: EventBridge's shortest schedule.
+ * With loop failures also reported as they happen (`loopEndedPattern`), a stopped loop is started
+ * again within a minute.
+ */
+export const SUPERVISOR_SCHEDULE_EXPRESSION = "rate(1 minute)";
+
+/** The execution statuses after which a world's loop must be started again. */
+export const LOOP_ENDED_BADLY = ["FAILED", "TIMED_OUT", "ABORTED"] as const;
+
+/** Step Functions' event for an execution's status change (on the account's default bus). */
+export const EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change";
+
+/**
+ * The event pattern of a game-loop execution that ended badly (on the default event bus, where
+ * Step Functions reports status changes): the rule that tells the supervisor at once.
+ */
+export function loopEndedPattern(stateMachineArn: string): Readonly<Record<string, unknown>> {
+  return {
+    source: ["aws.states"],
+    "detail-type": [EXECUTION_STATUS_CHANGE],
+    detail: { status: [...LOOP_ENDED_BADLY], stateMachineArn: [stateMachineArn] },
+  };
+}
+
+/**
+ * How long a loop's last commit keeps other loops of the same world away (`runTickBatch`'s
+ * `loop.leaseMs`): several laps and waits, so a healthy owner never loses its world to a
+ * duplicate, and short enough that a stuck one is replaced within about a minute.
+ */
+export function loopLeaseMs(lap: { readonly lapMs: number; readonly waitSeconds: number }): number {
+  return Math.max(30_000, 3 * (lap.lapMs + lap.waitSeconds * 1000));
 }

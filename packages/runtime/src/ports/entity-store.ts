@@ -95,13 +95,18 @@ export interface WorldSummary {
 /** The most worlds `listWorlds` returns. */
 export const LIST_WORLDS_MAX = 1000;
 
+/** The most world ids one page of `listActiveWorlds` holds. */
+export const ACTIVE_WORLDS_PAGE_MAX = 1000;
+
 export interface EntityStore {
   getWorld(worldId: string): Promise<WorldRecord | undefined>;
   /** Creates a world at version 0; `exists` if it is already there (whatever its state). */
   createWorld(world: WorldRecord): Promise<"created" | "exists">;
   /**
-   * The commit point: replaces the world with `next` if its version is still `expectedVersion`.
-   * `conflict` when another writer moved it first. `next.version` must be `expectedVersion + 1`.
+   * The commit point: replaces the world with `next` if its version is still `expectedVersion`
+   * and its `active` flag is still `next.active` (so a batch never undoes a (de)activation made
+   * while it ran). `conflict` when another writer changed it first. `next.version` must be
+   * `expectedVersion + 1`.
    */
   commitWorld(next: WorldRecord, expectedVersion: number): Promise<CommitWorldResult>;
   /**
@@ -112,6 +117,14 @@ export interface EntityStore {
   listWorlds(limit: number): Promise<readonly WorldSummary[]>;
   /** Sets `active` without touching anything else (activate / deactivate). */
   setWorldActive(worldId: string, active: boolean): Promise<void>;
+  /**
+   * A page of the ids of the active worlds, in id order, after `after` (exclusive): what the loop
+   * supervisor sweeps. Cheap at any number of worlds (an index of the active ones, not a scan);
+   * `next` is the `after` of the next page, absent on the last.
+   */
+  listActiveWorlds(
+    after?: string,
+  ): Promise<{ readonly worldIds: readonly string[]; readonly next?: string }>;
 
   /**
    * Writes balances and player profiles as of world version `version`. Idempotent and monotonic:

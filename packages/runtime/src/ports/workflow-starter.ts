@@ -8,4 +8,10 @@ export type StartResult = "started" | "exists";
 
 export interface WorkflowStarter {
   start(name: string, input: { readonly [key: string]: unknown }): Promise<StartResult>;
+  /**
+   * The names of the executions running now, all of them (the adapter pages through the list).
+   * Step Functions' list is eventually consistent: an execution started a moment ago may be
+   * missing, which is why a loop also yields to the world's owner by itself.
+   */
+  running(): Promise<readonly string[]>;
 }

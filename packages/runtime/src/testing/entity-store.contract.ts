@@ -156,6 +156,52 @@ export function describeEntityStoreContract(
       await cleanup?.();
     });
 
+    it("keeps an index of the active worlds that follows creation and (de)activation", async () => {
+      const { store, cleanup } = await setup();
+      const prefix = uniqueId("act");
+      const mine = async () => {
+        const ids: string[] = [];
+        let after: string | undefined;
+        do {
+          const page = await store.listActiveWorlds(after);
+          ids.push(...page.worldIds.filter((id) => id.startsWith(prefix)));
+          after = page.next;
+        } while (after !== undefined);
+        return ids;
+      };
+      await store.createWorld(sampleWorld(`${prefix}-c`));
+      await store.createWorld(sampleWorld(`${prefix}-a`));
+      await store.createWorld(sampleWorld(`${prefix}-b`, { active: false }));
+      expect(await mine()).toEqual([`${prefix}-a`, `${prefix}-c`]);
+      await store.setWorldActive(`${prefix}-a`, false);
+      await store.setWorldActive(`${prefix}-b`, true);
+      expect(await mine()).toEqual([`${prefix}-b`, `${prefix}-c`]);
+      // A world that does not exist is not made active by being named.
+      await store.setWorldActive(`${prefix}-zz`, true);
+      expect(await mine()).toEqual([`${prefix}-b`, `${prefix}-c`]);
+      // Pages continue after the id they are given.
+      const after = await store.listActiveWorlds(`${prefix}-b`);
+      expect(after.worldIds).toContain(`${prefix}-c`);
+      expect(after.worldIds).not.toContain(`${prefix}-b`);
+      await cleanup?.();
+    });
+
+    it("a commit never undoes a deactivation made while the batch ran", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      await store.createWorld(sampleWorld(id));
+      await store.setWorldActive(id, false);
+      // The batch loaded the world while it was active.
+      expect(await store.commitWorld(sampleWorld(id, { version: 1, active: true }), 0)).toBe(
+        "conflict",
+      );
+      expect(await store.getWorld(id)).toMatchObject({ version: 0, active: false });
+      expect(await store.commitWorld(sampleWorld(id, { version: 1, active: false }), 0)).toBe(
+        "committed",
+      );
+      await cleanup?.();
+    });
+
     it("projections are monotonic by version: a late retry never rolls a balance back", async () => {
       const { store, cleanup } = await setup();
       const id = uniqueId("w");

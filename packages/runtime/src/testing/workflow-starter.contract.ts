@@ -120,6 +120,15 @@ export function describeWorkflowStarterContract(
       expect(h.executions()).toHaveLength(names.length);
     });
 
+    it("lists the running executions by name, and not the finished ones", async () => {
+      expect(await h.starter.running()).toEqual([]);
+      await h.starter.start("loop-a--m1", loopInput("a"));
+      await h.starter.start("loop-b--m1", loopInput("b"));
+      await h.starter.start("loop-c--m1", loopInput("c"));
+      h.finish("loop-b--m1");
+      expect([...(await h.starter.running())].sort()).toEqual(["loop-a--m1", "loop-c--m1"]);
+    });
+
     it("starts one execution when the same start races itself", async () => {
       const same = await Promise.all(
         Array.from({ length: 5 }, () => h.starter.start("loop-world-2-g1", loopInput("world-2"))),

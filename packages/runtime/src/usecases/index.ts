@@ -5,5 +5,6 @@ export * from "./players.js";
 export * from "./queries.js";
 export * from "./replay.js";
 export * from "./run-tick-batch.js";
+export * from "./supervise.js";
 export * from "./verify.js";
 export * from "./world-io.js";

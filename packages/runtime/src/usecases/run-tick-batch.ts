@@ -21,6 +21,7 @@ import {
   DOMAIN_EVENT_SOURCES,
   EVENT_SOURCES,
 } from "../definitions/events.js";
+import { executionOfToken } from "../definitions/workflow.js";
 import { CommitConflictError, DeterminismError, NotFoundError, RuntimeError } from "../errors.js";
 import type { PlayerRecord, WorldRecord } from "../ports/entity-store.js";
 import type { OutgoingEvent } from "../ports/event-publisher.js";
@@ -50,11 +51,29 @@ export interface RunTickBatchInput {
   readonly deadlineMs?: number;
   /** Drain the inbox when this much time has passed since the last drain. Default 100 ms. */
   readonly drainIntervalMs?: number;
+  /**
+   * The game loop this batch runs in. A world has one owner: the execution of its last commit
+   * (named in `lastBatchToken`). A lap of another execution yields (outcome `superseded`: nothing
+   * run, nothing written, and its loop ends) while the owner's last commit is younger than
+   * `leaseMs`, unless it took the loop over from that very owner (`predecessor`). So a second loop
+   * for a world (a duplicated start, a race of the supervisor with a hand-over) ends within a lap.
+   */
+  readonly loop?: {
+    readonly execution: string;
+    /** The execution this one took over from, `""` for none. */
+    readonly predecessor: string;
+    /** How long an owner's last commit keeps other loops away. */
+    readonly leaseMs: number;
+  };
 }
 
 export interface TickBatchResult {
-  /** `committed`: this call committed the batch; `already_committed`: a retry found it done. */
-  readonly outcome: "committed" | "already_committed";
+  /**
+   * `committed`: this call committed the batch; `already_committed`: a retry found it done;
+   * `superseded`: another loop owns the world, so this one ran nothing and should end (`active`
+   * is false).
+   */
+  readonly outcome: "committed" | "already_committed" | "superseded";
   readonly worldId: string;
   readonly version: number;
   readonly fromTick: number;
@@ -112,6 +131,24 @@ export async function runTickBatch(
       startMs,
     });
     return result("already_committed", world, record, pushed, gone, true);
+  }
+  if (input.loop !== undefined && ownedByAnother(world, input.loop, startMs)) {
+    return {
+      outcome: "superseded",
+      worldId,
+      version: world.version,
+      fromTick: world.tick,
+      ticks: 0,
+      tick: world.tick,
+      stateHash: world.stateHash,
+      commandsApplied: 0,
+      ledgerEntries: 0,
+      events: 0,
+      active: false,
+      retried: false,
+      pushed: 0,
+      gone: 0,
+    };
   }
 
   const next = world.version + 1;
@@ -200,6 +237,21 @@ export async function runTickBatch(
     );
   }
   return result("committed", committed, record, pushed, gone, retried);
+}
+
+/** Whether another execution holds the world's loop (see `RunTickBatchInput.loop`). */
+function ownedByAnother(
+  world: WorldRecord,
+  loop: NonNullable<RunTickBatchInput["loop"]>,
+  nowMs: number,
+): boolean {
+  const owner = executionOfToken(world.lastBatchToken);
+  return (
+    owner !== undefined &&
+    owner !== loop.execution &&
+    owner !== loop.predecessor &&
+    nowMs - world.updatedAtMs < loop.leaseMs
+  );
 }
 
 function result(

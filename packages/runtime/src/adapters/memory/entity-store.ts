@@ -1,4 +1,5 @@
 import {
+  ACTIVE_WORLDS_PAGE_MAX,
   type AccountBalance,
   type CommitWorldResult,
   type ConnectionRecord,
@@ -52,7 +53,12 @@ export class MemoryEntityStore implements EntityStore {
       );
     }
     const current = this.worlds.get(next.worldId);
-    if (current === undefined || current.version !== expectedVersion) return "conflict";
+    if (
+      current === undefined ||
+      current.version !== expectedVersion ||
+      current.active !== next.active
+    )
+      return "conflict";
     this.worlds.set(next.worldId, structuredClone(next));
     return "committed";
   }
@@ -60,6 +66,20 @@ export class MemoryEntityStore implements EntityStore {
   async setWorldActive(worldId: string, active: boolean): Promise<void> {
     const current = this.worlds.get(worldId);
     if (current !== undefined) this.worlds.set(worldId, { ...current, active });
+  }
+
+  async listActiveWorlds(
+    after?: string,
+  ): Promise<{ readonly worldIds: readonly string[]; readonly next?: string }> {
+    const ids = [...this.worlds.values()]
+      .filter((w) => w.active && (after === undefined || w.worldId > after))
+      .map((w) => w.worldId)
+      .sort();
+    const worldIds = ids.slice(0, ACTIVE_WORLDS_PAGE_MAX);
+    const last = worldIds[worldIds.length - 1];
+    return ids.length > ACTIVE_WORLDS_PAGE_MAX && last !== undefined
+      ? { worldIds, next: last }
+      : { worldIds };
   }
 
   async putProjections(

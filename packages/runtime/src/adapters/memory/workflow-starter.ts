@@ -47,6 +47,10 @@ export class MemoryWorkflowStarter implements WorkflowStarter {
     return existing.status === "RUNNING" && existing.inputJson === inputJson ? "started" : "exists";
   }
 
+  async running(): Promise<readonly string[]> {
+    return [...this.#executions.values()].filter((e) => e.status === "RUNNING").map((e) => e.name);
+  }
+
   /** Every execution started, in start order. */
   executions(): readonly MemoryExecution[] {
     return [...this.#executions.values()].map(({ name, inputJson, status }) => ({

@@ -1,0 +1,162 @@
+/**
+ * The loop supervisor (`superviseGameLoops`): keeps exactly one game loop running for every active
+ * world. EventBridge invokes it with one of three events:
+ *
+ * - `Scheduled Event` (source `aws.events`, every minute: `SUPERVISOR_SCHEDULE_EXPRESSION`): sweep
+ *   every active world;
+ * - `World Activated` (source `ledgerquest.game`, the start-game-loop rule): that world;
+ * - `Step Functions Execution Status Change` of a game-loop execution that failed, timed out or was
+ *   aborted (`loopEndedPattern`, on the default bus): the world named in the execution's input.
+ *
+ * Anything else is refused with `InvalidSupervisorEventError` (a rule pointing the wrong events
+ * here is a deployment bug worth an error, not a silent sweep).
+ */
+
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import {
+  EXECUTION_STATUS_CHANGE,
+  ID_PATTERN,
+  parseEventBridgeEvent,
+  type SuperviseDeps,
+  type SuperviseReport,
+  superviseGameLoops,
+  systemClock,
+} from "@ledgerquest/runtime";
+import * as z from "zod/mini";
+import { documentClient } from "../adapters/dynamodb-common.js";
+import { DynamoDbEntityStore } from "../adapters/dynamodb-entity-store.js";
+import { StepFunctionsWorkflowStarter } from "../adapters/sfn-workflow-starter.js";
+import { type Environment, readConfig, resourceVariables } from "../config.js";
+import { AwsAdapterError } from "../errors.js";
+import { type LambdaHandler, logger, withObservability } from "../observability.js";
+
+/** The event is none of the three the supervisor takes. */
+export class InvalidSupervisorEventError extends AwsAdapterError {
+  override readonly name = "InvalidSupervisorEventError";
+}
+
+const SCHEDULED_EVENT = "Scheduled Event";
+
+const statusChangeSchema = z.object({
+  source: z.literal("aws.states"),
+  "detail-type": z.literal(EXECUTION_STATUS_CHANGE),
+  detail: z.object({
+    stateMachineArn: z.string(),
+    status: z.string(),
+    input: z.nullable(z.optional(z.string())),
+  }),
+});
+
+const loopInputSchema = z.object({ worldId: z.string().check(z.regex(ID_PATTERN)) });
+
+/**
+ * The worlds an event asks about: `undefined` for all of them (a sweep), else the one it names.
+ * `stateMachineArn` is the game loop's: a status change of another machine is refused.
+ */
+export function worldsOfSupervisorEvent(
+  event: unknown,
+  stateMachineArn: string,
+): readonly string[] | undefined {
+  const envelope = (typeof event === "object" && event !== null ? event : {}) as {
+    readonly source?: unknown;
+    readonly "detail-type"?: unknown;
+  };
+  const detailType = envelope["detail-type"];
+  if (detailType === SCHEDULED_EVENT && envelope.source === "aws.events") return undefined;
+  if (detailType === EXECUTION_STATUS_CHANGE) {
+    const parsed = statusChangeSchema.safeParse(event);
+    if (!parsed.success)
+      throw new InvalidSupervisorEventError(`a malformed ${EXECUTION_STATUS_CHANGE} event`);
+    const { detail } = parsed.data;
+    if (detail.stateMachineArn !== stateMachineArn) {
+      throw new InvalidSupervisorEventError(
+        `a status change of ${detail.stateMachineArn}, not of the game loop ${stateMachineArn}`,
+      );
+    }
+    let input: unknown;
+    try {
+      input = JSON.parse(detail.input ?? "");
+    } catch (error) {
+      throw new InvalidSupervisorEventError("the execution's input is not JSON", { cause: error });
+    }
+    const loop = loopInputSchema.safeParse(input);
+    if (!loop.success)
+      throw new InvalidSupervisorEventError("the execution's input names no world");
+    return [loop.data.worldId];
+  }
+  if (typeof detailType === "string") {
+    // A domain event: World Activated is the only one the supervisor takes.
+    const domain = parseEventBridgeEvent(event);
+    if (domain.detailType === "World Activated") return [domain.detail.worldId];
+  }
+  throw new InvalidSupervisorEventError(
+    `the supervisor takes scheduled events, World Activated and ${EXECUTION_STATUS_CHANGE}, not ${JSON.stringify(detailType)}`,
+  );
+}
+
+export interface SupervisorHandlerDeps {
+  readonly deps: SuperviseDeps;
+  readonly stateMachineArn: string;
+}
+
+export async function handleSupervisorEvent(
+  loaded: SupervisorHandlerDeps,
+  event: unknown,
+): Promise<SuperviseReport> {
+  const worldIds = worldsOfSupervisorEvent(event, loaded.stateMachineArn);
+  const report = await superviseGameLoops(loaded.deps, worldIds === undefined ? {} : { worldIds });
+  for (const start of report.starts) {
+    logger.warn(
+      start.result === "started"
+        ? "world had no running loop: started one"
+        : "world had no running loop, and this minute's start was used already: next sweep",
+      { ...start },
+    );
+  }
+  logger.info("supervised game loops", {
+    checked: report.checked,
+    running: report.running,
+    started: report.starts.filter((s) => s.result === "started").length,
+    inactive: report.inactive.length,
+  });
+  return report;
+}
+
+/** The supervisor's variables: the EntityTable and the game loop's state machine. */
+export const supervisorConfigSchema = z.pick(resourceVariables, {
+  LQ_ENTITY_TABLE: true,
+  LQ_STATE_MACHINE_ARN: true,
+});
+
+export function supervisorDepsFromEnvironment(
+  env: Environment = process.env,
+): SupervisorHandlerDeps {
+  const config = readConfig(supervisorConfigSchema, env);
+  const doc = documentClient(new DynamoDBClient({}));
+  return {
+    stateMachineArn: config.LQ_STATE_MACHINE_ARN,
+    deps: {
+      store: new DynamoDbEntityStore(doc, { tables: { entityTable: config.LQ_ENTITY_TABLE } }),
+      loops: new StepFunctionsWorkflowStarter(new SFNClient({}), {
+        stateMachineArn: config.LQ_STATE_MACHINE_ARN,
+      }),
+      clock: systemClock,
+    },
+  };
+}
+
+export function createSupervisorHandler(
+  load: () => SupervisorHandlerDeps,
+): LambdaHandler<unknown, SuperviseReport> {
+  let loaded: SupervisorHandlerDeps | undefined;
+  return async (event) => {
+    loaded ??= load();
+    return await handleSupervisorEvent(loaded, event);
+  };
+}
+
+/** The Lambda entry point, configured from the environment (see `supervisorConfigSchema`). */
+export const handler = withObservability(
+  createSupervisorHandler(() => supervisorDepsFromEnvironment()),
+);

@@ -1,0 +1,140 @@
+// The loop supervisor and the loops' own ownership rule, over the memory adapters: every active
+// world gets exactly one running loop, a duplicate loop yields to the world's owner within a lap,
+// and a loop that took over from a dead owner runs at once.
+import { arenaModule } from "@ledgerquest/example-arena";
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  createWorld,
+  executionOfToken,
+  loopExecutionName,
+  ManualClock,
+  MemoryBlobStore,
+  MemoryClientPush,
+  MemoryCommandInbox,
+  MemoryEntityStore,
+  MemoryEventPublisher,
+  MemoryJournal,
+  MemoryWorkflowStarter,
+  type RuntimeDeps,
+  runTickBatch,
+  superviseGameLoops,
+} from "../src/index.js";
+
+let deps: RuntimeDeps & { store: MemoryEntityStore; clock: ManualClock };
+let loops: MemoryWorkflowStarter;
+const supervise = (worldIds?: readonly string[]) =>
+  superviseGameLoops(
+    { store: deps.store, loops, clock: deps.clock },
+    worldIds === undefined ? {} : { worldIds },
+  );
+const minute = () => Math.floor(deps.clock.nowMs() / 60_000);
+const LEASE_MS = 30_000;
+
+beforeEach(async () => {
+  deps = {
+    store: new MemoryEntityStore(),
+    journal: new MemoryJournal(),
+    inbox: new MemoryCommandInbox(),
+    blobs: new MemoryBlobStore(),
+    publisher: new MemoryEventPublisher(),
+    push: new MemoryClientPush(),
+    clock: new ManualClock(),
+    game: arenaModule,
+  };
+  loops = new MemoryWorkflowStarter();
+  for (const worldId of ["alpha", "beta.1", "gamma"]) {
+    await createWorld(deps, {
+      worldId,
+      players: ["player_0001"],
+      settings: { bodies: 2, bots: 0, coins: 2 },
+      active: worldId !== "gamma",
+    });
+  }
+});
+
+/** One lap of `execution`'s loop: a batch of a few ticks. */
+const lap = (worldId: string, execution: string, iteration: number, predecessor = "") =>
+  runTickBatch(deps, {
+    worldId,
+    token: `${execution}#${iteration}`,
+    maxTicks: 3,
+    loop: { execution, predecessor, leaseMs: LEASE_MS },
+  });
+
+describe("the loop supervisor", () => {
+  it("starts one loop for every active world that has none, named validly, and none for inactive ones", async () => {
+    const report = await supervise();
+    expect(report.checked).toBe(2);
+    expect(report.running).toBe(0);
+    expect(report.starts.map((s) => [s.worldId, s.execution, s.result])).toEqual([
+      ["alpha", loopExecutionName("alpha", `m${minute()}`), "started"],
+      ["beta.1", loopExecutionName("beta.1", `m${minute()}`), "started"],
+    ]);
+    for (const e of loops.executions()) expect(e.name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    expect(loops.executions().map((e) => e.input)).toEqual([
+      { worldId: "alpha", iteration: 0, predecessor: "" },
+      { worldId: "beta.1", iteration: 0, predecessor: "" },
+    ]);
+
+    // Again, and from an event naming a world: those loops run, nothing more starts.
+    const again = await supervise();
+    expect(again.running).toBe(2);
+    expect(again.starts).toEqual([]);
+    expect((await supervise(["alpha", "gamma", "nowhere"])).inactive).toEqual(["gamma", "nowhere"]);
+    expect(loops.executions()).toHaveLength(2);
+  });
+
+  it("starts a stopped loop again, taking over from the world's last owner", async () => {
+    await supervise(["alpha"]);
+    const [first] = loops.executions();
+    if (first === undefined) throw new Error("no loop started");
+    const r = await lap("alpha", first.name, 0);
+    expect(r.outcome).toBe("committed");
+    loops.finish(first.name, "FAILED");
+
+    // The same minute: that name is spent, so nothing starts (at most a start a minute).
+    const sameMinute = await supervise(["alpha"]);
+    expect(sameMinute.starts.map((s) => s.result)).toEqual(["exists"]);
+
+    deps.clock.advance(60_000);
+    const next = await supervise();
+    const start = next.starts.find((s) => s.worldId === "alpha");
+    expect(start).toMatchObject({ result: "started", predecessor: first.name });
+    // The new loop runs at once, though the dead owner's lease is still fresh.
+    const taken = await lap("alpha", start?.execution ?? "", 0, first.name);
+    expect(taken.outcome).toBe("committed");
+    const world = await deps.store.getWorld("alpha");
+    expect(executionOfToken(world?.lastBatchToken ?? "")).toBe(start?.execution);
+  });
+});
+
+describe("one owner per world", () => {
+  it("a second loop yields to the owner while its lease is fresh, having run and written nothing", async () => {
+    expect((await lap("alpha", "alpha--m1", 0)).outcome).toBe("committed");
+    const before = await deps.store.getWorld("alpha");
+    const dup = await lap("alpha", "alpha--m2", 0);
+    expect(dup).toMatchObject({ outcome: "superseded", active: false, ticks: 0 });
+    expect(await deps.store.getWorld("alpha")).toEqual(before);
+    // The owner carries on.
+    expect((await lap("alpha", "alpha--m1", 1)).outcome).toBe("committed");
+  });
+
+  it("a continue-as-new successor takes over from its predecessor at once", async () => {
+    await lap("alpha", "alpha--m1", 0);
+    const next = await lap("alpha", "alpha--t3", 0, "alpha--m1");
+    expect(next.outcome).toBe("committed");
+    // And now the predecessor, were it still running, is the one that yields.
+    expect((await lap("alpha", "alpha--m1", 1)).outcome).toBe("superseded");
+  });
+
+  it("once the owner's lease runs out, another loop takes the world, and the old owner yields", async () => {
+    await lap("alpha", "alpha--m1", 0);
+    deps.clock.advance(LEASE_MS + 1);
+    expect((await lap("alpha", "alpha--m2", 0)).outcome).toBe("committed");
+    expect((await lap("alpha", "alpha--m1", 1)).outcome).toBe("superseded");
+  });
+
+  it("a world just created has no owner: the first loop takes it", async () => {
+    expect((await lap("alpha", "alpha--m7", 0)).outcome).toBe("committed");
+  });
+});
