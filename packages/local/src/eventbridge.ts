@@ -262,7 +262,9 @@ export class LocalEventBridge {
           { cause: error },
         );
       }
-      if (this.#targets[rule.target.ref] === undefined) {
+      // Own properties only: a target named `constructor` must not find Object's.
+      const ref = rule.target.ref;
+      if (!Object.hasOwn(this.#targets, ref) || this.#targets[ref] === undefined) {
         throw new LocalEventBridgeError(
           `rule ${rule.name} targets ${rule.target.ref}, and targets.${rule.target.ref} is missing: give a function that receives the target's input`,
         );

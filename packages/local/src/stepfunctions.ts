@@ -287,7 +287,8 @@ function prepareDefinition(
       }
       if (state.Type === "Task") {
         const resource = String(state.Resource);
-        const handler = taskHandlers[name];
+        // Own properties only: a state named `constructor` must not find Object's.
+        const handler = Object.hasOwn(taskHandlers, name) ? taskHandlers[name] : undefined;
         let kind: TaskKind;
         if (resource === LAMBDA_INVOKE) {
           if (handler === undefined) throw missingHandler(where, name, "invokes a Lambda function");
@@ -317,7 +318,7 @@ function prepareDefinition(
           current.TimeoutSeconds = NO_TASK_TIMEOUT_S;
         }
       } else if (state.Type === "Wait") {
-        if (taskHandlers[name] !== undefined) {
+        if (Object.hasOwn(taskHandlers, name) && taskHandlers[name] !== undefined) {
           throw new LocalStepFunctionsError(
             `${where}: taskHandlers.${name} is given, but ${name} is a Wait state, not a Task`,
           );
