@@ -2,7 +2,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
 import { defineCommands } from "../src/definitions/commands.js";
+import {
+  DETAIL_TYPES,
+  isDetailType,
+  parseDomainEvent,
+  parseEventBridgeEvent,
+} from "../src/definitions/events.js";
 import { parseQuery, QUERY_TYPES } from "../src/definitions/queries.js";
+import { InvalidEventError } from "../src/errors.js";
 
 /**
  * Names every plain object answers through its prototype: a lookup that does not ask for an own
@@ -104,5 +111,38 @@ describe("a query type that names a prototype property", () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("an event whose detail-type or source names a prototype property", () => {
+  /** The error `run` throws, which must be an `InvalidEventError`. */
+  function invalidEvent(run: () => unknown): InvalidEventError {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidEventError);
+      return error as InvalidEventError;
+    }
+    throw new Error("the event was accepted");
+  }
+
+  it.each(PROTOTYPE_NAMES)("%s is an unknown detail-type", (name) => {
+    expect(isDetailType(name)).toBe(false);
+    expect(invalidEvent(() => parseDomainEvent(name, {})).path).toBe("detail-type");
+    expect(
+      invalidEvent(() => parseEventBridgeEvent({ source: name, "detail-type": name, detail: {} }))
+        .path,
+    ).toBe("detail-type");
+  });
+
+  it.each(PROTOTYPE_NAMES)("%s is not the source of a known detail-type", (name) => {
+    const error = invalidEvent(() =>
+      parseEventBridgeEvent({
+        source: name,
+        "detail-type": DETAIL_TYPES.worldActivated,
+        detail: {},
+      }),
+    );
+    expect(error.path).toBe("source");
   });
 });
