@@ -1,9 +1,13 @@
 // The local endpoints look a state's task handler and a rule's target up by name: a name every
 // object inherits (`constructor`, `toString`) must be missing like any other, and refused at
 // start with the endpoint's typed error, not run as `Object` or `Object.prototype.toString`.
-import { EVENT_RULES, type EventTargetRef } from "@ledgerquest/runtime";
+import { EVENT_RULES } from "@ledgerquest/runtime";
 import { describe, expect, it } from "vitest";
-import { LocalEventBridgeError, startLocalEventBridge } from "../src/eventbridge.js";
+import {
+  type EventTargetRef,
+  LocalEventBridgeError,
+  startLocalEventBridge,
+} from "../src/eventbridge.js";
 import { LocalStepFunctionsError, startLocalStepFunctions } from "../src/stepfunctions.js";
 
 /** What `started` rejected with; a server that started anyway is closed, and the test fails. */
