@@ -27,6 +27,7 @@ import { documentClient, type TableNames } from "./adapters/dynamodb-common.js";
 import { DynamoDbEntityStore } from "./adapters/dynamodb-entity-store.js";
 import { DynamoDbJournal } from "./adapters/dynamodb-journal.js";
 import { EventBridgePublisher } from "./adapters/eventbridge-publisher.js";
+import { sdkClientOptions } from "./adapters/sdk-clients.js";
 import { type Environment, envUrl, readConfig, resourceVariables } from "./config.js";
 
 /** The games a deployment can run, by the name `LQ_GAME` gives. */
@@ -151,7 +152,9 @@ export function createRuntimeDeps(
   config: RuntimeConfig,
   overrides: RuntimeDepsOverrides = {},
 ): RuntimeDeps {
-  const doc = documentClient(overrides.dynamodb ?? new DynamoDBClient({}));
+  const doc = documentClient(
+    overrides.dynamodb ?? new DynamoDBClient(sdkClientOptions("dynamodb")),
+  );
   const { tables } = config;
   return {
     store: new DynamoDbEntityStore(doc, { tables }),
@@ -162,15 +165,21 @@ export function createRuntimeDeps(
         import("@aws-sdk/client-s3"),
         import("./adapters/s3-blob-store.js"),
       ]);
-      return new S3BlobStore(new S3Client({ forcePathStyle: config.s3ForcePathStyle }), {
-        bucket: config.assetsBucket,
-      });
+      return new S3BlobStore(
+        new S3Client({ ...sdkClientOptions("s3"), forcePathStyle: config.s3ForcePathStyle }),
+        {
+          bucket: config.assetsBucket,
+        },
+      );
     }),
-    publisher: new EventBridgePublisher(new EventBridgeClient({}), {
+    publisher: new EventBridgePublisher(new EventBridgeClient(sdkClientOptions("eventbridge")), {
       eventBusName: config.eventBus,
     }),
     push: new ApiGatewayClientPush(
-      new ApiGatewayManagementApiClient({ endpoint: config.websocketEndpoint }),
+      new ApiGatewayManagementApiClient({
+        ...sdkClientOptions("apigateway"),
+        endpoint: config.websocketEndpoint,
+      }),
     ),
     clock: overrides.clock ?? systemClock,
     game: GAMES[config.game],

@@ -26,6 +26,7 @@ import {
   StoreUnavailableError,
   type TableDefinition,
 } from "@ledgerquest/runtime";
+import { sdkClientOptions } from "./sdk-clients.js";
 import { isTransientSdkError } from "./sdk-errors.js";
 
 /** The physical names of the two tables. */
@@ -46,7 +47,10 @@ export function tableNames(prefix = ""): TableNames {
 export function documentClient(
   client: DynamoDBClient | DynamoDBClientConfig = {},
 ): DynamoDBDocumentClient {
-  const base = client instanceof DynamoDBClient ? client : new DynamoDBClient(client);
+  const base =
+    client instanceof DynamoDBClient
+      ? client
+      : new DynamoDBClient({ ...sdkClientOptions("dynamodb"), ...client });
   return DynamoDBDocumentClient.from(base, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     unmarshallOptions: { wrapNumbers: false },

@@ -68,6 +68,7 @@ import * as z from "zod/mini";
 import { documentClient, type TableNames, translate } from "../adapters/dynamodb-common.js";
 import { DynamoDbEntityStore } from "../adapters/dynamodb-entity-store.js";
 import { DynamoDbJournal } from "../adapters/dynamodb-journal.js";
+import { sdkClientOptions } from "../adapters/sdk-clients.js";
 import { type Environment, readConfig, resourceVariables } from "../config.js";
 import {
   type LambdaHandler,
@@ -743,7 +744,7 @@ export const auditStreamConfigSchema = z.pipe(
 /** The handler's dependencies over one DynamoDB client. */
 export function createAuditStreamDeps(
   tables: TableNames,
-  client: DynamoDBClient = new DynamoDBClient({}),
+  client: DynamoDBClient = new DynamoDBClient(sdkClientOptions("dynamodb")),
 ): AuditStreamDeps {
   const doc = documentClient(client);
   return {

@@ -26,6 +26,7 @@ import {
 import * as z from "zod/mini";
 import { documentClient } from "../adapters/dynamodb-common.js";
 import { DynamoDbEntityStore } from "../adapters/dynamodb-entity-store.js";
+import { sdkClientOptions } from "../adapters/sdk-clients.js";
 import { StepFunctionsWorkflowStarter } from "../adapters/sfn-workflow-starter.js";
 import { type Environment, readConfig, resourceVariables } from "../config.js";
 import { AwsAdapterError } from "../errors.js";
@@ -133,12 +134,12 @@ export function supervisorDepsFromEnvironment(
   env: Environment = process.env,
 ): SupervisorHandlerDeps {
   const config = readConfig(supervisorConfigSchema, env);
-  const doc = documentClient(new DynamoDBClient({}));
+  const doc = documentClient(new DynamoDBClient(sdkClientOptions("dynamodb")));
   return {
     stateMachineArn: config.LQ_STATE_MACHINE_ARN,
     deps: {
       store: new DynamoDbEntityStore(doc, { tables: { entityTable: config.LQ_ENTITY_TABLE } }),
-      loops: new StepFunctionsWorkflowStarter(new SFNClient({}), {
+      loops: new StepFunctionsWorkflowStarter(new SFNClient(sdkClientOptions("sfn")), {
         stateMachineArn: config.LQ_STATE_MACHINE_ARN,
       }),
       clock: systemClock,
