@@ -9,6 +9,13 @@
  * "objects under worlds/ of the assets bucket"; `allowUnscopedActions`: "X-Ray takes no
  * resource"), and just before cdk-nag runs, each finding that such an intent covers is
  * acknowledged on its policy, with the intent's reason. Anything else still fails the synth.
+ *
+ * A resource intent names its resource exactly: the resource as the grant wrote it (tokens and
+ * all: `bucket.arnForObjects("worlds/*")`), which is compared with each finding after both are
+ * resolved in the policy's stack and flattened as cdk-nag flattens them; or, for resources that
+ * a construct of CDK's own generates (CDK Pipelines' roles, BucketDeployment's asset bucket), an
+ * anchored regular expression over the flattened name. A suffix would do neither: `/*` meant for
+ * "objects of a bucket" also ends `role/*`, which would then pass under the bucket's reason.
  */
 import {
   type IPolicyValidationContext,
@@ -22,12 +29,19 @@ import { AwsSolutionsChecks } from "cdk-nag";
 // cdk-nag's own flattening, so that the acknowledged names are the ones it reports.
 import { flattenCfnReference } from "cdk-nag/lib/utils/flatten-cfn-reference.js";
 import type { IConstruct } from "constructs";
+import { InfraConfigError } from "./errors.js";
 
 const INTENTS = Symbol.for("ledgerquest.wildcardIntents");
 
+/**
+ * A wildcard resource a grant means: the resource as granted (a string, tokens allowed), or an
+ * anchored pattern (`^...$`) over cdk-nag's flattened name of it.
+ */
+export type IntendedResource = string | RegExp;
+
 interface WildcardIntents {
-  /** Resources ending with one of these are meant (object keys under a prefix, and the like). */
-  readonly suffixes: { readonly suffix: string; readonly reason: string }[];
+  /** Wildcard resources that are meant (object keys under a prefix, and the like). */
+  readonly resources: { readonly resource: IntendedResource; readonly reason: string }[];
   /** Actions that take no resource (`Resource: "*"` is the only way to grant them). */
   readonly unscoped: { readonly actions: ReadonlySet<string>; readonly reason: string }[];
   /** Wildcard actions that are meant (`s3:GetObject*` in CDK's own bucket grants). */
@@ -36,16 +50,39 @@ interface WildcardIntents {
 
 function intentsOf(scope: IConstruct): WildcardIntents {
   const holder = scope as IConstruct & { [INTENTS]?: WildcardIntents };
-  holder[INTENTS] ??= { suffixes: [], unscoped: [], actions: [] };
+  holder[INTENTS] ??= { resources: [], unscoped: [], actions: [] };
   return holder[INTENTS];
 }
 
 /**
- * The policies under `scope` (a role, a function, a state machine) use resources that end with
- * `suffix` on purpose, e.g. `/worlds/*` for the objects under a prefix.
+ * The policies under `scope` (a role, a function, a state machine) use `resource` on purpose,
+ * e.g. `bucket.arnForObjects("worlds/*")` for the objects under a prefix. A string must be the
+ * resource exactly as granted; a pattern must be anchored at both ends (`^...$`), so that it
+ * names whole resources, never a tail that other resources share.
  */
-export function allowWildcardResource(scope: IConstruct, suffix: string, reason: string): void {
-  intentsOf(scope).suffixes.push({ suffix, reason });
+export function allowWildcardResource(
+  scope: IConstruct,
+  resource: IntendedResource,
+  reason: string,
+): void {
+  if (resource instanceof RegExp && !isAnchored(resource)) {
+    throw new InfraConfigError(
+      "allowWildcardResource",
+      `the pattern ${resource} must be anchored at both ends (^...$): a partial match would pass other resources under this reason`,
+    );
+  }
+  if (typeof resource === "string" && !resource.includes("*")) {
+    throw new InfraConfigError(
+      "allowWildcardResource",
+      `${resource} has no wildcard: only wildcard resources are findings`,
+    );
+  }
+  intentsOf(scope).resources.push({ resource, reason });
+}
+
+function isAnchored(pattern: RegExp): boolean {
+  const { source } = pattern;
+  return source.startsWith("^") && source.endsWith("$") && !source.endsWith("\\$");
 }
 
 /**
@@ -83,19 +120,28 @@ export function acknowledgeIntendedWildcards(root: IConstruct): number {
   let acknowledged = 0;
   for (const node of root.node.findAll()) {
     if (!(node instanceof iam.CfnPolicy)) continue;
-    const suffixes: WildcardIntents["suffixes"] = [];
+    const resources: WildcardIntents["resources"] = [];
     const unscoped: WildcardIntents["unscoped"] = [];
     const wildActions: WildcardIntents["actions"] = [];
     for (let scope: IConstruct | undefined = node; scope; scope = scope.node.scope) {
       const intents = (scope as { [INTENTS]?: WildcardIntents })[INTENTS];
       if (intents !== undefined) {
-        suffixes.push(...intents.suffixes);
+        resources.push(...intents.resources);
         unscoped.push(...intents.unscoped);
         wildActions.push(...intents.actions);
       }
     }
-    if (suffixes.length + unscoped.length + wildActions.length === 0) continue;
-    const doc = Stack.of(node).resolve(node.policyDocument) as { Statement?: Statement[] };
+    if (resources.length + unscoped.length + wildActions.length === 0) continue;
+    const stack = Stack.of(node);
+    const doc = stack.resolve(node.policyDocument) as { Statement?: Statement[] };
+    // Each intent's resource as cdk-nag names it in this policy's stack.
+    const intended = resources.map(({ resource, reason }) => ({
+      matches:
+        typeof resource === "string"
+          ? (name: string) => name === flattenCfnReference(stack.resolve(resource))
+          : (name: string) => resource.test(name),
+      reason,
+    }));
     const acks = new Map<string, string>();
     let starStatements = 0;
     let starCovered = 0;
@@ -118,7 +164,7 @@ export function acknowledgeIntendedWildcards(root: IConstruct): number {
           continue;
         }
         if (!resource.includes("*")) continue;
-        const intent = suffixes.find((s) => resource.endsWith(s.suffix));
+        const intent = intended.find((i) => i.matches(resource));
         if (intent !== undefined)
           acks.set(`AwsSolutions-IAM5[Resource::${resource}]`, intent.reason);
       }

@@ -95,7 +95,7 @@ export class TableExports extends Construct {
 
     allowWildcardResource(
       this.stateMachine,
-      "/*",
+      props.bucket.arnForObjects("*"),
       "DynamoDB writes each export as many objects under a folder it names itself, in the backups bucket only.",
     );
     allowUnscopedActions(

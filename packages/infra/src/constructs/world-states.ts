@@ -4,6 +4,11 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 /** Where world states too large for their item live in the assets bucket (runtime world-io.ts). */
 export const WORLD_STATES_PREFIX = "worlds/";
 
+/** The objects that hold world states: the resource the grants below name, as they name it. */
+export function worldStateObjects(bucket: s3.IBucket): string {
+  return bucket.arnForObjects(`${WORLD_STATES_PREFIX}*`);
+}
+
 /**
  * Read and write world states: objects under `worlds/` only. Listing the bucket is granted too,
  * so that reading a state that is not there answers 404 (which the blob store reports as absent)
@@ -26,7 +31,7 @@ function grantOnWorldStates(
   const objects = iam.Grant.addToPrincipal({
     grantee,
     actions: [...objectActions],
-    resourceArns: [bucket.arnForObjects(`${WORLD_STATES_PREFIX}*`)],
+    resourceArns: [worldStateObjects(bucket)],
   });
   iam.Grant.addToPrincipal({
     grantee,

@@ -41,7 +41,7 @@ import type { StageSettings } from "../settings.js";
  * BucketDeployment copies the site with a singleton Lambda of CDK's own (a custom resource run at
  * deployment time only), whose role and runtime cdk-nag reports.
  */
-function acknowledgeBucketDeployment(files: s3deploy.BucketDeployment): void {
+function acknowledgeBucketDeployment(files: s3deploy.BucketDeployment, site: s3.IBucket): void {
   const why = "CDK's BucketDeployment handler, run only while CloudFormation deploys the site";
   const role = files.handlerRole;
   Validations.of(role).acknowledge({
@@ -53,7 +53,17 @@ function acknowledgeBucketDeployment(files: s3deploy.BucketDeployment): void {
     ["s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*"],
     `${why}: it reads the staged asset and replaces the site bucket's contents.`,
   );
-  allowWildcardResource(role, "/*", `${why}: objects of the CDK asset bucket and the site bucket.`);
+  allowWildcardResource(
+    role,
+    site.arnForObjects("*"),
+    `${why}: it replaces the objects of the site bucket.`,
+  );
+  // The bootstrap's asset bucket, by the name CDK's default synthesizer gives it.
+  allowWildcardResource(
+    role,
+    /^arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\/\*$/,
+    `${why}: it reads the staged site from the objects of the CDK bootstrap's asset bucket.`,
+  );
   const stack = Stack.of(files);
   for (const node of stack.node.findAll()) {
     if (node instanceof lambda.CfnFunction && node.node.path.includes("CDKBucketDeployment")) {
@@ -303,7 +313,7 @@ export class ApiStack extends Stack {
         memoryLimit: 512,
         logGroup: new logs.LogGroup(this, "SiteDeploymentLogs", { retention }),
       });
-      acknowledgeBucketDeployment(files);
+      acknowledgeBucketDeployment(files, this.siteBucket);
     } else {
       Annotations.of(this).addWarning(
         `The dashboard is not built (no ${settings.siteAssetPath}): the site bucket is deployed empty. Build it with \`npm run build --workspace @ledgerquest/dashboard\` and deploy again.`,

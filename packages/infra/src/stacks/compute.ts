@@ -40,7 +40,11 @@ import type { Construct } from "constructs";
 import { HANDLER_NAMES, type HandlerBundles, type HandlerName } from "../bundles.js";
 import { GameEventRules } from "../constructs/event-bus.js";
 import { type CanaryAlarmThresholds, GameFunction } from "../constructs/game-function.js";
-import { grantReadWorldStates, grantWorldStates } from "../constructs/world-states.js";
+import {
+  grantReadWorldStates,
+  grantWorldStates,
+  worldStateObjects,
+} from "../constructs/world-states.js";
 import { OUTPUTS } from "../contract.js";
 import { InfraConfigError } from "../errors.js";
 import {
@@ -238,7 +242,7 @@ export class ComputeStack extends Stack {
     grantReadWorldStates(core.assets, query.role);
     allowWildcardResource(
       query,
-      "/worlds/*",
+      worldStateObjects(core.assets),
       "Reading world states and genesis states: objects under worlds/ of the assets bucket (content-addressed keys).",
     );
     entities.grantReadState(tick.role);
@@ -249,7 +253,7 @@ export class ComputeStack extends Stack {
     grantWorldStates(core.assets, tick.role);
     allowWildcardResource(
       tick,
-      "/worlds/*",
+      worldStateObjects(core.assets),
       "World states are objects under worlds/ of the assets bucket, one per state (content-addressed keys).",
     );
     core.events.grantPublish(tick.role, EVENT_SOURCES.game);
@@ -261,7 +265,7 @@ export class ComputeStack extends Stack {
     );
     allowWildcardResource(
       tick,
-      "/POST/@connections/*",
+      api.postToConnectionsArn,
       "Pushing to players: POST to any connection of this one stage (connection ids are made per connection).",
     );
     entities.grantReadState(auditStream.role);

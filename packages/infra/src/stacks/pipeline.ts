@@ -110,15 +110,38 @@ export class PipelineStack extends Stack {
       ["s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*"],
       `${cdkPipelines}: read and write of the pipeline's own artifact bucket (Bucket.grantReadWrite).`,
     );
-    for (const [suffix, what] of [
-      ["/*", "objects of the pipeline's artifact bucket"],
-      ["-*", "CodeBuild report groups of the pipeline's projects"],
-      [":*", "log streams of the pipeline's CodeBuild log groups"],
-      ["/aws/codebuild/*", "CodeBuild log groups of the asset projects"],
-      ["report-group/*", "CodeBuild report groups of the asset projects"],
-      ["role/*", "CDK bootstrap roles (conditioned on their aws-cdk:bootstrap-role tag)"],
+    // Each resource whole: the bucket's objects as granted, CDK Pipelines' generated names by
+    // anchored patterns (`<Project...>` is cdk-nag's name of a project's logical id).
+    const region = "<AWS::Region>:<AWS::AccountId>";
+    for (const [resource, what] of [
+      [
+        this.pipeline.pipeline.artifactBucket.arnForObjects("*"),
+        "objects of the pipeline's artifact bucket",
+      ],
+      [
+        new RegExp(`^arn:<AWS::Partition>:codebuild:${region}:report-group/<Pipeline\\w+>-\\*$`),
+        "CodeBuild report groups of the pipeline's projects",
+      ],
+      [
+        new RegExp(
+          `^arn:<AWS::Partition>:logs:${region}:log-group:/aws/codebuild/<Pipeline\\w+>:\\*$`,
+        ),
+        "log streams of the pipeline's CodeBuild log groups",
+      ],
+      [
+        new RegExp(`^arn:<AWS::Partition>:logs:${region}:log-group:/aws/codebuild/\\*$`),
+        "CodeBuild log groups of the asset projects",
+      ],
+      [
+        new RegExp(`^arn:<AWS::Partition>:codebuild:${region}:report-group/\\*$`),
+        "CodeBuild report groups of the asset projects",
+      ],
+      [
+        /^arn:\*:iam::<AWS::AccountId>:role\/\*$/,
+        "CDK bootstrap roles (conditioned on their aws-cdk:bootstrap-role tag)",
+      ],
     ] as const) {
-      allowWildcardResource(this.pipeline, suffix, `${cdkPipelines}: ${what}.`);
+      allowWildcardResource(this.pipeline, resource, `${cdkPipelines}: ${what}.`);
     }
     allowUnscopedActions(
       this.pipeline,
