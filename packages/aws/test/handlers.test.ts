@@ -12,6 +12,7 @@ import {
   type EntityStore,
   type InboxCommand,
   inboxShardOf,
+  loopExecutionName,
   ManualClock,
   MemoryBlobStore,
   MemoryClientPush,
@@ -201,9 +202,32 @@ describe("$connect", () => {
       worldId,
       tick: 0,
       version: 0,
+      member: true,
     });
     const stored = await deps.store.getConnection(connectionId);
-    expect(stored).toMatchObject({ connectionId, playerId: ALICE, worldId, inboxShards: 4 });
+    expect(stored).toMatchObject({
+      connectionId,
+      playerId: ALICE,
+      worldId,
+      inboxShards: 4,
+      member: true,
+    });
+  });
+
+  it("refuses a player's connection past the game's cap with 429, storing nothing", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const ids = Array.from({ length: 5 }, () => uniqueId("c"));
+    const statuses = [];
+    for (const id of ids) {
+      const r = await handleConnect(
+        deps,
+        wsEvent("$connect", id, { playerId: ALICE, query: { world: worldId } }),
+      );
+      statuses.push(r.statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    expect(await deps.store.getConnection(ids[4] as string)).toBeUndefined();
   });
 
   it("refuses a connection without the authorizer's identity with 401 and stores nothing", async () => {
@@ -563,7 +587,13 @@ describe("tick", () => {
       { worldId, iteration: 3, executionName: "exec-a" },
       lambdaContext(),
     );
-    expect(output).toStrictEqual({ worldId, active: true, tick: 30, waitSeconds: 2 });
+    expect(output).toStrictEqual({
+      worldId,
+      active: true,
+      tick: 30,
+      waitSeconds: 2,
+      successor: loopExecutionName(worldId, "t30"),
+    });
     const world = await deps.store.getWorld(worldId);
     expect(world).toMatchObject({ version: 1, tick: 30, lastBatchToken: "exec-a#3" });
     expect(metricValues(spy, MetricName.TicksPerBatch)).toEqual([30]);
@@ -871,7 +901,13 @@ describe("the exported Lambda entry points, configured by the environment alone"
       { worldId, iteration: 0, executionName: "exec-env" },
       lambdaContext(),
     );
-    expect(output).toStrictEqual({ worldId, active: true, tick: 20, waitSeconds: 1 });
+    expect(output).toStrictEqual({
+      worldId,
+      active: true,
+      tick: 20,
+      waitSeconds: 1,
+      successor: loopExecutionName(worldId, "t20"),
+    });
     expect(
       eventBridge
         .events()

@@ -59,7 +59,7 @@ describe("connect and disconnect", () => {
       playerId: "player_0001",
       worldId: "arena-1",
     });
-    expect(r).toEqual({ ok: true, worldId: "arena-1", tick: 0, version: 0 });
+    expect(r).toEqual({ ok: true, worldId: "arena-1", tick: 0, version: 0, member: true });
     expect(await deps.store.getConnection("c1")).toMatchObject({
       playerId: "player_0001",
       worldId: "arena-1",

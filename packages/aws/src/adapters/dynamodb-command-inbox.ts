@@ -70,7 +70,35 @@ export class DynamoDbCommandInbox implements CommandInbox {
     }
   }
 
+  async setAccepting(worldId: string, shards: number, accepting: boolean): Promise<void> {
+    for (let s = 0; s < shards; s++) {
+      const key = auditKeys.watermark(worldId, s);
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: key,
+            UpdateExpression: accepting ? "REMOVE closed" : "SET closed = :t",
+            ConditionExpression: "attribute_exists(pk)",
+            ...(accepting ? {} : { ExpressionAttributeValues: { ":t": true } }),
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException)
+          throw new NotFoundError("inbox shard", `${worldId}#${s}`);
+        translate(error, "UpdateItem", key.pk);
+      }
+    }
+  }
+
   private async watermark(worldId: string, shard: number): Promise<number> {
+    return (await this.shardState(worldId, shard)).wm;
+  }
+
+  private async shardState(
+    worldId: string,
+    shard: number,
+  ): Promise<{ readonly wm: number; readonly closed: boolean }> {
     const key = auditKeys.watermark(worldId, shard);
     let item: Record<string, unknown> | undefined;
     try {
@@ -85,7 +113,7 @@ export class DynamoDbCommandInbox implements CommandInbox {
     if (item === undefined) throw new NotFoundError("inbox shard", `${worldId}#${shard}`);
     if (typeof item.wm !== "number")
       throw new CorruptRecordError(key.pk, "watermark is not a number");
-    return item.wm;
+    return { wm: item.wm, closed: item.closed === true };
   }
 
   async submit(command: NewCommand): Promise<SubmitResult> {
@@ -97,11 +125,11 @@ export class DynamoDbCommandInbox implements CommandInbox {
           new TransactWriteCommand({
             TransactItems: [
               {
-                // The shard must still be open at this arrival time...
+                // The shard must take commands, and still be open at this arrival time...
                 ConditionCheck: {
                   TableName: this.table,
                   Key: auditKeys.watermark(command.worldId, command.shard),
-                  ConditionExpression: "wm < :t",
+                  ConditionExpression: "wm < :t AND attribute_not_exists(closed)",
                   ExpressionAttributeValues: { ":t": arrivedMs },
                 },
               },
@@ -148,10 +176,9 @@ export class DynamoDbCommandInbox implements CommandInbox {
         // raise it again before this retry lands, so each retry aims further ahead (25 ms, 50,
         // 100, ... capped at a second): the command is then drained that much later, never lost.
         const leadMs = attempt === 0 ? 1 : Math.min(1000, 25 * 2 ** (attempt - 1));
-        arrivedMs = Math.max(
-          arrivedMs,
-          (await this.watermark(command.worldId, command.shard)) + leadMs,
-        );
+        const state = await this.shardState(command.worldId, command.shard);
+        if (state.closed) return { result: "closed" };
+        arrivedMs = Math.max(arrivedMs, state.wm + leadMs);
       }
     }
     throw new StoreUnavailableError(
@@ -186,9 +213,10 @@ export class DynamoDbCommandInbox implements CommandInbox {
     shard: number,
     afterMs: number,
     upToMs: number,
+    limit?: number,
   ): Promise<readonly InboxCommand[]> {
     const out: InboxCommand[] = [];
-    if (upToMs <= afterMs) return out;
+    if (upToMs <= afterMs || limit === 0) return out;
     const pk = auditKeys.inbox(worldId, shard);
     let start: Record<string, unknown> | undefined;
     do {
@@ -205,6 +233,7 @@ export class DynamoDbCommandInbox implements CommandInbox {
             },
             ConsistentRead: true,
             ExclusiveStartKey: start,
+            ...(limit === undefined ? {} : { Limit: limit - out.length }),
           }),
         );
         for (const item of page.Items ?? []) {
@@ -232,7 +261,7 @@ export class DynamoDbCommandInbox implements CommandInbox {
         if (error instanceof CorruptRecordError) throw error;
         return translate(error, "Query", pk);
       }
-    } while (start !== undefined);
+    } while (start !== undefined && (limit === undefined || out.length < limit));
     return out;
   }
 }

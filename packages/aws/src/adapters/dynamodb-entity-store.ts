@@ -10,17 +10,23 @@ import {
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import {
   ACTIVE_WORLDS_PAGE_MAX,
   type AccountBalance,
   type CommitWorldResult,
   type ConnectionRecord,
+  type ConnectionToken,
   CorruptRecordError,
   type EntityStore,
   entityKeys,
   LIST_WORLDS_MAX,
+  gcra,
   type PlayerRecord,
+  type RateBucket,
+  type RateRule,
   type StateRef,
   type WorldRecord,
   type WorldSummary,
@@ -401,38 +407,165 @@ export class DynamoDbEntityStore implements EntityStore {
     };
   }
 
-  async putConnection(c: ConnectionRecord): Promise<void> {
+  async putConnection(c: ConnectionRecord, maxPerPlayer: number): Promise<"connected" | "full"> {
+    if ((await this.#tryPutConnection(c, maxPerPlayer)) === "connected") return "connected";
+    // Full: forget the player's connections that are no longer there (a $disconnect API Gateway
+    // never sent, a connection that expired), then try once more.
+    await this.#forgetStaleConnections(c.worldId, c.playerId);
+    return await this.#tryPutConnection(c, maxPerPlayer);
+  }
+
+  async #tryPutConnection(c: ConnectionRecord, maxPerPlayer: number) {
     const key = entityKeys.connection(c.connectionId);
+    // A connection API Gateway never reported closed still expires (2 h is its limit).
+    const expiresAt = Math.floor(c.connectedAtMs / 1000) + 3 * 3600;
     try {
       await this.doc.send(
-        new PutCommand({
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              // The player's place in the world, counted with the connection in one transaction.
+              Update: {
+                TableName: this.table,
+                Key: { entity_id: entityKeys.presence(c.worldId, c.playerId) },
+                UpdateExpression: "ADD conns :c SET expires_at = :exp, #type = :type",
+                ConditionExpression:
+                  "attribute_not_exists(conns) OR size(conns) < :max OR contains(conns, :id)",
+                ExpressionAttributeNames: { "#type": "type" },
+                ExpressionAttributeValues: {
+                  ":c": new Set([c.connectionId]),
+                  ":id": c.connectionId,
+                  ":max": maxPerPlayer,
+                  ":exp": expiresAt,
+                  ":type": "presence",
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  entity_id: key,
+                  type: "connection",
+                  world_key: entityKeys.connectionsOf(c.worldId),
+                  ...c,
+                  expires_at: expiresAt,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return "connected" as const;
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === "ConditionalCheckFailed") return "full" as const;
+      return translate(error, "TransactWriteItems", key);
+    }
+  }
+
+  async #forgetStaleConnections(worldId: string, playerId: string): Promise<void> {
+    const key = entityKeys.presence(worldId, playerId);
+    const item = await this.get(key);
+    const held = item?.conns instanceof Set ? [...(item.conns as Set<unknown>)].map(String) : [];
+    const stale: string[] = [];
+    for (const id of held) if ((await this.get(entityKeys.connection(id))) === undefined) stale.push(id);
+    if (stale.length === 0) return;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
           TableName: this.table,
-          Item: {
-            entity_id: key,
-            type: "connection",
-            world_key: entityKeys.connectionsOf(c.worldId),
-            ...c,
-            // A connection API Gateway never reported closed still expires (2 h is its limit).
-            expires_at: Math.floor(c.connectedAtMs / 1000) + 3 * 3600,
-          },
+          Key: { entity_id: key },
+          UpdateExpression: "DELETE conns :stale",
+          ExpressionAttributeValues: { ":stale": new Set(stale) },
         }),
       );
     } catch (error) {
-      translate(error, "PutItem", key);
+      translate(error, "UpdateItem", key);
     }
   }
 
   async deleteConnection(connectionId: string): Promise<void> {
+    const key = entityKeys.connection(connectionId);
+    let old: Item | undefined;
+    try {
+      old = (
+        await this.doc.send(
+          new DeleteCommand({ TableName: this.table, Key: { entity_id: key }, ReturnValues: "ALL_OLD" }),
+        )
+      ).Attributes;
+    } catch (error) {
+      translate(error, "DeleteItem", key);
+    }
+    if (old === undefined) return;
+    const { worldId, playerId } = toConnection(old);
+    const presence = entityKeys.presence(worldId, playerId);
     try {
       await this.doc.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Key: { entity_id: entityKeys.connection(connectionId) },
+          Key: { entity_id: presence },
+          UpdateExpression: "DELETE conns :c",
+          ConditionExpression: "attribute_exists(entity_id)",
+          ExpressionAttributeValues: { ":c": new Set([connectionId]) },
         }),
       );
     } catch (error) {
-      translate(error, "DeleteItem", entityKeys.connection(connectionId));
+      if (error instanceof ConditionalCheckFailedException) return;
+      translate(error, "UpdateItem", presence);
     }
+  }
+
+  async takeConnectionToken(
+    connectionId: string,
+    bucket: RateBucket,
+    rule: RateRule,
+    nowMs: number,
+  ): Promise<ConnectionToken | undefined> {
+    const key = { entity_id: entityKeys.connection(connectionId) };
+    const names = { "#t": TAT_ATTRIBUTES[bucket] };
+    // The common case first: a bucket at rest (its time in the past) takes a token at once.
+    let expected: number | undefined;
+    for (let attempt = 0; attempt < TOKEN_ATTEMPTS_MAX; attempt++) {
+      const outcome = gcra(expected, nowMs, rule);
+      // A bucket at rest always has a token, and `expected` is only set when it had one.
+      if (!outcome.allowed) throw new RangeError("takeConnectionToken: no token where one was");
+      try {
+        const got = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: key,
+            UpdateExpression: "SET #t = :tat",
+            ConditionExpression:
+              expected === undefined
+                ? "attribute_exists(entity_id) AND (attribute_not_exists(#t) OR #t <= :now)"
+                : "#t = :expected",
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: {
+              ":tat": outcome.tatMs,
+              ...(expected === undefined ? { ":now": nowMs } : { ":expected": expected }),
+            },
+            ReturnValues: "ALL_NEW",
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+        );
+        return { ok: true, connection: toConnection(got.Attributes ?? {}) };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException))
+          return translate(error, "UpdateItem", key.entity_id);
+        if (error.Item === undefined) return undefined; // no such connection
+        const old = unmarshall(error.Item);
+        const connection = toConnection(old);
+        const tat = typeof old[names["#t"]] === "number" ? (old[names["#t"]] as number) : undefined;
+        const next = gcra(tat, nowMs, rule);
+        if (!next.allowed) return { ok: false, retryAfterMs: next.retryAfterMs, connection };
+        // A token is there; another frame moved the bucket meanwhile: take it at its new time.
+        expected = tat;
+      }
+    }
+    // Frames of one connection racing for its bucket: that is a flood, and refused as one.
+    const connection = await this.getConnection(connectionId);
+    if (connection === undefined) return undefined;
+    return { ok: false, retryAfterMs: Math.ceil(1000 / rule.perSecond), connection };
   }
 
   async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
@@ -473,5 +606,16 @@ function toConnection(item: Item): ConnectionRecord {
     worldId: str(item, "worldId", key),
     inboxShards: num(item, "inboxShards", key),
     connectedAtMs: num(item, "connectedAtMs", key),
+    // Connections recorded before membership was kept: not members (they can reconnect).
+    member: item.member === true,
   };
 }
+
+/** Where each bucket's theoretical arrival time lives on the connection item. */
+const TAT_ATTRIBUTES: Readonly<Record<RateBucket, string>> = {
+  commands: "cmd_tat",
+  queries: "qry_tat",
+};
+
+/** Compare-and-set attempts on a bucket raced by the connection's own frames. */
+const TOKEN_ATTEMPTS_MAX = 3;

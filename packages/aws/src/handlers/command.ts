@@ -51,10 +51,21 @@ export interface CommandAckFrame {
 
 export type CommandReplyFrame = CommandAckFrame | CommandErrorFrame;
 
-/** Submits a frame and returns the frame that answers it. */
+/**
+ * Time kept back from the invocation's deadline: no command is written after it, so that every
+ * command the inbox takes is answered before Lambda (or the gateway) gives up on the invocation.
+ * The writes it covers are bounded by the SDK clients' own request timeouts.
+ */
+export const COMMAND_DEADLINE_MARGIN_MS = 3_000;
+
+/**
+ * Submits a frame and returns the frame that answers it. `remainingMs`: the invocation's time
+ * left (`context.getRemainingTimeInMillis()`), when known.
+ */
 export async function handleCommandFrame(
   deps: RuntimeDeps,
   event: WebSocketEvent,
+  remainingMs?: number,
 ): Promise<CommandReplyFrame> {
   const { connectionId } = event.requestContext;
   const playerId = authorizedPlayerId(event);
@@ -67,7 +78,14 @@ export async function handleCommandFrame(
       message: "this connection carries no player identity: reconnect",
     };
   }
-  const result = await submitCommand(deps, { connectionId, playerId, body: bodyText(event) });
+  const result = await submitCommand(deps, {
+    connectionId,
+    playerId,
+    body: bodyText(event),
+    ...(remainingMs === undefined
+      ? {}
+      : { deadlineMs: deps.clock.nowMs() + remainingMs - COMMAND_DEADLINE_MARGIN_MS }),
+  });
   if (result.ok) {
     logger.debug("command queued", { playerId, id: result.id, result: result.result });
     return { type: "ack", id: result.id, result: result.result };
@@ -84,14 +102,16 @@ export async function handleCommandFrame(
 export async function handleCommand(
   deps: RuntimeDeps,
   event: WebSocketEvent,
+  remainingMs?: number,
 ): Promise<WebSocketResponse> {
-  return jsonResponse(200, await handleCommandFrame(deps, event));
+  return jsonResponse(200, await handleCommandFrame(deps, event, remainingMs));
 }
 
 export function createCommandHandler(
   load: () => RuntimeDeps,
 ): LambdaHandler<WebSocketEvent, WebSocketResponse> {
-  return async (event) => await handleCommand(load(), event);
+  return async (event, context) =>
+    await handleCommand(load(), event, context?.getRemainingTimeInMillis());
 }
 
 /** The Lambda entry point, configured from the environment (see `runtimeConfigSchema`). */

@@ -9,7 +9,9 @@
  * - 400: no `world` parameter, two different ones, or ids that are not valid;
  * - 401: the connection carries no player identity (the route was deployed without the
  *   authorizer): refusing is safer than guessing who it is;
- * - 404: there is no such world.
+ * - 404: there is no such world;
+ * - 429: the player has as many connections to the world as the game allows
+ *   (`connectionsPerPlayer`): close one first.
  *
  * The body is a JSON object (`{type: "connected", ...}` or `{type: "error", code, message}`) for
  * logs and for clients that can read a refused handshake's body.
@@ -72,14 +74,22 @@ export async function handleConnect(
   const result = await connect(deps, { connectionId, playerId, worldId });
   if (!result.ok) {
     logger.info("connection refused", { playerId, worldId, code: result.code });
-    return refuse(result.code === "unknown_world" ? 404 : 400, result.code, result.message);
+    const status =
+      result.code === "unknown_world" ? 404 : result.code === "too_many_connections" ? 429 : 400;
+    return refuse(status, result.code, result.message);
   }
-  logger.info("player connected", { playerId, worldId, version: result.version });
+  logger.info("player connected", {
+    playerId,
+    worldId,
+    version: result.version,
+    member: result.member,
+  });
   return jsonResponse(200, {
     type: "connected",
     worldId: result.worldId,
     tick: result.tick,
     version: result.version,
+    member: result.member,
   });
 }
 

@@ -57,7 +57,15 @@ export type CommandErrorCode =
   /** The command names an entity the player does not control. */
   | "forbidden"
   /** The connection is not in a world (or the world is gone). */
-  | "not_in_world";
+  | "not_in_world"
+  /** The player is not one of the world's players: it may watch, not command. */
+  | "not_a_member"
+  /** The world is not running (deactivated): nothing would apply the command. */
+  | "world_inactive"
+  /** Over the connection's rate (`retryAfterMs` says when to send again); nothing was stored. */
+  | "rate_limited"
+  /** The server could not finish in time; nothing was stored unless a resend says `duplicate`. */
+  | "busy";
 
 /** The frame sent back for a refused command. */
 export interface CommandErrorFrame {
@@ -68,6 +76,8 @@ export interface CommandErrorFrame {
   /** Where the problem is (`data.dx`), when it is in a field. */
   readonly path?: string;
   readonly message: string;
+  /** With `rate_limited`: how long until the connection may send again. */
+  readonly retryAfterMs?: number;
 }
 
 /** An error frame; `id` and `path` only when known. */

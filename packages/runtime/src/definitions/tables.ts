@@ -78,6 +78,8 @@ export const entityKeys = {
   connection: (connectionId: string) => `conn#${connectionId}`,
   /** A ledger account's balance as of the world's last commit. */
   account: (worldId: string, accountId: string) => `acct#${worldId}#${accountId}`,
+  /** A player's open connections in one world (`conns`, a string set): what caps them. */
+  presence: (worldId: string, playerId: string) => `presence#${worldId}#${playerId}`,
   /** The `byWorld` index key shared by a world's connections. */
   connectionsOf: (worldId: string) => `conns#${worldId}`,
   /** A small item that exists while a world is active: the loop supervisor's index of worlds. */

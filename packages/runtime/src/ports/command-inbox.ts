@@ -20,7 +20,9 @@ export interface InboxCommand {
 
 export type SubmitResult =
   | { readonly result: "accepted"; readonly arrivedMs: number }
-  | { readonly result: "duplicate" };
+  | { readonly result: "duplicate" }
+  /** The world's inbox takes no commands (the world is deactivated): nothing was stored. */
+  | { readonly result: "closed" };
 
 export interface NewCommand {
   readonly worldId: string;
@@ -37,6 +39,12 @@ export interface CommandInbox {
   /** Creates the shards' watermarks for a new world (idempotent). */
   openWorld(worldId: string, shards: number, startMs: number): Promise<void>;
   /**
+   * Whether the world's shards take commands (open, as `openWorld` leaves them) or refuse them
+   * (`closed`), atomically with each submit: a world is closed before it is deactivated, so no
+   * command is accepted that no loop would apply.
+   */
+  setAccepting(worldId: string, shards: number, accepting: boolean): Promise<void>;
+  /**
    * Stores a command unless this player already used this command id in this world
    * (`duplicate`: nothing is stored, the first one stands).
    */
@@ -46,11 +54,15 @@ export interface CommandInbox {
    * (never lower than before: watermarks only rise).
    */
   close(worldId: string, shard: number, upToMs: number): Promise<number>;
-  /** The shard's commands with arrival in `(afterMs, upToMs]`, in arrival order. */
+  /**
+   * The shard's commands with arrival in `(afterMs, upToMs]`, in arrival order; at most `limit`
+   * of them when given (the first ones).
+   */
   read(
     worldId: string,
     shard: number,
     afterMs: number,
     upToMs: number,
+    limit?: number,
   ): Promise<readonly InboxCommand[]>;
 }

@@ -5,6 +5,8 @@
  * writers (Lambda, Step Functions) deliver at least once.
  */
 
+import type { RateBucket, RateRule } from "../definitions/limits.js";
+
 /** Where a world's state bytes live: inline in the world item, or in the blob store. */
 export type StateRef =
   | { readonly kind: "inline"; readonly bytes: Uint8Array; readonly sha256: string }
@@ -78,7 +80,22 @@ export interface ConnectionRecord {
   /** The world's inbox shard count, so a command needs no read of the (large) world item. */
   readonly inboxShards: number;
   readonly connectedAtMs: number;
+  /**
+   * Whether the player is one of the world's players (has a profile in it) as of `$connect`. Any
+   * signed-in player may watch a world; only its members may command it.
+   */
+  readonly member: boolean;
 }
+
+/** The answer to `takeConnectionToken`. */
+export type ConnectionToken =
+  | { readonly ok: true; readonly connection: ConnectionRecord }
+  | {
+      readonly ok: false;
+      /** When the bucket has a token again. */
+      readonly retryAfterMs: number;
+      readonly connection: ConnectionRecord;
+    };
 
 export type CommitWorldResult = "committed" | "conflict";
 
@@ -146,9 +163,29 @@ export interface EntityStore {
     playerId: string,
   ): Promise<(PlayerRecord & { readonly version: number }) | undefined>;
 
-  putConnection(connection: ConnectionRecord): Promise<void>;
-  /** Removes a connection; a no-op if it is gone already. */
+  /**
+   * Records a connection unless its player has `maxPerPlayer` connections in that world already
+   * (`full`; connections recorded but no longer there are forgotten first). Counted atomically,
+   * so a burst of connections from one player cannot slip past the bound.
+   */
+  putConnection(
+    connection: ConnectionRecord,
+    maxPerPlayer: number,
+  ): Promise<"connected" | "full">;
+  /** Removes a connection and frees its player's place; a no-op if it is gone already. */
   deleteConnection(connectionId: string): Promise<void>;
+  /**
+   * Takes one token of the connection's `bucket` (GCRA at `rule`, `gcra` in definitions/limits.ts)
+   * and returns the connection; or says, without taking anything, when it will have one. Atomic
+   * across callers, and one conditional write: it stands in for the read of the connection a
+   * command or query makes anyway. `undefined`: there is no such connection.
+   */
+  takeConnectionToken(
+    connectionId: string,
+    bucket: RateBucket,
+    rule: RateRule,
+    nowMs: number,
+  ): Promise<ConnectionToken | undefined>;
   getConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** The connections of a world (may lag a just-made connection by a moment in AWS: a GSI). */
   listConnections(worldId: string): Promise<readonly ConnectionRecord[]>;

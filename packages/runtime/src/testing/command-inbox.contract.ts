@@ -134,6 +134,35 @@ export function describeCommandInboxContract(
       await cleanup?.();
     });
 
+    it("a closed world refuses commands, storing nothing and using no command id, until reopened", async () => {
+      const { inbox, cleanup } = await setup();
+      const w = uniqueId("w");
+      await inbox.openWorld(w, 2, 1000);
+      await inbox.setAccepting(w, 2, false);
+      expect(await inbox.submit(cmd(w, "p1", "c1", 2000))).toEqual({ result: "closed" });
+      expect(await inbox.submit(cmd(w, "p2", "c1", 2000, 1))).toEqual({ result: "closed" });
+      expect(await inbox.read(w, 0, 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
+      await inbox.setAccepting(w, 2, true);
+      // The id was not spent by the refused submit.
+      expect((await inbox.submit(cmd(w, "p1", "c1", 2000))).result).toBe("accepted");
+      await expect(inbox.setAccepting(uniqueId("w"), 1, false)).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
+      await cleanup?.();
+    });
+
+    it("reads at most `limit` commands, the first in arrival order", async () => {
+      const { inbox, cleanup } = await setup();
+      const w = uniqueId("w");
+      await inbox.openWorld(w, 1, 1000);
+      for (let i = 0; i < 7; i++) await inbox.submit(cmd(w, "p1", `c${i}`, 1001 + i));
+      const three = await inbox.read(w, 0, 1000, 5000, 3);
+      expect(three.map((c) => c.commandId)).toEqual(["c0", "c1", "c2"]);
+      expect(await inbox.read(w, 0, 1000, 5000, 0)).toEqual([]);
+      expect(await inbox.read(w, 0, 1000, 5000, 100)).toHaveLength(7);
+      await cleanup?.();
+    });
+
     it("refuses a world that was never opened with NotFoundError", async () => {
       const { inbox, cleanup } = await setup();
       await expect(inbox.submit(cmd(uniqueId("w"), "p1", "c", 1))).rejects.toBeInstanceOf(

@@ -237,13 +237,17 @@ export function describeCommitProtocol(
       const refWorld = uniqueId("ref");
       await prepare(s, refWorld);
       s.openConnection?.(`${refWorld}-conn`);
-      await s.deps.store.putConnection({
-        connectionId: `${refWorld}-conn`,
-        playerId: s.players[0] as string,
-        worldId: refWorld,
-        inboxShards: 2,
-        connectedAtMs: s.deps.clock.nowMs(),
-      });
+      await s.deps.store.putConnection(
+        {
+          connectionId: `${refWorld}-conn`,
+          playerId: s.players[0] as string,
+          worldId: refWorld,
+          inboxShards: 2,
+          connectedAtMs: s.deps.clock.nowMs(),
+          member: true,
+        },
+        4,
+      );
       const counted = injectCrashes(s.deps, undefined);
       await runTickBatch(counted.deps, { worldId: refWorld, token: "exec-1#1", maxTicks });
       const reference = await observe(s.deps, refWorld, s.players);
@@ -256,13 +260,17 @@ export function describeCommitProtocol(
         const worldId = `${refWorld}-k${crashAt}`;
         await prepare(s, worldId);
         s.openConnection?.(`${worldId}-conn`);
-        await s.deps.store.putConnection({
-          connectionId: `${worldId}-conn`,
-          playerId: s.players[0] as string,
-          worldId,
-          inboxShards: 2,
-          connectedAtMs: s.deps.clock.nowMs(),
-        });
+        await s.deps.store.putConnection(
+          {
+            connectionId: `${worldId}-conn`,
+            playerId: s.players[0] as string,
+            worldId,
+            inboxShards: 2,
+            connectedAtMs: s.deps.clock.nowMs(),
+            member: true,
+          },
+          4,
+        );
         const point = counted.points[crashAt] as WritePoint;
         const crashing = injectCrashes(s.deps, crashAt);
         await expect(

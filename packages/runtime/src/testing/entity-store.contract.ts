@@ -256,13 +256,14 @@ export function describeEntityStoreContract(
         playerId: `player_${connectionId}`,
         inboxShards: 4,
         connectedAtMs: 5,
+        member: true,
       });
       const a = uniqueId("c");
       const b = uniqueId("c");
       const d = uniqueId("c");
-      await store.putConnection(c(a, w1));
-      await store.putConnection(c(b, w1));
-      await store.putConnection(c(d, w2));
+      await store.putConnection(c(a, w1), 4);
+      await store.putConnection(c(b, w1), 4);
+      await store.putConnection(c(d, w2), 4);
       expect(await store.getConnection(a)).toEqual(c(a, w1));
       const listed = await eventually(async () => {
         const l = await store.listConnections(w1);
@@ -277,6 +278,85 @@ export function describeEntityStoreContract(
         return l.length === 1 ? l : undefined;
       });
       expect(after.map((x) => x.connectionId)).toEqual([b]);
+      await cleanup?.();
+    });
+
+    it("caps a player's connections in a world, atomically, and frees a place on delete", async () => {
+      const { store, cleanup } = await setup();
+      const w = uniqueId("w");
+      const other = uniqueId("w");
+      const conn = (connectionId: string, worldId = w, playerId = "p1") => ({
+        connectionId,
+        worldId,
+        playerId,
+        inboxShards: 4,
+        connectedAtMs: 5,
+        member: true,
+      });
+      const ids = Array.from({ length: 8 }, () => uniqueId("c"));
+      // Eight at once against a cap of three: exactly three get in.
+      const results = await Promise.all(ids.map((id) => store.putConnection(conn(id), 3)));
+      expect(results.filter((r) => r === "connected")).toHaveLength(3);
+      expect(results.filter((r) => r === "full")).toHaveLength(5);
+      const admitted = ids.filter((_, i) => results[i] === "connected");
+      const refused = ids.filter((_, i) => results[i] === "full");
+      for (const id of refused) expect(await store.getConnection(id)).toBeUndefined();
+      // Another player, and the same player in another world, have places of their own.
+      expect(await store.putConnection(conn(uniqueId("c"), w, "p2"), 3)).toBe("connected");
+      expect(await store.putConnection(conn(uniqueId("c"), other), 3)).toBe("connected");
+      // Recording a connection again is not a second place.
+      expect(await store.putConnection(conn(admitted[0] as string), 3)).toBe("connected");
+      await store.deleteConnection(admitted[0] as string);
+      expect(await store.putConnection(conn(refused[0] as string), 3)).toBe("connected");
+      expect(await store.putConnection(conn(refused[1] as string), 3)).toBe("full");
+      await cleanup?.();
+    });
+
+    it("takes connection tokens at the rule's rate, atomically, and knows whose connection it is", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("c");
+      const w = uniqueId("w");
+      const rule = { perSecond: 10, burst: 3 };
+      expect(await store.takeConnectionToken(id, "commands", rule, 1000)).toBeUndefined();
+      await store.putConnection(
+        {
+          connectionId: id,
+          worldId: w,
+          playerId: "p1",
+          inboxShards: 2,
+          connectedAtMs: 1,
+          member: false,
+        },
+        4,
+      );
+      // A burst of three at one instant, raced: three tokens, then none.
+      const burst = await Promise.all(
+        Array.from({ length: 5 }, () => store.takeConnectionToken(id, "commands", rule, 1000)),
+      );
+      expect(burst.filter((t) => t?.ok === true)).toHaveLength(3);
+      const refused = burst.find((t) => t?.ok === false);
+      expect(refused).toMatchObject({
+        ok: false,
+        connection: { connectionId: id, worldId: w, member: false },
+      });
+      expect(refused?.ok === false && refused.retryAfterMs).toBeGreaterThan(0);
+      // The other bucket is its own.
+      expect((await store.takeConnectionToken(id, "queries", rule, 1000))?.ok).toBe(true);
+      // One interval (100 ms) later, one more token; a second later, the whole burst again.
+      expect((await store.takeConnectionToken(id, "commands", rule, 1100))?.ok).toBe(true);
+      expect((await store.takeConnectionToken(id, "commands", rule, 1100))?.ok).toBe(false);
+      const later = await Promise.all(
+        Array.from({ length: 3 }, () => store.takeConnectionToken(id, "commands", rule, 3000)),
+      );
+      expect(later.every((t) => t?.ok === true)).toBe(true);
+      expect(later[0]?.connection).toEqual({
+        connectionId: id,
+        worldId: w,
+        playerId: "p1",
+        inboxShards: 2,
+        connectedAtMs: 1,
+        member: false,
+      });
       await cleanup?.();
     });
   });

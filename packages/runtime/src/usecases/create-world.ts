@@ -5,7 +5,7 @@
  */
 import { Ledger, Simulation, sha256Hex } from "@ledgerquest/engine";
 import { ID_PATTERN } from "../definitions/tables.js";
-import { RuntimeError } from "../errors.js";
+import { NotFoundError, RuntimeError } from "../errors.js";
 import { contentKey } from "../ports/blob-store.js";
 import type { WorldRecord } from "../ports/entity-store.js";
 import type { WorldOptions } from "../world/game.js";
@@ -66,6 +66,8 @@ export async function createWorld(
     players.map((p) => playerRecord(loaded, input.worldId, p)),
   );
   await deps.inbox.openWorld(input.worldId, shards, startMs);
+  // A world made inactive takes no commands until it is activated (`activateWorld`).
+  if (input.active === false) await deps.inbox.setAccepting(input.worldId, shards, false);
   const digest = ledger.digest();
   // The state at creation, kept for good (content-addressed): replays start from it.
   const genesisBytes = encodeWorldState({ snapshot: sim.snapshot(), ledger: ledger.checkpoint() });
@@ -95,4 +97,26 @@ export async function createWorld(
     return { result, world: raced ?? world };
   }
   return { result, world };
+}
+
+/**
+ * Stops a world: its inbox refuses commands first (`world_inactive`), so none is accepted that no
+ * loop would apply; then its loop ends at its next lap (after applying what it had accepted).
+ */
+export async function deactivateWorld(deps: RuntimeDeps, worldId: string): Promise<void> {
+  const world = await deps.store.getWorld(worldId);
+  if (world === undefined) throw new NotFoundError("world", worldId);
+  await deps.inbox.setAccepting(worldId, world.cursors.length, false);
+  await deps.store.setWorldActive(worldId, false);
+}
+
+/**
+ * Starts a stopped world again: it is marked active (the supervisor gives it a loop within its
+ * period, or at once on `World Activated`), then its inbox takes commands.
+ */
+export async function activateWorld(deps: RuntimeDeps, worldId: string): Promise<void> {
+  const world = await deps.store.getWorld(worldId);
+  if (world === undefined) throw new NotFoundError("world", worldId);
+  await deps.store.setWorldActive(worldId, true);
+  await deps.inbox.setAccepting(worldId, world.cursors.length, true);
 }

@@ -1,3 +1,4 @@
+export * from "./admission.js";
 export * from "./create-world.js";
 export * from "./deps.js";
 export * from "./export.js";

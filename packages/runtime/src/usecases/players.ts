@@ -3,18 +3,30 @@
  * identity always comes from the authorizer (the connection's context), never from a message.
  */
 import type { JsonValue } from "@ledgerquest/engine";
-import type { CommandErrorFrame } from "../definitions/commands.js";
+import {
+  type CommandErrorCode,
+  type CommandErrorFrame,
+  errorFrame,
+} from "../definitions/commands.js";
 import { ID_PATTERN, inboxShardOf } from "../definitions/tables.js";
 import type { PlayerRecord } from "../ports/entity-store.js";
 import type { EntityView } from "../world/game.js";
+import { admitFrame, gateFrame, limitsOf } from "./admission.js";
 import type { RuntimeDeps } from "./deps.js";
 import { loadWorldState } from "./world-io.js";
 
 export type ConnectResult =
-  | { readonly ok: true; readonly worldId: string; readonly tick: number; readonly version: number }
+  | {
+      readonly ok: true;
+      readonly worldId: string;
+      readonly tick: number;
+      readonly version: number;
+      /** Whether the player is one of the world's players (else it may only watch). */
+      readonly member: boolean;
+    }
   | {
       readonly ok: false;
-      readonly code: "unknown_world" | "invalid_request";
+      readonly code: "unknown_world" | "invalid_request" | "too_many_connections";
       readonly message: string;
     };
 
@@ -37,14 +49,28 @@ export async function connect(
   if (world === undefined) {
     return { ok: false, code: "unknown_world", message: `there is no world "${input.worldId}"` };
   }
-  await deps.store.putConnection({
-    connectionId: input.connectionId,
-    playerId: input.playerId,
-    worldId: input.worldId,
-    inboxShards: world.cursors.length,
-    connectedAtMs: deps.clock.nowMs(),
-  });
-  return { ok: true, worldId: world.worldId, tick: world.tick, version: world.version };
+  // The world's players have a profile in it from its creation on; anyone else may only watch.
+  const member = (await deps.store.getPlayer(input.worldId, input.playerId)) !== undefined;
+  const { connectionsPerPlayer } = limitsOf(deps.game);
+  const put = await deps.store.putConnection(
+    {
+      connectionId: input.connectionId,
+      playerId: input.playerId,
+      worldId: input.worldId,
+      inboxShards: world.cursors.length,
+      connectedAtMs: deps.clock.nowMs(),
+      member,
+    },
+    connectionsPerPlayer,
+  );
+  if (put === "full") {
+    return {
+      ok: false,
+      code: "too_many_connections",
+      message: `you have ${connectionsPerPlayer} connections to this world already: close one first`,
+    };
+  }
+  return { ok: true, worldId: world.worldId, tick: world.tick, version: world.version, member };
 }
 
 export async function disconnect(deps: RuntimeDeps, connectionId: string): Promise<void> {
@@ -66,34 +92,47 @@ export async function submitCommand(
     readonly connectionId: string;
     readonly playerId: string;
     readonly body: string | null | undefined;
+    /**
+     * Start no write after this time (ms since epoch): the invocation's deadline less a margin,
+     * so that every command the store takes is answered before the caller gives up on it.
+     */
+    readonly deadlineMs?: number;
   },
 ): Promise<SubmitCommandResult> {
+  const gated = gateFrame(deps, input.connectionId, "commands");
+  if (gated !== undefined && !gated.ok) return gated;
   const parsed = deps.game.commands.parse(input.body, input.playerId);
   if (!parsed.ok) return parsed;
   const { command } = parsed;
+  const fail = (code: CommandErrorCode, message: string): SubmitCommandResult => ({
+    ok: false,
+    error: errorFrame(code, message, command.id),
+  });
   const data = (command.data ?? null) as JsonValue;
   if (!deps.game.authorize(input.playerId, command.type, data)) {
     return {
       ok: false,
       error: {
-        type: "error",
-        code: "forbidden",
-        id: command.id,
-        message: `you may not send "${command.type}" with these data`,
+        ...errorFrame("forbidden", `you may not send "${command.type}" with these data`, command.id),
       },
     };
   }
-  const connection = await deps.store.getConnection(input.connectionId);
-  if (connection === undefined || connection.playerId !== input.playerId) {
-    return {
-      ok: false,
-      error: {
-        type: "error",
-        code: "not_in_world",
-        id: command.id,
-        message: "this connection is not in a world: reconnect",
-      },
-    };
+  const admitted = await admitFrame(deps, {
+    connectionId: input.connectionId,
+    playerId: input.playerId,
+    bucket: "commands",
+    id: command.id,
+  });
+  if (!admitted.ok) return admitted;
+  const { connection } = admitted;
+  if (!connection.member) {
+    return fail(
+      "not_a_member",
+      `you are not one of the players of world ${connection.worldId}: you may watch it, not command it`,
+    );
+  }
+  if (input.deadlineMs !== undefined && deps.clock.nowMs() >= input.deadlineMs) {
+    return fail("busy", "the server is too busy to take this command now: send it again");
   }
   const r = await deps.inbox.submit({
     worldId: connection.worldId,
@@ -104,6 +143,12 @@ export async function submitCommand(
     data,
     nowMs: deps.clock.nowMs(),
   });
+  if (r.result === "closed") {
+    return fail(
+      "world_inactive",
+      `world ${connection.worldId} is not running: nothing would apply this command`,
+    );
+  }
   return { ok: true, result: r.result, id: command.id };
 }
 

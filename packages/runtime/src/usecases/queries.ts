@@ -16,6 +16,7 @@ import {
 } from "../definitions/queries.js";
 import type { PlayerRecord, WorldSummary } from "../ports/entity-store.js";
 import type { EntityView, GameDescription } from "../world/game.js";
+import { admitFrame, gateFrame } from "./admission.js";
 import type { RuntimeDeps } from "./deps.js";
 import { InvalidReplayRangeError, type ReplayReport, replayWorld } from "./replay.js";
 import { type VerifyWorldReport, verifyWorld } from "./verify.js";
@@ -82,13 +83,19 @@ export async function answerQuery(
   deps: RuntimeDeps,
   input: AnswerQueryInput,
 ): Promise<QueryResultFrame | CommandErrorFrame> {
+  const gated = gateFrame(deps, input.connectionId, "queries");
+  if (gated !== undefined && !gated.ok) return gated.error;
   const parsed = parseQuery(input.body);
   if (!parsed.ok) return parsed.error;
   const { query } = parsed;
-  const connection = await deps.store.getConnection(input.connectionId);
-  if (connection === undefined || connection.playerId !== input.playerId) {
-    return errorFrame("not_in_world", "this connection is not in a world: reconnect", query.id);
-  }
+  const admitted = await admitFrame(deps, {
+    connectionId: input.connectionId,
+    playerId: input.playerId,
+    bucket: "queries",
+    id: query.id,
+  });
+  if (!admitted.ok) return admitted.error;
+  const { connection } = admitted;
   if (OPERATOR_QUERIES.includes(query.type) && !input.operator) {
     return errorFrame(
       "forbidden",

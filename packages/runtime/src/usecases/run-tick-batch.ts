@@ -23,6 +23,7 @@ import {
 } from "../definitions/events.js";
 import { executionOfToken } from "../definitions/workflow.js";
 import { CommitConflictError, DeterminismError, NotFoundError, RuntimeError } from "../errors.js";
+import type { InboxCommand } from "../ports/command-inbox.js";
 import type { PlayerRecord, WorldRecord } from "../ports/entity-store.js";
 import type { OutgoingEvent } from "../ports/event-publisher.js";
 import type { BatchEvent, BatchRecord, DrainPoint } from "../ports/journal.js";
@@ -321,14 +322,14 @@ async function runLive(
         cursors.map(async (from, shard) => {
           const wm = await deps.inbox.close(world.worldId, shard, now);
           if (wm <= from) return undefined;
-          return { shard, from, wm, got: await deps.inbox.read(world.worldId, shard, from, wm) };
+          return { shard, from, ...(await drainShard(deps, world.worldId, shard, from, wm)) };
         }),
       );
       for (const d of drained) {
         if (d === undefined) continue;
-        cursors[d.shard] = d.wm;
+        cursors[d.shard] = d.upToMs;
         if (d.got.length === 0) continue;
-        drains.push({ tick: sim.tick, shard: d.shard, fromMs: d.from, toMs: d.wm });
+        drains.push({ tick: sim.tick, shard: d.shard, fromMs: d.from, toMs: d.upToMs });
         for (const c of d.got) commands.push(toEngineCommand(c));
       }
     }
@@ -356,6 +357,35 @@ async function runLive(
     createdAtMs: deps.clock.nowMs(),
   };
   return { record, entries, touchedPlayers: [...players] };
+}
+
+/**
+ * Commands one drain takes from one shard at most: a backlog (a world whose loop was down while
+ * commands kept coming) is worked off over several drains instead of read into memory at once.
+ */
+export const DRAIN_COMMANDS_MAX = 1000;
+
+/**
+ * The shard's commands in `(fromMs, wmMs]`, at most `DRAIN_COMMANDS_MAX` of them: when there are
+ * more, the drain ends before the first millisecond it cannot take whole, and the rest waits for
+ * the next drain. Only a millisecond with more commands than that is taken whole, as a drain can
+ * only end between milliseconds (the record names ranges of arrival times, which a re-run reads
+ * again).
+ */
+async function drainShard(
+  deps: RuntimeDeps,
+  worldId: string,
+  shard: number,
+  fromMs: number,
+  wmMs: number,
+): Promise<{ readonly upToMs: number; readonly got: readonly InboxCommand[] }> {
+  const got = await deps.inbox.read(worldId, shard, fromMs, wmMs, DRAIN_COMMANDS_MAX + 1);
+  const first = got[DRAIN_COMMANDS_MAX];
+  if (first === undefined) return { upToMs: wmMs, got };
+  const cutMs = first.arrivedMs;
+  if (cutMs - 1 > fromMs)
+    return { upToMs: cutMs - 1, got: got.filter((c) => c.arrivedMs < cutMs) };
+  return { upToMs: cutMs, got: await deps.inbox.read(worldId, shard, fromMs, cutMs) };
 }
 
 /** Re-runs a recorded batch from the same state with the same inputs, and checks every hash. */

@@ -12,6 +12,7 @@ import type {
   SimulationDefinition,
 } from "@ledgerquest/engine";
 import type { defineCommands } from "../definitions/commands.js";
+import type { PlayerLimitsInput } from "../definitions/limits.js";
 
 export interface GameRules {
   readonly definition: SimulationDefinition;
@@ -89,4 +90,9 @@ export interface GameModule {
   view(sim: Simulation): readonly EntityView[];
   /** The game's fixed description for clients (bounds, looks, quests); optional. */
   describe?(): GameDescription;
+  /**
+   * Commands and queries per connection, connections per player: any left out take
+   * `DEFAULT_LIMITS` (definitions/limits.ts).
+   */
+  readonly limits?: PlayerLimitsInput;
 }

@@ -8,6 +8,7 @@ import type {
 
 interface Shard {
   watermarkMs: number;
+  accepting: boolean;
   commands: InboxCommand[];
 }
 
@@ -19,8 +20,13 @@ export class MemoryCommandInbox implements CommandInbox {
   async openWorld(worldId: string, shards: number, startMs: number): Promise<void> {
     for (let s = 0; s < shards; s++) {
       const key = `${worldId}#${s}`;
-      if (!this.shards.has(key)) this.shards.set(key, { watermarkMs: startMs, commands: [] });
+      if (!this.shards.has(key))
+        this.shards.set(key, { watermarkMs: startMs, accepting: true, commands: [] });
     }
+  }
+
+  async setAccepting(worldId: string, shards: number, accepting: boolean): Promise<void> {
+    for (let s = 0; s < shards; s++) this.shard(worldId, s).accepting = accepting;
   }
 
   private shard(worldId: string, shard: number): Shard {
@@ -32,6 +38,7 @@ export class MemoryCommandInbox implements CommandInbox {
   async submit(command: NewCommand): Promise<SubmitResult> {
     const s = this.shard(command.worldId, command.shard);
     const idKey = `${command.worldId}#${command.playerId}#${command.commandId}`;
+    if (!s.accepting) return { result: "closed" };
     if (this.usedIds.has(idKey)) return { result: "duplicate" };
     this.usedIds.add(idKey);
     const arrivedMs = Math.max(command.nowMs, s.watermarkMs + 1);
@@ -62,9 +69,11 @@ export class MemoryCommandInbox implements CommandInbox {
     shard: number,
     afterMs: number,
     upToMs: number,
+    limit?: number,
   ): Promise<readonly InboxCommand[]> {
     return this.shard(worldId, shard)
       .commands.filter((c) => c.arrivedMs > afterMs && c.arrivedMs <= upToMs)
+      .slice(0, limit)
       .map((c) => structuredClone(c));
   }
 }

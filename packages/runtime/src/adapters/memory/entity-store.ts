@@ -1,8 +1,10 @@
+import { gcra, type RateBucket, type RateRule } from "../../definitions/limits.js";
 import {
   ACTIVE_WORLDS_PAGE_MAX,
   type AccountBalance,
   type CommitWorldResult,
   type ConnectionRecord,
+  type ConnectionToken,
   type EntityStore,
   LIST_WORLDS_MAX,
   type PlayerRecord,
@@ -20,6 +22,8 @@ export class MemoryEntityStore implements EntityStore {
   private readonly accounts = new Map<string, AccountBalance & { readonly version: number }>();
   private readonly players = new Map<string, PlayerRecord & { readonly version: number }>();
   private readonly connections = new Map<string, ConnectionRecord>();
+  /** Each connection's buckets (theoretical arrival times, ms). */
+  private readonly tats = new Map<string, Partial<Record<RateBucket, number>>>();
 
   async getWorld(worldId: string): Promise<WorldRecord | undefined> {
     const w = this.worlds.get(worldId);
@@ -118,17 +122,45 @@ export class MemoryEntityStore implements EntityStore {
     return p === undefined ? undefined : structuredClone(p);
   }
 
-  async putConnection(connection: ConnectionRecord): Promise<void> {
+  async putConnection(
+    connection: ConnectionRecord,
+    maxPerPlayer: number,
+  ): Promise<"connected" | "full"> {
+    const others = [...this.connections.values()].filter(
+      (c) =>
+        c.worldId === connection.worldId &&
+        c.playerId === connection.playerId &&
+        c.connectionId !== connection.connectionId,
+    );
+    if (others.length >= maxPerPlayer) return "full";
     this.connections.set(connection.connectionId, { ...connection });
+    return "connected";
   }
 
   async deleteConnection(connectionId: string): Promise<void> {
     this.connections.delete(connectionId);
+    this.tats.delete(connectionId);
   }
 
   async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
     const c = this.connections.get(connectionId);
     return c === undefined ? undefined : { ...c };
+  }
+
+  async takeConnectionToken(
+    connectionId: string,
+    bucket: RateBucket,
+    rule: RateRule,
+    nowMs: number,
+  ): Promise<ConnectionToken | undefined> {
+    const connection = this.connections.get(connectionId);
+    if (connection === undefined) return undefined;
+    const tats = this.tats.get(connectionId) ?? {};
+    const outcome = gcra(tats[bucket], nowMs, rule);
+    if (!outcome.allowed)
+      return { ok: false, retryAfterMs: outcome.retryAfterMs, connection: { ...connection } };
+    this.tats.set(connectionId, { ...tats, [bucket]: outcome.tatMs });
+    return { ok: true, connection: { ...connection } };
   }
 
   async listConnections(worldId: string): Promise<readonly ConnectionRecord[]> {
