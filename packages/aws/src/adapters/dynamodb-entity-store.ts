@@ -22,8 +22,8 @@ import {
   CorruptRecordError,
   type EntityStore,
   entityKeys,
-  LIST_WORLDS_MAX,
   gcra,
+  LIST_WORLDS_MAX,
   type PlayerRecord,
   type RateBucket,
   type RateRule,
@@ -468,7 +468,8 @@ export class DynamoDbEntityStore implements EntityStore {
     const item = await this.get(key);
     const held = item?.conns instanceof Set ? [...(item.conns as Set<unknown>)].map(String) : [];
     const stale: string[] = [];
-    for (const id of held) if ((await this.get(entityKeys.connection(id))) === undefined) stale.push(id);
+    for (const id of held)
+      if ((await this.get(entityKeys.connection(id))) === undefined) stale.push(id);
     if (stale.length === 0) return;
     try {
       await this.doc.send(
@@ -490,7 +491,11 @@ export class DynamoDbEntityStore implements EntityStore {
     try {
       old = (
         await this.doc.send(
-          new DeleteCommand({ TableName: this.table, Key: { entity_id: key }, ReturnValues: "ALL_OLD" }),
+          new DeleteCommand({
+            TableName: this.table,
+            Key: { entity_id: key },
+            ReturnValues: "ALL_OLD",
+          }),
         )
       ).Attributes;
     } catch (error) {

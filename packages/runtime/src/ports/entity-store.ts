@@ -168,10 +168,7 @@ export interface EntityStore {
    * (`full`; connections recorded but no longer there are forgotten first). Counted atomically,
    * so a burst of connections from one player cannot slip past the bound.
    */
-  putConnection(
-    connection: ConnectionRecord,
-    maxPerPlayer: number,
-  ): Promise<"connected" | "full">;
+  putConnection(connection: ConnectionRecord, maxPerPlayer: number): Promise<"connected" | "full">;
   /** Removes a connection and frees its player's place; a no-op if it is gone already. */
   deleteConnection(connectionId: string): Promise<void>;
   /**

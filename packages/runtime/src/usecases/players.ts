@@ -113,7 +113,11 @@ export async function submitCommand(
     return {
       ok: false,
       error: {
-        ...errorFrame("forbidden", `you may not send "${command.type}" with these data`, command.id),
+        ...errorFrame(
+          "forbidden",
+          `you may not send "${command.type}" with these data`,
+          command.id,
+        ),
       },
     };
   }

@@ -383,8 +383,7 @@ async function drainShard(
   const first = got[DRAIN_COMMANDS_MAX];
   if (first === undefined) return { upToMs: wmMs, got };
   const cutMs = first.arrivedMs;
-  if (cutMs - 1 > fromMs)
-    return { upToMs: cutMs - 1, got: got.filter((c) => c.arrivedMs < cutMs) };
+  if (cutMs - 1 > fromMs) return { upToMs: cutMs - 1, got: got.filter((c) => c.arrivedMs < cutMs) };
   return { upToMs: cutMs, got: await deps.inbox.read(worldId, shard, fromMs, cutMs) };
 }
 
