@@ -16,6 +16,7 @@ import {
   EVENT_RULES,
   EXECUTION_STATUS_CHANGE,
   gameLoopDefinition,
+  LIST_WORLDS_MAX,
   loopEndedPattern,
   matchesPattern,
 } from "@ledgerquest/runtime";
@@ -245,7 +246,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Endpoints of services that start after this point are added below, before any handler runs.
     Object.assign(process.env, env);
 
-    const { ensureTables, logger, tableNames } = await import("@ledgerquest/aws");
+    const { DynamoDbEntityStore, documentClient, ensureTables, logger, tableNames } = await import(
+      "@ledgerquest/aws"
+    );
     // The handlers' logger may have loaded before this stack set its level (it reads the level
     // once, when it loads): set it on the instance too.
     logger.setLogLevel(options.handlerLogLevel ?? "WARN");
@@ -255,6 +258,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
     await ensureTables(ddbClient, tableNames(""));
+    // Data kept from before the index of active worlds existed: index its active worlds, so the
+    // loop supervisor sees them (a rewrite of an active world's flag is a no-op otherwise).
+    const entities = new DynamoDbEntityStore(documentClient(ddbClient), {
+      tables: tableNames(""),
+    });
+    for (const w of await entities.listWorlds(LIST_WORLDS_MAX))
+      if (w.active) await entities.setWorldActive(w.worldId, true);
 
     const stepfunctions = await startLocalStepFunctions({
       ...(ports.stepfunctions === undefined ? {} : { port: ports.stepfunctions }),

@@ -27,6 +27,7 @@ import {
   EVENT_RULES,
   GAME_LOOP_STATES,
   gameLoopDefinition,
+  LOOP_START_SLOT_MS,
   loopExecutionName,
   ManualClock,
   MemoryEntityStore,
@@ -555,7 +556,7 @@ describe("the bus, the supervisor and the game loop", () => {
     expect(executions).toHaveLength(1);
     const [execution] = executions;
     expect(execution?.name).toBe(
-      loopExecutionName(worldId, `m${Math.floor(1_700_000_000_000 / 60_000)}`),
+      loopExecutionName(worldId, `s${Math.floor(1_700_000_000_000 / LOOP_START_SLOT_MS)}`),
     );
     expect(JSON.parse(execution?.input ?? "")).toEqual({ worldId, iteration: 0, predecessor: "" });
     const done = await sfn.waitForExecution(execution?.executionArn ?? "");

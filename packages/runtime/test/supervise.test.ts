@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import {
   createWorld,
   executionOfToken,
+  LOOP_START_SLOT_MS,
   loopExecutionName,
   ManualClock,
   MemoryBlobStore,
@@ -27,7 +28,7 @@ const supervise = (worldIds?: readonly string[]) =>
     { store: deps.store, loops, clock: deps.clock },
     worldIds === undefined ? {} : { worldIds },
   );
-const minute = () => Math.floor(deps.clock.nowMs() / 60_000);
+const slot = () => Math.floor(deps.clock.nowMs() / LOOP_START_SLOT_MS);
 const LEASE_MS = 30_000;
 
 beforeEach(async () => {
@@ -67,8 +68,8 @@ describe("the loop supervisor", () => {
     expect(report.checked).toBe(2);
     expect(report.running).toBe(0);
     expect(report.starts.map((s) => [s.worldId, s.execution, s.result])).toEqual([
-      ["alpha", loopExecutionName("alpha", `m${minute()}`), "started"],
-      ["beta.1", loopExecutionName("beta.1", `m${minute()}`), "started"],
+      ["alpha", loopExecutionName("alpha", `s${slot()}`), "started"],
+      ["beta.1", loopExecutionName("beta.1", `s${slot()}`), "started"],
     ]);
     for (const e of loops.executions()) expect(e.name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
     expect(loops.executions().map((e) => e.input)).toEqual([
@@ -92,11 +93,11 @@ describe("the loop supervisor", () => {
     expect(r.outcome).toBe("committed");
     loops.finish(first.name, "FAILED");
 
-    // The same minute: that name is spent, so nothing starts (at most a start a minute).
+    // The same slot: that name is spent, so nothing starts (at most a start a slot).
     const sameMinute = await supervise(["alpha"]);
     expect(sameMinute.starts.map((s) => s.result)).toEqual(["exists"]);
 
-    deps.clock.advance(60_000);
+    deps.clock.advance(LOOP_START_SLOT_MS);
     const next = await supervise();
     const start = next.starts.find((s) => s.worldId === "alpha");
     expect(start).toMatchObject({ result: "started", predecessor: first.name });
@@ -110,31 +111,31 @@ describe("the loop supervisor", () => {
 
 describe("one owner per world", () => {
   it("a second loop yields to the owner while its lease is fresh, having run and written nothing", async () => {
-    expect((await lap("alpha", "alpha--m1", 0)).outcome).toBe("committed");
+    expect((await lap("alpha", "alpha--s1", 0)).outcome).toBe("committed");
     const before = await deps.store.getWorld("alpha");
-    const dup = await lap("alpha", "alpha--m2", 0);
+    const dup = await lap("alpha", "alpha--s2", 0);
     expect(dup).toMatchObject({ outcome: "superseded", active: false, ticks: 0 });
     expect(await deps.store.getWorld("alpha")).toEqual(before);
     // The owner carries on.
-    expect((await lap("alpha", "alpha--m1", 1)).outcome).toBe("committed");
+    expect((await lap("alpha", "alpha--s1", 1)).outcome).toBe("committed");
   });
 
   it("a continue-as-new successor takes over from its predecessor at once", async () => {
-    await lap("alpha", "alpha--m1", 0);
-    const next = await lap("alpha", "alpha--t3", 0, "alpha--m1");
+    await lap("alpha", "alpha--s1", 0);
+    const next = await lap("alpha", "alpha--t3", 0, "alpha--s1");
     expect(next.outcome).toBe("committed");
     // And now the predecessor, were it still running, is the one that yields.
-    expect((await lap("alpha", "alpha--m1", 1)).outcome).toBe("superseded");
+    expect((await lap("alpha", "alpha--s1", 1)).outcome).toBe("superseded");
   });
 
   it("once the owner's lease runs out, another loop takes the world, and the old owner yields", async () => {
-    await lap("alpha", "alpha--m1", 0);
+    await lap("alpha", "alpha--s1", 0);
     deps.clock.advance(LEASE_MS + 1);
-    expect((await lap("alpha", "alpha--m2", 0)).outcome).toBe("committed");
-    expect((await lap("alpha", "alpha--m1", 1)).outcome).toBe("superseded");
+    expect((await lap("alpha", "alpha--s2", 0)).outcome).toBe("committed");
+    expect((await lap("alpha", "alpha--s1", 1)).outcome).toBe("superseded");
   });
 
   it("a world just created has no owner: the first loop takes it", async () => {
-    expect((await lap("alpha", "alpha--m7", 0)).outcome).toBe("committed");
+    expect((await lap("alpha", "alpha--s7", 0)).outcome).toBe("committed");
   });
 });

@@ -111,7 +111,7 @@ export async function handleSupervisorEvent(
     logger.warn(
       start.result === "started"
         ? "world had no running loop: started one"
-        : "world had no running loop, and this minute's start was used already: next sweep",
+        : "world had no running loop, and this slot's start was used already: the next sweep tries again",
       { ...start },
     );
   }

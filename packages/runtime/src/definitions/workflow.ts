@@ -90,7 +90,7 @@ export function loopNamePrefix(worldId: string): string {
 /**
  * The name of an execution of `worldId`'s loop: `<prefix>--<suffix>`, at most 80 characters of
  * letters, digits, `_` and `-`. The suffix is a lowercase letter and 1 to 15 digits: `t<tick>`
- * for a continue-as-new, `m<minute>` for a start by the supervisor.
+ * for a continue-as-new, `s<slot>` for a start by the supervisor (`LOOP_START_SLOT_MS`).
  */
 export function loopExecutionName(worldId: string, suffix: string): string {
   if (!SUFFIX.test(suffix)) {

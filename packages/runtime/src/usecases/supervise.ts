@@ -5,10 +5,10 @@
  * it starts one.
  *
  * Exactly one, not at least one, comes from three things together:
- * - a start is named after the world and the minute (`loopExecutionName(world, "m<minute>")`), so
- *   supervisors racing within a minute start one execution (Step Functions answers a repeat of the
- *   same name and input as the first start), and a loop that fails at once is started again at
- *   most once a minute;
+ * - a start is named after the world and a 10-second slot of time (`loopExecutionName(world,
+ *   "s<slot>")`), so supervisors racing within a slot start one execution (Step Functions answers
+ *   a repeat of the same name and input as the first start), and a loop that fails at once is
+ *   started again at most once a slot;
  * - the list of running executions is eventually consistent, so a start can still duplicate a
  *   loop that began a moment ago: the loops settle that themselves, since a lap of an execution
  *   that is not the world's owner yields (`runTickBatch`'s `loop`), and the duplicate ends within
@@ -45,9 +45,9 @@ export interface LoopStart {
   /** The world's last owner, which the new loop takes over from (`""`: none). */
   readonly predecessor: string;
   /**
-   * `started`; or `exists`: an execution of that name ran this minute and ended already (the
+   * `started`; or `exists`: an execution of that name ran in this slot and ended already (the
    * loop failed at once, or yielded to an owner the list did not show yet); the next sweep, in
-   * another minute, tries again.
+   * another slot, tries again.
    */
   readonly result: "started" | "exists";
 }
@@ -62,7 +62,8 @@ export interface SuperviseReport {
   readonly starts: readonly LoopStart[];
 }
 
-const MINUTE_MS = 60_000;
+/** How long a start's name stays the same (see the module's comment). */
+export const LOOP_START_SLOT_MS = 10_000;
 
 export async function superviseGameLoops(
   deps: SuperviseDeps,
@@ -73,7 +74,7 @@ export async function superviseGameLoops(
     const prefix = worldPrefixOfExecution(name);
     if (prefix !== undefined) running.add(prefix);
   }
-  const minute = Math.floor(deps.clock.nowMs() / MINUTE_MS);
+  const slot = Math.floor(deps.clock.nowMs() / LOOP_START_SLOT_MS);
   let checked = 0;
   let alive = 0;
   const inactive: string[] = [];
@@ -90,7 +91,7 @@ export async function superviseGameLoops(
       inactive.push(worldId);
       continue;
     }
-    const execution = loopExecutionName(worldId, `m${minute}`);
+    const execution = loopExecutionName(worldId, `s${slot}`);
     const loopInput: GameLoopInput = {
       worldId,
       iteration: 0,
