@@ -1,10 +1,11 @@
 /**
  * The game's two tables, created from the one-source definitions (`ENTITY_TABLE`, `AUDIT_LOG` in
  * `@ledgerquest/runtime`), with grants named by what a function does rather than by DynamoDB
- * action: `entities.grantReadState(fn)`, `journal.grantAppend(fn)`, `journal.grantSubmitCommands(fn)`.
- * Each grant lists exactly the actions its adapter sends (packages/aws/src/adapters) on the one
- * table (and its indexes) that intent needs; TransactWriteItems needs no action of its own, only
- * those of the items inside it.
+ * action: `entities.grantReadWorlds(fn)`, `journal.grantAppend(fn)`,
+ * `journal.grantSubmitCommands(fn)`. Each grant is an intent of access.ts: exactly the actions its
+ * adapter sends (packages/aws/src/adapters), on the items whose partition key has the intent's
+ * prefixes (`dynamodb:LeadingKeys`), of the one table (or index) it needs. TransactWriteItems
+ * needs no action of its own, only those of the items inside it.
  */
 
 import {
@@ -18,6 +19,7 @@ import { RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
+import { ACCESS, type KeyAccess } from "../access.js";
 
 const ATTRIBUTE_TYPES: Readonly<Record<AttributeType, dynamodb.AttributeType>> = {
   S: dynamodb.AttributeType.STRING,
@@ -92,7 +94,27 @@ function grant(
   });
 }
 
-/** `EntityTable`: players, worlds, connections, balances and the stream handler's projections. */
+/**
+ * One statement per rule of `access`: its actions on the table (or the index it names), only on
+ * items whose partition key matches one of its patterns (`dynamodb:LeadingKeys`).
+ */
+function grantKeys(grantee: iam.IGrantable, tableArn: string, access: KeyAccess): iam.Grant {
+  const resource = access.index === undefined ? tableArn : `${tableArn}/index/${access.index}`;
+  const grants = access.rules.map((rule) =>
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...rule.actions],
+      resourceArns: [resource],
+      conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [...rule.keys] } },
+    }),
+  );
+  return grants.reduce((all, g) => all.combine(g));
+}
+
+/**
+ * `EntityTable`: players, worlds, connections, balances and the stream handler's projections.
+ * Each grant is one intent of access.ts: its actions on its keys only.
+ */
 export class EntityTable extends Construct {
   readonly table: dynamodb.Table;
 
@@ -101,41 +123,73 @@ export class EntityTable extends Construct {
     this.table = tableFromDefinition(this, ENTITY_TABLE, props);
   }
 
-  /** Read state: items by key, and a world's connections through the indexes (`byWorld`). */
-  grantReadState(grantee: iam.IGrantable): iam.Grant {
-    return grant(
-      grantee,
-      ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
-      [
-        this.table.tableArn,
-        ...ENTITY_TABLE.indexes.map((index) => `${this.table.tableArn}/index/${index.name}`),
-      ],
-    );
+  #grant(grantee: iam.IGrantable, access: KeyAccess): iam.Grant {
+    if (access.table !== "EntityTable") throw new Error(`${access.table} is not EntityTable`);
+    return grantKeys(grantee, this.table.tableArn, access);
+  }
+
+  /** Read world items. */
+  grantReadWorlds(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.readWorlds);
+  }
+
+  /** Commit batches: replace world items, conditioned on their version. */
+  grantCommitWorlds(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.commitWorlds);
+  }
+
+  /** Read the player and balance projections. */
+  grantReadProjections(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.readProjections);
+  }
+
+  /** Write the player and balance projections. */
+  grantWriteProjections(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.writeProjections);
+  }
+
+  /** Record connections, counted per player and world. */
+  grantOpenConnections(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.openConnections);
+  }
+
+  /** Forget connections. */
+  grantCloseConnections(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.closeConnections);
+  }
+
+  /** Read connections by id. */
+  grantReadConnections(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.readConnections);
+  }
+
+  /** Take tokens of connections' rate limits (the command and query functions). */
+  grantRateLimits(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.rateLimits);
+  }
+
+  /** A world's connections, through the `byWorld` index (by name, not `index/*`). */
+  grantListConnections(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.listConnections);
+  }
+
+  /** The active worlds, through the `byWorld` index. */
+  grantListActiveWorlds(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.listActiveWorlds);
+  }
+
+  /** The stream verifier's chain heads and leaderboards. */
+  grantVerifierState(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.verifierState);
   }
 
   /**
-   * List the worlds (an operator's query): a Scan of the table, filtered to world items. The
-   * table alone, not its indexes.
+   * List the worlds (an operator's query): a Scan of the table, filtered to world items. A Scan
+   * has no partition key, so no key condition can narrow it: it reads every item. The table
+   * alone, not its indexes.
    */
   grantListWorlds(grantee: iam.IGrantable): iam.Grant {
     return grant(grantee, ["dynamodb:Scan"], [this.table.tableArn]);
-  }
-
-  /**
-   * Write state: create, replace, update and delete items with conditions (world commits,
-   * projections, connections), alone or in transactions.
-   */
-  grantWriteState(grantee: iam.IGrantable): iam.Grant {
-    return grant(
-      grantee,
-      [
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:ConditionCheckItem",
-      ],
-      [this.table.tableArn],
-    );
   }
 
   /** Start a point-in-time export of the table to S3 (the daily backup). */
@@ -163,47 +217,41 @@ export class Journal extends Construct {
     return arn;
   }
 
-  /**
-   * Append journal entries and batch records: conditional creates only (an entry is written once;
-   * the same entry again is a retry). No UpdateItem, no DeleteItem: the journal is append-only,
-   * and IAM says so too.
-   */
-  grantAppend(grantee: iam.IGrantable): iam.Grant {
-    return grant(
-      grantee,
-      ["dynamodb:PutItem", "dynamodb:ConditionCheckItem"],
-      [this.table.tableArn],
-    );
+  #grant(grantee: iam.IGrantable, access: KeyAccess): iam.Grant {
+    if (access.table !== "AuditLog") throw new Error(`${access.table} is not AuditLog`);
+    return grantKeys(grantee, this.table.tableArn, access);
   }
 
-  /** Read journal entries, batch records and inboxes. */
-  grantRead(grantee: iam.IGrantable): iam.Grant {
-    return grant(
-      grantee,
-      ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
-      [this.table.tableArn],
-    );
+  /**
+   * Append journal entries and batch records: conditional creates of `journal#` and `batch#`
+   * items only. No UpdateItem, no DeleteItem, for anyone: the journal is append-only, and IAM
+   * says so too.
+   */
+  grantAppend(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.append);
+  }
+
+  /** Read journal entries and batch records. */
+  grantReadJournal(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.readJournal);
   }
 
   /**
    * Queue a player's command: one transaction of a watermark check and two conditional creates
-   * (the command id's record and the inbox item).
+   * (the command id's record and the inbox item), and a read of the watermark when it rose.
    */
   grantSubmitCommands(grantee: iam.IGrantable): iam.Grant {
-    return grant(
-      grantee,
-      ["dynamodb:PutItem", "dynamodb:ConditionCheckItem"],
-      [this.table.tableArn],
-    );
+    return this.#grant(grantee, ACCESS.submitCommands);
   }
 
-  /** Drain the inboxes: read commands, and create and move the shards' watermarks. */
+  /** Drain the inboxes: raise and read the shards' watermarks, read the commands below them. */
   grantDrainInbox(grantee: iam.IGrantable): iam.Grant {
-    return grant(
-      grantee,
-      ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-      [this.table.tableArn],
-    );
+    return this.#grant(grantee, ACCESS.drainInbox);
+  }
+
+  /** Read the commands of the inboxes. */
+  grantReadInbox(grantee: iam.IGrantable): iam.Grant {
+    return this.#grant(grantee, ACCESS.readInbox);
   }
 
   /** Start a point-in-time export of the table to S3 (the daily backup). */

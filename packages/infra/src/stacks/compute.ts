@@ -228,26 +228,41 @@ export class ComputeStack extends Stack {
     const { connect, disconnect, command, query, tick, authorizer, supervisor } = functions;
     const auditStream = functions["audit-stream"];
 
-    // ─── grants, by intent ─────────────────────────────────────────────────────────────────────
+    // ─── grants, by intent (access.ts: each on its keys only) ───────────────────────────────────
     const { entities, journal } = core;
-    entities.grantReadState(connect.role);
-    entities.grantWriteState(connect.role);
-    entities.grantWriteState(disconnect.role);
-    entities.grantReadState(command.role);
+    // $connect: the world and the player's profile in it, then the connection, counted.
+    entities.grantReadWorlds(connect.role);
+    entities.grantReadProjections(connect.role);
+    entities.grantOpenConnections(connect.role);
+    entities.grantCloseConnections(disconnect.role);
+    // A command: the connection (its rate limit taken in the same write), then the inbox.
+    entities.grantReadConnections(command.role);
+    entities.grantRateLimits(command.role);
     journal.grantSubmitCommands(command.role);
-    // Queries only read: state, the journal, large world states and the list of worlds.
-    entities.grantReadState(query.role);
+    // Queries read, and take their own rate limit's tokens: state, the journal, the inboxes
+    // (replays), large world states, the list of worlds and their connections.
+    entities.grantReadConnections(query.role);
+    entities.grantRateLimits(query.role);
+    entities.grantReadWorlds(query.role);
+    entities.grantReadProjections(query.role);
     entities.grantListWorlds(query.role);
-    journal.grantRead(query.role);
+    entities.grantListConnections(query.role);
+    journal.grantReadJournal(query.role);
+    journal.grantReadInbox(query.role);
     grantReadWorldStates(core.assets, query.role);
     allowWildcardResource(
       query,
       worldStateObjects(core.assets),
       "Reading world states and genesis states: objects under worlds/ of the assets bucket (content-addressed keys).",
     );
-    entities.grantReadState(tick.role);
-    entities.grantWriteState(tick.role);
-    journal.grantRead(tick.role);
+    // A batch: the world and its inbox in, the journal (the only writer of it), the projections
+    // and the world's commit out; connections to push to, and the gone ones forgotten.
+    entities.grantReadWorlds(tick.role);
+    entities.grantCommitWorlds(tick.role);
+    entities.grantWriteProjections(tick.role);
+    entities.grantListConnections(tick.role);
+    entities.grantCloseConnections(tick.role);
+    journal.grantReadJournal(tick.role);
     journal.grantAppend(tick.role);
     journal.grantDrainInbox(tick.role);
     grantWorldStates(core.assets, tick.role);
@@ -268,16 +283,21 @@ export class ComputeStack extends Stack {
       api.postToConnectionsArn,
       "Pushing to players: POST to any connection of this one stage (connection ids are made per connection).",
     );
-    entities.grantReadState(auditStream.role);
-    entities.grantWriteState(auditStream.role);
-    journal.grantRead(auditStream.role);
+    // The verifier: the journal (gaps), worlds' commits, balances and profiles, its own items.
+    entities.grantReadWorlds(auditStream.role);
+    entities.grantReadProjections(auditStream.role);
+    entities.grantVerifierState(auditStream.role);
+    journal.grantReadJournal(auditStream.role);
+    // It announces a world's ledger break (`Ledger Chain Broken`): operational events only.
+    core.events.grantPublish(auditStream.role, EVENT_SOURCES.ops);
     allowUnscopedActions(
       auditStream,
       ["dynamodb:ListStreams"],
       "The stream event source: DynamoDB's ListStreams takes no resource (IAM service authorization reference); reading the stream is granted on its ARN.",
     );
     // The supervisor reads worlds (the index of active ones, and each world item it restarts).
-    entities.grantReadState(supervisor.role);
+    entities.grantListActiveWorlds(supervisor.role);
+    entities.grantReadWorlds(supervisor.role);
     // The authorizer reads nothing of ours: Cognito's signing keys are public (JWKS over HTTPS).
 
     // API Gateway invokes the WebSocket handlers' aliases (ApiStack names them by ARN).
