@@ -3,7 +3,8 @@
  * appended with the DynamoDB journal adapter, the records are read back with
  * `@aws-sdk/client-dynamodb-streams` (DescribeStream, GetShardIterator, GetRecords) and turned
  * into the event Lambda delivers (the same records, with binary values as base64 and the creation
- * time in epoch seconds), then handed to the handler.
+ * time in epoch seconds), then handed to the handler. Breaks are announced through the real
+ * EventBridge publisher and SDK client to a local PutEvents endpoint, which keeps what it accepts.
  */
 import { randomUUID } from "node:crypto";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -15,6 +16,7 @@ import {
   type AttributeValue as StreamAttributeValue,
   type _Record as StreamRecord,
 } from "@aws-sdk/client-dynamodb-streams";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import {
   fromHex,
@@ -38,9 +40,10 @@ import type {
   DynamoDBStreamEvent,
   AttributeValue as LambdaAttributeValue,
 } from "aws-lambda";
-import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 // The engine's entry encoding, to forge an entry as an attacker who knows it would.
 import { ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
+import { EventBridgePublisher } from "../src/adapters/eventbridge-publisher.js";
 import {
   type AuditStreamDeps,
   auditProjectionKeys,
@@ -52,6 +55,8 @@ import {
   processAuditStream,
 } from "../src/handlers/audit-stream.js";
 import { logger, MetricName, metrics } from "../src/observability.js";
+import type { ListeningEndpoint } from "../src/protocol/http.js";
+import { type AcceptedEvent, EventBridgeEndpoint } from "./support/eventbridge-endpoint.js";
 
 const endpoint = inject("dynamodbEndpoint");
 const clientConfig = {
@@ -339,17 +344,42 @@ function failureMetrics(spy: { mock: { calls: unknown[][] } }): number {
 
 let tail: StreamTail;
 
+/** The bus breaks are announced on, behind a local PutEvents endpoint. */
+const BUS = "ledgerquest.eventbus.test";
+let eventBridge: EventBridgeEndpoint;
+let eventBridgeListening: ListeningEndpoint;
+
 function newDeps(overrides: Partial<AuditStreamDeps> = {}): AuditStreamDeps {
+  const publisher = new EventBridgePublisher(
+    new EventBridgeClient({ ...clientConfig, endpoint: eventBridgeListening.url }),
+    { eventBusName: BUS, baseDelayMs: 1, maxDelayMs: 1 },
+  );
   return {
-    ...createAuditStreamDeps(tables, client),
+    ...createAuditStreamDeps(tables, client, publisher),
     commitWait: { attempts: 3, delayMs: 1 },
     ...overrides,
   };
 }
 
+/** The `Ledger Chain Broken` events the endpoint accepted for `worldId`. */
+function breaksAnnounced(worldId: string): AcceptedEvent[] {
+  return eventBridge
+    .events()
+    .filter(
+      (e) => e.event["detail-type"] === "Ledger Chain Broken" && e.event.detail.worldId === worldId,
+    );
+}
+
 beforeAll(async () => {
   await ensureTables(client, tables);
   tail = await StreamTail.of(tables.auditLog);
+  eventBridge = new EventBridgeEndpoint();
+  eventBridge.createEventBus(BUS);
+  eventBridgeListening = await eventBridge.listen();
+});
+
+afterAll(async () => {
+  await eventBridgeListening.close();
 });
 
 afterEach(() => {
@@ -447,7 +477,61 @@ describe("chain verification", () => {
     expect(await chainOf(deps, world.worldId)).toMatchObject({
       brokenSeq: transfer.seq,
       brokenKind: "hash_mismatch",
+      breakAnnounced: true,
     });
+
+    // The operators hear of it: one event on the bus, from the verifier's own source.
+    const [announced, ...more] = breaksAnnounced(world.worldId);
+    expect(more).toEqual([]);
+    expect(announced?.eventBusName).toBe(BUS);
+    expect(announced?.event.source).toBe("ledgerquest.ops");
+    expect(announced?.event.detail).toEqual({
+      eventId: `ledger.broken#${world.worldId}#${transfer.seq}#hash_mismatch`,
+      worldId: world.worldId,
+      seq: transfer.seq,
+      kind: "hash_mismatch",
+      reason: expect.stringContaining(`entry ${transfer.seq}`),
+    });
+    // A redelivered batch, and a later break of the same world, announce nothing more.
+    await processAuditStream(deps, event(records));
+    await tamper(deps, world.worldId, 0, (entry) => {
+      entry.owner = "mallory";
+    });
+    await processAuditStream(deps, event(journalRecordsOf(await tail.read(), world.worldId)));
+    expect(breaksAnnounced(world.worldId)).toHaveLength(1);
+  });
+
+  it("announces a break whose publish failed when its records come again, and then only once", async () => {
+    const deps = newDeps();
+    const world = new TestWorld(deps, ["alice"]);
+    await world.create();
+    await world.pay({ alice: 4 });
+    await world.commit();
+    await processAuditStream(deps, event(journalRecordsOf(await tail.read(), world.worldId)));
+    await tamper(deps, world.worldId, 1, (entry) => {
+      entry.amount = 4000;
+    });
+    const records = journalRecordsOf(await tail.read(), world.worldId);
+    vi.spyOn(logger, "error").mockImplementation(() => undefined);
+    vi.spyOn(logger, "warn").mockImplementation(() => undefined);
+
+    // EventBridge refuses the first PutEvents: the world's records are handed back for retry.
+    eventBridge.failRequests({
+      status: 400,
+      errorType: "AccessDeniedException",
+      message: "not today",
+    });
+    expect(await processAuditStream(deps, event(records))).toEqual({
+      batchItemFailures: [{ itemIdentifier: records[0]?.dynamodb?.SequenceNumber }],
+    });
+    expect(breaksAnnounced(world.worldId)).toEqual([]);
+    expect(await chainOf(deps, world.worldId)).toMatchObject({ brokenSeq: 1 });
+    expect(await chainOf(deps, world.worldId)).not.toHaveProperty("breakAnnounced");
+
+    // Lambda retries the records: the recorded break goes out now, and once.
+    expect(await processAuditStream(deps, event(records))).toEqual({ batchItemFailures: [] });
+    expect(await processAuditStream(deps, event(records))).toEqual({ batchItemFailures: [] });
+    expect(breaksAnnounced(world.worldId).map((e) => e.event.detail.seq)).toEqual([1]);
   });
 
   it("an entry forged before it was verified breaks the chain when read through a gap", async () => {
@@ -679,8 +763,10 @@ describe("the exported handler", () => {
     vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
     vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
     vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", endpoint);
+    vi.stubEnv("AWS_ENDPOINT_URL_EVENTBRIDGE", eventBridgeListening.url);
     vi.stubEnv("LQ_ENTITY_TABLE", tables.entityTable);
     vi.stubEnv("LQ_AUDIT_TABLE", tables.auditLog);
+    vi.stubEnv("LQ_EVENT_BUS", BUS);
     try {
       const deps = newDeps();
       const world = new TestWorld(deps, ["alice"]);

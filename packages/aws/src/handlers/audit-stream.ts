@@ -16,6 +16,14 @@
  * its shard forever. The world's chain item records the first break (`brokenSeq`), and the world is
  * not verified further until an operator has looked and removed it.
  *
+ * The recorded break is also published, once, as a `Ledger Chain Broken` event (source
+ * `ledgerquest.ops`; the notify-ledger-broken rule sends it to the operators): after the event is
+ * in, the chain item is marked `breakAnnounced`, so a redelivered batch, or a later break of the
+ * same world, publishes nothing more. Its id comes from the world, seq and kind alone
+ * (`createDomainEvent`), so the one duplicate left possible (the handler stops between publishing
+ * and marking) carries the same id. A publish that fails is retried with the world's records, as a
+ * DynamoDB failure is.
+ *
  * The leaderboard. `leaderboard#<world>` holds the world's top 100 players by gold balance. Gold
  * transfers name the accounts that changed; their owners' balances are read from the player
  * projections (never summed from amounts), so redelivered records change nothing, and an entry only
@@ -30,6 +38,7 @@
  * through the gap.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -50,10 +59,15 @@ import {
   auditKeys,
   type Clock,
   CorruptRecordError,
+  createDomainEvent,
+  DETAIL_TYPES,
   type EntityStore,
+  type EventPublisher,
   entityKeys,
   type Journal,
+  LEDGER_BREAK_KINDS,
   type LedgerBreakKind,
+  PublishError,
   pad,
   StoreUnavailableError,
   systemClock,
@@ -68,6 +82,7 @@ import * as z from "zod/mini";
 import { documentClient, type TableNames, translate } from "../adapters/dynamodb-common.js";
 import { DynamoDbEntityStore } from "../adapters/dynamodb-entity-store.js";
 import { DynamoDbJournal } from "../adapters/dynamodb-journal.js";
+import { EventBridgePublisher } from "../adapters/eventbridge-publisher.js";
 import { sdkClientOptions } from "../adapters/sdk-clients.js";
 import { type Environment, readConfig, resourceVariables } from "../config.js";
 import {
@@ -100,6 +115,8 @@ export interface AuditStreamDeps {
   readonly journal: Journal;
   readonly store: EntityStore;
   readonly clock: Clock;
+  /** Where a world's first break is announced (`Ledger Chain Broken`, source `ledgerquest.ops`). */
+  readonly publisher: EventPublisher;
   /**
    * How long to wait for a world's batch to commit before reading its player projections. The
    * tick writes journal entries first and projections just after, so a stream record can arrive
@@ -298,6 +315,8 @@ export function checkLink(worldId: string, head: Head, e: JournalEntry): ChainBr
 interface ChainState {
   readonly head: Head;
   readonly brokenSeq?: number;
+  /** The recorded break was published (`Ledger Chain Broken`). */
+  readonly breakAnnounced: boolean;
 }
 
 async function readChain(deps: AuditStreamDeps, worldId: string): Promise<ChainState> {
@@ -317,8 +336,11 @@ async function readChain(deps: AuditStreamDeps, worldId: string): Promise<ChainS
     return translate(error, "GetItem", key);
   }
   const brokenSeq = typeof item?.brokenSeq === "number" ? item.brokenSeq : undefined;
+  const breakAnnounced = item?.breakAnnounced === true;
   if (item === undefined || item.seq === undefined) {
-    return brokenSeq === undefined ? { head: START } : { head: START, brokenSeq };
+    return brokenSeq === undefined
+      ? { head: START, breakAnnounced }
+      : { head: START, brokenSeq, breakAnnounced };
   }
   if (
     typeof item.seq !== "number" ||
@@ -328,7 +350,7 @@ async function readChain(deps: AuditStreamDeps, worldId: string): Promise<ChainS
     throw new CorruptRecordError(key, "seq or hash is not what this handler writes");
   }
   const head = { seq: item.seq, hash: item.hash };
-  return brokenSeq === undefined ? { head } : { head, brokenSeq };
+  return brokenSeq === undefined ? { head, breakAnnounced } : { head, brokenSeq, breakAnnounced };
 }
 
 /** Moves the world's head to `head` unless another invocation moved it as far or further. */
@@ -384,6 +406,66 @@ async function markBroken(deps: AuditStreamDeps, chainBreak: ChainBreak): Promis
   }
 }
 
+/**
+ * Publishes the world's recorded break as `Ledger Chain Broken`, unless it was published before,
+ * and then marks it published. Reads the break from the chain item, so what is announced is the
+ * break recorded (the world's first), whichever invocation recorded it.
+ */
+async function announceBreak(deps: AuditStreamDeps, worldId: string): Promise<void> {
+  const key = auditProjectionKeys.chain(worldId);
+  let item: Record<string, unknown> | undefined;
+  try {
+    item = (
+      await deps.doc.send(
+        new GetCommand({
+          TableName: deps.tables.entityTable,
+          Key: { entity_id: key },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item;
+  } catch (error) {
+    return translate(error, "GetItem", key);
+  }
+  if (item === undefined || typeof item.brokenSeq !== "number" || item.breakAnnounced === true) {
+    return;
+  }
+  const kind = item.brokenKind;
+  if (!(LEDGER_BREAK_KINDS as readonly unknown[]).includes(kind)) {
+    throw new CorruptRecordError(key, `brokenKind ${JSON.stringify(kind)} is not a break kind`);
+  }
+  const detail = typeof item.brokenDetail === "string" ? item.brokenDetail : "";
+  const event = createDomainEvent(DETAIL_TYPES.ledgerChainBroken, {
+    worldId,
+    seq: item.brokenSeq,
+    kind: kind as LedgerBreakKind,
+    reason: detail === "" ? `entry ${item.brokenSeq} failed verification` : detail,
+  });
+  await deps.publisher.publish([
+    {
+      eventId: event.detail.eventId,
+      source: event.source,
+      detailType: event.detailType,
+      detail: event.detail,
+      timeMs: deps.clock.nowMs(),
+    },
+  ]);
+  try {
+    await deps.doc.send(
+      new UpdateCommand({
+        TableName: deps.tables.entityTable,
+        Key: { entity_id: key },
+        UpdateExpression: "SET breakAnnounced = :t",
+        ConditionExpression: "brokenSeq = :b",
+        ExpressionAttributeValues: { ":t": true, ":b": item.brokenSeq },
+      }),
+    );
+  } catch (error) {
+    // An operator removed or replaced the break meanwhile: there is nothing left to mark.
+    if (!(error instanceof ConditionalCheckFailedException)) translate(error, "UpdateItem", key);
+  }
+}
+
 function reportBreak(chainBreak: ChainBreak): void {
   logger.error("ledger chain verification failed", {
     worldId: chainBreak.worldId,
@@ -419,12 +501,17 @@ async function verifyWorld(
     (first, b) => (first === undefined || b.seq < first.seq ? b : first),
     undefined,
   );
-  if (firstBreak !== undefined) await markBroken(deps, firstBreak);
+  if (firstBreak !== undefined) {
+    await markBroken(deps, firstBreak);
+    await announceBreak(deps, worldId);
+  }
   if (chain.brokenSeq !== undefined) {
     logger.warn("not verifying a world whose chain is broken", {
       worldId,
       brokenSeq: chain.brokenSeq,
     });
+    // A break recorded before its announcement got out (a failed publish): announce it now.
+    if (!chain.breakAnnounced && firstBreak === undefined) await announceBreak(deps, worldId);
     return;
   }
   if (firstBreak !== undefined) return;
@@ -435,6 +522,7 @@ async function verifyWorld(
     reportBreak(chainBreak);
     if (head.seq > start) await advanceHead(deps, worldId, head);
     await markBroken(deps, chainBreak);
+    await announceBreak(deps, worldId);
   };
   const entries = [...records.entries].sort((a, b) => a.seq - b.seq);
   for (const e of entries) {
@@ -722,8 +810,12 @@ export async function processAuditStream(
         records.entries.filter((e) => e.kind === "transfer" && e.unit === LEADERBOARD_UNIT),
       );
     } catch (error) {
-      if (error instanceof StoreUnavailableError && records.firstSequenceNumber !== undefined) {
-        logger.warn("AuditLog records will be retried: DynamoDB failed", { worldId, error });
+      const transient = error instanceof StoreUnavailableError || error instanceof PublishError;
+      if (transient && records.firstSequenceNumber !== undefined) {
+        logger.warn("AuditLog records will be retried: DynamoDB or EventBridge failed", {
+          worldId,
+          error,
+        });
         batchItemFailures.push({ itemIdentifier: records.firstSequenceNumber });
       } else {
         logger.error("could not process a world's AuditLog records", { worldId, error });
@@ -733,18 +825,25 @@ export async function processAuditStream(
   return { batchItemFailures };
 }
 
-/** The AuditLog handler's variables: the two tables. */
+/** The AuditLog handler's variables: the two tables, and the bus breaks are announced on. */
 export const auditStreamConfigSchema = z.pipe(
-  z.pick(resourceVariables, { LQ_ENTITY_TABLE: true, LQ_AUDIT_TABLE: true }),
-  z.transform(
-    (env): TableNames => ({ entityTable: env.LQ_ENTITY_TABLE, auditLog: env.LQ_AUDIT_TABLE }),
-  ),
+  z.pick(resourceVariables, { LQ_ENTITY_TABLE: true, LQ_AUDIT_TABLE: true, LQ_EVENT_BUS: true }),
+  z.transform((env): { readonly tables: TableNames; readonly eventBus: string } => ({
+    tables: { entityTable: env.LQ_ENTITY_TABLE, auditLog: env.LQ_AUDIT_TABLE },
+    eventBus: env.LQ_EVENT_BUS,
+  })),
 );
 
-/** The handler's dependencies over one DynamoDB client. */
+/**
+ * The handler's dependencies over one DynamoDB client. Breaks are announced through `publisher`,
+ * by default EventBridge's PutEvents to the game's bus (`EVENT_BUS_NAME`).
+ */
 export function createAuditStreamDeps(
   tables: TableNames,
   client: DynamoDBClient = new DynamoDBClient(sdkClientOptions("dynamodb")),
+  publisher: EventPublisher = new EventBridgePublisher(
+    new EventBridgeClient(sdkClientOptions("eventbridge")),
+  ),
 ): AuditStreamDeps {
   const doc = documentClient(client);
   return {
@@ -753,11 +852,19 @@ export function createAuditStreamDeps(
     journal: new DynamoDbJournal(doc, { tables }),
     store: new DynamoDbEntityStore(doc, { tables }),
     clock: systemClock,
+    publisher,
   };
 }
 
 export function auditStreamDepsFromEnvironment(env: Environment = process.env): AuditStreamDeps {
-  return createAuditStreamDeps(readConfig(auditStreamConfigSchema, env));
+  const config = readConfig(auditStreamConfigSchema, env);
+  return createAuditStreamDeps(
+    config.tables,
+    undefined,
+    new EventBridgePublisher(new EventBridgeClient(sdkClientOptions("eventbridge")), {
+      eventBusName: config.eventBus,
+    }),
+  );
 }
 
 /** The Lambda handler around `processAuditStream`, with dependencies kept per process. */
