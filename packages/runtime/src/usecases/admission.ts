@@ -16,6 +16,8 @@ import type { RuntimeDeps } from "./deps.js";
 
 // Per process, per set of dependencies: a Lambda container's memory, or a test's own.
 const gates = new WeakMap<RuntimeDeps, MemoryRateGate>();
+/** Per connection, the admission under way in this process: the next one waits for it. */
+const inFlight = new WeakMap<RuntimeDeps, Map<string, Promise<unknown>>>();
 const limits = new WeakMap<GameModule, PlayerLimits>();
 
 /** The game's limits, with the defaults filled in (checked once per game). */
@@ -71,9 +73,39 @@ export function gateFrame(
 
 /**
  * Takes a token of the connection's bucket in the store (atomic across processes) and returns the
- * connection, which must be `playerId`'s.
+ * connection, which must be `playerId`'s. A process takes one connection's tokens one at a time:
+ * frames of one connection racing for its bucket would otherwise lose compare-and-set rounds to
+ * each other, and a burst within the limit could be refused. (The gate lets at most a burst
+ * through at once, so the queue is short.)
  */
 export async function admitFrame(
+  deps: RuntimeDeps,
+  input: {
+    readonly connectionId: string;
+    readonly playerId: string;
+    readonly bucket: RateBucket;
+    readonly id?: string;
+  },
+): Promise<Admission> {
+  let queues = inFlight.get(deps);
+  if (queues === undefined) {
+    queues = new Map();
+    inFlight.set(deps, queues);
+  }
+  const previous = queues.get(input.connectionId) ?? Promise.resolve();
+  const mine = previous.then(
+    () => takeToken(deps, input),
+    () => takeToken(deps, input),
+  );
+  queues.set(input.connectionId, mine);
+  try {
+    return await mine;
+  } finally {
+    if (queues.get(input.connectionId) === mine) queues.delete(input.connectionId);
+  }
+}
+
+async function takeToken(
   deps: RuntimeDeps,
   input: {
     readonly connectionId: string;
