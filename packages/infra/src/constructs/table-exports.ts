@@ -19,6 +19,7 @@ import {
   allowWildcardResource,
   STATE_MACHINE_UNSCOPED_ACTIONS,
 } from "../nag.js";
+import { CONTROL_RETRY, type EventDelivery } from "./event-bus.js";
 
 /** A table to export, and the folder of the bucket its exports go under. */
 export interface ExportedTable {
@@ -33,6 +34,8 @@ export interface TableExportsProps {
   /** @default 3 (03:00 UTC every day) */
   readonly hourUtc?: number;
   readonly logRetentionDays: number;
+  /** The schedule's target retry policy, dead-letter queue and alarms. */
+  readonly delivery: EventDelivery;
 }
 
 export class TableExports extends Construct {
@@ -107,7 +110,10 @@ export class TableExports extends Construct {
     this.schedule = new events.Rule(this, "Daily", {
       description: "Start the daily export of the game's tables",
       schedule: events.Schedule.cron({ minute: "0", hour: String(props.hourUtc ?? 3) }),
-      targets: [new targets.SfnStateMachine(this.stateMachine)],
+      targets: [
+        new targets.SfnStateMachine(this.stateMachine, props.delivery.targetProps(CONTROL_RETRY)),
+      ],
     });
+    props.delivery.watch("DailyTableExports", this.schedule);
   }
 }

@@ -38,7 +38,13 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { HANDLER_NAMES, type HandlerBundles, type HandlerName } from "../bundles.js";
-import { GameEventRules } from "../constructs/event-bus.js";
+import {
+  ALERT_RETRY,
+  CONTROL_RETRY,
+  EventDelivery,
+  GameEventRules,
+  toCdkPattern,
+} from "../constructs/event-bus.js";
 import { type CanaryAlarmThresholds, GameFunction } from "../constructs/game-function.js";
 import {
   grantReadWorldStates,
@@ -52,7 +58,7 @@ import {
   allowWildcardResource,
   STATE_MACHINE_UNSCOPED_ACTIONS,
 } from "../nag.js";
-import { stateMachineArn, stateMachineName } from "../naming.js";
+import { qualifiedName, stateMachineArn, stateMachineName } from "../naming.js";
 import type { StageSettings } from "../settings.js";
 import type { ApiStack } from "./api.js";
 import type { GameCoreStack } from "./core.js";
@@ -142,6 +148,8 @@ export class ComputeStack extends Stack {
   readonly gameLoop: sfn.StateMachine;
   readonly gameLoopLogGroup: logs.LogGroup;
   readonly rules: GameEventRules;
+  /** The rules' dead-letter queue and delivery alarms. */
+  readonly delivery: EventDelivery;
   readonly auditStreamFailures: sqs.Queue;
   readonly application: codedeploy.LambdaApplication;
 
@@ -382,23 +390,37 @@ export class ComputeStack extends Stack {
         resources: [stateMachineArn(this, loopName)],
       }),
     );
-    new events.Rule(this, "SuperviseLoops", {
+    // ─── event rules: every target retried, then dead-lettered, and alarmed ──────────────────────
+    this.delivery = new EventDelivery(this, "EventDelivery", {
+      alarmTopic: core.opsTopic,
+      alarmNamePrefix: qualifiedName(settings.stage, ""),
+      name: "event-rules",
+    });
+    const toSupervisor = () =>
+      new targets.LambdaFunction(supervisor.alias, this.delivery.targetProps(CONTROL_RETRY));
+    const superviseLoops = new events.Rule(this, "SuperviseLoops", {
       description: "Every minute: start the game loop of every active world that has none.",
       schedule: events.Schedule.expression(SUPERVISOR_SCHEDULE_EXPRESSION),
-      targets: [new targets.LambdaFunction(supervisor.alias)],
+      targets: [toSupervisor()],
     });
-    new events.Rule(this, "LoopEnded", {
+    this.delivery.watch("SuperviseLoops", superviseLoops);
+    const loopEnded = new events.Rule(this, "LoopEnded", {
       description:
         "A game-loop execution failed, timed out or was aborted: the supervisor restarts it.",
-      eventPattern: loopEndedPattern(this.gameLoop.stateMachineArn) as events.EventPattern,
-      targets: [new targets.LambdaFunction(supervisor.alias)],
+      eventPattern: toCdkPattern(loopEndedPattern(this.gameLoop.stateMachineArn)),
+      targets: [toSupervisor()],
     });
+    this.delivery.watch("LoopEnded", loopEnded);
 
     this.rules = new GameEventRules(this, "Rules", {
       bus: core.events.bus,
+      delivery: this.delivery,
       targets: {
-        [TARGET_REFS.loopSupervisor]: new targets.LambdaFunction(supervisor.alias),
-        [TARGET_REFS.opsNotifier]: new targets.SnsTopic(core.opsTopic),
+        [TARGET_REFS.loopSupervisor]: toSupervisor(),
+        [TARGET_REFS.opsNotifier]: new targets.SnsTopic(
+          core.opsTopic,
+          this.delivery.targetProps(ALERT_RETRY),
+        ),
         // LeaderboardProjector: the AuditLog stream handler projects the leaderboard already.
       },
     });

@@ -21,7 +21,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
-import { GameEventBus } from "../constructs/event-bus.js";
+import { EventDelivery, GameEventBus } from "../constructs/event-bus.js";
 import { EntityTable, Journal } from "../constructs/game-tables.js";
 import { secureBucket } from "../constructs/secure-bucket.js";
 import { TableExports } from "../constructs/table-exports.js";
@@ -110,17 +110,6 @@ export class GameCoreStack extends Stack {
       ],
     });
 
-    this.exports = new TableExports(this, "TableExports", {
-      tables: [
-        { table: this.entities.table, prefix: "entity-table" },
-        { table: this.journal.table, prefix: "audit-log" },
-      ],
-      bucket: this.backups,
-      stateMachineName: stateMachineName(settings.stage, "table-exports"),
-      hourUtc: settings.exportHourUtc,
-      logRetentionDays: settings.logRetentionDays,
-    });
-
     this.opsTopic = new sns.Topic(this, "OpsTopic", {
       topicName: qualifiedName(settings.stage, "ops"),
       displayName: `LedgerQuest ${settings.stage} operations`,
@@ -145,6 +134,22 @@ export class GameCoreStack extends Stack {
       id: "AwsSolutions-SNS2",
       reason:
         "Notifications carry alarm names and figures, no player data. The AWS-managed SNS key cannot be used by CloudWatch, EventBridge, Budgets or Cost Anomaly Detection, so encryption would need a customer key ($1 a month per stage) for nothing secret.",
+    });
+
+    this.exports = new TableExports(this, "TableExports", {
+      tables: [
+        { table: this.entities.table, prefix: "entity-table" },
+        { table: this.journal.table, prefix: "audit-log" },
+      ],
+      bucket: this.backups,
+      stateMachineName: stateMachineName(settings.stage, "table-exports"),
+      hourUtc: settings.exportHourUtc,
+      logRetentionDays: settings.logRetentionDays,
+      delivery: new EventDelivery(this, "EventDelivery", {
+        alarmTopic: this.opsTopic,
+        alarmNamePrefix: qualifiedName(settings.stage, ""),
+        name: "table-export-schedule",
+      }),
     });
 
     const out = OUTPUTS.Core;
