@@ -120,9 +120,13 @@ describe("ledgerquest verify (the command's core)", () => {
     expect(text).toContain(
       `world ${WORLD} at version ${BATCHES}, tick ${BATCHES * TICKS_PER_BATCH}`,
     );
-    expect(text).toMatch(/journal\s+\d+ entries .* chain, hashes, balances and unit sums ok/);
+    expect(text).toMatch(
+      /journal\s+\d+ entries .* chain, hashes, balances, unit sums and supply ok/,
+    );
     expect(text).toMatch(/digest\s+count \d+, head [0-9a-f]{12}…, root [0-9a-f]{12}… +matches/);
-    expect(text).toMatch(/unit gold\s+\d+ accounts, [\d,]+ held/);
+    expect(text).toMatch(
+      /unit gold\s+\d+ accounts, [\d,]+ held \(minted [\d,]+, sunk [\d,]+\)\s+held = minted - sunk/,
+    );
     expect(text).toContain("result: OK");
     expect(c.err()).toBe(""); // a small journal draws no progress
   });

@@ -1,6 +1,6 @@
 /**
  * `ledgerquest verify [world]`: a world's ledger checked from its first entry (chain, hashes,
- * balances, unit sums), against the digest the world item commits to, and against every balance
+ * balances, unit sums, conservation: held = minted - sunk), against the digest the world item commits to, and against every balance
  * projection in the entity store. Against the running local stack by default, or the ambient AWS
  * environment with `--aws`. Exit codes: 0 all good, 1 problems found, 2 could not verify.
  *
@@ -170,6 +170,7 @@ function where(p: VerifyWorldProblem): string {
     case "journal_short":
       return `seq ${p.seq}`;
     case "unit_not_balanced":
+    case "supply_mismatch":
       return `unit ${p.unit}`;
     case "digest_mismatch":
       return `digest ${p.field}`;
@@ -188,7 +189,13 @@ function short(hash: string): string {
 /** The report as `ledgerquest verify` prints it. */
 export function formatVerifyReport(r: VerifyWorldReport): string {
   const chainOk = !r.problems.some((p) =>
-    ["broken_link", "hash_mismatch", "invalid_entry", "unit_not_balanced"].includes(p.kind),
+    [
+      "broken_link",
+      "hash_mismatch",
+      "invalid_entry",
+      "unit_not_balanced",
+      "supply_mismatch",
+    ].includes(p.kind),
   );
   const digestOk = !r.problems.some(
     (p) => p.kind === "digest_mismatch" || p.kind === "journal_short",
@@ -200,7 +207,7 @@ export function formatVerifyReport(r: VerifyWorldReport): string {
       [
         "journal",
         `${count(r.entries)} entries (${count(r.accounts)} accounts opened, ${count(r.transfers)} transfers)`,
-        chainOk ? "chain, hashes, balances and unit sums ok" : "PROBLEMS",
+        chainOk ? "chain, hashes, balances, unit sums and supply ok" : "PROBLEMS",
       ],
       [
         "digest",
@@ -214,8 +221,8 @@ export function formatVerifyReport(r: VerifyWorldReport): string {
       ],
       ...r.units.map((u) => [
         `unit ${u.unit}`,
-        `${count(u.accounts)} accounts, ${count(u.held)} held`,
-        "",
+        `${count(u.accounts)} accounts, ${count(u.held)} held (minted ${count(u.minted)}, sunk ${count(u.sunk)})`,
+        u.held === u.minted - u.sunk ? "held = minted - sunk" : "PROBLEMS",
       ]),
       [
         "time",

@@ -1,11 +1,16 @@
 /**
  * Verify a world's ledger: the journal from its first entry (chain, hashes, every entry
- * re-applied, each unit summing to zero), the journal against the digest the world item commits
- * to, and every balance projection in the entity store against the balance the journal gives.
+ * re-applied, each unit summing to zero and conserving value: held = minted - sunk), the journal
+ * against the digest the world item commits to, and every balance projection in the entity store
+ * against the balance the journal gives.
  *
  * Findings are values in the report, never exceptions: an operator wants every problem found in
  * one pass, with the seq or account to look at. Exceptions are left for what stops the check
  * itself (no such world, a storage failure).
+ *
+ * Memory is bounded by the world's accounts and transfer ids, not its entries: the journal is
+ * read in pages and each page goes through the engine's `JournalVerifier` and is dropped (see its
+ * comment for the bound). The projections are read a few at a time.
  *
  * It may run beside a live game loop. The world item is read once, first, and the journal is
  * append-only, so everything up to the world's ledger count is stable. Projections are another
@@ -13,8 +18,9 @@
  * ahead of the world item read at the start; such a projection is checked against the journal
  * as of the batch that wrote it (its record names its ledger range).
  */
-import { fromHex, type JournalEntry, MerkleAccumulator, verifyJournal } from "@ledgerquest/engine";
+import { type JournalEntry, JournalVerifier, type StoredDigest } from "@ledgerquest/engine";
 import { NotFoundError } from "../errors.js";
+import type { WorldRecord } from "../ports/entity-store.js";
 import type { RuntimeDeps } from "./deps.js";
 
 /** What verification needs of the runtime's dependencies. */
@@ -41,6 +47,19 @@ export type VerifyWorldProblem =
   | { readonly kind: "invalid_entry"; readonly seq: number; readonly detail: string }
   /** A unit's balances do not sum to zero. */
   | { readonly kind: "unit_not_balanced"; readonly unit: string; readonly detail: string }
+  /**
+   * A unit does not conserve value: what accounts outside the system hold differs from what its
+   * mint issued less what its sink took out (value sits in another system account, or the unit
+   * does not sum to zero).
+   */
+  | {
+      readonly kind: "supply_mismatch";
+      readonly unit: string;
+      readonly minted: number;
+      readonly sunk: number;
+      readonly held: number;
+      readonly detail: string;
+    }
   /** The journal ends before the world's ledger count: entries from `seq` on are missing. */
   | { readonly kind: "journal_short"; readonly seq: number; readonly detail: string }
   /** The journal's count, head or Merkle root differs from the world item's `ledger` digest. */
@@ -77,10 +96,16 @@ export type VerifyWorldProblem =
 
 export type VerifyWorldProblemKind = VerifyWorldProblem["kind"];
 
+/** A unit's figures as the journal gives them (the engine's `UnitSupply`, without the sum). */
 export interface UnitSummary {
   readonly unit: string;
+  /** Accounts opened in the unit, its mint and sink included. */
   readonly accounts: number;
-  /** The sum of positive balances: what is held, as opposed to owed by the mint. */
+  /** Issued through `mint:<unit>`, net of what went back into it: -(the mint's balance). */
+  readonly minted: number;
+  /** Taken out through `sink:<unit>`, net: the sink's balance. */
+  readonly sunk: number;
+  /** In circulation: the balances of accounts not owned by `system`; `minted - sunk` when conserved. */
   readonly held: number;
 }
 
@@ -120,11 +145,15 @@ export interface VerifyWorldOptions {
   /** Entries per journal read. Default `VERIFY_PAGE_ENTRIES`. */
   readonly pageEntries?: number;
   readonly onProgress?: (progress: VerifyProgress) => void;
+  /**
+   * The world item to check against instead of the store's: restore verifies what it wrote
+   * before it creates the world item (until then the world does not exist). Its id must be
+   * `worldId`.
+   */
+  readonly world?: WorldRecord;
 }
 
 interface Held {
-  readonly owner: string;
-  readonly unit: string;
   debits: number;
   credits: number;
 }
@@ -137,39 +166,42 @@ export async function verifyWorld(
   const page = options.pageEntries ?? VERIFY_PAGE_ENTRIES;
   if (!Number.isSafeInteger(page) || page < 1)
     throw new RangeError(`pageEntries must be a positive integer, got ${page}`);
+  if (options.world !== undefined && options.world.worldId !== worldId)
+    throw new RangeError(`the world item given is ${options.world.worldId}'s, not ${worldId}'s`);
   const startMs = performance.now();
-  const world = await deps.store.getWorld(worldId);
+  const world = options.world ?? (await deps.store.getWorld(worldId));
   if (world === undefined) throw new NotFoundError("world", worldId);
   const { count } = world.ledger;
   const problems: VerifyWorldProblem[] = [];
 
-  const entries: JournalEntry[] = [];
-  while (entries.length < count) {
-    const from = entries.length;
+  // Each page is pushed and dropped: the verifier keeps accounts and transfer ids, not entries.
+  // Past a problem it goes on folding the entries as stored, so that projections are still
+  // compared when the chain is broken: which balances disagree says where a forger's edit went.
+  const journal = new JournalVerifier();
+  while (journal.size < count) {
+    const from = journal.size;
     const got = await deps.journal.readEntries(worldId, from, Math.min(from + page, count));
-    for (const e of got) entries.push(e);
-    options.onProgress?.({ phase: "journal", done: entries.length, total: count });
+    for (const e of got) journal.push(e);
+    options.onProgress?.({ phase: "journal", done: journal.size, total: count });
     // The port stops at a hole: whatever is missing, nothing after it can be read.
     if (got.length < Math.min(page, count - from)) break;
   }
-  if (entries.length < count) {
+  if (journal.size < count) {
     problems.push({
       kind: "journal_short",
-      seq: entries.length,
-      detail: `the world's ledger has ${count} entries; the journal ends after ${entries.length}`,
+      seq: journal.size,
+      detail: `the world's ledger has ${count} entries; the journal ends after ${journal.size}`,
     });
   }
 
-  const checked = verifyJournal(entries);
+  const checked = journal.finish();
   if (!checked.ok && checked.problem.kind !== "balance_mismatch") problems.push(checked.problem);
-  problems.push(...digestProblems(world.ledger, entries, checked.ok ? checked.digest.root : null));
+  problems.push(...digestProblems(world.ledger, journal.storedDigest()));
+  const units = journal.units();
+  problems.push(...supplyProblems(units));
   const journalDoneMs = performance.now();
 
-  // Balances as the journal gives them, summed directly rather than taken from verifyJournal, so
-  // that projections are still compared when the chain is broken: which balances disagree says
-  // where a forger's edit went.
-  const balances = foldBalances(new Map(), entries);
-  const accountIds = [...balances.keys()].sort();
+  const accountIds = [...journal.accountTotals()].map((a) => a.id).sort();
   const ahead: { account: string; version: number; held: LedgerTotals }[] = [];
   let projectionsChecked = 0;
   for (let i = 0; i < accountIds.length; i += PROJECTION_READS_IN_FLIGHT) {
@@ -190,7 +222,7 @@ export async function verifyWorld(
         ahead.push({ account: id, version: projection.version, held: projection });
         return;
       }
-      const problem = compareProjection(id, projection.version, balances.get(id), projection);
+      const problem = compareProjection(id, projection.version, journal.balance(id), projection);
       if (problem !== undefined) problems.push(problem);
     });
     options.onProgress?.({
@@ -199,8 +231,7 @@ export async function verifyWorld(
       total: accountIds.length,
     });
   }
-  if (ahead.length > 0)
-    problems.push(...(await checkAhead(deps, worldId, balances, entries.length, ahead)));
+  if (ahead.length > 0) problems.push(...(await checkAhead(deps, worldId, journal, ahead)));
   const endMs = performance.now();
 
   return {
@@ -209,10 +240,16 @@ export async function verifyWorld(
     version: world.version,
     tick: world.tick,
     digest: world.ledger,
-    entries: entries.length,
-    accounts: balances.size,
-    transfers: entries.reduce((n, e) => (e.kind === "transfer" ? n + 1 : n), 0),
-    units: unitSummaries(balances),
+    entries: journal.size,
+    accounts: journal.accounts,
+    transfers: journal.transfers,
+    units: units.map(({ unit, accounts, minted, sunk, held }) => ({
+      unit,
+      accounts,
+      minted,
+      sunk,
+      held,
+    })),
     projectionsChecked,
     problems,
     timing: {
@@ -225,19 +262,11 @@ export async function verifyWorld(
 
 function digestProblems(
   expected: { readonly count: number; readonly head: string; readonly root: string },
-  entries: readonly JournalEntry[],
-  verifiedRoot: string | null,
-): VerifyWorldProblem[] {
-  const out: VerifyWorldProblem[] = [];
-  const head = entries[entries.length - 1]?.hash ?? "0".repeat(64);
   // A broken chain has no verified root, but the root over the stored hashes still says whether
   // the journal is the one the world committed to.
-  let root = verifiedRoot;
-  if (root === null) {
-    const merkle = new MerkleAccumulator();
-    for (const e of entries) merkle.append(fromHex(e.hash));
-    root = merkle.root();
-  }
+  stored: StoredDigest,
+): VerifyWorldProblem[] {
+  const out: VerifyWorldProblem[] = [];
   const compare = (field: "count" | "head" | "root", want: string, got: string) => {
     if (want !== got)
       out.push({
@@ -248,28 +277,36 @@ function digestProblems(
         detail: `the world item's ledger ${field} is ${want}; the journal's is ${got}`,
       });
   };
-  compare("count", String(expected.count), String(entries.length));
-  compare("head", expected.head, head);
-  compare("root", expected.root, root);
+  compare("count", String(expected.count), String(stored.count));
+  compare("head", expected.head, stored.head);
+  compare("root", expected.root, stored.root ?? "none (a stored entry hash is not a SHA-256)");
   return out;
 }
 
-/** Adds `entries` to `into` (account openings and transfer totals), without checking them. */
-function foldBalances(
-  into: Map<string, Held>,
-  entries: readonly JournalEntry[],
-): Map<string, Held> {
-  for (const e of entries) {
-    if (e.kind === "account") {
-      if (!into.has(e.id)) into.set(e.id, { owner: e.owner, unit: e.unit, debits: 0, credits: 0 });
-      continue;
-    }
-    const dr = into.get(e.debit);
-    const cr = into.get(e.credit);
-    if (dr !== undefined) dr.debits += e.amount;
-    if (cr !== undefined) cr.credits += e.amount;
+/** Units where held != minted - sunk (conservation; see `UnitSummary`). */
+export function supplyProblems(
+  units: readonly {
+    readonly unit: string;
+    readonly minted: number;
+    readonly sunk: number;
+    readonly held: number;
+    readonly sum: number;
+  }[],
+): VerifyWorldProblem[] {
+  const out: VerifyWorldProblem[] = [];
+  for (const { unit, minted, sunk, held, sum } of units) {
+    if (held === minted - sunk) continue;
+    const elsewhere = minted - sunk - held + sum;
+    out.push({
+      kind: "supply_mismatch",
+      unit,
+      minted,
+      sunk,
+      held,
+      detail: `${unit}: accounts outside the system hold ${held}; minted ${minted} - sunk ${sunk} is ${minted - sunk}${elsewhere === 0 ? "" : `; other system accounts hold ${elsewhere}`}${sum === 0 ? "" : `; the unit's balances sum to ${sum}`}`,
+    });
   }
-  return into;
+  return out;
 }
 
 function totalsOf(a: { readonly debits: number; readonly credits: number }): LedgerTotals {
@@ -279,7 +316,7 @@ function totalsOf(a: { readonly debits: number; readonly credits: number }): Led
 function compareProjection(
   account: string,
   version: number,
-  journal: Held | undefined,
+  journal: { readonly debits: number; readonly credits: number } | undefined,
   held: LedgerTotals,
 ): VerifyWorldProblem | undefined {
   const expected = totalsOf(journal ?? { debits: 0, credits: 0 });
@@ -306,15 +343,18 @@ function compareProjection(
 async function checkAhead(
   deps: VerifyDeps,
   worldId: string,
-  base: ReadonlyMap<string, Held>,
-  baseSeq: number,
+  base: JournalVerifier,
   ahead: readonly { account: string; version: number; held: LedgerTotals }[],
 ): Promise<VerifyWorldProblem[]> {
   const problems: VerifyWorldProblem[] = [];
   const versions = [...new Set(ahead.map((a) => a.version))].sort((a, b) => a - b);
+  // Only the accounts written ahead are followed past the world's count: O(those), not O(all).
   const running = new Map<string, Held>();
-  for (const [id, h] of base) running.set(id, { ...h });
-  let seq = baseSeq;
+  for (const a of ahead) {
+    const b = base.balance(a.account);
+    running.set(a.account, { debits: b?.debits ?? 0, credits: b?.credits ?? 0 });
+  }
+  let seq = base.size;
   for (const version of versions) {
     const record = await deps.journal.getBatch(worldId, version);
     const mine = ahead.filter((a) => a.version === version);
@@ -329,7 +369,7 @@ async function checkAhead(
       continue;
     }
     if (seq < record.ledgerToSeq) {
-      foldBalances(running, await deps.journal.readEntries(worldId, seq, record.ledgerToSeq));
+      fold(running, await deps.journal.readEntries(worldId, seq, record.ledgerToSeq));
       seq = record.ledgerToSeq;
     }
     for (const a of mine) {
@@ -340,16 +380,13 @@ async function checkAhead(
   return problems;
 }
 
-function unitSummaries(balances: ReadonlyMap<string, Held>): UnitSummary[] {
-  const units = new Map<string, { accounts: number; held: number }>();
-  for (const a of balances.values()) {
-    const u = units.get(a.unit) ?? { accounts: 0, held: 0 };
-    u.accounts++;
-    const balance = a.credits - a.debits;
-    if (balance > 0) u.held += balance;
-    units.set(a.unit, u);
+/** Adds the transfers of `entries` to the accounts followed in `into` (unchecked). */
+function fold(into: Map<string, Held>, entries: readonly JournalEntry[]): void {
+  for (const e of entries) {
+    if (e.kind !== "transfer") continue;
+    const dr = into.get(e.debit);
+    const cr = into.get(e.credit);
+    if (dr !== undefined) dr.debits += e.amount;
+    if (cr !== undefined) cr.credits += e.amount;
   }
-  return [...units]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([unit, u]) => ({ unit, accounts: u.accounts, held: u.held }));
 }
