@@ -22,6 +22,7 @@ export const CONTEXT_KEYS = {
   siteAssetPath: "lq:siteAssetPath",
   game: "lq:game",
   logRetentionDays: "lq:logRetentionDays",
+  tickReservedConcurrency: "lq:tickReservedConcurrency",
   connectionArn: "lq:connectionArn",
   repository: "lq:repository",
   branch: "lq:branch",

@@ -53,7 +53,22 @@ export interface StageSettings {
   readonly exportHourUtc: number;
   /** How long table exports are kept, in days. Default 35 in beta, 365 in prod. */
   readonly exportRetentionDays: number;
+  /**
+   * Concurrent executions reserved for the tick function, and so its ceiling: game loops (one
+   * tick at a time per world) can then never take the account's whole concurrency from
+   * `$connect`, commands and queries. Undefined reserves nothing. Default none in beta, 100 in
+   * prod (`TICK_RESERVED_CONCURRENCY_PROD`).
+   *
+   * AWS keeps at least 100 of an account's concurrency unreserved, so reserving needs an account
+   * limit of at least the reservation + 100: new accounts start at 10, where any reservation fails
+   * the deployment (raise the limit in Service Quotas, or set `lq:tickReservedConcurrency=none`).
+   * Set it above the number of worlds that run at once: a lap over the cap is throttled.
+   */
+  readonly tickReservedConcurrency?: number;
 }
+
+/** The tick's reserved concurrency in prod: 100 worlds' loops at once (see `StageSettings`). */
+export const TICK_RESERVED_CONCURRENCY_PROD = 100;
 
 /** The defaults of a stage. */
 export function defaultSettings(stage: StageName): StageSettings {
@@ -71,6 +86,7 @@ export function defaultSettings(stage: StageName): StageSettings {
     deletionProtection: prod,
     exportHourUtc: 3,
     exportRetentionDays: prod ? 365 : 35,
+    ...(prod ? { tickReservedConcurrency: TICK_RESERVED_CONCURRENCY_PROD } : {}),
   };
 }
 
@@ -159,8 +175,14 @@ export function settingsFromContext(node: Node, stage: StageName): StageSettings
   }
   const vpc = flag(node, CONTEXT_KEYS.vpc);
   const siteAssetPath = text(node, CONTEXT_KEYS.siteAssetPath);
+  const { tickReservedConcurrency: baseReserved, ...rest } = base;
+  const reserved =
+    text(node, CONTEXT_KEYS.tickReservedConcurrency) === "none"
+      ? undefined
+      : (wholeNumber(node, CONTEXT_KEYS.tickReservedConcurrency, 1, 10_000) ?? baseReserved);
   return {
-    ...base,
+    ...rest,
+    ...(reserved === undefined ? {} : { tickReservedConcurrency: reserved }),
     monthlyBudgetUsd:
       wholeNumber(node, CONTEXT_KEYS.budgetUsd, 1, 1_000_000) ?? base.monthlyBudgetUsd,
     anomalyThresholdUsd:

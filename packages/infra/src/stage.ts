@@ -11,7 +11,7 @@ import type { StageSettings } from "./settings.js";
 import { ApiStack } from "./stacks/api.js";
 import { ComputeStack } from "./stacks/compute.js";
 import { GameCoreStack } from "./stacks/core.js";
-import { COST_TAG, ObservabilityStack } from "./stacks/observability.js";
+import { COST_TAG, ObservabilityStack, STAGE_TAG_KEY } from "./stacks/observability.js";
 
 export interface StageStacks {
   readonly core: GameCoreStack;
@@ -63,7 +63,7 @@ export function addStageStacks(scope: Construct, props: StageStacksProps): Stage
   });
   for (const stack of [core, api, compute, observability]) {
     Tags.of(stack).add(COST_TAG.key, COST_TAG.value);
-    Tags.of(stack).add("stage", settings.stage);
+    Tags.of(stack).add(STAGE_TAG_KEY, settings.stage);
   }
   return { core, api, compute, observability };
 }

@@ -49,7 +49,7 @@ const lines = (table: string, actions: readonly string[], keys: readonly string[
   actions.flatMap((a) => keys.map((k) => `${table} dynamodb:${a} ${k}`));
 
 /**
- * What each function may do, written out by hand from the adapters' calls (docs/deploy.md has
+ * What each function may do, written out by hand from the adapters' calls (data-model.md has
  * the same table). A grant added or lost anywhere shows here.
  */
 const EXPECTED: Readonly<Record<string, readonly string[]>> = {

@@ -4,6 +4,7 @@
  */
 
 import {
+  compilePattern,
   EVENT_BUS_NAME,
   EVENT_RULES,
   EVENT_SOURCES,
@@ -74,9 +75,12 @@ export class GameEventBus extends Construct {
 /**
  * CDK's spelling of an event pattern: `detailType` for `detail-type` (and `detail` and the rest as
  * they are), in a fresh mutable copy (the definitions are frozen). CDK renders it back to exactly
- * the defined pattern; the tests compare the two.
+ * the defined pattern; the tests compare the two. The pattern is first checked as `PutRule` would
+ * check it (`compilePattern`: its syntax and EventBridge's size quota), so a pattern AWS would
+ * refuse fails the synth, naming its fault, instead of the deployment.
  */
 export function toCdkPattern(pattern: Readonly<Record<string, unknown>>): events.EventPattern {
+  compilePattern(pattern);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(structuredClone(pattern))) {
     out[key === "detail-type" ? "detailType" : key] = value;

@@ -6,11 +6,13 @@
  */
 import { Duration, Validations } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as codedeploy from "aws-cdk-lib/aws-codedeploy";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import type { HandlerName } from "../bundles.js";
 import { allowUnscopedActions, XRAY_WRITE_ACTIONS } from "../nag.js";
@@ -49,6 +51,16 @@ export interface GameFunctionProps {
   readonly application: codedeploy.ILambdaApplication;
   readonly deploymentConfig: codedeploy.ILambdaDeploymentConfig;
   readonly alarms: CanaryAlarmThresholds;
+  /**
+   * Where the canary alarms notify, besides CodeDeploy: outside a deployment nobody else watches
+   * them, and a function failing between deployments is exactly what operators must hear of.
+   */
+  readonly alarmTopic: sns.ITopic;
+  /**
+   * Concurrent executions reserved for this function, which are also its ceiling. None by
+   * default: the account's unreserved pool.
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** A handler deployed behind its `live` alias with canary deployments and automatic rollback. */
@@ -88,6 +100,9 @@ export class GameFunction extends Construct {
       logGroup: this.logGroup,
       role,
       environment: { ...props.environment },
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
     });
 
     allowUnscopedActions(
@@ -145,6 +160,11 @@ export class GameFunction extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       });
     this.alarms = [errors, throttles, duration];
+    const notify = new cwActions.SnsAction(props.alarmTopic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
 
     this.deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, "Deployment", {
       application: props.application,

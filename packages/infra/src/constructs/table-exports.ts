@@ -4,6 +4,11 @@
  * keep), started by an EventBridge schedule. An export reads the table's point-in-time backup, not
  * the table, so it costs no read capacity and never slows the game. docs/deploy.md says how to
  * restore from one.
+ *
+ * DynamoDB runs an export in the background and answers its start at once, so starting one proves
+ * nothing: each branch then polls `DescribeExport` (a Wait and a Choice in a loop) until the
+ * export is COMPLETED, and fails the execution when it FAILED. The execution's failure, or its
+ * timeout, is what the TableExportsFailed alarm watches.
  */
 import { Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
@@ -20,6 +25,15 @@ import {
   STATE_MACHINE_UNSCOPED_ACTIONS,
 } from "../nag.js";
 import { CONTROL_RETRY, type EventDelivery } from "./event-bus.js";
+
+/** How long a branch waits between two looks at its export. Exports take minutes at least. */
+export const EXPORT_POLL_INTERVAL = Duration.minutes(5);
+
+/**
+ * The longest a day's exports may take before the execution times out (and alarms). Exports of
+ * large tables take hours; one not done in 12 overlaps the next day's.
+ */
+export const EXPORT_TIMEOUT = Duration.hours(12);
 
 /** A table to export, and the folder of the bucket its exports go under. */
 export interface ExportedTable {
@@ -45,11 +59,47 @@ export class TableExports extends Construct {
   constructor(scope: Construct, id: string, props: TableExportsProps) {
     super(scope, id);
     const exports = new sfn.Parallel(this, "ExportTables", {
-      comment: "Start a point-in-time export of each table (DynamoDB runs them in the background)",
+      comment:
+        "Export each table at a point in time, and wait until DynamoDB says each export completed",
     });
+    const throttled = {
+      errors: ["DynamoDb.LimitExceededException", "DynamoDb.InternalServerErrorException"],
+      interval: Duration.minutes(1),
+      maxAttempts: 5,
+      backoffRate: 2,
+    };
     for (const exported of props.tables) {
+      const name = exported.prefix;
+      const exportsOfTable = `${exported.table.tableArn}/export/*`;
+      const wait = new sfn.Wait(this, `Wait for ${name}`, {
+        time: sfn.WaitTime.duration(EXPORT_POLL_INTERVAL),
+      });
+      const describe = new tasks.CallAwsService(this, `Describe ${name} export`, {
+        service: "dynamodb",
+        action: "describeExport",
+        parameters: { "ExportArn.$": "$.exportArn" },
+        iamResources: [exportsOfTable],
+        iamAction: "dynamodb:DescribeExport",
+        resultSelector: {
+          "exportArn.$": "$.ExportDescription.ExportArn",
+          "status.$": "$.ExportDescription.ExportStatus",
+        },
+      }).addRetry(throttled);
+      const done = new sfn.Choice(this, `${name} export done?`)
+        .when(
+          sfn.Condition.stringEquals("$.status", "COMPLETED"),
+          new sfn.Succeed(this, `${name} exported`),
+        )
+        .when(
+          sfn.Condition.stringEquals("$.status", "FAILED"),
+          new sfn.Fail(this, `${name} export failed`, {
+            error: "TableExportFailed",
+            cause: `DynamoDB could not export ${name}: DescribeExport of the export in this execution's history says why (FailureCode, FailureMessage)`,
+          }),
+        )
+        .otherwise(wait);
       exports.branch(
-        new tasks.CallAwsService(this, `Export ${exported.prefix}`, {
+        new tasks.CallAwsService(this, `Export ${name}`, {
           service: "dynamodb",
           action: "exportTableToPointInTime",
           parameters: {
@@ -66,12 +116,16 @@ export class TableExports extends Construct {
             "exportArn.$": "$.ExportDescription.ExportArn",
             "status.$": "$.ExportDescription.ExportStatus",
           },
-        }).addRetry({
-          errors: ["DynamoDb.LimitExceededException", "DynamoDb.InternalServerErrorException"],
-          interval: Duration.minutes(1),
-          maxAttempts: 5,
-          backoffRate: 2,
-        }),
+        })
+          .addRetry(throttled)
+          .next(wait)
+          .next(describe)
+          .next(done),
+      );
+      allowWildcardResource(
+        this,
+        exportsOfTable,
+        `DescribeExport names an export by its ARN, made by DynamoDB under its table (${name}): the exports of this one table.`,
       );
     }
 
@@ -83,7 +137,7 @@ export class TableExports extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(exports),
       comment: "Daily point-in-time exports of the game's tables to S3 (disaster recovery)",
-      timeout: Duration.hours(1),
+      timeout: EXPORT_TIMEOUT,
       tracingEnabled: true,
       // Once a day: every event is cheap, and a failed export is worth reading in full.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },

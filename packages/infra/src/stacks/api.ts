@@ -135,6 +135,10 @@ export class ApiStack extends Stack {
         // A browser game: a public client, Secure Remote Password sign-in, no secret to leak.
         generateSecret: false,
         authFlows: { userSrp: true },
+        // No hosted UI: the dashboard takes a pasted access token (`auth: "token"`) and the game
+        // signs in with SRP, so no OAuth flow is needed, and CDK's defaults (the implicit grant,
+        // a callback to https://example.com) would only be a way to mint tokens elsewhere.
+        disableOAuth: true,
         accessTokenValidity: Duration.hours(1),
         idTokenValidity: Duration.hours(1),
         refreshTokenValidity: Duration.days(30),

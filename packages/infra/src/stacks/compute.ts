@@ -230,6 +230,10 @@ export class ComputeStack extends Stack {
         application: this.application,
         deploymentConfig,
         alarms: spec.alarms,
+        alarmTopic: core.opsTopic,
+        ...(handler === "tick" && settings.tickReservedConcurrency !== undefined
+          ? { reservedConcurrency: settings.tickReservedConcurrency }
+          : {}),
       });
     }
     this.functions = functions;

@@ -29,6 +29,9 @@ import type { GameCoreStack } from "./core.js";
 /** The cost allocation tag every resource carries (app.ts); anomaly detection watches it. */
 export const COST_TAG = { key: "project", value: "ledgerquest" } as const;
 
+/** The tag that names each resource's stage (stage.ts): a stage's budget counts its own costs. */
+export const STAGE_TAG_KEY = "stage";
+
 export interface ObservabilityStackProps extends StackProps {
   readonly settings: StageSettings;
   readonly core: GameCoreStack;
@@ -102,11 +105,23 @@ export class ObservabilityStack extends Stack {
       1,
       "A game loop ended in TickFailed: its world stopped ticking (its last commit stands).",
     );
+    const exportsMachine = core.exports.stateMachine;
+    const hourly = { period: Duration.hours(1), statistic: "Sum" } as const;
     alarm(
       "TableExportsFailed",
-      core.exports.stateMachine.metricFailed({ period: Duration.hours(1), statistic: "Sum" }),
+      new cloudwatch.MathExpression({
+        // An export that DynamoDB reports FAILED fails the execution; one never done times it out.
+        expression: "failed + timedOut + aborted",
+        usingMetrics: {
+          failed: exportsMachine.metricFailed(hourly),
+          timedOut: exportsMachine.metricTimedOut(hourly),
+          aborted: exportsMachine.metricAborted(hourly),
+        },
+        period: Duration.hours(1),
+        label: "Table export executions that did not succeed",
+      }),
       1,
-      "The daily table export failed: today has no backup beyond point-in-time recovery.",
+      "The daily table export failed, timed out or was stopped: today has no backup beyond point-in-time recovery.",
     );
     const auditStream = compute.functions["audit-stream"];
     alarm(
@@ -221,6 +236,14 @@ export class ObservabilityStack extends Stack {
         budgetType: "COST",
         timeUnit: "MONTHLY",
         budgetLimit: { amount: settings.monthlyBudgetUsd, unit: "USD" },
+        // This project's resources of this stage, not the whole account: both tags must be
+        // activated as cost allocation tags (Billing console), as for the anomaly monitor.
+        filterExpression: {
+          and: [
+            { tags: { key: COST_TAG.key, values: [COST_TAG.value], matchOptions: ["EQUALS"] } },
+            { tags: { key: STAGE_TAG_KEY, values: [settings.stage], matchOptions: ["EQUALS"] } },
+          ],
+        },
       },
       notificationsWithSubscribers: [
         { type: "ACTUAL", threshold: 80 },

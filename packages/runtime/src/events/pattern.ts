@@ -60,7 +60,20 @@ export interface CompilePatternOptions {
    * does not publish its threshold; the default is `DEFAULT_MAX_WILDCARD_COMPLEXITY`.
    */
   readonly maxWildcardComplexity?: number;
+  /**
+   * Refuse a pattern longer than this many characters of JSON (as given when given as text,
+   * else as `JSON.stringify` writes it): EventBridge's "Event pattern size" quota, whose default
+   * is `MAX_EVENT_PATTERN_CHARS`. Raise it only with the account's quota.
+   */
+  readonly maxPatternChars?: number;
 }
+
+/**
+ * EventBridge's default quota on an event pattern's size, in characters ("Event pattern size",
+ * Amazon EventBridge quotas; adjustable per account and region). `PutRule` refuses a longer
+ * pattern, so the local bus does too.
+ */
+export const MAX_EVENT_PATTERN_CHARS = 2048;
 
 /**
  * The engine's default limit on wildcard complexity. Generous, because AWS's threshold is
@@ -110,6 +123,10 @@ export function compilePattern(
   pattern: unknown,
   options: CompilePatternOptions = {},
 ): EventPattern {
+  const maxChars = options.maxPatternChars ?? MAX_EVENT_PATTERN_CHARS;
+  if (!(Number.isInteger(maxChars) && maxChars >= 1)) {
+    throw new RangeError(`maxPatternChars must be a whole number of at least 1, got ${maxChars}`);
+  }
   let json = pattern;
   if (typeof pattern === "string") {
     try {
@@ -120,6 +137,14 @@ export function compilePattern(
   }
   if (!isPlainObject(json)) {
     throw new InvalidEventPatternError(ROOT, "an event pattern must be a JSON object");
+  }
+  // Characters, not UTF-16 units: the quota counts what a person would.
+  const chars = [...(typeof pattern === "string" ? pattern : JSON.stringify(json))].length;
+  if (chars > maxChars) {
+    throw new InvalidEventPatternError(
+      ROOT,
+      `the pattern is ${chars} characters long; EventBridge takes at most ${maxChars} (its event pattern size quota)`,
+    );
   }
   const maxComplexity = options.maxWildcardComplexity ?? DEFAULT_MAX_WILDCARD_COMPLEXITY;
   if (!(Number.isInteger(maxComplexity) && maxComplexity >= 1)) {
