@@ -18,8 +18,8 @@
  *   the index's key values (`conns#<world>`, `worlds#active`);
  * - TransactWriteItems is authorized item by item, as the action of each item (a Put as
  *   PutItem, a ConditionCheck as ConditionCheckItem), each with its own key;
- * - `ForAllValues:StringLike` holds when every value matches one of the patterns. It also holds
- *   when the request carries no value at all, which for these actions it always does.
+ * - `ForAllValues:StringLike` holds when every value matches one of the patterns. It would also
+ *   hold for a request with no value at all, which these actions never are: each carries its key.
  */
 import { auditProjectionKeys } from "@ledgerquest/aws";
 import { auditKeys, type ENTITY_TABLE, entityKeys } from "@ledgerquest/runtime";
