@@ -30,7 +30,6 @@ import { handleQuery } from "@ledgerquest/aws/handlers/query";
 import { handleSupervisorEvent } from "@ledgerquest/aws/handlers/supervisor";
 import { runTickTask, type TickSettings } from "@ledgerquest/aws/handlers/tick";
 import type { WebSocketEvent } from "@ledgerquest/aws/handlers/websocket";
-import type { JournalEntry } from "@ledgerquest/engine";
 import {
   AUDIT_LOG,
   auditKeys,
@@ -45,7 +44,6 @@ import {
   type RuntimeDeps,
 } from "@ledgerquest/runtime";
 import { Template } from "aws-cdk-lib/assertions";
-import type { DynamoDBRecord } from "aws-lambda";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createLedgerQuestApp } from "../src/app.js";
 import { CONTEXT_KEYS } from "../src/contract.js";
@@ -53,6 +51,10 @@ import { siteDir, stubBundles, tempDir } from "./helpers.js";
 import { type KeyGrant, keyGrantsOf, keyMatches } from "./iam-policies.js";
 
 process.env.CDK_VALIDATION = "false";
+
+/** A stream record as the handler takes it, and a journal entry as the journal adapter reads it. */
+type DynamoDBRecord = Parameters<typeof processAuditStream>[1]["Records"][number];
+type JournalEntry = Awaited<ReturnType<DynamoDbJournal["readEntries"]>>[number];
 
 const endpoint = inject("dynamodbEndpoint");
 const clientConfig = {
