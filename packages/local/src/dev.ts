@@ -23,7 +23,7 @@ import {
 import type { Context } from "aws-lambda";
 import { startDashboardServer } from "./dashboard-server.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
-import { startLocalEventBridge } from "./eventbridge.js";
+import { type DeliveryFaults, startLocalEventBridge } from "./eventbridge.js";
 import { startDevIdentityProvider } from "./idp.js";
 import { startLocalS3 } from "./s3.js";
 import { startLocalStepFunctions } from "./stepfunctions.js";
@@ -58,6 +58,16 @@ export interface LocalStackOptions {
    * Default 10: a world whose loop stopped gets a new one within seconds.
    */
   readonly supervisorEverySeconds?: number;
+  /** Faults to inject, for fault tests. Default none. */
+  readonly faults?: {
+    /** Duplicated and reordered event deliveries. */
+    readonly events?: DeliveryFaults;
+    /**
+     * The address the handlers and services use for DynamoDB instead of DynamoDB Local's own: a
+     * proxy in front of it (on `ports.dynamodb`) that can crash the stack at a chosen request.
+     */
+    readonly dynamodbEndpoint?: string;
+  };
   /** Serve the dashboard's built page (and its `/config.json` and `/api/token`). Default: not. */
   readonly dashboard?: {
     readonly directory: string;
@@ -101,6 +111,11 @@ export interface LocalStack {
   activate(worldId: string, version: number): Promise<void>;
   /** Runs the loop supervisor's sweep now (as its schedule does), and says what it did. */
   supervise(): Promise<unknown>;
+  /**
+   * Stops DynamoDB Local and starts it again on the same port with the same tables, as an outage
+   * of the store would look to the handlers (fault tests). Not for an in-memory stack.
+   */
+  restartDynamoDb(): Promise<void>;
   /** Stops everything, in the order that loses nothing: the loop, clients, poller, services. */
   stop(): Promise<void>;
 }
@@ -162,11 +177,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   try {
     if (!options.inMemory) mkdirSync(join(dataDir, "dynamodb"), { recursive: true });
-    const ddb = await startDynamoDbLocal({
+    let ddb = await startDynamoDbLocal({
       ...(ports.dynamodb === undefined ? {} : { port: ports.dynamodb }),
       ...(options.inMemory ? {} : { dbPath: join(dataDir, "dynamodb") }),
     });
     stops.set("dynamodb", () => ddb.stop());
+    // Everything reaches DynamoDB Local through this address: its own, or a fault test's proxy.
+    const dynamodbEndpoint = options.faults?.dynamodbEndpoint ?? ddb.endpoint;
     log(
       `DynamoDB Local    ${ddb.endpoint}${options.inMemory ? " (in memory)" : ` (tables in ${join(dataDir, "dynamodb")})`}`,
     );
@@ -226,8 +243,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
-      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: ddb.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbEndpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       LQ_ENTITY_TABLE: "EntityTable",
       LQ_AUDIT_TABLE: "AuditLog",
@@ -253,7 +270,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // once, when it loads): set it on the instance too.
     logger.setLogLevel(options.handlerLogLevel ?? "WARN");
     const ddbClient = new DynamoDBClient({
-      endpoint: ddb.endpoint,
+      endpoint: dynamodbEndpoint,
       region: LOCAL_REGION,
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
@@ -320,6 +337,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
       rules: EVENT_RULES,
+      ...(options.faults?.events === undefined ? {} : { faults: options.faults.events }),
       targets: {
         // The whole event, as EventBridge invokes a Lambda target; failures are retried by the bus.
         LoopSupervisor: (input) => route("supervisor")(input),
@@ -367,7 +385,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const poller = await startStreamPoller({
       client: new DynamoDBStreamsClient({
-        endpoint: ddb.endpoint,
+        endpoint: dynamodbEndpoint,
         region: LOCAL_REGION,
         credentials: { accessKeyId: "local", secretAccessKey: "local" },
       }),
@@ -438,7 +456,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     return {
       endpoints: {
-        dynamodb: ddb.endpoint,
+        dynamodb: dynamodbEndpoint,
         s3: s3.endpoint,
         eventbridge: eventbridge.url,
         stepfunctions: stepfunctions.url,
@@ -465,6 +483,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ]);
       },
       supervise: () => sweep(),
+      restartDynamoDb: async () => {
+        if (options.inMemory)
+          throw new Error("restartDynamoDb: an in-memory stack would lose its tables");
+        await ddb.stop();
+        ddb = await startDynamoDbLocal({ port: ddb.port, dbPath: join(dataDir, "dynamodb") });
+      },
       stopGateway: async () => {
         await gateway?.stop();
         gateway = undefined;

@@ -121,9 +121,24 @@ export interface DeliveryRetryOptions {
   readonly maxDelayMs?: number;
 }
 
+/**
+ * Delivery faults, for fault tests: EventBridge delivers at least once and in no particular
+ * order, and every consumer must cope with both.
+ */
+export interface DeliveryFaults {
+  /** The share of deliveries made twice, 0 to 1. Default 0. */
+  readonly duplicateRatio?: number;
+  /** Each delivery first waits a random time up to this, so events overtake each other. Default 0. */
+  readonly delayMaxMs?: number;
+  /** The source of chance, in [0, 1). Default `Math.random`. */
+  readonly random?: () => number;
+}
+
 export interface LocalEventBridgeOptions {
   /** Default 0: a free port. */
   readonly port?: number;
+  /** Duplicated and reordered deliveries (fault tests). Default: each once, in order. */
+  readonly faults?: DeliveryFaults;
   /** The rules of the game's bus: `EVENT_RULES`. Patterns are validated here, at start. */
   readonly rules: readonly EventRule[];
   /** One handler per target the rules name, and none other. */
@@ -189,6 +204,7 @@ export class LocalEventBridge {
   readonly region: string;
   readonly eventBusName: string;
   readonly #targets: { readonly [R in EventTargetRef]?: EventTargetHandler };
+  readonly #faults: DeliveryFaults | undefined;
   readonly #maxAttempts: number;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
@@ -212,6 +228,7 @@ export class LocalEventBridge {
     this.eventBusName = options.eventBusName ?? EVENT_BUS_NAME;
     this.#buses = new Set(["default", this.eventBusName]);
     this.#targets = options.targets;
+    this.#faults = options.faults;
     this.#maxAttempts = options.retry?.maxAttempts ?? 4;
     this.#baseDelayMs = options.retry?.baseDelayMs ?? 200;
     this.#maxDelayMs = options.retry?.maxDelayMs ?? 5_000;
@@ -459,20 +476,27 @@ export class LocalEventBridge {
       if (rule.busName !== busName || !rule.enabled || rule.target === undefined) continue;
       if (!rule.pattern.matches(event)) continue;
       const target = rule.target;
-      const delivery: MutableDelivery = {
-        event,
-        ruleName: rule.name,
-        targetRef: target.ref,
-        input: undefined,
-        status: "pending",
-        attempts: 0,
-      };
-      this.#log(this.#deliveries, delivery);
-      this.#pending += 1;
-      // After this turn: PutEvents answers before any target runs.
-      setImmediate(() => {
-        void this.#deliver(delivery, target).finally(() => this.#settled());
-      });
+      const faults = this.#faults;
+      const random = faults?.random ?? Math.random;
+      const copies = 1 + (faults !== undefined && random() < (faults.duplicateRatio ?? 0) ? 1 : 0);
+      for (let copy = 0; copy < copies; copy++) {
+        const delivery: MutableDelivery = {
+          event,
+          ruleName: rule.name,
+          targetRef: target.ref,
+          input: undefined,
+          status: "pending",
+          attempts: 0,
+        };
+        this.#log(this.#deliveries, delivery);
+        this.#pending += 1;
+        const run = () => {
+          void this.#deliver(delivery, target).finally(() => this.#settled());
+        };
+        // After this turn: PutEvents answers before any target runs.
+        if (faults?.delayMaxMs === undefined) setImmediate(run);
+        else setTimeout(run, random() * faults.delayMaxMs);
+      }
     }
   }
 

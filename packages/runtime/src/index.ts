@@ -11,6 +11,7 @@ export {
   compilePattern,
   DEFAULT_MAX_WILDCARD_COMPLEXITY,
   type EventPattern,
+  MAX_EVENT_PATTERN_CHARS,
   MAX_PATTERN_ALTERNATIVES,
   matchesPattern,
 } from "./events/pattern.js";

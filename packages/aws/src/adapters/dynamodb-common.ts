@@ -108,9 +108,11 @@ export async function transactInChunks(
       await doc.send(
         new TransactWriteCommand({
           TransactItems: part,
-          // At most 36 characters: a digest of who, what and which chunk.
+          // At most 36 characters: a digest of who, what, where and which chunk. The tables are part
+          // of it: the same batch written into another stage's tables (a restore) within DynamoDB's
+          // ten minutes is another transaction, not a repeat of this one.
           ClientRequestToken: toHex(
-            sha256Text(`${token}|${operation}|${offset}|${part.length}`),
+            sha256Text(`${token}|${operation}|${tablesOf(part)}|${offset}|${part.length}`),
           ).slice(0, 36),
         }),
       );
@@ -121,6 +123,20 @@ export async function transactInChunks(
     }
   }
   return undefined;
+}
+
+/** The tables a chunk writes, sorted: part of its idempotency token. */
+function tablesOf(part: readonly TransactItem[]): string {
+  const names = new Set<string>();
+  for (const item of part) {
+    const table =
+      item.Put?.TableName ??
+      item.Update?.TableName ??
+      item.Delete?.TableName ??
+      item.ConditionCheck?.TableName;
+    if (table !== undefined) names.add(table);
+  }
+  return [...names].sort().join(",");
 }
 
 function createTableInput(def: TableDefinition, name: string): CreateTableCommandInput {

@@ -85,6 +85,8 @@ export async function admitFrame(
     readonly playerId: string;
     readonly bucket: RateBucket;
     readonly id?: string;
+    /** Past this time (ms since epoch) a frame still waiting its turn is answered `busy`. */
+    readonly deadlineMs?: number;
   },
 ): Promise<Admission> {
   let queues = inFlight.get(deps);
@@ -93,10 +95,18 @@ export async function admitFrame(
     inFlight.set(deps, queues);
   }
   const previous = queues.get(input.connectionId) ?? Promise.resolve();
-  const mine = previous.then(
-    () => takeToken(deps, input),
-    () => takeToken(deps, input),
-  );
+  const turn = (): Promise<Admission> =>
+    input.deadlineMs !== undefined && deps.clock.nowMs() >= input.deadlineMs
+      ? Promise.resolve({
+          ok: false,
+          error: errorFrame(
+            "busy",
+            "the server is too busy to take this frame now: send it again",
+            input.id,
+          ),
+        })
+      : takeToken(deps, input);
+  const mine = previous.then(turn, turn);
   queues.set(input.connectionId, mine);
   try {
     return await mine;

@@ -126,6 +126,7 @@ export async function submitCommand(
     playerId: input.playerId,
     bucket: "commands",
     id: command.id,
+    ...(input.deadlineMs === undefined ? {} : { deadlineMs: input.deadlineMs }),
   });
   if (!admitted.ok) return admitted;
   const { connection } = admitted;

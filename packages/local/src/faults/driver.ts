@@ -1,0 +1,390 @@
+/**
+ * The fault driver: the project's own simulator of a hostile life, in the way TigerBeetle's VOPR
+ * drives faults into a real cluster. It runs the whole local stack in a process of its own, with
+ * tracked players sending commands over real WebSockets, and, at moments a seeded generator
+ * picks, injects one fault after another:
+ *
+ * - `kill-group`: SIGKILL of the stack's whole process group, under load;
+ * - `kill-node`: SIGKILL of the stack's Node process alone;
+ * - `crash-point`: SIGKILL of the stack just before, or just after, a chosen write of the commit
+ *   protocol or of a command's submit (the DynamoDB proxy sees the request go by);
+ * - `restart-dynamodb`: DynamoDB Local stopped and started again, mid-batch;
+ * - `second-loop`: a second game loop started for the world;
+ * and, all along, every event delivered twice one time in five and out of order.
+ *
+ * Then it stops injecting, lets every command be answered and every answered command be drained,
+ * and checks the world: every acknowledged command applied exactly once (none lost, none
+ * twice), the ledger's chain, digest and conservation (`verifyWorld`), a replay of every tick from
+ * genesis (`replayWorld`), and an export restored elsewhere that verifies too.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { freePort } from "../dynamodb-local.js";
+import { type CheckReport, checkWorld } from "./checks.js";
+import { type CrashPlan, startDynamoDbProxy, WRITE_POINTS } from "./dynamodb-proxy.js";
+import { TrackedPlayer } from "./players.js";
+import type { StackProcessMessage, StackProcessOptions } from "./stack-process.js";
+
+export const FAULT_KINDS = [
+  "kill-group",
+  "kill-node",
+  "crash-point",
+  "restart-dynamodb",
+  "second-loop",
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface FaultRunOptions {
+  /** Seeds every choice (when, which fault, which write): the same seed, the same schedule. */
+  readonly seed: number;
+  /** Faults to inject. */
+  readonly faults: number;
+  /** Time between faults, ms: a random time in [gapMs/2, gapMs]. */
+  readonly gapMs: number;
+  /** Tracked players, and commands per second each. */
+  readonly players: number;
+  readonly ratePerSecond: number;
+  /** A line per step (a fault, a restart). Default: none. */
+  readonly log?: (line: string) => void;
+}
+
+export interface FaultRunReport {
+  readonly seed: number;
+  readonly injected: Readonly<Record<FaultKind, number>>;
+  /** Crash points that went off (a planned write may not come before the next fault). */
+  readonly crashPoints: readonly string[];
+  readonly restarts: number;
+  readonly commands: {
+    readonly sent: number;
+    readonly resends: number;
+    readonly acknowledged: number;
+    readonly refused: number;
+    readonly lost: number;
+    readonly duplicated: number;
+  };
+  readonly check: CheckReport;
+  readonly durationMs: number;
+  /** Everything held: nothing lost, nothing twice, the ledger and the replay verify. */
+  readonly ok: boolean;
+}
+
+/** A small seeded generator (mulberry32): the schedule is the seed's, not the machine's. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORLD = "faults";
+/** How long an armed crash point may wait for its write. */
+const CRASH_POINT_WAIT_MS = 45_000;
+/** Resends a player makes each 250 ms while the backlog drains: 8 a second, within its limit. */
+const RESENDS_PER_ROUND = 2;
+const STACK_PROCESS = join(dirname(fileURLToPath(import.meta.url)), "stack-process.ts");
+
+interface RunningStack {
+  readonly child: ChildProcess;
+  readonly ready: Extract<StackProcessMessage, { type: "ready" }>;
+  readonly exited: Promise<void>;
+}
+
+export async function runFaults(options: FaultRunOptions): Promise<FaultRunReport> {
+  const log = options.log ?? (() => undefined);
+  const random = seededRandom(options.seed);
+  const startedMs = Date.now();
+  const dataDir = mkdtempSync(join(tmpdir(), "lq-faults-"));
+  const dynamodbPort = await freePort();
+  const proxy = await startDynamoDbProxy(dynamodbPort);
+  const playerIds = Array.from(
+    { length: options.players },
+    (_, i) => `player_${String(i + 1).padStart(4, "0")}`,
+  );
+  const players = playerIds.map((p) => new TrackedPlayer(p, random));
+  const stackOptions: StackProcessOptions = {
+    dataDir,
+    worldId: WORLD,
+    players: playerIds,
+    settings: { bodies: 40, bots: 4, coins: 40 },
+    dynamodbPort,
+    dynamodbEndpoint: proxy.endpoint,
+    events: { duplicateRatio: 0.2, delayMaxMs: 300 },
+  };
+  const injected = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  const crashPoints: string[] = [];
+  let restarts = 0;
+  let stack = await startStack(stackOptions);
+  await joinAll(players, stack);
+
+  let stopLoad = false;
+  const load = (async () => {
+    const intervalMs = 1000 / options.ratePerSecond;
+    while (!stopLoad) {
+      const now = Date.now();
+      for (const p of players) {
+        p.sendNew(now);
+        p.resendPending(now, 2000, 1);
+      }
+      await sleep(intervalMs);
+    }
+  })();
+
+  // Every kind once in each round of five, in a seeded order: a short run covers them all.
+  const schedule: FaultKind[] = [];
+  while (schedule.length < options.faults) {
+    const round = [...FAULT_KINDS];
+    for (let i = round.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [round[i], round[j]] = [round[j] as FaultKind, round[i] as FaultKind];
+    }
+    schedule.push(...round);
+  }
+  try {
+    for (let f = 0; f < options.faults; f++) {
+      await sleep(options.gapMs / 2 + (random() * options.gapMs) / 2);
+      const kind = schedule[f] as FaultKind;
+      injected[kind]++;
+      log(`fault ${f + 1}/${options.faults}: ${kind}`);
+      const killed = await inject(kind, stack, random, proxy, crashPoints, log);
+      if (killed) {
+        restarts++;
+        stack = await startStack(stackOptions);
+        await joinAll(players, stack);
+        log(`stack restarted (${restarts})`);
+      }
+    }
+    // Calm: everything sent so far gets its final answer.
+    stopLoad = true;
+    await load;
+    await until(
+      () =>
+        `every command answered (${players
+          .map(
+            (p) =>
+              `${p.playerId}: ${p.fates().pending.length} pending, last answers ${p.lastAnswers().join(" | ")}`,
+          )
+          .join("; ")})`,
+      180_000,
+      async () => {
+        const now = Date.now();
+        for (const p of players) {
+          if (!p.connected) await joinAll([p], stack);
+          p.resendPending(now, 2000, RESENDS_PER_ROUND);
+        }
+        return players.every((p) => p.fates().pending.length === 0) ? true : undefined;
+      },
+    );
+    const acknowledged = new Map<string, Set<string>>();
+    for (const p of players) {
+      const f = p.fates();
+      acknowledged.set(p.playerId, new Set([...f.accepted, ...f.duplicate]));
+    }
+    for (const p of players) p.disconnect();
+    const check = await checkWorld(stack.ready.env, WORLD, acknowledged);
+    const sent = players.reduce((n, p) => {
+      const f = p.fates();
+      return n + f.accepted.length + f.duplicate.length + f.refused.length + f.pending.length;
+    }, 0);
+    const refused = players.reduce((n, p) => n + p.fates().refused.length, 0);
+    const report: FaultRunReport = {
+      seed: options.seed,
+      injected,
+      crashPoints,
+      restarts,
+      commands: {
+        sent,
+        resends: players.reduce((n, p) => n + p.resends, 0),
+        acknowledged: [...acknowledged.values()].reduce((n, s) => n + s.size, 0),
+        refused,
+        lost: check.lost.length,
+        duplicated: check.duplicated.length,
+      },
+      check,
+      durationMs: Date.now() - startedMs,
+      ok: check.ok && refused === 0,
+    };
+    await stopStack(stack);
+    return report;
+  } finally {
+    stopLoad = true;
+    for (const p of players) p.disconnect();
+    killGroup(stack.child);
+    await stack.exited;
+    await proxy.close();
+    // The JVM stops by itself once its parent is gone; give it its moment before removing its data.
+    await sleep(500);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function inject(
+  kind: FaultKind,
+  stack: RunningStack,
+  random: () => number,
+  proxy: Awaited<ReturnType<typeof startDynamoDbProxy>>,
+  crashPoints: string[],
+  log: (line: string) => void,
+): Promise<boolean> {
+  switch (kind) {
+    case "kill-group":
+      killGroup(stack.child);
+      await stack.exited;
+      return true;
+    case "kill-node":
+      stack.child.kill("SIGKILL");
+      await stack.exited;
+      return true;
+    case "crash-point": {
+      const plan: CrashPlan = {
+        point: WRITE_POINTS[Math.floor(random() * WRITE_POINTS.length)] as CrashPlan["point"],
+        phase: random() < 0.5 ? "before" : "after",
+        nth: 1 + Math.floor(random() * 3),
+      };
+      proxy.arm(plan, () => killGroup(stack.child));
+      // The write comes within a few laps (a loop still recovering from the last fault may take a
+      // while); if it does not, the crash is a plain kill.
+      await Promise.race([stack.exited, sleep(CRASH_POINT_WAIT_MS)]);
+      if (proxy.fired) {
+        crashPoints.push(`${plan.phase} ${plan.point} #${plan.nth}`);
+        log(`  crashed ${plan.phase} ${plan.point} #${plan.nth}`);
+      } else {
+        proxy.arm({ ...plan, nth: Number.MAX_SAFE_INTEGER }, () => undefined);
+        killGroup(stack.child);
+      }
+      await stack.exited;
+      return true;
+    }
+    case "restart-dynamodb":
+      stack.child.send({ type: "restart-dynamodb" });
+      await message(stack.child, "done");
+      return false;
+    case "second-loop": {
+      const sfn = new SFNClient({
+        endpoint: stack.ready.stepfunctions,
+        region: "us-east-1",
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      });
+      await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: stack.ready.env.LQ_STATE_MACHINE_ARN,
+          name: `${WORLD}--d${Math.floor(random() * 1e9)}`,
+          input: JSON.stringify({ worldId: WORLD, iteration: 0, predecessor: "" }),
+        }),
+      );
+      sfn.destroy();
+      return false;
+    }
+  }
+}
+
+async function startStack(options: StackProcessOptions): Promise<RunningStack> {
+  const child = spawn(process.execPath, ["--import", "tsx", STACK_PROCESS], {
+    // Its own process group: `kill-group` takes it, and nothing of the driver's.
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    env: {
+      ...process.env,
+      LQ_FAULT_STACK: JSON.stringify(options),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    },
+  });
+  let stderr = "";
+  // LQ_FAULT_LOG: a file that gets every stack process's own output, to see what went wrong.
+  const logFile = process.env.LQ_FAULT_LOG;
+  child.stderr?.on("data", (c: Buffer) => {
+    stderr = (stderr + c.toString("utf8")).slice(-4000);
+    if (logFile !== undefined) appendFileSync(logFile, c);
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const ready = await Promise.race([
+    message(child, "ready") as Promise<Extract<StackProcessMessage, { type: "ready" }>>,
+    exited.then(() => {
+      throw new Error(`the stack process exited before it was ready: ${stderr.trim()}`);
+    }),
+  ]);
+  return { child, ready, exited };
+}
+
+async function stopStack(stack: RunningStack): Promise<void> {
+  if (stack.child.exitCode !== null) return;
+  stack.child.send({ type: "stop" });
+  await Promise.race([stack.exited, sleep(30_000)]);
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Gone already.
+  }
+}
+
+function message(
+  child: ChildProcess,
+  type: StackProcessMessage["type"],
+): Promise<StackProcessMessage> {
+  return new Promise((resolve, reject) => {
+    const on = (m: StackProcessMessage) => {
+      if (m.type === "failed") {
+        child.off("message", on);
+        reject(new Error(`the stack process failed: ${m.message}`));
+      } else if (m.type === type) {
+        child.off("message", on);
+        resolve(m);
+      }
+    };
+    child.on("message", on);
+  });
+}
+
+async function joinAll(players: readonly TrackedPlayer[], stack: RunningStack): Promise<void> {
+  const url = `${stack.ready.websocket}?world=${WORLD}`;
+  for (const p of players) {
+    await until(`${p.playerId} to connect`, 60_000, async () => {
+      try {
+        await p.connect(url, stack.ready.tokens[p.playerId] ?? "");
+        return true;
+      } catch {
+        return undefined;
+      }
+    });
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function until<T>(
+  what: string | (() => string),
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await sleep(250);
+  }
+  throw new Error(
+    `fault driver: timed out waiting for ${typeof what === "string" ? what : what()}`,
+  );
+}
+
+/** The report as a few lines, for a test's output and the bench. */
+export function formatFaultReport(r: FaultRunReport): string {
+  const injected = FAULT_KINDS.map((k) => `${k} ${r.injected[k]}`).join(", ");
+  const c = r.commands;
+  return [
+    `faults (seed ${r.seed}): ${Object.values(r.injected).reduce((a, b) => a + b, 0)} injected (${injected}); ${r.restarts} restarts; crash points hit: ${r.crashPoints.join("; ") || "none"}`,
+    `commands: ${c.sent} sent, ${c.resends} resends, ${c.acknowledged} acknowledged, ${c.refused} refused, lost ${c.lost}, duplicated ${c.duplicated}; ${r.check.applied} applied in ${r.check.batches} batches`,
+    `world: version ${r.check.version}, tick ${r.check.tick}; ledger ${r.check.verify}; replay ${r.check.replay}; export ${r.check.export}; ${(r.durationMs / 1000).toFixed(1)} s`,
+  ].join("\n");
+}

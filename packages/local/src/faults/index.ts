@@ -1,0 +1,4 @@
+export * from "./checks.js";
+export * from "./driver.js";
+export * from "./dynamodb-proxy.js";
+export * from "./players.js";
