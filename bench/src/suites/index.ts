@@ -13,4 +13,5 @@ export const SUITES: Readonly<Record<string, () => Promise<{ suite: Suite }>>> =
   "tick-pipeline": () => import("./tick-pipeline.js"),
   bundles: () => import("./bundles.js"),
   load: () => import("./load.js"),
+  faults: () => import("./faults.js"),
 };
