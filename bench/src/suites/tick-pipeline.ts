@@ -34,6 +34,7 @@ import { DynamoDbLocalError, startDynamoDbLocal } from "@ledgerquest/local";
 import {
   connect,
   createWorld,
+  GAME_LOOP_STATES,
   gameLoopDefinition,
   MemoryBlobStore,
   MemoryClientPush,
@@ -1000,7 +1001,8 @@ async function verify(
 export function transitionsPerLap(): number {
   const definition = gameLoopDefinition({ tickFunctionArn: "tick" });
   const states = record(definition.States);
-  const start = String(definition.StartAt);
+  // Not `StartAt`: an execution's first states (its defaults) run once, not once a lap.
+  const start: string = GAME_LOOP_STATES.tick;
   let at = start;
   let count = 0;
   do {
