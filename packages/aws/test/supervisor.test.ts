@@ -1,0 +1,131 @@
+// The loop supervisor's handler: which worlds each EventBridge event asks about, and the whole
+// handler over a memory store and a Step Functions endpoint stand-in (names and inputs as AWS
+// would get them).
+import { SFNClient } from "@aws-sdk/client-sfn";
+import {
+  createDomainEvent,
+  EXECUTION_STATUS_CHANGE,
+  ManualClock,
+  MemoryEntityStore,
+  toPutEventsEntry,
+} from "@ledgerquest/runtime";
+import { sampleWorld } from "@ledgerquest/runtime/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { StepFunctionsWorkflowStarter } from "../src/adapters/sfn-workflow-starter.js";
+import {
+  handleSupervisorEvent,
+  InvalidSupervisorEventError,
+  worldsOfSupervisorEvent,
+} from "../src/handlers/supervisor.js";
+import type { ListeningEndpoint } from "../src/protocol/http.js";
+import { StepFunctionsEndpoint } from "./support/stepfunctions-endpoint.js";
+
+const SFN = new StepFunctionsEndpoint({ account: "123456789012", region: "us-east-1" });
+const ARN = SFN.createStateMachine("ledgerquest-beta-game-loop");
+
+const scheduled = {
+  version: "0",
+  id: "e1",
+  "detail-type": "Scheduled Event",
+  source: "aws.events",
+  account: "123456789012",
+  time: "2026-12-06T12:00:00Z",
+  region: "us-east-1",
+  resources: ["arn:aws:events:us-east-1:123456789012:rule/sweep"],
+  detail: {},
+};
+
+function statusChange(detail: Record<string, unknown>) {
+  return {
+    ...scheduled,
+    "detail-type": EXECUTION_STATUS_CHANGE,
+    source: "aws.states",
+    detail: {
+      executionArn: `${ARN.replace(":stateMachine:", ":execution:")}:w--s1`,
+      stateMachineArn: ARN,
+      name: "w--s1",
+      status: "FAILED",
+      input: JSON.stringify({ worldId: "tenant:w@1", iteration: 3, predecessor: "" }),
+      ...detail,
+    },
+  };
+}
+
+function activated(worldId: string) {
+  const event = createDomainEvent("World Activated", { worldId, version: 4 });
+  const entry = toPutEventsEntry(event);
+  return {
+    ...scheduled,
+    "detail-type": entry.DetailType,
+    source: entry.Source,
+    detail: JSON.parse(entry.Detail) as unknown,
+  };
+}
+
+describe("which worlds an event asks about", () => {
+  it("a schedule: all of them; World Activated: that world; a failed loop: the world in its input", () => {
+    expect(worldsOfSupervisorEvent(scheduled, ARN)).toBeUndefined();
+    expect(worldsOfSupervisorEvent(activated("w-7"), ARN)).toEqual(["w-7"]);
+    expect(worldsOfSupervisorEvent(statusChange({}), ARN)).toEqual(["tenant:w@1"]);
+  });
+
+  it("refuses events it does not take, with a typed error", () => {
+    const bad = [
+      statusChange({ stateMachineArn: `${ARN}-other` }),
+      statusChange({ input: "not json" }),
+      statusChange({ input: JSON.stringify({ worldId: "no spaces allowed" }) }),
+      { ...scheduled, source: "somebody.else" },
+      { ...scheduled, "detail-type": "Tick Batch Committed" },
+      "a string",
+      null,
+    ];
+    for (const event of bad)
+      expect(() => worldsOfSupervisorEvent(event, ARN), JSON.stringify(event)).toThrow();
+    expect(() => worldsOfSupervisorEvent(statusChange({ input: "{" }), ARN)).toThrow(
+      InvalidSupervisorEventError,
+    );
+  });
+});
+
+describe("the supervisor handler", () => {
+  const opened: ListeningEndpoint[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((e) => e.close()));
+  });
+
+  it("starts one validly named loop per active world without one, with the last owner as predecessor", async () => {
+    const sfn = SFN;
+    const endpoint = await sfn.listen();
+    opened.push(endpoint);
+    const client = new SFNClient({
+      endpoint: endpoint.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const store = new MemoryEntityStore();
+    await store.createWorld(sampleWorld("tenant:w@1", { lastBatchToken: "tenant_w_1-x--s9#12" }));
+    await store.createWorld(sampleWorld("asleep", { active: false }));
+    const loaded = {
+      stateMachineArn: ARN,
+      deps: {
+        store,
+        loops: new StepFunctionsWorkflowStarter(client, { stateMachineArn: ARN }),
+        clock: new ManualClock(1_765_000_000_000),
+      },
+    };
+    const report = await handleSupervisorEvent(loaded, scheduled);
+    expect(report.starts).toHaveLength(1);
+    const [execution] = sfn.executions();
+    expect(execution?.name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    expect(JSON.parse(execution?.input ?? "")).toEqual({
+      worldId: "tenant:w@1",
+      iteration: 0,
+      predecessor: "tenant_w_1-x--s9",
+    });
+    // The failed loop's event for the same world, in the same slot: the loop runs, nothing more.
+    const again = await handleSupervisorEvent(loaded, statusChange({}));
+    expect(again).toMatchObject({ checked: 1, running: 1, starts: [] });
+    expect(sfn.executions()).toHaveLength(1);
+    client.destroy();
+  });
+});
