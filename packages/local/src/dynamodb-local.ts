@@ -1,18 +1,43 @@
 /**
  * Starts AWS's own DynamoDB emulator (DynamoDB Local, a Java jar shipped inside the npm package
- * `amplify-dynamodb-simulator`) as a child process on a free loopback port. The jar is never
- * copied into this repository: its licence forbids redistribution, so it stays in node_modules.
+ * `amplify-dynamodb-simulator`) on a free loopback port. The jar is never copied into this
+ * repository: its licence forbids redistribution, so it stays in node_modules.
+ *
+ * The JVM runs under a watchdog (`dynamodb-local-watchdog.ts`) in a session of its own, so that no
+ * kill of this process or of its process group reaches it, and the watchdog stops it gracefully
+ * once this process is gone (see "What survives a crash" in docs/local-stack.md). With a data
+ * directory, `dynamodb-local.pid` in it names the JVM; a start first stops a DynamoDB Local that an
+ * earlier run left holding the directory.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  DynamoDbLocalError,
+  findDynamoDbLocals,
+  flushDynamoDbLocal,
+  isDynamoDbLocalFor,
+  type ProcessInfo,
+  pidFilePath,
+  portOf,
+  processInfo,
+  readPidFile,
+  WATCHDOG_SCRIPT_NAME,
+  type WatchdogOptions,
+  watchdogFor,
+} from "./dynamodb-local-process.js";
 
-export class DynamoDbLocalError extends Error {
-  override readonly name = "DynamoDbLocalError";
-}
+export { DYNAMODB_LOCAL_PID_FILE, DynamoDbLocalError } from "./dynamodb-local-process.js";
+
+/** How long a SIGTERMed JVM gets to exit before a SIGKILL (it takes well under a second). */
+const STOP_TIMEOUT_MS = 10_000;
+/** How long the flush before a stop may take (a commit takes milliseconds, more on a busy box). */
+const FLUSH_TIMEOUT_MS = 5000;
 
 export interface DynamoDbLocalOptions {
   /** Port to listen on; default: a free one. */
@@ -21,11 +46,16 @@ export interface DynamoDbLocalOptions {
   readonly dbPath?: string;
   /** How long to wait for it to answer, ms. Default 30,000 (a cold JVM on a busy 2-core box). */
   readonly startTimeoutMs?: number;
+  /** Where to say that a DynamoDB Local left by an earlier run is being stopped; default stdout. */
+  readonly log?: (line: string) => void;
 }
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
+  /** The JVM's process id. */
+  readonly pid: number;
+  /** Commits every acknowledged write, stops the JVM, and resolves once it has exited. */
   stop(): Promise<void>;
 }
 
@@ -66,6 +96,90 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Waits until `pid` is gone or no longer `what` it was; false if it still is after `timeoutMs`. */
+async function gone(
+  pid: number,
+  what: (info: ProcessInfo) => boolean,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const info = processInfo(pid);
+    if (info === undefined || !what(info)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Stops every DynamoDB Local that an earlier run left holding `dbPath` (its stack killed while its
+ * watchdog was killed too, or a launcher without a watchdog), gracefully: a flush, SIGTERM, and
+ * SIGKILL only after a bound. Refuses if the directory belongs to a stack that still runs.
+ */
+async function stopEarlierRun(dbPath: string, log: (line: string) => void): Promise<void> {
+  const recorded = readPidFile(dbPath);
+  const pids = new Set(findDynamoDbLocals(dbPath));
+  if (recorded !== undefined) pids.add(recorded.pid);
+  const holds = (info: ProcessInfo) => isDynamoDbLocalFor(info, dbPath);
+  const supervises = (info: ProcessInfo) => watchdogFor(info, dbPath) !== undefined;
+  for (const pid of pids) {
+    const jvm = processInfo(pid);
+    // Gone, or the pid now names some other process: nothing to stop.
+    if (jvm === undefined || !holds(jvm)) continue;
+    const watchdog = processInfo(jvm.ppid);
+    const watchdogOptions = watchdog === undefined ? undefined : watchdogFor(watchdog, dbPath);
+    // A watchdog's parent is the stack that started it for exactly as long as that stack lives.
+    if (watchdog !== undefined && watchdogOptions?.ownerPid === watchdog.ppid) {
+      throw new DynamoDbLocalError(
+        `${dbPath} is in use by DynamoDB Local (pid ${pid}, port ${watchdogOptions.port}) of a ` +
+          `local stack that still runs (pid ${watchdog.ppid}): stop that stack first, or use ` +
+          "another data directory.",
+      );
+    }
+    const port = portOf(jvm);
+    log(
+      `DynamoDB Local (pid ${pid}${port === undefined ? "" : `, port ${port}`}) left by an ` +
+        `earlier run still holds ${dbPath}: stopping it before starting a new one`,
+    );
+    if (port !== undefined) await flushDynamoDbLocal(`http://127.0.0.1:${port}`, FLUSH_TIMEOUT_MS);
+    signal(pid, "SIGTERM");
+    if (!(await gone(pid, holds, STOP_TIMEOUT_MS))) {
+      signal(pid, "SIGKILL");
+      if (!(await gone(pid, holds, STOP_TIMEOUT_MS))) {
+        throw new DynamoDbLocalError(
+          `DynamoDB Local (pid ${pid}) still holds ${dbPath} after SIGKILL; stop it by hand.`,
+        );
+      }
+    }
+    // Its watchdog, if it has one, ends once its JVM has; waiting for it keeps the pid file ours.
+    if (watchdog !== undefined && watchdogOptions !== undefined) {
+      if (!(await gone(watchdog.pid, supervises, STOP_TIMEOUT_MS))) signal(watchdog.pid, "SIGKILL");
+    }
+  }
+  // Whatever it named is gone now.
+  rmSync(pidFilePath(dbPath), { force: true });
+}
+
+/** tsx's loader, which runs the watchdog's TypeScript as it runs the stack's. */
+function tsxLoader(): string {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  } catch (cause) {
+    throw new DynamoDbLocalError(
+      "DynamoDB Local's watchdog runs with tsx, which was not found: run `npm install`.",
+      { cause },
+    );
+  }
+}
+
 export async function startDynamoDbLocal(
   options: DynamoDbLocalOptions = {},
 ): Promise<DynamoDbLocal> {
@@ -75,9 +189,12 @@ export async function startDynamoDbLocal(
         "`sudo apt-get install -y openjdk-17-jre-headless` (Debian/Ubuntu) and try again.",
     );
   }
+  const log = options.log ?? ((line: string) => console.log(line));
+  const dbPath = options.dbPath === undefined ? undefined : resolve(options.dbPath);
+  if (dbPath !== undefined) await stopEarlierRun(dbPath, log);
   const port = options.port ?? (await freePort());
   const dir = emulatorDir();
-  const args = [
+  const javaArgs = [
     `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
     // A small heap keeps the test machine's memory for the tests; the emulator needs little.
     "-Xmx512m",
@@ -85,47 +202,114 @@ export async function startDynamoDbLocal(
     join(dir, "DynamoDBLocal.jar"),
     "-port",
     String(port),
-    ...(options.dbPath === undefined ? ["-inMemory"] : ["-dbPath", options.dbPath, "-sharedDb"]),
+    ...(dbPath === undefined ? ["-inMemory"] : ["-dbPath", dbPath, "-sharedDb"]),
   ];
   // The emulator writes a metadata file into its working directory: keep it out of the caller's.
-  const cwd = options.dbPath ?? mkdtempSync(join(tmpdir(), "lq-dynamodb-"));
-  const child: ChildProcess = spawn("java", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+  const cwd = dbPath ?? mkdtempSync(join(tmpdir(), "lq-dynamodb-"));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const watchdogOptions: WatchdogOptions = {
+    javaArgs,
+    cwd,
+    endpoint,
+    port,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+    ownerPid: process.pid,
+    ...(dbPath === undefined ? {} : { dbPath }),
+  };
+  const watchdogScript = fileURLToPath(new URL(`./${WATCHDOG_SCRIPT_NAME}`, import.meta.url));
+  // A session of its own: a signal to this process's group (Ctrl-C, a closed terminal, a kill of
+  // `npm start`'s group) reaches neither the watchdog nor the JVM, which the watchdog then stops
+  // gracefully, after this process, however this process ends.
+  const watchdog: ChildProcess = spawn(
+    process.execPath,
+    ["--import", tsxLoader(), watchdogScript, JSON.stringify(watchdogOptions)],
+    { cwd, detached: true, stdio: ["pipe", "pipe", "pipe"] },
+  );
+  watchdog.stdin?.on("error", () => undefined);
   let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
+  watchdog.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString("utf8")).slice(-4000);
   });
+  let pid: number | undefined;
+  let jvmExit = "";
+  if (watchdog.stdout !== null) {
+    createInterface({ input: watchdog.stdout }).on("line", (line) => {
+      let message: unknown;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (typeof message !== "object" || message === null || !("type" in message)) return;
+      if (message.type === "spawned" && "pid" in message && typeof message.pid === "number") {
+        pid = message.pid;
+      }
+      if (message.type === "exited" && "code" in message && "signal" in message) {
+        jvmExit = ` (the JVM's exit code ${String(message.code)}, signal ${String(message.signal)})`;
+      }
+    });
+  }
   let exited: number | null | undefined;
-  child.on("exit", (code) => {
-    exited = code;
+  const watchdogExited = new Promise<void>((resolveExit) => {
+    watchdog.on("exit", (code) => {
+      exited = code;
+      resolveExit();
+    });
   });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  while (!(await answers(endpoint))) {
+  watchdog.on("error", (error) => {
+    stderr += `\n${error.message}`;
+    exited ??= null;
+  });
+  const abandon = () => {
+    // Nothing is acknowledged yet: no graceful stop needed.
+    if (pid !== undefined) signal(pid, "SIGKILL");
+    watchdog.stdin?.end();
+    if (dbPath === undefined) rmSync(cwd, { recursive: true, force: true });
+  };
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const deadline = Date.now() + startTimeoutMs;
+  while (pid === undefined || !(await answers(endpoint))) {
     if (exited !== undefined) {
+      abandon();
       throw new DynamoDbLocalError(
-        `DynamoDB Local exited with code ${exited} before it answered on port ${port}: ${stderr.trim()}`,
+        `DynamoDB Local exited before it answered on port ${port}${jvmExit}: ${stderr.trim()}`,
+      );
+    }
+    // Jetty's bind failure leaves the JVM running but deaf: no use waiting for it.
+    if (stderr.includes("Failed to bind")) {
+      abandon();
+      throw new DynamoDbLocalError(
+        `DynamoDB Local could not listen on port ${port}, which something else holds: ${stderr.trim()}`,
       );
     }
     if (Date.now() > deadline) {
-      child.kill("SIGKILL");
+      abandon();
       throw new DynamoDbLocalError(
-        `DynamoDB Local did not answer on ${endpoint} within ${options.startTimeoutMs ?? 30_000} ms: ${stderr.trim()}`,
+        `DynamoDB Local did not answer on ${endpoint} within ${startTimeoutMs} ms: ${stderr.trim()}`,
       );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const jvmPid = pid;
   return {
     endpoint,
     port,
+    pid: jvmPid,
     stop: async () => {
       if (exited === undefined) {
-        await new Promise<void>((resolve) => {
-          child.once("exit", () => resolve());
-          child.kill("SIGTERM");
-          setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-        });
+        // End-of-file tells the watchdog to flush and stop the JVM; it exits after the JVM has.
+        watchdog.stdin?.end();
+        const last = setTimeout(
+          () => {
+            signal(jvmPid, "SIGKILL");
+            watchdog.kill("SIGKILL");
+          },
+          FLUSH_TIMEOUT_MS + 2 * STOP_TIMEOUT_MS,
+        );
+        await watchdogExited;
+        clearTimeout(last);
       }
-      if (options.dbPath === undefined) rmSync(cwd, { recursive: true, force: true });
+      if (dbPath === undefined) rmSync(cwd, { recursive: true, force: true });
     },
   };
 }
