@@ -197,8 +197,8 @@ export interface BotsReport {
   /** Command to push; see the module's comment for what exactly is measured. */
   readonly latency: LatencySummary;
   /**
-   * Players whose moves were accepted and who received pushes, yet never appeared in them: the
-   * world most likely has no such player, and the game ignores their moves.
+   * Players who received pushes, yet never appeared in them: the world has no such player (it
+   * may watch the world, and its commands are refused with `not_a_member`).
    */
   readonly unseenPlayers: readonly string[];
   /** Distinct error messages, most frequent first. */
@@ -725,9 +725,7 @@ export async function runBots(options: BotsOptions): Promise<BotsReport> {
     gatewayErrors: sum(bots, (b) => b.gatewayErrors),
     pushes: sum(bots, (b) => b.pushes),
     latency: summarizeLatency(bots.flatMap((b) => b.latenciesMs)),
-    unseenPlayers: connected
-      .filter((b) => !b.seenSelf && b.accepted > 0 && b.pushes >= 2)
-      .map((b) => b.playerId),
+    unseenPlayers: connected.filter((b) => !b.seenSelf && b.pushes >= 2).map((b) => b.playerId),
     errors: errors.list(),
     players: bots.map((b) => b.summary()),
   };
@@ -783,7 +781,7 @@ export function formatBotsReport(r: BotsReport): string {
   }
   if (r.unseenPlayers.length > 0) {
     lines.push(
-      `warning: ${r.unseenPlayers.join(", ")} never appeared in the pushes: the world probably has no such player, and the game ignores their moves (seed a world with enough players: ledgerquest seed --world <id> --players <n>)`,
+      `warning: ${r.unseenPlayers.join(", ")} never appeared in the pushes: the world has no such player, so they may watch it and their commands are refused (seed a world with enough players: ledgerquest seed --world <id> --players <n>)`,
     );
   }
   if (r.connected > 0 && r.pushes === 0) {

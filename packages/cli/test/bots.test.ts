@@ -114,7 +114,7 @@ describe("runBots", () => {
     expect(progress.length).toBeGreaterThan(3);
   }, 60_000);
 
-  it("says so when the world has no such player (its moves are accepted, and ignored)", async () => {
+  it("says so when the world has no such player (it may watch, and its commands are refused)", async () => {
     const report = await runBots({
       websocketUrl: stack.endpoints.websocket,
       worldId: WORLD,
@@ -125,7 +125,11 @@ describe("runBots", () => {
       ratePerSecond: 4,
     });
     expect(report.connected).toBe(1);
-    expect(report.commands.accepted).toBeGreaterThan(0);
+    expect(report.commands.accepted).toBe(0);
+    expect(report.commands.rejected).toBeGreaterThan(0);
+    expect(report.errors.map((e) => e.message)).toEqual([
+      expect.stringContaining("rejected (not_a_member)"),
+    ]);
     expect(report.unseenPlayers).toEqual(["player_bot_0001"]);
   }, 60_000);
 

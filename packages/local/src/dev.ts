@@ -180,6 +180,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let ddb = await startDynamoDbLocal({
       ...(ports.dynamodb === undefined ? {} : { port: ports.dynamodb }),
       ...(options.inMemory ? {} : { dbPath: join(dataDir, "dynamodb") }),
+      log,
     });
     stops.set("dynamodb", () => ddb.stop());
     // Everything reaches DynamoDB Local through this address: its own, or a fault test's proxy.
@@ -487,7 +488,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (options.inMemory)
           throw new Error("restartDynamoDb: an in-memory stack would lose its tables");
         await ddb.stop();
-        ddb = await startDynamoDbLocal({ port: ddb.port, dbPath: join(dataDir, "dynamodb") });
+        ddb = await startDynamoDbLocal({ port: ddb.port, dbPath: join(dataDir, "dynamodb"), log });
       },
       stopGateway: async () => {
         await gateway?.stop();

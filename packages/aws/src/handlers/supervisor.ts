@@ -108,9 +108,13 @@ export async function handleSupervisorEvent(
   const worldIds = worldsOfSupervisorEvent(event, loaded.stateMachineArn);
   const report = await superviseGameLoops(loaded.deps, worldIds === undefined ? {} : { worldIds });
   for (const start of report.starts) {
-    logger.warn(
+    // A world's first loop is news; a loop started again for a world that had one is a warning.
+    const say = start.predecessor === "" ? logger.info.bind(logger) : logger.warn.bind(logger);
+    say(
       start.result === "started"
-        ? "world had no running loop: started one"
+        ? start.predecessor === ""
+          ? "started the world's game loop"
+          : "the world's game loop had stopped: started it again"
         : "world had no running loop, and this slot's start was used already: the next sweep tries again",
       { ...start },
     );
