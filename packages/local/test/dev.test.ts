@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { createWorld, getState } from "@ledgerquest/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { type LocalStack, startLocalStack } from "../src/dev.js";
+import { openSocket, until } from "./support/wait.js";
 
 let stack: LocalStack;
 const lines: string[] = [];
@@ -33,31 +33,6 @@ afterAll(async () => {
   await stack?.stop();
   rmSync(pageDir, { recursive: true, force: true });
 });
-
-function open(url: string): Promise<{ ws: WebSocket; frames: unknown[] }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const frames: unknown[] = [];
-    ws.on("message", (data) => frames.push(JSON.parse(String(data))));
-    ws.once("open", () => resolve({ ws, frames }));
-    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once("error", reject);
-  });
-}
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("ledgerquest dev's local stack", () => {
   it("says where every service listens", () => {
@@ -93,10 +68,12 @@ describe("ledgerquest dev's local stack", () => {
     );
 
     // No token: API Gateway's 401.
-    await expect(open(`${stack.endpoints.websocket}?world=e2e`)).rejects.toThrow("HTTP 401");
+    await expect(openSocket(`${stack.endpoints.websocket}?world=e2e`)).rejects.toThrow("HTTP 401");
     // A real client with a real token.
     const token = await stack.token("player_0001");
-    const { ws, frames } = await open(`${stack.endpoints.websocket}?world=e2e&token=${token}`);
+    const { ws, frames } = await openSocket(
+      `${stack.endpoints.websocket}?world=e2e&token=${token}`,
+    );
     ws.send(
       JSON.stringify({ action: "command", id: "go-1", type: "move", data: { dx: 1, dy: 0 } }),
     );
@@ -233,7 +210,9 @@ describe("ledgerquest dev's local stack", () => {
     };
 
     // Queries over a real connection: the operator's list of worlds, and the world's state.
-    const { ws, frames } = await open(`${stack.endpoints.websocket}?world=e2e&token=${token}`);
+    const { ws, frames } = await openSocket(
+      `${stack.endpoints.websocket}?world=e2e&token=${token}`,
+    );
     ws.send(JSON.stringify({ action: "query", id: "w", type: "worlds" }));
     ws.send(JSON.stringify({ action: "query", id: "s", type: "state" }));
     const answers = await until("two query results", () => {
@@ -250,9 +229,11 @@ describe("ledgerquest dev's local stack", () => {
     const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
     await stack.stopGateway();
     expect(await closed).toBe(1001);
-    await expect(open(`${stack.endpoints.websocket}?world=e2e&token=${token}`)).rejects.toThrow();
+    await expect(
+      openSocket(`${stack.endpoints.websocket}?world=e2e&token=${token}`),
+    ).rejects.toThrow();
     await stack.startGateway();
-    const again = await open(`${stack.endpoints.websocket}?world=e2e&token=${token}`);
+    const again = await openSocket(`${stack.endpoints.websocket}?world=e2e&token=${token}`);
     again.ws.send(JSON.stringify({ action: "query", id: "v", type: "verify" }));
     const verified = await until("the verify result", () =>
       again.frames.find((f) => (f as { id?: string }).id === "v"),

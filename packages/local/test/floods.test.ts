@@ -6,6 +6,7 @@ import { createWorld, DEFAULT_LIMITS, type RuntimeDeps } from "@ledgerquest/runt
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type LocalStack, startLocalStack } from "../src/dev.js";
+import { until } from "./support/wait.js";
 
 const WORLD = "flood";
 const PLAYERS = ["player_0001", "player_0002", "player_0003", "player_0004"];
@@ -34,20 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const version = async () => (await deps.store.getWorld(WORLD))?.version ?? -1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -18,8 +18,8 @@ import {
   worldPrefixOfExecution,
 } from "@ledgerquest/runtime";
 import { afterAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../src/dev.js";
+import { openSocket, until } from "./support/wait.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "lq-supervision-"));
 let stack: LocalStack | undefined;
@@ -65,20 +65,6 @@ async function start(): Promise<{ stack: LocalStack; deps: RuntimeDeps; sfn: SFN
   return { stack, deps: runtimeDepsFromEnvironment(), sfn };
 }
 
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 async function running(sfn: SFNClient, worldId: string): Promise<string[]> {
   const arn = stack?.env.LQ_STATE_MACHINE_ARN;
   const listed = await sfn.send(
@@ -97,17 +83,6 @@ async function advances(deps: RuntimeDeps, worldId: string, by = 2): Promise<voi
   await until(`world ${worldId} to run`, async () =>
     (await versionOf(deps, worldId)) >= from + by ? true : undefined,
   );
-}
-
-function connectPlayer(url: string): Promise<{ ws: WebSocket; frames: unknown[] }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const frames: unknown[] = [];
-    ws.on("message", (data) => frames.push(JSON.parse(String(data))));
-    ws.once("open", () => resolve({ ws, frames }));
-    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once("error", reject);
-  });
 }
 
 describe("the loop supervisor on the local stack", () => {
@@ -163,7 +138,7 @@ describe("the loop supervisor on the local stack", () => {
     await advances(deps, "south");
     // A command to the world that is not the "main" one is applied, not only acknowledged.
     const token = await restarted.token("player_0002");
-    const { ws, frames } = await connectPlayer(
+    const { ws, frames } = await openSocket(
       `${restarted.endpoints.websocket}?world=south&token=${token}`,
     );
     ws.send(

@@ -17,17 +17,14 @@ import { describe, expect, it } from "vitest";
 import {
   type AccountBalance,
   type CommandInbox,
+  createMemoryDeps,
   createWorld,
   deactivateWorld,
   type EntityStore,
   ExportError,
   exportWorld,
-  ManualClock,
-  MemoryBlobStore,
-  MemoryClientPush,
-  MemoryCommandInbox,
-  MemoryEntityStore,
-  MemoryEventPublisher,
+  type ManualClock,
+  type MemoryClientPush,
   MemoryJournal,
   pendingCommands,
   RestoreError,
@@ -43,16 +40,7 @@ import { CrashError } from "../src/testing/commit-protocol.contract.js";
 type Deps = RuntimeDeps & { clock: ManualClock; push: MemoryClientPush };
 
 function fresh(): Deps {
-  return {
-    store: new MemoryEntityStore(),
-    journal: new MemoryJournal(),
-    inbox: new MemoryCommandInbox(),
-    blobs: new MemoryBlobStore(),
-    publisher: new MemoryEventPublisher(),
-    push: new MemoryClientPush(),
-    clock: new ManualClock(),
-    game: arenaModule,
-  };
+  return createMemoryDeps(arenaModule);
 }
 
 const WORLD = "cut";

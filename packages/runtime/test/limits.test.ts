@@ -8,6 +8,7 @@ import {
   activateWorld,
   answerQuery,
   connect,
+  createMemoryDeps,
   createWorld,
   DEFAULT_LIMITS,
   DRAIN_COMMANDS_MAX,
@@ -16,13 +17,9 @@ import {
   type EntityStore,
   type GameModule,
   gcra,
-  ManualClock,
-  MemoryBlobStore,
-  MemoryClientPush,
-  MemoryCommandInbox,
-  MemoryEntityStore,
-  MemoryEventPublisher,
-  MemoryJournal,
+  type ManualClock,
+  type MemoryClientPush,
+  type MemoryCommandInbox,
   MemoryRateGate,
   type RuntimeDeps,
   replayWorld,
@@ -53,16 +50,8 @@ function countingStore(store: EntityStore): EntityStore {
 
 async function setUp(game: GameModule = arenaModule) {
   storeTakes = 0;
-  deps = {
-    store: countingStore(new MemoryEntityStore()),
-    journal: new MemoryJournal(),
-    inbox: new MemoryCommandInbox(),
-    blobs: new MemoryBlobStore(),
-    publisher: new MemoryEventPublisher(),
-    push: new MemoryClientPush(),
-    clock: new ManualClock(),
-    game,
-  };
+  const memory = createMemoryDeps(game);
+  deps = { ...memory, store: countingStore(memory.store) };
   await createWorld(deps, {
     worldId: WORLD,
     players: ["player_0001", "player_0002"],

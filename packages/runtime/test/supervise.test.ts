@@ -4,17 +4,13 @@
 import { arenaModule } from "@ledgerquest/example-arena";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  createMemoryDeps,
   createWorld,
   executionOfToken,
   LOOP_START_SLOT_MS,
   loopExecutionName,
-  ManualClock,
-  MemoryBlobStore,
-  MemoryClientPush,
-  MemoryCommandInbox,
-  MemoryEntityStore,
-  MemoryEventPublisher,
-  MemoryJournal,
+  type ManualClock,
+  type MemoryEntityStore,
   MemoryWorkflowStarter,
   type RuntimeDeps,
   runTickBatch,
@@ -32,16 +28,7 @@ const slot = () => Math.floor(deps.clock.nowMs() / LOOP_START_SLOT_MS);
 const LEASE_MS = 30_000;
 
 beforeEach(async () => {
-  deps = {
-    store: new MemoryEntityStore(),
-    journal: new MemoryJournal(),
-    inbox: new MemoryCommandInbox(),
-    blobs: new MemoryBlobStore(),
-    publisher: new MemoryEventPublisher(),
-    push: new MemoryClientPush(),
-    clock: new ManualClock(),
-    game: arenaModule,
-  };
+  deps = createMemoryDeps(arenaModule);
   loops = new MemoryWorkflowStarter();
   for (const worldId of ["alpha", "beta.1", "gamma"]) {
     await createWorld(deps, {

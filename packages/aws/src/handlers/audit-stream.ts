@@ -319,11 +319,14 @@ interface ChainState {
   readonly breakAnnounced: boolean;
 }
 
-async function readChain(deps: AuditStreamDeps, worldId: string): Promise<ChainState> {
+/** The world's chain item, read consistently (undefined before its first entry is checked). */
+async function chainItem(
+  deps: AuditStreamDeps,
+  worldId: string,
+): Promise<Record<string, unknown> | undefined> {
   const key = auditProjectionKeys.chain(worldId);
-  let item: Record<string, unknown> | undefined;
   try {
-    item = (
+    return (
       await deps.doc.send(
         new GetCommand({
           TableName: deps.tables.entityTable,
@@ -335,6 +338,10 @@ async function readChain(deps: AuditStreamDeps, worldId: string): Promise<ChainS
   } catch (error) {
     return translate(error, "GetItem", key);
   }
+}
+
+async function readChain(deps: AuditStreamDeps, worldId: string): Promise<ChainState> {
+  const item = await chainItem(deps, worldId);
   const brokenSeq = typeof item?.brokenSeq === "number" ? item.brokenSeq : undefined;
   const breakAnnounced = item?.breakAnnounced === true;
   if (item === undefined || item.seq === undefined) {
@@ -347,7 +354,10 @@ async function readChain(deps: AuditStreamDeps, worldId: string): Promise<ChainS
     typeof item.hash !== "string" ||
     !hex64.safeParse(item.hash).success
   ) {
-    throw new CorruptRecordError(key, "seq or hash is not what this handler writes");
+    throw new CorruptRecordError(
+      auditProjectionKeys.chain(worldId),
+      "seq or hash is not what this handler writes",
+    );
   }
   const head = { seq: item.seq, hash: item.hash };
   return brokenSeq === undefined ? { head, breakAnnounced } : { head, brokenSeq, breakAnnounced };
@@ -413,20 +423,7 @@ async function markBroken(deps: AuditStreamDeps, chainBreak: ChainBreak): Promis
  */
 async function announceBreak(deps: AuditStreamDeps, worldId: string): Promise<void> {
   const key = auditProjectionKeys.chain(worldId);
-  let item: Record<string, unknown> | undefined;
-  try {
-    item = (
-      await deps.doc.send(
-        new GetCommand({
-          TableName: deps.tables.entityTable,
-          Key: { entity_id: key },
-          ConsistentRead: true,
-        }),
-      )
-    ).Item;
-  } catch (error) {
-    return translate(error, "GetItem", key);
-  }
+  const item = await chainItem(deps, worldId);
   if (item === undefined || typeof item.brokenSeq !== "number" || item.breakAnnounced === true) {
     return;
   }

@@ -256,14 +256,7 @@ export class JournalVerifier {
     if (e.kind === "account") {
       if (this.byId.has(e.id))
         return fail({ kind: "invalid_entry", seq: i, detail: `account ${e.id} opened twice` });
-      this.byId.set(e.id, {
-        id: e.id,
-        owner: e.owner,
-        unit: e.unit,
-        flags: e.flags,
-        debits: 0,
-        credits: 0,
-      });
+      this.open(e);
       return bytes;
     }
     const ids = this.ids as Set<string>;
@@ -291,18 +284,22 @@ export class JournalVerifier {
     return bytes;
   }
 
+  /** Opens an account with nothing in it. */
+  private open(e: Extract<JournalEntry, { kind: "account" }>): void {
+    this.byId.set(e.id, {
+      id: e.id,
+      owner: e.owner,
+      unit: e.unit,
+      flags: e.flags,
+      debits: 0,
+      credits: 0,
+    });
+  }
+
   /** Applies an entry without checking it (after the first problem). */
   private fold(e: JournalEntry): void {
     if (e.kind === "account") {
-      if (!this.byId.has(e.id))
-        this.byId.set(e.id, {
-          id: e.id,
-          owner: e.owner,
-          unit: e.unit,
-          flags: e.flags,
-          debits: 0,
-          credits: 0,
-        });
+      if (!this.byId.has(e.id)) this.open(e);
       return;
     }
     const dr = this.byId.get(e.debit);

@@ -6,13 +6,8 @@
  * export of the world restored into other stores, where it verifies again.
  */
 import {
+  createMemoryDeps,
   exportWorld,
-  MemoryBlobStore,
-  MemoryClientPush,
-  MemoryCommandInbox,
-  MemoryEntityStore,
-  MemoryEventPublisher,
-  MemoryJournal,
   type RuntimeDeps,
   replayWorld,
   restoreWorld,
@@ -125,16 +120,7 @@ async function untilDrained(deps: RuntimeDeps, worldId: string): Promise<void> {
 async function exportElsewhere(deps: RuntimeDeps, worldId: string): Promise<string> {
   try {
     const doc = await exportWorld(deps, worldId);
-    const elsewhere: RuntimeDeps = {
-      store: new MemoryEntityStore(),
-      journal: new MemoryJournal(),
-      inbox: new MemoryCommandInbox(),
-      blobs: new MemoryBlobStore(),
-      publisher: new MemoryEventPublisher(),
-      push: new MemoryClientPush(),
-      clock: systemClock,
-      game: deps.game,
-    };
+    const elsewhere = createMemoryDeps(deps.game, systemClock);
     await restoreWorld(elsewhere, doc);
     const report = await verifyWorld(elsewhere, worldId);
     if (!report.ok) return `restored copy fails: ${report.problems.map((p) => p.kind).join(", ")}`;
