@@ -12,7 +12,6 @@ import {
   type EntityStore,
   type InboxCommand,
   inboxShardOf,
-  loopExecutionName,
   ManualClock,
   MemoryBlobStore,
   MemoryClientPush,
@@ -592,7 +591,6 @@ describe("tick", () => {
       active: true,
       tick: 30,
       waitSeconds: 2,
-      successor: loopExecutionName(worldId, "t30"),
     });
     const world = await deps.store.getWorld(worldId);
     expect(world).toMatchObject({ version: 1, tick: 30, lastBatchToken: "exec-a#3" });
@@ -906,7 +904,6 @@ describe("the exported Lambda entry points, configured by the environment alone"
       active: true,
       tick: 20,
       waitSeconds: 1,
-      successor: loopExecutionName(worldId, "t20"),
     });
     expect(
       eventBridge

@@ -5,6 +5,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import {
   createDomainEvent,
   EXECUTION_STATUS_CHANGE,
+  loopNamePrefix,
   ManualClock,
   MemoryEntityStore,
   toPutEventsEntry,
@@ -121,6 +122,7 @@ describe("the supervisor handler", () => {
       worldId: "tenant:w@1",
       iteration: 0,
       predecessor: "tenant_w_1-x--s9",
+      namePrefix: loopNamePrefix("tenant:w@1"),
     });
     // The failed loop's event for the same world, in the same slot: the loop runs, nothing more.
     const again = await handleSupervisorEvent(loaded, statusChange({}));

@@ -29,6 +29,7 @@ import {
   gameLoopDefinition,
   LOOP_START_SLOT_MS,
   loopExecutionName,
+  loopNamePrefix,
   ManualClock,
   MemoryEntityStore,
   type OutgoingEvent,
@@ -515,7 +516,6 @@ describe("the bus, the supervisor and the game loop", () => {
                 active: input.iteration < 2,
                 tick: 1,
                 waitSeconds: 0,
-                successor: loopExecutionName(input.worldId, "t1"),
               };
             },
           },
@@ -558,7 +558,12 @@ describe("the bus, the supervisor and the game loop", () => {
     expect(execution?.name).toBe(
       loopExecutionName(worldId, `s${Math.floor(1_700_000_000_000 / LOOP_START_SLOT_MS)}`),
     );
-    expect(JSON.parse(execution?.input ?? "")).toEqual({ worldId, iteration: 0, predecessor: "" });
+    expect(JSON.parse(execution?.input ?? "")).toEqual({
+      worldId,
+      iteration: 0,
+      predecessor: "",
+      namePrefix: loopNamePrefix(worldId),
+    });
     const done = await sfn.waitForExecution(execution?.executionArn ?? "");
     expect(done.status).toBe("SUCCEEDED");
     expect(ticks.map((t) => [t.worldId, t.iteration])).toEqual([

@@ -19,6 +19,7 @@ import {
   GAME_LOOP_STATES,
   gameLoopDefinition,
   loopExecutionName,
+  loopNamePrefix,
   type TickTaskInput,
   type TickTaskOutput,
 } from "@ledgerquest/runtime";
@@ -75,10 +76,6 @@ function fakeTick(options: {
       active: calls.length < options.activeLaps,
       tick: calls.length * (options.ticksPerLap ?? 600),
       waitSeconds: options.waitSeconds ?? 0,
-      successor: loopExecutionName(
-        input.worldId,
-        `t${calls.length * (options.ticksPerLap ?? 600)}`,
-      ),
     };
     return result;
   };
@@ -152,13 +149,8 @@ describe("the game loop on the local Step Functions", () => {
       worldId: "world-1",
       iteration: 5,
       predecessor: "",
-      result: {
-        worldId: "world-1",
-        active: false,
-        tick: 3000,
-        waitSeconds: 0,
-        successor: "world-1--t3000",
-      },
+      namePrefix: "world-1",
+      result: { worldId: "world-1", active: false, tick: 3000, waitSeconds: 0 },
     });
     expect(described.error).toBeUndefined();
 
@@ -226,7 +218,12 @@ describe("the game loop on the local Step Functions", () => {
     // the hand-over's name must still be one Step Functions takes.
     const worldId = `tenant:a@world.${"x".repeat(112)}`;
     const name = (tickAt: number) => loopExecutionName(worldId, `t${tickAt}`);
-    await starter.start("loop-world-1", { worldId, iteration: 0, predecessor: "" });
+    await starter.start("loop-world-1", {
+      worldId,
+      iteration: 0,
+      predecessor: "",
+      namePrefix: loopNamePrefix(worldId),
+    });
 
     // 3 laps (ticks 100..300) → <prefix>--t300; 3 more (400..600) → <prefix>--t600; 1 lap, inactive.
     await until(() => sfn.executions().length === 3, "the second hand-over");
@@ -241,6 +238,7 @@ describe("the game loop on the local Step Functions", () => {
       worldId,
       iteration: 0,
       predecessor: "loop-world-1",
+      namePrefix: loopNamePrefix(worldId),
     });
     // The hand-over's output is the startExecution integration's result.
     expect(JSON.parse(first.output ?? "")).toEqual({

@@ -9,6 +9,7 @@ import {
   executionOfToken,
   LOOP_START_SLOT_MS,
   loopExecutionName,
+  loopNamePrefix,
   type ManualClock,
   type MemoryEntityStore,
   MemoryWorkflowStarter,
@@ -60,8 +61,8 @@ describe("the loop supervisor", () => {
     ]);
     for (const e of loops.executions()) expect(e.name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
     expect(loops.executions().map((e) => e.input)).toEqual([
-      { worldId: "alpha", iteration: 0, predecessor: "" },
-      { worldId: "beta.1", iteration: 0, predecessor: "" },
+      { worldId: "alpha", iteration: 0, predecessor: "", namePrefix: "alpha" },
+      { worldId: "beta.1", iteration: 0, predecessor: "", namePrefix: loopNamePrefix("beta.1") },
     ]);
 
     // Again, and from an event naming a world: those loops run, nothing more starts.

@@ -51,7 +51,7 @@ describe("the game-loop state machine", () => {
     maxIterations: number,
     activeLaps: number,
     failFirst = 0,
-    input: unknown = { worldId: "world-1", iteration: 0, predecessor: "" },
+    input: unknown = { worldId: "world-1", iteration: 0, predecessor: "", namePrefix: "world-1" },
   ) {
     const calls: TickTaskInput[] = [];
     const handedOver: unknown[] = [];
@@ -80,7 +80,6 @@ describe("the game-loop state machine", () => {
                 active: calls.length < activeLaps,
                 tick: calls.length * 600,
                 waitSeconds: 1,
-                successor: loopExecutionName(payload.worldId, `t${calls.length * 600}`),
               },
             };
           },
@@ -114,16 +113,19 @@ describe("the game-loop state machine", () => {
       { worldId: "world-1", iteration: 0, executionName: "exec-1", predecessor: "" },
       { worldId: "world-1", iteration: 1, executionName: "exec-1", predecessor: "" },
     ]);
+    // Its successors are named after its world id.
+    const { handedOver } = await run(1, 1000, 0, { worldId: "world-1" });
+    expect(handedOver).toMatchObject([{ Name: "world-1--t600", Input: { namePrefix: "world-1" } }]);
   });
 
   it("continues as a new execution when the lap budget is spent", async () => {
     const { calls, handedOver } = await run(3, 1000);
     expect(calls).toHaveLength(3);
-    // The successor is named by the tick (always a valid name) and takes over from this one.
+    // The successor is named after the prefix and the tick, and takes over from this one.
     expect(handedOver).toEqual([
       {
         StateMachineArn: expect.any(String),
-        Input: { worldId: "world-1", iteration: 0, predecessor: "exec-1" },
+        Input: { worldId: "world-1", iteration: 0, predecessor: "exec-1", namePrefix: "world-1" },
         Name: "world-1--t1800",
       },
     ]);

@@ -15,7 +15,6 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import {
   CommitConflictError,
   ID_PATTERN,
-  loopExecutionName,
   loopLeaseMs,
   MAX_TICKS_PER_BATCH,
   type RuntimeDeps,
@@ -214,7 +213,7 @@ export async function runTickTask(
         token,
         predecessor: input.predecessor,
       });
-      return { worldId, active: false, tick: result.tick, waitSeconds: 0, successor: "" };
+      return { worldId, active: false, tick: result.tick, waitSeconds: 0 };
     }
     const durationMs = performance.now() - startedMs;
     recordMetric(MetricName.TickDurationMs, durationMs);
@@ -261,7 +260,6 @@ export async function runTickTask(
       active: result.active,
       tick: result.tick,
       waitSeconds: settings.waitSeconds,
-      successor: loopExecutionName(worldId, `t${result.tick}`),
     };
   } catch (error) {
     if (error instanceof CommitConflictError) {

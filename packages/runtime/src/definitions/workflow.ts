@@ -18,9 +18,12 @@
  * (`loopExecutionName`). The prefix is the world id when Step Functions takes it as it is, else a
  * readable part and a digest (world ids may hold `:`, `@` and `.`, and be 128 characters long; an
  * execution name may not, nor be longer than 80): so names are always valid, and a list of running
- * executions says which worlds have a loop (`worldPrefixOfExecution`). The successor of a
- * continue-as-new is named after the tick it starts from, so two loops handing over at the same tick
- * make one successor, not two.
+ * executions says which worlds have a loop (`worldPrefixOfExecution`). The prefix travels in the
+ * execution's input (`namePrefix`, given by the supervisor), so the state machine names a
+ * continue-as-new's successor itself: `<prefix>--t<tick>`, after the tick it starts from (two loops
+ * handing over at the same tick make one successor, not two). The tick Lambda's answer is the same
+ * as before names were made so: a state machine deployed beside an older tick version (a canary
+ * deployment shifts the tick's alias over 20 minutes) still runs.
  *
  * One loop per world: the loops themselves keep it (a lap of an execution that is not the world's
  * owner, while the owner's lease is fresh, ends that execution: see `runTickBatch`'s `owner`), and
@@ -51,8 +54,6 @@ export interface TickTaskOutput {
   readonly tick: number;
   /** How long to wait before the next batch, in whole seconds (0 to 3,600). */
   readonly waitSeconds: number;
-  /** The name a continue-as-new gives the successor: `loopExecutionName(worldId, "t<tick>")`. */
-  readonly successor: string;
 }
 
 /** The state machine's input (and what continue-as-new passes on). */
@@ -61,6 +62,11 @@ export interface GameLoopInput {
   readonly iteration: number;
   /** See `TickTaskInput.predecessor`: `""` for none. */
   readonly predecessor: string;
+  /**
+   * `loopNamePrefix(worldId)`: what the loop's successors are named after. Default (an execution
+   * started by hand): the world id, which is a valid name for most worlds.
+   */
+  readonly namePrefix: string;
 }
 
 /** Step Functions' longest execution name. */
@@ -169,7 +175,10 @@ export function gameLoopDefinition(options: GameLoopOptions): Record<string, unk
       // supervisor and continue-as-new give them all. Once per execution: 4 history events.
       [S.defaults]: {
         Type: "Pass",
-        Parameters: { defaults: { iteration: 0, predecessor: "" }, "input.$": "$" },
+        Parameters: {
+          defaults: { iteration: 0, predecessor: "", "namePrefix.$": "$.worldId" },
+          "input.$": "$",
+        },
         Next: "Merge",
       },
       Merge: {
@@ -195,7 +204,6 @@ export function gameLoopDefinition(options: GameLoopOptions): Record<string, unk
           "active.$": "$.Payload.active",
           "tick.$": "$.Payload.tick",
           "waitSeconds.$": "$.Payload.waitSeconds",
-          "successor.$": "$.Payload.successor",
         },
         ResultPath: "$.result",
         Retry: [
@@ -227,6 +235,7 @@ export function gameLoopDefinition(options: GameLoopOptions): Record<string, unk
           "worldId.$": "$.worldId",
           "iteration.$": "States.MathAdd($.iteration, 1)",
           "predecessor.$": "$.predecessor",
+          "namePrefix.$": "$.namePrefix",
           "result.$": "$.result",
         },
         Next: S.choose,
@@ -257,9 +266,10 @@ export function gameLoopDefinition(options: GameLoopOptions): Record<string, unk
             "worldId.$": "$.worldId",
             iteration: 0,
             "predecessor.$": "$$.Execution.Name",
+            "namePrefix.$": "$.namePrefix",
           },
-          // Made by the tick (`loopExecutionName`): always a valid name, whatever the world id.
-          "Name.$": "$.result.successor",
+          // `loopExecutionName(worldId, "t<tick>")`, from the prefix the supervisor gave.
+          "Name.$": "States.Format('{}--t{}', $.namePrefix, $.result.tick)",
         },
         Retry: [
           {

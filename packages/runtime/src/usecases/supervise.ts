@@ -96,6 +96,7 @@ export async function superviseGameLoops(
       worldId,
       iteration: 0,
       predecessor: executionOfToken(world.lastBatchToken) ?? "",
+      namePrefix: loopNamePrefix(worldId),
     };
     const result = await deps.loops.start(execution, { ...loopInput });
     starts.push({ worldId, execution, predecessor: loopInput.predecessor, result });
