@@ -14,4 +14,5 @@ export const SUITES: Readonly<Record<string, () => Promise<{ suite: Suite }>>> =
   bundles: () => import("./bundles.js"),
   load: () => import("./load.js"),
   faults: () => import("./faults.js"),
+  floods: () => import("./floods.js"),
 };

@@ -54,6 +54,7 @@ export {
   createSupervisorHandler,
   handleSupervisorEvent,
   InvalidSupervisorEventError,
+  SupervisorFailedError,
   type SupervisorHandlerDeps,
   supervisorConfigSchema,
   supervisorDepsFromEnvironment,

@@ -205,6 +205,26 @@ describe("commands per connection", () => {
   });
 });
 
+describe("verifications", () => {
+  it("have a small bucket of their own: the journal is not read on demand", async () => {
+    await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: WORLD });
+    const ask = (id: string, type: string) =>
+      answerQuery(deps, {
+        connectionId: "c1",
+        playerId: "player_0001",
+        operator: false,
+        body: JSON.stringify({ action: "query", id, type }),
+      });
+    const { burst } = DEFAULT_LIMITS.verifies;
+    const answers = [];
+    for (let i = 0; i <= burst; i++) answers.push(await ask(`v${i}`, "verify"));
+    expect(answers.filter((a) => a.type === "result")).toHaveLength(burst);
+    expect(answers.at(-1)).toMatchObject({ type: "error", code: "rate_limited", id: `v${burst}` });
+    // Other queries are not held up by it.
+    expect(await ask("s1", "state")).toMatchObject({ type: "result" });
+  });
+});
+
 describe("connections per player", () => {
   it("refuses the player's connection past the cap with too_many_connections, and frees a place on disconnect", async () => {
     const max = DEFAULT_LIMITS.connectionsPerPlayer;
@@ -346,5 +366,39 @@ describe("bounded drains", () => {
     // The record's ranges are the batch's inputs: a replay applies exactly them.
     const replay = await replayWorld(deps, WORLD, {});
     expect(replay.ok).toBe(true);
+  });
+});
+
+describe("deactivating a world while a batch runs", () => {
+  it("applies a command accepted after the batch's last drain before the loop ends", async () => {
+    await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: WORLD });
+    deps.clock.advance(1000);
+    // The batch's only drain happens at its first tick; the command comes after it...
+    const inbox = deps.inbox;
+    let drained = false;
+    const lateInbox = Object.create(inbox) as typeof inbox;
+    lateInbox.read = async (...args: Parameters<typeof inbox.read>) => {
+      const got = await inbox.read(...args);
+      if (!drained) {
+        drained = true;
+        // ...accepted while the batch still runs, then the world is deactivated.
+        deps.clock.advance(5);
+        expect(await send("c1", "player_0001", move("late"))).toMatchObject({ ok: true });
+        await deactivateWorld(deps, WORLD);
+      }
+      return got;
+    };
+    const lapDeps = { ...deps, inbox: lateInbox };
+    // The batch's commit finds the world deactivated: a conflict, retried as the loop does.
+    await expect(
+      runTickBatch(lapDeps, { worldId: WORLD, token: "t#1", maxTicks: 3, drainIntervalMs: 1e9 }),
+    ).rejects.toThrow(/moved while this batch committed/);
+    const retried = await runTickBatch(deps, { worldId: WORLD, token: "t#1", maxTicks: 3 });
+    // The world is inactive, but a command it accepted waits: the loop must go on.
+    expect(retried.active).toBe(true);
+    deps.clock.advance(1000);
+    const last = await runTickBatch(deps, { worldId: WORLD, token: "t#2", maxTicks: 3 });
+    expect(last.commandsApplied).toBe(1);
+    expect(last.active).toBe(false);
   });
 });

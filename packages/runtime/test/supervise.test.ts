@@ -97,6 +97,22 @@ describe("the loop supervisor", () => {
   });
 });
 
+describe("the loop supervisor when a service fails", () => {
+  it("looks after every other world, and reports the one it could not", async () => {
+    const failing = {
+      ...deps.store,
+      getWorld: async (id: string) => {
+        if (id === "alpha") throw new Error("throttled");
+        return await deps.store.getWorld(id);
+      },
+      listActiveWorlds: (after?: string) => deps.store.listActiveWorlds(after),
+    };
+    const report = await superviseGameLoops({ store: failing, loops, clock: deps.clock });
+    expect(report.failures.map((f) => f.worldId)).toEqual(["alpha"]);
+    expect(report.starts.map((s) => s.worldId)).toEqual(["beta.1"]);
+  });
+});
+
 describe("one owner per world", () => {
   it("a second loop yields to the owner while its lease is fresh, having run and written nothing", async () => {
     expect((await lap("alpha", "alpha--s1", 0)).outcome).toBe("committed");

@@ -119,7 +119,15 @@ export class DynamoDbCommandInbox implements CommandInbox {
   async submit(command: NewCommand): Promise<SubmitResult> {
     let arrivedMs = command.nowMs;
     const idKey = auditKeys.commandId(command.worldId, command.playerId, command.commandId);
+    // The deadline is on the submitter's clock: what is left of it is measured on this one.
+    const startedMs = Date.now();
+    const budgetMs =
+      command.deadlineMs === undefined
+        ? Number.POSITIVE_INFINITY
+        : command.deadlineMs - command.nowMs;
     for (let attempt = 0; attempt < this.attemptsMax; attempt++) {
+      // Every attempt before this one was refused whole: nothing is stored yet.
+      if (Date.now() - startedMs >= budgetMs) return { result: "busy" };
       try {
         await this.doc.send(
           new TransactWriteCommand({

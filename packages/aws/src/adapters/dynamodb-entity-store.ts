@@ -418,7 +418,7 @@ export class DynamoDbEntityStore implements EntityStore {
   async #tryPutConnection(c: ConnectionRecord, maxPerPlayer: number) {
     const key = entityKeys.connection(c.connectionId);
     // A connection API Gateway never reported closed still expires (2 h is its limit).
-    const expiresAt = Math.floor(c.connectedAtMs / 1000) + 3 * 3600;
+    const expiresAtS = Math.floor(c.connectedAtMs / 1000) + 3 * 3600;
     try {
       await this.doc.send(
         new TransactWriteCommand({
@@ -436,7 +436,7 @@ export class DynamoDbEntityStore implements EntityStore {
                   ":c": new Set([c.connectionId]),
                   ":id": c.connectionId,
                   ":max": maxPerPlayer,
-                  ":exp": expiresAt,
+                  ":exp": expiresAtS,
                   ":type": "presence",
                 },
               },
@@ -449,7 +449,7 @@ export class DynamoDbEntityStore implements EntityStore {
                   type: "connection",
                   world_key: entityKeys.connectionsOf(c.worldId),
                   ...c,
-                  expires_at: expiresAt,
+                  expires_at: expiresAtS,
                 },
               },
             },
@@ -468,8 +468,14 @@ export class DynamoDbEntityStore implements EntityStore {
     const item = await this.get(key);
     const held = item?.conns instanceof Set ? [...(item.conns as Set<unknown>)].map(String) : [];
     const stale: string[] = [];
-    for (const id of held)
-      if ((await this.get(entityKeys.connection(id))) === undefined) stale.push(id);
+    // Gone, or past its expiry: TTL deletes expired items lazily (up to days later).
+    const nowS = Date.now() / 1000;
+    for (const id of held) {
+      const connection = await this.get(entityKeys.connection(id));
+      const expiresAtS = connection?.expires_at;
+      if (connection === undefined || (typeof expiresAtS === "number" && expiresAtS < nowS))
+        stale.push(id);
+    }
     if (stale.length === 0) return;
     try {
       await this.doc.send(
@@ -527,28 +533,36 @@ export class DynamoDbEntityStore implements EntityStore {
     nowMs: number,
   ): Promise<ConnectionToken | undefined> {
     const key = { entity_id: entityKeys.connection(connectionId) };
-    const names = { "#t": TAT_ATTRIBUTES[bucket] };
-    // The common case first: a bucket at rest (its time in the past) takes a token at once.
-    let expected: number | undefined;
-    for (let attempt = 0; attempt < TOKEN_ATTEMPTS_MAX; attempt++) {
-      const outcome = gcra(expected, nowMs, rule);
-      // A bucket at rest always has a token, and `expected` is only set when it had one.
-      if (!outcome.allowed) throw new RangeError("takeConnectionToken: no token where one was");
+    const attribute = TAT_ATTRIBUTES[bucket];
+    const intervalMs = 1000 / rule.perSecond;
+    // Two writes cover every case without a compare-and-set: a bucket at rest is set to one
+    // interval from now; a busy one moves one interval on, relative to whatever it holds when the
+    // write lands, so frames racing for it each get a token while there are tokens.
+    const atRest = {
+      UpdateExpression: "SET #t = :tat",
+      ConditionExpression:
+        "attribute_exists(entity_id) AND (attribute_not_exists(#t) OR #t <= :now)",
+      ExpressionAttributeValues: { ":tat": nowMs + intervalMs, ":now": nowMs },
+    };
+    const busy = {
+      UpdateExpression: "SET #t = #t + :interval",
+      ConditionExpression: "#t > :now AND #t <= :last",
+      ExpressionAttributeValues: {
+        ":interval": intervalMs,
+        ":now": nowMs,
+        // The latest time a bucket may hold and still have a token: `gcra`'s rule.
+        ":last": nowMs + intervalMs * (rule.burst - 1),
+      },
+    };
+    let write: typeof atRest | typeof busy = atRest;
+    for (let attempt = 0; attempt < TOKEN_WRITES_MAX; attempt++) {
       try {
         const got = await this.doc.send(
           new UpdateCommand({
             TableName: this.table,
             Key: key,
-            UpdateExpression: "SET #t = :tat",
-            ConditionExpression:
-              expected === undefined
-                ? "attribute_exists(entity_id) AND (attribute_not_exists(#t) OR #t <= :now)"
-                : "#t = :expected",
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: {
-              ":tat": outcome.tatMs,
-              ...(expected === undefined ? { ":now": nowMs } : { ":expected": expected }),
-            },
+            ...write,
+            ExpressionAttributeNames: { "#t": attribute },
             ReturnValues: "ALL_NEW",
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
@@ -560,17 +574,18 @@ export class DynamoDbEntityStore implements EntityStore {
         if (error.Item === undefined) return undefined; // no such connection
         const old = unmarshall(error.Item);
         const connection = toConnection(old);
-        const tat = typeof old[names["#t"]] === "number" ? (old[names["#t"]] as number) : undefined;
-        const next = gcra(tat, nowMs, rule);
-        if (!next.allowed) return { ok: false, retryAfterMs: next.retryAfterMs, connection };
-        // A token is there; another frame moved the bucket meanwhile: take it at its new time.
-        expected = tat;
+        const tat = typeof old[attribute] === "number" ? (old[attribute] as number) : undefined;
+        const outcome = gcra(tat, nowMs, rule);
+        if (!outcome.allowed) return { ok: false, retryAfterMs: outcome.retryAfterMs, connection };
+        // A token is there: the bucket was busy (or came to rest meanwhile); take it so.
+        write = tat !== undefined && tat > nowMs ? busy : atRest;
       }
     }
-    // Frames of one connection racing for its bucket: that is a flood, and refused as one.
+    // The bucket went from busy to rest and back between our writes: a rare race, answered as
+    // a full bucket for one interval rather than with more writes.
     const connection = await this.getConnection(connectionId);
     if (connection === undefined) return undefined;
-    return { ok: false, retryAfterMs: Math.ceil(1000 / rule.perSecond), connection };
+    return { ok: false, retryAfterMs: Math.ceil(intervalMs), connection };
   }
 
   async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
@@ -611,8 +626,8 @@ function toConnection(item: Item): ConnectionRecord {
     worldId: str(item, "worldId", key),
     inboxShards: num(item, "inboxShards", key),
     connectedAtMs: num(item, "connectedAtMs", key),
-    // Connections recorded before membership was kept: not members (they can reconnect).
-    member: item.member === true,
+    // Connections recorded before membership was kept carry none: the runtime asks the world.
+    ...(typeof item.member === "boolean" ? { member: item.member } : {}),
   };
 }
 
@@ -620,7 +635,8 @@ function toConnection(item: Item): ConnectionRecord {
 const TAT_ATTRIBUTES: Readonly<Record<RateBucket, string>> = {
   commands: "cmd_tat",
   queries: "qry_tat",
+  verifies: "vfy_tat",
 };
 
-/** Compare-and-set attempts on a bucket raced by the connection's own frames. */
-const TOKEN_ATTEMPTS_MAX = 3;
+/** Writes one token may take: at rest, then busy, then at rest again (see takeConnectionToken). */
+const TOKEN_WRITES_MAX = 3;

@@ -52,11 +52,12 @@ export interface CommandAckFrame {
 export type CommandReplyFrame = CommandAckFrame | CommandErrorFrame;
 
 /**
- * Time kept back from the invocation's deadline: no command is written after it, so that every
- * command the inbox takes is answered before Lambda (or the gateway) gives up on the invocation.
- * The writes it covers are bounded by the SDK clients' own request timeouts.
+ * Time kept back from the invocation's deadline: no write of the command is started after it, so
+ * that every command the inbox takes is answered before Lambda (or the gateway) gives up on the
+ * invocation. It covers the longest one SDK call can take: 3 attempts of at most 3 s each
+ * (adapters/sdk-clients.ts) and the backoff between them.
  */
-export const COMMAND_DEADLINE_MARGIN_MS = 3_000;
+export const COMMAND_DEADLINE_MARGIN_MS = 10_000;
 
 /**
  * Submits a frame and returns the frame that answers it. `remainingMs`: the invocation's time

@@ -32,6 +32,11 @@ import { type Environment, readConfig, resourceVariables } from "../config.js";
 import { AwsAdapterError } from "../errors.js";
 import { type LambdaHandler, logger, withObservability } from "../observability.js";
 
+/** A world named by an event could not be looked after (a store or Step Functions failure). */
+export class SupervisorFailedError extends AwsAdapterError {
+  override readonly name = "SupervisorFailedError";
+}
+
 /** The event is none of the three the supervisor takes. */
 export class InvalidSupervisorEventError extends AwsAdapterError {
   override readonly name = "InvalidSupervisorEventError";
@@ -119,12 +124,23 @@ export async function handleSupervisorEvent(
       { ...start },
     );
   }
+  for (const failure of report.failures)
+    logger.error("could not look after a world's loop: the next sweep tries again", failure);
   logger.info("supervised game loops", {
     checked: report.checked,
     running: report.running,
     started: report.starts.filter((s) => s.result === "started").length,
     inactive: report.inactive.length,
+    failures: report.failures.length,
   });
+  // An event about one world that could not be handled is EventBridge's to retry; a sweep that
+  // looked after the other worlds is done (the next one tries the rest again).
+  if (worldIds !== undefined && report.failures.length > 0) {
+    throw new SupervisorFailedError(
+      `could not look after the loop of ${report.failures.map((f) => f.worldId).join(", ")}`,
+      { cause: report.failures[0]?.error },
+    );
+  }
   return report;
 }
 

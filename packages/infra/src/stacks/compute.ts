@@ -99,7 +99,10 @@ export const HANDLER_SPECS: Readonly<Record<HandlerName, HandlerSpec>> = {
   command: {
     description: "WebSocket command route and $default: queues a player's command",
     memorySizeMb: 512,
-    timeout: Duration.seconds(10),
+    // API Gateway's integration timeout: the handler stops writing 10 s before it
+    // (COMMAND_DEADLINE_MARGIN_MS, more than an SDK call's retries take), so a command it stores
+    // is always answered.
+    timeout: Duration.seconds(29),
     alarms: { p99DurationMs: 1_000 },
   },
   query: {

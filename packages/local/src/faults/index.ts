@@ -1,4 +1,5 @@
 export * from "./checks.js";
 export * from "./driver.js";
 export * from "./dynamodb-proxy.js";
+export * from "./flood.js";
 export * from "./players.js";

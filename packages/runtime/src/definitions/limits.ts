@@ -26,8 +26,14 @@ export interface RateRule {
 export interface PlayerLimits {
   /** Commands per connection. Default 20 a second, 40 at once. */
   readonly commands: RateRule;
-  /** Queries per connection (a verification reads the whole journal). Default 2 a second, 10 at once. */
+  /** Queries per connection. Default 2 a second, 10 at once. */
   readonly queries: RateRule;
+  /**
+   * `verify` queries per connection, apart from the others: a verification reads the world's
+   * whole journal, so anyone who may watch a world could otherwise make it read the journal on
+   * demand. Default one every 10 seconds, 2 at once.
+   */
+  readonly verifies: RateRule;
   /** Open connections per player in one world. Default 4. */
   readonly connectionsPerPlayer: number;
 }
@@ -35,11 +41,12 @@ export interface PlayerLimits {
 export const DEFAULT_LIMITS: PlayerLimits = {
   commands: { perSecond: 20, burst: 40 },
   queries: { perSecond: 2, burst: 10 },
+  verifies: { perSecond: 0.1, burst: 2 },
   connectionsPerPlayer: 4,
 };
 
 const rateRuleSchema = z.strictObject({
-  perSecond: z.number().check(z.gt(0), z.lte(10_000)),
+  perSecond: z.number().check(z.gte(0.001), z.lte(10_000)),
   burst: z.int().check(z.gte(1), z.lte(100_000)),
 });
 
@@ -47,6 +54,7 @@ const rateRuleSchema = z.strictObject({
 export const playerLimitsSchema = z.strictObject({
   commands: z.optional(rateRuleSchema),
   queries: z.optional(rateRuleSchema),
+  verifies: z.optional(rateRuleSchema),
   connectionsPerPlayer: z.optional(z.int().check(z.gte(1), z.lte(100))),
 });
 
@@ -65,6 +73,7 @@ export function resolveLimits(input: PlayerLimitsInput | undefined): PlayerLimit
   return {
     commands: parsed.data.commands ?? DEFAULT_LIMITS.commands,
     queries: parsed.data.queries ?? DEFAULT_LIMITS.queries,
+    verifies: parsed.data.verifies ?? DEFAULT_LIMITS.verifies,
     connectionsPerPlayer: parsed.data.connectionsPerPlayer ?? DEFAULT_LIMITS.connectionsPerPlayer,
   };
 }
@@ -89,7 +98,7 @@ export function gcra(tatMs: number | undefined, nowMs: number, rule: RateRule): 
 }
 
 /** What a bucket is for. */
-export type RateBucket = "commands" | "queries";
+export type RateBucket = "commands" | "queries" | "verifies";
 
 /**
  * A process's own buckets, in memory: the first gate, before any store. A process sees a part of a

@@ -22,7 +22,9 @@ export type SubmitResult =
   | { readonly result: "accepted"; readonly arrivedMs: number }
   | { readonly result: "duplicate" }
   /** The world's inbox takes no commands (the world is deactivated): nothing was stored. */
-  | { readonly result: "closed" };
+  | { readonly result: "closed" }
+  /** `deadlineMs` passed before the command could be placed: nothing was stored. */
+  | { readonly result: "busy" };
 
 export interface NewCommand {
   readonly worldId: string;
@@ -33,6 +35,11 @@ export interface NewCommand {
   readonly data: JsonValue;
   /** The submitter's idea of now; the inbox moves it above the shard's watermark if needed. */
   readonly nowMs: number;
+  /**
+   * No write is started after this time (ms since epoch, by the same clock as `nowMs`): the
+   * submitter's caller gives up then, and a command stored after that would go unanswered.
+   */
+  readonly deadlineMs?: number;
 }
 
 export interface CommandInbox {

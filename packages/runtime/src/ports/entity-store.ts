@@ -82,9 +82,10 @@ export interface ConnectionRecord {
   readonly connectedAtMs: number;
   /**
    * Whether the player is one of the world's players (has a profile in it) as of `$connect`. Any
-   * signed-in player may watch a world; only its members may command it.
+   * signed-in player may watch a world; only its members may command it. Absent on connections
+   * recorded before it was kept (ask the world).
    */
-  readonly member: boolean;
+  readonly member?: boolean;
 }
 
 /** The answer to `takeConnectionToken`. */

@@ -151,6 +151,31 @@ export function describeCommandInboxContract(
       await cleanup?.();
     });
 
+    it("a submit whose deadline passed is busy, storing nothing and using no command id", async () => {
+      const { inbox, cleanup } = await setup();
+      const w = uniqueId("w");
+      await inbox.openWorld(w, 1, 1000);
+      expect(await inbox.submit({ ...cmd(w, "p1", "c1", 2000), deadlineMs: 1999 })).toEqual({
+        result: "busy",
+      });
+      expect(await inbox.read(w, 0, 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
+      expect(
+        (await inbox.submit({ ...cmd(w, "p1", "c1", 2000), deadlineMs: 2000 + 60_000 })).result,
+      ).toBe("accepted");
+      await cleanup?.();
+    });
+
+    it("a command accepted before the world closed is a duplicate when resent after", async () => {
+      const { inbox, cleanup } = await setup();
+      const w = uniqueId("w");
+      await inbox.openWorld(w, 1, 1000);
+      expect((await inbox.submit(cmd(w, "p1", "c1", 2000))).result).toBe("accepted");
+      await inbox.setAccepting(w, 1, false);
+      expect(await inbox.submit(cmd(w, "p1", "c1", 2100))).toEqual({ result: "duplicate" });
+      expect(await inbox.submit(cmd(w, "p1", "c2", 2100))).toEqual({ result: "closed" });
+      await cleanup?.();
+    });
+
     it("reads at most `limit` commands, the first in arrival order", async () => {
       const { inbox, cleanup } = await setup();
       const w = uniqueId("w");

@@ -16,8 +16,6 @@ import type { RuntimeDeps } from "./deps.js";
 
 // Per process, per set of dependencies: a Lambda container's memory, or a test's own.
 const gates = new WeakMap<RuntimeDeps, MemoryRateGate>();
-/** Per connection, the admission under way in this process: the next one waits for it. */
-const inFlight = new WeakMap<RuntimeDeps, Map<string, Promise<unknown>>>();
 const limits = new WeakMap<GameModule, PlayerLimits>();
 
 /** The game's limits, with the defaults filled in (checked once per game). */
@@ -58,64 +56,26 @@ function rateLimited(bucket: RateBucket, retryAfterMs: number, id?: string): Adm
 }
 
 /**
- * The cheap first gate, before a frame is even parsed: this process's own bucket for the
- * connection. `undefined` when the frame may go on.
+ * The cheap first gate, before any store: this process's own bucket for the connection.
+ * `undefined` when the frame may go on. `id`: the frame's, for the error frame.
  */
 export function gateFrame(
   deps: RuntimeDeps,
   connectionId: string,
   bucket: RateBucket,
+  id?: string,
 ): Admission | undefined {
   const rule = limitsOf(deps.game)[bucket];
   const outcome = gateOf(deps).take(`${bucket}/${connectionId}`, rule, deps.clock.nowMs());
-  return outcome.allowed ? undefined : rateLimited(bucket, outcome.retryAfterMs);
+  return outcome.allowed ? undefined : rateLimited(bucket, outcome.retryAfterMs, id);
 }
 
 /**
- * Takes a token of the connection's bucket in the store (atomic across processes) and returns the
- * connection, which must be `playerId`'s. A process takes one connection's tokens one at a time:
- * frames of one connection racing for its bucket would otherwise lose compare-and-set rounds to
- * each other, and a burst within the limit could be refused. (The gate lets at most a burst
- * through at once, so the queue is short.)
+ * Takes a token of the connection's bucket in the store (atomic across processes, and without
+ * losing to the connection's own frames racing for it) and returns the connection, which must be
+ * `playerId`'s.
  */
 export async function admitFrame(
-  deps: RuntimeDeps,
-  input: {
-    readonly connectionId: string;
-    readonly playerId: string;
-    readonly bucket: RateBucket;
-    readonly id?: string;
-    /** Past this time (ms since epoch) a frame still waiting its turn is answered `busy`. */
-    readonly deadlineMs?: number;
-  },
-): Promise<Admission> {
-  let queues = inFlight.get(deps);
-  if (queues === undefined) {
-    queues = new Map();
-    inFlight.set(deps, queues);
-  }
-  const previous = queues.get(input.connectionId) ?? Promise.resolve();
-  const turn = (): Promise<Admission> =>
-    input.deadlineMs !== undefined && deps.clock.nowMs() >= input.deadlineMs
-      ? Promise.resolve({
-          ok: false,
-          error: errorFrame(
-            "busy",
-            "the server is too busy to take this frame now: send it again",
-            input.id,
-          ),
-        })
-      : takeToken(deps, input);
-  const mine = previous.then(turn, turn);
-  queues.set(input.connectionId, mine);
-  try {
-    return await mine;
-  } finally {
-    if (queues.get(input.connectionId) === mine) queues.delete(input.connectionId);
-  }
-}
-
-async function takeToken(
   deps: RuntimeDeps,
   input: {
     readonly connectionId: string;

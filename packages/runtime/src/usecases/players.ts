@@ -99,38 +99,31 @@ export async function submitCommand(
     readonly deadlineMs?: number;
   },
 ): Promise<SubmitCommandResult> {
-  const gated = gateFrame(deps, input.connectionId, "commands");
-  if (gated !== undefined && !gated.ok) return gated;
   const parsed = deps.game.commands.parse(input.body, input.playerId);
   if (!parsed.ok) return parsed;
   const { command } = parsed;
+  const gated = gateFrame(deps, input.connectionId, "commands", command.id);
+  if (gated !== undefined && !gated.ok) return gated;
   const fail = (code: CommandErrorCode, message: string): SubmitCommandResult => ({
     ok: false,
     error: errorFrame(code, message, command.id),
   });
   const data = (command.data ?? null) as JsonValue;
-  if (!deps.game.authorize(input.playerId, command.type, data)) {
-    return {
-      ok: false,
-      error: {
-        ...errorFrame(
-          "forbidden",
-          `you may not send "${command.type}" with these data`,
-          command.id,
-        ),
-      },
-    };
-  }
+  if (!deps.game.authorize(input.playerId, command.type, data))
+    return fail("forbidden", `you may not send "${command.type}" with these data`);
   const admitted = await admitFrame(deps, {
     connectionId: input.connectionId,
     playerId: input.playerId,
     bucket: "commands",
     id: command.id,
-    ...(input.deadlineMs === undefined ? {} : { deadlineMs: input.deadlineMs }),
   });
   if (!admitted.ok) return admitted;
   const { connection } = admitted;
-  if (!connection.member) {
+  // A connection recorded before membership was kept says nothing: ask the world.
+  const member =
+    connection.member ??
+    (await deps.store.getPlayer(connection.worldId, input.playerId)) !== undefined;
+  if (!member) {
     return fail(
       "not_a_member",
       `you are not one of the players of world ${connection.worldId}: you may watch it, not command it`,
@@ -147,7 +140,10 @@ export async function submitCommand(
     type: command.type,
     data,
     nowMs: deps.clock.nowMs(),
+    ...(input.deadlineMs === undefined ? {} : { deadlineMs: input.deadlineMs }),
   });
+  if (r.result === "busy")
+    return fail("busy", "the server is too busy to take this command now: send it again");
   if (r.result === "closed") {
     return fail(
       "world_inactive",

@@ -83,15 +83,17 @@ export async function answerQuery(
   deps: RuntimeDeps,
   input: AnswerQueryInput,
 ): Promise<QueryResultFrame | CommandErrorFrame> {
-  const gated = gateFrame(deps, input.connectionId, "queries");
-  if (gated !== undefined && !gated.ok) return gated.error;
   const parsed = parseQuery(input.body);
   if (!parsed.ok) return parsed.error;
   const { query } = parsed;
+  // A verification reads the whole journal: it has a bucket of its own, and a small one.
+  const bucket = query.type === "verify" ? "verifies" : "queries";
+  const gated = gateFrame(deps, input.connectionId, bucket, query.id);
+  if (gated !== undefined && !gated.ok) return gated.error;
   const admitted = await admitFrame(deps, {
     connectionId: input.connectionId,
     playerId: input.playerId,
-    bucket: "queries",
+    bucket,
     id: query.id,
   });
   if (!admitted.ok) return admitted.error;

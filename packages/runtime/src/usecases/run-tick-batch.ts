@@ -85,6 +85,10 @@ export interface TickBatchResult {
   readonly commandsApplied: number;
   readonly ledgerEntries: number;
   readonly events: number;
+  /**
+   * Whether the loop should go on: the world is active, or it is not but still holds commands it
+   * accepted before it was deactivated (they are applied before the loop ends).
+   */
   readonly active: boolean;
   /**
    * Whether this call retried a commit: it finished a batch whose record an earlier attempt
@@ -131,7 +135,9 @@ export async function runTickBatch(
     const { pushed, gone } = await afterCommit(deps, world, record, loaded, undefined, [], {
       startMs,
     });
-    return result("already_committed", world, record, pushed, gone, true);
+    return result("already_committed", world, record, pushed, gone, true, {
+      active: await stillToRun(deps, world),
+    });
   }
   if (input.loop !== undefined && ownedByAnother(world, input.loop, startMs)) {
     return {
@@ -237,7 +243,24 @@ export async function runTickBatch(
       `this call finished the pending batch of ${record.token} instead of running its own`,
     );
   }
-  return result("committed", committed, record, pushed, gone, retried);
+  return result("committed", committed, record, pushed, gone, retried, {
+    active: await stillToRun(deps, committed),
+  });
+}
+
+/**
+ * Whether the loop goes on: the world is active, or it was deactivated but holds commands it
+ * accepted before its inbox closed that no batch has applied yet (one arrived after this batch's
+ * last drain, say). Those are applied first; then the loop ends.
+ */
+async function stillToRun(deps: RuntimeDeps, world: WorldRecord): Promise<boolean> {
+  if (world.active) return true;
+  for (let shard = 0; shard < world.cursors.length; shard++) {
+    const after = world.cursors[shard] ?? 0;
+    const waiting = await deps.inbox.read(world.worldId, shard, after, Number.MAX_SAFE_INTEGER, 1);
+    if (waiting.length > 0) return true;
+  }
+  return false;
 }
 
 /** Whether another execution holds the world's loop (see `RunTickBatchInput.loop`). */
@@ -262,6 +285,7 @@ function result(
   pushed: number,
   gone: number,
   retried: boolean,
+  loop: { readonly active: boolean },
 ): TickBatchResult {
   return {
     outcome,
@@ -274,7 +298,7 @@ function result(
     commandsApplied: record.commandsApplied,
     ledgerEntries: record.ledgerToSeq - record.ledgerFromSeq,
     events: record.events.length,
-    active: world.active,
+    active: loop.active,
     retried,
     pushed,
     gone,

@@ -60,6 +60,11 @@ export interface SuperviseReport {
   /** Named worlds that are not there or not active: nothing to run. */
   readonly inactive: readonly string[];
   readonly starts: readonly LoopStart[];
+  /**
+   * Worlds whose check or start failed (a throttled or unavailable service): the others were
+   * still looked after, and the next sweep tries these again.
+   */
+  readonly failures: readonly { readonly worldId: string; readonly error: unknown }[];
 }
 
 /** How long a start's name stays the same (see the module's comment). */
@@ -79,29 +84,43 @@ export async function superviseGameLoops(
   let alive = 0;
   const inactive: string[] = [];
   const starts: LoopStart[] = [];
+  const failures: { worldId: string; error: unknown }[] = [];
   for await (const worldId of worldsToCheck(deps.store, input.worldIds)) {
     checked++;
     if (running.has(loopNamePrefix(worldId))) {
       alive++;
       continue;
     }
-    const world = await deps.store.getWorld(worldId);
-    if (world === undefined || !world.active) {
-      checked--;
-      inactive.push(worldId);
-      continue;
+    try {
+      const start = await startLoop(deps, worldId, slot);
+      if (start === undefined) {
+        checked--;
+        inactive.push(worldId);
+      } else starts.push(start);
+    } catch (error) {
+      failures.push({ worldId, error });
     }
-    const execution = loopExecutionName(worldId, `s${slot}`);
-    const loopInput: GameLoopInput = {
-      worldId,
-      iteration: 0,
-      predecessor: executionOfToken(world.lastBatchToken) ?? "",
-      namePrefix: loopNamePrefix(worldId),
-    };
-    const result = await deps.loops.start(execution, { ...loopInput });
-    starts.push({ worldId, execution, predecessor: loopInput.predecessor, result });
   }
-  return { checked, running: alive, inactive, starts };
+  return { checked, running: alive, inactive, starts, failures };
+}
+
+/** Starts the loop of `worldId`, unless it is not there or not active (undefined). */
+async function startLoop(
+  deps: SuperviseDeps,
+  worldId: string,
+  slot: number,
+): Promise<LoopStart | undefined> {
+  const world = await deps.store.getWorld(worldId);
+  if (world === undefined || !world.active) return undefined;
+  const execution = loopExecutionName(worldId, `s${slot}`);
+  const loopInput: GameLoopInput = {
+    worldId,
+    iteration: 0,
+    predecessor: executionOfToken(world.lastBatchToken) ?? "",
+    namePrefix: loopNamePrefix(worldId),
+  };
+  const result = await deps.loops.start(execution, { ...loopInput });
+  return { worldId, execution, predecessor: loopInput.predecessor, result };
 }
 
 async function* worldsToCheck(

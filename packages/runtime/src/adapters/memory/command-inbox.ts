@@ -38,8 +38,11 @@ export class MemoryCommandInbox implements CommandInbox {
   async submit(command: NewCommand): Promise<SubmitResult> {
     const s = this.shard(command.worldId, command.shard);
     const idKey = `${command.worldId}#${command.playerId}#${command.commandId}`;
-    if (!s.accepting) return { result: "closed" };
+    if (command.deadlineMs !== undefined && command.nowMs >= command.deadlineMs)
+      return { result: "busy" };
+    // As one transaction answers it: a used id first, then a closed shard.
     if (this.usedIds.has(idKey)) return { result: "duplicate" };
+    if (!s.accepting) return { result: "closed" };
     this.usedIds.add(idKey);
     const arrivedMs = Math.max(command.nowMs, s.watermarkMs + 1);
     const stored: InboxCommand = {
