@@ -163,7 +163,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     "dynamodb",
   ] as const;
   const stops = new Map<(typeof ORDER)[number], () => Promise<void>>();
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
     for (const name of ORDER) {
       const stop = stops.get(name);
       if (stop === undefined) continue;
@@ -322,7 +324,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           log(
             `game loop ${execution.name} ${execution.status}: ${execution.error ?? ""} ${execution.cause ?? ""}`,
           );
-        if (!matchesPattern(loopEndedPattern(stateMachineArn), event)) return;
+        // Stopping the stack aborts its loops: nothing to start again then.
+        if (stopping || !matchesPattern(loopEndedPattern(stateMachineArn), event)) return;
         route("supervisor")(event).catch((error: unknown) =>
           log(`loop supervisor: ${(error as Error).message}`),
         );

@@ -8,7 +8,7 @@
 //
 // FAULT_SEED replays a schedule; CI uses a fixed one, a developer's run a new one each time.
 import { describe, expect, it } from "vitest";
-import { formatFaultReport, runFaults } from "../src/faults/index.js";
+import { FAULT_KINDS, formatFaultReport, runFaults } from "../src/faults/index.js";
 
 const seed = Number(process.env.FAULT_SEED ?? (process.env.CI ? 20261206 : Date.now() % 1e9));
 
@@ -30,6 +30,9 @@ describe("the fault suite", () => {
     expect(report.check.replay).toMatch(/^ok/);
     expect(report.check.export).toBe("ok (restored and verified)");
     expect(report.commands.acknowledged).toBeGreaterThan(0);
+    // Every kind of fault was injected, and one loop runs the world after the second one.
+    for (const kind of FAULT_KINDS) expect(report.injected[kind], kind).toBeGreaterThan(0);
+    expect(report.loops).toBe(1);
     expect(report.ok).toBe(true);
   }, 600_000);
 });

@@ -158,5 +158,6 @@ describe("the loop supervisor on the local stack", () => {
       return batches.some((b) => b.commandsApplied > 0) ? true : undefined;
     });
     ws.close();
-  });
+    // Two stacks started, and a dozen waits for loops on a busy machine: room for all of it.
+  }, 600_000);
 });

@@ -22,11 +22,13 @@ import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { loopNamePrefix, worldPrefixOfExecution } from "@ledgerquest/runtime";
 import { freePort } from "../dynamodb-local.js";
 import { type CheckReport, checkWorld } from "./checks.js";
 import { type CrashPlan, startDynamoDbProxy, WRITE_POINTS } from "./dynamodb-proxy.js";
 import { TrackedPlayer } from "./players.js";
+import { seededRandom } from "./random.js";
 import type { StackProcessMessage, StackProcessOptions } from "./stack-process.js";
 
 export const FAULT_KINDS = [
@@ -67,21 +69,11 @@ export interface FaultRunReport {
     readonly duplicated: number;
   };
   readonly check: CheckReport;
+  /** The world's loops running at the end: one (a second loop ends within a lap). */
+  readonly loops: number;
   readonly durationMs: number;
   /** Everything held: nothing lost, nothing twice, the ledger and the replay verify. */
   readonly ok: boolean;
-}
-
-/** A small seeded generator (mulberry32): the schedule is the seed's, not the machine's. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORLD = "faults";
@@ -117,6 +109,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
     dynamodbPort,
     dynamodbEndpoint: proxy.endpoint,
     events: { duplicateRatio: 0.2, delayMaxMs: 300 },
+    eventsSeed: options.seed,
   };
   const injected = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   const crashPoints: string[] = [];
@@ -156,7 +149,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
       const killed = await inject(kind, stack, random, proxy, crashPoints, log);
       if (killed) {
         restarts++;
-        stack = await startStack(stackOptions);
+        stack = await startStack({ ...stackOptions, eventsSeed: options.seed + restarts });
         await joinAll(players, stack);
         log(`stack restarted (${restarts})`);
       }
@@ -189,6 +182,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
     }
     for (const p of players) p.disconnect();
     const check = await checkWorld(stack.ready.env, WORLD, acknowledged);
+    const loops = await runningLoops(stack);
     const sent = players.reduce((n, p) => {
       const f = p.fates();
       return n + f.accepted.length + f.duplicate.length + f.refused.length + f.pending.length;
@@ -208,8 +202,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
         duplicated: check.duplicated.length,
       },
       check,
+      loops,
       durationMs: Date.now() - startedMs,
-      ok: check.ok && refused === 0,
+      ok: check.ok && refused === 0 && loops === 1,
     };
     await stopStack(stack);
     return report;
@@ -282,6 +277,28 @@ async function inject(
       sfn.destroy();
       return false;
     }
+  }
+}
+
+/** The executions of the world's loop running now. */
+async function runningLoops(stack: RunningStack): Promise<number> {
+  const sfn = new SFNClient({
+    endpoint: stack.ready.stepfunctions,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  try {
+    const listed = await sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn: stack.ready.env.LQ_STATE_MACHINE_ARN,
+        statusFilter: "RUNNING",
+      }),
+    );
+    return (listed.executions ?? []).filter(
+      (e) => worldPrefixOfExecution(e.name ?? "") === loopNamePrefix(WORLD),
+    ).length;
+  } finally {
+    sfn.destroy();
   }
 }
 
@@ -385,6 +402,6 @@ export function formatFaultReport(r: FaultRunReport): string {
   return [
     `faults (seed ${r.seed}): ${Object.values(r.injected).reduce((a, b) => a + b, 0)} injected (${injected}); ${r.restarts} restarts; crash points hit: ${r.crashPoints.join("; ") || "none"}`,
     `commands: ${c.sent} sent, ${c.resends} resends, ${c.acknowledged} acknowledged, ${c.refused} refused, lost ${c.lost}, duplicated ${c.duplicated}; ${r.check.applied} applied in ${r.check.batches} batches`,
-    `world: version ${r.check.version}, tick ${r.check.tick}; ledger ${r.check.verify}; replay ${r.check.replay}; export ${r.check.export}; ${(r.durationMs / 1000).toFixed(1)} s`,
+    `world: version ${r.check.version}, tick ${r.check.tick}, ${r.loops} loop(s) running; ledger ${r.check.verify}; replay ${r.check.replay}; export ${r.check.export}; ${(r.durationMs / 1000).toFixed(1)} s`,
   ].join("\n");
 }

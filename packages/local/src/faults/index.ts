@@ -3,3 +3,4 @@ export * from "./driver.js";
 export * from "./dynamodb-proxy.js";
 export * from "./flood.js";
 export * from "./players.js";
+export * from "./random.js";

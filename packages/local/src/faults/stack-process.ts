@@ -11,6 +11,7 @@
 import { createWorld } from "@ledgerquest/runtime";
 import { startLocalStack } from "../dev.js";
 import type { DeliveryFaults } from "../eventbridge.js";
+import { seededRandom } from "./random.js";
 
 export interface StackProcessOptions {
   readonly dataDir: string;
@@ -21,6 +22,8 @@ export interface StackProcessOptions {
   readonly dynamodbPort: number;
   readonly dynamodbEndpoint: string;
   readonly events: Omit<DeliveryFaults, "random">;
+  /** Seeds which deliveries are doubled and how they are delayed: a run's schedule is its seed's. */
+  readonly eventsSeed: number;
 }
 
 export type StackProcessMessage =
@@ -47,7 +50,10 @@ async function main(): Promise<void> {
     pace: true,
     supervisorEverySeconds: 1,
     ports: { dynamodb: options.dynamodbPort },
-    faults: { events: options.events, dynamodbEndpoint: options.dynamodbEndpoint },
+    faults: {
+      events: { ...options.events, random: seededRandom(options.eventsSeed) },
+      dynamodbEndpoint: options.dynamodbEndpoint,
+    },
     log: () => undefined,
   });
   const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");

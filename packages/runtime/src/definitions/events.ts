@@ -504,7 +504,7 @@ export const EVENT_RULES: readonly EventRule[] = deepFreeze([
   {
     name: RULE_NAMES.startGameLoop,
     description:
-      "A world was activated: the loop supervisor starts its game loop unless one runs (never two: execution names are per world and minute, and a second loop yields to the world's owner).",
+      "A world was activated: the loop supervisor starts its game loop unless one runs (execution names are per world and 10-second slot, and a second loop yields to the world's owner within a lap).",
     eventPattern: {
       source: [EVENT_SOURCES.game],
       "detail-type": [DETAIL_TYPES.worldActivated],
