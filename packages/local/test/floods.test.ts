@@ -66,7 +66,7 @@ describe("floods on the local stack", () => {
     const flooder = await player("player_0001");
     const other = await player("player_0002");
     const rounds = await measureFlood({ deps, worldId: WORLD, flooder, other, rounds: 2 });
-    rounds.forEach((r, i) => console.log(formatFloodRound(r, i + 1)));
+    for (const [i, r] of rounds.entries()) console.log(formatFloodRound(r, i + 1));
     await until("the other player's answers", () =>
       other.answers.length >= 16 ? true : undefined,
     );
