@@ -16,6 +16,7 @@ import { unmarshall } from "@aws-sdk/util-dynamodb";
 import {
   ACTIVE_WORLDS_PAGE_MAX,
   type AccountBalance,
+  CONNECTION_LIFETIME_MS,
   type CommitWorldResult,
   type ConnectionRecord,
   type ConnectionToken,
@@ -411,14 +412,14 @@ export class DynamoDbEntityStore implements EntityStore {
     if ((await this.#tryPutConnection(c, maxPerPlayer)) === "connected") return "connected";
     // Full: forget the player's connections that are no longer there (a $disconnect API Gateway
     // never sent, a connection that expired), then try once more.
-    await this.#forgetStaleConnections(c.worldId, c.playerId);
+    await this.#forgetStaleConnections(c.worldId, c.playerId, c.connectedAtMs);
     return await this.#tryPutConnection(c, maxPerPlayer);
   }
 
   async #tryPutConnection(c: ConnectionRecord, maxPerPlayer: number) {
     const key = entityKeys.connection(c.connectionId);
     // A connection API Gateway never reported closed still expires (2 h is its limit).
-    const expiresAtS = Math.floor(c.connectedAtMs / 1000) + 3 * 3600;
+    const expiresAtS = Math.floor((c.connectedAtMs + CONNECTION_LIFETIME_MS) / 1000);
     try {
       await this.doc.send(
         new TransactWriteCommand({
@@ -463,13 +464,14 @@ export class DynamoDbEntityStore implements EntityStore {
     }
   }
 
-  async #forgetStaleConnections(worldId: string, playerId: string): Promise<void> {
+  /** `nowMs`: the new connection's time, on the caller's clock (what expiries are set by). */
+  async #forgetStaleConnections(worldId: string, playerId: string, nowMs: number): Promise<void> {
     const key = entityKeys.presence(worldId, playerId);
     const item = await this.get(key);
     const held = item?.conns instanceof Set ? [...(item.conns as Set<unknown>)].map(String) : [];
     const stale: string[] = [];
     // Gone, or past its expiry: TTL deletes expired items lazily (up to days later).
-    const nowS = Date.now() / 1000;
+    const nowS = nowMs / 1000;
     for (const id of held) {
       const connection = await this.get(entityKeys.connection(id));
       const expiresAtS = connection?.expires_at;

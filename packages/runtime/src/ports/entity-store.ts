@@ -88,6 +88,13 @@ export interface ConnectionRecord {
   readonly member?: boolean;
 }
 
+/**
+ * How long a connection's record lives without a `$disconnect`: API Gateway closes a connection
+ * after 2 hours at most, and its `$disconnect` may never come. Past it, the record expires (TTL)
+ * and no longer counts against its player's connections.
+ */
+export const CONNECTION_LIFETIME_MS = 3 * 3600 * 1000;
+
 /** The answer to `takeConnectionToken`. */
 export type ConnectionToken =
   | { readonly ok: true; readonly connection: ConnectionRecord }
@@ -166,8 +173,9 @@ export interface EntityStore {
 
   /**
    * Records a connection unless its player has `maxPerPlayer` connections in that world already
-   * (`full`; connections recorded but no longer there are forgotten first). Counted atomically,
-   * so a burst of connections from one player cannot slip past the bound.
+   * (`full`; connections recorded but gone, or older than `CONNECTION_LIFETIME_MS` at this one's
+   * `connectedAtMs`, are forgotten first). Counted atomically, so a burst of connections from one
+   * player cannot slip past the bound.
    */
   putConnection(connection: ConnectionRecord, maxPerPlayer: number): Promise<"connected" | "full">;
   /** Removes a connection and frees its player's place; a no-op if it is gone already. */

@@ -309,6 +309,9 @@ export function describeEntityStoreContract(
       await store.deleteConnection(admitted[0] as string);
       expect(await store.putConnection(conn(refused[0] as string), 3)).toBe("connected");
       expect(await store.putConnection(conn(refused[1] as string), 3)).toBe("full");
+      // Three hours on (their expiry, a $disconnect that never came), the places are free again.
+      const later = { ...conn(refused[2] as string), connectedAtMs: 5 + 3 * 3600 * 1000 + 1000 };
+      expect(await store.putConnection(later, 3)).toBe("connected");
       await cleanup?.();
     });
 

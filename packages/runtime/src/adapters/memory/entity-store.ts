@@ -2,6 +2,7 @@ import { gcra, type RateBucket, type RateRule } from "../../definitions/limits.j
 import {
   ACTIVE_WORLDS_PAGE_MAX,
   type AccountBalance,
+  CONNECTION_LIFETIME_MS,
   type CommitWorldResult,
   type ConnectionRecord,
   type ConnectionToken,
@@ -130,7 +131,8 @@ export class MemoryEntityStore implements EntityStore {
       (c) =>
         c.worldId === connection.worldId &&
         c.playerId === connection.playerId &&
-        c.connectionId !== connection.connectionId,
+        c.connectionId !== connection.connectionId &&
+        c.connectedAtMs + CONNECTION_LIFETIME_MS > connection.connectedAtMs,
     );
     if (others.length >= maxPerPlayer) return "full";
     this.connections.set(connection.connectionId, { ...connection });
