@@ -5,7 +5,7 @@
  * lost, duplicated) and its checks (ledger, replay from genesis, export restored elsewhere); any
  * lost or twice-applied command, or a check that fails, stops the bench like a wrong checksum.
  * Not a rate comparison: the figures are notes. Settings through
- * `LQ_FAULTS="runs=3,faults=15,players=6,rate=5,gap=8000,seed=1"` (seed: of the first run).
+ * `LQ_FAULTS="runs=3,faults=15,players=4,rate=4,gap=8000,seed=1"` (seed: of the first run).
  */
 import type { Suite } from "../harness.js";
 
@@ -16,8 +16,8 @@ function settings(): Record<Key, number> {
   const out: Record<Key, number> = {
     runs: 3,
     faults: 15,
-    players: 6,
-    rate: 5,
+    players: 4,
+    rate: 4,
     gap: 8000,
     seed: Date.now() % 1e9,
   };

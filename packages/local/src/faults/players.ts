@@ -70,14 +70,16 @@ export class TrackedPlayer {
   }
 
   /**
-   * Sends again, oldest first, up to `max` commands without a final answer for `afterMs`: a client
-   * that keeps within its rate limit, backlog or not.
+   * Sends again, oldest first, up to `max` commands without a final answer: a command's n-th
+   * resend waits `afterMs` × 2^(n-1), at most 16 × `afterMs`, so a client backs off from a server
+   * that answers `busy` or nothing, and keeps within its rate limit, backlog or not.
    */
   resendPending(nowMs: number, afterMs: number, max: number): void {
     let sent = 0;
     for (const [id, c] of this.#commands) {
       if (sent >= max) return;
-      if (c.fate === "pending" && nowMs - c.lastSentMs >= afterMs) {
+      const waitMs = afterMs * 2 ** Math.min(4, Math.max(0, c.sends - 1));
+      if (c.fate === "pending" && nowMs - c.lastSentMs >= waitMs) {
         this.#send(id, nowMs);
         sent++;
       }
