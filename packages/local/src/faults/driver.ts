@@ -100,7 +100,10 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
     { length: options.players },
     (_, i) => `player_${String(i + 1).padStart(4, "0")}`,
   );
-  const players = playerIds.map((p) => new TrackedPlayer(p, random));
+  // The players draw from a generator of their own: how many moves they make depends on timing,
+  // and must not shift the schedule's draws (which fault, which write, when).
+  const moves = seededRandom(options.seed ^ 0x5eed);
+  const players = playerIds.map((p) => new TrackedPlayer(p, moves));
   const stackOptions: StackProcessOptions = {
     dataDir,
     worldId: WORLD,
