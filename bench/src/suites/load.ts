@@ -58,17 +58,14 @@ export const suite: Suite = {
         (before?.version ?? 0) + 1,
         after?.version ?? 0,
       );
-      let applied = 0;
-      const seen = new Map<string, number>();
-      for (const b of records) {
-        applied += b.commandsApplied;
-        for (const d of b.drains) {
-          for (const c of await deps.inbox.read(worldId, d.shard, d.fromMs, d.toMs)) {
-            const id = `${c.playerId}/${c.commandId}`;
-            seen.set(id, (seen.get(id) ?? 0) + 1);
-          }
-        }
-      }
+      const applied = records.reduce((n, b) => n + b.commandsApplied, 0);
+      const { appliedCommandCounts } = await import("@ledgerquest/runtime");
+      const seen = await appliedCommandCounts(
+        deps,
+        worldId,
+        (before?.version ?? 0) + 1,
+        after?.version ?? 0,
+      );
       const twice = [...seen.values()].filter((n) => n > 1).length;
       const ticks = (after?.tick ?? 0) - (before?.tick ?? 0);
       const lost = report.commands.accepted - seen.size;

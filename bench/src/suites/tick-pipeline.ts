@@ -32,6 +32,7 @@ import { type Command, Ledger, Simulation } from "@ledgerquest/engine";
 import { arenaModule } from "@ledgerquest/example-arena";
 import { DynamoDbLocalError, startDynamoDbLocal } from "@ledgerquest/local";
 import {
+  appliedCommandCounts,
   connect,
   createWorld,
   GAME_LOOP_STATES,
@@ -954,17 +955,8 @@ async function verify(
   const world = await deps.store.getWorld(worldId);
   if (world === undefined) throw new Error(`world ${worldId} is gone`);
   const records = await deps.journal.listBatches(worldId, 1, world.version);
-  const drained = new Map<string, number>();
-  let applied = 0;
-  for (const r of records) {
-    applied += r.commandsApplied;
-    for (const d of r.drains) {
-      for (const c of await deps.inbox.read(worldId, d.shard, d.fromMs, d.toMs)) {
-        const key = `${c.playerId}/${c.commandId}`;
-        drained.set(key, (drained.get(key) ?? 0) + 1);
-      }
-    }
-  }
+  const applied = records.reduce((n, r) => n + r.commandsApplied, 0);
+  const drained = await appliedCommandCounts(deps, worldId, 1, world.version);
   const stored = new Set([...report.accepted, ...report.duplicates]);
   const maybe = new Set(report.failed);
   let drainedOnce = 0;

@@ -59,9 +59,14 @@ const short = (service: Parameters<typeof sdkClientOptions>[0]) => ({
   maxAttempts: 1,
 });
 
-function causeName(error: unknown): string | undefined {
-  const cause = (error as { cause?: { name?: string } }).cause;
-  return cause?.name;
+/** `call` fails with the adapter's `type` of error, caused by the SDK's TimeoutError. */
+async function expectTimedOut(call: Promise<unknown>, type: new (...args: never[]) => Error) {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(type);
+  expect((error as { cause?: { name?: string } }).cause?.name).toBe("TimeoutError");
 }
 
 // A regression (a client without the timeouts) hangs: fail it within this, not the suite's 120 s.
@@ -74,12 +79,7 @@ describe("a service that never answers", () => {
       const store = new DynamoDbEntityStore(documentClient(new DynamoDBClient(short("dynamodb"))), {
         tables: tableNames("never-"),
       });
-      const error = await store.getWorld("w1").then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(StoreUnavailableError);
-      expect(causeName(error)).toBe("TimeoutError");
+      await expectTimedOut(store.getWorld("w1"), StoreUnavailableError);
     },
     HANG_LIMIT_MS,
   );
@@ -92,12 +92,7 @@ describe("a service that never answers", () => {
         tables: tableNames("never-"),
       });
       // The default request timeout: one attempt of it.
-      const error = await store.getWorld("w1").then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(StoreUnavailableError);
-      expect(causeName(error)).toBe("TimeoutError");
+      await expectTimedOut(store.getWorld("w1"), StoreUnavailableError);
     },
     HANG_LIMIT_MS,
   );
@@ -109,8 +104,8 @@ describe("a service that never answers", () => {
         eventBusName: "ledgerquest.eventbus",
         maxAttempts: 1,
       });
-      const error = await publisher
-        .publish([
+      await expectTimedOut(
+        publisher.publish([
           {
             eventId: "e1",
             source: "ledgerquest.game",
@@ -118,13 +113,9 @@ describe("a service that never answers", () => {
             detail: { worldId: "w1", version: 0 },
             timeMs: 0,
           },
-        ])
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-      expect(error).toBeInstanceOf(PublishError);
-      expect(causeName(error)).toBe("TimeoutError");
+        ]),
+        PublishError,
+      );
     },
     HANG_LIMIT_MS,
   );
@@ -135,12 +126,7 @@ describe("a service that never answers", () => {
       const loops = new StepFunctionsWorkflowStarter(new SFNClient(short("sfn")), {
         stateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:loop",
       });
-      const error = await loops.start("w1-m1", { worldId: "w1" }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(StoreUnavailableError);
-      expect(causeName(error)).toBe("TimeoutError");
+      await expectTimedOut(loops.start("w1-m1", { worldId: "w1" }), StoreUnavailableError);
     },
     HANG_LIMIT_MS,
   );
@@ -164,12 +150,7 @@ describe("a service that never answers", () => {
             LQ_WEBSOCKET_ENDPOINT: "http://127.0.0.1:1/test",
           }),
         );
-        const error = await deps.store.getWorld("w1").then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect(error).toBeInstanceOf(StoreUnavailableError);
-        expect(causeName(error)).toBe("TimeoutError");
+        await expectTimedOut(deps.store.getWorld("w1"), StoreUnavailableError);
       } finally {
         vi.unstubAllEnvs();
       }

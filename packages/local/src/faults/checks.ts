@@ -6,6 +6,7 @@
  * export of the world restored into other stores, where it verifies again.
  */
 import {
+  appliedCommandCounts,
   createMemoryDeps,
   exportWorld,
   type RuntimeDeps,
@@ -51,18 +52,9 @@ export async function checkWorld(
   const world = await deps.store.getWorld(worldId);
   if (world === undefined) throw new Error(`fault check: world ${worldId} is gone`);
 
-  const counts = new Map<string, number>();
-  const batches = await deps.journal.listBatches(worldId, 1, world.version);
+  const counts = await appliedCommandCounts(deps, worldId, 1, world.version);
   let applied = 0;
-  for (const b of batches) {
-    for (const d of b.drains) {
-      for (const c of await deps.inbox.read(worldId, d.shard, d.fromMs, d.toMs)) {
-        const key = `${c.playerId}/${c.commandId}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-        applied++;
-      }
-    }
-  }
+  for (const n of counts.values()) applied += n;
   const lost: string[] = [];
   for (const [player, ids] of acknowledged)
     for (const id of ids) if (!counts.has(`${player}/${id}`)) lost.push(`${player}/${id}`);
@@ -87,7 +79,7 @@ export async function checkWorld(
       exported === "ok (restored and verified)",
     version: world.version,
     tick: world.tick,
-    batches: batches.length,
+    batches: world.version,
     applied,
     lost,
     duplicated,

@@ -1,4 +1,5 @@
 export * from "./admission.js";
+export * from "./applied-commands.js";
 export * from "./create-world.js";
 export * from "./deps.js";
 export * from "./export.js";
