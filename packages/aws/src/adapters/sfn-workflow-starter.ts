@@ -26,10 +26,10 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { sha256Hex } from "@ledgerquest/engine";
 import {
   type StartResult,
   StoreUnavailableError,
+  safeExecutionName,
   type WorkflowStarter,
 } from "@ledgerquest/runtime";
 import { AwsAdapterError } from "../errors.js";
@@ -44,28 +44,12 @@ export const EXECUTION_NAME_MAX_CHARS = 80;
 const SERVICE = "StepFunctions";
 
 /**
- * Characters kept in execution names. Step Functions allows more (it refuses whitespace,
- * brackets, wildcards, control characters and `"#%\^|~`$&,;:/`), but CloudWatch Logs needs names
- * of only these for an execution's logs to be found by name.
- */
-const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
-
-/** Hex characters of the name's SHA-256 appended to a name that had to be changed. */
-const DIGEST_CHARS = 16;
-
-/**
  * The execution name used for the caller's `name`: the name itself if Step Functions (and
- * CloudWatch Logs) take it as it is; otherwise the name with every other character replaced by
- * `_`, cut to fit, and followed by `-` and 16 hex digits of its SHA-256, so that names which differ
- * only in replaced or cut characters still name different executions.
+ * CloudWatch Logs) take it as it is, else `safeExecutionName`'s readable form and digest, so that
+ * names which differ only in replaced or cut characters still name different executions.
  */
 export function executionNameFor(name: string): string {
-  if (name.length <= EXECUTION_NAME_MAX_CHARS && SAFE_NAME.test(name)) return name;
-  const digest = sha256Hex(new TextEncoder().encode(name)).slice(0, DIGEST_CHARS);
-  const readable = name
-    .replace(/[^A-Za-z0-9_-]/g, "_")
-    .slice(0, EXECUTION_NAME_MAX_CHARS - DIGEST_CHARS - 1);
-  return `${readable}-${digest}`;
+  return safeExecutionName(name, EXECUTION_NAME_MAX_CHARS);
 }
 
 export interface StepFunctionsWorkflowStarterOptions {

@@ -81,16 +81,24 @@ const PREFIX_CHARS_MAX = EXECUTION_NAME_CHARS_MAX - SEPARATOR.length - 16;
 const DIGEST_CHARS = 16;
 
 /**
- * The first part of every execution name of `worldId`'s loop: the id itself if it is made of
- * letters, digits, `_` and `-` and fits, else its other characters replaced by `_`, cut to fit, and
- * followed by `-` and 16 hex digits of the id's SHA-256 (so ids that differ only in replaced or cut
- * characters still differ).
+ * `text` as a name of at most `charsMax` letters, digits, `_` and `-` (what Step Functions and
+ * CloudWatch Logs both take): the text itself if it is one, else its other characters replaced by
+ * `_`, cut to fit, and followed by `-` and 16 hex digits of its SHA-256, so that texts which
+ * differ only in replaced or cut characters still give different names.
  */
-export function loopNamePrefix(worldId: string): string {
-  if (worldId.length <= PREFIX_CHARS_MAX && NAME_SAFE.test(worldId)) return worldId;
-  const digest = sha256Hex(new TextEncoder().encode(worldId)).slice(0, DIGEST_CHARS);
-  const readable = worldId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, PREFIX_CHARS_MAX - 17);
+export function safeExecutionName(
+  text: string,
+  charsMax: number = EXECUTION_NAME_CHARS_MAX,
+): string {
+  if (text.length <= charsMax && NAME_SAFE.test(text)) return text;
+  const digest = sha256Hex(new TextEncoder().encode(text)).slice(0, DIGEST_CHARS);
+  const readable = text.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, charsMax - DIGEST_CHARS - 1);
   return `${readable}-${digest}`;
+}
+
+/** The first part of every execution name of `worldId`'s loop (`safeExecutionName`, to fit). */
+export function loopNamePrefix(worldId: string): string {
+  return safeExecutionName(worldId, PREFIX_CHARS_MAX);
 }
 
 /**
