@@ -16,13 +16,7 @@ import {
   ShapeKind,
   type Simulation,
 } from "@ledgerquest/engine";
-import {
-  defineCommands,
-  type EntityView,
-  type GameDescription,
-  type GameModule,
-  type GameRules,
-} from "@ledgerquest/runtime";
+import { type CommandsOf, defineGame, type EntityView, type GameRules } from "@ledgerquest/runtime";
 import * as z from "zod/mini";
 import {
   ARENA,
@@ -49,7 +43,7 @@ const settingsSchema = z.optional(
 
 const questId = z.strictObject({ quest: z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/)) });
 
-export const ARENA_COMMANDS = defineCommands({
+export const ARENA_COMMANDS = {
   // A direction; the game clamps it to unit length. `entity`, if given, must be the player's own.
   move: z.strictObject({
     dx: z.number().check(z.minimum(-1), z.maximum(1)),
@@ -59,7 +53,7 @@ export const ARENA_COMMANDS = defineCommands({
   [QUEST_COMMAND.accept]: questId,
   [QUEST_COMMAND.abandon]: questId,
   [QUEST_COMMAND.claim]: questId,
-});
+};
 
 /** Gold each player starts with (the deployment guide's `player_0001` has 100). */
 export const STARTING_GOLD = 100;
@@ -68,14 +62,16 @@ function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-export const arenaModule: GameModule = {
+export const arenaModule = defineGame({
   name: "arena@2",
+  commands: ARENA_COMMANDS,
+  settings: settingsSchema,
   rules(ledger: Ledger, worldId: string): GameRules {
     const r = arenaRules(new Economy(ECONOMY, ledger, { scope: worldId }));
     return { definition: r.definition, economy: r.economy, quests: r.quests };
   },
   populate(sim, rules, options) {
-    const settings = settingsSchema.parse(options.settings ?? undefined) ?? {};
+    const settings = options.settings ?? {};
     populate(
       sim.world,
       {
@@ -96,12 +92,10 @@ export const arenaModule: GameModule = {
       rules.economy.grant(player, "gold", STARTING_GOLD, { tick: 0, reason: "starting_gold" });
     }
   },
-  commands: ARENA_COMMANDS,
-  authorize(player: string, type: string, data: JsonValue): boolean {
-    if (type !== "move") return true;
-    const entity = (data as { entity?: unknown } | null)?.entity;
+  authorize(player, command): boolean {
     // A player steers only its own body (named after the player).
-    return entity === undefined || entity === player;
+    if (command.type !== "move") return true;
+    return command.data.entity === undefined || command.data.entity === player;
   },
   view(sim: Simulation): readonly EntityView[] {
     const w = sim.world;
@@ -146,26 +140,23 @@ export const arenaModule: GameModule = {
     }
     return out;
   },
-  describe(): GameDescription {
-    return ARENA_DESCRIPTION;
+  description: {
+    bounds: { minX: 0, minY: 0, maxX: ARENA.width, maxY: ARENA.height },
+    tickMs: 1000 / 60,
+    kinds: {
+      player: { shape: "circle", hw: 0.7, hh: 0.7, label: "a player" },
+      bot: { shape: "circle", hw: 0.7, hh: 0.7, label: "a bot collecting coins" },
+      coin: { shape: "circle", hw: 0.6, hh: 0.6, label: "a coin: 1 to 4 gold" },
+      body: { shape: "circle", hw: 0.5, hh: 0.5, label: "a puck or crate" },
+      wall: { shape: "box", hw: 2, hh: 6, label: "a wall" },
+      zone: { shape: "box", hw: 3, hh: 3, label: "the shrine" },
+    },
+    quests: JSON.parse(JSON.stringify(QUEST_DEFINITIONS)) as JsonValue[],
   },
-};
+});
 
-const ARENA_DESCRIPTION: GameDescription = {
-  rules: "arena@2",
-  bounds: { minX: 0, minY: 0, maxX: ARENA.width, maxY: ARENA.height },
-  tickMs: 1000 / 60,
-  kinds: {
-    player: { shape: "circle", hw: 0.7, hh: 0.7, label: "a player" },
-    bot: { shape: "circle", hw: 0.7, hh: 0.7, label: "a bot collecting coins" },
-    coin: { shape: "circle", hw: 0.6, hh: 0.6, label: "a coin: 1 to 4 gold" },
-    body: { shape: "circle", hw: 0.5, hh: 0.5, label: "a puck or crate" },
-    wall: { shape: "box", hw: 2, hh: 6, label: "a wall" },
-    zone: { shape: "box", hw: 3, hh: 3, label: "the shrine" },
-  },
-  quests: JSON.parse(JSON.stringify(QUEST_DEFINITIONS)) as JsonValue[],
-  commands: ARENA_COMMANDS.types,
-};
+/** The arena's commands, by type, with the data each takes (for typed clients). */
+export type ArenaCommands = CommandsOf<typeof arenaModule>;
 
 function neverQuests(): never {
   throw new Error("the arena's rules always have quests");

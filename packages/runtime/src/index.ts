@@ -17,6 +17,7 @@ export {
 } from "./events/pattern.js";
 export * from "./ports/index.js";
 export * from "./usecases/index.js";
+export * from "./world/define.js";
 export * from "./world/game.js";
 export * from "./world/state.js";
 export * from "./world/tick.js";
