@@ -1,6 +1,14 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Tests run the packages' TypeScript sources, never a stale build: every package exports its
+ * `src` under this condition (tsc and tsx use it too; the published `dist` is for everyone else).
+ */
+const SOURCE_CONDITION = "@ledgerquest/source";
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE_CONDITION, "module", "node", "import", "default"] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION], externalConditions: [SOURCE_CONDITION] } },
   test: {
     include: [
       "packages/*/test/**/*.test.ts",
