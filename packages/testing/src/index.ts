@@ -3,5 +3,9 @@
  * and deterministic, on the runtime's own use cases over memory adapters (see
  * docs/testing-kit.md).
  */
+
+export * from "./conservation.js";
+export * from "./determinism.js";
 export * from "./errors.js";
+export * from "./property.js";
 export * from "./test-world.js";

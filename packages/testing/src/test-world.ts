@@ -24,6 +24,7 @@ import {
   createWorld,
   decodeWorldState,
   type EntityView,
+  ExportError,
   exportWorld,
   type GameModule,
   type LoadedWorld,
@@ -234,9 +235,9 @@ async function restoreInto(
   }
   const doc = parseSnapshot(options.from as Uint8Array);
   // The clock goes on from the snapshot's time: the restored inbox's watermarks are its times.
-  deps.clock.set(
-    Math.max(deps.clock.nowMs(), doc.exportedAtMs, doc.world.updatedAtMs, ...doc.world.cursors),
-  );
+  // (Read defensively: the restore below checks the document and names what is wrong with it.)
+  const times = [doc.exportedAtMs, doc.world?.updatedAtMs, ...(doc.world?.cursors ?? [])];
+  deps.clock.set(Math.max(deps.clock.nowMs(), ...times.filter((t) => Number.isSafeInteger(t))));
   try {
     await restoreWorld(deps, doc);
   } catch (error) {
@@ -262,7 +263,8 @@ interface Committed {
   record: WorldRecord;
   loaded: LoadedWorld;
   view: readonly EntityView[];
-  snapshot: Uint8Array | undefined;
+  /** The last export, or why the runtime refused it. */
+  snapshot: Uint8Array | ExportError | undefined;
 }
 
 async function openTestWorld(
@@ -301,8 +303,15 @@ async function openTestWorld(
       state = { record, loaded, view: deps.game.view(loaded.sim), snapshot: state?.snapshot };
     }
     if (keepSnapshots && exportNeeded) {
-      const doc = await exportWorld(deps, worldId);
-      state.snapshot = new TextEncoder().encode(JSON.stringify(doc));
+      try {
+        const doc = await exportWorld(deps, worldId);
+        state.snapshot = new TextEncoder().encode(JSON.stringify(doc));
+      } catch (error) {
+        // The runtime refuses to export a world that does not check (one that does not conserve
+        // value, say): `snapshot()` says so, and the world runs on.
+        if (!(error instanceof ExportError)) throw error;
+        state.snapshot = error;
+      }
     }
   };
   await refresh(true);
@@ -385,6 +394,10 @@ async function openTestWorld(
       const bytes = now().snapshot;
       if (bytes === undefined)
         throw new SnapshotError("this world was created with { snapshots: false }");
+      if (bytes instanceof ExportError)
+        throw new SnapshotError(`the runtime refuses to export this world: ${bytes.message}`, {
+          cause: bytes,
+        });
       return bytes.slice();
     },
     restore: (snapshot) => createTestWorld(deps.game, { from: snapshot, snapshots: keepSnapshots }),

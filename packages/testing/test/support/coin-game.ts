@@ -202,19 +202,21 @@ export function makeDriftingGame() {
 }
 
 /**
- * A game that pays pickups from a system account of its own (`faucet:gold`, with no balance
- * limit), not from the unit's mint: the ledger balances (every transfer has both sides), but gold
- * appears that the mint never issued.
+ * A game that pays pickups from an account of its own with no balance floor, not from the unit's
+ * mint: the ledger balances (every transfer has both sides), but gold appears that the mint never
+ * issued. Owned by `system` (`faucet:gold`), the runtime's verify finds it (`supply_mismatch`);
+ * owned by anyone else (`npc:gold`), only its negative balance shows (`negative_holding`).
  */
-export function makeLeakyGame() {
+export function makeLeakyGame(owner = "system") {
+  const source = `${owner === "system" ? "faucet" : owner}:gold`;
   return makeGame({
     open(ledger) {
-      ledger.openAccount({ id: "faucet:gold", owner: "system", unit: "gold" });
+      ledger.openAccount({ id: source, owner, unit: "gold" });
     },
     pay: (ledger, worldId) => (world, _economy, player, value) => {
       ledger.transfer({
-        id: `${worldId}:faucet:${player}:${world.tick}`,
-        debit: "faucet:gold",
+        id: `${worldId}:leak:${player}:${world.tick}`,
+        debit: source,
         credit: walletAccount(player, "gold"),
         amount: value,
         unit: "gold",
