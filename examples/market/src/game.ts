@@ -7,6 +7,8 @@ import {
   Economy,
   type JsonValue,
   Ledger,
+  NO_ENTITY,
+  QUEST_EVENT,
   type QuestSystem,
   type SimulationDefinition,
   type World,
@@ -87,11 +89,12 @@ export function marketRules(economy: Economy = new Economy(ECONOMY, new Ledger()
     name: MARKET_RULES,
     components: MARKET_COMPONENTS,
     systems: [
+      // Prices fall before the tick's purchases, so a purchase is never undone in its own tick.
+      { name: "prices", run: decayPrices },
       { name: "commands", run: (world) => applyCommands(ctx(world)) },
       { name: "walk", run: walkSystem },
       { name: "auctions", run: (world) => settleAuctions(ctx(world)) },
       { name: "offers", run: (world) => expireOffers(ctx(world)) },
-      { name: "prices", run: decayPrices },
       { name: "regrow", run: regrow },
       quests,
     ],
@@ -192,5 +195,17 @@ export function populate(
       });
     }
   });
+  // The quests' first pass now, not in the first tick: auto-accepted quests are active before
+  // any command applies, so a player's very first gather or purchase counts.
+  for (const tr of tracker.step(0, [], world)) {
+    const e = world.byName(tr.player);
+    world.emit(
+      "custom",
+      e === undefined ? NO_ENTITY : world.handle(e),
+      NO_ENTITY,
+      QUEST_EVENT[tr.kind],
+      tr.questIndex,
+    );
+  }
   openHouseAuction(world);
 }
