@@ -6,10 +6,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundleHandlers, measureColdInit } from "../../../packages/aws/scripts/bundle.js";
+import { fileURLToPath } from "node:url";
+import { bundleHandlers, measureColdInit } from "@ledgerquest/infra/bundle";
 import type { Suite } from "../harness.js";
 
 const TICK_TARGET_BYTES = 500 * 1024;
+
+/** The game the bundles are made for: the arena example, as a project would configure it. */
+const ARENA_CONFIG = fileURLToPath(
+  new URL("../../../examples/arena/ledgerquest.config.ts", import.meta.url),
+);
 
 function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KB`;
@@ -24,7 +30,7 @@ export const suite: Suite = {
   async notes() {
     const dir = await mkdtemp(join(tmpdir(), "lq-bundles-"));
     try {
-      const sizes = await bundleHandlers(dir);
+      const sizes = await bundleHandlers(dir, { configFile: ARENA_CONFIG });
       const init = await measureColdInit(sizes, 5);
       const rows = sizes.map((s) => {
         const ms = init.find((i) => i.handler === s.handler)?.medianImportMs ?? Number.NaN;

@@ -47,6 +47,11 @@ export const suite: Suite = {
     for (let run = 0; run < s.runs; run++) {
       const seed = s.seed + run;
       const r = await runFaults({
+        game: {
+          module: "@ledgerquest/example-arena",
+          exportName: "arenaModule",
+          settings: { bodies: 40, bots: 4, coins: 40 },
+        },
         seed,
         faults: s.faults,
         gapMs: s.gap,

@@ -1,3 +1,4 @@
+import { arenaModule } from "@ledgerquest/example-arena";
 /**
  * One client floods a world with 1,000 commands at once, in rounds, against the whole local stack
  * (`measureFlood` of `@ledgerquest/local/faults`, the floods test's own measure): the world's
@@ -33,6 +34,7 @@ export const suite: Suite = {
       "@ledgerquest/local/faults"
     );
     const stack = await startLocalStack({
+      game: arenaModule,
       inMemory: true,
       ticksPerBatch: 15,
       waitSeconds: 0,
@@ -40,9 +42,8 @@ export const suite: Suite = {
       log: () => undefined,
     });
     try {
-      const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
       const { createWorld } = await import("@ledgerquest/runtime");
-      const deps = runtimeDepsFromEnvironment();
+      const deps = stack.runtimeDeps();
       const worldId = "floods";
       const { world } = await createWorld(deps, {
         worldId,

@@ -1,3 +1,4 @@
+import { arenaModule } from "@ledgerquest/example-arena";
 /**
  * The load test on loopback: the whole local stack (`startLocalStack`), a seeded arena, and 200
  * real WebSocket players (`runBots`) sending commands for 60 s. Reports commands accepted and
@@ -29,14 +30,17 @@ export const suite: Suite = {
     const { bots, seconds, rate } = settings();
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const { startLocalStack } = await import("@ledgerquest/local");
-    const stack = await startLocalStack({ inMemory: true, log: () => undefined });
+    const stack = await startLocalStack({
+      game: arenaModule,
+      inMemory: true,
+      log: () => undefined,
+    });
     try {
-      const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
       const { runBots, seedWorlds } = await import("@ledgerquest/cli");
-      const deps = runtimeDepsFromEnvironment();
+      const deps = stack.runtimeDeps();
       const worldId = "load";
       await seedWorlds(deps, {
-        worlds: [{ worldId, players: bots, bodies: 1000, bots: 20, coins: 300 }],
+        worlds: [{ worldId, players: bots, settings: { bodies: 1000, bots: 20, coins: 300 } }],
       });
       const before = await deps.store.getWorld(worldId);
       const startedMs = Date.now();

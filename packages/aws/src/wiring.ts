@@ -12,7 +12,6 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { arenaModule } from "@ledgerquest/example-arena";
 import {
   type BlobStore,
   type Clock,
@@ -29,13 +28,7 @@ import { DynamoDbJournal } from "./adapters/dynamodb-journal.js";
 import { EventBridgePublisher } from "./adapters/eventbridge-publisher.js";
 import { sdkClientOptions } from "./adapters/sdk-clients.js";
 import { type Environment, envUrl, readConfig, resourceVariables } from "./config.js";
-
-/** The games a deployment can run, by the name `LQ_GAME` gives. */
-export const GAMES = { arena: arenaModule } as const satisfies Readonly<Record<string, GameModule>>;
-export type GameName = keyof typeof GAMES;
-export const DEFAULT_GAME: GameName = "arena";
-
-const GAME_NAMES = Object.keys(GAMES) as [GameName, ...GameName[]];
+import { ConfigError } from "./errors.js";
 
 /** What the runtime's handlers are configured with. */
 export interface RuntimeConfig {
@@ -44,7 +37,11 @@ export interface RuntimeConfig {
   readonly assetsBucket: string;
   /** The WebSocket API's stage URL, which the Management API's `@connections` hang under. */
   readonly websocketEndpoint: string;
-  readonly game: GameName;
+  /**
+   * The rules' name the deployment expects (`LQ_GAME`, `GameModule.name`), when it says: a bundle
+   * built for another game then fails its first invocation instead of running the wrong rules.
+   */
+  readonly game?: string;
   /**
    * Address the bucket in the path rather than the host name. S3 itself wants virtual-hosted
    * names; a local S3 emulator on `localhost` cannot serve `<bucket>.localhost`.
@@ -83,12 +80,10 @@ export const runtimeConfigSchema = z.pipe(
         "the WebSocket API's stage URL, https://{api-id}.execute-api.{region}.amazonaws.com/{stage} (http only to localhost or 127.x.x.x)",
         isAcceptableWebSocketEndpoint,
       ),
-      LQ_GAME: z._default(
-        z.enum(GAME_NAMES, {
-          error: (issue) =>
-            `expected one of ${GAME_NAMES.join(", ")} (the game to run), got ${JSON.stringify(issue.input)}`,
-        }),
-        DEFAULT_GAME,
+      LQ_GAME: z.optional(
+        z
+          .string()
+          .check(z.regex(/^[a-z][a-z0-9_-]{0,47}@[0-9]{1,6}$/, "must be a game's `name@version`")),
       ),
       LQ_S3_FORCE_PATH_STYLE: z._default(
         z.enum(["true", "false"], {
@@ -105,7 +100,7 @@ export const runtimeConfigSchema = z.pipe(
       assetsBucket: env.LQ_ASSETS_BUCKET,
       // The SDK appends `/@connections/{id}`: a trailing slash would double it.
       websocketEndpoint: env.LQ_WEBSOCKET_ENDPOINT.replace(/\/+$/, ""),
-      game: env.LQ_GAME,
+      ...(env.LQ_GAME === undefined ? {} : { game: env.LQ_GAME }),
       s3ForcePathStyle: env.LQ_S3_FORCE_PATH_STYLE === "true",
     }),
   ),
@@ -147,11 +142,23 @@ export interface RuntimeDepsOverrides {
   readonly dynamodb?: DynamoDBClient;
 }
 
-/** The runtime's dependencies for `config`, over fresh SDK clients. */
+/**
+ * The runtime's dependencies for `config`, running `game`, over fresh SDK clients. The game is
+ * the composition root's choice (a project's `ledgerquest.config.ts`), never this package's.
+ */
 export function createRuntimeDeps(
   config: RuntimeConfig,
+  game: GameModule,
   overrides: RuntimeDepsOverrides = {},
 ): RuntimeDeps {
+  if (config.game !== undefined && config.game !== game.name) {
+    throw new ConfigError([
+      {
+        variable: "LQ_GAME",
+        message: `the deployment expects the game ${config.game}, and this code runs ${game.name}: deploy the bundle built for it`,
+      },
+    ]);
+  }
   const doc = documentClient(
     overrides.dynamodb ?? new DynamoDBClient(sdkClientOptions("dynamodb")),
   );
@@ -182,7 +189,7 @@ export function createRuntimeDeps(
       }),
     ),
     clock: overrides.clock ?? systemClock,
-    game: GAMES[config.game],
+    game,
   };
 }
 
@@ -191,13 +198,13 @@ export function createRuntimeDeps(
  * same ones after. A configuration error is thrown to the caller (the invocation fails, naming
  * every bad variable) and not kept: the next call reads the environment again.
  */
-export function lazyRuntimeDeps(env: Environment = process.env): () => RuntimeDeps {
+export function lazyRuntimeDeps(
+  game: GameModule,
+  env: Environment = process.env,
+): () => RuntimeDeps {
   let deps: RuntimeDeps | undefined;
   return () => {
-    deps ??= createRuntimeDeps(readConfig(runtimeConfigSchema, env));
+    deps ??= createRuntimeDeps(readConfig(runtimeConfigSchema, env), game);
     return deps;
   };
 }
-
-/** The process's dependencies, from `process.env`: what the handlers' entry points use. */
-export const runtimeDepsFromEnvironment: () => RuntimeDeps = lazyRuntimeDeps();

@@ -32,11 +32,11 @@ import { readConfig } from "../src/config.js";
 import { ConfigError } from "../src/errors.js";
 import {
   type CommandReplyFrame,
-  handler as commandHandler,
+  lambdaHandler as commandLambda,
   handleCommand,
 } from "../src/handlers/command.js";
-import { handler as connectHandler, handleConnect } from "../src/handlers/connect.js";
-import { handler as disconnectHandler, handleDisconnect } from "../src/handlers/disconnect.js";
+import { lambdaHandler as connectLambda, handleConnect } from "../src/handlers/connect.js";
+import { lambdaHandler as disconnectLambda, handleDisconnect } from "../src/handlers/disconnect.js";
 import { handleQuery } from "../src/handlers/query.js";
 import {
   AVERAGE_TICK_DURATION_METRIC,
@@ -45,8 +45,8 @@ import {
   InvalidTickInputError,
   paceRestMs,
   type TickSettings,
-  handler as tickHandler,
   tickHandlerDepsFromEnvironment,
+  lambdaHandler as tickLambda,
 } from "../src/handlers/tick.js";
 import type { WebSocketResponse } from "../src/handlers/websocket.js";
 import { MetricName, metrics } from "../src/observability.js";
@@ -719,9 +719,11 @@ describe("tick", () => {
       LQ_ASSETS_BUCKET: "ledgerquest-assets",
       LQ_WEBSOCKET_ENDPOINT: "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod",
     };
-    expect(tickHandlerDepsFromEnvironment(base).settings).toEqual(DEFAULT_TICK_SETTINGS);
+    expect(tickHandlerDepsFromEnvironment(arenaModule, base).settings).toEqual(
+      DEFAULT_TICK_SETTINGS,
+    );
     expect(
-      tickHandlerDepsFromEnvironment({
+      tickHandlerDepsFromEnvironment(arenaModule, {
         ...base,
         LQ_TICKS_PER_BATCH: "120",
         LQ_WAIT_SECONDS: "5",
@@ -731,7 +733,7 @@ describe("tick", () => {
     ).toEqual({ maxTicks: 120, waitSeconds: 5, deadlineMarginMs: 500, pace: "realtime" });
     let error: unknown;
     try {
-      tickHandlerDepsFromEnvironment({
+      tickHandlerDepsFromEnvironment(arenaModule, {
         ...base,
         LQ_AUDIT_TABLE: undefined,
         LQ_TICKS_PER_BATCH: "5000",
@@ -760,16 +762,26 @@ describe("wiring", () => {
     LQ_WEBSOCKET_ENDPOINT: "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod/",
   };
 
-  it("reads the runtime's configuration, with the arena as the default game", () => {
+  it("reads the runtime's configuration; the game is the caller's, checked against LQ_GAME when set", () => {
     expect(readConfig(runtimeConfigSchema, base)).toEqual({
       tables: { entityTable: "EntityTable", auditLog: "AuditLog" },
       eventBus: "ledgerquest.eventbus",
       assetsBucket: "ledgerquest-assets",
       websocketEndpoint: "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/prod",
-      game: "arena",
       s3ForcePathStyle: false,
     });
-    expect(createRuntimeDeps(readConfig(runtimeConfigSchema, base)).game).toBe(arenaModule);
+    expect(createRuntimeDeps(readConfig(runtimeConfigSchema, base), arenaModule).game).toBe(
+      arenaModule,
+    );
+    const named = readConfig(runtimeConfigSchema, { ...base, LQ_GAME: "arena@2" });
+    expect(createRuntimeDeps(named, arenaModule).game).toBe(arenaModule);
+    // A bundle of another game refuses to run where the deployment expects this one.
+    expect(() =>
+      createRuntimeDeps(
+        readConfig(runtimeConfigSchema, { ...base, LQ_GAME: "chess@1" }),
+        arenaModule,
+      ),
+    ).toThrow(/expects the game chess@1.*runs arena@2/);
   });
 
   it("refuses an unknown game and a Management API endpoint in the clear off this machine", () => {
@@ -786,7 +798,7 @@ describe("wiring", () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems.map((p) => p.variable).sort()).toEqual(["LQ_GAME", "LQ_WEBSOCKET_ENDPOINT"]);
-    expect(problems.find((p) => p.variable === "LQ_GAME")?.message).toContain("arena");
+    expect(problems.find((p) => p.variable === "LQ_GAME")?.message).toContain("name@version");
     expect(
       readConfig(runtimeConfigSchema, {
         ...base,
@@ -816,6 +828,7 @@ describe("wiring", () => {
             LQ_ASSETS_BUCKET: s3.bucket,
             LQ_S3_FORCE_PATH_STYLE: "true",
           }),
+          arenaModule,
         );
         const bytes = new Uint8Array([1, 2, 3, 250]);
         await deps.blobs.put("worlds/w/state/abc", bytes);
@@ -861,7 +874,7 @@ describe("the exported Lambda entry points, configured by the environment alone"
       LQ_EVENT_BUS: "ledgerquest.eventbus",
       LQ_ASSETS_BUCKET: "ledgerquest-assets",
       LQ_WEBSOCKET_ENDPOINT: `${managementListening.url}/test`,
-      LQ_GAME: "arena",
+      LQ_GAME: "arena@2",
       LQ_TICKS_PER_BATCH: "20",
       LQ_WAIT_SECONDS: "1",
     };
@@ -872,6 +885,10 @@ describe("the exported Lambda entry points, configured by the environment alone"
     const connectionId = `${uniqueId("conn")}=`;
     management.open(connectionId);
 
+    const connectHandler = connectLambda(arenaModule);
+    const commandHandler = commandLambda(arenaModule);
+    const tickHandler = tickLambda(arenaModule);
+    const disconnectHandler = disconnectLambda(arenaModule);
     const connected = await connectHandler(
       wsEvent("$connect", connectionId, { playerId: ALICE, query: { world: worldId } }),
       lambdaContext(),

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { arenaModule } from "@ledgerquest/example-arena";
 import { PublishError, StoreUnavailableError } from "@ledgerquest/runtime";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { documentClient, tableNames } from "../src/adapters/dynamodb-common.js";
@@ -149,6 +150,7 @@ describe("a service that never answers", () => {
             LQ_ASSETS_BUCKET: "assets",
             LQ_WEBSOCKET_ENDPOINT: "http://127.0.0.1:1/test",
           }),
+          arenaModule,
         );
         await expectTimedOut(deps.store.getWorld("w1"), StoreUnavailableError);
       } finally {

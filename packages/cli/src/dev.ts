@@ -8,16 +8,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type LocalStack, startLocalStack } from "@ledgerquest/local";
-import { createWorld, getState, type RuntimeDeps } from "@ledgerquest/runtime";
+import { getState, type RuntimeDeps } from "@ledgerquest/runtime";
+import { seedWorlds, worldSpecsOf } from "./commands/seed.js";
+import type { Project } from "./project.js";
 import { removeLocalTarget, writeLocalTarget } from "./target.js";
 
 export interface DevOptions {
+  /** The project: its game, and the worlds to create when missing. */
+  readonly project: Project;
   readonly dataDir: string;
   readonly inMemory: boolean;
-  readonly world: string;
-  readonly players: number;
-  readonly bodies: number;
-  readonly bots: number;
+  /** The world the dashboard opens and the status line follows. Default: the config's first. */
+  readonly world?: string;
+  /** Players of the worlds created now. Default: the config's (or 4). */
+  readonly players?: number;
   readonly statusEverySeconds: number;
   /** Stop by itself after this many seconds (0: run until interrupted). */
   readonly seconds: number;
@@ -64,6 +68,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       options.dashboardPort ??
       ((await portIsFree(DEFAULT_DASHBOARD_PORT)) ? DEFAULT_DASHBOARD_PORT : undefined);
     stack = await startLocalStack({
+      game: options.project.config.game,
       dataDir: options.dataDir,
       inMemory: options.inMemory,
       // A quarter of a second of game time per lap, paced to the clock: the world runs in real
@@ -76,7 +81,7 @@ export async function runDev(options: DevOptions): Promise<void> {
         : {
             dashboard: {
               directory: pageDir,
-              world: options.world,
+              world: options.world ?? (await firstWorld(options.project)),
               ...(dashboardPort === undefined ? {} : { port: dashboardPort }),
             },
           }),
@@ -90,23 +95,26 @@ export async function runDev(options: DevOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-  const deps: RuntimeDeps = runtimeDepsFromEnvironment();
-  const players = Array.from(
-    { length: options.players },
-    (_, i) => `player_${String(i + 1).padStart(4, "0")}`,
+  const deps: RuntimeDeps = stack.runtimeDeps();
+  const specs = (await worldSpecsOf(options.project.config)).map((w) =>
+    options.players === undefined ? w : { ...w, players: options.players },
   );
-  const created = await createWorld(deps, {
-    worldId: options.world,
-    players,
-    settings: { bodies: options.bodies, bots: options.bots, coins: 200 },
-  });
-  console.log(
-    created.result === "created"
-      ? `world "${options.world}" created: ${players.length} player(s) with 100 gold each, ${options.bodies} bodies, ${options.bots} bots`
-      : `world "${options.world}" found at tick ${created.world.tick} (version ${created.world.version}): continuing it`,
-  );
-  await stack.activate(options.world, created.world.version);
+  const worldId = options.world ?? specs[0]?.worldId ?? "demo";
+  if (!specs.some((w) => w.worldId === worldId)) {
+    specs.push({ worldId, players: options.players ?? 4 });
+  }
+  // Created when missing, and their loops started through the bus (the supervisor starts those
+  // of existing worlds): the same code as `ledgerquest seed`.
+  const seeded = await seedWorlds(deps, { worlds: specs });
+  for (const r of seeded) {
+    console.log(
+      r.result === "created"
+        ? `world "${r.worldId}" created: ${r.players.length} player(s) (${options.project.config.game.name})`
+        : `world "${r.worldId}" found at tick ${r.tick} (version ${r.version}): continuing it`,
+    );
+    if (r.result === "exists") await stack.activate(r.worldId, r.version);
+  }
+  const players = seeded.find((r) => r.worldId === worldId)?.players ?? ["player_0001"];
   if (!options.inMemory) {
     // So that other commands (`ledgerquest token`, `verify`, `bots`, ...) find this stack.
     writeLocalTarget(options.dataDir, {
@@ -118,9 +126,12 @@ export async function runDev(options: DevOptions): Promise<void> {
   }
   const token = await stack.token(players[0] ?? "player_0001");
   console.log(
-    `\nplay as ${players[0]}: connect a WebSocket client to\n  ${stack.endpoints.websocket}?world=${options.world}&token=${token}`,
+    `\nplay as ${players[0]}: connect a WebSocket client to\n  ${stack.endpoints.websocket}?world=${worldId}&token=${token}`,
   );
-  console.log(`then send {"action":"command","id":"m1","type":"move","data":{"dx":1,"dy":0}}\n`);
+  const example = options.project.config.game.commands.types[0];
+  if (example !== undefined) {
+    console.log(`then send {"action":"command","id":"c1","type":"${example}","data":{...}}\n`);
+  }
   if (stack.endpoints.dashboard !== undefined) {
     console.log(`watch, play and audit the world in a browser:\n  ${stack.endpoints.dashboard}\n`);
   }
@@ -140,13 +151,17 @@ export async function runDev(options: DevOptions): Promise<void> {
   const timer = setInterval(async () => {
     try {
       const s = await getState(deps, {
-        worldId: options.world,
+        worldId,
         playerId: players[0] ?? "player_0001",
       });
       if (s === undefined || stopping) return;
-      const gold = s.player?.balances.gold ?? 0;
+      const held =
+        Object.entries(s.player?.balances ?? {})
+          .filter(([, amount]) => amount !== 0)
+          .map(([unit, amount]) => `${amount} ${unit}`)
+          .join(", ") || "nothing";
       console.log(
-        `tick ${s.tick.toLocaleString("en-US")} | version ${s.version} | ledger ${s.ledger.count.toLocaleString("en-US")} entries, head ${s.ledger.head.slice(0, 12)}… | ${players[0]}: ${gold} gold, level ${s.player?.level ?? 1} | state ${s.stateHash.slice(0, 12)}…`,
+        `tick ${s.tick.toLocaleString("en-US")} | version ${s.version} | ledger ${s.ledger.count.toLocaleString("en-US")} entries, head ${s.ledger.head.slice(0, 12)}… | ${players[0]}: ${held}, level ${s.player?.level ?? 1} | state ${s.stateHash.slice(0, 12)}…`,
       );
     } catch (error) {
       console.error(`status: ${(error as Error).message}`);
@@ -156,4 +171,8 @@ export async function runDev(options: DevOptions): Promise<void> {
   }, options.statusEverySeconds * 1000);
   process.once("SIGINT", () => void stop("interrupted"));
   process.once("SIGTERM", () => void stop("terminated"));
+}
+
+async function firstWorld(project: Project): Promise<string> {
+  return (await worldSpecsOf(project.config))[0]?.worldId ?? "demo";
 }

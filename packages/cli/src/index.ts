@@ -1,10 +1,13 @@
 export * from "./bots.js";
 export {
-  DEMO_WORLD,
+  DEFAULT_PLAYER_COUNT,
   numberedPlayerIds,
   type SeedOptions,
   type SeedResult,
   type SeedWorldSpec,
   seedWorlds,
+  worldSpecsOf,
 } from "./commands/seed.js";
 export { type DevOptions, runDev } from "./dev.js";
+export * from "./errors.js";
+export * from "./project.js";

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { arenaModule } from "@ledgerquest/example-arena";
 import { type LocalStack, startLocalStack } from "@ledgerquest/local";
 import type { EntityView } from "@ledgerquest/runtime";
 import { Command, CommanderError } from "commander";
@@ -39,20 +40,20 @@ let noStackDir: string;
 
 beforeAll(async () => {
   stack = await startLocalStack({
+    game: arenaModule,
     inMemory: true,
     ticksPerBatch: 30,
     waitSeconds: 0,
     log: () => undefined,
   });
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-  const [seeded] = await seedWorlds(runtimeDepsFromEnvironment(), {
-    worlds: [{ worldId: WORLD, players: 3, bodies: 30, bots: 2, coins: 150 }],
+  const [seeded] = await seedWorlds(stack.runtimeDeps(), {
+    worlds: [{ worldId: WORLD, players: 3, settings: { bodies: 30, bots: 2, coins: 150 } }],
   });
   expect(seeded).toMatchObject({ result: "created", activated: true });
   // The tests below play for a few seconds each: let the game loop get going first (its first
   // lap loads the handlers and warms DynamoDB Local), so that they measure play, not start-up.
   const { getState } = await import("@ledgerquest/runtime");
-  const deps = runtimeDepsFromEnvironment();
+  const deps = stack.runtimeDeps();
   await until(
     async () => ((await getState(deps, { worldId: WORLD }))?.version ?? 0) >= 3 || undefined,
     60_000,
@@ -151,12 +152,11 @@ describe("runBots", () => {
 
   it("WebSocket players complete quests and claim one; the rewards are in the journal and their balances", async () => {
     // No game bots here: only the WebSocket players collect, so whoever finishes a quest is one.
-    const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
     const { getState } = await import("@ledgerquest/runtime");
-    const deps = runtimeDepsFromEnvironment();
+    const deps = stack.runtimeDeps();
     const worldId = "quest-ws";
     await seedWorlds(deps, {
-      worlds: [{ worldId, players: 2, bodies: 0, bots: 0, coins: 1500 }],
+      worlds: [{ worldId, players: 2, settings: { bodies: 0, bots: 0, coins: 1500 } }],
     });
     const players = ["player_0001", "player_0002"];
     const profile = async (p: string) =>

@@ -11,8 +11,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createRuntimeDeps, ensureTables, type RuntimeConfig, tableNames } from "@ledgerquest/aws";
+import { arenaModule } from "@ledgerquest/example-arena";
 import { MemoryBlobStore, MemoryEventPublisher } from "@ledgerquest/runtime";
 import { Command } from "commander";
 import { beforeAll, describe, expect, inject, it } from "vitest";
@@ -26,6 +28,7 @@ import {
   registerDeploy,
   runDeploy,
 } from "../src/commands/deploy.js";
+import { useConfigOption } from "../src/project.js";
 
 const client = new DynamoDBClient({
   endpoint: inject("dynamodbEndpoint"),
@@ -66,7 +69,7 @@ function outputs(stage: string) {
       WebSocketUrl: "wss://abcdef1234.execute-api.eu-west-1.amazonaws.com/beta",
       ConnectionsUrl: "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/beta",
     },
-    [`LedgerQuest-${stage}-Compute`]: { GameName: "arena" },
+    [`LedgerQuest-${stage}-Compute`]: { GameName: "arena@2" },
   };
 }
 
@@ -120,7 +123,7 @@ function harness(
       seeded.target = target;
       // DynamoDB Local for the tables; large world states and events stay in memory.
       return {
-        ...createRuntimeDeps(config, { dynamodb: client }),
+        ...createRuntimeDeps(config, arenaModule, { dynamodb: client }),
         blobs: new MemoryBlobStore(),
         publisher: published,
       };
@@ -227,16 +230,22 @@ describe("ledgerquest deploy", () => {
 
   it("--seed seeds the deployed tables with the code of `ledgerquest seed`", async () => {
     const h = harness({ bootstrapped: true });
-    const world = { worldId: "deploy-seeded", players: 2, bodies: 10, bots: 1, coins: 5 };
-    await runDeploy({ ...base, seed: true, world }, h.environment);
+    const world = {
+      worldId: "deploy-seeded",
+      players: 2,
+      settings: { bodies: 10, bots: 1, coins: 5 },
+    };
+    await runDeploy({ ...base, seed: true, worlds: [world] }, h.environment);
     expect(h.seeded.config).toMatchObject({
       tables: tables,
       eventBus: "ledgerquest.eventbus.beta",
       websocketEndpoint: "https://abcdef1234.execute-api.eu-west-1.amazonaws.com/beta",
-      game: "arena",
+      game: "arena@2",
     });
     expect(h.seeded.target).toEqual({ profile: "lq-test", region: "eu-west-1" });
-    const deps = createRuntimeDeps(h.seeded.config as RuntimeConfig, { dynamodb: client });
+    const deps = createRuntimeDeps(h.seeded.config as RuntimeConfig, arenaModule, {
+      dynamodb: client,
+    });
     const seededWorld = await deps.store.getWorld("deploy-seeded");
     expect(seededWorld?.worldId).toBe("deploy-seeded");
     expect(await deps.store.getPlayer("deploy-seeded", "player_0002")).toBeDefined();
@@ -245,7 +254,7 @@ describe("ledgerquest deploy", () => {
 
     // Idempotent, as `ledgerquest seed` is: a second deploy finds the world.
     const again = harness({ bootstrapped: true });
-    await runDeploy({ ...base, seed: true, world }, again.environment);
+    await runDeploy({ ...base, seed: true, worlds: [world] }, again.environment);
     expect(again.out()).toContain('world "deploy-seeded": exists');
   });
 
@@ -281,10 +290,15 @@ describe("ledgerquest deploy", () => {
     const h = harness({ bootstrapped: true });
     const program = new Command().exitOverride();
     registerDeploy(program, h.environment);
+    // The project: the arena example's configuration, as `--config` names it.
+    useConfigOption(
+      fileURLToPath(new URL("../../../examples/arena/ledgerquest.config.ts", import.meta.url)),
+    );
     await program.parseAsync(
       ["deploy", "--profile", "lq-test", "--region", "eu-west-1", "--stage", "prod", "--dry-run"],
       { from: "user" },
     );
+    useConfigOption(undefined);
     expect(h.invocations()).toEqual([]);
     expect(h.out()).toContain("stage prod, profile lq-test, region eu-west-1");
     expect(planDeploy({ ...base, seed: true }, "eu-west-1", "o.json").steps).toHaveLength(4);

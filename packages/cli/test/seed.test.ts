@@ -7,9 +7,9 @@ import {
   DynamoDbJournal,
   documentClient,
   ensureTables,
-  GAMES,
   tableNames,
 } from "@ledgerquest/aws";
+import { arenaModule } from "@ledgerquest/example-arena";
 import {
   getState,
   InvalidWorldError,
@@ -44,7 +44,7 @@ function depsWith(publisher: MemoryEventPublisher): RuntimeDeps {
     publisher,
     push: new MemoryClientPush(),
     clock: systemClock,
-    game: GAMES.arena,
+    game: arenaModule,
   };
 }
 
@@ -52,9 +52,7 @@ function depsWith(publisher: MemoryEventPublisher): RuntimeDeps {
 const small = (worldId: string, players: SeedWorldSpec["players"]): SeedWorldSpec => ({
   worldId,
   players,
-  bodies: 10,
-  bots: 2,
-  coins: 20,
+  settings: { bodies: 10, bots: 2, coins: 20 },
 });
 
 const activations = (publisher: MemoryEventPublisher) =>

@@ -9,6 +9,7 @@ import { copyFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { arenaModule } from "@ledgerquest/example-arena";
 import { type LocalStack, startLocalStack } from "@ledgerquest/local";
 import { createWorld } from "@ledgerquest/runtime";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -65,6 +66,7 @@ beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   distDir = await buildDashboard(mkdtempSync(join(tmpdir(), "lq-dashboard-")));
   stack = await startLocalStack({
+    game: arenaModule,
     inMemory: true,
     ticksPerBatch: 30,
     waitSeconds: 0,
@@ -75,8 +77,7 @@ beforeAll(async () => {
   dashboardUrl = stack.endpoints.dashboard;
 
   // Dense coins and no bots: the test's player is the one collecting.
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-  const { world } = await createWorld(runtimeDepsFromEnvironment(), {
+  const { world } = await createWorld(stack.runtimeDeps(), {
     worldId: WORLD,
     players: [PLAYER],
     settings: { bodies: 0, bots: 0, coins: 1500 },

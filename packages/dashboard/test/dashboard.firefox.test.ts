@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { arenaModule } from "@ledgerquest/example-arena";
 import { type LocalStack, startLocalStack } from "@ledgerquest/local";
 import { createWorld } from "@ledgerquest/runtime";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
@@ -51,14 +52,14 @@ beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   distDir = await buildDashboard(mkdtempSync(join(tmpdir(), "lq-dashboard-ff-")));
   stack = await startLocalStack({
+    game: arenaModule,
     inMemory: true,
     ticksPerBatch: 30,
     waitSeconds: 0,
     dashboard: { directory: distDir, world: WORLD },
     log: () => undefined,
   });
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-  const { world } = await createWorld(runtimeDepsFromEnvironment(), {
+  const { world } = await createWorld(stack.runtimeDeps(), {
     worldId: WORLD,
     players: [PLAYER],
     settings: { bodies: 20, bots: 2, coins: 300 },

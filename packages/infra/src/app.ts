@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { App, type AppProps, type Environment, Validations } from "aws-cdk-lib";
 import { CURRENTLY_RECOMMENDED_FLAGS } from "aws-cdk-lib/cx-api";
+import { readGameName } from "./bundle.js";
 import { bundleLambdaHandlers, type HandlerBundles } from "./bundles.js";
 import { CONTEXT_KEYS, PIPELINE_STACK_ID } from "./contract.js";
 import { InfraConfigError } from "./errors.js";
@@ -42,6 +43,8 @@ export const PINNED_FLAGS = {
 
 export interface LedgerQuestAppProps {
   readonly bundles: HandlerBundles;
+  /** The rules' name of the game the bundles run (`lq:game`, `LQ_GAME`). Default: unnamed. */
+  readonly game?: string;
   /** CDK context, over the recommended feature flags (tests; the CLI passes its own). */
   readonly context?: Readonly<Record<string, unknown>>;
   readonly outdir?: string;
@@ -83,7 +86,10 @@ export function appContext(
 /** The app with its stacks, ready to synthesize. */
 export function createLedgerQuestApp(props: LedgerQuestAppProps): LedgerQuestApp {
   const appProps: AppProps = {
-    context: appContext(props.context),
+    context: appContext({
+      ...(props.game === undefined ? {} : { [CONTEXT_KEYS.game]: props.game }),
+      ...props.context,
+    }),
     ...(props.outdir === undefined ? {} : { outdir: props.outdir }),
   };
   const app = new App(appProps);
@@ -133,10 +139,20 @@ function prodOnly(_app: App): Record<string, never> {
   return {};
 }
 
+/** The variable `ledgerquest deploy` and `ledgerquest synth` name the project's configuration in. */
+export const PROJECT_CONFIG_VARIABLE = "LQ_PROJECT_CONFIG";
+
 async function main(): Promise<void> {
+  const configFile = process.env[PROJECT_CONFIG_VARIABLE];
+  if (configFile === undefined || configFile === "") {
+    throw new InfraConfigError(
+      PROJECT_CONFIG_VARIABLE,
+      "name the project's ledgerquest.config.ts: run `ledgerquest deploy` or `ledgerquest synth` in the project, which set it",
+    );
+  }
   mkdirSync(BUNDLE_DIR, { recursive: true });
-  const bundles = await bundleLambdaHandlers(BUNDLE_DIR);
-  const { app } = createLedgerQuestApp({ bundles });
+  const bundles = await bundleLambdaHandlers(BUNDLE_DIR, configFile);
+  const { app } = createLedgerQuestApp({ bundles, game: await readGameName(configFile) });
   app.synth();
 }
 

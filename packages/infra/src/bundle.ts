@@ -1,8 +1,18 @@
 /**
- * Bundles each Lambda handler with esbuild into `dist/<handler>/index.mjs` (plus lazily loaded
- * chunks beside it), prints their sizes, and measures each bundle's cold init.
+ * Bundles each Lambda handler of a project with esbuild into `<outDir>/<handler>/index.mjs` (plus
+ * lazily loaded chunks beside it), prints their sizes, and measures each bundle's cold init.
  *
- *   npx tsx packages/aws/scripts/bundle.ts [outDir] [--sdk=runtime]
+ *   npx tsx packages/infra/src/bundle.ts <ledgerquest.config.ts> [outDir] [--sdk=runtime]
+ *
+ * The composition root is the project's, not the engine's: each game handler's entry is made
+ * here, for the project's configuration, as
+ *
+ *   import config from "<the project's ledgerquest.config.ts>";
+ *   import { lambdaHandler } from "@ledgerquest/aws/handlers/tick";
+ *   export const handler = lambdaHandler(config.game);
+ *
+ * and the handlers that do not run the game (the authorizer, the AuditLog stream, the supervisor)
+ * re-export `@ledgerquest/aws`'s `handler`.
  *
  * Choices, and why:
  * - ESM for node20 (the Node 22 Lambda runtime runs it, and so does the local stack on Node 20),
@@ -18,35 +28,54 @@
  *   SDK's credential chain imports its SSO, profile, process, web-identity and container
  *   providers that way, and Lambda's credentials come from the environment before any of them;
  *   the wiring loads the S3 client that way, since most world states never leave the world item.
+ * - Packages resolve under the `@ledgerquest/source` condition: the engine's TypeScript sources
+ *   (published in each package beside `dist`) are bundled with the game's, so one set of options
+ *   serves this repository and an installed project alike.
  * - zod's error-message locales are dropped but English: `z` carries every locale (about 260 KB
  *   minified) and nothing here selects another.
  */
 import { spawn } from "node:child_process";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
 
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The handlers, by bundle name: each module exports `handler`. */
+/**
+ * The handlers, by bundle name: `game` ones are made for the project's game
+ * (`lambdaHandler(config.game)` of `@ledgerquest/aws/handlers/<name>`), the others export the
+ * module's own `handler`.
+ */
 export const HANDLER_ENTRIES = {
-  authorizer: "src/handlers/authorizer.ts",
-  connect: "src/handlers/connect.ts",
-  disconnect: "src/handlers/disconnect.ts",
-  command: "src/handlers/command.ts",
-  query: "src/handlers/query.ts",
-  tick: "src/handlers/tick.ts",
-  "audit-stream": "src/handlers/audit-stream.ts",
-  supervisor: "src/handlers/supervisor.ts",
-} as const;
+  authorizer: "shared",
+  connect: "game",
+  disconnect: "game",
+  command: "game",
+  query: "game",
+  tick: "game",
+  "audit-stream": "shared",
+  supervisor: "shared",
+} as const satisfies Readonly<Record<string, "game" | "shared">>;
 
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
 export const HANDLER_NAMES = Object.keys(HANDLER_ENTRIES) as HandlerName[];
 
 /** Where `bundleHandlers` writes by default. */
-export const DEFAULT_OUT_DIR = join(PACKAGE_DIR, "dist");
+export const DEFAULT_OUT_DIR = join(PACKAGE_DIR, "dist", "handlers");
+
+/** The entry module of `handler` for the project whose configuration is `configFile`. */
+export function handlerEntry(handler: HandlerName, configFile: string): string {
+  const module = `@ledgerquest/aws/handlers/${handler}`;
+  if (HANDLER_ENTRIES[handler] === "shared") return `export { handler } from "${module}";\n`;
+  return [
+    `import config from ${JSON.stringify(configFile)};`,
+    `import { lambdaHandler } from "${module}";`,
+    "export const handler = lambdaHandler(config.game);",
+    "",
+  ].join("\n");
+}
 
 export interface BundleSize {
   readonly handler: HandlerName;
@@ -91,6 +120,8 @@ function initialBytes(metafile: Metafile, entry: string): number {
 }
 
 export interface BundleOptions {
+  /** The project's `ledgerquest.config.ts`: the game the handlers run. */
+  readonly configFile: string;
   /**
    * `bundled` (default): the AWS SDK is in the bundle. `runtime`: `@aws-sdk/*` is left to the
    * Lambda runtime's copy (such a bundle loads only where node can resolve the SDK).
@@ -102,13 +133,25 @@ export interface BundleOptions {
 export async function bundleHandler(
   handler: HandlerName,
   outDir: string,
-  options: BundleOptions = {},
+  options: BundleOptions,
 ): Promise<BundleSize> {
   const dir = join(outDir, handler);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
+  // The entry is written inside the project (under its node_modules' cache), so the packages it
+  // imports resolve as the project's own imports do, from the project's node_modules.
+  const entriesDir = join(
+    dirname(resolve(options.configFile)),
+    "node_modules",
+    ".cache",
+    "ledgerquest",
+    "entries",
+  );
+  await mkdir(entriesDir, { recursive: true });
+  const entryPath = join(entriesDir, `${handler}.ts`);
+  await writeFile(entryPath, handlerEntry(handler, resolve(options.configFile)));
   const result = await build({
-    entryPoints: { index: join(PACKAGE_DIR, HANDLER_ENTRIES[handler]) },
+    entryPoints: { index: entryPath },
     outdir: dir,
     outExtension: { ".js": ".mjs" },
     chunkNames: "chunks/[name]-[hash]",
@@ -118,6 +161,7 @@ export async function bundleHandler(
     platform: "node",
     target: "node20",
     mainFields: ["module", "main"],
+    conditions: ["@ledgerquest/source"],
     minify: true,
     sourcemap: "external",
     legalComments: "none",
@@ -126,10 +170,10 @@ export async function bundleHandler(
     external: options.sdk === "runtime" ? ["@aws-sdk/*"] : [],
     metafile: true,
     logLevel: "error",
-    absWorkingDir: PACKAGE_DIR,
+    absWorkingDir: outDir,
   });
   const entryFile = join(dir, "index.mjs");
-  const entryKey = relative(PACKAGE_DIR, entryFile).split("\\").join("/");
+  const entryKey = relative(outDir, entryFile).split("\\").join("/");
   const mjs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith(".mjs"));
   return {
     handler,
@@ -140,11 +184,38 @@ export async function bundleHandler(
   };
 }
 
+/**
+ * The rules' name (`GameModule.name`) of the game `configFile` configures: its configuration
+ * bundled whole (as the handlers' entries are) and evaluated once in this process.
+ */
+export async function readGameName(configFile: string): Promise<string> {
+  const { outputFiles } = await build({
+    stdin: {
+      contents: `import config from ${JSON.stringify(resolve(configFile))}; export const name = config.game.name;`,
+      resolveDir: dirname(resolve(configFile)),
+      loader: "ts",
+    },
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    conditions: ["@ledgerquest/source"],
+    banner: { js: REQUIRE_SHIM },
+    logLevel: "error",
+  });
+  const code = outputFiles[0]?.text ?? "";
+  const url = `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`;
+  const { name } = (await import(url)) as { name: unknown };
+  if (typeof name !== "string") throw new Error(`${configFile}: its game has no name`);
+  return name;
+}
+
 /** Bundles every handler (or those named) into `outDir`; returns their sizes. */
 export async function bundleHandlers(
-  outDir: string = DEFAULT_OUT_DIR,
+  outDir: string,
+  options: BundleOptions,
   handlers: readonly HandlerName[] = HANDLER_NAMES,
-  options: BundleOptions = {},
 ): Promise<BundleSize[]> {
   const sizes: BundleSize[] = [];
   // One at a time: esbuild is parallel inside, and a 2-core machine gains nothing from more.
@@ -252,8 +323,12 @@ function kb(bytes: number): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const sdk = args.includes("--sdk=runtime") ? "runtime" : "bundled";
-  const outDir = resolve(args.find((a) => !a.startsWith("--")) ?? DEFAULT_OUT_DIR);
-  const sizes = await bundleHandlers(outDir, HANDLER_NAMES, { sdk });
+  const [configFile, out] = args.filter((a) => !a.startsWith("--"));
+  if (configFile === undefined) {
+    throw new Error("usage: bundle.ts <ledgerquest.config.ts> [outDir] [--sdk=runtime]");
+  }
+  const outDir = resolve(out ?? DEFAULT_OUT_DIR);
+  const sizes = await bundleHandlers(outDir, { configFile, sdk });
   const inits = await measureColdInit(sizes);
   const rows = sizes.map((s) => {
     const init = inits.find((i) => i.handler === s.handler);

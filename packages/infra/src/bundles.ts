@@ -1,6 +1,6 @@
 /**
- * The Lambda handlers' code, bundled by `@ledgerquest/aws`'s own bundle script: the same entries
- * and the same esbuild options as `npx tsx packages/aws/scripts/bundle.ts` (ESM for node20,
+ * The Lambda handlers' code for a project's game, bundled by `bundle.ts`: the same entries
+ * and the same esbuild options as `npx tsx packages/infra/src/bundle.ts <config>` (ESM for node20,
  * module-first main fields, the zod English-only plugin, code splitting, the bundled SDK), so what
  * is deployed is what that script measures and the local stack runs from the same sources.
  *
@@ -10,14 +10,13 @@
  * and each NodejsFunction takes its folder as `code`.
  */
 import { join } from "node:path";
-// Not a package export yet: see the infra README ("Needs from other packages").
 import {
   type BundleSize,
   bundleHandlers,
   HANDLER_ENTRIES,
   HANDLER_NAMES,
   type HandlerName,
-} from "@ledgerquest/aws/bundle";
+} from "./bundle.js";
 import { BundleError } from "./errors.js";
 
 export { HANDLER_ENTRIES, HANDLER_NAMES, type HandlerName };
@@ -31,11 +30,12 @@ export type HandlerBundles = Readonly<Record<HandlerName, string>>;
  */
 export async function bundleLambdaHandlers(
   outDir: string,
+  configFile: string,
   handlers: readonly HandlerName[] = HANDLER_NAMES,
 ): Promise<HandlerBundles> {
   let sizes: BundleSize[];
   try {
-    sizes = await bundleHandlers(outDir, handlers);
+    sizes = await bundleHandlers(outDir, { configFile }, handlers);
   } catch (cause) {
     throw new BundleError(
       `bundling the Lambda handlers into ${outDir} failed: ${(cause as Error).message}`,

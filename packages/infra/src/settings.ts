@@ -43,8 +43,11 @@ export interface StageSettings {
   readonly existingUserPool?: { readonly userPoolId: string; readonly clientId: string };
   /** The dashboard's built files. Default `packages/dashboard/dist`. */
   readonly siteAssetPath: string;
-  /** The game the handlers run (`LQ_GAME`). Default `arena`. */
-  readonly game: string;
+  /**
+   * The rules' name (`name@version`) of the game the handlers were bundled for (`LQ_GAME`): the
+   * app sets it from the project's configuration. Default: unnamed (the handlers check nothing).
+   */
+  readonly game?: string;
   /** Steady-state requests per second across the WebSocket stage, and the burst above it. */
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Refuse to delete the tables through CloudFormation. Default false in beta, true in prod. */
@@ -81,7 +84,6 @@ export function defaultSettings(stage: StageName): StageSettings {
     anomalyThresholdUsd: prod ? 50 : 10,
     vpc: false,
     siteAssetPath: DEFAULT_SITE_ASSET_PATH,
-    game: "arena",
     apiThrottle: prod ? { rateLimit: 2000, burstLimit: 5000 } : { rateLimit: 200, burstLimit: 500 },
     deletionProtection: prod,
     exportHourUtc: 3,
@@ -195,6 +197,8 @@ export function settingsFromContext(node: Node, stage: StageName): StageSettings
       ? {}
       : { existingUserPool: { userPoolId, clientId } }),
     ...(siteAssetPath === undefined ? {} : { siteAssetPath: resolve(siteAssetPath) }),
-    game: text(node, CONTEXT_KEYS.game) ?? base.game,
+    ...((text(node, CONTEXT_KEYS.game) ?? base.game) === undefined
+      ? {}
+      : { game: text(node, CONTEXT_KEYS.game) ?? base.game }),
   };
 }

@@ -15,14 +15,15 @@ import {
   DUMMY_HANDLER_ENV,
   HANDLER_NAMES,
   probeImport,
-} from "../scripts/bundle.js";
+} from "../src/bundle.js";
+import { ARENA_CONFIG } from "./helpers.js";
 
 let outDir: string;
 let sizes: BundleSize[];
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), "ledgerquest-bundles-"));
-  sizes = await bundleHandlers(outDir);
+  sizes = await bundleHandlers(outDir, { configFile: ARENA_CONFIG });
 });
 
 afterAll(async () => {

@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { HANDLER_NAMES, type HandlerBundles, handlerFolders } from "../src/bundles.js";
 
 export function tempDir(prefix: string): string {
@@ -79,3 +80,8 @@ export function actionsOf(statement: PolicyStatement): string[] {
 export function resourcesOf(statement: PolicyStatement): unknown[] {
   return list(statement.Resource as unknown[] | undefined);
 }
+
+/** The arena example's project configuration: the game the tests' bundles are made for. */
+export const ARENA_CONFIG = fileURLToPath(
+  new URL("../../../examples/arena/ledgerquest.config.ts", import.meta.url),
+);

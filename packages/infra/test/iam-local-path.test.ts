@@ -19,7 +19,6 @@ import {
   DynamoDbJournal,
   documentClient,
   ensureTables,
-  GAMES,
   processAuditStream,
   tableNames,
 } from "@ledgerquest/aws";
@@ -30,6 +29,7 @@ import { handleQuery } from "@ledgerquest/aws/handlers/query";
 import { handleSupervisorEvent } from "@ledgerquest/aws/handlers/supervisor";
 import { runTickTask, type TickSettings } from "@ledgerquest/aws/handlers/tick";
 import type { WebSocketEvent } from "@ledgerquest/aws/handlers/websocket";
+import { arenaModule } from "@ledgerquest/example-arena";
 import {
   AUDIT_LOG,
   auditKeys,
@@ -233,7 +233,7 @@ const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
 const blobs = new MemoryBlobStore();
 const push = new MemoryClientPush();
 const publisher = new MemoryEventPublisher();
-const game = GAMES.arena;
+const game = arenaModule;
 
 /** The runtime's dependencies over a recording client, as `createRuntimeDeps` builds them. */
 function depsFor(handler: Handler): RuntimeDeps {

@@ -10,7 +10,7 @@ import { appContext, createLedgerQuestApp, type LedgerQuestApp } from "../src/ap
 import { bundleLambdaHandlers, type HandlerBundles } from "../src/bundles.js";
 import { CONTEXT_KEYS } from "../src/contract.js";
 import { LedgerQuestNagChecks } from "../src/nag.js";
-import { siteDir, tempDir } from "./helpers.js";
+import { ARENA_CONFIG, siteDir, tempDir } from "./helpers.js";
 
 let bundles: HandlerBundles;
 let lq: LedgerQuestApp;
@@ -18,7 +18,7 @@ let outdir: string;
 
 beforeAll(async () => {
   delete process.env.CDK_VALIDATION;
-  bundles = await bundleLambdaHandlers(tempDir("bundles"));
+  bundles = await bundleLambdaHandlers(tempDir("bundles"), ARENA_CONFIG);
   outdir = tempDir("cdk-out");
   lq = createLedgerQuestApp({
     bundles,

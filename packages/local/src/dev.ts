@@ -15,10 +15,12 @@ import {
   EVENT_BUS_NAME,
   EVENT_RULES,
   EXECUTION_STATUS_CHANGE,
+  type GameModule,
   gameLoopDefinition,
   LIST_WORLDS_MAX,
   loopEndedPattern,
   matchesPattern,
+  type RuntimeDeps,
 } from "@ledgerquest/runtime";
 import type { Context } from "aws-lambda";
 import { startDashboardServer } from "./dashboard-server.js";
@@ -31,6 +33,8 @@ import { startStreamPoller } from "./stream-poller.js";
 import { startWebSocketGateway } from "./websocket-gateway.js";
 
 export interface LocalStackOptions {
+  /** The game the handlers run: a project's `defineGame(...)` (its `ledgerquest.config.ts` names it). */
+  readonly game: GameModule;
   /** Where DynamoDB Local's tables, S3's objects and the stream checkpoint live. Default `.ledgerquest`. */
   readonly dataDir?: string;
   /** Keep nothing on disk (tables in memory, S3 under a temporary folder). Default false. */
@@ -101,6 +105,11 @@ export interface LocalStack {
   readonly env: Readonly<Record<string, string>>;
   /** A dev token for a player, signed by the local identity provider. */
   token(playerId: string): Promise<string>;
+  /**
+   * The runtime's dependencies over this stack's services, running its game: what the handlers
+   * use, for tools and tests that seed, verify or read worlds. Built once, on the first call.
+   */
+  runtimeDeps(): RuntimeDeps;
   /** Stops the WebSocket API (its clients see the connection drop), as an outage would. */
   stopGateway(): Promise<void>;
   /** Starts it again on the same port, after `stopGateway`. */
@@ -144,7 +153,7 @@ function lambdaContext(functionName: string, timeoutMs: number): Context {
 }
 
 /** Starts every local service and wires the handlers to them. */
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   const ports = options.ports ?? {};
   const dataDir = resolve(options.dataDir ?? ".ledgerquest");
@@ -374,15 +383,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         import("@ledgerquest/aws/handlers/audit-stream"),
         import("@ledgerquest/aws/handlers/supervisor"),
       ]);
+    const { game } = options;
     Object.assign(routes, {
       authorizer: authorizer.handler,
-      connect: connect.handler,
-      disconnect: disconnect.handler,
-      command: command.handler,
-      query: query.handler,
-      tick: tick.handler,
+      connect: connect.lambdaHandler(game),
+      disconnect: disconnect.lambdaHandler(game),
+      command: command.lambdaHandler(game),
+      query: query.lambdaHandler(game),
+      tick: tick.lambdaHandler(game),
       supervisor: supervisor.handler,
     });
+    const { lazyRuntimeDeps } = await import("@ledgerquest/aws");
+    const runtimeDeps = lazyRuntimeDeps(game, env);
     log(
       `WebSocket API     ws://127.0.0.1:${gatewayPort}/${STAGE} (@connections at ${env.LQ_WEBSOCKET_ENDPOINT})`,
     );
@@ -471,6 +483,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       env,
       token: (playerId) => idp.token(playerId),
+      runtimeDeps,
       busEvents: () =>
         eventbridge.events().map((e) => ({ detailType: e["detail-type"], detail: e.detail })),
       activate: async (worldId, version) => {

@@ -22,7 +22,8 @@ export class DynamoDbLocalError extends Error {
 
 /** The pid file's name inside a data directory. */
 export const DYNAMODB_LOCAL_PID_FILE = "dynamodb-local.pid";
-export const WATCHDOG_SCRIPT_NAME = "dynamodb-local-watchdog.ts";
+/** The watchdog module, without its extension (`.ts` from the sources, `.js` built). */
+export const WATCHDOG_SCRIPT_NAME = "dynamodb-local-watchdog";
 
 export interface WatchdogOptions {
   /** The JVM's arguments (`java` is the command). */
@@ -210,7 +211,7 @@ export function portOf(info: ProcessInfo): number | undefined {
 
 /** The options of a watchdog of a DynamoDB Local on `dbPath`; undefined for any other process. */
 export function watchdogFor(info: ProcessInfo, dbPath: string): WatchdogOptions | undefined {
-  const i = info.args.findIndex((a) => a.endsWith(WATCHDOG_SCRIPT_NAME));
+  const i = info.args.findIndex((a) => /dynamodb-local-watchdog\.(?:ts|js)$/.test(a));
   if (i < 0) return undefined;
   try {
     const options = parseWatchdogOptions(info.args.slice(i + 1).join(" "));

@@ -16,7 +16,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   DynamoDbLocalError,
   findDynamoDbLocals,
@@ -31,6 +30,7 @@ import {
   type WatchdogOptions,
   watchdogFor,
 } from "./dynamodb-local-process.js";
+import { nodeScriptArgs } from "./node-script.js";
 
 export { DYNAMODB_LOCAL_PID_FILE, DynamoDbLocalError } from "./dynamodb-local-process.js";
 
@@ -168,18 +168,6 @@ async function stopEarlierRun(dbPath: string, log: (line: string) => void): Prom
   rmSync(pidFilePath(dbPath), { force: true });
 }
 
-/** tsx's loader, which runs the watchdog's TypeScript as it runs the stack's. */
-function tsxLoader(): string {
-  try {
-    return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-  } catch (cause) {
-    throw new DynamoDbLocalError(
-      "DynamoDB Local's watchdog runs with tsx, which was not found: run `npm install`.",
-      { cause },
-    );
-  }
-}
-
 export async function startDynamoDbLocal(
   options: DynamoDbLocalOptions = {},
 ): Promise<DynamoDbLocal> {
@@ -216,13 +204,12 @@ export async function startDynamoDbLocal(
     ownerPid: process.pid,
     ...(dbPath === undefined ? {} : { dbPath }),
   };
-  const watchdogScript = fileURLToPath(new URL(`./${WATCHDOG_SCRIPT_NAME}`, import.meta.url));
   // A session of its own: a signal to this process's group (Ctrl-C, a closed terminal, a kill of
   // `npm start`'s group) reaches neither the watchdog nor the JVM, which the watchdog then stops
   // gracefully, after this process, however this process ends.
   const watchdog: ChildProcess = spawn(
     process.execPath,
-    ["--import", tsxLoader(), watchdogScript, JSON.stringify(watchdogOptions)],
+    [...nodeScriptArgs(import.meta.url, WATCHDOG_SCRIPT_NAME), JSON.stringify(watchdogOptions)],
     { cwd, detached: true, stdio: ["pipe", "pipe", "pipe"] },
   );
   watchdog.stdin?.on("error", () => undefined);

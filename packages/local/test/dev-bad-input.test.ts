@@ -1,3 +1,4 @@
+import { arenaModule } from "@ledgerquest/example-arena";
 // Bad input at the local WebSocket API, end to end: every kind gets a clear error frame or a
 // refused connection, and changes nothing (the inbox, the journal and the balances are compared
 // before and after). The game loop is not started, so nothing else changes them meanwhile.
@@ -11,9 +12,8 @@ let stack: LocalStack;
 let deps: RuntimeDeps;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ inMemory: true, log: () => undefined });
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-  deps = runtimeDepsFromEnvironment();
+  stack = await startLocalStack({ game: arenaModule, inMemory: true, log: () => undefined });
+  deps = stack.runtimeDeps();
   await createWorld(deps, {
     worldId: "gate",
     players: ["player_0001", "player_0002"],

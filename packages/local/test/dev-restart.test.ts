@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { arenaModule } from "@ledgerquest/example-arena";
 import { createWorld, getState } from "@ledgerquest/runtime";
 import { afterAll, expect, it } from "vitest";
 import { startLocalStack } from "../src/dev.js";
@@ -34,10 +35,16 @@ it("a restarted stack finds the world, its ledger and balances intact, and runs 
     websocket: await freePort(),
     idp: await freePort(),
   };
-  const options = { dataDir, ports, ticksPerBatch: 30, waitSeconds: 0, log: () => undefined };
+  const options = {
+    game: arenaModule,
+    dataDir,
+    ports,
+    ticksPerBatch: 30,
+    waitSeconds: 0,
+    log: () => undefined,
+  };
   let stack = await startLocalStack(options);
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-  const deps = runtimeDepsFromEnvironment();
+  const deps = stack.runtimeDeps();
   const { world } = await createWorld(deps, {
     worldId: "persist",
     players: ["player_0001"],

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { arenaModule } from "@ledgerquest/example-arena";
 import { createWorld, getState } from "@ledgerquest/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../src/dev.js";
@@ -21,6 +22,7 @@ beforeAll(async () => {
   writeFileSync(join(pageDir, "index.html"), "<!doctype html><title>LedgerQuest</title>");
   writeFileSync(join(pageDir, "assets", "main-abc123.js"), "console.log(1);");
   stack = await startLocalStack({
+    game: arenaModule,
     inMemory: true,
     ticksPerBatch: 30,
     waitSeconds: 0,
@@ -54,8 +56,7 @@ describe("ledgerquest dev's local stack", () => {
   });
 
   it("runs a world: a player connects, commands, gets pushes; the loop ticks; the stream verifies the chain", async () => {
-    const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-    const deps = runtimeDepsFromEnvironment();
+    const deps = stack.runtimeDeps();
     const { world } = await createWorld(deps, {
       worldId: "e2e",
       players: ["player_0001", "player_0002"],
@@ -141,8 +142,7 @@ describe("ledgerquest dev's local stack", () => {
   }, 120_000);
 
   it("pays a completed quest through the ledger and tells the bus", async () => {
-    const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-    const deps = runtimeDepsFromEnvironment();
+    const deps = stack.runtimeDeps();
     // Dense coins and the game's own bots: someone finishes "Pick up 10 gold" within a few batches.
     const { world } = await createWorld(deps, {
       worldId: "quests",

@@ -15,6 +15,11 @@ const seed = Number(process.env.FAULT_SEED ?? (process.env.CI ? 20261206 : Date.
 describe("the fault suite", () => {
   it("loses no acknowledged command, applies none twice, and leaves a ledger that verifies and replays", async () => {
     const report = await runFaults({
+      game: {
+        module: "@ledgerquest/example-arena",
+        exportName: "arenaModule",
+        settings: { bodies: 40, bots: 4, coins: 40 },
+      },
       seed,
       faults: 5,
       gapMs: 6000,

@@ -1,3 +1,4 @@
+import { arenaModule } from "@ledgerquest/example-arena";
 // Floods against the whole local stack, with real WebSocket clients: one client sending commands
 // as fast as it can, one identity opening hundreds of sockets, a burst of thousands of frames.
 // The other players keep being answered, every frame gets an answer, and what is stored is exactly
@@ -20,14 +21,14 @@ let deps: RuntimeDeps;
 
 beforeAll(async () => {
   stack = await startLocalStack({
+    game: arenaModule,
     inMemory: true,
     ticksPerBatch: 15,
     waitSeconds: 0,
     pace: true,
     log: () => undefined,
   });
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-  deps = runtimeDepsFromEnvironment();
+  deps = stack.runtimeDeps();
   const { world } = await createWorld(deps, {
     worldId: WORLD,
     players: PLAYERS,

@@ -1,3 +1,4 @@
+import { arenaModule } from "@ledgerquest/example-arena";
 // Names every plain object inherits (`constructor`, `__proto__`, `toString`, ...) sent where the
 // local stack looks a client's value up, end to end over real sockets: as a route (`action`), a
 // command type, a query type, a query-string parameter and a header of the handshake. Each gets the
@@ -28,9 +29,8 @@ let deps: RuntimeDeps;
 let failures: unknown[][];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ inMemory: true, log: () => undefined });
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-  deps = runtimeDepsFromEnvironment();
+  stack = await startLocalStack({ game: arenaModule, inMemory: true, log: () => undefined });
+  deps = stack.runtimeDeps();
   await createWorld(deps, {
     worldId: WORLD,
     players: [PLAYER, "player_0002"],

@@ -11,6 +11,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { arenaModule } from "@ledgerquest/example-arena";
 import {
   createWorld,
   loopNamePrefix,
@@ -34,6 +35,7 @@ let ports: LocalStackOptions["ports"];
 
 async function start(): Promise<{ stack: LocalStack; deps: RuntimeDeps; sfn: SFNClient }> {
   stack = await startLocalStack({
+    game: arenaModule,
     dataDir,
     // The handler modules build their SDK clients once per process, from the endpoints of the
     // first stack: a restart in the same process must come back on the same ports (`npm start`
@@ -54,7 +56,6 @@ async function start(): Promise<{ stack: LocalStack; deps: RuntimeDeps; sfn: SFN
     websocket: portOf(stack.endpoints.websocket.replace(/^ws/, "http")),
     idp: portOf(stack.endpoints.idp),
   };
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
   const sfn = new SFNClient({
     endpoint: stack.endpoints.stepfunctions,
     region: "us-east-1",
@@ -62,7 +63,7 @@ async function start(): Promise<{ stack: LocalStack; deps: RuntimeDeps; sfn: SFN
   });
   // The handlers' dependencies are built once per process from the environment, which each
   // stack sets anew: this module's reads go through the same DynamoDB Local the stack runs.
-  return { stack, deps: runtimeDepsFromEnvironment(), sfn };
+  return { stack, deps: stack.runtimeDeps(), sfn };
 }
 
 async function running(sfn: SFNClient, worldId: string): Promise<string[]> {

@@ -23,7 +23,7 @@
  * A failure of the store (after the SDK's retries) is thrown: API Gateway answers the client with
  * its own "Internal server error" message, and resending the same command id is safe.
  */
-import type { CommandErrorFrame, RuntimeDeps } from "@ledgerquest/runtime";
+import type { CommandErrorFrame, GameModule, RuntimeDeps } from "@ledgerquest/runtime";
 import { submitCommand } from "@ledgerquest/runtime";
 import {
   type LambdaHandler,
@@ -32,7 +32,7 @@ import {
   recordMetric,
   withObservability,
 } from "../observability.js";
-import { runtimeDepsFromEnvironment } from "../wiring.js";
+import { lazyRuntimeDeps } from "../wiring.js";
 import {
   authorizedPlayerId,
   bodyText,
@@ -115,5 +115,10 @@ export function createCommandHandler(
     await handleCommand(load(), event, context?.getRemainingTimeInMillis());
 }
 
-/** The Lambda entry point, configured from the environment (see `runtimeConfigSchema`). */
-export const handler = withObservability(createCommandHandler(runtimeDepsFromEnvironment));
+/**
+ * The Lambda entry point for `game`, configured from the environment (see `runtimeConfigSchema`):
+ * a project's bundle calls this with the game its `ledgerquest.config.ts` names.
+ */
+export function lambdaHandler(game: GameModule): LambdaHandler<WebSocketEvent, WebSocketResponse> {
+  return withObservability(createCommandHandler(lazyRuntimeDeps(game)));
+}

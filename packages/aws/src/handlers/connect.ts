@@ -16,9 +16,10 @@
  * The body is a JSON object (`{type: "connected", ...}` or `{type: "error", code, message}`) for
  * logs and for clients that can read a refused handshake's body.
  */
+import type { GameModule } from "@ledgerquest/runtime";
 import { connect, type RuntimeDeps } from "@ledgerquest/runtime";
 import { type LambdaHandler, logger, withObservability } from "../observability.js";
-import { runtimeDepsFromEnvironment } from "../wiring.js";
+import { lazyRuntimeDeps } from "../wiring.js";
 import {
   authorizedPlayerId,
   jsonResponse,
@@ -100,5 +101,10 @@ export function createConnectHandler(
   return async (event) => await handleConnect(load(), event);
 }
 
-/** The Lambda entry point, configured from the environment (see `runtimeConfigSchema`). */
-export const handler = withObservability(createConnectHandler(runtimeDepsFromEnvironment));
+/**
+ * The Lambda entry point for `game`, configured from the environment (see `runtimeConfigSchema`):
+ * a project's bundle calls this with the game its `ledgerquest.config.ts` names.
+ */
+export function lambdaHandler(game: GameModule): LambdaHandler<WebSocketEvent, WebSocketResponse> {
+  return withObservability(createConnectHandler(lazyRuntimeDeps(game)));
+}

@@ -4,9 +4,10 @@
  * expires by TTL, and a tick batch that finds a connection gone removes it too. Forgetting a
  * connection that is not there is a no-op, so a redelivery is harmless.
  */
+import type { GameModule } from "@ledgerquest/runtime";
 import { disconnect, type RuntimeDeps } from "@ledgerquest/runtime";
 import { type LambdaHandler, logger, withObservability } from "../observability.js";
-import { runtimeDepsFromEnvironment } from "../wiring.js";
+import { lazyRuntimeDeps } from "../wiring.js";
 import type { WebSocketEvent, WebSocketResponse } from "./websocket.js";
 
 export async function handleDisconnect(
@@ -25,5 +26,10 @@ export function createDisconnectHandler(
   return async (event) => await handleDisconnect(load(), event);
 }
 
-/** The Lambda entry point, configured from the environment (see `runtimeConfigSchema`). */
-export const handler = withObservability(createDisconnectHandler(runtimeDepsFromEnvironment));
+/**
+ * The Lambda entry point for `game`, configured from the environment (see `runtimeConfigSchema`):
+ * a project's bundle calls this with the game its `ledgerquest.config.ts` names.
+ */
+export function lambdaHandler(game: GameModule): LambdaHandler<WebSocketEvent, WebSocketResponse> {
+  return withObservability(createDisconnectHandler(lazyRuntimeDeps(game)));
+}

@@ -8,10 +8,15 @@
  * The answer is the route response, as for commands: `{type: "result", id, query, data}` or a
  * typed error frame, always with status 200.
  */
-import type { ClientErrorFrame, QueryResultFrame, RuntimeDeps } from "@ledgerquest/runtime";
+import type {
+  ClientErrorFrame,
+  GameModule,
+  QueryResultFrame,
+  RuntimeDeps,
+} from "@ledgerquest/runtime";
 import { answerQuery } from "@ledgerquest/runtime";
 import { type LambdaHandler, logger, withObservability } from "../observability.js";
-import { runtimeDepsFromEnvironment } from "../wiring.js";
+import { lazyRuntimeDeps } from "../wiring.js";
 import {
   authorizedOperator,
   authorizedPlayerId,
@@ -62,5 +67,10 @@ export function createQueryHandler(
   return async (event) => await handleQuery(load(), event);
 }
 
-/** The Lambda entry point, configured from the environment (see `runtimeConfigSchema`). */
-export const handler = withObservability(createQueryHandler(runtimeDepsFromEnvironment));
+/**
+ * The Lambda entry point for `game`, configured from the environment (see `runtimeConfigSchema`):
+ * a project's bundle calls this with the game its `ledgerquest.config.ts` names.
+ */
+export function lambdaHandler(game: GameModule): LambdaHandler<WebSocketEvent, WebSocketResponse> {
+  return withObservability(createQueryHandler(lazyRuntimeDeps(game)));
+}

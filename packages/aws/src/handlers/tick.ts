@@ -14,6 +14,7 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import {
   CommitConflictError,
+  type GameModule,
   ID_PATTERN,
   loopLeaseMs,
   MAX_TICKS_PER_BATCH,
@@ -305,7 +306,10 @@ export function createTickHandler(
 export const tickEnvironmentSchema = z.intersection(runtimeConfigSchema, tickConfigSchema);
 
 /** The tick settings and runtime dependencies from `env`. */
-export function tickHandlerDepsFromEnvironment(env: Environment = process.env): TickHandlerDeps {
+export function tickHandlerDepsFromEnvironment(
+  game: GameModule,
+  env: Environment = process.env,
+): TickHandlerDeps {
   const config = readConfig(tickEnvironmentSchema, env);
   return {
     settings: {
@@ -314,18 +318,23 @@ export function tickHandlerDepsFromEnvironment(env: Environment = process.env): 
       deadlineMarginMs: config.deadlineMarginMs,
       pace: config.pace ?? "none",
     },
-    deps: createRuntimeDeps(config),
+    deps: createRuntimeDeps(config, game),
   };
 }
 
-/** The Lambda entry point, configured from the environment (see `tickConfigSchema`). */
-export const handler = withObservability(
-  createTickHandler(() => tickHandlerDepsFromEnvironment()),
-  {
-    // Step Functions' input has no request id: the world ties a loop's invocations together.
-    correlationId: (event) =>
-      typeof event === "object" && event !== null && "worldId" in event
-        ? String(event.worldId)
-        : undefined,
-  },
-);
+/**
+ * The Lambda entry point for `game`, configured from the environment (see `tickConfigSchema`): a
+ * project's bundle calls this with the game its `ledgerquest.config.ts` names.
+ */
+export function lambdaHandler(game: GameModule): LambdaHandler<unknown, TickTaskOutput> {
+  return withObservability(
+    createTickHandler(() => tickHandlerDepsFromEnvironment(game)),
+    {
+      // Step Functions' input has no request id: the world ties a loop's invocations together.
+      correlationId: (event) =>
+        typeof event === "object" && event !== null && "worldId" in event
+          ? String(event.worldId)
+          : undefined,
+    },
+  );
+}

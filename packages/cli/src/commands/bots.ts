@@ -39,8 +39,8 @@ async function checkWorld(
   players: readonly string[],
   lastPlayer: number,
 ): Promise<string | undefined> {
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-  const deps = runtimeDepsFromEnvironment();
+  const { projectRuntimeDeps } = await import("../project.js");
+  const deps = await projectRuntimeDeps();
   if ((await deps.store.getWorld(worldId)) === undefined) {
     return `there is no world "${worldId}" in the local stack: create it with \`ledgerquest seed --world ${worldId} --players ${lastPlayer}\``;
   }

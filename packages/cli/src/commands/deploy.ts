@@ -29,7 +29,7 @@ import {
 } from "@ledgerquest/infra/contract";
 import type { RuntimeDeps } from "@ledgerquest/runtime";
 import { type Command, Option } from "commander";
-import { DEMO_WORLD, describeSeedResult, type SeedWorldSpec, seedWorlds } from "./seed.js";
+import { describeSeedResult, type SeedWorldSpec, seedWorlds } from "./seed.js";
 
 // ─── errors ──────────────────────────────────────────────────────────────────────────────────
 
@@ -66,8 +66,8 @@ export interface DeployOptions {
   readonly dryRun: boolean;
   /** Deploy without CDK asking to approve security-sensitive changes. */
   readonly yes: boolean;
-  /** The world `--seed` creates. Default: the demo world of `ledgerquest seed`. */
-  readonly world?: SeedWorldSpec;
+  /** The worlds `--seed` creates: the project's (`ledgerquest.config.ts`), as `ledgerquest seed`. */
+  readonly worlds?: readonly SeedWorldSpec[];
 }
 
 export type DeployStep =
@@ -80,7 +80,7 @@ export type DeployStep =
     }
   /** Build the dashboard where the ApiStack takes the site from (`lq:siteAssetPath`'s default). */
   | { readonly kind: "site"; readonly title: string }
-  | { readonly kind: "seed"; readonly title: string; readonly world: SeedWorldSpec };
+  | { readonly kind: "seed"; readonly title: string; readonly worlds: readonly SeedWorldSpec[] };
 
 export interface DeployPlan {
   readonly region: string;
@@ -126,8 +126,12 @@ export function planDeploy(
     },
   ];
   if (options.seed) {
-    const world = options.world ?? DEMO_WORLD;
-    steps.push({ kind: "seed", title: `seed world "${world.worldId}"`, world });
+    const worlds = options.worlds ?? [{ worldId: "demo", players: 4 }];
+    steps.push({
+      kind: "seed",
+      title: `seed ${worlds.map((w) => `world "${w.worldId}"`).join(", ")}`,
+      worlds,
+    });
   }
   return { region, stacks, outputsFile, steps };
 }
@@ -161,6 +165,11 @@ export interface DeployEnvironment {
     config: import("@ledgerquest/aws").RuntimeConfig,
     target: { readonly profile: string; readonly region: string },
   ) => Promise<RuntimeDeps>;
+  /**
+   * The project's configuration file: the CDK app bundles the handlers for its game (it is
+   * handed on as `LQ_PROJECT_CONFIG`). Default: the one `ledgerquest` found.
+   */
+  readonly configFile?: string;
 }
 
 const INFRA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "infra");
@@ -271,8 +280,11 @@ async function defaultSeedDeps(
   // The SDK clients read these when they are made, as for `ledgerquest seed --aws`.
   process.env.AWS_PROFILE = target.profile;
   process.env.AWS_REGION = target.region;
-  const { createRuntimeDeps } = await import("@ledgerquest/aws");
-  return createRuntimeDeps(config);
+  const [{ createRuntimeDeps }, { currentProject }] = await Promise.all([
+    import("@ledgerquest/aws"),
+    import("../project.js"),
+  ]);
+  return createRuntimeDeps(config, (await currentProject()).config.game);
 }
 
 export function defaultDeployEnvironment(): DeployEnvironment {
@@ -308,7 +320,13 @@ function runCdk(
   return new Promise((resolveRun, reject) => {
     const child = spawn(cdk, [...args], {
       cwd: environment.infraDir,
-      env: { ...environment.env, CDK_DISABLE_VERSION_CHECK: "true" } as NodeJS.ProcessEnv,
+      env: {
+        ...environment.env,
+        CDK_DISABLE_VERSION_CHECK: "true",
+        ...(environment.configFile === undefined
+          ? {}
+          : { LQ_PROJECT_CONFIG: environment.configFile }),
+      } as NodeJS.ProcessEnv,
       stdio: ["inherit", "pipe", "pipe"],
     });
     for (const stream of [child.stdout, child.stderr]) {
@@ -484,9 +502,10 @@ export async function runDeploy(
       } else {
         const config = await configFromOutputs(plan.outputsFile, options.stage);
         const deps = await environment.seedDeps(config, { profile: options.profile, region });
-        const results = await seedWorlds(deps, { worlds: [step.world] });
-        for (const result of results) {
-          for (const line of describeSeedResult(result, step.world)) progress.log(line);
+        const results = await seedWorlds(deps, { worlds: step.worlds });
+        for (const [i, result] of results.entries()) {
+          const spec = step.worlds[i] as SeedWorldSpec;
+          for (const line of describeSeedResult(result, spec)) progress.log(line);
         }
       }
     }
@@ -536,10 +555,14 @@ export function registerDeploy(
         dryRun: boolean;
         yes: boolean;
       }) => {
-        const env = { ...defaultDeployEnvironment(), ...environment };
+        const env: DeployEnvironment = { ...defaultDeployEnvironment(), ...environment };
         try {
+          const { currentProject } = await import("../project.js");
+          const { worldSpecsOf } = await import("./seed.js");
+          const project = await currentProject();
           await runDeploy(
             {
+              worlds: await worldSpecsOf(project.config),
               profile: opts.profile,
               ...(opts.region === undefined ? {} : { region: opts.region }),
               stage: opts.stage,
@@ -547,7 +570,7 @@ export function registerDeploy(
               dryRun: opts.dryRun,
               yes: opts.yes,
             },
-            env,
+            { ...env, configFile: env.configFile ?? project.configFile },
           );
         } catch (error) {
           env.io.err.write(`deploy: ${(error as Error).message}\n`);

@@ -6,14 +6,16 @@ export function registerDev(program: Command): void {
   program
     .command("dev")
     .description(
-      "Start the local stack (DynamoDB Local, S3, EventBridge, Step Functions, the WebSocket API, a dev identity provider) with the demo world",
+      "Start the local stack (DynamoDB Local, S3, EventBridge, Step Functions, the WebSocket API, a dev identity provider) running the project's game and worlds",
     )
     .option("--data-dir <dir>", "where tables, objects and checkpoints persist", ".ledgerquest")
     .option("--in-memory", "keep nothing on disk", false)
-    .option("--world <id>", "the demo world's id", "demo")
-    .option("--players <n>", "players in a new world", whole("--players", 1, 1000), 4)
-    .option("--bodies <n>", "pucks and crates in a new world", whole("--bodies", 0, 30_000), 1000)
-    .option("--bots <n>", "bots in a new world", whole("--bots", 0, 1000), 20)
+    .option("--world <id>", "the world the dashboard opens (default: the config's first)")
+    .option(
+      "--players <n>",
+      "players in a new world (default: the config's, or 4)",
+      whole("--players", 1, 1000),
+    )
     .option(
       "--status-every <s>",
       "seconds between status lines",
@@ -41,24 +43,32 @@ export function registerDev(program: Command): void {
       async (opts: {
         dataDir: string;
         inMemory: boolean;
-        world: string;
-        players: number;
-        bodies: number;
-        bots: number;
+        world?: string;
+        players?: number;
         statusEvery: number;
         seconds: number;
         websocketPort?: number;
         dashboardPort?: number;
         dashboard: boolean;
       }) => {
-        const { runDev } = await import("../dev.js");
+        const [{ runDev }, { currentProject }] = await Promise.all([
+          import("../dev.js"),
+          import("../project.js"),
+        ]);
+        let project: Awaited<ReturnType<typeof currentProject>>;
+        try {
+          project = await currentProject();
+        } catch (error) {
+          console.error(`dev: ${(error as Error).message}`);
+          process.exitCode = 1;
+          return;
+        }
         await runDev({
+          project,
           dataDir: opts.dataDir,
           inMemory: opts.inMemory,
-          world: opts.world,
-          players: opts.players,
-          bodies: opts.bodies,
-          bots: opts.bots,
+          ...(opts.world === undefined ? {} : { world: opts.world }),
+          ...(opts.players === undefined ? {} : { players: opts.players }),
           statusEverySeconds: opts.statusEvery,
           seconds: opts.seconds,
           ...(opts.websocketPort === undefined ? {} : { websocketPort: opts.websocketPort }),

@@ -8,8 +8,9 @@
  * an existing world for more players than it has is reported, not done.
  */
 
-import type { PlayerRecord, RuntimeDeps } from "@ledgerquest/runtime";
-import type { Command } from "commander";
+import type { JsonValue } from "@ledgerquest/engine";
+import type { PlayerRecord, ProjectConfig, RuntimeDeps } from "@ledgerquest/runtime";
+import { type Command, InvalidArgumentError } from "commander";
 import { whole } from "../args.js";
 
 /** One world to seed. */
@@ -17,11 +18,8 @@ export interface SeedWorldSpec {
   readonly worldId: string;
   /** Its players: ids, or a count of `player_0001`.. (see `numberedPlayerIds`). */
   readonly players: number | readonly string[];
-  /** Pucks and crates. */
-  readonly bodies: number;
-  /** The game's own bots (not `ledgerquest bots`: those play as players). */
-  readonly bots: number;
-  readonly coins: number;
+  /** The game's settings for a new world (its `settings` schema checks them). */
+  readonly settings?: JsonValue;
 }
 
 export interface SeedOptions {
@@ -48,14 +46,21 @@ export interface SeedResult {
   readonly activated: boolean;
 }
 
-/** The demo world `ledgerquest dev` creates: the same figures, so either may create it first. */
-export const DEMO_WORLD = {
-  worldId: "demo",
-  players: 4,
-  bodies: 1000,
-  bots: 20,
-  coins: 200,
-} as const satisfies SeedWorldSpec;
+/** Players of a world whose configuration names none: `player_0001` to `player_0004`. */
+export const DEFAULT_PLAYER_COUNT = 4;
+
+/**
+ * The worlds a project's configuration names (`worlds`, default one `demo` world), as `seed`,
+ * `dev` and `deploy --seed` create them: the same specs, so any of them may create a world first.
+ */
+export async function worldSpecsOf(config: ProjectConfig): Promise<SeedWorldSpec[]> {
+  const { worldsOf } = await import("@ledgerquest/runtime");
+  return worldsOf(config).map((w) => ({
+    worldId: w.id,
+    players: w.players ?? DEFAULT_PLAYER_COUNT,
+    ...(w.settings === undefined ? {} : { settings: w.settings }),
+  }));
+}
 
 /** The largest player count a seeded world takes (`dev --players` has the same bound). */
 export const MAX_SEED_PLAYERS = 1000;
@@ -79,7 +84,7 @@ export async function seedWorlds(
     const { result, world } = await createWorld(deps, {
       worldId: spec.worldId,
       players,
-      settings: { bodies: spec.bodies, bots: spec.bots, coins: spec.coins },
+      ...(spec.settings === undefined ? {} : { settings: spec.settings }),
     });
     const profiles = await Promise.all(players.map((p) => deps.store.getPlayer(spec.worldId, p)));
     const missingPlayers = players.filter((_, i) => profiles[i] === undefined);
@@ -129,6 +134,7 @@ export function playerRange(players: readonly string[]): string {
 
 /** The lines `ledgerquest seed` prints for a result. */
 export function describeSeedResult(r: SeedResult, spec: SeedWorldSpec): string[] {
+  const settings = spec.settings === undefined ? "" : `, settings ${JSON.stringify(spec.settings)}`;
   const lines: string[] = [];
   if (r.result === "created") {
     const balances = Object.entries(r.sample?.balances ?? {})
@@ -137,7 +143,7 @@ export function describeSeedResult(r: SeedResult, spec: SeedWorldSpec): string[]
       .map(([unit, amount]) => `${amount} ${unit}`)
       .join(", ");
     lines.push(
-      `world "${r.worldId}": created: ${r.players.length} player(s) (${playerRange(r.players)})${balances === "" ? "" : ` with ${balances} each`}, ${spec.bodies} bodies, ${spec.bots} game bots, ${spec.coins} coins`,
+      `world "${r.worldId}": created: ${r.players.length} player(s) (${playerRange(r.players)})${balances === "" ? "" : ` with ${balances} each`}${settings}`,
     );
     const quests = Object.keys(r.sample?.quests ?? {});
     if (quests.length > 0) lines.push(`  quests: ${quests.join(", ")}`);
@@ -159,28 +165,15 @@ export function registerSeed(program: Command): void {
   program
     .command("seed")
     .description(
-      "Create the sample world (players with their starting gold, quests, bodies, game bots, coins) unless it exists; safe to run again",
+      "Create the project's worlds (ledgerquest.config.ts `worlds`: players with their starting balances and quests, the game's settings) unless they exist; safe to run again",
     )
-    .option("--world <id>", "the world's id", DEMO_WORLD.worldId)
+    .option("--world <id>", "only this world (one of the config's, or a new one)")
     .option(
       "--players <n>",
-      "players player_0001.. in a new world (bots play as them)",
+      "players player_0001.. in a new world (default: the config's, or 4)",
       whole("--players", 1, MAX_SEED_PLAYERS),
-      DEMO_WORLD.players,
     )
-    .option(
-      "--bodies <n>",
-      "pucks and crates in a new world",
-      whole("--bodies", 0, 30_000),
-      DEMO_WORLD.bodies,
-    )
-    .option(
-      "--bots <n>",
-      "the game's own bots in a new world",
-      whole("--bots", 0, 1000),
-      DEMO_WORLD.bots,
-    )
-    .option("--coins <n>", "coins in a new world", whole("--coins", 0, 5000), DEMO_WORLD.coins)
+    .option("--settings <json>", "the game's settings for a new world, as JSON", jsonArgument)
     .option("--no-activate", "do not start a new world's game loop")
     .option(
       "--data-dir <dir>",
@@ -194,42 +187,50 @@ export function registerSeed(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  ledgerquest seed                         the demo world in the running local stack\n  ledgerquest seed --world load --players 200 --bodies 200\n  LQ_ENTITY_TABLE=... ledgerquest seed --aws",
+      "\nExamples:\n  ledgerquest seed                         the config's worlds in the running local stack\n  ledgerquest seed --world load --players 200 --settings '{\"bodies\":200}'\n  LQ_ENTITY_TABLE=... ledgerquest seed --aws",
     )
     .action(
       async (opts: {
-        world: string;
-        players: number;
-        bodies: number;
-        bots: number;
-        coins: number;
+        world?: string;
+        players?: number;
+        settings?: JsonValue;
         activate: boolean;
         dataDir: string;
         aws: boolean;
       }) => {
-        const spec: SeedWorldSpec = {
-          worldId: opts.world,
-          players: opts.players,
-          bodies: opts.bodies,
-          bots: opts.bots,
-          coins: opts.coins,
-        };
         try {
+          const { currentProject, projectRuntimeDeps } = await import("../project.js");
+          const configured = await worldSpecsOf((await currentProject()).config);
+          const chosen =
+            opts.world === undefined
+              ? configured
+              : [
+                  configured.find((w) => w.worldId === opts.world) ?? {
+                    worldId: opts.world,
+                    players: DEFAULT_PLAYER_COUNT,
+                  },
+                ];
+          const specs = chosen.map((w) => ({
+            ...w,
+            ...(opts.players === undefined ? {} : { players: opts.players }),
+            ...(opts.settings === undefined ? {} : { settings: opts.settings }),
+          }));
           if (!opts.aws) {
             const { readLocalTarget, useTarget } = await import("../target.js");
             useTarget(readLocalTarget(opts.dataDir));
           }
-          const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-          const [result] = await seedWorlds(runtimeDepsFromEnvironment(), {
-            worlds: [spec],
+          const results = await seedWorlds(await projectRuntimeDeps(), {
+            worlds: specs,
             activate: opts.activate,
           });
-          if (result === undefined) return;
-          for (const line of describeSeedResult(result, spec)) console.log(line);
-          if (result.missingPlayers.length > 0) {
-            console.error(
-              `  note: this world has no ${playerRange(result.missingPlayers)} (players join a world only when it is created): seed another world for more players, e.g. --world ${opts.world}-${opts.players}`,
-            );
+          for (const [i, result] of results.entries()) {
+            const spec = specs[i] as SeedWorldSpec;
+            for (const line of describeSeedResult(result, spec)) console.log(line);
+            if (result.missingPlayers.length > 0) {
+              console.error(
+                `  note: this world has no ${playerRange(result.missingPlayers)} (players join a world only when it is created): seed another world for more players, e.g. --world ${result.worldId}-${result.players.length}`,
+              );
+            }
           }
         } catch (error) {
           console.error(`seed: ${(error as Error).message}`);
@@ -237,4 +238,13 @@ export function registerSeed(program: Command): void {
         }
       },
     );
+}
+
+/** A JSON option's value, or a clear error naming the option. */
+export function jsonArgument(value: string): JsonValue {
+  try {
+    return JSON.parse(value) as JsonValue;
+  } catch {
+    throw new InvalidArgumentError(`expected JSON, as '{"bodies":200}', got ${value}`);
+  }
 }

@@ -53,8 +53,8 @@ export async function depsForTarget(opts: TargetOptions): Promise<RuntimeDeps> {
     useTarget(readLocalTarget(opts.dataDir));
   }
   // Loaded only now: the wiring reads the environment at first use, which must be the target's.
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-  return runtimeDepsFromEnvironment();
+  const { projectRuntimeDeps } = await import("../project.js");
+  return await projectRuntimeDeps();
 }
 
 /** An error as one line that says what to do about it. */

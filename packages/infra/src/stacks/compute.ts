@@ -13,12 +13,7 @@
  * - every permission granted by intent, to the one resource that needs it.
  */
 
-import {
-  DEFAULT_SERVICE_NAME,
-  DEFAULT_TICK_SETTINGS,
-  GAMES,
-  METRICS_NAMESPACE,
-} from "@ledgerquest/aws";
+import { DEFAULT_SERVICE_NAME, DEFAULT_TICK_SETTINGS, METRICS_NAMESPACE } from "@ledgerquest/aws";
 import {
   EVENT_SOURCES,
   gameLoopDefinition,
@@ -52,7 +47,6 @@ import {
   worldStateObjects,
 } from "../constructs/world-states.js";
 import { OUTPUTS } from "../contract.js";
-import { InfraConfigError } from "../errors.js";
 import {
   allowUnscopedActions,
   allowWildcardResource,
@@ -159,12 +153,6 @@ export class ComputeStack extends Stack {
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
     const { settings, core, api } = props;
-    if (!Object.hasOwn(GAMES, settings.game)) {
-      throw new InfraConfigError(
-        "game",
-        `no game "${settings.game}" in @ledgerquest/aws (known: ${Object.keys(GAMES).join(", ")})`,
-      );
-    }
     const retention = settings.logRetentionDays as logs.RetentionDays;
 
     const powertools = {
@@ -180,7 +168,8 @@ export class ComputeStack extends Stack {
       LQ_EVENT_BUS: core.events.eventBusName,
       LQ_ASSETS_BUCKET: core.assets.bucketName,
       LQ_WEBSOCKET_ENDPOINT: api.webSocketStage.callbackUrl,
-      LQ_GAME: settings.game,
+      // The handlers refuse to run another game than the one the deployment was built for.
+      ...(settings.game === undefined ? {} : { LQ_GAME: settings.game }),
     };
     const environments: Readonly<Record<HandlerName, Record<string, string>>> = {
       authorizer: {
@@ -433,7 +422,7 @@ export class ComputeStack extends Stack {
     });
 
     const out = OUTPUTS.Compute;
-    new CfnOutput(this, out.game, { value: settings.game });
+    new CfnOutput(this, out.game, { value: settings.game ?? "unnamed" });
     new CfnOutput(this, out.gameLoopArn, { value: this.gameLoop.stateMachineArn });
   }
 }

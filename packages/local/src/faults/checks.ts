@@ -1,3 +1,4 @@
+import type { GameModule } from "@ledgerquest/runtime";
 /**
  * What a fault run must leave true of its world, checked through the same adapters the handlers
  * use: every acknowledged command applied exactly once (read from the batch records' drains, the
@@ -43,11 +44,12 @@ export async function checkWorld(
   env: Readonly<Record<string, string>>,
   worldId: string,
   acknowledged: ReadonlyMap<string, ReadonlySet<string>>,
+  game: GameModule,
 ): Promise<CheckReport> {
   // The SDK clients read their endpoints from the environment when they are made.
   Object.assign(process.env, env);
   const { createRuntimeDeps, readConfig, runtimeConfigSchema } = await import("@ledgerquest/aws");
-  const deps = createRuntimeDeps(readConfig(runtimeConfigSchema, env));
+  const deps = createRuntimeDeps(readConfig(runtimeConfigSchema, env), game);
   await untilDrained(deps, worldId);
   const world = await deps.store.getWorld(worldId);
   if (world === undefined) throw new Error(`fault check: world ${worldId} is gone`);

@@ -20,11 +20,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import type { JsonValue } from "@ledgerquest/engine";
+import type { GameModule } from "@ledgerquest/runtime";
 import { loopNamePrefix, worldPrefixOfExecution } from "@ledgerquest/runtime";
 import { freePort } from "../dynamodb-local.js";
+import { nodeScriptArgs } from "../node-script.js";
 import { type CheckReport, checkWorld } from "./checks.js";
 import { type CrashPlan, startDynamoDbProxy, WRITE_POINTS } from "./dynamodb-proxy.js";
 import { TrackedPlayer } from "./players.js";
@@ -40,7 +42,20 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/**
+ * The game under fault, as the stack's own process imports it: a module (a package name or a file
+ * URL) and the name of its `GameModule` export. The tracked players send it `move {dx, dy}`
+ * commands, so it must take those.
+ */
+export interface FaultGame {
+  readonly module: string;
+  readonly exportName: string;
+  /** The world's settings. */
+  readonly settings?: JsonValue;
+}
+
 export interface FaultRunOptions {
+  readonly game: FaultGame;
   /** Seeds every choice (when, which fault, which write): the same seed, the same schedule. */
   readonly seed: number;
   /** Faults to inject. */
@@ -81,7 +96,16 @@ const WORLD = "faults";
 const CRASH_POINT_WAIT_MS = 45_000;
 /** Resends a player makes each 250 ms while the backlog drains: 8 a second, within its limit. */
 const RESENDS_PER_ROUND = 2;
-const STACK_PROCESS = join(dirname(fileURLToPath(import.meta.url)), "stack-process.ts");
+
+/** The game `game` names, imported in this process. */
+export async function importGame(game: FaultGame): Promise<GameModule> {
+  const module = (await import(game.module)) as Record<string, unknown>;
+  const found = module[game.exportName] as GameModule | undefined;
+  if (found === undefined || typeof found.rules !== "function") {
+    throw new Error(`fault suite: ${game.module} has no game export ${game.exportName}`);
+  }
+  return found;
+}
 
 interface RunningStack {
   readonly child: ChildProcess;
@@ -108,7 +132,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
     dataDir,
     worldId: WORLD,
     players: playerIds,
-    settings: { bodies: 40, bots: 4, coins: 40 },
+    game: options.game,
     dynamodbPort,
     dynamodbEndpoint: proxy.endpoint,
     events: { duplicateRatio: 0.2, delayMaxMs: 300 },
@@ -184,7 +208,12 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
       acknowledged.set(p.playerId, new Set([...f.accepted, ...f.duplicate]));
     }
     for (const p of players) p.disconnect();
-    const check = await checkWorld(stack.ready.env, WORLD, acknowledged);
+    const check = await checkWorld(
+      stack.ready.env,
+      WORLD,
+      acknowledged,
+      await importGame(options.game),
+    );
     const loops = await runningLoops(stack);
     const sent = players.reduce((n, p) => {
       const f = p.fates();
@@ -306,7 +335,7 @@ async function runningLoops(stack: RunningStack): Promise<number> {
 }
 
 async function startStack(options: StackProcessOptions): Promise<RunningStack> {
-  const child = spawn(process.execPath, ["--import", "tsx", STACK_PROCESS], {
+  const child = spawn(process.execPath, nodeScriptArgs(import.meta.url, "stack-process"), {
     // Its own process group: `kill-group` takes it, and nothing of the driver's.
     detached: true,
     stdio: ["ignore", "ignore", "pipe", "ipc"],

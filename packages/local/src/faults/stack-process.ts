@@ -5,19 +5,20 @@
  * obeys the driver's messages: `restart-dynamodb` (a store outage mid-batch) and `stop` (a clean
  * shutdown, the only way it ends that is not a kill).
  *
- * Started by `fault-driver.ts` as `node --import tsx stack-process.ts`, with its options as JSON
+ * Started by `fault-driver.ts` as `node stack-process.js` (through tsx from the sources), with its options as JSON
  * in `LQ_FAULT_STACK`.
  */
 import { createWorld } from "@ledgerquest/runtime";
 import { startLocalStack } from "../dev.js";
 import type { DeliveryFaults } from "../eventbridge.js";
+import { type FaultGame, importGame } from "./driver.js";
 import { seededRandom } from "./random.js";
 
 export interface StackProcessOptions {
   readonly dataDir: string;
   readonly worldId: string;
   readonly players: readonly string[];
-  readonly settings: { readonly bodies: number; readonly bots: number; readonly coins: number };
+  readonly game: FaultGame;
   /** DynamoDB Local's own port, behind the driver's proxy. */
   readonly dynamodbPort: number;
   readonly dynamodbEndpoint: string;
@@ -43,7 +44,9 @@ function send(message: StackProcessMessage): void {
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.env.LQ_FAULT_STACK ?? "") as StackProcessOptions;
+  const game = await importGame(options.game);
   const stack = await startLocalStack({
+    game,
     dataDir: options.dataDir,
     ticksPerBatch: 15,
     waitSeconds: 0,
@@ -56,12 +59,11 @@ async function main(): Promise<void> {
     },
     log: () => undefined,
   });
-  const { runtimeDepsFromEnvironment } = await import("@ledgerquest/aws");
-  const deps = runtimeDepsFromEnvironment();
+  const deps = stack.runtimeDeps();
   const { world } = await createWorld(deps, {
     worldId: options.worldId,
     players: [...options.players],
-    settings: options.settings,
+    ...(options.game.settings === undefined ? {} : { settings: options.game.settings }),
   });
   await stack.activate(options.worldId, world.version);
   const tokens: Record<string, string> = {};
