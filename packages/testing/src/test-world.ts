@@ -19,6 +19,7 @@ import {
 } from "@ledgerquest/engine";
 import {
   appliedCommandCounts,
+  type BatchRecord,
   connect,
   createMemoryDeps,
   createWorld,
@@ -260,11 +261,9 @@ function parseSnapshot(bytes: Uint8Array): WorldExport {
 
 /** What the world re-reads after every change. */
 interface Committed {
-  record: WorldRecord;
-  loaded: LoadedWorld;
-  view: readonly EntityView[];
-  /** The last export, or why the runtime refused it. */
-  snapshot: Uint8Array | ExportError | undefined;
+  readonly record: WorldRecord;
+  readonly loaded: LoadedWorld;
+  readonly view: readonly EntityView[];
 }
 
 async function openTestWorld(
@@ -274,135 +273,208 @@ async function openTestWorld(
   keepSnapshots: boolean,
   firstCommandNumber = 0,
 ): Promise<TestWorld> {
-  const journal: JournalEntry[] = [];
-  const events: TestWorldEvent[] = [];
   const genesis = await genesisOf(deps, worldId);
-  const hashes: string[] = [genesis.hash];
-  const connected = new Set<string>();
-  let nextCommand = firstCommandNumber;
-  let state: Committed | undefined;
+  const world = new KitWorld(deps, worldId, players, keepSnapshots, genesis, firstCommandNumber);
+  await world.refresh(true);
+  return world;
+}
 
-  const refresh = async (exportNeeded: boolean): Promise<void> => {
-    const record = await deps.store.getWorld(worldId);
-    if (record === undefined) throw new TestingKitError(`world ${worldId} is gone from its store`);
-    if (state === undefined || record.version !== state.record.version) {
-      const loaded = await loadWorldState(deps, record);
-      journal.push(
-        ...(await deps.journal.readEntries(worldId, journal.length, record.ledger.count)),
+/** The one implementation of `TestWorld`: see the interface for what each member does. */
+class KitWorld implements TestWorld {
+  readonly genesisTick: number;
+  readonly #journal: JournalEntry[] = [];
+  readonly #events: TestWorldEvent[] = [];
+  readonly #hashes: string[];
+  readonly #connected = new Set<string>();
+  #nextCommand: number;
+  #state: Committed | undefined;
+  /** The last export, or why the runtime refused it; undefined without snapshots. */
+  #snapshot: Uint8Array | ExportError | undefined;
+
+  constructor(
+    readonly deps: TestWorldDeps,
+    readonly worldId: string,
+    readonly players: readonly string[],
+    private readonly keepSnapshots: boolean,
+    genesis: { readonly tick: number; readonly hash: string },
+    firstCommandNumber: number,
+  ) {
+    this.genesisTick = genesis.tick;
+    this.#hashes = [genesis.hash];
+    this.#nextCommand = firstCommandNumber;
+  }
+
+  get #now(): Committed {
+    if (this.#state === undefined) throw new TestingKitError("the world is not loaded yet");
+    return this.#state;
+  }
+
+  get tickNumber(): number {
+    return this.#now.record.tick;
+  }
+
+  get version(): number {
+    return this.#now.record.version;
+  }
+
+  /** Re-reads what the runtime committed since the last look; exports when asked to. */
+  async refresh(exportNeeded: boolean): Promise<void> {
+    const record = await this.deps.store.getWorld(this.worldId);
+    if (record === undefined)
+      throw new TestingKitError(`world ${this.worldId} is gone from its store`);
+    if (this.#state === undefined || record.version !== this.#state.record.version) {
+      const from = this.#state === undefined ? 1 : this.#state.record.version + 1;
+      const loaded = await loadWorldState(this.deps, record);
+      const { journal } = this.deps;
+      const entries = await journal.readEntries(
+        this.worldId,
+        this.#journal.length,
+        record.ledger.count,
       );
-      const from = state === undefined ? 1 : state.record.version + 1;
-      for (const batch of await deps.journal.listBatches(worldId, from, record.version)) {
-        if (batch.fromTick + batch.ticks > genesis.tick) {
-          hashes.push(...batch.hashes.slice(Math.max(0, genesis.tick - batch.fromTick)));
-        }
-        for (const e of batch.events) {
-          const tick = typeof e.detail.tick === "number" ? e.detail.tick : batch.fromTick;
-          events.push({ tick, type: e.detailType, data: e.detail, eventId: e.eventId });
-        }
-      }
-      state = { record, loaded, view: deps.game.view(loaded.sim), snapshot: state?.snapshot };
+      this.#journal.push(...entries);
+      this.#follow(await journal.listBatches(this.worldId, from, record.version));
+      this.#state = { record, loaded, view: this.deps.game.view(loaded.sim) };
     }
-    if (keepSnapshots && exportNeeded) {
+    if (this.keepSnapshots && exportNeeded) {
       try {
-        const doc = await exportWorld(deps, worldId);
-        state.snapshot = new TextEncoder().encode(JSON.stringify(doc));
+        const doc = await exportWorld(this.deps, this.worldId);
+        this.#snapshot = new TextEncoder().encode(JSON.stringify(doc));
       } catch (error) {
         // The runtime refuses to export a world that does not check (one that does not conserve
         // value, say): `snapshot()` says so, and the world runs on.
         if (!(error instanceof ExportError)) throw error;
-        state.snapshot = error;
+        this.#snapshot = error;
       }
     }
-  };
-  await refresh(true);
-  const now = (): Committed => state as Committed;
-  const msPerTick = Math.max(1, Math.round(1000 / now().loaded.sim.world.tickRateHz));
+  }
 
-  const world: TestWorld = {
-    worldId,
-    players,
-    deps,
-    genesisTick: genesis.tick,
-    get tickNumber() {
-      return now().record.tick;
-    },
-    get version() {
-      return now().record.version;
-    },
-    async command(player, type, data, options = {}) {
-      const id = options.id ?? `c${nextCommand++}`;
-      const refused = await ensureConnected(deps, worldId, player, connected);
-      if (refused !== undefined) return refused;
-      const body = JSON.stringify({
-        action: "command",
-        id,
-        type,
-        ...(data === undefined ? {} : { data }),
-      });
-      const r = await submitCommand(deps, {
-        connectionId: connectionOf(player),
-        playerId: player,
-        body,
-      });
-      if (r.ok) {
-        if (r.result === "accepted") await refresh(true);
-        return { ok: true, id: r.id, result: r.result };
+  /** Takes the per-tick hashes and the domain events of new batch records. */
+  #follow(batches: readonly BatchRecord[]): void {
+    for (const batch of batches) {
+      const skip = Math.max(0, this.genesisTick - batch.fromTick);
+      this.#hashes.push(...batch.hashes.slice(skip));
+      for (const e of batch.events) {
+        const tick = typeof e.detail.tick === "number" ? e.detail.tick : batch.fromTick;
+        this.#events.push({ tick, type: e.detailType, data: e.detail, eventId: e.eventId });
       }
+    }
+  }
+
+  async command(
+    player: string,
+    type: string,
+    data?: JsonValue,
+    options: CommandOptions = {},
+  ): Promise<CommandResult> {
+    const id = options.id ?? `c${this.#nextCommand++}`;
+    const refused = await ensureConnected(this.deps, this.worldId, player, this.#connected);
+    if (refused !== undefined) return refused;
+    const body = JSON.stringify({
+      action: "command",
+      id,
+      type,
+      ...(data === undefined ? {} : { data }),
+    });
+    const connectionId = connectionOf(player);
+    const r = await submitCommand(this.deps, { connectionId, playerId: player, body });
+    if (!r.ok) {
       const { type: _frame, ...error } = r.error;
       return { ok: false, ...error };
-    },
-    async tick(n = 1) {
-      if (!Number.isSafeInteger(n) || n < 1)
-        throw new TestWorldOptionsError(`tick(n): n must be a positive integer, got ${n}`);
-      let commandsApplied = 0;
-      let ledgerEntries = 0;
-      let eventCount = 0;
-      for (let left = n; left > 0; ) {
-        const ticks = Math.min(left, MAX_TICKS_PER_BATCH);
-        deps.clock.advance(ticks * msPerTick);
-        const r = await runTickBatch(deps, {
-          worldId,
-          token: `testing-kit#${now().record.version + 1}`,
-          maxTicks: ticks,
-        });
-        commandsApplied += r.commandsApplied;
-        ledgerEntries += r.ledgerEntries;
-        eventCount += r.events;
-        left -= r.ticks;
-        await refresh(left === 0);
-      }
-      return { tick: now().record.tick, commandsApplied, ledgerEntries, events: eventCount };
-    },
-    entities: () => now().view,
-    entity(nameOrId) {
-      return now().view.find((e) => (typeof nameOrId === "number" ? e.id : e.name) === nameOrId);
-    },
-    events: () => events.slice(),
-    balance: (player, unit) => now().loaded.rules.economy.balance(player, unit),
-    journal: () => journal.slice(),
-    supply: () => supplyOf(now().loaded),
-    hash: () => now().record.stateHash,
-    stateHashes: () => hashes.slice(),
-    simulation: () =>
-      Simulation.restore(now().loaded.rules.definition, now().loaded.sim.snapshot()),
-    appliedCommands: () => appliedCommandCounts(deps, worldId, 1, now().record.version),
-    received: (player) =>
-      deps.push.received(connectionOf(player)).map((m) => JSON.parse(m) as StatePushFrame),
-    verify: () => verifyWorld(deps, worldId),
-    replay: (options) => replayWorld(deps, worldId, options),
-    snapshot() {
-      const bytes = now().snapshot;
-      if (bytes === undefined)
-        throw new SnapshotError("this world was created with { snapshots: false }");
-      if (bytes instanceof ExportError)
-        throw new SnapshotError(`the runtime refuses to export this world: ${bytes.message}`, {
-          cause: bytes,
-        });
-      return bytes.slice();
-    },
-    restore: (snapshot) => createTestWorld(deps.game, { from: snapshot, snapshots: keepSnapshots }),
-  };
-  return world;
+    }
+    if (r.result === "accepted") await this.refresh(true);
+    return { ok: true, id: r.id, result: r.result };
+  }
+
+  async tick(n = 1): Promise<TickSummary> {
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new TestWorldOptionsError(`tick(n): n must be a positive integer, got ${n}`);
+    const msPerTick = Math.max(1, Math.round(1000 / this.#now.loaded.sim.world.tickRateHz));
+    const summary = { tick: 0, commandsApplied: 0, ledgerEntries: 0, events: 0 };
+    for (let left = n; left > 0; ) {
+      const maxTicks = Math.min(left, MAX_TICKS_PER_BATCH);
+      // Simulated time passes with the ticks: the inbox's watermark moves past the queued
+      // commands, and rate limits refill as they would for a client.
+      this.deps.clock.advance(maxTicks * msPerTick);
+      const token = `testing-kit#${this.version + 1}`;
+      const r = await runTickBatch(this.deps, { worldId: this.worldId, token, maxTicks });
+      summary.commandsApplied += r.commandsApplied;
+      summary.ledgerEntries += r.ledgerEntries;
+      summary.events += r.events;
+      left -= r.ticks;
+      await this.refresh(left === 0);
+    }
+    return { ...summary, tick: this.tickNumber };
+  }
+
+  entities(): readonly EntityView[] {
+    return this.#now.view;
+  }
+
+  entity(nameOrId: string | number): EntityView | undefined {
+    return this.#now.view.find((e) => (typeof nameOrId === "number" ? e.id : e.name) === nameOrId);
+  }
+
+  events(): readonly TestWorldEvent[] {
+    return this.#events.slice();
+  }
+
+  balance(player: string, unit: string): number {
+    return this.#now.loaded.rules.economy.balance(player, unit);
+  }
+
+  journal(): readonly JournalEntry[] {
+    return this.#journal.slice();
+  }
+
+  supply(): Readonly<Record<string, SupplyFigures>> {
+    return supplyOf(this.#now.loaded);
+  }
+
+  hash(): string {
+    return this.#now.record.stateHash;
+  }
+
+  stateHashes(): readonly string[] {
+    return this.#hashes.slice();
+  }
+
+  simulation(): Simulation {
+    const { loaded } = this.#now;
+    return Simulation.restore(loaded.rules.definition, loaded.sim.snapshot());
+  }
+
+  appliedCommands(): Promise<Map<string, number>> {
+    return appliedCommandCounts(this.deps, this.worldId, 1, this.version);
+  }
+
+  received(player: string): readonly StatePushFrame[] {
+    const messages = this.deps.push.received(connectionOf(player));
+    return messages.map((m) => JSON.parse(m) as StatePushFrame);
+  }
+
+  verify(): Promise<VerifyWorldReport> {
+    return verifyWorld(this.deps, this.worldId);
+  }
+
+  replay(options?: ReplayWorldOptions): Promise<ReplayReport> {
+    return replayWorld(this.deps, this.worldId, options);
+  }
+
+  snapshot(): Uint8Array {
+    const bytes = this.#snapshot;
+    if (bytes === undefined)
+      throw new SnapshotError("this world was created with { snapshots: false }");
+    if (bytes instanceof ExportError) {
+      throw new SnapshotError(`the runtime refuses to export this world: ${bytes.message}`, {
+        cause: bytes,
+      });
+    }
+    return bytes.slice();
+  }
+
+  restore(snapshot: Uint8Array): Promise<TestWorld> {
+    return createTestWorld(this.deps.game, { from: snapshot, snapshots: this.keepSnapshots });
+  }
 }
 
 function connectionOf(player: string): string {

@@ -63,6 +63,14 @@ describe("createTestWorld", () => {
     await world.tick();
     expect(world.balance("alice", "gold")).toBe(STARTING_GOLD + 2);
     expect(world.balance("alice", "xp")).toBe(1);
+    // The first xp is level 2: the runtime's domain event, at the tick the pickup ran.
+    expect(world.events()).toEqual([
+      expect.objectContaining({
+        tick: 0,
+        type: "Level Up",
+        data: expect.objectContaining({ playerId: "alice", level: 2, xp: 1 }),
+      }),
+    ]);
     await world.command("alice", "buy", { quantity: 1 });
     await world.tick(3);
     expect(world.tickNumber).toBe(4);

@@ -31,7 +31,7 @@ export const POTION_PRICE = 3;
 const ECONOMY_DEFINITION = {
   units: [{ id: "gold" }, { id: "xp" }],
   items: [{ id: "potion", currency: "gold", price: POTION_PRICE, sellPrice: 1 }],
-  levels: { thresholds: [0, 5, 10, 20] },
+  levels: { thresholds: [0, 1, 5, 10] },
 };
 const ECONOMY = defineEconomy(ECONOMY_DEFINITION);
 
