@@ -514,7 +514,7 @@ async function genesisOf(
 }
 
 /** Per unit, what its mint issued, its sink took and the other accounts hold. */
-export function supplyOf(loaded: Pick<LoadedWorld, "ledger">): Record<string, SupplyFigures> {
+function supplyOf(loaded: Pick<LoadedWorld, "ledger">): Record<string, SupplyFigures> {
   const units = new Map<string, { minted: number; sunk: number; held: number }>();
   for (const a of loaded.ledger.listAccounts()) {
     const u = units.get(a.unit) ?? { minted: 0, sunk: 0, held: 0 };
