@@ -6,7 +6,7 @@
  * the top bid (the house's goes to the sink); an unsold player's lot goes back.
  */
 import { type Eid, NO_ENTITY, type World } from "@ledgerquest/engine";
-import { BUILDINGS, type Good, goodAt, goodIndex, HOUSE_LOTS } from "./catalog.js";
+import { BUILDINGS, GOODS, type Good, goodAt, goodIndex, HOUSE_LOTS } from "./catalog.js";
 import { type MarketCommandData, OPEN_MAX, type Outcome } from "./commands.js";
 import { Auction, AuctionHouse, Market } from "./components.js";
 import { type Actor, MARKET_EVENT, type MarketContext, marketOf, nameOfHandle } from "./context.js";
@@ -200,4 +200,22 @@ function settle(ctx: MarketContext, e: Eid): void {
     MARKET_EVENT.auctionSettled,
     number,
   );
+}
+
+/**
+ * What the auction escrow should hold, by good index: the top bids of running auctions (gold)
+ * and the lots of players' running auctions (the house's lots are minted when won).
+ */
+export function heldInAuctions(world: World): number[] {
+  const held = GOODS.map(() => 0);
+  const ids = world.query([Auction]).ids();
+  const a = world.store(Auction);
+  for (let i = 0; i < ids.length; i++) {
+    const e = ids[i] as number;
+    held[0] = (held[0] as number) + (a.topBid[e] as number);
+    if (a.seller[e] === NO_ENTITY) continue;
+    const g = a.lot[e] as number;
+    held[g] = (held[g] as number) + (a.lotAmount[e] as number);
+  }
+  return held;
 }

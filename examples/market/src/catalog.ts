@@ -5,20 +5,11 @@
  */
 import { defineEconomy, defineQuests, itemUnit } from "@ledgerquest/engine";
 
+/** The goods other than gold: the economy's items (ledger units `item.<id>`). */
+export const ITEMS = ["wood", "stone", "ore", "plank", "pickaxe", "lantern", "crown"] as const;
 /** Every good the market counts, by index (components store the index). Gold is index 0. */
-export const GOODS = [
-  "gold",
-  "wood",
-  "stone",
-  "ore",
-  "plank",
-  "pickaxe",
-  "lantern",
-  "crown",
-] as const;
+export const GOODS = ["gold", ...ITEMS] as const;
 export type Good = (typeof GOODS)[number];
-/** Goods other than gold: the economy's items. */
-export const ITEMS = GOODS.filter((g): g is Exclude<Good, "gold"> => g !== "gold");
 
 /** The ledger unit of a good: `gold`, or `item.<id>`. */
 export function unitOf(good: Good): string {

@@ -5,11 +5,13 @@
  */
 import { QUEST_COMMAND } from "@ledgerquest/engine";
 import * as z from "zod/mini";
-import { GOODS, GRID, RECIPES, WARES } from "./catalog.js";
+import { GOODS, GRID, ITEMS, RECIPES, WARES } from "./catalog.js";
 
 const int = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 const good = z.enum(GOODS);
 const amountOf = z.strictObject({ good, amount: int(1, 1000) });
+/** A lot is goods, not gold: bids are gold, and the auction escrow's gold is the top bids. */
+const lotOf = z.strictObject({ good: z.enum(ITEMS), amount: int(1, 1000) });
 const questId = z.strictObject({ quest: z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/)) });
 const playerId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
 const recipeIds = RECIPES.map((r) => r.id) as [RecipeIdOf<0>, ...RecipeIdOf<number>[]];
@@ -37,7 +39,7 @@ export const MARKET_COMMANDS = {
   cancel: z.strictObject({ offer: int(1, 2 ** 31) }),
   /** Put a lot up for auction (moved into escrow now) with a reserve, ending after `ticks`. */
   auction: z.strictObject({
-    lot: amountOf,
+    lot: lotOf,
     minBid: int(1, 1_000_000),
     ticks: int(AUCTION_TICKS.min, AUCTION_TICKS.max),
   }),

@@ -7,8 +7,6 @@ import {
   Economy,
   type JsonValue,
   Ledger,
-  NO_ENTITY,
-  QUEST_EVENT,
   type QuestSystem,
   type SimulationDefinition,
   type World,
@@ -89,6 +87,10 @@ export function marketRules(economy: Economy = new Economy(ECONOMY, new Ledger()
     name: MARKET_RULES,
     components: MARKET_COMPONENTS,
     systems: [
+      // Quests first: they accept, claim and judge the facts the rules stated in the previous
+      // tick, so auto-accepted quests are active (from tick 0) before any command applies and
+      // count a player's very first gather or purchase.
+      quests,
       // Prices fall before the tick's purchases, so a purchase is never undone in its own tick.
       { name: "prices", run: decayPrices },
       { name: "commands", run: (world) => applyCommands(ctx(world)) },
@@ -96,7 +98,6 @@ export function marketRules(economy: Economy = new Economy(ECONOMY, new Ledger()
       { name: "auctions", run: (world) => settleAuctions(ctx(world)) },
       { name: "offers", run: (world) => expireOffers(ctx(world)) },
       { name: "regrow", run: regrow },
-      quests,
     ],
     maxEntities: 4096,
     tickRateHz: 10,
@@ -195,17 +196,5 @@ export function populate(
       });
     }
   });
-  // The quests' first pass now, not in the first tick: auto-accepted quests are active before
-  // any command applies, so a player's very first gather or purchase counts.
-  for (const tr of tracker.step(0, [], world)) {
-    const e = world.byName(tr.player);
-    world.emit(
-      "custom",
-      e === undefined ? NO_ENTITY : world.handle(e),
-      NO_ENTITY,
-      QUEST_EVENT[tr.kind],
-      tr.questIndex,
-    );
-  }
   openHouseAuction(world);
 }

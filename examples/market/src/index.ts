@@ -3,7 +3,7 @@
  * through escrow, bid in auctions and buy from a shop whose prices move; every change of gold or
  * items is a ledger transfer. `marketGame` is the runtime module; the rest is for tools and tests.
  */
-export { minimumBid } from "./auction.js";
+export { heldInAuctions, minimumBid } from "./auction.js";
 export * from "./catalog.js";
 export {
   BUY_MAX,

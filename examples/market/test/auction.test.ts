@@ -39,8 +39,9 @@ describe("auctions", () => {
 
     await world.tick(30 - world.tickNumber);
     expect(world.tickNumber).toBe(30);
-    await world.tick(1);
-    // Settled at tick 30: the crown to alice, her 40 gold to the sink, the "collector" quest paid.
+    await world.tick(2);
+    // Settled at tick 30: the crown to alice, her 40 gold to the sink; the "collector" quest paid
+    // at tick 31.
     expect(world.balance("alice", "item.crown")).toBe(1);
     expect(world.balance("alice", "gold")).toBe(10 + 5);
     expect(world.balance("alice", "xp")).toBe(20);
@@ -52,6 +53,16 @@ describe("auctions", () => {
     expect(world.supply().gold?.sunk).toBe(40);
     // The house's next lot is up; bids on the settled auction are refused.
     expect(auctions(world).get(2)).toEqual({ topBid: 0, endTick: 60, lot: HOUSE_LOTS[1].good });
+    expect(
+      await world.command("bob", "auction", {
+        lot: { good: "gold", amount: 5 },
+        minBid: 1,
+        ticks: 10,
+      }),
+    ).toMatchObject({
+      ok: false,
+      code: "invalid_data",
+    });
     expect(await act(world, "bob", "bid", { auction: 1, amount: 50 })).toBe("unknown_auction");
     expect((await world.verify()).ok).toBe(true);
   });

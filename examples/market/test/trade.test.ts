@@ -21,6 +21,7 @@ describe("trades through escrow", () => {
     const aliceGold = world.balance("alice", "gold");
     const bobGold = world.balance("bob", "gold");
     expect(await act(world, "bob", "accept", { offer: number })).toBe("ok");
+    await world.tick(1); // the "dealmaker" quest pays at the start of the next tick
     expect(world.balance("bob", "item.ore")).toBe(3);
     expect(world.balance("bob", "gold")).toBe(bobGold - 25 + 10); // + the "dealmaker" quest
     expect(world.balance("alice", "gold")).toBe(aliceGold + 25 + 10);
