@@ -4,9 +4,6 @@
  * the bus, prints where everything listens and a status line every few seconds, and shuts down
  * cleanly on Ctrl-C.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { type LocalStack, startLocalStack } from "@ledgerquest/local";
 import { getState, type RuntimeDeps } from "@ledgerquest/runtime";
 import { seedWorlds, worldSpecsOf } from "./commands/seed.js";
@@ -56,13 +53,9 @@ export async function runDev(options: DevOptions): Promise<void> {
   let pageDir: string | undefined;
   try {
     if (options.dashboard) {
-      // Built at every start (about a second): the page always matches this checkout.
-      const { buildDashboard } = await import("@ledgerquest/dashboard");
-      pageDir = await buildDashboard(
-        options.inMemory
-          ? mkdtempSync(join(tmpdir(), "lq-dashboard-"))
-          : join(resolve(options.dataDir), "dashboard"),
-      );
+      // The page the dashboard package was built with (`npm run build`, which `npm start` runs).
+      const { dashboardSite } = await import("@ledgerquest/dashboard");
+      pageDir = await dashboardSite();
     }
     const dashboardPort =
       options.dashboardPort ??
@@ -144,8 +137,6 @@ export async function runDev(options: DevOptions): Promise<void> {
     console.log(`\n${why}: stopping (nothing committed is lost)`);
     if (!options.inMemory) removeLocalTarget(options.dataDir);
     await stack.stop();
-    if (options.inMemory && pageDir !== undefined)
-      rmSync(pageDir, { recursive: true, force: true });
     console.log("stopped");
   };
   const timer = setInterval(async () => {

@@ -1,5 +1,6 @@
 /**
- * The CDK app: `cdk synth` / `cdk deploy` run this (cdk.json: `node --import tsx src/app.ts`).
+ * The CDK app: `cdk synth` / `cdk deploy` run this (cdk.json: `node dist/app.js`), for the project
+ * whose configuration `LQ_PROJECT_CONFIG` names (`ledgerquest synth` and `deploy` set it).
  *
  * It bundles the Lambda handlers first (esbuild, a few seconds, no Docker, no network), then
  * builds one stage's stacks (`-c lq:stage=beta|prod`, default beta) and the pipeline stack, and
@@ -10,11 +11,11 @@
  * credentials, and `cdk deploy --profile P` deploys into the profile's account and region.
  */
 import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { App, type AppProps, type Environment, Validations } from "aws-cdk-lib";
 import { CURRENTLY_RECOMMENDED_FLAGS } from "aws-cdk-lib/cx-api";
-import { readGameName } from "./bundle.js";
+import { bundleDirFor, readGameName } from "./bundle.js";
 import { bundleLambdaHandlers, type HandlerBundles } from "./bundles.js";
 import { CONTEXT_KEYS, PIPELINE_STACK_ID } from "./contract.js";
 import { InfraConfigError } from "./errors.js";
@@ -22,11 +23,6 @@ import { LedgerQuestNagChecks } from "./nag.js";
 import { defaultSettings, settingsFromContext, stageFromContext } from "./settings.js";
 import { PipelineStack } from "./stacks/pipeline.js";
 import { addStageStacks, type StageStacks } from "./stage.js";
-
-const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** Where `cdk synth` bundles the handlers (git-ignored, like every `dist/`). */
-export const BUNDLE_DIR = join(PACKAGE_DIR, "dist", "handlers");
 
 /** Stands in for the connection's ARN until `lq:connectionArn` is given (synth only). */
 export const PLACEHOLDER_CONNECTION_ARN =
@@ -150,8 +146,9 @@ async function main(): Promise<void> {
       "name the project's ledgerquest.config.ts: run `ledgerquest deploy` or `ledgerquest synth` in the project, which set it",
     );
   }
-  mkdirSync(BUNDLE_DIR, { recursive: true });
-  const bundles = await bundleLambdaHandlers(BUNDLE_DIR, configFile);
+  const bundleDir = bundleDirFor(resolve(configFile));
+  mkdirSync(bundleDir, { recursive: true });
+  const bundles = await bundleLambdaHandlers(bundleDir, configFile);
   const { app } = createLedgerQuestApp({ bundles, game: await readGameName(configFile) });
   app.synth();
 }

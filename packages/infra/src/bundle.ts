@@ -37,10 +37,8 @@
 import { spawn } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
-
-const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
  * The handlers, by bundle name: `game` ones are made for the project's game
@@ -62,8 +60,10 @@ export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
 export const HANDLER_NAMES = Object.keys(HANDLER_ENTRIES) as HandlerName[];
 
-/** Where `bundleHandlers` writes by default. */
-export const DEFAULT_OUT_DIR = join(PACKAGE_DIR, "dist", "handlers");
+/** Where a project's handlers are bundled by default: a cache inside the project. */
+export function bundleDirFor(configFile: string): string {
+  return join(dirname(resolve(configFile)), "node_modules", ".cache", "ledgerquest", "lambda");
+}
 
 /** The entry module of `handler` for the project whose configuration is `configFile`. */
 export function handlerEntry(handler: HandlerName, configFile: string): string {
@@ -327,7 +327,7 @@ async function main(): Promise<void> {
   if (configFile === undefined) {
     throw new Error("usage: bundle.ts <ledgerquest.config.ts> [outDir] [--sdk=runtime]");
   }
-  const outDir = resolve(out ?? DEFAULT_OUT_DIR);
+  const outDir = resolve(out ?? bundleDirFor(configFile));
   const sizes = await bundleHandlers(outDir, { configFile, sdk });
   const inits = await measureColdInit(sizes);
   const rows = sizes.map((s) => {

@@ -301,8 +301,8 @@ export function defaultDeployEnvironment(): DeployEnvironment {
     isBootstrapped: defaultIsBootstrapped,
     buildSite: async () => {
       // The default output folder is the one the ApiStack's `lq:siteAssetPath` defaults to.
-      const { buildDashboard } = await import("@ledgerquest/dashboard");
-      return buildDashboard();
+      const { dashboardSite } = await import("@ledgerquest/dashboard");
+      return await dashboardSite();
     },
     seedDeps: defaultSeedDeps,
   };
