@@ -7,7 +7,7 @@ import { Economy, type JsonValue, type Simulation } from "@ledgerquest/engine";
 import { type CommandsOf, defineGame, type EntityView, type GameRules } from "@ledgerquest/runtime";
 import * as z from "zod/mini";
 import { runningAuction } from "./auction.js";
-import { ECONOMY, GRID, goodAt, QUEST_DEFINITIONS, RECIPES, WARES } from "./catalog.js";
+import { ECONOMY, GRID, goodAt, QUEST_DEFINITIONS, WARES } from "./catalog.js";
 import { MARKET_COMMANDS } from "./commands.js";
 import { Auction, AuctionHouse, Cell, Offer, Resource, Shop, Trader } from "./components.js";
 import { traderNamed } from "./context.js";
@@ -127,7 +127,8 @@ export const marketGame = defineGame({
         shape: "box",
         hw: 0.5,
         hh: 0.5,
-        label: `the trading post: offers held in escrow until accepted or cancelled; crafts: ${RECIPES.map((r) => r.id).join(", ")}`,
+        label:
+          "the trading post: offered goods wait in its escrow until accepted, cancelled or expired",
       },
     },
     quests: JSON.parse(JSON.stringify(QUEST_DEFINITIONS)) as JsonValue[],

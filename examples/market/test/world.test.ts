@@ -197,7 +197,7 @@ describe("conservation", () => {
         maxCommands: 25,
         ticks: 25,
       }),
-      { numRuns: 30 },
+      { numRuns: 60 },
     );
   });
 
@@ -227,7 +227,7 @@ describe("conservation", () => {
         }
         expect((await checkConservation(world)).ok).toBe(true);
       }),
-      { numRuns: 20 },
+      { numRuns: 40 },
     );
   });
 });
