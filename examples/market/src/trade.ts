@@ -174,7 +174,7 @@ function close(world: World, e: Eid): void {
   world.destroyEntity(e);
 }
 
-/** Every open offer's goods, as (good, amount) totals by good index: what the trade escrow holds. */
+/** What the trade escrow should hold, by good index: the goods of every open offer. */
 export function heldInOffers(world: World): number[] {
   const held = GOODS.map(() => 0);
   const ids = world.query([Offer]).ids();
