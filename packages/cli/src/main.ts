@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerBots } from "./commands/bots.js";
-import { registerDeploy } from "./commands/deploy.js";
+import { registerDeploy, registerSynth } from "./commands/deploy.js";
 import { registerDev } from "./commands/dev.js";
 import { registerEnv } from "./commands/env.js";
 import { registerExport } from "./commands/export.js";
@@ -45,5 +45,6 @@ registerVerify(program);
 registerReplay(program);
 registerExport(program);
 registerDeploy(program);
+registerSynth(program);
 
 await program.parseAsync();

@@ -204,9 +204,18 @@ export async function readGameName(configFile: string): Promise<string> {
     banner: { js: REQUIRE_SHIM },
     logLevel: "error",
   });
-  const code = outputFiles[0]?.text ?? "";
-  const url = `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`;
-  const { name } = (await import(url)) as { name: unknown };
+  const file = join(
+    dirname(bundleDirFor(configFile)),
+    `game-name-${process.pid}-${Date.now()}.mjs`,
+  );
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, outputFiles[0]?.text ?? "");
+  let name: unknown;
+  try {
+    ({ name } = (await import(pathToFileURL(file).href)) as { name: unknown });
+  } finally {
+    await rm(file, { force: true });
+  }
   if (typeof name !== "string") throw new Error(`${configFile}: its game has no name`);
   return name;
 }

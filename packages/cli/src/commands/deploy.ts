@@ -191,6 +191,8 @@ export function findCdk(environment: Pick<DeployEnvironment, "env" | "cdkSearch"
         ? [
             join(environment.infraDir, "node_modules", ".bin"),
             join(environment.infraDir, "..", "..", "node_modules", ".bin"),
+            // Installed: node_modules/@ledgerquest/infra -> node_modules/.bin
+            join(environment.infraDir, "..", "..", ".bin"),
           ]
         : (environment.env.PATH ?? "").split(delimiter).filter((d) => d !== "");
     for (const dir of dirs) {
@@ -578,4 +580,44 @@ export function registerDeploy(
         }
       },
     );
+}
+
+/** `ledgerquest synth`: the project's CloudFormation templates, checked by cdk-nag, no AWS account. */
+export function registerSynth(
+  program: Command,
+  environment: Partial<DeployEnvironment> = {},
+): void {
+  program
+    .command("synth")
+    .description(
+      "Synthesize the project's CloudFormation templates (its handlers bundled for its game, every stack checked by cdk-nag); needs no AWS account",
+    )
+    .addOption(
+      new Option("--stage <stage>", "the stage to synthesize").choices(STAGE_NAMES).default("beta"),
+    )
+    .addHelpText(
+      "after",
+      "\nThe templates are written to cdk.out in @ledgerquest/infra's folder; `ledgerquest deploy` deploys them.",
+    )
+    .action(async (opts: { stage: StageName }) => {
+      const env: DeployEnvironment = { ...defaultDeployEnvironment(), ...environment };
+      try {
+        const { currentProject } = await import("../project.js");
+        const project = await currentProject();
+        const cdk = findCdk(env);
+        env.io.out.write(
+          `synthesizing ${project.config.game.name} (${project.configFile}), stage ${opts.stage}\n`,
+        );
+        await runCdk(
+          cdk,
+          ["synth", "--quiet", "--context", `${CONTEXT_KEYS.stage}=${opts.stage}`],
+          { ...env, configFile: env.configFile ?? project.configFile },
+          (line) => env.io.out.write(`${line}\n`),
+        );
+        env.io.out.write(`templates in ${join(env.infraDir, "cdk.out")}\n`);
+      } catch (error) {
+        env.io.err.write(`synth: ${(error as Error).message}\n`);
+        process.exitCode = 1;
+      }
+    });
 }
