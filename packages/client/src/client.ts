@@ -384,6 +384,8 @@ export class Client<C extends CommandMap = CommandMap> {
   #unauthorizedInRow = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #syncing = false;
+  /** Counts `#open` calls: an attempt overtaken while it awaited its token stops there. */
+  #opens = 0;
 
   /** Checks the options (throwing `ClientOptionsError`) and starts connecting. */
   constructor(options: ClientOptions) {
@@ -548,7 +550,8 @@ export class Client<C extends CommandMap = CommandMap> {
         resolve();
       };
       socket.onmessage = null;
-      socket.onerror = null;
+      // Not null: `ws` throws an error event nobody listens to (closing a socket still opening).
+      socket.onerror = () => undefined;
       socket.close(1000, "closed by the client");
     });
   }
@@ -681,16 +684,19 @@ export class Client<C extends CommandMap = CommandMap> {
   async #open(): Promise<void> {
     if (this.#final()) return;
     this.#attempt += 1;
+    const open = ++this.#opens;
     this.#setStatus({ state: "connecting", attempt: this.#attempt });
     let token: string;
     try {
       token = await this.#s.token();
       if (typeof token !== "string" || token === "") throw new TypeError("it gave no token");
     } catch (error) {
-      this.#lost(`the token provider failed: ${(error as Error).message}`, undefined, false);
+      if (open === this.#opens) {
+        this.#lost(`the token provider failed: ${(error as Error).message}`, undefined, false);
+      }
       return;
     }
-    if (this.#final() || this.#status.state !== "connecting") return;
+    if (this.#final() || open !== this.#opens) return;
     const url = new URL(this.#s.url.href);
     url.searchParams.set("world", this.#s.world);
     url.searchParams.set("token", token);
