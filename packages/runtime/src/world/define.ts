@@ -150,6 +150,31 @@ export interface WorldSpec {
   readonly settings?: JsonValue;
 }
 
+/** What a bot sees when it decides: the world as the last push showed it to its player. */
+export interface BotView {
+  readonly worldId: string;
+  readonly tick: number;
+  /** The bot's player. */
+  readonly player: string;
+  /** Every entity the bot's client knows, as the game's `view` shows them. */
+  readonly entities: readonly EntityView[];
+  /** The player's profile (balances, level, quests), as the last push that changed it said. */
+  readonly you?: JsonValue;
+}
+
+/** A command a bot sends: a type of the game's and its data. */
+export interface BotCommand {
+  readonly type: string;
+  readonly data?: JsonValue;
+}
+
+/**
+ * How `ledgerquest bots` plays the game: called at the bots' rate, it returns the next command,
+ * or undefined to send nothing this time. `random` is the bot's own seeded generator, in [0, 1).
+ * It runs in the bot's process, not in the simulation: it need not be deterministic.
+ */
+export type BotPolicy = (view: BotView, random: () => number) => BotCommand | undefined;
+
 /** What a project's `ledgerquest.config.ts` exports by default. */
 export interface ProjectConfig {
   /** The game the project runs: the handlers, the local stack and the tools all use this one. */
@@ -158,6 +183,8 @@ export interface ProjectConfig {
   readonly worlds?: readonly WorldSpec[];
   /** Settings of the deployment's stacks (`lq:*` context keys without the prefix), as JSON. */
   readonly deploy?: Readonly<Record<string, JsonValue>>;
+  /** How `ledgerquest bots` plays (see `BotPolicy`). Without it, `bots` says to add one. */
+  readonly bot?: BotPolicy;
 }
 
 const worldSpecSchema = z.strictObject({
@@ -183,6 +210,9 @@ export function defineConfig(config: ProjectConfig): ProjectConfig {
     game.commands === undefined
   ) {
     problems.push("game: must be a game made with defineGame (rules, populate, view, commands)");
+  }
+  if (config.bot !== undefined && typeof config.bot !== "function") {
+    problems.push("bot: must be a function (view, random) => { type, data } | undefined");
   }
   const ids = new Set<string>();
   for (const [i, world] of (config.worlds ?? []).entries()) {
