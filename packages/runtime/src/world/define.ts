@@ -160,6 +160,8 @@ export interface BotView {
   readonly entities: readonly EntityView[];
   /** The player's profile (balances, level, quests), as the last push that changed it said. */
   readonly you?: JsonValue;
+  /** The bot's own clock, in milliseconds (a bot may give up on a goal after a while). */
+  readonly nowMs: number;
 }
 
 /** A command a bot sends: a type of the game's and its data. */
@@ -169,11 +171,14 @@ export interface BotCommand {
 }
 
 /**
- * How `ledgerquest bots` plays the game: called at the bots' rate, it returns the next command,
- * or undefined to send nothing this time. `random` is the bot's own seeded generator, in [0, 1).
- * It runs in the bot's process, not in the simulation: it need not be deterministic.
+ * How one bot plays: called at the bots' rate, it returns the next command, or undefined to send
+ * nothing this time. `random` is in [0, 1). It runs in the bot's process, not in the simulation:
+ * it need not be deterministic.
  */
 export type BotPolicy = (view: BotView, random: () => number) => BotCommand | undefined;
+
+/** Makes the policy of the bot playing `player` (a closure keeps whatever that bot remembers). */
+export type BotFactory = (player: string) => BotPolicy;
 
 /** What a project's `ledgerquest.config.ts` exports by default. */
 export interface ProjectConfig {
@@ -183,8 +188,8 @@ export interface ProjectConfig {
   readonly worlds?: readonly WorldSpec[];
   /** Settings of the deployment's stacks (`lq:*` context keys without the prefix), as JSON. */
   readonly deploy?: Readonly<Record<string, JsonValue>>;
-  /** How `ledgerquest bots` plays (see `BotPolicy`). Without it, `bots` says to add one. */
-  readonly bot?: BotPolicy;
+  /** How `ledgerquest bots` plays (see `BotFactory`). Without it, `bots` says to add one. */
+  readonly bot?: BotFactory;
 }
 
 const worldSpecSchema = z.strictObject({
@@ -212,7 +217,9 @@ export function defineConfig(config: ProjectConfig): ProjectConfig {
     problems.push("game: must be a game made with defineGame (rules, populate, view, commands)");
   }
   if (config.bot !== undefined && typeof config.bot !== "function") {
-    problems.push("bot: must be a function (view, random) => { type, data } | undefined");
+    problems.push(
+      "bot: must be a function (player) => (view, random) => { type, data } | undefined",
+    );
   }
   const ids = new Set<string>();
   for (const [i, world] of (config.worlds ?? []).entries()) {
