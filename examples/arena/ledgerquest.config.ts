@@ -1,10 +1,10 @@
 /**
  * The arena as a LedgerQuest project: the game its handlers run, and the world `ledgerquest dev`
  * and `ledgerquest seed` create (four players, a thousand pucks and crates, twenty of the game's
- * own bots, two hundred coins).
+ * own bots, two hundred coins), and how `ledgerquest bots` plays it.
  */
 import { defineConfig } from "@ledgerquest/runtime";
-import { arenaModule } from "./src/index.js";
+import { arenaBot, arenaModule } from "./src/index.js";
 
 export default defineConfig({
   game: arenaModule,
@@ -15,4 +15,6 @@ export default defineConfig({
       settings: { bodies: 1000, bots: 20, coins: 200 },
     },
   ],
+  // `ledgerquest bots`: players that chase coins.
+  bot: arenaBot,
 });

@@ -1,4 +1,4 @@
-import { arenaModule } from "@ledgerquest/example-arena";
+import { arenaBot, arenaModule } from "@ledgerquest/example-arena";
 /**
  * The load test on loopback: the whole local stack (`startLocalStack`), a seeded arena, and 200
  * real WebSocket players (`runBots`) sending commands for 60 s. Reports commands accepted and
@@ -45,6 +45,7 @@ export const suite: Suite = {
       const before = await deps.store.getWorld(worldId);
       const startedMs = Date.now();
       const report = await runBots({
+        policy: arenaBot,
         websocketUrl: stack.endpoints.websocket,
         worldId,
         token: (p) => stack.token(p),

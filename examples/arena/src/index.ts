@@ -1,2 +1,3 @@
+export * from "./bot.js";
 export * from "./game.js";
 export * from "./module.js";

@@ -1,32 +1,28 @@
 /**
- * The bot client: real WebSocket players, each with its own token, that play the arena for demos
- * and load. `ledgerquest bots` runs it against the local stack; the load test calls `runBots`.
+ * The bot client: real WebSocket players, each a client of the SDK (`@ledgerquest/client`) with
+ * its own token, that play a project's game for demos and load. `ledgerquest bots` runs it
+ * against the local stack; the load benchmark calls `runBots`.
  *
- * A bot is what a game client is: it connects with `?world=<id>&token=<jwt>`, keeps a local view
- * of the world from the `state` pushes (`full` replaces it, `changed` updates it, `removed`
- * deletes from it), steers its player towards the nearest coin it knows of with `move` commands
- * at a fixed rate, and counts the answers (`ack` accepted or duplicate, `error`).
- *
- * What a bot can see: pushes carry what changed in a batch, and a new connection gets no full
- * view, so a coin that lies still is unknown until something collects it and it reappears
- * elsewhere. Until a bot knows a coin (or its own position), it wanders.
+ * How a bot plays is the project's `bot` (`ledgerquest.config.ts`, a `BotFactory`): at a fixed
+ * rate each bot asks its policy for a command, given the world as its client's store knows it
+ * (the pushes, applied by the SDK), and sends it; the SDK resends a command with its id until it
+ * is answered. The run counts the answers (accepted, duplicate, refused with a code).
  *
  * Bots play as existing players of the world (`player_0001`.. by default, the ids `seed` and
- * `dev` create): the arena ignores moves of a player it does not have, although the command is
- * accepted, so a bot that never sees its own player in the pushes is reported.
+ * `dev` create): a bot that never sees its own player in the pushes is reported.
  *
- * Latency (command to push) is approximate: it is the time from sending a command to the first
- * state push that arrives after the command's ack. Acks and pushes travel on the same socket, in
- * order, so that push comes from a batch that committed after the command was queued; it is the
- * batch that applies the command unless that batch had drained its inbox before the command
- * arrived, in which case the command shows one batch later and the figure is low by up to one
- * batch period. Pushes carry no command ids, so nothing tighter can be measured from a client.
+ * Latency is measured twice: to the ack, and to the first state push that arrives after the ack
+ * (command to visible, approximately). Acks and pushes travel on the same socket, in order, so
+ * that push comes from a batch that committed after the command was queued; it is the batch that
+ * applies the command unless that batch had drained its inbox before the command arrived, in
+ * which case the command shows one batch later and the figure is low by up to one batch period.
+ * Pushes carry no command ids, so nothing tighter can be measured from a client.
  */
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import type { Client, WebSocketConstructor } from "@ledgerquest/client";
+import type { JsonValue } from "@ledgerquest/engine";
 import type { DevTokenResponse } from "@ledgerquest/local";
-import type { EntityView } from "@ledgerquest/runtime";
-import WebSocket, { type RawData } from "ws";
+import type { BotCommand, BotFactory, BotPolicy } from "@ledgerquest/runtime";
 import { numberedPlayerIds } from "./commands/seed.js";
 
 export class BotsError extends Error {
@@ -126,9 +122,11 @@ export interface BotsOptions {
   /** A token for a player (the local IdP's `fetchDevToken`, or the stack's `token`). */
   readonly token: (playerId: string) => Promise<string>;
   readonly count: number;
+  /** How each bot plays: the project's `bot` (`ledgerquest.config.ts`). */
+  readonly policy: BotFactory;
   /** How long the bots play once they have connected. */
   readonly seconds: number;
-  /** `move` commands per second per bot. Default `DEFAULT_RATE_PER_S`. */
+  /** Commands per second per bot (the policy may skip some). Default `DEFAULT_RATE_PER_S`. */
   readonly ratePerSecond?: number;
   /** Who the bots play as. Default `player_<first>`.. (`numberedPlayerIds(count, firstPlayer)`). */
   readonly players?: readonly string[];
@@ -169,8 +167,8 @@ export interface BotSummary {
   readonly pushes: number;
   /** Whether its own player ever appeared in a push (see `BotsReport.unseenPlayers`). */
   readonly seenSelf: boolean;
-  /** The player's gold in the last push that carried its profile (`you`), if any did. */
-  readonly gold: number | null;
+  /** The player's balances in the last push that carried its profile (`you`), if any did. */
+  readonly balances: Readonly<Record<string, number>> | null;
 }
 
 export interface BotsReport {
@@ -196,6 +194,8 @@ export interface BotsReport {
   readonly pushes: number;
   /** Command to push; see the module's comment for what exactly is measured. */
   readonly latency: LatencySummary;
+  /** Command to its ack. */
+  readonly ackLatency: LatencySummary;
   /**
    * Players who received pushes, yet never appeared in them: the world has no such player (it
    * may watch the world, and its commands are refused with `not_a_member`).
@@ -225,93 +225,8 @@ export function summarizeLatency(samplesMs: readonly number[]): LatencySummary {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Steering
-
-/** A unit direction rounded to the thousandth, inside the `move` command's [-1, 1] bounds. */
-function direction(dx: number, dy: number): { readonly dx: number; readonly dy: number } {
-  const length = Math.sqrt(dx * dx + dy * dy);
-  if (length === 0) return { dx: 0, dy: 0 };
-  // Rounding and clamping: a square root's last bit could put a component a hair past 1.
-  const unit = (v: number) => Math.min(1, Math.max(-1, Math.round((v / length) * 1000) / 1000));
-  return { dx: unit(dx), dy: unit(dy) };
-}
-
-/**
- * Where a player should head: towards the nearest coin in `view` that is not `ignored`, from its
- * own entity (kind `player`, named after it). Undefined when it does not know where it is or
- * knows no coin.
- */
-export function steer(
-  view: ReadonlyMap<number, EntityView>,
-  playerId: string,
-  ignored: ReadonlySet<number> = new Set(),
-): { readonly dx: number; readonly dy: number; readonly coin: number } | undefined {
-  let me: EntityView | undefined;
-  for (const e of view.values()) {
-    if (e.kind === "player" && e.name === playerId) {
-      me = e;
-      break;
-    }
-  }
-  if (me === undefined) return undefined;
-  let best: EntityView | undefined;
-  let bestD2 = Number.POSITIVE_INFINITY;
-  for (const e of view.values()) {
-    if (e.kind !== "coin" || ignored.has(e.id)) continue;
-    const d2 = (e.x - me.x) ** 2 + (e.y - me.y) ** 2;
-    if (d2 < bestD2) {
-      bestD2 = d2;
-      best = e;
-    }
-  }
-  if (best === undefined) return undefined;
-  return { ...direction(best.x - me.x, best.y - me.y), coin: best.id };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Frames from the server
-
-interface StateFrame {
-  readonly full: boolean;
-  readonly changed: readonly EntityView[];
-  readonly removed: readonly number[];
-  readonly gold: number | null;
-}
-
-function isEntityView(value: unknown): value is EntityView {
-  return (
-    isRecord(value) &&
-    typeof value.id === "number" &&
-    typeof value.kind === "string" &&
-    typeof value.x === "number" &&
-    typeof value.y === "number" &&
-    (value.name === undefined || typeof value.name === "string")
-  );
-}
-
-/** A `state` push, checked as far as a bot relies on it; undefined if it is not one. */
-function stateFrame(frame: Record<string, unknown>): StateFrame | undefined {
-  const { changed, removed, full, you } = frame;
-  if (!Array.isArray(changed) || !changed.every(isEntityView)) return undefined;
-  if (!Array.isArray(removed) || !removed.every((id) => typeof id === "number")) return undefined;
-  const balances = isRecord(you) && isRecord(you.balances) ? you.balances : undefined;
-  return {
-    full: full === true,
-    changed,
-    removed,
-    gold: typeof balances?.gold === "number" ? balances.gold : null,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
 // One bot
 
-/** How long a bot chases a coin it does not reach before looking for another. */
-const GIVE_UP_ON_COIN_MS = 12_000;
-/** How long it then leaves that coin aside (it may be behind a wall). */
-const IGNORE_COIN_MS = 30_000;
-/** How often a wandering bot picks a new heading. */
-const WANDER_EVERY_MS = 2_000;
 /** Distinct error messages kept; past this, further ones are counted under one entry. */
 const MAX_DISTINCT_ERRORS = 50;
 
@@ -333,8 +248,18 @@ class ErrorTally {
   }
 }
 
+function numericBalances(you: unknown): Record<string, number> | null {
+  if (!isRecord(you) || !isRecord(you.balances)) return null;
+  const out: Record<string, number> = {};
+  for (const [unit, amount] of Object.entries(you.balances)) {
+    if (typeof amount === "number") out[unit] = amount;
+  }
+  return out;
+}
+
+/** One bot: a client of the SDK playing one player with the project's policy. */
 class Bot {
-  socket: WebSocket | undefined;
+  client: Client | undefined;
   connected = false;
   closing = false;
   error: string | undefined;
@@ -342,64 +267,83 @@ class Bot {
   accepted = 0;
   duplicate = 0;
   rejected = 0;
+  unanswered = 0;
   gatewayErrors = 0;
   pushes = 0;
   seenSelf = false;
-  gold: number | null = null;
+  balances: Record<string, number> | null = null;
   readonly latenciesMs: number[] = [];
-  readonly view = new Map<number, EntityView>();
-  /** Commands sent and not answered yet: id -> when sent (performance.now()). */
-  readonly pending = new Map<string, number>();
+  readonly ackLatenciesMs: number[] = [];
+  /** Commands sent and not answered yet. */
+  inFlight = 0;
   /** Send times of accepted commands waiting for the next push. */
   awaitingPush: number[] = [];
-  #seq = 0;
-  /** Unique per connection, so a bot replaying as the same player never reuses a command id. */
-  readonly #idPrefix = `bot-${randomBytes(6).toString("hex")}`;
   #timer: NodeJS.Timeout | undefined;
   #start: NodeJS.Timeout | undefined;
-  #target: { coin: number; sinceMs: number } | undefined;
-  readonly #ignored = new Map<number, number>();
-  #wander = { dx: 0, dy: 0, untilMs: 0 };
+  readonly #policy: BotPolicy;
 
   constructor(
     readonly playerId: string,
+    policy: BotFactory,
     private readonly errors: ErrorTally,
-  ) {}
+  ) {
+    this.#policy = policy(playerId);
+  }
 
   async connect(options: BotsOptions, timeoutMs: number): Promise<void> {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    let token: string;
-    try {
-      token = await Promise.race([
-        options.token(this.playerId),
-        new Promise<never>((_, reject) =>
-          deadline.addEventListener("abort", () =>
-            reject(new BotsError(`no token within ${timeoutMs} ms`)),
-          ),
-        ),
-      ]);
-    } catch (error) {
-      this.fail(`token: ${(error as Error).message}`);
-      return;
-    }
-    const url = new URL(options.websocketUrl);
-    url.searchParams.set("world", options.worldId);
-    url.searchParams.set("token", token);
-    try {
-      this.socket = await openSocket(url.href, timeoutMs);
-    } catch (error) {
-      this.fail((error as Error).message);
-      return;
-    }
-    this.connected = true;
-    this.socket.on("message", (data: RawData) => this.#receive(data));
-    this.socket.on("close", (code: number, reason: Buffer) => {
-      if (this.closing) return;
-      this.error = `the server closed the connection (${code}${reason.length > 0 ? ` ${reason.toString("utf8")}` : ""})`;
-      this.errors.add(this.error);
-      this.stop();
+    const [{ createClient }, { default: WebSocket }] = await Promise.all([
+      import("@ledgerquest/client"),
+      import("ws"),
+    ]);
+    const client = createClient({
+      url: options.websocketUrl,
+      world: options.worldId,
+      token: () => options.token(this.playerId),
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      // A bot whose connection drops is reported as dropped, not quietly reconnected.
+      reconnect: false,
     });
-    this.socket.on("error", (error: Error) => this.errors.add(`socket: ${error.message}`));
+    this.client = client;
+    client.on("push", () => {
+      const nowMs = performance.now();
+      this.pushes += 1;
+      for (const sentMs of this.awaitingPush) this.latenciesMs.push(nowMs - sentMs);
+      this.awaitingPush = [];
+    });
+    client.on("state", () => {
+      if (!this.seenSelf && client.store.byName(this.playerId) !== undefined) this.seenSelf = true;
+      const balances = numericBalances(client.store.you);
+      if (balances !== null) this.balances = balances;
+    });
+    client.on("problem", (problem) => {
+      if (problem.kind === "gateway") {
+        // API Gateway's own frames answer a failed integration; the client resends.
+        this.gatewayErrors += 1;
+        this.errors.add(`gateway: ${problem.message}`);
+      } else if (problem.kind === "server") {
+        this.errors.add(`server: ${problem.frame.code}: ${problem.frame.message}`);
+      } else if (problem.kind === "unreadable") {
+        this.errors.add(`an unreadable frame: ${problem.text.slice(0, 120)}`);
+      } else {
+        this.errors.add(`a listener threw on ${problem.event}`);
+      }
+    });
+    client.on("connection", (status) => {
+      if (this.closing || !this.connected) return;
+      if (status.state === "closed" || status.state === "refused") {
+        this.error = `the connection ended (${status.state})`;
+        this.errors.add(this.error);
+        this.stop();
+      }
+    });
+    const status = await client.ready(timeoutMs);
+    if (status.state === "connected") {
+      this.connected = true;
+      return;
+    }
+    const reason = (status as { readonly reason?: unknown }).reason;
+    this.fail(typeof reason === "string" ? reason : `the connection is ${status.state}`);
+    await client.close();
   }
 
   fail(message: string): void {
@@ -426,27 +370,15 @@ class Bot {
   waiting(): boolean {
     return (
       this.connected &&
-      this.socket?.readyState === WebSocket.OPEN &&
-      (this.pending.size > 0 || this.awaitingPush.length > 0)
+      this.client?.status.state === "connected" &&
+      (this.inFlight > 0 || this.awaitingPush.length > 0)
     );
   }
 
   async close(): Promise<void> {
     this.stop();
     this.closing = true;
-    const socket = this.socket;
-    if (socket === undefined || socket.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
-        socket.terminate();
-        resolve();
-      }, 3_000);
-      socket.once("close", () => {
-        clearTimeout(force);
-        resolve();
-      });
-      socket.close(1000, "bots done");
-    });
+    await this.client?.close();
   }
 
   summary(): BotSummary {
@@ -460,133 +392,53 @@ class Bot {
       rejected: this.rejected,
       pushes: this.pushes,
       seenSelf: this.seenSelf,
-      gold: this.gold,
+      balances: this.balances,
     };
   }
 
   #send(): void {
-    const socket = this.socket;
-    if (socket === undefined || socket.readyState !== WebSocket.OPEN) return;
-    const nowMs = performance.now();
-    for (const [coin, untilMs] of this.#ignored) if (untilMs <= nowMs) this.#ignored.delete(coin);
-    let heading = steer(this.view, this.playerId, new Set(this.#ignored.keys()));
-    if (heading !== undefined) {
-      if (this.#target?.coin !== heading.coin) {
-        this.#target = { coin: heading.coin, sinceMs: nowMs };
-      } else if (nowMs - this.#target.sinceMs > GIVE_UP_ON_COIN_MS) {
-        this.#ignored.set(heading.coin, nowMs + IGNORE_COIN_MS);
-        this.#target = undefined;
-        heading = undefined;
-      }
-    }
-    let move: { dx: number; dy: number };
-    if (heading === undefined) {
-      if (nowMs >= this.#wander.untilMs) {
-        const angle = Math.random() * 2 * Math.PI;
-        this.#wander = {
-          ...direction(Math.cos(angle), Math.sin(angle)),
-          untilMs: nowMs + WANDER_EVERY_MS,
-        };
-      }
-      move = { dx: this.#wander.dx, dy: this.#wander.dy };
-    } else {
-      move = { dx: heading.dx, dy: heading.dy };
-    }
-    this.#seq += 1;
-    const id = `${this.#idPrefix}-${this.#seq}`;
-    this.pending.set(id, nowMs);
-    this.sent += 1;
-    socket.send(JSON.stringify({ action: "command", id, type: "move", data: move }));
-  }
-
-  #receive(data: RawData): void {
-    const nowMs = performance.now();
-    let frame: unknown;
+    const client = this.client;
+    if (client === undefined || client.status.state !== "connected") return;
+    let command: BotCommand | undefined;
     try {
-      frame = JSON.parse(rawText(data));
-    } catch {
-      this.errors.add("a frame that is not JSON");
+      command = this.#policy(
+        {
+          worldId: client.store.worldId ?? "",
+          tick: client.store.tick,
+          player: this.playerId,
+          entities: [...client.store.entities.values()],
+          ...(client.store.you === undefined
+            ? {}
+            : { you: client.store.you as unknown as JsonValue }),
+          nowMs: performance.now(),
+        },
+        Math.random,
+      );
+    } catch (error) {
+      this.errors.add(`the bot policy threw: ${(error as Error).message}`);
       return;
     }
-    if (!isRecord(frame)) {
-      this.errors.add("a frame that is not a JSON object");
-      return;
-    }
-    if (frame.type === "ack") {
-      const id = typeof frame.id === "string" ? frame.id : "";
-      const sentMs = this.pending.get(id);
-      this.pending.delete(id);
-      if (frame.result === "duplicate") this.duplicate += 1;
-      else {
-        this.accepted += 1;
-        if (sentMs !== undefined) this.awaitingPush.push(sentMs);
-      }
-    } else if (frame.type === "error") {
-      if (typeof frame.id === "string") this.pending.delete(frame.id);
-      this.rejected += 1;
-      this.errors.add(`rejected (${String(frame.code)}): ${String(frame.message)}`);
-    } else if (frame.type === "state") {
-      const state = stateFrame(frame);
-      if (state === undefined) {
-        this.errors.add("a state push without changed/removed entity lists");
-        return;
-      }
-      this.pushes += 1;
-      for (const sentMs of this.awaitingPush) this.latenciesMs.push(nowMs - sentMs);
-      this.awaitingPush = [];
-      this.#apply(state);
-    } else if (typeof frame.message === "string") {
-      // API Gateway's own frames ({message, connectionId, requestId}) answer a failed integration;
-      // they name no command, so the command stays unanswered.
-      this.gatewayErrors += 1;
-      this.errors.add(`gateway: ${frame.message}`);
-    } else {
-      this.errors.add(`an unexpected frame: ${JSON.stringify(frame).slice(0, 120)}`);
-    }
-  }
-
-  #apply(state: StateFrame): void {
-    if (state.full) this.view.clear();
-    for (const id of state.removed) this.view.delete(id);
-    for (const e of state.changed) {
-      this.view.set(e.id, e);
-      // A coin that moved was collected and reappeared: worth chasing again.
-      if (e.kind === "coin") this.#ignored.delete(e.id);
-      if (e.kind === "player" && e.name === this.playerId) this.seenSelf = true;
-    }
-    if (state.gold !== null) this.gold = state.gold;
-  }
-}
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString("utf8");
-  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
-  return Buffer.from(data).toString("utf8");
-}
-
-/** Opens a socket; a refused handshake is an error with its status and the server's message. */
-function openSocket(url: string, timeoutMs: number): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
-    socket.once("open", () => resolve(socket));
-    socket.once("unexpected-response", (request, response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let message = text.slice(0, 200);
-        try {
-          const body: unknown = JSON.parse(text);
-          if (isRecord(body) && typeof body.message === "string") message = body.message;
-        } catch {
-          // Not JSON: the text itself says it.
+    if (command === undefined) return;
+    const sentMs = performance.now();
+    this.sent += 1;
+    this.inFlight += 1;
+    void client.send(command.type, command.data ?? null).then((result) => {
+      this.inFlight -= 1;
+      if (result.ok) {
+        this.ackLatenciesMs.push(performance.now() - sentMs);
+        if (result.result === "duplicate") this.duplicate += 1;
+        else {
+          this.accepted += 1;
+          this.awaitingPush.push(sentMs);
         }
-        reject(new BotsError(`HTTP ${response.statusCode}${message === "" ? "" : `: ${message}`}`));
-        request.destroy();
-      });
+      } else if (result.code === "closed" || result.code === "disconnected") {
+        this.unanswered += 1;
+      } else {
+        this.rejected += 1;
+        this.errors.add(`rejected (${result.code}): ${result.message}`);
+      }
     });
-    socket.once("error", (error: Error) => reject(new BotsError(error.message)));
-  });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -646,7 +498,7 @@ export async function runBots(options: BotsOptions): Promise<BotsReport> {
   const players = options.players ?? numberedPlayerIds(options.count, options.firstPlayer ?? 1);
   await validate(options, players, ratePerS);
   const errors = new ErrorTally();
-  const bots = players.map((p) => new Bot(p, errors));
+  const bots = players.map((p) => new Bot(p, options.policy, errors));
   const startedMs = performance.now();
   let phase: BotsProgress["phase"] = "connecting";
   const progress = (): BotsProgress => {
@@ -720,11 +572,12 @@ export async function runBots(options: BotsOptions): Promise<BotsReport> {
       accepted: sum(bots, (b) => b.accepted),
       duplicate: sum(bots, (b) => b.duplicate),
       rejected: sum(bots, (b) => b.rejected),
-      unanswered: sum(bots, (b) => b.pending.size),
+      unanswered: sum(bots, (b) => b.unanswered + b.inFlight),
     },
     gatewayErrors: sum(bots, (b) => b.gatewayErrors),
     pushes: sum(bots, (b) => b.pushes),
     latency: summarizeLatency(bots.flatMap((b) => b.latenciesMs)),
+    ackLatency: summarizeLatency(bots.flatMap((b) => b.ackLatenciesMs)),
     unseenPlayers: connected.filter((b) => !b.seenSelf && b.pushes >= 2).map((b) => b.playerId),
     errors: errors.list(),
     players: bots.map((b) => b.summary()),
@@ -762,17 +615,21 @@ export function formatBotsReport(r: BotsReport): string {
     `bots: ${r.connected} of ${r.bots} connected to world "${r.worldId}", played ${r.durationS} s at ${r.ratePerSecond} command(s)/s each${r.dropped > 0 ? `; ${r.dropped} dropped by the server` : ""}`,
     `commands: ${thousands(r.commands.sent)} sent, ${thousands(r.commands.accepted)} accepted, ${thousands(r.commands.duplicate)} duplicate, ${thousands(r.commands.rejected)} rejected, ${thousands(r.commands.unanswered)} unanswered${r.gatewayErrors > 0 ? ` (${thousands(r.gatewayErrors)} gateway errors)` : ""}`,
     `pushes: ${thousands(r.pushes)} received`,
-    `latency: p50 ${ms(r.latency.p50Ms)}, p99 ${ms(r.latency.p99Ms)}, max ${ms(r.latency.maxMs)} over ${thousands(r.latency.samples)} command(s) (send to the first state push after the ack)`,
+    `latency: ack p50 ${ms(r.ackLatency.p50Ms)}, p99 ${ms(r.ackLatency.p99Ms)}; shown (send to the first state push after the ack) p50 ${ms(r.latency.p50Ms)}, p99 ${ms(r.latency.p99Ms)}, max ${ms(r.latency.maxMs)} over ${thousands(r.latency.samples)} command(s)`,
   ];
-  const gold = r.players.filter((p): p is BotSummary & { gold: number } => p.gold !== null);
-  if (gold.length > 0 && gold.length <= 8) {
-    lines.push(`gold: ${gold.map((p) => `${p.playerId} ${p.gold}`).join(", ")}`);
-  } else if (gold.length > 8) {
-    // A load run's hundreds of players would bury the report: their spread says enough.
-    const amounts = gold.map((p) => p.gold);
-    lines.push(
-      `gold: ${gold.length} players' purses changed, from ${Math.min(...amounts)} to ${Math.max(...amounts)}`,
-    );
+  const held = r.players.filter(
+    (p): p is BotSummary & { balances: Readonly<Record<string, number>> } => p.balances !== null,
+  );
+  const describe = (b: Readonly<Record<string, number>>) =>
+    Object.entries(b)
+      .filter(([, amount]) => amount !== 0)
+      .map(([unit, amount]) => `${amount} ${unit}`)
+      .join(" ") || "nothing";
+  if (held.length > 0 && held.length <= 8) {
+    lines.push(`balances: ${held.map((p) => `${p.playerId} ${describe(p.balances)}`).join(", ")}`);
+  } else if (held.length > 8) {
+    // A load run's hundreds of players would bury the report.
+    lines.push(`balances: ${held.length} players' balances changed`);
   }
   if (r.errors.length === 0) lines.push("errors: none");
   else {

@@ -5,19 +5,21 @@ import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { arenaModule } from "@ledgerquest/example-arena";
+import { arenaBot, arenaModule, steer } from "@ledgerquest/example-arena";
 import { type LocalStack, startLocalStack } from "@ledgerquest/local";
 import type { EntityView } from "@ledgerquest/runtime";
 import { Command, CommanderError } from "commander";
 import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
-import { type BotsReport, percentile, runBots, steer, summarizeLatency } from "../src/bots.js";
+import { type BotsReport, percentile, runBots, summarizeLatency } from "../src/bots.js";
 import { registerBots } from "../src/commands/bots.js";
 import { registerEnv } from "../src/commands/env.js";
 import { registerSeed, seedWorlds } from "../src/commands/seed.js";
 import { registerToken } from "../src/commands/token.js";
+import { useConfigOption } from "../src/project.js";
 import { writeLocalTarget } from "../src/target.js";
 
 const execFileAsync = promisify(execFile);
@@ -83,6 +85,7 @@ describe("runBots", () => {
   it("connects every bot, plays, and reports accepted commands, pushes and latency", async () => {
     const progress: number[] = [];
     const report = await runBots({
+      policy: arenaBot,
       websocketUrl: stack.endpoints.websocket,
       worldId: WORLD,
       token: (player) => stack.token(player),
@@ -118,6 +121,7 @@ describe("runBots", () => {
 
   it("says so when the world has no such player (it may watch, and its commands are refused)", async () => {
     const report = await runBots({
+      policy: arenaBot,
       websocketUrl: stack.endpoints.websocket,
       worldId: WORLD,
       token: (player) => stack.token(player),
@@ -137,6 +141,7 @@ describe("runBots", () => {
 
   it("reports a bot that cannot connect, with the server's reason", async () => {
     const report = await runBots({
+      policy: arenaBot,
       websocketUrl: stack.endpoints.websocket,
       worldId: "no-such-world",
       token: (player) => stack.token(player),
@@ -145,7 +150,11 @@ describe("runBots", () => {
     });
     expect(report).toMatchObject({ connected: 0, failedToConnect: 2 });
     expect(report.errors).toEqual([
-      { message: 'connect: HTTP 404: there is no world "no-such-world"', count: 2 },
+      {
+        message:
+          'connect: the server refused the connection (HTTP 404): world "no-such-world" does not exist',
+        count: 2,
+      },
     ]);
     expect(report.commands.sent).toBe(0);
   }, 60_000);
@@ -175,6 +184,7 @@ describe("runBots", () => {
       stop.abort();
     })();
     const report = await runBots({
+      policy: arenaBot,
       websocketUrl: stack.endpoints.websocket,
       worldId,
       token: (player) => stack.token(player),
@@ -240,6 +250,7 @@ describe("runBots", () => {
 
   it("refuses options it cannot run", async () => {
     const base = {
+      policy: arenaBot,
       websocketUrl: stack.endpoints.websocket,
       worldId: WORLD,
       token: (player: string) => stack.token(player),
@@ -254,7 +265,7 @@ describe("runBots", () => {
 });
 
 describe("steering and statistics", () => {
-  const view = (...entities: EntityView[]) => new Map(entities.map((e) => [e.id, e]));
+  const view = (...entities: EntityView[]) => entities;
 
   it("heads for the nearest coin it knows, as a unit direction within the move bounds", () => {
     const me: EntityView = { id: 1, kind: "player", name: "player_0001", x: 10, y: 10 };
@@ -299,6 +310,10 @@ function program(): { run: (...args: string[]) => Promise<void>; out: string[]; 
     .name("ledgerquest")
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
+  // The project the commands run in: the arena example, as `--config` would name it.
+  useConfigOption(
+    fileURLToPath(new URL("../../../examples/arena/ledgerquest.config.ts", import.meta.url)),
+  );
   registerToken(p);
   registerEnv(p);
   registerSeed(p);

@@ -3,9 +3,11 @@
  * a progress line while they play and a report at the end (see `runBots` in `../bots.ts`).
  *
  * Bots play as existing players (`player_<first>`.., as `seed` and `dev` name them): before
- * connecting, the command checks that the world has them, since the arena would accept their
- * moves and silently ignore them.
+ * connecting, the command checks that the world has them, since a game may accept their
+ * commands and have nothing of theirs to apply them to. How a bot plays is the project's `bot`.
  */
+
+import type { BotFactory } from "@ledgerquest/runtime";
 import { type Command, InvalidArgumentError } from "commander";
 import { whole } from "../args.js";
 import type { BotsProgress, BotsReport } from "../bots.js";
@@ -28,7 +30,8 @@ export interface BotsCommandOptions {
   readonly first: number;
   readonly seconds: number;
   readonly rate: number;
-  readonly world: string;
+  /** Default: the project's first world. */
+  readonly world?: string;
   readonly dataDir: string;
   readonly json: boolean;
 }
@@ -63,10 +66,22 @@ export async function runBotsCommand(opts: BotsCommandOptions): Promise<BotsRepo
   const { fetchDevToken, formatBotsReport, progressLine, runBots } = await import("../bots.js");
   const players = numberedPlayerIds(opts.count, opts.first);
   let target: ReturnType<typeof readLocalTarget>;
+  let policy: BotFactory;
+  let worldId = opts.world ?? "demo";
   try {
+    const { currentProject } = await import("../project.js");
+    const project = await currentProject();
+    if (project.config.bot === undefined) {
+      throw new Error(
+        `${project.configFile} has no \`bot\`: add one to say how a bot plays ${project.config.game.name} (a function (player) => (view, random) => { type, data }; see the arena's examples/arena/src/bot.ts)`,
+      );
+    }
+    policy = project.config.bot;
+    const { worldSpecsOf } = await import("./seed.js");
+    worldId = opts.world ?? (await worldSpecsOf(project.config))[0]?.worldId ?? "demo";
     target = readLocalTarget(opts.dataDir);
     useTarget(target);
-    const problem = await checkWorld(opts.world, players, opts.first + opts.count - 1);
+    const problem = await checkWorld(worldId, players, opts.first + opts.count - 1);
     if (problem !== undefined) throw new Error(problem);
   } catch (error) {
     console.error(`bots: ${(error as Error).message}`);
@@ -90,12 +105,13 @@ export async function runBotsCommand(opts: BotsCommandOptions): Promise<BotsRepo
     }
   };
   console.error(
-    `bots: ${opts.count} bot(s) as ${playerRange(players)} in world "${opts.world}" for ${opts.seconds} s at ${opts.rate} command(s)/s each (Ctrl-C ends early)`,
+    `bots: ${opts.count} bot(s) as ${playerRange(players)} in world "${worldId}" for ${opts.seconds} s at ${opts.rate} command(s)/s each (Ctrl-C ends early)`,
   );
   try {
     const report = await runBots({
+      policy,
       websocketUrl: target.websocket,
-      worldId: opts.world,
+      worldId,
       token: async (player) => (await fetchDevToken(target.idp, player)).token,
       count: opts.count,
       players,
@@ -125,7 +141,7 @@ export function registerBots(program: Command): void {
   program
     .command("bots")
     .description(
-      "Connect bot players over real WebSockets to the running local stack's world: they chase coins, and a report of commands, pushes and latency follows",
+      "Connect bot players over real WebSockets (the client SDK) to the running local stack's world: they play as the project's `bot` says, and a report of commands, pushes and latency follows",
     )
     .option(
       "--count <n>",
@@ -140,8 +156,8 @@ export function registerBots(program: Command): void {
       1,
     )
     .option("--seconds <s>", "how long they play", whole("--seconds", 1, 86_400), 30)
-    .option("--rate <per-s>", "move commands per second per bot", rate, DEFAULT_RATE_PER_S)
-    .option("--world <id>", "the world to play in", "demo")
+    .option("--rate <per-s>", "commands per second per bot", rate, DEFAULT_RATE_PER_S)
+    .option("--world <id>", "the world to play in (default: the config's first)")
     .option("--json", "print the report as JSON", false)
     .option(
       "--data-dir <dir>",
