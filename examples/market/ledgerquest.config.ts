@@ -3,7 +3,7 @@
  * and the world `ledgerquest dev` and `ledgerquest seed` create when it is missing.
  */
 import { defineConfig } from "@ledgerquest/runtime";
-import { marketGame } from "./src/index.js";
+import { marketBot, marketGame } from "./src/index.js";
 
 export default defineConfig({
   game: marketGame,
@@ -22,4 +22,6 @@ export default defineConfig({
       },
     },
   ],
+  // `ledgerquest bots`: players that gather, craft planks and now and then shop.
+  bot: marketBot,
 });

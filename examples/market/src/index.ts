@@ -4,6 +4,7 @@
  * items is a ledger transfer. `marketGame` is the runtime module; the rest is for tools and tests.
  */
 export { heldInAuctions, minimumBid } from "./auction.js";
+export * from "./bot.js";
 export * from "./catalog.js";
 export {
   BUY_MAX,
