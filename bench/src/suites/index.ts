@@ -15,4 +15,5 @@ export const SUITES: Readonly<Record<string, () => Promise<{ suite: Suite }>>> =
   load: () => import("./load.js"),
   faults: () => import("./faults.js"),
   floods: () => import("./floods.js"),
+  packages: () => import("./packages.js"),
 };
