@@ -105,7 +105,7 @@ export function planDeploy(
   ];
   const stacks = STACK_PARTS.map((part) => stackId(options.stage, part));
   const steps: DeployStep[] = [
-    { kind: "site", title: "build the dashboard (the site the ApiStack deploys)" },
+    { kind: "site", title: "the dashboard's page (the site the ApiStack deploys)" },
     {
       kind: "cdk",
       title: `bootstrap the CDK in ${region} (only if ${BOOTSTRAP_STACK_NAME} is missing)`,
@@ -471,7 +471,7 @@ export async function runDeploy(
       io.out.write(`  ${i + 1}. ${step.title}\n`);
       if (step.kind === "cdk") io.out.write(`     ${describeArgs(cdk, step.args)}\n`);
       else if (step.kind === "site")
-        io.out.write("     vite build of packages/dashboard into packages/dashboard/dist\n");
+        io.out.write("     the dashboard's built page (@ledgerquest/dashboard dist/)\n");
       else
         io.out.write(
           `     seedWorlds (as \`ledgerquest seed --aws\`) against the tables in ${plan.outputsFile}\n`,
