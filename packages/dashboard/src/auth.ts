@@ -3,9 +3,15 @@
  * (`./api/token`), a pasted token in the cloud, and the session kept in sessionStorage so that a
  * reload stays signed in (and a closed tab does not).
  */
-import { tokenExpiresAtMs, tokenIdentity } from "./backoff.js";
 import { h } from "./dom.js";
-import type { PageConfig } from "./protocol.js";
+import { tokenExpiresAtMs, tokenIdentity } from "./jwt.js";
+
+/** `/config.json`: where the WebSocket API is and how players sign in (client-protocol.md). */
+export interface PageConfig {
+  readonly websocketUrl: string;
+  readonly world: string;
+  readonly auth: "dev" | "token";
+}
 
 const SESSION_KEY = "ledgerquest.session";
 

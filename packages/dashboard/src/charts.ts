@@ -1,12 +1,16 @@
 /**
  * Live charts of the world's tick pipeline and economy, with uPlot (small, fast, canvas-based):
  * milliseconds per tick and ticks per batch, commands applied per second, and the supply of each
- * unit in circulation (held outside the system accounts: players and bots). Fed by `state` pushes; a rolling window of the last points.
+ * unit in circulation (held outside the system accounts: players and bots), whatever units the
+ * game has. Fed by the client's `push` events; a rolling window of the last points.
  */
+import type { StatePushFrame } from "@ledgerquest/client";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { h, panel } from "./dom.js";
-import type { BatchStats, Supply } from "./protocol.js";
+
+type BatchStats = StatePushFrame["batch"];
+type Supply = StatePushFrame["supply"];
 
 /** Points kept per chart (about 10 minutes at one push a second). */
 export const WINDOW = 600;

@@ -60,3 +60,12 @@ export function panel(
   );
   return { section, body };
 }
+
+/** A failed query or command, as the page tells it: the code, the field, the server's words. */
+export function failureText(f: {
+  readonly code: string;
+  readonly message: string;
+  readonly path?: string | undefined;
+}): string {
+  return `${f.code}${f.path === undefined ? "" : ` at ${f.path}`}: ${f.message}`;
+}

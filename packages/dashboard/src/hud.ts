@@ -1,9 +1,32 @@
-/** The player's HUD: gold, xp, level, gems and items, from the `state` result and `you` pushes. */
+/**
+ * The player's HUD, for any game: xp and level, then every unit the player holds (currencies
+ * first, then items, each by name), from the `state` result's `player` and each push's `you`.
+ * A value that rose flashes.
+ */
+import type { PlayerRecord } from "@ledgerquest/client";
 import { formatNumber, h, panel, replace } from "./dom.js";
-import type { PlayerRecord } from "./protocol.js";
 
-/** Units the HUD shows as headline numbers; everything else is an item. */
-const HEADLINE = ["gold", "gems"] as const;
+/** The engine's item units are `item.<id>` (economy's `itemUnit`). */
+const ITEM_PREFIX = "item.";
+
+/** A unit as the HUD names it: an item without its prefix. */
+export function unitName(unit: string): string {
+  return unit.startsWith(ITEM_PREFIX) ? unit.slice(ITEM_PREFIX.length) : unit;
+}
+
+/**
+ * The balances to show: currencies (units that are not items) always, items while held; xp is
+ * shown on its own. Currencies first, then items, each by name.
+ */
+export function shownBalances(
+  balances: Readonly<Record<string, number>>,
+): { readonly unit: string; readonly amount: number; readonly item: boolean }[] {
+  return Object.entries(balances)
+    .filter(([unit]) => unit !== "xp")
+    .map(([unit, amount]) => ({ unit, amount, item: unit.startsWith(ITEM_PREFIX) }))
+    .filter((b) => !b.item || b.amount !== 0)
+    .sort((a, b) => Number(a.item) - Number(b.item) || a.unit.localeCompare(b.unit));
+}
 
 export class Hud {
   readonly element: HTMLElement;
@@ -34,44 +57,30 @@ export class Hud {
       );
       return;
     }
-    const stat = (label: string, value: number, testid: string, unit?: string) => {
-      const before = unit === undefined ? undefined : previous?.balances[unit];
-      const gained = before !== undefined && value > before;
-      return h(
+    const stat = (label: string, value: number, testid: string, before: number | undefined) =>
+      h(
         "div",
-        { class: `stat${gained ? " gained" : ""}` },
+        { class: `stat${before !== undefined && value > before ? " gained" : ""}` },
         h("span", { class: "stat-label" }, label),
         h("span", { class: "stat-value", "data-testid": testid }, formatNumber(value)),
       );
-    };
-    const items = Object.entries(player.balances)
-      .filter(([unit]) => !(HEADLINE as readonly string[]).includes(unit) && unit !== "xp")
-      .filter(([, amount]) => amount !== 0)
-      .sort(([a], [b]) => a.localeCompare(b));
+    const balances = shownBalances(player.balances);
     replace(
       this.#body,
       h(
         "div",
         { class: "stats" },
-        stat("Gold", player.balances.gold ?? 0, "hud-gold", "gold"),
-        stat("Gems", player.balances.gems ?? 0, "hud-gems", "gems"),
-        stat("XP", player.xp, "hud-xp", "xp"),
-        stat("Level", player.level, "hud-level"),
+        stat("XP", player.xp, "hud-xp", previous?.xp),
+        stat("Level", player.level, "hud-level", previous?.level),
       ),
       h(
         "div",
-        { class: "items", "data-testid": "hud-items" },
-        h("span", { class: "stat-label" }, "Items "),
-        items.length === 0
-          ? h("span", { class: "muted" }, "none")
-          : h(
-              "ul",
-              { class: "chips" },
-              ...items.map(([unit, amount]) =>
-                h("li", { class: "chip" }, `${unit.replace(/^item\./, "")} × ${amount}`),
-              ),
-            ),
+        { class: "stats balances", "data-testid": "hud-balances" },
+        ...balances.map((b) =>
+          stat(unitName(b.unit), b.amount, `hud-balance-${b.unit}`, previous?.balances[b.unit]),
+        ),
       ),
+      balances.length === 0 ? h("p", { class: "muted" }, "You hold nothing yet.") : null,
     );
   }
 }

@@ -1,8 +1,9 @@
 /**
- * Steering: WASD or the arrow keys, or a press on the canvas (mouse, pen or touch) that sends the
- * player towards that point (dragging moves the point). Directions become `move` commands through
- * the MoveScheduler: a change at once (at most 5 a second), a held direction again every second,
- * a stop on release.
+ * Steering, for a game with a `move {dx, dy}` command: WASD or the arrow keys, or a press on the
+ * canvas (mouse, pen or touch) that sends the player towards that point (dragging moves the
+ * point). Directions become `move` commands through the MoveScheduler: a change at once (at most
+ * 5 a second), a held direction again every second, a stop on release. Whether they go out at
+ * all is the page's call (`canSend`): a game without `move` is not steered.
  */
 import {
   isSteeringKey,
@@ -21,6 +22,8 @@ export interface InputDeps {
   /** Whether commands can go out now (connected, in the world). */
   readonly canSend: () => boolean;
   readonly send: (v: Vector) => void;
+  /** The world point under the pointer as it moves over the canvas (undefined: it left). */
+  readonly onPointer?: (at: { x: number; y: number } | undefined) => void;
 }
 
 export class Input {
@@ -66,9 +69,11 @@ export class Input {
       this.#update();
     });
     c.addEventListener("pointermove", (e) => {
-      if (!this.#pointerDown) return;
-      this.#target = this.#deps.toWorld(e.clientX, e.clientY);
+      const at = this.#deps.toWorld(e.clientX, e.clientY);
+      this.#deps.onPointer?.(at);
+      if (this.#pointerDown) this.#target = at;
     });
+    c.addEventListener("pointerleave", () => this.#deps.onPointer?.(undefined));
     const up = () => {
       this.#pointerDown = false;
     };

@@ -1,26 +1,8 @@
 /**
- * Reconnect delays and token checks. Pure: no DOM, so they are tested in Node.
+ * Reading a JWT's claims on the page: who signed in, whether an operator, and when the token
+ * expires. Not verified: the server verifies; the page only reads. Pure: no DOM, so it is tested
+ * in Node.
  */
-
-export interface BackoffOptions {
-  readonly baseMs?: number;
-  readonly maxMs?: number;
-  /** A number in [0, 1): the jitter's draw (Math.random() by default). */
-  readonly random?: () => number;
-}
-
-/**
- * The delay before reconnect attempt `attempt` (1, 2, ...): exponential from `baseMs`, capped at
- * `maxMs`, with "equal jitter" (half fixed, half random) so that a crowd of clients dropped at
- * once does not come back at once, yet none waits near zero.
- */
-export function reconnectDelayMs(attempt: number, options: BackoffOptions = {}): number {
-  const base = options.baseMs ?? 500;
-  const max = options.maxMs ?? 15_000;
-  const random = options.random ?? Math.random;
-  const exp = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp / 2 + random() * (exp / 2));
-}
 
 /** The claims of a JWT, decoded without verifying it (the server verifies; the page only reads). */
 export function decodeJwtPayload(token: string): Record<string, unknown> | undefined {

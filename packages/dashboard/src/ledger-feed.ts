@@ -2,16 +2,20 @@
  * The ledger feed: the newest transfers of the world's journal (reason, amount and unit, from →
  * to, tick), the chain's head hash, and a Verify button that asks the server to check the whole
  * journal against the world's digest and the balances. Refreshed with a `ledger` query after each
- * push whose ledger count moved (one query in flight at most).
+ * push whose ledger count moved (one query in flight at most). Queries go through the client SDK,
+ * whose answers are values: a failure is shown, never thrown.
  */
-import { formatNumber, h, panel, replace, shortHash } from "./dom.js";
-import type { JournalEntry, LedgerQueryResult, VerifyWorldReport } from "./protocol.js";
+import type { JournalEntry, QueryResult, TransferEntry } from "@ledgerquest/client";
+import { failureText, formatNumber, h, panel, replace, shortHash } from "./dom.js";
+import { kindColor } from "./look.js";
 
-type Transfer = Extract<JournalEntry, { kind: "transfer" }>;
+type Transfer = TransferEntry;
 
 export interface LedgerFeedDeps {
-  readonly ledger: () => Promise<LedgerQueryResult>;
-  readonly verify: () => Promise<VerifyWorldReport>;
+  /** The SDK's `ledger` query (`client.ledger(100)`). */
+  readonly ledger: () => Promise<QueryResult<"ledger">>;
+  /** The SDK's `verify` query. */
+  readonly verify: () => Promise<QueryResult<"verify">>;
   readonly playerId: () => string | undefined;
 }
 
@@ -104,14 +108,16 @@ export class LedgerFeed {
     this.#inFlight = true;
     try {
       const result = await this.#deps.ledger();
-      this.#entries = result.entries;
-      this.#renderHead(result.count, result.head);
-      this.#renderList();
-    } catch (error) {
-      replace(
-        this.#list,
-        h("li", { class: "muted" }, `Could not read the ledger: ${message(error)}`),
-      );
+      if (result.ok) {
+        this.#entries = result.data.entries;
+        this.#renderHead(result.data.count, result.data.head);
+        this.#renderList();
+      } else {
+        replace(
+          this.#list,
+          h("li", { class: "muted" }, `Could not read the ledger: ${failureText(result)}`),
+        );
+      }
     } finally {
       this.#inFlight = false;
       if (this.#again) {
@@ -157,7 +163,11 @@ export class LedgerFeed {
             title: `#${t.seq} ${t.id}\nhash ${t.hash}`,
           },
           h("span", { class: "reason" }, t.reason),
-          h("span", { class: `amount unit-${t.unit}` }, `${formatNumber(t.amount)} ${t.unit}`),
+          h(
+            "span",
+            { class: "amount", style: `--unit: ${kindColor(t.unit)}` },
+            `${formatNumber(t.amount)} ${t.unit}`,
+          ),
           h("span", { class: "route" }, `${t.debit} → ${t.credit}`),
           h("span", { class: "tick muted" }, `tick ${formatNumber(t.tick)}`),
         );
@@ -170,7 +180,16 @@ export class LedgerFeed {
     replace(this.#verifyResult, h("span", { class: "muted" }, "Verifying the whole journal…"));
     this.#verifyResult.dataset.ok = "";
     try {
-      const r = await this.#deps.verify();
+      const answer = await this.#deps.verify();
+      if (!answer.ok) {
+        this.#verifyResult.dataset.ok = "error";
+        replace(
+          this.#verifyResult,
+          h("p", { class: "bad" }, `Verify failed: ${failureText(answer)}`),
+        );
+        return;
+      }
+      const r = answer.data;
       this.#verifyResult.dataset.ok = String(r.ok);
       const summary = `${formatNumber(r.entries)} entries, ${formatNumber(r.accounts)} accounts, ${formatNumber(r.transfers)} transfers at tick ${formatNumber(r.tick)} (${Math.round(r.timing.totalMs)} ms)`;
       replace(
@@ -186,9 +205,6 @@ export class LedgerFeed {
               ...r.problems.slice(0, 20).map((p) => h("li", {}, describeProblem(p))),
             ),
       );
-    } catch (error) {
-      this.#verifyResult.dataset.ok = "error";
-      replace(this.#verifyResult, h("p", { class: "bad" }, `Verify failed: ${message(error)}`));
     } finally {
       this.#verifyButton.disabled = !this.#enabled;
     }
@@ -200,8 +216,4 @@ function describeProblem(p: unknown): string {
   const o = p as Record<string, unknown>;
   const text = [o.kind, o.code, o.message ?? o.detail].filter((v) => v !== undefined).join(": ");
   return text === "" ? JSON.stringify(p) : text;
-}
-
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

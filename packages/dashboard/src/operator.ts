@@ -4,14 +4,14 @@
  * the first mismatching tick with its recorded and replayed hashes. Both queries are for
  * operators only: a `forbidden` answer turns the panel into a clear message.
  */
-import { FrameError } from "./connection.js";
-import { formatNumber, h, panel, replace, shortHash } from "./dom.js";
-import { message } from "./ledger-feed.js";
-import type { ReplayReport, WorldsQueryResult } from "./protocol.js";
+import type { Failure, QueryResult } from "@ledgerquest/client";
+import { failureText, formatNumber, h, panel, replace, shortHash } from "./dom.js";
 
 export interface OperatorDeps {
-  readonly worlds: () => Promise<WorldsQueryResult>;
-  readonly replay: (fromTick?: number, toTick?: number) => Promise<ReplayReport>;
+  /** The SDK's `worlds` query. */
+  readonly worlds: () => Promise<QueryResult<"worlds">>;
+  /** The SDK's `replay` query over a tick range. */
+  readonly replay: (fromTick?: number, toTick?: number) => Promise<QueryResult<"replay">>;
   readonly currentWorld: () => string;
 }
 
@@ -106,7 +106,17 @@ export class OperatorPanel {
     if (!this.#connected || this.#forbidden) return;
     this.#refresh.disabled = true;
     try {
-      const { worlds } = await this.#deps.worlds();
+      const answer = await this.#deps.worlds();
+      if (!answer.ok) {
+        if (!this.#isForbidden(answer)) {
+          replace(
+            this.#table,
+            h("p", { class: "bad" }, `Could not list worlds: ${failureText(answer)}`),
+          );
+        }
+        return;
+      }
+      const { worlds } = answer.data;
       const current = this.#deps.currentWorld();
       replace(
         this.#table,
@@ -152,9 +162,6 @@ export class OperatorPanel {
               ),
             ),
       );
-    } catch (error) {
-      if (this.#isForbidden(error)) return;
-      replace(this.#table, h("p", { class: "bad" }, `Could not list worlds: ${message(error)}`));
     } finally {
       this.#refresh.disabled = !this.#connected || this.#forbidden;
     }
@@ -167,7 +174,18 @@ export class OperatorPanel {
     replace(this.#replayResult, h("span", { class: "muted" }, "Replaying…"));
     this.#replayResult.dataset.ok = "";
     try {
-      const r = await this.#deps.replay(from, to);
+      const answer = await this.#deps.replay(from, to);
+      if (!answer.ok) {
+        if (!this.#isForbidden(answer)) {
+          this.#replayResult.dataset.ok = "error";
+          replace(
+            this.#replayResult,
+            h("p", { class: "bad" }, `Replay failed: ${failureText(answer)}`),
+          );
+        }
+        return;
+      }
+      const r = answer.data;
       this.#replayResult.dataset.ok = String(r.ok);
       const range = `ticks ${formatNumber(r.fromTick)}–${formatNumber(r.toTick)}`;
       if (r.ok) {
@@ -180,8 +198,10 @@ export class OperatorPanel {
           ),
         );
       } else {
+        // The server's mismatch also carries the recorded and replayed values (`expected`,
+        // `actual`) for most kinds; the SDK's type names only the common fields.
         const m = r.mismatch as
-          | { kind: string; tick: number; expected?: string; actual?: string; detail?: string }
+          | (NonNullable<typeof r.mismatch> & { expected?: unknown; actual?: unknown })
           | undefined;
         replace(
           this.#replayResult,
@@ -195,25 +215,21 @@ export class OperatorPanel {
                 "dl",
                 { class: "hashes" },
                 h("dt", {}, "recorded"),
-                h("dd", {}, shortHash(m.expected, 24)),
+                h("dd", {}, shortHash(String(m.expected), 24)),
                 h("dt", {}, "replayed"),
-                h("dd", {}, shortHash(m.actual, 24)),
+                h("dd", {}, shortHash(String(m.actual), 24)),
               )
             : null,
           m?.detail !== undefined ? h("p", { class: "muted" }, m.detail) : null,
         );
       }
-    } catch (error) {
-      if (this.#isForbidden(error)) return;
-      this.#replayResult.dataset.ok = "error";
-      replace(this.#replayResult, h("p", { class: "bad" }, `Replay failed: ${message(error)}`));
     } finally {
       this.#run.disabled = !this.#connected || this.#forbidden;
     }
   }
 
-  #isForbidden(error: unknown): boolean {
-    if (!(error instanceof FrameError) || error.code !== "forbidden") return false;
+  #isForbidden(failure: Failure): boolean {
+    if (failure.code !== "forbidden") return false;
     this.#forbidden = true;
     this.#render();
     return true;

@@ -1,10 +1,72 @@
 /**
  * The quest log: every quest of the game's quest book with the player's state in it (available,
  * active with progress, completed, rewarded, ...), its rewards, and a Claim button for a
- * completed quest that pays on `quest.claim`.
+ * completed quest that pays on `quest.claim` (the engine's quest command, when the game has it).
  */
+import type { JsonValue, PlayerRecord } from "@ledgerquest/client";
 import { h, panel, replace } from "./dom.js";
-import type { PlayerRecord, QuestDescription } from "./protocol.js";
+
+export interface QuestReward {
+  readonly unit: string;
+  readonly amount: number;
+}
+
+/** A quest of the game's book, as the page reads it (the book comes as JSON). */
+export interface QuestDescription {
+  readonly id: string;
+  readonly title: string;
+  /** What to do, in the game's words, when the book says. */
+  readonly description?: string;
+  readonly objectives: readonly { readonly kind: string; readonly count?: number }[];
+  readonly rewards: readonly QuestReward[];
+  readonly claim?: "manual";
+  readonly repeatable?: boolean;
+  readonly prerequisites?: { readonly quests?: readonly string[] };
+}
+
+/** The quest book of a game description, read defensively (what does not parse is skipped). */
+export function questBook(quests: readonly JsonValue[] | undefined): QuestDescription[] {
+  const out: QuestDescription[] = [];
+  for (const raw of quests ?? []) {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) continue;
+    const q = raw as Record<string, unknown>;
+    if (typeof q.id !== "string") continue;
+    const objectives = Array.isArray(q.objectives)
+      ? q.objectives.flatMap((o: unknown) => {
+          if (typeof o !== "object" || o === null) return [];
+          const r = o as { kind?: unknown; count?: unknown };
+          return [
+            {
+              kind: String(r.kind ?? "?"),
+              ...(typeof r.count === "number" ? { count: r.count } : {}),
+            },
+          ];
+        })
+      : [];
+    const rewards = Array.isArray(q.rewards)
+      ? q.rewards.flatMap((o: unknown) => {
+          const r = o as { unit?: unknown; amount?: unknown } | null;
+          return typeof r?.unit === "string" && typeof r.amount === "number"
+            ? [{ unit: r.unit, amount: r.amount }]
+            : [];
+        })
+      : [];
+    const prereq = (q.prerequisites as { quests?: unknown } | undefined)?.quests;
+    out.push({
+      id: q.id,
+      title: typeof q.title === "string" ? q.title : q.id,
+      ...(typeof q.description === "string" ? { description: q.description } : {}),
+      objectives,
+      rewards,
+      ...(q.claim === "manual" ? { claim: "manual" as const } : {}),
+      ...(q.repeatable === true ? { repeatable: true } : {}),
+      ...(Array.isArray(prereq)
+        ? { prerequisites: { quests: prereq.filter((x): x is string => typeof x === "string") } }
+        : {}),
+    });
+  }
+  return out;
+}
 
 const STATE_LABELS: Readonly<Record<string, string>> = {
   locked: "Locked",
@@ -136,6 +198,7 @@ export class QuestLog {
             h("span", { class: "muted" }, `${progress} / ${target}`),
           )
         : null,
+      q.description === undefined ? null : h("p", { class: "quest-text muted" }, q.description),
       h(
         "div",
         { class: "quest-meta" },

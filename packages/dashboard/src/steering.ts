@@ -4,6 +4,14 @@
  * the screen (the view draws minY at the top), so "up" is -y.
  */
 
+/** The command the page steers with, as `{dx, dy}` in [-1, 1], when the game has it. */
+export const STEER_COMMAND = "move";
+
+/** Whether the page can steer in a game: its commands include `move` (taking `{dx, dy}`). */
+export function canSteer(game: { readonly commands: readonly string[] } | undefined): boolean {
+  return game?.commands.includes(STEER_COMMAND) === true;
+}
+
 export interface Vector {
   readonly dx: number;
   readonly dy: number;

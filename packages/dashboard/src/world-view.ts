@@ -1,36 +1,27 @@
 /**
- * The world on a 2D canvas: every entity drawn from its kind's look (`game.kinds`: circle or box,
- * half extents, colour), positions interpolated between pushes (drawn one push interval behind
- * the newest, so motion is smooth at 60 fps however often pushes come), the player's own body
- * highlighted, scaled to fit and sharp on high-density screens.
+ * The world on a 2D canvas, for any game: every entity drawn from its kind's look in the game's
+ * description (circle or box, half extents; a colour from the kind's name), the biggest kinds
+ * underneath, big ones as translucent areas, named entities labelled, the player's own entity
+ * ringed. Positions come interpolated (the SDK's `Interpolator`, one push interval behind), so
+ * motion is smooth at the screen's frame rate; scaled to fit the world's bounds and sharp on
+ * high-density screens.
  */
-import { interpolate, type TrackedEntity, type WorldModel } from "./model.js";
-import type { GameDescription } from "./protocol.js";
+import type { EntityView, GameDescription } from "@ledgerquest/client";
+import {
+  drawOrder,
+  entityLook,
+  gridStep,
+  isArea,
+  kindColor,
+  kindLook,
+  type Look,
+  ME_COLOR,
+  withAlpha,
+} from "./look.js";
 
-/** How a kind (or one entity) is drawn: a shape with half extents, in world units. */
-interface KindLook {
-  readonly shape: "circle" | "box";
-  readonly hw: number;
-  readonly hh: number;
-  readonly color?: string;
-}
-
-/** Looks for kinds a game did not describe (or before the description arrives). */
-const DEFAULT_LOOKS: Readonly<Record<string, KindLook>> = {
-  player: { shape: "circle", hw: 0.7, hh: 0.7, color: "#4aa3ff" },
-  bot: { shape: "circle", hw: 0.7, hh: 0.7, color: "#ef6b6b" },
-  coin: { shape: "circle", hw: 0.6, hh: 0.6, color: "#f5c542" },
-  zone: { shape: "box", hw: 3, hh: 3, color: "#b48cff" },
-  wall: { shape: "box", hw: 2, hh: 6, color: "#5b6478" },
-  body: { shape: "circle", hw: 0.5, hh: 0.5, color: "#8892a6" },
-};
-const FALLBACK_LOOK: KindLook = { shape: "circle", hw: 0.5, hh: 0.5, color: "#c8d0e0" };
-/** Kinds drawn first (underneath), the rest in the order met. */
-const LAYERS = ["zone", "wall", "coin", "body", "bot", "player"];
-/** Kinds drawn as translucent areas (sensors) rather than solids. */
-const AREA_KINDS = new Set(["zone"]);
-const ME_COLOR = "#35e08a";
 const MIN_RADIUS_PX = 1.6;
+const BACKGROUND = "#0b0f17";
+const FLOOR = "#121826";
 
 export interface Viewport {
   readonly scale: number;
@@ -53,14 +44,14 @@ export function fitViewport(bounds: Bounds, width: number, height: number, margi
 }
 
 /** Bounds that hold every entity (a world whose game description did not arrive). */
-export function boundsOf(entities: Iterable<TrackedEntity>): Bounds | undefined {
+export function boundsOf(entities: Iterable<EntityView>): Bounds | undefined {
   let b: { minX: number; minY: number; maxX: number; maxY: number } | undefined;
   for (const e of entities) {
-    if (b === undefined) b = { minX: e.x1, minY: e.y1, maxX: e.x1, maxY: e.y1 };
-    b.minX = Math.min(b.minX, e.x1);
-    b.minY = Math.min(b.minY, e.y1);
-    b.maxX = Math.max(b.maxX, e.x1);
-    b.maxY = Math.max(b.maxY, e.y1);
+    if (b === undefined) b = { minX: e.x, minY: e.y, maxX: e.x, maxY: e.y };
+    b.minX = Math.min(b.minX, e.x);
+    b.minY = Math.min(b.minY, e.y);
+    b.maxX = Math.max(b.maxX, e.x);
+    b.maxY = Math.max(b.maxY, e.y);
   }
   return b === undefined
     ? undefined
@@ -68,12 +59,27 @@ export function boundsOf(entities: Iterable<TrackedEntity>): Bounds | undefined 
 }
 
 export interface WorldViewDeps {
-  readonly model: WorldModel;
+  /** Every entity where it is drawn at page time `now` (interpolated). */
+  readonly entitiesAt: (now: number) => readonly EntityView[];
   readonly game: () => GameDescription | undefined;
-  /** The signed-in player's id (its body is highlighted), if any. */
+  /** The signed-in player's id (its entity is highlighted), if any. */
   readonly me: () => string | undefined;
   /** Where a pointer sent the player, if anywhere (drawn as a marker). */
   readonly target: () => { x: number; y: number } | undefined;
+}
+
+interface Label {
+  readonly x: number;
+  readonly y: number;
+  readonly text: string;
+  readonly inside: boolean;
+}
+
+/** A frame being drawn: the context and the world-to-screen mapping. */
+interface Frame {
+  readonly ctx: CanvasRenderingContext2D;
+  readonly v: Viewport;
+  readonly labels: Label[];
 }
 
 export class WorldView {
@@ -85,7 +91,7 @@ export class WorldView {
   #dpr = 1;
   #viewport: Viewport = { scale: 1, offsetX: 0, offsetY: 0 };
   #frame = 0;
-  #bounds: Bounds | undefined;
+  #drawn: Record<string, number> = {};
 
   constructor(canvas: HTMLCanvasElement, deps: WorldViewDeps) {
     this.canvas = canvas;
@@ -119,9 +125,9 @@ export class WorldView {
     };
   }
 
-  /** The world's bounds as drawn. */
-  bounds(): Bounds | undefined {
-    return this.#bounds;
+  /** How many entities of each kind the last frame drew (the player's own included). */
+  drawn(): Readonly<Record<string, number>> {
+    return this.#drawn;
   }
 
   #resize(): void {
@@ -137,173 +143,177 @@ export class WorldView {
   draw(now: number): void {
     if (window.devicePixelRatio !== this.#dpr && window.devicePixelRatio >= 1) this.#resize();
     const ctx = this.#ctx;
-    const { model } = this.#deps;
     const game = this.#deps.game();
-    const bounds = game?.bounds ?? boundsOf(model.entities.values());
-    this.#bounds = bounds;
+    const entities = this.#deps.entitiesAt(now);
+    const bounds = game?.bounds ?? boundsOf(entities);
     ctx.setTransform(this.#dpr, 0, 0, this.#dpr, 0, 0);
-    ctx.fillStyle = "#0b0f17";
+    ctx.fillStyle = BACKGROUND;
     ctx.fillRect(0, 0, this.#cssWidth, this.#cssHeight);
-    if (bounds === undefined) return;
+    if (bounds === undefined) {
+      this.#drawn = {};
+      return;
+    }
     const v = fitViewport(bounds, this.#cssWidth, this.#cssHeight);
     this.#viewport = v;
-    const sx = (x: number) => v.offsetX + x * v.scale;
-    const sy = (y: number) => v.offsetY + y * v.scale;
+    const f: Frame = { ctx, v, labels: [] };
+    drawFloor(f, bounds);
+    const me = this.#deps.me();
+    const mine = this.#drawKinds(f, game, entities, me);
+    drawTarget(f, this.#deps.target());
+    if (mine !== undefined) drawMine(f, mine.e, mine.look, now, `${me} (you)`);
+    drawLabels(f);
+  }
 
-    // The arena floor and a grid every 10 units.
-    ctx.fillStyle = "#121826";
-    ctx.fillRect(
-      sx(bounds.minX),
-      sy(bounds.minY),
-      (bounds.maxX - bounds.minX) * v.scale,
-      (bounds.maxY - bounds.minY) * v.scale,
-    );
-    ctx.strokeStyle = "rgba(154,164,184,0.07)";
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    for (let x = Math.ceil(bounds.minX / 10) * 10; x <= bounds.maxX; x += 10) {
-      ctx.moveTo(Math.round(sx(x)) + 0.5, sy(bounds.minY));
-      ctx.lineTo(Math.round(sx(x)) + 0.5, sy(bounds.maxY));
-    }
-    for (let y = Math.ceil(bounds.minY / 10) * 10; y <= bounds.maxY; y += 10) {
-      ctx.moveTo(sx(bounds.minX), Math.round(sy(y)) + 0.5);
-      ctx.lineTo(sx(bounds.maxX), Math.round(sy(y)) + 0.5);
-    }
-    ctx.stroke();
-    ctx.strokeStyle = "rgba(154,164,184,0.35)";
-    ctx.strokeRect(
-      sx(bounds.minX) + 0.5,
-      sy(bounds.minY) + 0.5,
-      (bounds.maxX - bounds.minX) * v.scale - 1,
-      (bounds.maxY - bounds.minY) * v.scale - 1,
-    );
-
-    // Entities by kind, one path per kind (thousands of coins are one fill).
-    const renderAt = now - model.renderDelayMs();
-    const byKind = new Map<string, TrackedEntity[]>();
-    for (const e of model.entities.values()) {
+  /** Every entity but the player's own, one path per kind; returns the player's own. */
+  #drawKinds(
+    f: Frame,
+    game: GameDescription | undefined,
+    entities: readonly EntityView[],
+    me: string | undefined,
+  ): { e: EntityView; look: Look } | undefined {
+    const byKind = new Map<string, EntityView[]>();
+    for (const e of entities) {
       const list = byKind.get(e.kind);
       if (list === undefined) byKind.set(e.kind, [e]);
       else list.push(e);
     }
-    const kinds = [...byKind.keys()].sort((a, b) => layer(a) - layer(b));
-    const me = this.#deps.me();
-    let mine: { x: number; y: number; look: KindLook } | undefined;
-    const labels: { x: number; y: number; text: string }[] = [];
-    const areaLabels: { x: number; y: number; text: string }[] = [];
-    for (const kind of kinds) {
-      const kindLook: KindLook = game?.kinds[kind] ?? DEFAULT_LOOKS[kind] ?? FALLBACK_LOOK;
-      const color = kindColor(kind);
-      const area = AREA_KINDS.has(kind);
-      ctx.beginPath();
-      for (const e of byKind.get(kind) ?? []) {
-        const p = interpolate(e, renderAt);
-        const look = e.shape === undefined ? kindLook : e.shape;
-        const x = sx(p.x);
-        const y = sy(p.y);
-        if (me !== undefined && e.name === me) {
-          mine = { x, y, look };
-          continue;
-        }
-        if (look.shape === "box") {
-          ctx.rect(
-            x - look.hw * v.scale,
-            y - look.hh * v.scale,
-            2 * look.hw * v.scale,
-            2 * look.hh * v.scale,
-          );
-        } else {
-          const r = Math.max(MIN_RADIUS_PX, look.hw * v.scale);
-          ctx.moveTo(x + r, y);
-          ctx.arc(x, y, r, 0, Math.PI * 2);
-        }
-        if (kind === "player" && e.name !== undefined) labels.push({ x, y, text: e.name });
-        if (area && e.name !== undefined) {
-          areaLabels.push({ x, y: y + look.hh * v.scale + 8, text: e.name });
-        }
-      }
-      if (area) {
-        ctx.fillStyle = withAlpha(color, 0.18);
-        ctx.fill();
-        ctx.setLineDash([4, 3]);
-        ctx.strokeStyle = color;
-        ctx.stroke();
-        ctx.setLineDash([]);
-      } else {
-        ctx.fillStyle = color;
-        ctx.fill();
-      }
+    const drawn: Record<string, number> = {};
+    let mine: { e: EntityView; look: Look } | undefined;
+    for (const kind of drawOrder(game, byKind.keys())) {
+      const list = byKind.get(kind) ?? [];
+      drawn[kind] = list.length;
+      const look = kindLook(game, kind);
+      const own = me === undefined ? undefined : list.find((e) => e.name === me);
+      if (own !== undefined) mine = { e: own, look: entityLook(own, look) };
+      drawKind(f, kindColor(kind), look, own === undefined ? list : list.filter((e) => e !== own));
     }
-
-    // Where a pointer sent the player.
-    const target = this.#deps.target();
-    if (target !== undefined) {
-      const x = sx(target.x);
-      const y = sy(target.y);
-      ctx.strokeStyle = ME_COLOR;
-      ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      ctx.moveTo(x - 6, y - 6);
-      ctx.lineTo(x + 6, y + 6);
-      ctx.moveTo(x + 6, y - 6);
-      ctx.lineTo(x - 6, y + 6);
-      ctx.stroke();
-    }
-
-    // The player's own body on top, ringed, with a pulse.
-    if (mine !== undefined) {
-      const r = Math.max(3, mine.look.hw * v.scale);
-      const pulse = 0.5 + 0.5 * Math.sin(now / 300);
-      ctx.beginPath();
-      ctx.arc(mine.x, mine.y, r + 4 + pulse * 3, 0, Math.PI * 2);
-      ctx.strokeStyle = withAlpha(ME_COLOR, 0.35 + 0.3 * pulse);
-      ctx.lineWidth = 2;
-      ctx.stroke();
-      ctx.beginPath();
-      ctx.arc(mine.x, mine.y, r, 0, Math.PI * 2);
-      ctx.fillStyle = ME_COLOR;
-      ctx.fill();
-      labels.push({ x: mine.x, y: mine.y, text: `${me} (you)` });
-    }
-
-    ctx.font = "11px system-ui, sans-serif";
-    ctx.textAlign = "center";
-    // Areas are named inside (the shrine), players above their heads.
-    ctx.textBaseline = "middle";
-    ctx.fillStyle = "rgba(230,235,245,0.8)";
-    for (const l of areaLabels) ctx.fillText(l.text, l.x, l.y);
-    ctx.textBaseline = "bottom";
-    for (const l of labels) {
-      ctx.fillStyle = "rgba(11,15,23,0.7)";
-      const w = ctx.measureText(l.text).width + 6;
-      ctx.fillRect(l.x - w / 2, l.y - 24, w, 14);
-      ctx.fillStyle = "#e6ebf5";
-      ctx.fillText(l.text, l.x, l.y - 11);
-    }
+    this.#drawn = drawn;
+    return mine;
   }
 }
 
-/** The colour a kind is drawn in. */
-export function kindColor(kind: string): string {
-  return DEFAULT_LOOKS[kind]?.color ?? colorOf(kind);
+/** The world's floor, its border, and a grid whose spacing suits the scale. */
+function drawFloor({ ctx, v }: Frame, b: Bounds): void {
+  const x0 = v.offsetX + b.minX * v.scale;
+  const y0 = v.offsetY + b.minY * v.scale;
+  const w = (b.maxX - b.minX) * v.scale;
+  const hgt = (b.maxY - b.minY) * v.scale;
+  ctx.fillStyle = FLOOR;
+  ctx.fillRect(x0, y0, w, hgt);
+  const step = gridStep(v.scale);
+  ctx.strokeStyle = "rgba(154,164,184,0.07)";
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (let x = Math.ceil(b.minX / step) * step; x <= b.maxX; x += step) {
+    const sx = Math.round(v.offsetX + x * v.scale) + 0.5;
+    ctx.moveTo(sx, y0);
+    ctx.lineTo(sx, y0 + hgt);
+  }
+  for (let y = Math.ceil(b.minY / step) * step; y <= b.maxY; y += step) {
+    const sy = Math.round(v.offsetY + y * v.scale) + 0.5;
+    ctx.moveTo(x0, sy);
+    ctx.lineTo(x0 + w, sy);
+  }
+  ctx.stroke();
+  ctx.strokeStyle = "rgba(154,164,184,0.35)";
+  ctx.strokeRect(x0 + 0.5, y0 + 0.5, w - 1, hgt - 1);
 }
 
-/** A stable colour for a kind the page has no colour for. */
-function colorOf(kind: string): string {
-  let hash = 0;
-  for (let i = 0; i < kind.length; i++) hash = (hash * 31 + kind.charCodeAt(i)) | 0;
-  return `hsl(${Math.abs(hash) % 360} 65% 65%)`;
+/** The entities of one kind as one path (thousands of coins are one fill). */
+function drawKind(f: Frame, color: string, kindLook: Look, list: readonly EntityView[]): void {
+  const { ctx, v } = f;
+  const area = isArea(kindLook);
+  ctx.beginPath();
+  for (const e of list) {
+    const look = entityLook(e, kindLook);
+    const x = v.offsetX + e.x * v.scale;
+    const y = v.offsetY + e.y * v.scale;
+    if (look.shape === "box") {
+      ctx.rect(
+        x - look.hw * v.scale,
+        y - look.hh * v.scale,
+        2 * look.hw * v.scale,
+        2 * look.hh * v.scale,
+      );
+    } else {
+      const r = Math.max(MIN_RADIUS_PX, look.hw * v.scale);
+      ctx.moveTo(x + r, y);
+      ctx.arc(x, y, r, 0, Math.PI * 2);
+    }
+    if (e.name !== undefined) {
+      const inside = isArea(look);
+      f.labels.push({ x, y: inside ? y : y - look.hh * v.scale, text: e.name, inside });
+    }
+  }
+  if (area) {
+    ctx.fillStyle = withAlpha(color, 0.18);
+    ctx.fill();
+    ctx.setLineDash([4, 3]);
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 1;
+    ctx.stroke();
+    ctx.setLineDash([]);
+  } else {
+    ctx.fillStyle = color;
+    ctx.fill();
+  }
 }
 
-function layer(kind: string): number {
-  const i = LAYERS.indexOf(kind);
-  return i < 0 ? LAYERS.length : i;
+/** Where a pointer sent the player: a cross. */
+function drawTarget({ ctx, v }: Frame, target: { x: number; y: number } | undefined): void {
+  if (target === undefined) return;
+  const x = v.offsetX + target.x * v.scale;
+  const y = v.offsetY + target.y * v.scale;
+  ctx.strokeStyle = ME_COLOR;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.moveTo(x - 6, y - 6);
+  ctx.lineTo(x + 6, y + 6);
+  ctx.moveTo(x + 6, y - 6);
+  ctx.lineTo(x - 6, y + 6);
+  ctx.stroke();
 }
 
-/** `#rrggbb` with an alpha; other colour syntaxes are returned as they are. */
-function withAlpha(color: string, alpha: number): string {
-  const m = /^#([0-9a-f]{6})$/i.exec(color);
-  if (m?.[1] === undefined) return color;
-  const n = Number.parseInt(m[1], 16);
-  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
+/** The player's own entity on top, in its kind's shape, ringed, with a pulse. */
+function drawMine(f: Frame, e: EntityView, look: Look, now: number, text: string): void {
+  const { ctx, v } = f;
+  const x = v.offsetX + e.x * v.scale;
+  const y = v.offsetY + e.y * v.scale;
+  const r = Math.max(3, Math.max(look.hw, look.hh) * v.scale);
+  const pulse = 0.5 + 0.5 * Math.sin(now / 300);
+  ctx.beginPath();
+  ctx.arc(x, y, r + 4 + pulse * 3, 0, Math.PI * 2);
+  ctx.strokeStyle = withAlpha(ME_COLOR, 0.35 + 0.3 * pulse);
+  ctx.lineWidth = 2;
+  ctx.stroke();
+  ctx.beginPath();
+  if (look.shape === "box") {
+    ctx.rect(
+      x - look.hw * v.scale,
+      y - look.hh * v.scale,
+      2 * look.hw * v.scale,
+      2 * look.hh * v.scale,
+    );
+  } else ctx.arc(x, y, Math.max(3, look.hw * v.scale), 0, Math.PI * 2);
+  ctx.fillStyle = ME_COLOR;
+  ctx.fill();
+  f.labels.push({ x, y: y - Math.max(3, look.hh * v.scale), text, inside: false });
+}
+
+/** Names: inside areas, above everything else, on a dark tag. */
+function drawLabels({ ctx, labels }: Frame): void {
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.fillStyle = "rgba(230,235,245,0.8)";
+  for (const l of labels) if (l.inside) ctx.fillText(l.text, l.x, l.y);
+  ctx.textBaseline = "bottom";
+  for (const l of labels) {
+    if (l.inside) continue;
+    ctx.fillStyle = "rgba(11,15,23,0.7)";
+    const w = ctx.measureText(l.text).width + 6;
+    ctx.fillRect(l.x - w / 2, l.y - 17, w, 14);
+    ctx.fillStyle = "#e6ebf5";
+    ctx.fillText(l.text, l.x, l.y - 4);
+  }
 }

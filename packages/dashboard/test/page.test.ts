@@ -1,9 +1,24 @@
-// Reconnect delays, token reading, the quest book and frame sorting.
+// The page's pure parts: token reading, the quest book, the ledger feed's filter, the viewport,
+// the looks of any game's kinds, the HUD's balances and the command panel's data.
+import type { GameDescription } from "@ledgerquest/client";
 import { describe, expect, it } from "vitest";
-import { decodeJwtPayload, reconnectDelayMs, tokenExpired, tokenIdentity } from "../src/backoff.js";
+import { gameSummary, parseCommandData } from "../src/game-panel.js";
+import { shownBalances, unitName } from "../src/hud.js";
+import { decodeJwtPayload, tokenExpired, tokenIdentity } from "../src/jwt.js";
 import { feedTransfers } from "../src/ledger-feed.js";
-import { classifyFrame, frameIdFactory, questBook } from "../src/protocol.js";
-import { questTarget } from "../src/quests.js";
+import {
+  drawOrder,
+  entityLook,
+  gridStep,
+  isArea,
+  kindColor,
+  legendOf,
+  ME_COLOR,
+  UNDESCRIBED,
+  withAlpha,
+} from "../src/look.js";
+import { questBook, questTarget } from "../src/quests.js";
+import { canSteer } from "../src/steering.js";
 import { fitViewport } from "../src/world-view.js";
 
 function jwt(claims: object): string {
@@ -11,18 +26,19 @@ function jwt(claims: object): string {
   return `${b64({ alg: "RS256" })}.${b64(claims)}.signature`;
 }
 
-describe("reconnectDelayMs", () => {
-  it("doubles from the base up to the cap, with half of it jittered", () => {
-    const low = { random: () => 0 };
-    const high = { random: () => 0.999999 };
-    expect(reconnectDelayMs(1, low)).toBe(250);
-    expect(reconnectDelayMs(1, high)).toBe(500);
-    expect(reconnectDelayMs(3, low)).toBe(1000);
-    expect(reconnectDelayMs(3, high)).toBe(2000);
-    expect(reconnectDelayMs(50, high)).toBe(15_000);
-    expect(reconnectDelayMs(50, low)).toBe(7500);
-  });
-});
+/** A game the page has never heard of: its kinds, quests and commands are all it knows. */
+const GAME: GameDescription = {
+  rules: "orchard@3",
+  bounds: { minX: 0, minY: 0, maxX: 40, maxY: 30 },
+  tickMs: 50,
+  kinds: {
+    beehive: { shape: "box", hw: 0.5, hh: 0.5, label: "a beehive: honey" },
+    meadow: { shape: "box", hw: 4, hh: 3, label: "a meadow" },
+    bee: { shape: "circle", hw: 0.2, hh: 0.2, label: "" },
+  },
+  quests: [],
+  commands: ["tend", "harvest", "quest.claim"],
+};
 
 describe("tokens", () => {
   it("reads the claims without verifying, and tells an expired token", () => {
@@ -37,12 +53,13 @@ describe("tokens", () => {
   });
 });
 
-describe("protocol helpers", () => {
+describe("the quest book and the ledger feed", () => {
   it("reads a quest book defensively", () => {
     const book = questBook([
       {
         id: "bounty",
         title: "Earn 15 gold",
+        description: "Pick them up.",
         objectives: [{ kind: "collect", unit: "gold", count: 15 }],
         rewards: [{ unit: "gold", amount: 20 }],
         claim: "manual",
@@ -50,22 +67,16 @@ describe("protocol helpers", () => {
       },
       { id: "visit", objectives: [{ kind: "enter", zone: "shrine" }], rewards: [] },
       null,
+      [1, 2],
       { title: "no id" },
     ]);
     expect(book.map((q) => q.id)).toEqual(["bounty", "visit"]);
-    expect(book[0]).toMatchObject({ claim: "manual", prerequisites: { quests: ["first_coins"] } });
+    expect(book[0]).toMatchObject({
+      claim: "manual",
+      description: "Pick them up.",
+      prerequisites: { quests: ["first_coins"] },
+    });
     expect(book.map(questTarget)).toEqual([15, 1]);
-  });
-
-  it("sorts frames by kind and makes unique valid ids", () => {
-    expect(classifyFrame({ type: "state" })?.kind).toBe("state");
-    expect(classifyFrame({ type: "error", code: "forbidden", message: "x" })?.kind).toBe("error");
-    expect(classifyFrame({ message: "Internal server error" })?.kind).toBe("failure");
-    expect(classifyFrame(42)).toBeUndefined();
-    const next = frameIdFactory("c");
-    const ids = new Set(Array.from({ length: 1000 }, next));
-    expect(ids.size).toBe(1000);
-    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_.:-]{1,64}$/);
   });
 
   it("keeps the newest transfers, optionally only a player's", () => {
@@ -88,11 +99,86 @@ describe("protocol helpers", () => {
     expect(feedTransfers(entries, undefined).map((e) => e.seq)).toEqual([3, 2, 1]);
     expect(feedTransfers(entries, "p1").map((e) => e.seq)).toEqual([3, 1]);
   });
+});
 
+describe("the world view for any game", () => {
   it("fits the world into the canvas, centred", () => {
     const v = fitViewport({ minX: 0, minY: 0, maxX: 200, maxY: 120 }, 416, 136, 8);
     expect(v.scale).toBe(1); // the height limits: 120 units in 120 px
     expect(v.offsetX).toBe(108);
     expect(v.offsetY).toBe(8);
+  });
+
+  it("gives every kind a stable colour of its own, never the player's green", () => {
+    const kinds = ["player", "bot", "coin", "tree", "rock", "vein", "shop", "bee", "meadow"];
+    const colours = kinds.map(kindColor);
+    expect(new Set(colours).size).toBe(kinds.length);
+    expect(kinds.map(kindColor)).toEqual(colours);
+    for (const c of colours) {
+      const hue = Number(/^hsl\((\d+) /.exec(c)?.[1]);
+      expect(hue < 120 || hue >= 180).toBe(true);
+      expect(c).not.toBe(ME_COLOR);
+    }
+    expect(withAlpha("hsl(10 70% 58%)", 0.2)).toBe("hsl(10 70% 58% / 0.2)");
+    expect(withAlpha("#ff0000", 0.5)).toBe("rgba(255,0,0,0.5)");
+  });
+
+  it("draws big kinds first, as areas, and labels the legend as the game does", () => {
+    expect(drawOrder(GAME, ["bee", "beehive", "meadow", "unknown"])).toEqual([
+      "meadow",
+      "beehive",
+      "unknown",
+      "bee",
+    ]);
+    expect(isArea(GAME.kinds.meadow ?? UNDESCRIBED)).toBe(true);
+    expect(isArea(GAME.kinds.beehive ?? UNDESCRIBED)).toBe(false);
+    expect(legendOf(GAME).map((l) => [l.kind, l.label, l.shape])).toEqual([
+      ["beehive", "a beehive: honey", "box"],
+      ["meadow", "a meadow", "box"],
+      ["bee", "bee", "circle"],
+    ]);
+    expect(legendOf(undefined)).toEqual([]);
+    // An entity with a shape of its own (a wall unlike the others) is drawn as itself.
+    expect(
+      entityLook({ id: 1, kind: "wall", x: 0, y: 0, shape: "box", hw: 1, hh: 9 }, UNDESCRIBED),
+    ).toEqual({
+      shape: "box",
+      hw: 1,
+      hh: 9,
+    });
+  });
+
+  it("spaces the grid to the scale: cells for a small world, tens for a big one", () => {
+    expect(gridStep(33)).toBe(1);
+    expect(gridStep(4)).toBe(10);
+    expect(gridStep(1)).toBe(100);
+    expect(gridStep(0)).toBe(10);
+  });
+});
+
+describe("panels for any game", () => {
+  it("shows every currency, and the items held", () => {
+    expect(
+      shownBalances({ gold: 0, gems: 3, xp: 40, "item.wood": 2, "item.plank": 0, "item.axe": 1 }),
+    ).toEqual([
+      { unit: "gems", amount: 3, item: false },
+      { unit: "gold", amount: 0, item: false },
+      { unit: "item.axe", amount: 1, item: true },
+      { unit: "item.wood", amount: 2, item: true },
+    ]);
+    expect(unitName("item.wood")).toBe("wood");
+    expect(unitName("honey")).toBe("honey");
+  });
+
+  it("steers only a game with move, and reads command data as JSON", () => {
+    expect(canSteer(GAME)).toBe(false);
+    expect(canSteer({ ...GAME, commands: ["move", "quest.claim"] })).toBe(true);
+    expect(canSteer(undefined)).toBe(false);
+    expect(parseCommandData('{"x": 3, "y": 4}')).toEqual({ ok: true, data: { x: 3, y: 4 } });
+    expect(parseCommandData("  ")).toEqual({ ok: true, data: {} });
+    expect(parseCommandData("{x: 3}")).toMatchObject({ ok: false });
+    expect(gameSummary(GAME)).toBe(
+      "orchard@3: 20 ticks a second, a world of 40 × 30 units, 3 kinds of entity.",
+    );
   });
 });
