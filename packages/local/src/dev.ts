@@ -385,13 +385,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ]);
     const { game } = options;
     Object.assign(routes, {
-      authorizer: authorizer.handler,
+      // Fresh handlers, each reading this stack's environment: a second stack in the same
+      // process (tests) does not talk to the first's services.
+      authorizer: authorizer.lambdaHandler(),
       connect: connect.lambdaHandler(game),
       disconnect: disconnect.lambdaHandler(game),
       command: command.lambdaHandler(game),
       query: query.lambdaHandler(game),
       tick: tick.lambdaHandler(game),
-      supervisor: supervisor.handler,
+      supervisor: supervisor.lambdaHandler(),
     });
     const { lazyRuntimeDeps } = await import("@ledgerquest/aws");
     const runtimeDeps = lazyRuntimeDeps(game, env);
@@ -399,6 +401,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       `WebSocket API     ws://127.0.0.1:${gatewayPort}/${STAGE} (@connections at ${env.LQ_WEBSOCKET_ENDPOINT})`,
     );
 
+    const auditStreamHandler = auditStream.lambdaHandler();
     const poller = await startStreamPoller({
       client: new DynamoDBStreamsClient({
         endpoint: dynamodbEndpoint,
@@ -411,8 +414,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.inMemory
         ? {}
         : { checkpointFile: join(dataDir, "audit-stream.checkpoint.json") }),
-      handler: (event) =>
-        auditStream.handler(event as never, lambdaContext("audit-stream", 60_000)),
+      handler: (event) => auditStreamHandler(event as never, lambdaContext("audit-stream", 60_000)),
       onError: (failure) => log(`stream poller: ${JSON.stringify(failure)}`),
     });
     stops.set("poller", () => poller.stop());

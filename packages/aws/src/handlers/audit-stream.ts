@@ -876,6 +876,9 @@ export function createAuditStreamHandler(
 }
 
 /** The Lambda entry point, configured from the environment (see `auditStreamConfigSchema`). */
-export const handler = withObservability(
-  createAuditStreamHandler(() => auditStreamDepsFromEnvironment()),
-);
+/** A fresh Lambda entry point, configured from the environment on its first call (see `handler`). */
+export function lambdaHandler(): LambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse> {
+  return withObservability(createAuditStreamHandler(() => auditStreamDepsFromEnvironment()));
+}
+
+export const handler = lambdaHandler();

@@ -448,6 +448,14 @@ export function createAuthorizerHandler(
 }
 
 /** The Lambda entry point, configured from the environment (see `authorizerConfigSchema`). */
-export const handler = withObservability(
-  createAuthorizerHandler(() => connectAuthorizerFromConfig(readConfig(authorizerConfigSchema))),
-);
+/**
+ * A fresh Lambda entry point, configured from the environment on its first call: one per
+ * deployment (`handler`), or one per local stack, each reading the environment it was started in.
+ */
+export function lambdaHandler(): LambdaHandler<ConnectAuthorizerEvent, APIGatewayAuthorizerResult> {
+  return withObservability(
+    createAuthorizerHandler(() => connectAuthorizerFromConfig(readConfig(authorizerConfigSchema))),
+  );
+}
+
+export const handler = lambdaHandler();

@@ -177,7 +177,10 @@ export function createSupervisorHandler(
   };
 }
 
-/** The Lambda entry point, configured from the environment (see `supervisorConfigSchema`). */
-export const handler = withObservability(
-  createSupervisorHandler(() => supervisorDepsFromEnvironment()),
-);
+/** A fresh Lambda entry point, configured from the environment (see `supervisorConfigSchema`). */
+export function lambdaHandler(): LambdaHandler<unknown, SuperviseReport> {
+  return withObservability(createSupervisorHandler(() => supervisorDepsFromEnvironment()));
+}
+
+/** The Lambda entry point (one per process; the local stack makes one per stack). */
+export const handler = lambdaHandler();
