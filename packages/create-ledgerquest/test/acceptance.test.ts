@@ -4,50 +4,42 @@
 // started, a player played through the installed client SDK, its ledger verified, and the stack
 // stopped with Ctrl-C. Each step prints how long it took (docs/benchmarks.md records them); the
 // waits are bounds for liveness, never checks of speed. LQ_KEEP_ACCEPTANCE=1 keeps the folder.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
   lstatSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   realpathSync,
   rmSync,
-  statSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import {
+  INSTALL_MAX_MS,
+  PACKAGES,
+  packAll,
+  projectEnv,
+  REPO,
+  run,
+  STEP_MAX_MS,
+  stepTimer,
+  tail,
+  waitForOutput,
+} from "./support/harness.js";
 
-const REPO = realpathSync(fileURLToPath(new URL("../../../", import.meta.url)));
 const BOT_SCRIPT = fileURLToPath(new URL("./support/acceptance-bot.mjs", import.meta.url));
-
-/** Every package a project may install, by name and folder, in dependency order. */
-const PACKAGES = [
-  ["@ledgerquest/engine", "packages/engine"],
-  ["@ledgerquest/runtime", "packages/runtime"],
-  ["@ledgerquest/client", "packages/client"],
-  ["@ledgerquest/testing", "packages/testing"],
-  ["@ledgerquest/aws", "packages/aws"],
-  ["@ledgerquest/local", "packages/local"],
-  ["@ledgerquest/infra", "packages/infra"],
-  ["@ledgerquest/dashboard", "packages/dashboard"],
-  ["@ledgerquest/cli", "packages/cli"],
-  ["create-ledgerquest", "packages/create-ledgerquest"],
-] as const;
-
 const PROJECT = "acceptance-game";
-const INSTALL_MAX_MS = 10 * 60_000;
-const STEP_MAX_MS = 3 * 60_000;
 const PLAYER = "player_0001";
 
 const root = mkdtempSync(join(tmpdir(), "lq-acceptance-"));
 const packs = join(root, "packs");
 const project = join(root, PROJECT);
 let dev: ChildProcess | undefined;
+const { step, summary } = stepTimer("acceptance");
 
 afterAll(async () => {
   if (dev !== undefined && dev.exitCode === null && dev.signalCode === null && dev.pid) {
@@ -58,113 +50,6 @@ afterAll(async () => {
   else rmSync(root, { recursive: true, force: true });
 });
 
-/**
- * The environment of the project's commands: this run's own, less what npm and Vitest set for the
- * repository (its bin folder on PATH, npm_* settings, VITEST, which would make the CLI import the
- * TypeScript config as if it ran under Vitest).
- */
-function projectEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_|VITEST|INIT_CWD$|NODE_OPTIONS$|NODE_ENV$|TEST$|FORCE_COLOR$)/i.test(key)) continue;
-    env[key] = value;
-  }
-  env.PATH = (process.env.PATH ?? "")
-    .split(delimiter)
-    .filter((dir) => !dir.startsWith(REPO))
-    .join(delimiter);
-  // Plain output, to read.
-  return { ...env, NO_COLOR: "1", ...extra };
-}
-
-interface Ran {
-  readonly code: number | null;
-  readonly output: string;
-}
-
-/** Runs a command to its end (or kills it after `maxMs`), with stdout and stderr together. */
-function run(command: string, args: readonly string[], cwd: string, maxMs = STEP_MAX_MS) {
-  return new Promise<Ran>((resolve) => {
-    const child = spawn(command, args, {
-      cwd,
-      env: projectEnv(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const timer = setTimeout(() => {
-      output += `\n[killed after ${maxMs} ms]`;
-      child.kill("SIGKILL");
-    }, maxMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
-/** The last lines of a command's output, for an assertion's message. */
-const tail = (ran: Ran, lines = 40) => ran.output.trimEnd().split("\n").slice(-lines).join("\n");
-
-const timings: { step: string; ms: number }[] = [];
-
-async function step<T>(name: string, body: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await body();
-  } finally {
-    const ms = performance.now() - started;
-    timings.push({ step: name, ms });
-    console.log(`acceptance: ${name} took ${(ms / 1000).toFixed(1)} s`);
-  }
-}
-
-/** The newest modification time of the files under `dir` (0 when it is missing). */
-function newest(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  let max = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    max = Math.max(max, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return max;
-}
-
-/** Waits for `pattern` in what `child` prints; fails if the child ends first or after `maxMs`. */
-function waitForOutput(child: ChildProcess, pattern: RegExp, log: { text: string }, maxMs: number) {
-  return new Promise<RegExpMatchArray>((resolve, reject) => {
-    const check = () => {
-      const match = log.text.match(pattern);
-      if (match === null) return;
-      done();
-      resolve(match);
-    };
-    const ended = () => {
-      done();
-      reject(new Error(`the stack ended before it was ready:\n${log.text.slice(-4000)}`));
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(
-        new Error(`the stack printed no ${pattern} in ${maxMs} ms:\n${log.text.slice(-4000)}`),
-      );
-    }, maxMs);
-    const done = () => {
-      clearTimeout(timer);
-      child.stdout?.off("data", check);
-      child.off("exit", ended);
-    };
-    child.stdout?.on("data", check);
-    child.on("exit", ended);
-    check();
-  });
-}
-
 describe("a new project from the packed packages, outside the repository", () => {
   it("installs from tarballs only, passes its own tests, runs on the local stack, plays, verifies, stops", {
     timeout: 15 * 60_000,
@@ -173,31 +58,7 @@ describe("a new project from the packed packages, outside the repository", () =>
 
     // (a) Pack every publishable package, as built by the root's `prepare`.
     await step("pack 10 packages", async () => {
-      const stale: string[] = [];
-      for (const [name, dir] of PACKAGES) {
-        const pkg = JSON.parse(readFileSync(join(REPO, dir, "package.json"), "utf8")) as {
-          name: string;
-          private?: boolean;
-          files?: string[];
-        };
-        expect(pkg.name).toBe(name);
-        expect(pkg.private, `${name} must not be private`).not.toBe(true);
-        expect(pkg.files, `${name} lists its files`).toContain("dist");
-        // A build older than its sources packs old code: say so (a step below may fail on it).
-        if (newest(join(REPO, dir, "dist")) < newest(join(REPO, dir, "src"))) stale.push(dir);
-      }
-      if (stale.length > 0) {
-        console.warn(
-          `acceptance: dist is older than src in ${stale.join(", ")}: the tarballs hold the last build (\`npm run build\` at the root makes them current)`,
-        );
-      }
-      mkdirSync(packs);
-      const args = ["pack", "--pack-destination", packs, "--ignore-scripts", "--json"];
-      for (const [name] of PACKAGES) args.push("--workspace", name);
-      const packed = await run("npm", args, REPO);
-      expect(packed.code, tail(packed)).toBe(0);
-      const tarballs = readdirSync(packs).filter((f) => f.endsWith(".tgz"));
-      expect(tarballs).toHaveLength(PACKAGES.length);
+      await packAll(packs);
     });
 
     // (b) Scaffold with the packed create-ledgerquest, in the temporary folder.
@@ -258,7 +119,7 @@ describe("a new project from the packed packages, outside the repository", () =>
     // browser client and the bot use.
     const log = { text: "" };
     const dashboard = await step("ledgerquest dev until ready", async () => {
-      dev = spawn("npx", ["ledgerquest", "dev"], {
+      dev = (await import("node:child_process")).spawn("npx", ["ledgerquest", "dev"], {
         cwd: project,
         env: projectEnv(),
         stdio: ["ignore", "pipe", "pipe"],
@@ -322,9 +183,6 @@ describe("a new project from the packed packages, outside the repository", () =>
       expect(log.text).toMatch(/\nstopped\n/);
     });
 
-    const total = timings.reduce((sum, t) => sum + t.ms, 0);
-    console.log(
-      `acceptance (create-ledgerquest): ${timings.map((t) => `${t.step} ${(t.ms / 1000).toFixed(1)} s`).join(" | ")} | total ${(total / 1000).toFixed(1)} s`,
-    );
+    console.log(summary());
   });
 });

@@ -81,6 +81,8 @@ beforeAll(() => {
   site = siteDir();
   lq = createLedgerQuestApp({
     bundles: stubBundles(),
+    // The rules' name of the project's game, as the app reads it from ledgerquest.config.ts.
+    game: "arena@2",
     context: { [CONTEXT_KEYS.siteAssetPath]: site, [CONTEXT_KEYS.alarmEmail]: "ops@example.com" },
     outdir: tempDir("cdk-out"),
     nag: false,
@@ -384,7 +386,7 @@ describe("ComputeStack", () => {
           LQ_EVENT_BUS: Match.anyValue(),
           LQ_ASSETS_BUCKET: Match.anyValue(),
           LQ_WEBSOCKET_ENDPOINT: Match.anyValue(),
-          LQ_GAME: "arena",
+          LQ_GAME: "arena@2",
           LQ_TICKS_PER_BATCH: "600",
         }),
       },
