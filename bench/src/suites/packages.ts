@@ -45,7 +45,9 @@ function timeAll(commands: Readonly<Record<string, readonly string[]>>): Record<
       const r = spawnSync(process.execPath, [...args], { cwd: ROOT, stdio: "ignore" });
       const ms = performance.now() - started;
       if (r.status !== 0) throw new Error(`${name}: exit ${r.status}`);
-      (samples[name] ??= []).push(ms);
+      const list = samples[name] ?? [];
+      list.push(ms);
+      samples[name] = list;
     }
   }
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
