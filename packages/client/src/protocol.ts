@@ -74,6 +74,8 @@ export interface GameDescription {
   readonly quests: readonly JsonValue[];
   /** The commands a player may send, by type. */
   readonly commands: readonly string[];
+  /** The JSON Schema of each command's data, by type (games made with `defineGame`). */
+  readonly commandData?: { readonly [type: string]: JsonValue };
 }
 
 /** What every connection of a world gets after each committed batch. */

@@ -3,10 +3,48 @@
  * commands), and the command panel: pick one of the game's command types, type its data as
  * JSON, send it through the client SDK and see the answer (`accepted` or `duplicate`, or the
  * typed error with the field it names). It knows no game: the description lists the command
- * types, the server's schemas judge the data.
+ * types and their data's JSON Schemas (`commandData`), from which a command's text starts as an
+ * example; the server's schemas judge the data.
  */
 import type { GameDescription, SendResult } from "@ledgerquest/client";
 import { failureText, formatNumber, h, panel, replace } from "./dom.js";
+
+/**
+ * An example of data a JSON Schema accepts: required properties only, each at its minimum (or 0),
+ * the first of an enum, a constant, an empty string or list, false. Undefined for a schema it
+ * cannot read.
+ */
+export function exampleOf(schema: unknown, depth = 0): unknown {
+  if (typeof schema !== "object" || schema === null || depth > 8) return undefined;
+  const s = schema as Record<string, unknown>;
+  if ("const" in s) return s.const;
+  if (Array.isArray(s.enum)) return s.enum[0];
+  const options = (s.anyOf ?? s.oneOf) as unknown[] | undefined;
+  if (Array.isArray(options)) return exampleOf(options[0], depth + 1);
+  switch (s.type) {
+    case "object": {
+      const properties = (s.properties ?? {}) as Record<string, unknown>;
+      const required = Array.isArray(s.required) ? (s.required as string[]) : [];
+      const out: Record<string, unknown> = {};
+      for (const key of required) out[key] = exampleOf(properties[key], depth + 1) ?? null;
+      return out;
+    }
+    case "integer":
+    case "number": {
+      const low = typeof s.minimum === "number" ? s.minimum : undefined;
+      const high = typeof s.maximum === "number" ? s.maximum : undefined;
+      return low !== undefined && low > 0 ? low : high !== undefined && high < 0 ? high : 0;
+    }
+    case "string":
+      return "";
+    case "boolean":
+      return false;
+    case "array":
+      return [];
+    default:
+      return undefined;
+  }
+}
 
 /** Answers kept in the panel's history. */
 export const HISTORY_MAX = 8;
@@ -51,6 +89,7 @@ export class GamePanel {
   /** What was typed for each command type, kept while switching between them. */
   readonly #drafts = new Map<string, string>();
   #commands: readonly string[] = [];
+  #game: GameDescription | undefined;
   #enabled = false;
   #busy = false;
 
@@ -91,6 +130,7 @@ export class GamePanel {
 
   /** The game's description (from the `state` result), or undefined before it came. */
   setGame(game: GameDescription | undefined): void {
+    this.#game = game;
     const commands = game?.commands ?? [];
     if (game === undefined) {
       replace(
@@ -162,7 +202,10 @@ export class GamePanel {
   }
 
   #switchType(): void {
-    this.#data.value = this.#drafts.get(this.#type.value) ?? "";
+    const type = this.#type.value;
+    const example = exampleOf(this.#game?.commandData?.[type]);
+    this.#data.value =
+      this.#drafts.get(type) ?? (example === undefined ? "" : JSON.stringify(example));
   }
 
   #render(): void {

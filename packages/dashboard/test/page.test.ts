@@ -2,7 +2,7 @@
 // the looks of any game's kinds, the HUD's balances and the command panel's data.
 import type { GameDescription } from "@ledgerquest/client";
 import { describe, expect, it } from "vitest";
-import { gameSummary, parseCommandData } from "../src/game-panel.js";
+import { exampleOf, gameSummary, parseCommandData } from "../src/game-panel.js";
 import { shownBalances, unitName } from "../src/hud.js";
 import { decodeJwtPayload, tokenExpired, tokenIdentity } from "../src/jwt.js";
 import { feedTransfers } from "../src/ledger-feed.js";
@@ -180,5 +180,33 @@ describe("panels for any game", () => {
     expect(gameSummary(GAME)).toBe(
       "orchard@3: 20 ticks a second, a world of 40 × 30 units, 3 kinds of entity.",
     );
+  });
+});
+
+describe("a command's example from its data's JSON Schema", () => {
+  it("fills the required properties at their lowest legal value, the first of an enum", () => {
+    const walk = {
+      type: "object",
+      properties: {
+        x: { type: "integer", minimum: 0, maximum: 23 },
+        y: { type: "integer", minimum: 0, maximum: 15 },
+        note: { type: "string" },
+      },
+      required: ["x", "y"],
+      additionalProperties: false,
+    };
+    expect(exampleOf(walk)).toEqual({ x: 0, y: 0 });
+    expect(
+      exampleOf({
+        type: "object",
+        properties: { recipe: { enum: ["plank", "pickaxe"] } },
+        required: ["recipe"],
+      }),
+    ).toEqual({ recipe: "plank" });
+    expect(exampleOf({ type: "number", minimum: 1 })).toBe(1);
+    expect(exampleOf({ type: "number", maximum: -2 })).toBe(-2);
+    expect(exampleOf({ anyOf: [{ const: "a" }, { const: "b" }] })).toBe("a");
+    expect(exampleOf(undefined)).toBeUndefined();
+    expect(exampleOf({ not: {} })).toBeUndefined();
   });
 });

@@ -114,6 +114,16 @@ export function defineGame<
   };
   const description = spec.description;
   const types = commands.types;
+  let described: GameDescription | undefined;
+  const describe = (): GameDescription => {
+    described ??= {
+      ...(description as Omit<GameDescription, "commands" | "rules">),
+      rules: spec.name,
+      commands: types,
+      commandData: commandDataOf(spec.commands),
+    };
+    return described;
+  };
   const game: DefinedGame<C> = {
     name: spec.name,
     commands,
@@ -130,14 +140,26 @@ export function defineGame<
             sim,
           ),
     view: (sim) => spec.view(sim),
-    ...(description === undefined
-      ? {}
-      : {
-          describe: (): GameDescription => ({ ...description, rules: spec.name, commands: types }),
-        }),
+    ...(description === undefined ? {} : { describe }),
     ...(spec.limits === undefined ? {} : { limits: spec.limits }),
   };
   return game;
+}
+
+/** Each command's data as JSON Schema, leaving out what JSON Schema cannot say. */
+function commandDataOf(schemas: CommandSchemas): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const type of Object.keys(schemas).sort()) {
+    try {
+      const { $schema: _draft, ...schema } = z.toJSONSchema(
+        schemas[type] as z.core.$ZodType,
+      ) as Record<string, JsonValue>;
+      out[type] = schema;
+    } catch {
+      // A transform or a custom check has no JSON Schema: the client shows no template for it.
+    }
+  }
+  return out;
 }
 
 /** A world `ledgerquest dev` and `ledgerquest seed` create when it does not exist. */

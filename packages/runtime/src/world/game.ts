@@ -63,6 +63,11 @@ export interface GameDescription {
   readonly quests: readonly JsonValue[];
   /** The commands a player may send, by type. */
   readonly commands: readonly string[];
+  /**
+   * The JSON Schema (draft 2020-12) of each command's data, by type, for clients that build forms
+   * or examples; a command whose schema JSON Schema cannot express is left out.
+   */
+  readonly commandData?: Readonly<Record<string, JsonValue>>;
 }
 
 export interface WorldOptions {
