@@ -121,9 +121,14 @@ export async function runDev(options: DevOptions): Promise<void> {
   console.log(
     `\nplay as ${players[0]}: connect a WebSocket client to\n  ${stack.endpoints.websocket}?world=${worldId}&token=${token}`,
   );
-  const example = options.project.config.game.commands.types[0];
-  if (example !== undefined) {
-    console.log(`then send {"action":"command","id":"c1","type":"${example}","data":{...}}\n`);
+  const game = options.project.config.game;
+  const type = game.commands.types[0];
+  if (type !== undefined) {
+    const { exampleOf } = await import("@ledgerquest/client");
+    const data = exampleOf(game.describe?.().commandData?.[type]) ?? {};
+    console.log(
+      `then send ${JSON.stringify({ action: "command", id: "c1", type, data })} (the game's commands: ${game.commands.types.join(", ")})\n`,
+    );
   }
   if (stack.endpoints.dashboard !== undefined) {
     console.log(`watch, play and audit the world in a browser:\n  ${stack.endpoints.dashboard}\n`);

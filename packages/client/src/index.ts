@@ -39,6 +39,7 @@ export {
   type TokenProvider,
 } from "./client.js";
 export { ClientError, ClientOptionsError, NoWebSocketError } from "./errors.js";
+export { exampleOf } from "./example.js";
 export { frameIds, ID_PREFIX_MAX, randomSessionId } from "./ids.js";
 export { type InterpolationOptions, Interpolator, lerp } from "./interpolation.js";
 export {

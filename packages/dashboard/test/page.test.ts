@@ -1,8 +1,9 @@
 // The page's pure parts: token reading, the quest book, the ledger feed's filter, the viewport,
 // the looks of any game's kinds, the HUD's balances and the command panel's data.
 import type { GameDescription } from "@ledgerquest/client";
+import { exampleOf } from "@ledgerquest/client";
 import { describe, expect, it } from "vitest";
-import { exampleOf, gameSummary, parseCommandData } from "../src/game-panel.js";
+import { gameSummary, parseCommandData } from "../src/game-panel.js";
 import { shownBalances, unitName } from "../src/hud.js";
 import { decodeJwtPayload, tokenExpired, tokenIdentity } from "../src/jwt.js";
 import { feedTransfers } from "../src/ledger-feed.js";
