@@ -70,7 +70,8 @@ function loadsTypeScript(): boolean {
   );
 }
 
-async function compiledConfig(file: string): Promise<string> {
+/** `file` compiled into one ES module in the project's cache; returns the module's path. */
+export async function compiledConfig(file: string): Promise<string> {
   const { build } = await import("esbuild");
   const dir = dirname(file);
   const cacheDir = join(dir, "node_modules", ".cache", "ledgerquest");
