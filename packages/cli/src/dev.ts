@@ -49,6 +49,14 @@ export async function runDev(options: DevOptions): Promise<void> {
   console.log(
     "LedgerQuest local stack: starting (Ctrl-C stops it; the world continues at the next start)",
   );
+  // The worlds to create when missing, and the one the dashboard opens and the status follows.
+  const specs = (await worldSpecsOf(options.project.config)).map((w) =>
+    options.players === undefined ? w : { ...w, players: options.players },
+  );
+  const worldId = options.world ?? specs[0]?.worldId ?? "demo";
+  if (!specs.some((w) => w.worldId === worldId)) {
+    specs.push({ worldId, players: options.players ?? 4 });
+  }
   let stack: LocalStack;
   let pageDir: string | undefined;
   try {
@@ -74,7 +82,7 @@ export async function runDev(options: DevOptions): Promise<void> {
         : {
             dashboard: {
               directory: pageDir,
-              world: options.world ?? (await firstWorld(options.project)),
+              world: worldId,
               ...(dashboardPort === undefined ? {} : { port: dashboardPort }),
             },
           }),
@@ -89,13 +97,6 @@ export async function runDev(options: DevOptions): Promise<void> {
     return;
   }
   const deps: RuntimeDeps = stack.runtimeDeps();
-  const specs = (await worldSpecsOf(options.project.config)).map((w) =>
-    options.players === undefined ? w : { ...w, players: options.players },
-  );
-  const worldId = options.world ?? specs[0]?.worldId ?? "demo";
-  if (!specs.some((w) => w.worldId === worldId)) {
-    specs.push({ worldId, players: options.players ?? 4 });
-  }
   // Created when missing, and their loops started through the bus (the supervisor starts those
   // of existing worlds): the same code as `ledgerquest seed`.
   const seeded = await seedWorlds(deps, { worlds: specs });
@@ -167,8 +168,4 @@ export async function runDev(options: DevOptions): Promise<void> {
   }, options.statusEverySeconds * 1000);
   process.once("SIGINT", () => void stop("interrupted"));
   process.once("SIGTERM", () => void stop("terminated"));
-}
-
-async function firstWorld(project: Project): Promise<string> {
-  return (await worldSpecsOf(project.config))[0]?.worldId ?? "demo";
 }
