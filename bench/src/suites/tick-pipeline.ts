@@ -635,9 +635,10 @@ interface PlayersHandle {
 }
 
 function startPlayers(config: PlayersConfig): PlayersHandle {
-  // tsx loads this TypeScript module in the child, whether the parent is the bench or Vitest.
+  // tsx loads this TypeScript module in the child, whether the parent is the bench or Vitest,
+  // and the packages resolve to their sources there too, as they do in the parent.
   const child = fork(SELF, [], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--conditions=@ledgerquest/source", "--import", "tsx"],
     cwd: REPO_ROOT,
     env: { ...process.env, [PLAYERS_ENV]: JSON.stringify(config), NODE_NO_WARNINGS: "1" },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -666,7 +667,9 @@ function startPlayers(config: PlayersConfig): PlayersHandle {
   return {
     started,
     async stop() {
-      if (child.connected) child.send("stop");
+      // The players may have finished and be closing the channel already: a stop that cannot be
+      // delivered then is not an error (the report, or the exit, says how they ended).
+      if (child.connected) child.send("stop", () => {});
       const m = await done;
       if (m.kind !== "done") throw new Error("players process sent no report");
       return m.report;

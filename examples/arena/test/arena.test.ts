@@ -103,7 +103,18 @@ describe("the demo arena", () => {
 
   it("npm start's script prints ticks/s, the final hash (the same on every run), the ledger's verification and the quest log", async () => {
     const script = fileURLToPath(new URL("../src/headless.ts", import.meta.url));
-    const args = ["--import", "tsx", script, "--bodies", "300", "--seconds", "4", "--seed", "ci"];
+    const args = [
+      "--conditions=@ledgerquest/source",
+      "--import",
+      "tsx",
+      script,
+      "--bodies",
+      "300",
+      "--seconds",
+      "4",
+      "--seed",
+      "ci",
+    ];
     const [a, b] = await Promise.all([run(process.execPath, args), run(process.execPath, args)]);
     expect(a.stdout).toMatch(/ticks\/s: [\d,]+/);
     const hash = /final state hash: ([0-9a-f]{64}) \(tick 240\)/.exec(a.stdout)?.[1];
@@ -113,7 +124,7 @@ describe("the demo arena", () => {
     expect(a.stdout).toMatch(/quest log of player_0001/);
     expect(a.stdout).toMatch(/first_coins +Pick up 10 gold/);
     await expect(
-      run(process.execPath, [...args.slice(0, 3), "--bodies", "-5"]),
+      run(process.execPath, [...args.slice(0, 4), "--bodies", "-5"]),
     ).rejects.toMatchObject({
       stderr: expect.stringContaining("--bodies must be a whole number"),
     });

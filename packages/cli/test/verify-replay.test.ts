@@ -275,9 +275,13 @@ describe("progress without a terminal", () => {
 describe("the ledgerquest command line", () => {
   const main = resolve(import.meta.dirname, "../src/main.ts");
   const run = (...args: string[]) =>
-    promisify(execFile)(process.execPath, ["--import", "tsx", main, ...args], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    });
+    promisify(execFile)(
+      process.execPath,
+      ["--conditions=@ledgerquest/source", "--import", "tsx", main, ...args],
+      {
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      },
+    );
   let empty: string;
   beforeAll(() => {
     empty = mkdtempSync(join(tmpdir(), "lq-verify-"));

@@ -29,7 +29,7 @@ async function run(args: string[], cwd: string) {
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ["--import", TSX, MAIN, ...args],
+      ["--conditions=@ledgerquest/source", "--import", TSX, MAIN, ...args],
       { cwd, encoding: "utf8" },
     );
     return { code: 0, stdout, stderr };

@@ -68,7 +68,11 @@ describe("replay", () => {
   it("gives the same hashes in two separate Node processes", async () => {
     const child = fileURLToPath(new URL("./fixtures/replay-child.ts", import.meta.url));
     const once = () =>
-      run(process.execPath, ["--import", "tsx", child, "world-1", "90"], { encoding: "utf8" });
+      run(
+        process.execPath,
+        ["--conditions=@ledgerquest/source", "--import", "tsx", child, "world-1", "90"],
+        { encoding: "utf8" },
+      );
     const [a, b] = await Promise.all([once(), once()]);
     const ha = JSON.parse(a.stdout) as string[];
     const hb = JSON.parse(b.stdout) as string[];

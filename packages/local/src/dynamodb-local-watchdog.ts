@@ -1,6 +1,6 @@
 /**
  * The watchdog between the local stack and DynamoDB Local's JVM: `startDynamoDbLocal` runs it as
- * `node --import tsx dynamodb-local-watchdog.ts <options JSON>` in a session of its own, and it
+ * `node --conditions=@ledgerquest/source --import tsx dynamodb-local-watchdog.ts <options JSON>` in a session of its own, and it
  * runs the JVM as its child.
  *
  * Why a process of its own: a kill of the stack's Node process, or of its whole process group

@@ -107,10 +107,14 @@ interface Writer {
 
 /** Starts the fixture in a process group of its own, as `npm start` is in its terminal. */
 async function startWriter(where: string, then: "kill-group" | "wait"): Promise<Writer> {
-  const child = spawn(process.execPath, ["--import", "tsx", WRITER, where, String(ITEMS), then], {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@ledgerquest/source", "--import", "tsx", WRITER, where, String(ITEMS), then],
+    {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   cleanups.push(() => kill(-(child.pid ?? 0), "SIGKILL"));
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
