@@ -78,29 +78,33 @@ export interface GameDescription {
   readonly commandData?: { readonly [type: string]: JsonValue };
 }
 
-/** What every connection of a world gets after each committed batch. */
+/** What every connection of a world is sent while its loop runs. */
 export interface StatePushFrame {
   readonly type: "state";
   readonly worldId: string;
+  /** The world's last committed version. */
   readonly version: number;
-  /** The world's tick after the batch. */
+  /** The world's tick this frame shows. */
   readonly tick: number;
   readonly stateHash: string;
   readonly ledger: { readonly count: number; readonly head: string };
   /** `changed` is every entity (the first push after connecting), else what moved or appeared. */
   readonly full: boolean;
+  /** The tick of the frame this delta applies to; absent on a full frame. */
+  readonly baseTick?: number;
   readonly changed: readonly EntityView[];
   readonly removed: readonly number[];
-  /** The player's profile, when the batch changed it. */
+  /** The player's profile, when it changed. */
   readonly you?: PlayerRecord;
-  readonly batch: {
+  /** The batch that committed, on the frame after its commit. */
+  readonly batch?: {
     readonly ticks: number;
     readonly commandsApplied: number;
     readonly ledgerEntries: number;
     readonly durationMs: number;
   };
-  /** Held outside the system accounts, per unit: what is in circulation. */
-  readonly supply: { readonly [unit: string]: number };
+  /** Held outside the system accounts, per unit: what is in circulation (when it changed). */
+  readonly supply?: { readonly [unit: string]: number };
 }
 
 /** The answer to an accepted command frame. */

@@ -55,7 +55,7 @@ export class WorldStore {
   #you: PlayerRecord | undefined;
   #supply: { readonly [unit: string]: number } = {};
   #game: GameDescription | undefined;
-  #batch: StatePushFrame["batch"] | undefined;
+  #batch: NonNullable<StatePushFrame["batch"]> | undefined;
   #consistent = false;
 
   /** `onListenerError` gets what a listener throws (it does not reach the caller of `apply`). */
@@ -96,7 +96,7 @@ export class WorldStore {
     return this.#game;
   }
   /** The last push's batch figures. */
-  get batch(): StatePushFrame["batch"] | undefined {
+  get batch(): NonNullable<StatePushFrame["batch"]> | undefined {
     return this.#batch;
   }
   /** Whether the view is whole: every entity as of `version` (false before the first full view). */
@@ -132,8 +132,8 @@ export class WorldStore {
     this.#stateHash = push.stateHash;
     this.#ledger = push.ledger;
     if (push.you !== undefined) this.#you = push.you;
-    this.#supply = push.supply;
-    this.#batch = push.batch;
+    if (push.supply !== undefined) this.#supply = push.supply;
+    if (push.batch !== undefined) this.#batch = push.batch;
     this.#emit("push", push.full, push.changed, removed, atMs);
     return result;
   }

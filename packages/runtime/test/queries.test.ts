@@ -142,7 +142,7 @@ describe("state pushes", () => {
     expect(pushes.length).toBe(3);
     const last = pushes[pushes.length - 1] as StatePushFrame;
     expect(last.batch).toMatchObject({ ticks: 60 });
-    expect(last.batch.durationMs).toBeGreaterThanOrEqual(0);
+    expect(last.batch?.durationMs).toBeGreaterThanOrEqual(0);
     const state = result(await ask("state"), "state");
     expect(last.supply).toEqual(state.supply);
   });

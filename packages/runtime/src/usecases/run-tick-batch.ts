@@ -22,14 +22,14 @@ import {
   EVENT_SOURCES,
 } from "../definitions/events.js";
 import { executionOfToken } from "../definitions/workflow.js";
-import { CommitConflictError, DeterminismError, NotFoundError, RuntimeError } from "../errors.js";
+import { CommitConflictError, DeterminismError, NotFoundError } from "../errors.js";
 import type { InboxCommand } from "../ports/command-inbox.js";
 import type { PlayerRecord, WorldRecord } from "../ports/entity-store.js";
 import type { OutgoingEvent } from "../ports/event-publisher.js";
 import type { BatchEvent, BatchRecord, DrainPoint } from "../ports/journal.js";
-import type { EntityView } from "../world/game.js";
 import { domainEvents, runTick, toEngineCommand } from "../world/tick.js";
 import type { RuntimeDeps } from "./deps.js";
+import { WorldPusher } from "./push.js";
 import {
   accountBalances,
   type LoadedWorld,
@@ -132,9 +132,7 @@ export async function runTickBatch(
     if (record === undefined)
       throw new NotFoundError("batch record", `${worldId}@${world.version}`);
     const loaded = await loadWorldState(deps, world);
-    const { pushed, gone } = await afterCommit(deps, world, record, loaded, undefined, [], {
-      startMs,
-    });
+    const { pushed, gone } = await afterCommit(deps, world, record, loaded, [], { startMs });
     return result("already_committed", world, record, pushed, gone, true, {
       active: await stillToRun(deps, world),
     });
@@ -160,7 +158,6 @@ export async function runTickBatch(
 
   const next = world.version + 1;
   let loaded = await loadWorldState(deps, world);
-  const before = deps.game.view(loaded.sim);
   let outcome: Outcome;
   let retried = false;
   const pending = await deps.journal.getBatch(worldId, next);
@@ -232,9 +229,8 @@ export async function runTickBatch(
       throw new CommitConflictError(worldId, next, "the world moved while this batch committed");
     }
   }
-  const { pushed, gone } = await afterCommit(deps, committed, record, loaded, before, players, {
+  const { pushed, gone } = await afterCommit(deps, committed, record, loaded, players, {
     startMs,
-    previousCommitMs: world.updatedAtMs,
   });
   if (record.token !== token) {
     throw new CommitConflictError(
@@ -467,16 +463,12 @@ async function afterCommit(
   world: WorldRecord,
   record: BatchRecord,
   loaded: LoadedWorld,
-  before: readonly EntityView[] | undefined,
   players: Iterable<string>,
   timing: {
     /** When this call began: the push tells clients how long the batch took. */
     readonly startMs: number;
-    /** Connections made after this time get the whole view: they have nothing to apply a delta to. */
-    readonly previousCommitMs?: number;
   },
 ): Promise<{ pushed: number; gone: number }> {
-  const previousCommitMs = timing.previousCommitMs ?? Number.POSITIVE_INFINITY;
   const timeMs = record.createdAtMs;
   const outgoing: OutgoingEvent[] = record.events.map((e) => ({
     eventId: e.eventId,
@@ -505,95 +497,44 @@ async function afterCommit(
   });
   await deps.publisher.publish(outgoing);
 
-  const connections = await deps.store.listConnections(world.worldId);
-  if (connections.length === 0) return { pushed: 0, gone: 0 };
-  const after = deps.game.view(loaded.sim);
-  const delta = viewDelta(before, after);
-  const whole = viewDelta(undefined, after);
-  const profiles = new Map<string, unknown>();
+  const profiles = new Map<string, PlayerRecord>();
   for (const p of players) profiles.set(p, playerRecord(loaded, world.worldId, p));
-  let pushed = 0;
-  let gone = 0;
-  const batch = {
-    ticks: record.ticks,
-    commandsApplied: record.commandsApplied,
-    ledgerEntries: record.ledgerToSeq - record.ledgerFromSeq,
-    durationMs: Math.max(0, deps.clock.nowMs() - timing.startMs),
-  };
-  const supply = supplyOf(loaded.ledger);
-  await Promise.all(
-    connections.map(async (c) => {
-      const frame: StatePushFrame = {
-        type: "state",
-        worldId: world.worldId,
-        version: record.version,
-        tick: record.fromTick + record.ticks,
-        stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
-        ledger: { count: record.ledgerToSeq, head: record.ledgerHead },
-        ...(c.connectedAtMs >= previousCommitMs ? whole : delta),
-        ...(profiles.has(c.playerId) ? { you: profiles.get(c.playerId) as PlayerRecord } : {}),
-        batch,
-        supply,
-      };
-      const message = JSON.stringify(frame);
-      try {
-        if ((await deps.push.post(c.connectionId, message)) === "gone") {
-          gone++;
-          await deps.store.deleteConnection(c.connectionId);
-        } else pushed++;
-      } catch (error) {
-        // A push is best effort: the batch is committed and the next one sends the state again.
-        // Only the adapters' typed failures are expected here; anything else is a bug.
-        if (!(error instanceof RuntimeError)) throw error;
-      }
-    }),
-  );
+  const pusher = pusherFor(deps, world.worldId);
+  pusher.invalidateConnections();
+  const { pushed, gone } = await pusher.push({
+    version: record.version,
+    tick: record.fromTick + record.ticks,
+    stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
+    ledger: { count: record.ledgerToSeq, head: record.ledgerHead },
+    view: deps.game.view(loaded.sim),
+    profiles,
+    batch: {
+      ticks: record.ticks,
+      commandsApplied: record.commandsApplied,
+      ledgerEntries: record.ledgerToSeq - record.ledgerFromSeq,
+      durationMs: Math.max(0, deps.clock.nowMs() - timing.startMs),
+    },
+    supply: supplyOf(loaded.ledger),
+  });
   return { pushed, gone };
 }
 
-/** What every connection of a world gets after each committed batch (client-protocol.md). */
-export interface StatePushFrame {
-  readonly type: "state";
-  readonly worldId: string;
-  readonly version: number;
-  /** The world's tick after the batch. */
-  readonly tick: number;
-  readonly stateHash: string;
-  readonly ledger: { readonly count: number; readonly head: string };
-  /** `changed` is every entity (apply as a whole view), else what moved or appeared. */
-  readonly full: boolean;
-  readonly changed: readonly EntityView[];
-  readonly removed: readonly number[];
-  /** The player's profile, when the batch changed it. */
-  readonly you?: PlayerRecord;
-  readonly batch: {
-    readonly ticks: number;
-    readonly commandsApplied: number;
-    readonly ledgerEntries: number;
-    /** This tick function's time for the batch: loading, simulating, committing. */
-    readonly durationMs: number;
-  };
-  /** Held outside the system accounts, per unit. */
-  readonly supply: Readonly<Record<string, number>>;
-}
+/**
+ * One pusher per world and set of dependencies (a Lambda container's), kept across batches: what
+ * it remembers having sent each connection lets the next batch's first frame be a delta.
+ */
+const pushers = new WeakMap<RuntimeDeps, Map<string, WorldPusher>>();
 
-/** Entities that changed or appeared since `before`, and those that went (all of them without `before`). */
-export function viewDelta(
-  before: readonly EntityView[] | undefined,
-  after: readonly EntityView[],
-): {
-  readonly full: boolean;
-  readonly changed: readonly EntityView[];
-  readonly removed: readonly number[];
-} {
-  if (before === undefined) return { full: true, changed: after, removed: [] };
-  const old = new Map<number, EntityView>();
-  for (const e of before) old.set(e.id, e);
-  const changed: EntityView[] = [];
-  for (const e of after) {
-    const o = old.get(e.id);
-    old.delete(e.id);
-    if (o === undefined || o.x !== e.x || o.y !== e.y || o.kind !== e.kind) changed.push(e);
+function pusherFor(deps: RuntimeDeps, worldId: string): WorldPusher {
+  let byWorld = pushers.get(deps);
+  if (byWorld === undefined) {
+    byWorld = new Map();
+    pushers.set(deps, byWorld);
   }
-  return { full: false, changed, removed: [...old.keys()].sort((a, b) => a - b) };
+  let pusher = byWorld.get(worldId);
+  if (pusher === undefined) {
+    pusher = new WorldPusher(deps, worldId);
+    byWorld.set(worldId, pusher);
+  }
+  return pusher;
 }
