@@ -134,6 +134,60 @@ export function describeCommandInboxContract(
       await cleanup?.();
     });
 
+    it("many submits at once, ids sent twice among them, while drains race: each id stored once", async () => {
+      const { inbox, cleanup } = await setup();
+      const w = uniqueId("w");
+      await inbox.openWorld(w, 2, 0);
+      let clock = 1000;
+      let cursors = [0, 0];
+      const drained: string[] = [];
+      const drain = async () => {
+        clock += 5;
+        const next = [...cursors];
+        for (const shard of [0, 1]) {
+          const wm = await inbox.close(w, shard, clock);
+          for (const c of await inbox.read(w, shard, cursors[shard] ?? 0, wm))
+            drained.push(`${c.playerId}/${c.commandId}`);
+          next[shard] = wm;
+        }
+        cursors = next;
+      };
+      // 30 players send 8 commands each, all at once; every fourth one goes twice, concurrently.
+      const sends = Array.from({ length: 30 }, (_, p) =>
+        Array.from({ length: 8 }, (_, i) => {
+          const c = cmd(w, `p${p}`, `c${i}`, clock, p % 2);
+          return i % 4 === 0 ? [c, { ...c, data: "second" }] : [c];
+        }).flat(),
+      ).flat();
+      const drains = (async () => {
+        for (let i = 0; i < 6; i++) {
+          await drain();
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      })();
+      const results = await Promise.all(sends.map((c) => inbox.submit(c)));
+      await drains;
+      clock += 1_000_000;
+      await drain();
+      const accepted = new Map<string, number>();
+      let duplicates = 0;
+      for (const [i, r] of results.entries()) {
+        const c = sends[i] as NewCommand;
+        if (r.result === "accepted") {
+          const id = `${c.playerId}/${c.commandId}`;
+          accepted.set(id, (accepted.get(id) ?? 0) + 1);
+        } else {
+          expect(r.result).toBe("duplicate");
+          duplicates++;
+        }
+      }
+      expect(accepted.size).toBe(240);
+      expect([...accepted.values()].every((n) => n === 1)).toBe(true);
+      expect(duplicates).toBe(60);
+      expect([...drained].sort()).toEqual([...accepted.keys()].sort());
+      await cleanup?.();
+    });
+
     it("a closed world refuses commands, storing nothing and using no command id, until reopened", async () => {
       const { inbox, cleanup } = await setup();
       const w = uniqueId("w");
