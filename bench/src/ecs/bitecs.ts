@@ -1,6 +1,6 @@
 /**
  * The five scenarios on bitECS 0.4, written idiomatically for 0.4: components are plain objects
- * of typed arrays we allocate, systems are functions of the world that call `query(world, terms)`
+ * of typed arrays we allocate (Int32Array as in noctjs, or Float64Array), systems are functions of the world that call `query(world, terms)`
  * each time they run (0.4 caches the query by its terms and commits deferred removals there), and
  * a pipeline is the systems called in order. Term lists are hoisted so no system allocates one.
  */
@@ -22,6 +22,7 @@ import {
   FRAG_LETTERS,
   FRAG_PER_TYPE,
   fragInitial,
+  type Kind,
   PACKED_COMPONENTS,
   PACKED_COUNT,
   packedInitial,
@@ -32,11 +33,11 @@ import {
 } from "./model.js";
 
 interface Value {
-  readonly value: Int32Array;
+  readonly value: Int32Array | Float64Array;
 }
 
-function component(): Value {
-  return { value: new Int32Array(CAPACITY) };
+function component(kind: Kind): Value {
+  return { value: kind === "f64" ? new Float64Array(CAPACITY) : new Int32Array(CAPACITY) };
 }
 
 type System = (world: World) => void;
@@ -73,9 +74,9 @@ function pipeline(world: World, systems: readonly System[]): () => void {
   };
 }
 
-export function packed5(): Subject {
+export function packed5(kind: Kind = "i32"): Subject {
   const world = createWorld();
-  const comps = Array.from({ length: PACKED_COMPONENTS }, component);
+  const comps = Array.from({ length: PACKED_COMPONENTS }, () => component(kind));
   for (let i = 0; i < PACKED_COUNT; i++) {
     const e = addEntity(world);
     comps.forEach((c, k) => {
@@ -97,9 +98,9 @@ export function packed5(): Subject {
   };
 }
 
-export function simpleIter(): Subject {
+export function simpleIter(kind: Kind = "i32"): Subject {
   const world = createWorld();
-  const comps = Array.from({ length: 5 }, component);
+  const comps = Array.from({ length: 5 }, () => component(kind));
   let i = 0;
   for (const group of SIMPLE_GROUPS) {
     for (let n = 0; n < SIMPLE_GROUP; n++, i++) {
@@ -135,10 +136,10 @@ export function simpleIter(): Subject {
   };
 }
 
-export function fragIter(): Subject {
+export function fragIter(kind: Kind = "i32"): Subject {
   const world = createWorld();
-  const letters = FRAG_LETTERS.map(component);
-  const data = component();
+  const letters = FRAG_LETTERS.map(() => component(kind));
+  const data = component(kind);
   let j = 0;
   for (let round = 0; round < FRAG_PER_TYPE; round++) {
     for (const letter of letters) {
@@ -164,10 +165,10 @@ export function fragIter(): Subject {
   };
 }
 
-export function entityCycle(): Subject {
+export function entityCycle(kind: Kind = "i32"): Subject {
   const world = createWorld();
-  const A = component();
-  const B = component();
+  const A = component(kind);
+  const B = component(kind);
   const a = A.value;
   const b = B.value;
   for (let i = 0; i < CYCLE_COUNT; i++) {
@@ -182,13 +183,9 @@ export function entityCycle(): Subject {
   const spawnB: System = (world) => {
     const ents = query(world, termsA);
     for (let i = 0; i < ents.length; i++) {
-      const value = a[ents[i] as number] as number;
-      const e1 = addEntity(world);
-      addComponent(world, e1, B);
-      b[e1] = value;
-      const e2 = addEntity(world);
-      addComponent(world, e2, B);
-      b[e2] = value;
+      const e = addEntity(world);
+      addComponent(world, e, B);
+      b[e] = a[ents[i] as number] as number;
     }
     visited += ents.length;
   };
@@ -213,10 +210,10 @@ export function entityCycle(): Subject {
   };
 }
 
-export function addRemove(): Subject {
+export function addRemove(kind: Kind = "i32"): Subject {
   const world = createWorld();
-  const A = component();
-  const B = component();
+  const A = component(kind);
+  const B = component(kind);
   for (let i = 0; i < ADD_REMOVE_COUNT; i++) addComponent(world, addEntity(world), A);
   const termsA = [A];
   const termsB = [B];

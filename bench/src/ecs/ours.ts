@@ -1,14 +1,24 @@
 /**
- * The five scenarios on LedgerQuest's ECS, written as a game would: components with i32 fields
- * defined once, systems run by a schedule (so structural changes are deferred and applied when
- * each system returns), queries obtained once and iterated through `ids()`.
+ * The five scenarios on LedgerQuest's ECS, written as a game would, two ways:
+ *
+ * - `"world"`: systems are plain functions of the world, called in order, written by hand against
+ *   the World API: each run asks `world.query(terms)` and `world.store(def)` for what it reads
+ *   (term lists hoisted, as for bitECS) and makes its structural changes at once, while looping
+ *   (the query's id array is not altered under the loop; the next read reflects the changes).
+ * - `"schedule"`: the same systems run by a schedule (structural changes deferred and applied
+ *   when each system returns), with queries and stores obtained once, as docs/engine.md advises.
+ *
+ * entity_cycle and add_remove ask for their queries each run in both modes; their cost is in the
+ * structural changes.
+ *
+ * Components have one field, `value`, of type i32 (as in noctjs and every library) or f64 (the
+ * type the engine's physical quantities use).
  */
 import {
   type ComponentDef,
   createSchedule,
   createWorld,
   defineComponent,
-  type QueryState,
   type SystemDef,
   type World,
 } from "@ledgerquest/engine";
@@ -21,6 +31,7 @@ import {
   FRAG_LETTERS,
   FRAG_PER_TYPE,
   fragInitial,
+  type Kind,
   PACKED_COUNT,
   packedInitial,
   SIMPLE_GROUP,
@@ -29,17 +40,26 @@ import {
   simpleInitial,
 } from "./model.js";
 
-const VALUE = { value: "i32" } as const;
-type Value = ComponentDef<typeof VALUE>;
+export type Mode = "world" | "schedule";
 
-const A = defineComponent("A", VALUE);
-const B = defineComponent("B", VALUE);
-const C = defineComponent("C", VALUE);
-const D = defineComponent("D", VALUE);
-const E = defineComponent("E", VALUE);
-const ABCDE: readonly Value[] = [A, B, C, D, E];
-const LETTERS: readonly Value[] = FRAG_LETTERS.map((l) => defineComponent(`Letter${l}`, VALUE));
-const Data = defineComponent("Data", VALUE);
+type Value = ComponentDef<{ readonly value: "i32" | "f64" }>;
+
+interface Components {
+  readonly abcde: readonly Value[];
+  readonly letters: readonly Value[];
+  readonly data: Value;
+}
+
+function components(kind: Kind): Components {
+  const schema = { value: kind } as const;
+  return {
+    abcde: ["A", "B", "C", "D", "E"].map((n) => defineComponent(n, schema)),
+    letters: FRAG_LETTERS.map((l) => defineComponent(`Letter${l}`, schema)),
+    data: defineComponent("Data", schema),
+  };
+}
+
+const BY_KIND: Record<Kind, Components> = { i32: components("i32"), f64: components("f64") };
 
 function at<T>(list: readonly T[], i: number): T {
   const v = list[i];
@@ -56,12 +76,39 @@ function sumOf(world: World, c: Value): number {
   return sum;
 }
 
+/** The pipeline of a subject: a schedule step, or the systems called in order. */
+function pipeline(world: World, mode: Mode, systems: readonly SystemDef[]): () => void {
+  if (mode === "schedule") {
+    const schedule = createSchedule(systems);
+    return () => schedule.step(world);
+  }
+  return () => {
+    for (let i = 0; i < systems.length; i++) (systems[i] as SystemDef).run(world);
+  };
+}
+
 /** A system that doubles `c.value` on every entity with `c`. */
-function doubler(world: World, c: Value, count: (n: number) => void): SystemDef {
-  const q: QueryState = world.query([c]);
+function doubler(world: World, mode: Mode, c: Value, count: (n: number) => void): SystemDef {
+  const name = `double${c.name}`;
+  if (mode === "world") {
+    const terms = [c];
+    return {
+      name,
+      run(world) {
+        const ids = world.query(terms).ids();
+        const value = world.store(c).value;
+        for (let i = 0; i < ids.length; i++) {
+          const e = ids[i] as number;
+          value[e] = (value[e] as number) * 2;
+        }
+        count(ids.length);
+      },
+    };
+  }
+  const q = world.query([c]);
   const value = world.store(c).value;
   return {
-    name: `double${c.name}`,
+    name,
     run() {
       const ids = q.ids();
       for (let i = 0; i < ids.length; i++) {
@@ -73,11 +120,12 @@ function doubler(world: World, c: Value, count: (n: number) => void): SystemDef 
   };
 }
 
-export function packed5(): Subject {
-  const world = createWorld({ components: ABCDE, maxEntities: CAPACITY });
+export function packed5(kind: Kind, mode: Mode): Subject {
+  const { abcde } = BY_KIND[kind];
+  const world = createWorld({ components: abcde, maxEntities: CAPACITY });
   for (let i = 0; i < PACKED_COUNT; i++) {
     const e = world.createEntity();
-    ABCDE.forEach((c, k) => {
+    abcde.forEach((c, k) => {
       world.addComponent(e, c);
       world.store(c).value[e] = packedInitial(i, k);
     });
@@ -86,21 +134,26 @@ export function packed5(): Subject {
   const count = (n: number) => {
     visited += n;
   };
-  const schedule = createSchedule(ABCDE.map((c) => doubler(world, c, count)));
+  const run = pipeline(
+    world,
+    mode,
+    abcde.map((c) => doubler(world, mode, c, count)),
+  );
   return {
-    run: () => schedule.step(world),
-    checksum: () => [visited, ABCDE.reduce((s, c, k) => s + (k + 1) * sumOf(world, c), 0)],
+    run,
+    checksum: () => [visited, abcde.reduce((s, c, k) => s + (k + 1) * sumOf(world, c), 0)],
   };
 }
 
-export function simpleIter(): Subject {
-  const world = createWorld({ components: ABCDE, maxEntities: CAPACITY });
+export function simpleIter(kind: Kind, mode: Mode): Subject {
+  const { abcde } = BY_KIND[kind];
+  const world = createWorld({ components: abcde, maxEntities: CAPACITY });
   let i = 0;
   for (const group of SIMPLE_GROUPS) {
     for (let n = 0; n < SIMPLE_GROUP; n++, i++) {
       const e = world.createEntity();
       for (const k of group) {
-        const c = at(ABCDE, k);
+        const c = at(abcde, k);
         world.addComponent(e, c);
         world.store(c).value[e] = simpleInitial(i, k);
       }
@@ -108,13 +161,32 @@ export function simpleIter(): Subject {
   }
   let visited = 0;
   const systems = SIMPLE_SWAPS.map(([x, y]): SystemDef => {
-    const cx = at(ABCDE, x);
-    const cy = at(ABCDE, y);
+    const cx = at(abcde, x);
+    const cy = at(abcde, y);
+    const name = `swap${cx.name}${cy.name}`;
+    if (mode === "world") {
+      const terms = [cx, cy];
+      return {
+        name,
+        run(world) {
+          const ids = world.query(terms).ids();
+          const vx = world.store(cx).value;
+          const vy = world.store(cy).value;
+          for (let i = 0; i < ids.length; i++) {
+            const e = ids[i] as number;
+            const t = vx[e] as number;
+            vx[e] = vy[e] as number;
+            vy[e] = t;
+          }
+          visited += ids.length;
+        },
+      };
+    }
     const q = world.query([cx, cy]);
     const vx = world.store(cx).value;
     const vy = world.store(cy).value;
     return {
-      name: `swap${cx.name}${cy.name}`,
+      name,
       run() {
         const ids = q.ids();
         for (let i = 0; i < ids.length; i++) {
@@ -127,23 +199,23 @@ export function simpleIter(): Subject {
       },
     };
   });
-  const schedule = createSchedule(systems);
   return {
-    run: () => schedule.step(world),
-    checksum: () => [visited, ABCDE.reduce((s, c, k) => s + (k + 1) * sumOf(world, c), 0)],
+    run: pipeline(world, mode, systems),
+    checksum: () => [visited, abcde.reduce((s, c, k) => s + (k + 1) * sumOf(world, c), 0)],
   };
 }
 
-export function fragIter(): Subject {
-  const world = createWorld({ components: [...LETTERS, Data], maxEntities: CAPACITY });
+export function fragIter(kind: Kind, mode: Mode): Subject {
+  const { letters, data } = BY_KIND[kind];
+  const world = createWorld({ components: [...letters, data], maxEntities: CAPACITY });
   let j = 0;
   for (let round = 0; round < FRAG_PER_TYPE; round++) {
-    for (const letter of LETTERS) {
+    for (const letter of letters) {
       const e = world.createEntity();
       world.addComponent(e, letter);
-      world.addComponent(e, Data);
+      world.addComponent(e, data);
       world.store(letter).value[e] = fragInitial(j);
-      world.store(Data).value[e] = fragInitial(j);
+      world.store(data).value[e] = fragInitial(j);
       j++;
     }
   }
@@ -151,80 +223,100 @@ export function fragIter(): Subject {
   const count = (n: number) => {
     visited += n;
   };
-  const Z = at(LETTERS, LETTERS.length - 1);
-  const schedule = createSchedule([doubler(world, Data, count), doubler(world, Z, count)]);
+  const z = at(letters, letters.length - 1);
   return {
-    run: () => schedule.step(world),
+    run: pipeline(world, mode, [doubler(world, mode, data, count), doubler(world, mode, z, count)]),
     checksum: () => [
       visited,
-      sumOf(world, Data) + 2 * sumOf(world, Z) + 3 * sumOf(world, at(LETTERS, 0)),
+      sumOf(world, data) + 2 * sumOf(world, z) + 3 * sumOf(world, at(letters, 0)),
     ],
   };
 }
 
-export function entityCycle(): Subject {
+export function entityCycle(kind: Kind, mode: Mode): Subject {
+  const { abcde } = BY_KIND[kind];
+  const A = at(abcde, 0);
+  const B = at(abcde, 1);
   const world = createWorld({ components: [A, B], maxEntities: CAPACITY });
-  const a = world.store(A).value;
-  const b = world.store(B).value;
   for (let i = 0; i < CYCLE_COUNT; i++) {
     const e = world.createEntity();
     world.addComponent(e, A);
-    a[e] = cycleInitial(i);
+    world.store(A).value[e] = cycleInitial(i);
   }
-  const qa = world.query([A]);
-  const qb = world.query([B]);
+  const termsA = [A];
+  const termsB = [B];
   let visited = 0;
   let sumB = 0;
-  const schedule = createSchedule([
-    function spawnB(world) {
-      const ids = qa.ids();
-      for (let i = 0; i < ids.length; i++) {
-        const value = a[ids[i] as number] as number;
-        const e1 = world.createEntity();
-        world.addComponent(e1, B);
-        b[e1] = value;
-        const e2 = world.createEntity();
-        world.addComponent(e2, B);
-        b[e2] = value;
-      }
-      visited += ids.length;
+  const systems: SystemDef[] = [
+    {
+      name: "spawnB",
+      run(world) {
+        const ids = world.query(termsA).ids();
+        const a = world.store(A).value;
+        const b = world.store(B).value;
+        for (let i = 0; i < ids.length; i++) {
+          const e = world.createEntity();
+          world.addComponent(e, B);
+          b[e] = a[ids[i] as number] as number;
+        }
+        visited += ids.length;
+      },
     },
-    function killB(world) {
-      const ids = qb.ids();
-      for (let i = 0; i < ids.length; i++) {
-        const e = ids[i] as number;
-        sumB += b[e] as number;
-        world.destroyEntity(e);
-      }
-      visited += ids.length;
+    {
+      name: "killB",
+      run(world) {
+        const ids = world.query(termsB).ids();
+        const b = world.store(B).value;
+        for (let i = 0; i < ids.length; i++) {
+          const e = ids[i] as number;
+          sumB += b[e] as number;
+          world.destroyEntity(e);
+        }
+        visited += ids.length;
+      },
     },
-  ]);
+  ];
   return {
-    run: () => schedule.step(world),
-    checksum: () => [visited, sumB, qa.size, qb.size, sumOf(world, A)],
+    run: pipeline(world, mode, systems),
+    checksum: () => [
+      visited,
+      sumB,
+      world.query(termsA).size,
+      world.query(termsB).size,
+      sumOf(world, A),
+    ],
   };
 }
 
-export function addRemove(): Subject {
+export function addRemove(kind: Kind, mode: Mode): Subject {
+  const { abcde } = BY_KIND[kind];
+  const A = at(abcde, 0);
+  const B = at(abcde, 1);
   const world = createWorld({ components: [A, B], maxEntities: CAPACITY });
   for (let i = 0; i < ADD_REMOVE_COUNT; i++) world.addComponent(world.createEntity(), A);
-  const qa = world.query([A]);
-  const qb = world.query([B]);
+  const termsA = [A];
+  const termsB = [B];
   let visited = 0;
-  const schedule = createSchedule([
-    function addB(world) {
-      const ids = qa.ids();
-      for (let i = 0; i < ids.length; i++) world.addComponent(ids[i] as number, B);
-      visited += ids.length;
+  const systems: SystemDef[] = [
+    {
+      name: "addB",
+      run(world) {
+        const ids = world.query(termsA).ids();
+        for (let i = 0; i < ids.length; i++) world.addComponent(ids[i] as number, B);
+        visited += ids.length;
+      },
     },
-    function removeB(world) {
-      const ids = qb.ids();
-      for (let i = 0; i < ids.length; i++) world.removeComponent(ids[i] as number, B);
-      visited += ids.length;
+    {
+      name: "removeB",
+      run(world) {
+        const ids = world.query(termsB).ids();
+        for (let i = 0; i < ids.length; i++) world.removeComponent(ids[i] as number, B);
+        visited += ids.length;
+      },
     },
-  ]);
+  ];
   return {
-    run: () => schedule.step(world),
-    checksum: () => [visited, qa.size, qb.size],
+    run: pipeline(world, mode, systems),
+    checksum: () => [visited, world.query(termsA).size, world.query(termsB).size],
   };
 }

@@ -104,7 +104,16 @@ export interface ComponentDef<S extends Schema = Schema> {
   readonly fields: readonly string[];
   /** True for a tag: a component without fields, which costs one bit per entity. */
   readonly isTag: boolean;
+  /**
+   * @internal a number unique to this definition in this process (non-enumerable), which lets a
+   * world find the component's id with an array read instead of a map lookup. Definitions made
+   * without `defineComponent` have none and are looked up by identity.
+   */
+  readonly serial?: number;
 }
+
+/** Serial numbers of `defineComponent`'s definitions, in definition order. */
+let nextSerial = 0;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
@@ -137,10 +146,12 @@ export function defineComponent<S extends Schema = Record<never, FieldType>>(
       );
     }
   }
-  return Object.freeze({
+  const def = {
     name,
     schema: s,
     fields: Object.freeze(fields),
     isTag: fields.length === 0,
-  });
+  };
+  Object.defineProperty(def, "serial", { value: nextSerial++, enumerable: false });
+  return Object.freeze(def);
 }

@@ -16,14 +16,7 @@ import {
   type Store,
   type TypedArray,
 } from "./component.js";
-import {
-  type Eid,
-  type EntityHandle,
-  handleOf,
-  ID_MASK,
-  MAX_ENTITIES,
-  MAX_GENERATION,
-} from "./entity.js";
+import { type Eid, type EntityHandle, ID_MASK, MAX_ENTITIES, MAX_GENERATION } from "./entity.js";
 import { QueryState } from "./query.js";
 
 export interface WorldOptions {
@@ -49,6 +42,9 @@ export interface QueryTerms {
 const OP_ADD = 0;
 const OP_REMOVE = 1;
 const OP_DESTROY = 2;
+
+/** A destroy that would take a slot's handle to this value retires the slot instead (see entity.ts). */
+const RETIRED_HANDLE = MAX_GENERATION * MAX_ENTITIES;
 
 /**
  * The world: entities, their components (struct-of-arrays in typed arrays, indexed by entity id),
@@ -79,8 +75,19 @@ export class World {
   readonly masks: readonly Uint32Array[];
 
   private readonly componentIds = new Map<ComponentDef<Schema>, number>();
+  /**
+   * Component id by `serial - serialBase` of `defineComponent`'s definitions (-1: not in this
+   * world): the hot paths' lookup, an array read instead of a map lookup.
+   */
+  private readonly idBySerial: Int32Array;
+  private readonly serialBase: number;
+  /** Per component: its fields' typed arrays and their default values, for the reset on add. */
+  private readonly fieldArrays: readonly TypedArray[][];
+  private readonly fieldDefaults: readonly number[][];
   private readonly componentQueries: QueryState[][];
   private readonly queries = new Map<string, QueryState>();
+  /** The same queries by `include · 2^31 + exclude` (exact in a double), when every component id is below 31. */
+  private readonly smallQueries = new Map<number, QueryState>();
 
   /** @internal current handle of every slot ever used. */
   readonly handles: Float64Array;
@@ -99,8 +106,8 @@ export class World {
 
   private deferDepth = 0;
   private readonly ops: number[] = [];
-  /** (eid, component) pairs with an add queued in the current batch; membership only. */
-  private readonly pendingAdds = new Set<number>();
+  /** Like `masks`: the components with an add queued in the current batch, per entity. */
+  private readonly pendingAdds: readonly Uint32Array[];
   private pendingEvents: SimEvent[] = [];
 
   constructor(options: WorldOptions) {
@@ -121,19 +128,44 @@ export class World {
 
     const seen = new Set<string>();
     const stores: Store<Schema>[] = [];
+    const fieldArrays: TypedArray[][] = [];
+    const fieldDefaults: number[][] = [];
     options.components.forEach((def, id) => {
       if (seen.has(def.name)) throw new DefinitionError(`component "${def.name}" is listed twice`);
       seen.add(def.name);
       this.componentIds.set(def, id);
       const store: Record<string, TypedArray> = {};
-      for (const field of def.fields)
-        store[field] = allocateField(def.schema[field] as Schema[string], maxEntities);
+      const arrays: TypedArray[] = [];
+      const defaults: number[] = [];
+      for (const field of def.fields) {
+        const type = def.schema[field] as Schema[string];
+        const array = allocateField(type, maxEntities);
+        store[field] = array;
+        arrays.push(array);
+        defaults.push(type === "entity" ? NO_ENTITY : 0);
+      }
       stores.push(store as Store<Schema>);
+      fieldArrays.push(arrays);
+      fieldDefaults.push(defaults);
     });
     this.components = [...options.components];
     this.stores = stores;
+    this.fieldArrays = fieldArrays;
+    this.fieldDefaults = fieldDefaults;
+    const serials = options.components.map((def) => def.serial ?? -1).filter((n) => n >= 0);
+    this.serialBase = serials.length === 0 ? 0 : Math.min(...serials);
+    const serialSpan = serials.length === 0 ? 0 : Math.max(...serials) - this.serialBase + 1;
+    // Definitions made far apart would make a large table: those fall back to the map.
+    this.idBySerial = new Int32Array(
+      serialSpan <= Math.max(1024, 4 * options.components.length) ? serialSpan : 0,
+    ).fill(-1);
+    options.components.forEach((def, id) => {
+      const k = (def.serial ?? -1) - this.serialBase;
+      if (def.serial !== undefined && k < this.idBySerial.length) this.idBySerial[k] = id;
+    });
     const words = Math.max(1, Math.ceil(options.components.length / 32));
     this.masks = Array.from({ length: words }, () => new Uint32Array(maxEntities));
+    this.pendingAdds = Array.from({ length: words }, () => new Uint32Array(maxEntities));
     this.componentQueries = options.components.map(() => []);
 
     this.handles = new Float64Array(maxEntities);
@@ -152,9 +184,20 @@ export class World {
 
   /** The typed arrays of a component, indexed by entity id. */
   store<S extends Schema>(def: ComponentDef<S>): Store<S> {
-    return this.stores[
-      this.componentId(def as unknown as ComponentDef<Schema>)
-    ] as unknown as Store<S>;
+    return this.stores[this.idOf(def as unknown as ComponentDef<Schema>)] as unknown as Store<S>;
+  }
+
+  /** `componentId` through the serial table first (the hot paths' lookup). */
+  private idOf(def: ComponentDef<Schema>): number {
+    const serial = def.serial;
+    if (serial !== undefined) {
+      const k = serial - this.serialBase;
+      if (k >= 0 && k < this.idBySerial.length) {
+        const c = this.idBySerial[k] as number;
+        if (c >= 0) return c;
+      }
+    }
+    return this.componentId(def);
   }
 
   // ─── entities ────────────────────────────────────────────────────────────────────────────────
@@ -184,7 +227,7 @@ export class World {
 
   /** Destroys an entity: removes all its components and frees its slot (deferred inside systems). */
   destroyEntity(eid: Eid): void {
-    this.assertAlive(eid);
+    if (this.alive[eid] !== 1) throw new StaleEntityError(eid);
     if (this.deferDepth > 0) this.ops.push(OP_DESTROY, eid, this.handles[eid] as number);
     else this.destroyNow(eid);
   }
@@ -245,38 +288,43 @@ export class World {
    * change applies. Adding a component the entity already has changes nothing.
    */
   addComponent(eid: Eid, def: ComponentDef<Schema>): void {
-    this.assertAlive(eid);
-    const c = this.componentId(def);
+    if (this.alive[eid] !== 1) throw new StaleEntityError(eid);
+    const c = this.idOf(def);
     const word = this.masks[c >> 5] as Uint32Array;
     const bit = 1 << (c & 31);
-    if ((word[eid] as number) & bit) return;
+    const before = word[eid] as number;
+    if ((before & bit) !== 0) return;
     if (this.deferDepth > 0) {
-      // A second add before the batch applies must not reset values written after the first.
-      const key = eid * this.components.length + c;
-      if (this.pendingAdds.has(key)) return;
-      this.pendingAdds.add(key);
-      if (!def.isTag) this.resetFields(c, eid);
-      this.ops.push(OP_ADD, eid, c);
+      this.queueAdd(eid, c, bit);
       return;
     }
-    if (!def.isTag) this.resetFields(c, eid);
-    this.setBit(eid, c, true);
+    if ((this.fieldArrays[c] as TypedArray[]).length !== 0) this.resetFields(c, eid);
+    word[eid] = before | bit;
+    const qs = this.componentQueries[c] as QueryState[];
+    for (let i = 0; i < qs.length; i++) (qs[i] as QueryState).note(eid);
   }
 
   /** Removes a component (no-op if absent). */
   removeComponent(eid: Eid, def: ComponentDef<Schema>): void {
-    this.assertAlive(eid);
-    const c = this.componentId(def);
+    if (this.alive[eid] !== 1) throw new StaleEntityError(eid);
+    const c = this.idOf(def);
+    const bit = 1 << (c & 31);
     if (this.deferDepth > 0) {
-      this.pendingAdds.delete(eid * this.components.length + c);
+      const pending = this.pendingAdds[c >> 5] as Uint32Array;
+      pending[eid] = (pending[eid] as number) & ~bit;
       this.ops.push(OP_REMOVE, eid, c);
-    } else {
-      this.setBit(eid, c, false);
+      return;
     }
+    const word = this.masks[c >> 5] as Uint32Array;
+    const before = word[eid] as number;
+    if ((before & bit) === 0) return;
+    word[eid] = before & ~bit;
+    const qs = this.componentQueries[c] as QueryState[];
+    for (let i = 0; i < qs.length; i++) (qs[i] as QueryState).note(eid);
   }
 
   hasComponent(eid: Eid, def: ComponentDef<Schema>): boolean {
-    const c = this.componentId(def);
+    const c = this.idOf(def);
     return (((this.masks[c >> 5] as Uint32Array)[eid] as number) & (1 << (c & 31))) !== 0;
   }
 
@@ -293,13 +341,40 @@ export class World {
 
   /** The cached query for these terms, created (and filled from existing entities) on first use. */
   query(terms: QueryTerms | readonly ComponentDef<Schema>[]): QueryState {
-    const t: QueryTerms = isTermList(terms) ? { with: terms } : terms;
+    // Systems may well ask for their query every tick: find it by bit masks when they fit.
+    const list = isTermList(terms);
+    const withList = list ? terms : terms.with;
+    const withoutList = list ? undefined : terms.without;
+    let incBits = 0;
+    let excBits = 0;
+    let small = withList.length !== 0;
+    for (let i = 0; small && i < withList.length; i++) {
+      const c = this.idOf(withList[i] as ComponentDef<Schema>);
+      if (c < 31) incBits |= 1 << c;
+      else small = false;
+    }
+    if (withoutList !== undefined) {
+      for (let i = 0; small && i < withoutList.length; i++) {
+        const c = this.idOf(withoutList[i] as ComponentDef<Schema>);
+        if (c < 31) excBits |= 1 << c;
+        else small = false;
+      }
+    }
+    const smallKey = incBits * 2_147_483_648 + excBits;
+    if (small) {
+      const found = this.smallQueries.get(smallKey);
+      if (found !== undefined) return found;
+    }
+    const t: QueryTerms = list ? { with: terms } : terms;
     const inc = t.with.map((d) => this.componentId(d));
     const exc = (t.without ?? []).map((d) => this.componentId(d));
     if (inc.length === 0) throw new DefinitionError("a query needs at least one `with` component");
     const key = `${[...inc].sort((a, b) => a - b).join(",")}|${[...exc].sort((a, b) => a - b).join(",")}`;
     const existing = this.queries.get(key);
-    if (existing) return existing;
+    if (existing) {
+      if (small) this.smallQueries.set(smallKey, existing);
+      return existing;
+    }
 
     const wordCount = this.masks.length;
     const incWords = new Uint32Array(wordCount);
@@ -308,18 +383,18 @@ export class World {
     for (const c of exc) excWords[c >> 5] = (excWords[c >> 5] as number) | (1 << (c & 31));
     const used: number[] = [];
     for (let w = 0; w < wordCount; w++) if (incWords[w] !== 0 || excWords[w] !== 0) used.push(w);
+    // Filled from the existing entities at its first read.
     const q = new QueryState(
       key,
       Int32Array.from(used),
       Uint32Array.from(used, (w) => incWords[w] as number),
       Uint32Array.from(used, (w) => excWords[w] as number),
       this.maxEntities,
+      this,
     );
-    for (let eid = 0; eid < this.highWater; eid++) {
-      if (this.alive[eid] === 1 && q.matches(this.masks, eid)) q.add(eid);
-    }
     for (const c of new Set([...inc, ...exc])) (this.componentQueries[c] as QueryState[]).push(q);
     this.queries.set(key, q);
+    if (small) this.smallQueries.set(smallKey, q);
     return q;
   }
 
@@ -374,12 +449,23 @@ export class World {
       if (op === OP_DESTROY) {
         // Destroying twice in one batch is harmless: the second finds the slot already freed.
         if (this.alive[eid] === 1 && this.handles[eid] === arg) this.destroyNow(eid);
-      } else if (this.alive[eid] === 1) {
-        this.setBit(eid, arg, op === OP_ADD);
+        continue;
       }
+      const bit = 1 << (arg & 31);
+      if (op === OP_ADD) {
+        const pending = this.pendingAdds[arg >> 5] as Uint32Array;
+        pending[eid] = (pending[eid] as number) & ~bit;
+      }
+      if (this.alive[eid] !== 1) continue;
+      const word = this.masks[arg >> 5] as Uint32Array;
+      const before = word[eid] as number;
+      const after = op === OP_ADD ? before | bit : before & ~bit;
+      if (after === before) continue;
+      word[eid] = after;
+      const qs = this.componentQueries[arg] as QueryState[];
+      for (let q = 0; q < qs.length; q++) (qs[q] as QueryState).note(eid);
     }
     ops.length = 0;
-    this.pendingAdds.clear();
   }
 
   // ─── events ──────────────────────────────────────────────────────────────────────────────────
@@ -410,52 +496,55 @@ export class World {
   // ─── internals ───────────────────────────────────────────────────────────────────────────────
 
   private assertAlive(eid: Eid): void {
-    if (!(eid >= 0 && eid < this.maxEntities && this.alive[eid] === 1)) {
-      throw new StaleEntityError(eid);
-    }
+    if (this.alive[eid] !== 1) throw new StaleEntityError(eid);
+  }
+
+  /** Queues an add inside a deferral; `bit` is the component's bit in its mask word. */
+  private queueAdd(eid: Eid, c: number, bit: number): void {
+    // A second add before the batch applies must not reset values written after the first.
+    const pending = this.pendingAdds[c >> 5] as Uint32Array;
+    const queued = pending[eid] as number;
+    if ((queued & bit) !== 0) return;
+    pending[eid] = queued | bit;
+    if ((this.fieldArrays[c] as TypedArray[]).length !== 0) this.resetFields(c, eid);
+    this.ops.push(OP_ADD, eid, c);
   }
 
   private resetFields(c: number, eid: Eid): void {
-    const store = this.stores[c] as Store<Schema>;
-    const def = this.components[c] as ComponentDef<Schema>;
-    for (const field of def.fields) {
-      (store[field] as TypedArray)[eid] = def.schema[field] === "entity" ? NO_ENTITY : 0;
-    }
-  }
-
-  private setBit(eid: Eid, c: number, on: boolean): void {
-    const word = this.masks[c >> 5] as Uint32Array;
-    const bit = 1 << (c & 31);
-    const before = word[eid] as number;
-    const after = on ? before | bit : before & ~bit;
-    if (after === before) return;
-    word[eid] = after;
-    const qs = this.componentQueries[c] as QueryState[];
-    for (let i = 0; i < qs.length; i++) (qs[i] as QueryState).update(this.masks, eid);
+    const arrays = this.fieldArrays[c] as TypedArray[];
+    const defaults = this.fieldDefaults[c] as number[];
+    for (let i = 0; i < arrays.length; i++) (arrays[i] as TypedArray)[eid] = defaults[i] as number;
   }
 
   private destroyNow(eid: Eid): void {
-    for (let w = 0; w < this.masks.length; w++) {
-      const word = this.masks[w] as Uint32Array;
+    const masks = this.masks;
+    for (let w = 0; w < masks.length; w++) {
+      const word = masks[w] as Uint32Array;
       let bits = word[eid] as number;
+      if (bits === 0) continue;
+      word[eid] = 0;
       while (bits !== 0) {
         const low = bits & -bits;
         bits ^= low;
-        this.setBit(eid, w * 32 + (31 - Math.clz32(low)), false);
+        const qs = this.componentQueries[w * 32 + (31 - Math.clz32(low))] as QueryState[];
+        for (let i = 0; i < qs.length; i++) (qs[i] as QueryState).note(eid);
       }
     }
-    const name = this.nameOf[eid];
-    if (name !== undefined) {
-      this.names.delete(name);
-      this.nameOf[eid] = undefined;
+    if (eid < this.nameOf.length) {
+      const name = this.nameOf[eid];
+      if (name !== undefined) {
+        this.names.delete(name);
+        this.nameOf[eid] = undefined;
+      }
     }
     this.alive[eid] = 0;
     this.liveCount--;
-    const handle = this.handles[eid] as number;
-    const generation = Math.floor(handle / MAX_ENTITIES) + 1;
-    if (generation >= MAX_GENERATION) return; // retire the slot: its handles could repeat
-    this.handles[eid] = handleOf(eid, generation);
-    const tail = (this.freeHead + this.freeCount) % this.maxEntities;
+    // The next generation's handle: generation · 2^20 + eid, one generation up.
+    const next = (this.handles[eid] as number) + MAX_ENTITIES;
+    if (next >= RETIRED_HANDLE) return; // retire the slot: its handles could repeat
+    this.handles[eid] = next;
+    let tail = this.freeHead + this.freeCount;
+    if (tail >= this.maxEntities) tail -= this.maxEntities;
     this.freeRing[tail] = eid;
     this.freeCount++;
   }
@@ -492,12 +581,7 @@ export class World {
 
   /** @internal snapshot decoding sets masks directly, then rebuilds queries. */
   rebuildQueries(): void {
-    for (const q of this.queries.values()) {
-      for (let eid = 0; eid < this.highWater; eid++) {
-        if (q.has(eid)) q.remove(eid);
-        if (this.alive[eid] === 1 && q.matches(this.masks, eid)) q.add(eid);
-      }
-    }
+    for (const q of this.queries.values()) q.invalidate();
   }
 }
 
