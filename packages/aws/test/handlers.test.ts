@@ -43,8 +43,8 @@ import {
   createTickHandler,
   DEFAULT_TICK_SETTINGS,
   InvalidTickInputError,
-  paceRestMs,
   type TickSettings,
+  tickConfigSchema,
   tickHandlerDepsFromEnvironment,
   lambdaHandler as tickLambda,
 } from "../src/handlers/tick.js";
@@ -615,24 +615,123 @@ describe("tick", () => {
     expect((await deps.store.getWorld(worldId))?.lastBatchToken).toBe("exec-b#1");
   });
 
-  it("paced in real time, a lap lasts at least its batch's game time", async () => {
+  /**
+   * Runs `laps` laps of the game loop as the state machine does, on a manual clock: each drain
+   * costs `drainMs` (a DynamoDB round trip) and each lap is followed by `gapMs` (Step Functions'
+   * transitions and the next invocation's start). Returns the wall and game time after each lap.
+   */
+  async function runLaps(
+    deps: RuntimeDeps & { clock: ManualClock },
+    worldId: string,
+    tickSettings: TickSettings,
+    laps: number,
+    costs: { readonly drainMs: number; readonly gapMs: number },
+  ) {
+    const inbox = deps.inbox;
+    const slowDeps: RuntimeDeps & { clock: ManualClock } = {
+      ...deps,
+      inbox: {
+        openWorld: (...a) => inbox.openWorld(...a),
+        setAccepting: (...a) => inbox.setAccepting(...a),
+        submit: (c) => inbox.submit(c),
+        close: async (...a) => {
+          deps.clock.advance(costs.drainMs);
+          return await inbox.close(...a);
+        },
+        read: (...a) => inbox.read(...a),
+      },
+    };
+    const tick = tickWith(slowDeps, tickSettings);
+    const tickMs = arenaModule.describe?.().tickMs ?? 1000 / 60;
+    const startMs = deps.clock.nowMs();
+    const startTick = (await deps.store.getWorld(worldId))?.tick ?? 0;
+    const after: { wallMs: number; gameMs: number }[] = [];
+    for (let lap = 0; lap < laps; lap++) {
+      const out = await tick(
+        { worldId, iteration: lap, executionName: "exec-rt" },
+        lambdaContext(),
+      );
+      after.push({ wallMs: deps.clock.nowMs() - startMs, gameMs: (out.tick - startTick) * tickMs });
+      deps.clock.advance(costs.gapMs);
+    }
+    return after;
+  }
+
+  it("the deployed configuration keeps the wall clock's rate, the time between laps included", async () => {
+    // What the infra deploys: the tick function's defaults (packages/infra sets them from
+    // DEFAULT_TICK_SETTINGS; its tests check that).
+    const deployed = readConfig(tickConfigSchema, {});
+    expect(deployed).toEqual(DEFAULT_TICK_SETTINGS);
+    expect(deployed.pace).toBe("realtime");
     const deps = coreDeps();
     const worldId = await newWorld(deps);
-    const paced = tickWith(deps, { ...settings, maxTicks: 60, pace: "realtime" });
-    const startedMs = performance.now();
-    const output = await paced({ worldId, iteration: 0, executionName: "exec-p" }, lambdaContext());
-    // 60 ticks of the arena's 60 Hz: a second, whatever the batch itself took.
-    expect(performance.now() - startedMs).toBeGreaterThanOrEqual(990);
-    expect(output).toMatchObject({ tick: 60, waitSeconds: 2 });
+    // Seven ten-second laps: every window of six consecutive laps is a minute or more.
+    const after = await runLaps(deps, worldId, deployed, 7, { drainMs: 3, gapMs: 400 });
+    for (let i = 0; i + 6 < after.length; i++) {
+      const from = after[i] as { wallMs: number; gameMs: number };
+      const to = after[i + 6] as { wallMs: number; gameMs: number };
+      const wallMs = to.wallMs - from.wallMs;
+      expect(wallMs).toBeGreaterThanOrEqual(60_000);
+      expect(Math.abs(to.gameMs - from.gameMs - wallMs) / wallMs).toBeLessThan(0.02);
+    }
+    // Without the catch-up the 400 ms between laps would be lost each time: 4% of every lap.
+    const last = after[after.length - 1] as { wallMs: number; gameMs: number };
+    expect(Math.abs(last.gameMs - last.wallMs)).toBeLessThan(400 + 20);
+    const world = await deps.store.getWorld(worldId);
+    expect(world?.pace).toBeDefined();
   });
 
-  it("a paced lap waits out the rest of its game time, never past the deadline's margin", () => {
-    const lap = { ticks: 60, tickMs: 1000 / 60, remainingMs: 60_000, deadlineMarginMs: 2_000 };
-    expect(paceRestMs({ ...lap, elapsedMs: 300 })).toBeCloseTo(700, 9);
-    // A batch slower than its game time does not wait.
-    expect(paceRestMs({ ...lap, elapsedMs: 1_200 })).toBeLessThan(0);
-    // Little time left in the invocation: the margin bounds the wait.
-    expect(paceRestMs({ ...lap, elapsedMs: 100, remainingMs: 2_300 })).toBe(200);
+  it("a world that stopped resumes where it was, giving up the gap rather than racing it", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const lap = { ...settings, maxTicks: 60, pace: "realtime" as const };
+    await runLaps(deps, worldId, lap, 1, { drainMs: 0, gapMs: 0 });
+    // The loop was down for a minute.
+    deps.clock.advance(60_000);
+    const before = deps.clock.nowMs();
+    const tickMs = arenaModule.describe?.().tickMs ?? 1000 / 60;
+    const out = await tickWith(deps, lap)(
+      { worldId, iteration: 5, executionName: "exec-rt" },
+      lambdaContext(),
+    );
+    expect(out.tick).toBe(120);
+    // Its 60 ticks took their game time, not an instant: nothing raced through the gap.
+    expect(deps.clock.nowMs() - before).toBeGreaterThanOrEqual(60 * tickMs - 20);
+  });
+
+  it("paced, the batch pushes to connections while it runs, not only after its commit", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const connectionId = uniqueId("c");
+    await handleConnect(
+      deps,
+      wsEvent("$connect", connectionId, { playerId: ALICE, query: { world: worldId } }),
+    );
+    (deps.push as MemoryClientPush).open(connectionId);
+    const lap = { ...settings, maxTicks: 120, pace: "realtime" as const };
+    await tickWith(deps, lap)({ worldId, iteration: 0, executionName: "exec-pp" }, lambdaContext());
+    const frames = (deps.push as MemoryClientPush)
+      .received(connectionId)
+      .map((m) => JSON.parse(m) as { tick: number; full: boolean; baseTick?: number });
+    // Two seconds of game time at 20 pushes a second, and the frame after the commit.
+    expect(frames.length).toBeGreaterThanOrEqual(35);
+    expect(frames[0]?.full).toBe(true);
+    for (let i = 1; i < frames.length; i++) {
+      expect(frames[i]?.baseTick).toBe(frames[i - 1]?.tick);
+    }
+    expect(frames[frames.length - 1]?.tick).toBe(120);
+  });
+
+  it("not paced (LQ_PACE=none), a lap runs its ticks at once and pushes after its commit", async () => {
+    const deps = coreDeps();
+    const worldId = await newWorld(deps);
+    const before = deps.clock.nowMs();
+    const out = await tickWith(deps, { ...settings, maxTicks: 60, pace: "none" })(
+      { worldId, iteration: 0, executionName: "exec-np" },
+      lambdaContext(),
+    );
+    expect(out.tick).toBe(60);
+    expect(deps.clock.nowMs()).toBe(before);
   });
 
   it("stops at the invocation's deadline less the margin, after at least one tick", async () => {
@@ -931,7 +1030,9 @@ describe("the exported Lambda entry points, configured by the environment alone"
     const pushed = management
       .received(connectionId)
       .map((m) => JSON.parse(new TextDecoder().decode(m)) as { type: string; tick: number });
-    expect(pushed).toEqual([expect.objectContaining({ type: "state", tick: 20 })]);
+    // Paced (the default), the lap pushes while it runs and once more after its commit.
+    expect(pushed.length).toBeGreaterThan(1);
+    expect(pushed[pushed.length - 1]).toEqual(expect.objectContaining({ type: "state", tick: 20 }));
 
     const closed = await disconnectHandler(
       wsEvent("$disconnect", connectionId, { playerId: ALICE }),

@@ -387,9 +387,15 @@ describe("ComputeStack", () => {
           LQ_ASSETS_BUCKET: Match.anyValue(),
           LQ_WEBSOCKET_ENDPOINT: Match.anyValue(),
           LQ_GAME: "arena@2",
+          // The deployed loop keeps real time: ten-second laps paced to the clock (the tick
+          // handler's tests prove these settings keep the clock within 2% over a minute).
           LQ_TICKS_PER_BATCH: "600",
+          LQ_WAIT_SECONDS: "0",
+          LQ_PACE: "realtime",
         }),
       },
+      // A lap of ten seconds, and its loading and commit, fit with room to spare.
+      Timeout: 60,
     });
     compute().hasResourceProperties("AWS::Lambda::Function", {
       FunctionName: "ledgerquest-beta-authorizer",

@@ -68,6 +68,9 @@ function worldToItem(w: WorldRecord): Item {
     ...(w.genesis === undefined
       ? {}
       : { genesis: { key: w.genesis.key, sha256: w.genesis.sha256 } }),
+    ...(w.pace === undefined
+      ? {}
+      : { pace: { anchorMs: w.pace.anchorMs, anchorTick: w.pace.anchorTick } }),
   };
 }
 
@@ -128,7 +131,14 @@ function itemToWorld(item: Item): WorldRecord {
     lastBatchToken: str(item, "lastBatchToken", where),
     updatedAtMs: num(item, "updatedAtMs", where),
     ...genesisOf(item, where),
+    ...paceOf(item, where),
   };
+}
+
+function paceOf(item: Item, where: string): Pick<WorldRecord, "pace"> {
+  const p = item.pace as Item | undefined;
+  if (p === undefined) return {};
+  return { pace: { anchorMs: num(p, "anchorMs", where), anchorTick: num(p, "anchorTick", where) } };
 }
 
 function genesisOf(item: Item, where: string): Pick<WorldRecord, "genesis"> {

@@ -47,6 +47,13 @@ export const MAX_WAIT_SECONDS = 3600;
  */
 export const AVERAGE_TICK_DURATION_METRIC = "AverageTickDurationMs";
 
+/**
+ * How far a paced batch's game time fell behind the wall clock at most (0 when it kept up), and
+ * the wall time it gave up rather than catch up: a world that cannot keep real time shows here.
+ */
+export const BEHIND_METRIC = "ClockBehindMs";
+export const SKIPPED_METRIC = "ClockSkippedMs";
+
 /** The tick input was not what the state machine sends: a bug in the definition or a manual run. */
 export class InvalidTickInputError extends AwsAdapterError {
   override readonly name = "InvalidTickInputError";
@@ -92,11 +99,11 @@ export interface TickSettings {
   /** Time kept back from the invocation's deadline for the commit and the answer. */
   readonly deadlineMarginMs: number;
   /**
-   * `realtime`: after committing, the lap waits out the rest of the batch's game time, so the
-   * world runs at the speed of a clock with small batches and no Wait between laps (pushes every
-   * batch, commands applied within a batch of being sent). Lambda bills the waiting, so this is
-   * for the local stack and worlds that want low latency; `none` (the default) returns at once,
-   * and the state machine's whole-second Wait paces the loop.
+   * `realtime` (the default): the batch runs each tick when it is due by the wall clock, catching
+   * up the time between laps (the world's pace anchor), and pushes to the world's connections at
+   * the game's push rate while it runs; a lap of `maxTicks` ticks lasts their game time, and Lambda
+   * bills all of it. `none`: the batch runs as fast as it can and pushes once, after its commit,
+   * and the state machine's whole-second Wait is the only pacing (catching up a backlog, tests).
    */
   readonly pace?: "none" | "realtime";
 }
@@ -122,11 +129,18 @@ function envInteger(expected: string, min: number, max: number, fallback: number
 /** A game that does not describe itself is taken to tick at 60 Hz. */
 const DEFAULT_TICK_MS = 1000 / 60;
 
+/** Pushes per second to each connection while a paced batch runs. */
+const DEFAULT_PUSH_HZ = 20;
+
+/**
+ * Ten seconds of game time per lap, in real time: 360 laps (and Step Functions' transitions of
+ * each) per world-hour, a commit every ten seconds, pushes at the game's rate in between.
+ */
 export const DEFAULT_TICK_SETTINGS: TickSettings = {
   maxTicks: 600,
   waitSeconds: 0,
   deadlineMarginMs: 2_000,
-  pace: "none",
+  pace: "realtime",
 };
 
 export const tickConfigSchema = z.pipe(
@@ -149,7 +163,7 @@ export const tickConfigSchema = z.pipe(
       900_000,
       DEFAULT_TICK_SETTINGS.deadlineMarginMs,
     ),
-    LQ_PACE: z._default(z.enum(["none", "realtime"]), "none"),
+    LQ_PACE: z._default(z.enum(["none", "realtime"]), DEFAULT_TICK_SETTINGS.pace ?? "realtime"),
   }),
   z.transform(
     (env): TickSettings => ({
@@ -160,25 +174,6 @@ export const tickConfigSchema = z.pipe(
     }),
   ),
 );
-
-/**
- * How long a paced lap waits after its batch: the rest of the batch's game time, never past the
- * invocation's deadline less its margin; zero or less means not at all.
- */
-export function paceRestMs(lap: {
-  readonly ticks: number;
-  readonly tickMs: number;
-  /** Since the invocation began. */
-  readonly elapsedMs: number;
-  /** The invocation's time left when it began. */
-  readonly remainingMs: number;
-  readonly deadlineMarginMs: number;
-}): number {
-  return Math.min(
-    lap.ticks * lap.tickMs - lap.elapsedMs,
-    lap.remainingMs - lap.deadlineMarginMs - lap.elapsedMs,
-  );
-}
 
 /** Runs one lap's batch. `remainingMs` is the invocation's time left (`getRemainingTimeInMillis`). */
 export async function runTickTask(
@@ -198,6 +193,7 @@ export async function runTickTask(
       worldId,
       token,
       maxTicks: settings.maxTicks,
+      ...(settings.pace === "none" ? {} : { pace: { tickMs, pushHz: DEFAULT_PUSH_HZ } }),
       deadlineMs: deps.clock.nowMs() + remainingMs - settings.deadlineMarginMs,
       loop: {
         execution: input.executionName,
@@ -229,6 +225,11 @@ export async function runTickTask(
     recordMetric(MetricName.CommandsApplied, result.commandsApplied);
     recordMetric(MetricName.LedgerEntries, result.ledgerEntries);
     if (result.retried) recordMetric(MetricName.CommitRetries, 1);
+    if (result.clock !== undefined) {
+      metrics.addMetric(BEHIND_METRIC, MetricUnit.Milliseconds, result.clock.behindMsMax);
+      if (result.clock.skippedMs > 0)
+        metrics.addMetric(SKIPPED_METRIC, MetricUnit.Milliseconds, result.clock.skippedMs);
+    }
     // Worlds are many: a dimension per world would be a metric per world. Metadata is searchable.
     metrics.addMetadata("worldId", worldId);
     logger.info("tick batch committed", {
@@ -242,20 +243,12 @@ export async function runTickTask(
       events: result.events,
       pushed: result.pushed,
       gone: result.gone,
+      pushBytes: result.pushBytes,
+      ...(result.clock === undefined ? {} : { clock: result.clock }),
       active: result.active,
       durationMs: Math.round(durationMs),
       token,
     });
-    if (settings.pace === "realtime" && result.outcome === "committed") {
-      const restMs = paceRestMs({
-        ticks: result.ticks,
-        tickMs,
-        elapsedMs: performance.now() - startedMs,
-        remainingMs,
-        deadlineMarginMs: settings.deadlineMarginMs,
-      });
-      if (restMs > 0) await new Promise((r) => setTimeout(r, restMs));
-    }
     return {
       worldId,
       active: result.active,
@@ -316,7 +309,7 @@ export function tickHandlerDepsFromEnvironment(
       maxTicks: config.maxTicks,
       waitSeconds: config.waitSeconds,
       deadlineMarginMs: config.deadlineMarginMs,
-      pace: config.pace ?? "none",
+      pace: config.pace ?? "realtime",
     },
     deps: createRuntimeDeps(config, game),
   };

@@ -188,6 +188,9 @@ export class ComputeStack extends Stack {
         LQ_TICKS_PER_BATCH: String(DEFAULT_TICK_SETTINGS.maxTicks),
         LQ_WAIT_SECONDS: String(DEFAULT_TICK_SETTINGS.waitSeconds),
         LQ_DEADLINE_MARGIN_MS: String(DEFAULT_TICK_SETTINGS.deadlineMarginMs),
+        // Real time: a lap lasts its batch's game time (the tick function's timeout holds a lap
+        // of the default ten seconds with room for loading and committing).
+        LQ_PACE: DEFAULT_TICK_SETTINGS.pace ?? "realtime",
       },
       "audit-stream": runtime,
       supervisor: {

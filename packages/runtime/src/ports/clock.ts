@@ -6,10 +6,18 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   nowMs(): number;
+  /**
+   * Resolves once `ms` have passed on this clock (at once for zero or less): how a game loop
+   * paced to real time waits for its next tick.
+   */
+  sleep(ms: number): Promise<void>;
 }
 
 /** The machine's clock. */
-export const systemClock: Clock = { nowMs: () => Date.now() };
+export const systemClock: Clock = {
+  nowMs: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
 
 /**
  * A clock that moves only when told to: for tests and deterministic local runs. It starts in
@@ -31,5 +39,15 @@ export class ManualClock implements Clock {
 
   set(timeMs: number): void {
     this.timeMs = timeMs;
+  }
+
+  /**
+   * Moves the clock on by `ms` and resolves on the next turn of the event loop, so that a paced
+   * loop runs in no real time while its manual time passes exactly as it would on a real clock.
+   */
+  sleep(ms: number): Promise<void> {
+    // Whole milliseconds, as the contract says, and never less than asked.
+    if (ms > 0) this.timeMs += Math.ceil(ms);
+    return new Promise((resolve) => setImmediate(resolve));
   }
 }

@@ -46,6 +46,12 @@ export interface WorldRecord {
   /** The batch token of the last commit (who committed it; lets a retry recognise its own commit). */
   readonly lastBatchToken: string;
   readonly updatedAtMs: number;
+  /**
+   * Where the world's clock stands: tick `anchorTick` was due at `anchorMs`, and each tick after it
+   * one tick period later. A loop paced to real time keeps it across laps, so the time between
+   * laps is caught up rather than lost. Absent until a paced batch commits.
+   */
+  readonly pace?: { readonly anchorMs: number; readonly anchorTick: number };
 }
 
 /** A ledger account's balance as of a world version. */

@@ -22,5 +22,17 @@ export function describeClockContract(name: string, setup: () => Clock): void {
         previous = now;
       }
     });
+
+    it("sleeps at least as long as asked", async () => {
+      const clock = setup();
+      const before = clock.nowMs();
+      await clock.sleep(20);
+      // A millisecond of slack: the timer and the wall clock round apart.
+      expect(clock.nowMs() - before).toBeGreaterThanOrEqual(19);
+      const again = clock.nowMs();
+      await clock.sleep(0);
+      await clock.sleep(-5);
+      expect(clock.nowMs()).toBeGreaterThanOrEqual(again);
+    });
   });
 }

@@ -29,7 +29,7 @@ import type { OutgoingEvent } from "../ports/event-publisher.js";
 import type { BatchEvent, BatchRecord, DrainPoint } from "../ports/journal.js";
 import { domainEvents, runTick, toEngineCommand } from "../world/tick.js";
 import type { RuntimeDeps } from "./deps.js";
-import { WorldPusher } from "./push.js";
+import { type PushCounts, WorldPusher } from "./push.js";
 import {
   accountBalances,
   type LoadedWorld,
@@ -50,8 +50,18 @@ export interface RunTickBatchInput {
   readonly maxTicks: number;
   /** Start no tick after this time (ms since epoch): the invocation's deadline minus a margin. */
   readonly deadlineMs?: number;
-  /** Drain the inbox when this much time has passed since the last drain. Default 100 ms. */
+  /**
+   * Drain the inbox when this much time has passed since the last drain. Default 100 ms, or
+   * 50 ms when paced.
+   */
   readonly drainIntervalMs?: number;
+  /**
+   * Run in real time: each tick when it is due by the wall clock (the world's `pace` anchor keeps
+   * the schedule across laps, so the time between laps is caught up), with pushes to the world's
+   * connections at `pushHz` while the batch runs. Without it the batch runs as fast as it can
+   * and pushes once, after its commit.
+   */
+  readonly pace?: PaceOptions;
   /**
    * The game loop this batch runs in. A world has one owner: the execution of its last commit
    * (named in `lastBatchToken`). A lap of another execution yields (outcome `superseded`: nothing
@@ -66,6 +76,30 @@ export interface RunTickBatchInput {
     /** How long an owner's last commit keeps other loops away. */
     readonly leaseMs: number;
   };
+}
+
+export interface PaceOptions {
+  /** Game time per tick (the game's `describe().tickMs`). */
+  readonly tickMs: number;
+  /** Pushes per second while the batch runs (the game's push rate). */
+  readonly pushHz: number;
+  /**
+   * How far behind its schedule the world may fall and still catch up (running overdue ticks
+   * back to back). Beyond it the world gives up the rest, which `TickBatchResult.clock` reports
+   * as skipped: after a stop, a world resumes where it was rather than racing through the gap.
+   * Default 1,000 ms.
+   */
+  readonly catchUpMsMax?: number;
+}
+
+/** How a paced batch kept the clock. */
+export interface BatchClock {
+  /** How far the world's game time was behind the wall clock when the batch ended. */
+  readonly behindMs: number;
+  /** The most it was behind during the batch. */
+  readonly behindMsMax: number;
+  /** Wall time given up (not caught up) during the batch. */
+  readonly skippedMs: number;
 }
 
 export interface TickBatchResult {
@@ -95,9 +129,13 @@ export interface TickBatchResult {
    * wrote, or found it committed (`already_committed`).
    */
   readonly retried: boolean;
-  /** Connections pushed to, and found gone. */
+  /** Frames pushed (during the batch and after its commit), and connections found gone. */
   readonly pushed: number;
   readonly gone: number;
+  /** Bytes of the frames pushed. */
+  readonly pushBytes: number;
+  /** How a paced batch kept the clock (absent when not paced). */
+  readonly clock?: BatchClock;
 }
 
 export const MAX_TICKS_PER_BATCH = 3600;
@@ -106,6 +144,12 @@ interface Outcome {
   readonly record: BatchRecord;
   readonly entries: readonly JournalEntry[];
   readonly touchedPlayers: readonly string[];
+  /** A paced run's clock, and where its schedule stands for the next batch. */
+  readonly paced?: {
+    readonly clock: BatchClock;
+    readonly anchor: NonNullable<WorldRecord["pace"]>;
+  };
+  readonly pushes?: PushCounts;
 }
 
 export async function runTickBatch(
@@ -132,8 +176,8 @@ export async function runTickBatch(
     if (record === undefined)
       throw new NotFoundError("batch record", `${worldId}@${world.version}`);
     const loaded = await loadWorldState(deps, world);
-    const { pushed, gone } = await afterCommit(deps, world, record, loaded, [], { startMs });
-    return result("already_committed", world, record, pushed, gone, true, {
+    const pushes = await afterCommit(deps, world, record, loaded, [], { startMs });
+    return result("already_committed", world, record, pushes, true, {
       active: await stillToRun(deps, world),
     });
   }
@@ -153,6 +197,7 @@ export async function runTickBatch(
       retried: false,
       pushed: 0,
       gone: 0,
+      pushBytes: 0,
     };
   }
 
@@ -220,6 +265,7 @@ export async function runTickBatch(
     stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
     lastBatchToken: record.token,
     updatedAtMs: deps.clock.nowMs(),
+    ...(outcome.paced === undefined ? {} : { pace: outcome.paced.anchor }),
   };
   if ((await deps.store.commitWorld(committed, world.version)) === "conflict") {
     // Someone moved the world past v. The record for v+1 is this batch's, so whoever it was
@@ -229,9 +275,13 @@ export async function runTickBatch(
       throw new CommitConflictError(worldId, next, "the world moved while this batch committed");
     }
   }
-  const { pushed, gone } = await afterCommit(deps, committed, record, loaded, players, {
-    startMs,
-  });
+  const after = await afterCommit(deps, committed, record, loaded, players, { startMs });
+  const live = outcome.pushes ?? { pushed: 0, gone: 0, bytes: 0 };
+  const pushes = {
+    pushed: live.pushed + after.pushed,
+    gone: live.gone + after.gone,
+    bytes: live.bytes + after.bytes,
+  };
   if (record.token !== token) {
     throw new CommitConflictError(
       worldId,
@@ -239,8 +289,9 @@ export async function runTickBatch(
       `this call finished the pending batch of ${record.token} instead of running its own`,
     );
   }
-  return result("committed", committed, record, pushed, gone, retried, {
+  return result("committed", committed, record, pushes, retried, {
     active: await stillToRun(deps, committed),
+    ...(outcome.paced === undefined ? {} : { clock: outcome.paced.clock }),
   });
 }
 
@@ -278,10 +329,9 @@ function result(
   outcome: TickBatchResult["outcome"],
   world: WorldRecord,
   record: BatchRecord,
-  pushed: number,
-  gone: number,
+  pushes: PushCounts,
   retried: boolean,
-  loop: { readonly active: boolean },
+  loop: { readonly active: boolean; readonly clock?: BatchClock },
 ): TickBatchResult {
   return {
     outcome,
@@ -296,8 +346,10 @@ function result(
     events: record.events.length,
     active: loop.active,
     retried,
-    pushed,
-    gone,
+    pushed: pushes.pushed,
+    gone: pushes.gone,
+    pushBytes: pushes.bytes,
+    ...(loop.clock === undefined ? {} : { clock: loop.clock }),
   };
 }
 
@@ -327,12 +379,29 @@ async function runLive(
   const hashes: string[] = [];
   const events: BatchEvent[] = [];
   const players = new Set<string>();
-  const drainIntervalMs = input.drainIntervalMs ?? 100;
+  const drainIntervalMs = input.drainIntervalMs ?? (input.pace === undefined ? 100 : 50);
+  const schedule =
+    input.pace === undefined
+      ? undefined
+      : new Schedule(world, sim.tick, deps.clock.nowMs(), input.pace);
+  const live =
+    input.pace === undefined
+      ? undefined
+      : new LivePushes(deps, world, loaded, input.pace.pushHz, pusherFor(deps, world.worldId));
   let applied = 0;
   let lastDrainMs = Number.NEGATIVE_INFINITY;
   for (let t = 0; t < input.maxTicks; t++) {
-    const now = deps.clock.nowMs();
+    let now = deps.clock.nowMs();
     if (t > 0 && input.deadlineMs !== undefined && now >= input.deadlineMs) break;
+    if (schedule !== undefined) {
+      const waitMs = schedule.untilDueMs(sim.tick, now);
+      if (waitMs > 0) {
+        if (input.deadlineMs !== undefined && now + waitMs >= input.deadlineMs) break;
+        await deps.clock.sleep(waitMs);
+        now = deps.clock.nowMs();
+      }
+      schedule.starting(sim.tick, now);
+    }
     const commands: Command[] = [];
     if (now - lastDrainMs >= drainIntervalMs) {
       lastDrainMs = now;
@@ -355,10 +424,13 @@ async function runLive(
     }
     applied += commands.length;
     const tickEvents = runTick(sim, commands);
-    hashes.push(sim.hash());
+    const hash = sim.hash();
+    hashes.push(hash);
     domainEvents(sim, rules, world.worldId, tickEvents, events);
     touched(loaded, tickEvents, players);
+    live?.tick(hash, tickEvents, deps.clock.nowMs());
   }
+  const pushes = await live?.settle();
   const entries = ledger.entriesSince(fromSeq);
   const record: BatchRecord = {
     worldId: world.worldId,
@@ -376,7 +448,167 @@ async function runLive(
     events,
     createdAtMs: deps.clock.nowMs(),
   };
-  return { record, entries, touchedPlayers: [...players] };
+  return {
+    record,
+    entries,
+    touchedPlayers: [...players],
+    ...(schedule === undefined
+      ? {}
+      : {
+          paced: { clock: schedule.report(sim.tick, deps.clock.nowMs()), anchor: schedule.anchor },
+        }),
+    ...(pushes === undefined ? {} : { pushes }),
+  };
+}
+
+/**
+ * A paced batch's schedule: tick `anchorTick + k` is due at `anchorMs + k * tickMs`. It continues
+ * the world's anchor from the last paced batch when the world is at most `catchUpMsMax` behind it,
+ * and starts a new one otherwise (a world that was stopped resumes; it does not race).
+ */
+class Schedule {
+  #anchorMs: number;
+  #anchorTick: number;
+  readonly #tickMs: number;
+  readonly #catchUpMsMax: number;
+  #skippedMs = 0;
+  #behindMsMax = 0;
+
+  constructor(world: WorldRecord, tick: number, nowMs: number, pace: PaceOptions) {
+    if (!(pace.tickMs > 0) || !(pace.pushHz > 0)) {
+      throw new RangeError(
+        `pace needs tickMs and pushHz above 0, got ${pace.tickMs}, ${pace.pushHz}`,
+      );
+    }
+    this.#tickMs = pace.tickMs;
+    this.#catchUpMsMax = pace.catchUpMsMax ?? 1000;
+    const kept = world.pace;
+    if (kept !== undefined && kept.anchorTick <= tick) {
+      this.#anchorMs = kept.anchorMs;
+      this.#anchorTick = kept.anchorTick;
+      const behindMs = nowMs - this.#dueMs(tick);
+      // Ahead of the schedule (a clock that stepped back) or too far behind (the loop was down,
+      // or a lap failed): start afresh, and say how much time was given up.
+      if (behindMs < -this.#tickMs || behindMs > this.#catchUpMsMax) {
+        if (behindMs > 0) this.#skippedMs += behindMs;
+        this.#restart(tick, nowMs);
+      }
+    } else {
+      this.#anchorMs = nowMs;
+      this.#anchorTick = tick;
+    }
+  }
+
+  get anchor(): NonNullable<WorldRecord["pace"]> {
+    return { anchorMs: this.#anchorMs, anchorTick: this.#anchorTick };
+  }
+
+  #dueMs(tick: number): number {
+    return this.#anchorMs + (tick - this.#anchorTick) * this.#tickMs;
+  }
+
+  #restart(tick: number, nowMs: number): void {
+    this.#anchorMs = nowMs;
+    this.#anchorTick = tick;
+  }
+
+  /** How long until `tick` is due (zero or less: it is due or late). */
+  untilDueMs(tick: number, nowMs: number): number {
+    return this.#dueMs(tick) - nowMs;
+  }
+
+  /** `tick` starts at `nowMs`: notes how late it is, and gives up what cannot be caught up. */
+  starting(tick: number, nowMs: number): void {
+    const behindMs = nowMs - this.#dueMs(tick);
+    if (behindMs > this.#catchUpMsMax) {
+      // Give up all but the catch-up allowance: the world is then exactly that far behind.
+      const giveUpMs = behindMs - this.#catchUpMsMax;
+      this.#skippedMs += giveUpMs;
+      this.#anchorMs += giveUpMs;
+    }
+    this.#behindMsMax = Math.max(this.#behindMsMax, Math.min(behindMs, this.#catchUpMsMax));
+  }
+
+  /** How the batch kept the clock, with the world at `tick` (the next tick to run). */
+  report(tick: number, nowMs: number): BatchClock {
+    return {
+      behindMs: Math.max(0, Math.round(nowMs - this.#dueMs(tick))),
+      behindMsMax: Math.round(this.#behindMsMax),
+      skippedMs: Math.round(this.#skippedMs),
+    };
+  }
+}
+
+/**
+ * Pushes while a paced batch runs: at most `pushHz` a second, each showing the world after the
+ * last tick run. A push does not hold up the ticks: while one is still being sent, the next slot
+ * is skipped (the frame after it carries everything since).
+ */
+class LivePushes {
+  readonly #periodMs: number;
+  #nextMs = Number.NEGATIVE_INFINITY;
+  #inFlight: Promise<void> | undefined;
+  #failure: { readonly error: unknown } | undefined;
+  #profiles = new Set<string>();
+  #pushed = 0;
+  #gone = 0;
+  #bytes = 0;
+
+  constructor(
+    private readonly deps: RuntimeDeps,
+    private readonly world: WorldRecord,
+    private readonly loaded: LoadedWorld,
+    pushHz: number,
+    private readonly pusher: WorldPusher,
+  ) {
+    this.#periodMs = 1000 / pushHz;
+  }
+
+  /** A tick ran (its hash and events): push if a slot is due and the last push is done. */
+  tick(stateHash: string, events: readonly SimEvent[], nowMs: number): void {
+    touched(this.loaded, events, this.#profiles);
+    if (this.#inFlight !== undefined || nowMs < this.#nextMs) return;
+    // Slots keep their rhythm (ticks land on whole milliseconds, a little either side of a
+    // slot); after a skipped slot the next is a period from now.
+    this.#nextMs =
+      nowMs - this.#nextMs < this.#periodMs
+        ? this.#nextMs + this.#periodMs
+        : nowMs + this.#periodMs;
+    const profiles = new Map<string, PlayerRecord>();
+    for (const p of [...this.#profiles].sort())
+      profiles.set(p, playerRecord(this.loaded, this.world.worldId, p));
+    this.#profiles = new Set();
+    const digest = this.loaded.ledger.digest();
+    this.#inFlight = this.pusher
+      .push({
+        version: this.world.version,
+        tick: this.loaded.sim.tick,
+        stateHash,
+        ledger: { count: digest.count, head: digest.head },
+        view: this.deps.game.view(this.loaded.sim),
+        profiles,
+      })
+      .then(
+        (counts) => {
+          this.#pushed += counts.pushed;
+          this.#gone += counts.gone;
+          this.#bytes += counts.bytes;
+        },
+        (error: unknown) => {
+          this.#failure ??= { error };
+        },
+      )
+      .finally(() => {
+        this.#inFlight = undefined;
+      });
+  }
+
+  /** Waits for the last push; a push that failed with an unexpected error fails the batch here. */
+  async settle(): Promise<PushCounts> {
+    await this.#inFlight;
+    if (this.#failure !== undefined) throw this.#failure.error;
+    return { pushed: this.#pushed, gone: this.#gone, bytes: this.#bytes };
+  }
 }
 
 /**
@@ -468,7 +700,7 @@ async function afterCommit(
     /** When this call began: the push tells clients how long the batch took. */
     readonly startMs: number;
   },
-): Promise<{ pushed: number; gone: number }> {
+): Promise<PushCounts> {
   const timeMs = record.createdAtMs;
   const outgoing: OutgoingEvent[] = record.events.map((e) => ({
     eventId: e.eventId,
@@ -501,7 +733,7 @@ async function afterCommit(
   for (const p of players) profiles.set(p, playerRecord(loaded, world.worldId, p));
   const pusher = pusherFor(deps, world.worldId);
   pusher.invalidateConnections();
-  const { pushed, gone } = await pusher.push({
+  return await pusher.push({
     version: record.version,
     tick: record.fromTick + record.ticks,
     stateHash: record.hashes[record.hashes.length - 1] ?? world.stateHash,
@@ -516,7 +748,6 @@ async function afterCommit(
     },
     supply: supplyOf(loaded.ledger),
   });
-  return { pushed, gone };
 }
 
 /**
