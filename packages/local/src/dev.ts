@@ -30,6 +30,8 @@ import { startDevIdentityProvider } from "./idp.js";
 import { startLocalS3 } from "./s3.js";
 import { startLocalStepFunctions } from "./stepfunctions.js";
 import { startStreamPoller } from "./stream-poller.js";
+import { UsageMeter, type UsageSnapshot } from "./usage.js";
+import { installDynamoDbMeter } from "./usage-dynamodb.js";
 import { startWebSocketGateway } from "./websocket-gateway.js";
 
 export interface LocalStackOptions {
@@ -125,6 +127,11 @@ export interface LocalStack {
    * of the store would look to the handlers (fault tests). Not for an in-memory stack.
    */
   restartDynamoDb(): Promise<void>;
+  /**
+   * What the run would have been billed for on AWS so far, in AWS's billing units (`usage.ts`):
+   * what `ledgerquest cost` prices.
+   */
+  usage(): UsageSnapshot;
   /** Stops everything, in the order that loses nothing: the loop, clients, poller, services. */
   stop(): Promise<void>;
 }
@@ -157,6 +164,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const log = options.log ?? ((line: string) => console.log(line));
   const ports = options.ports ?? {};
   const dataDir = resolve(options.dataDir ?? ".ledgerquest");
+  // ─── usage meter (`ledgerquest cost`): every emulator counts into it, each handler call is a
+  // metered Lambda invocation, and DynamoDB calls made inside one are metered too.
+  const usage = new UsageMeter({
+    settings: {
+      game: options.game.name,
+      tickMs: options.game.describe?.().tickMs ?? 1000 / 60,
+      ticksPerLap: options.ticksPerBatch ?? 60,
+      waitSeconds: options.waitSeconds ?? 1,
+      pace: options.pace === true ? "realtime" : "none",
+      supervisorEverySeconds: options.supervisorEverySeconds ?? 10,
+    },
+  });
+  installDynamoDbMeter();
   // Shutdown runs in an order that loses nothing: the game loops first (a Tick under way
   // finishes its commit and its publishing), then clients, then the bus and the stream poller
   // (which saves its checkpoint), then the stores.
@@ -227,7 +247,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       (event: unknown): Promise<never> => {
         const handler = routes[name];
         if (handler === undefined) throw new Error(`the ${name} handler is not loaded yet`);
-        return handler(event as never, lambdaContext(name, 29_000)) as Promise<never>;
+        return usage.invoke(name, () =>
+          handler(event as never, lambdaContext(name, 29_000)),
+        ) as Promise<never>;
       };
     const openGateway = (port: number | undefined) =>
       startWebSocketGateway({
@@ -235,6 +257,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT,
         ...(port === undefined ? {} : { port }),
+        usage,
         handlers: {
           authorizer: route("authorizer") as never,
           $connect: route("connect") as never,
@@ -299,12 +322,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(ports.stepfunctions === undefined ? {} : { port: ports.stepfunctions }),
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
+      usage,
       stateMachines: {
         [STATE_MACHINE]: {
           definition: gameLoopDefinition({
             tickFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:tick`,
           }),
-          taskHandlers: { Tick: (input) => route("tick")(input) },
+          taskHandlers: {
+            Tick: async (input) => {
+              const output: unknown = await route("tick")(input);
+              const { worldId, tick } = (output ?? {}) as { worldId?: unknown; tick?: unknown };
+              if (typeof worldId === "string" && typeof tick === "number") {
+                usage.worldTicked(worldId, tick);
+              }
+              return output;
+            },
+          },
         },
       },
       // Step Functions reports every status change on the default bus, where a rule
@@ -350,6 +383,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
       rules: EVENT_RULES,
+      usage,
       ...(options.faults?.events === undefined ? {} : { faults: options.faults.events }),
       targets: {
         // The whole event, as EventBridge invokes a Lambda target; failures are retried by the bus.
@@ -414,7 +448,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.inMemory
         ? {}
         : { checkpointFile: join(dataDir, "audit-stream.checkpoint.json") }),
-      handler: (event) => auditStreamHandler(event as never, lambdaContext("audit-stream", 60_000)),
+      handler: (event) =>
+        usage.invoke("audit-stream", () =>
+          auditStreamHandler(event as never, lambdaContext("audit-stream", 60_000)),
+        ),
       onError: (failure) => log(`stream poller: ${JSON.stringify(failure)}`),
     });
     stops.set("poller", () => poller.stop());
@@ -502,6 +539,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ]);
       },
       supervise: () => sweep(),
+      usage: () => usage.snapshot(),
       restartDynamoDb: async () => {
         if (options.inMemory)
           throw new Error("restartDynamoDb: an in-memory stack would lose its tables");

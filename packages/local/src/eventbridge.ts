@@ -59,6 +59,7 @@ import {
   type RuleTarget,
   renderTargetInput,
 } from "@ledgerquest/runtime";
+import type { UsageMeter } from "./usage.js";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from "./websocket-gateway.js";
 
 /** The refs of the rules' targets (`GameLoop`, `LeaderboardProjector`, `OpsNotifier`). */
@@ -157,6 +158,8 @@ export interface LocalEventBridgeOptions {
   readonly maxLogEntries?: number;
   /** The time of an entry that gives none, ms. Default `Date.now`. */
   readonly nowMs?: () => number;
+  /** Counts accepted events in 64 KB chunks, as EventBridge bills them (`usage.ts`). */
+  readonly usage?: UsageMeter;
 }
 
 export interface PutEventsResult {
@@ -211,6 +214,7 @@ export class LocalEventBridge {
   readonly #onDeliveryError: (delivery: DeliveryRecord) => void;
   readonly #maxLogEntries: number;
   readonly #nowMs: () => number;
+  readonly #usage: UsageMeter | undefined;
   readonly #buses: ReadonlySet<string>;
   /** By `<bus>/<name>`, in creation order. */
   readonly #rules = new Map<string, BusRule>();
@@ -235,6 +239,7 @@ export class LocalEventBridge {
     this.#onDeliveryError = options.onDeliveryError ?? reportDeliveryError;
     this.#maxLogEntries = options.maxLogEntries ?? 1_000;
     this.#nowMs = options.nowMs ?? Date.now;
+    this.#usage = options.usage;
     if (!Number.isSafeInteger(this.#maxAttempts) || this.#maxAttempts < 1) {
       throw new RangeError(
         `retry.maxAttempts must be a whole number of at least 1, got ${this.#maxAttempts}`,
@@ -454,6 +459,7 @@ export class LocalEventBridge {
       detail: detail as { readonly [key: string]: unknown },
     };
     this.#log(this.#events, event);
+    this.#usage?.eventPut(detailType, size);
     this.#route(busName, event);
     return { EventId: event.id };
   }

@@ -6,4 +6,6 @@ export * from "./idp.js";
 export * from "./s3.js";
 export * from "./stepfunctions.js";
 export * from "./stream-poller.js";
+export * from "./usage.js";
+export * from "./usage-dynamodb.js";
 export * from "./websocket-gateway.js";

@@ -67,6 +67,7 @@ import type {
   RunOptions,
   StateMachineDefinition,
 } from "aws-local-stepfunctions";
+import type { UsageMeter } from "./usage.js";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from "./websocket-gateway.js";
 
 /** A JSON value as a task handler receives it. */
@@ -139,6 +140,8 @@ export interface LocalStepFunctionsOptions {
    */
   readonly onExecutionClosed?: (execution: ExecutionDescription) => void;
   readonly nowMs?: () => number;
+  /** Counts state transitions and executions, as Step Functions bills them (`usage.ts`). */
+  readonly usage?: UsageMeter;
 }
 
 export class LocalStepFunctionsError extends Error {
@@ -481,6 +484,7 @@ export class LocalStepFunctions {
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #onClosed: (execution: ExecutionDescription) => void;
   readonly #nowMs: () => number;
+  readonly #usage: UsageMeter | undefined;
   #closed = false;
 
   private constructor(options: Omit<LocalStepFunctionsOptions, "port" | "stateMachines">) {
@@ -491,6 +495,7 @@ export class LocalStepFunctions {
       options.roleArn ?? `arn:aws:iam::${this.account}:role/ledgerquest-local-stepfunctions`;
     this.#onClosed = options.onExecutionClosed ?? reportClosed;
     this.#nowMs = options.nowMs ?? Date.now;
+    this.#usage = options.usage;
     if (!(Number.isFinite(this.waitScale) && this.waitScale >= 0)) {
       throw new RangeError(
         `waitScale must be a finite number, at least 0 (1 waits as AWS does), got ${this.waitScale}`,
@@ -694,6 +699,7 @@ export class LocalStepFunctions {
       closedWaiters: [],
     };
     this.#executions.set(executionArn, execution);
+    this.#usage?.executionStarted(machine.name, executionArn, json);
     this.#run(machine, execution, parsed);
     return describe(execution);
   }
@@ -823,8 +829,12 @@ export class LocalStepFunctions {
     // The interpreter queues every history event until someone reads them: read them, so a
     // long-running loop does not keep its whole history in memory.
     void (async () => {
-      for await (const _event of run.eventLogs) {
-        // Not kept: there is no GetExecutionHistory here.
+      for await (const event of run.eventLogs) {
+        // Not kept: there is no GetExecutionHistory here. Step Functions bills a transition for
+        // every state entered and every retry of one.
+        if (event.type === "StateEntered" || event.type === "StateRetried") {
+          this.#usage?.stateTransition(machine.name);
+        }
       }
     })().catch(() => {});
     run.result.then(
@@ -965,6 +975,7 @@ export class LocalStepFunctions {
     if (execution.status !== "RUNNING") return;
     execution.status = status;
     execution.stopDateMs = this.#nowMs();
+    this.#usage?.executionClosed(execution.executionArn);
     if (result.output !== undefined) execution.output = result.output;
     if (result.error !== undefined) execution.error = result.error;
     if (result.cause !== undefined) execution.cause = result.cause;

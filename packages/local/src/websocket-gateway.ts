@@ -61,6 +61,7 @@ import type { Duplex } from "node:stream";
 import type { LambdaHandler } from "@ledgerquest/aws";
 import { COMMAND_ROUTES, QUERY_ROUTE, ROUTE_SELECTION_EXPRESSION } from "@ledgerquest/runtime";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import type { UsageMeter } from "./usage.js";
 
 export class WebSocketGatewayError extends Error {
   override readonly name = "WebSocketGatewayError";
@@ -209,6 +210,8 @@ export interface WebSocketGatewayOptions {
    * timed out, a malformed answer. Default: `console.error`.
    */
   readonly onError?: (error: unknown, site: WebSocketGatewayErrorSite) => void;
+  /** Counts messages (32 KB units) and connection time, as API Gateway bills them (`usage.ts`). */
+  readonly usage?: UsageMeter;
 }
 
 export interface WebSocketConnectionInfo {
@@ -600,6 +603,7 @@ class Gateway implements WebSocketGateway {
   readonly #accountId: string;
   readonly #timeoutMs: number;
   readonly #onError: (error: unknown, site: WebSocketGatewayErrorSite) => void;
+  readonly #usage: UsageMeter | undefined;
   readonly #connections = new Map<string, Connection>();
   /** Handler invocations under way, so that `stop` lets them finish. */
   readonly #inflight = new Set<Promise<unknown>>();
@@ -615,6 +619,7 @@ class Gateway implements WebSocketGateway {
     this.#region = options.region ?? DEFAULT_REGION;
     this.#accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
     this.#timeoutMs = options.integrationTimeoutMs ?? API_GATEWAY_INTEGRATION_TIMEOUT_MS;
+    this.#usage = options.usage;
     this.#onError =
       options.onError ??
       ((error, site) => console.error(`[websocket-gateway] ${site} failed:`, error));
@@ -973,6 +978,7 @@ class Gateway implements WebSocketGateway {
       closed: new Promise<void>((resolve) => ws.once("close", () => resolve())),
     };
     this.#connections.set(connection.id, connection);
+    this.#usage?.connectionOpened(connection.id);
 
     const guard = new FrameSizeGuard(
       API_GATEWAY_MAX_FRAME_BYTES,
@@ -989,7 +995,9 @@ class Gateway implements WebSocketGateway {
         return;
       }
       connection.lastActiveAtMs = Date.now();
-      this.#message(connection, rawDataBuffer(data).toString("utf8")).catch((error: unknown) =>
+      const bytes = rawDataBuffer(data);
+      this.#usage?.webSocketMessage("in", bytes.length);
+      this.#message(connection, bytes.toString("utf8")).catch((error: unknown) =>
         this.#onError(error, "gateway"),
       );
     });
@@ -998,6 +1006,7 @@ class Gateway implements WebSocketGateway {
     ws.on("error", () => {});
     ws.on("close", (code: number, reason: Buffer) => {
       this.#connections.delete(connection.id);
+      this.#usage?.connectionClosed(connection.id);
       this.#disconnect(connection, code, reason.toString("utf8") || describeClose(code)).catch(
         (error: unknown) => this.#onError(error, "gateway"),
       );
@@ -1012,8 +1021,14 @@ class Gateway implements WebSocketGateway {
   // -------------------------------------------------------------------------------------------
   // Messages
 
-  #send(connection: Connection, data: string | Buffer): void {
-    if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(data);
+  /** Sends a route's answer (`reply`) or an `@connections` post (`push`). */
+  #send(connection: Connection, data: string | Buffer, kind: "reply" | "push" = "reply"): void {
+    if (connection.socket.readyState !== connection.socket.OPEN) return;
+    this.#usage?.webSocketMessage(
+      kind,
+      typeof data === "string" ? Buffer.byteLength(data, "utf8") : data.length,
+    );
+    connection.socket.send(data);
   }
 
   async #message(connection: Connection, body: string): Promise<void> {
@@ -1155,7 +1170,7 @@ class Gateway implements WebSocketGateway {
           return;
         }
         connection.lastActiveAtMs = Date.now();
-        this.#send(connection, isUtf8(body) ? body.toString("utf8") : body);
+        this.#send(connection, isUtf8(body) ? body.toString("utf8") : body, "push");
         response.writeHead(200, { "content-type": "application/json", "content-length": 0 });
         response.end();
         return;
