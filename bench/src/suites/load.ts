@@ -1,15 +1,30 @@
-import { arenaBot, arenaModule } from "@ledgerquest/example-arena";
 /**
- * The load test on loopback: the whole local stack (`startLocalStack`), a seeded arena, and 200
- * real WebSocket players (`runBots`) sending commands for 60 s. Reports commands accepted and
- * applied, command-to-push latency and the world's ticks per second, and checks that every
- * accepted command was applied exactly once (a loss stops the bench like a wrong checksum). Not a
- * rate comparison: the figures are notes. Counts through `LQ_LOAD="bots=200,seconds=60,rate=1"`.
+ * The load test on loopback: the whole local stack (`startLocalStack`, the game loop paced to real
+ * time as `ledgerquest dev` runs it), a seeded arena, and 200 real WebSocket players (`runBots`,
+ * in a process of their own, as players are) sending 5 commands a second each for 60 s. Reports
+ * commands accepted and applied, ack and command-to-visible latency, whether the world kept 60
+ * ticks/s, and checks that every accepted command was applied exactly once (a loss stops the
+ * bench like a wrong checksum). In the same run it measures DynamoDB Local's own ceiling for
+ * writes of the inbox's item size, the anchor the command rate is read against. Not a rate
+ * comparison of two engines: the figures are notes.
+ *
+ * Settings through `LQ_LOAD="bots=200,seconds=60,rate=5"`.
  */
+import { fork } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { BotsReport } from "@ledgerquest/cli";
 import type { Suite } from "../harness.js";
 
-function settings(): { bots: number; seconds: number; rate: number } {
-  const out = { bots: 200, seconds: 60, rate: 1 };
+interface LoadSettings {
+  readonly bots: number;
+  readonly seconds: number;
+  readonly rate: number;
+}
+
+function settings(): LoadSettings {
+  const out = { bots: 200, seconds: 60, rate: 5 };
   for (const part of (process.env.LQ_LOAD ?? "").split(",").filter(Boolean)) {
     const [k, v] = part.split("=");
     const n = Number(v);
@@ -20,78 +35,222 @@ function settings(): { bots: number; seconds: number; rate: number } {
   return out;
 }
 
+// ─── the players: another process, as players are ───────────────────────────────────────────────
+
+interface PlayersConfig extends LoadSettings {
+  readonly websocketUrl: string;
+  readonly idpUrl: string;
+  readonly worldId: string;
+}
+
+const PLAYERS_ENV = "LQ_LOAD_PLAYERS";
+const SELF = fileURLToPath(import.meta.url);
+const REPO_ROOT = resolve(dirname(SELF), "../../..");
+
+async function playersProcess(config: PlayersConfig): Promise<void> {
+  const { runBots, fetchDevToken } = await import("@ledgerquest/cli");
+  const { arenaBot } = await import("@ledgerquest/example-arena");
+  const report = await runBots({
+    policy: arenaBot,
+    websocketUrl: config.websocketUrl,
+    worldId: config.worldId,
+    token: async (p) => (await fetchDevToken(config.idpUrl, p, { expiresInSeconds: 3600 })).token,
+    count: config.bots,
+    seconds: config.seconds,
+    ratePerSecond: config.rate,
+    onProgress: () => undefined,
+  });
+  process.send?.({ kind: "done", report });
+  process.disconnect();
+}
+
+function runPlayers(config: PlayersConfig): Promise<BotsReport> {
+  // tsx loads this TypeScript module in the child, and the packages resolve to their sources
+  // there too, as they do in the parent.
+  const child = fork(SELF, [], {
+    execArgv: ["--conditions=@ledgerquest/source", "--import", "tsx"],
+    cwd: REPO_ROOT,
+    env: { ...process.env, [PLAYERS_ENV]: JSON.stringify(config), NODE_NO_WARNINGS: "1" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise((resolveReport, reject) => {
+    let report: BotsReport | undefined;
+    child.on("message", (m: unknown) => {
+      const got = m as { kind: string; report: BotsReport };
+      if (got.kind === "done") report = got.report;
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (report !== undefined) resolveReport(report);
+      else reject(new Error(`players process exited (${signal ?? code}) before it reported`));
+    });
+  });
+}
+
+// ─── DynamoDB Local's ceiling for the inbox's writes ─────────────────────────────────────────────
+
+/**
+ * Writes per second DynamoDB Local takes of items the size of an inbox command (a `move` of a
+ * player: the same attributes), from 64 concurrent writers for `seconds`: one conditional put per
+ * call (a command's write alone), and 25 items per BatchWriteItem (the most it takes of them).
+ */
+async function dynamoDbCeiling(
+  endpoint: string,
+  seconds: number,
+): Promise<{ putsPerS: number; batchedPerS: number }> {
+  const { PutCommand, BatchWriteCommand, DynamoDBDocumentClient } = await import(
+    "@aws-sdk/lib-dynamodb"
+  );
+  const client = new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const doc = DynamoDBDocumentClient.from(client);
+  const data = JSON.stringify({ dx: 0.7071067811865476, dy: -0.7071067811865476 });
+  let n = 0;
+  const item = (i: number) => ({
+    pk: `inbox#ceiling#${i % 4}`,
+    sk: `${String(4_102_444_800_000 + i).padStart(16, "0")}#player_${String(i % 200).padStart(4, "0")}#c-${i.toString(36)}-0123456789ab`,
+    type: "command",
+    arrivedMs: 4_102_444_800_000 + i,
+    playerId: `player_${String(i % 200).padStart(4, "0")}`,
+    commandId: `c-${i.toString(36)}-0123456789ab`,
+    commandType: "move",
+    data,
+  });
+  async function rate(perCall: number, call: (i: number) => Promise<unknown>): Promise<number> {
+    const endMs = Date.now() + seconds * 1000;
+    let calls = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (Date.now() < endMs) {
+          await call(n++);
+          calls++;
+        }
+      }),
+    );
+    return (calls * perCall) / seconds;
+  }
+  try {
+    const putsPerS = await rate(1, (i) =>
+      doc.send(
+        new PutCommand({
+          TableName: "AuditLog",
+          Item: item(i),
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      ),
+    );
+    const batchedPerS = await rate(25, (i) =>
+      doc.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            AuditLog: Array.from({ length: 25 }, (_, k) => ({
+              PutRequest: { Item: item(1_000_000_000 + i * 25 + k) },
+            })),
+          },
+        }),
+      ),
+    );
+    return { putsPerS, batchedPerS };
+  } finally {
+    client.destroy();
+  }
+}
+
+// ─── the run ─────────────────────────────────────────────────────────────────────────────────────
+
+function ms(v: number | null | undefined): string {
+  return v === null || v === undefined ? "-" : `${Math.round(v).toLocaleString("en-US")} ms`;
+}
+
 export const suite: Suite = {
   name: "load",
   description:
-    "200 WebSocket players against the local stack for 60 s: commands, latency, ticks/s, nothing lost",
+    "200 WebSocket players at 5 commands/s against the local stack for 60 s: commands, latency, ticks/s, nothing lost",
   oursName: "LedgerQuest",
   scenarios: [],
   async notes() {
-    const { bots, seconds, rate } = settings();
+    const load = settings();
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const { startLocalStack } = await import("@ledgerquest/local");
+    const { DEV_LOOP, seedWorlds } = await import("@ledgerquest/cli");
+    const { arenaModule } = await import("@ledgerquest/example-arena");
     const stack = await startLocalStack({
       game: arenaModule,
       inMemory: true,
+      ...DEV_LOOP,
       log: () => undefined,
     });
     try {
-      const { runBots, seedWorlds } = await import("@ledgerquest/cli");
       const deps = stack.runtimeDeps();
       const worldId = "load";
       await seedWorlds(deps, {
-        worlds: [{ worldId, players: bots, settings: { bodies: 1000, bots: 20, coins: 300 } }],
+        worlds: [
+          { worldId, players: load.bots, settings: { bodies: 1000, bots: 20, coins: 300 } },
+        ],
       });
+      const tickMs = arenaModule.describe?.().tickMs ?? 1000 / 60;
       const before = await deps.store.getWorld(worldId);
       const startedMs = Date.now();
-      const report = await runBots({
-        policy: arenaBot,
+      const report = await runPlayers({
+        ...load,
         websocketUrl: stack.endpoints.websocket,
+        idpUrl: stack.endpoints.idp,
         worldId,
-        token: (p) => stack.token(p),
-        count: bots,
-        seconds,
-        ratePerSecond: rate,
-        onProgress: () => undefined,
       });
-      // Let the loop drain what was accepted last, then count what the batch records applied.
-      await new Promise((r) => setTimeout(r, 3000));
+      // Let the loop apply what was accepted last, then count what the batch records applied.
+      await new Promise((r) => setTimeout(r, 3000 + DEV_LOOP.ticksPerBatch * tickMs));
       const after = await deps.store.getWorld(worldId);
       const elapsedS = (Date.now() - startedMs) / 1000;
-      const records = await deps.journal.listBatches(
-        worldId,
-        (before?.version ?? 0) + 1,
-        after?.version ?? 0,
-      );
-      const applied = records.reduce((n, b) => n + b.commandsApplied, 0);
+      const from = (before?.version ?? 0) + 1;
+      const to = after?.version ?? 0;
+      const records = await deps.journal.listBatches(worldId, from, to);
+      const applied = records.reduce((s, b) => s + b.commandsApplied, 0);
       const { appliedCommandCounts } = await import("@ledgerquest/runtime");
-      const seen = await appliedCommandCounts(
-        deps,
-        worldId,
-        (before?.version ?? 0) + 1,
-        after?.version ?? 0,
-      );
-      const twice = [...seen.values()].filter((n) => n > 1).length;
-      const ticks = (after?.tick ?? 0) - (before?.tick ?? 0);
+      const seen = await appliedCommandCounts(deps, worldId, from, to);
+      const twice = [...seen.values()].filter((c) => c > 1).length;
       const lost = report.commands.accepted - seen.size;
+      const ticks = (after?.tick ?? 0) - (before?.tick ?? 0);
+      const behindMsMax = Math.max(0, ...records.map((r) => r.clock?.behindMsMax ?? 0));
+      const skippedMs = records.reduce((s, r) => s + (r.clock?.skippedMs ?? 0), 0);
+      const ceiling = await dynamoDbCeiling(stack.endpoints.dynamodb, 10);
+      const acceptedPerS = report.commands.accepted / load.seconds;
       const rows: [string, string][] = [
         ["bots connected (of)", `${report.connected} (${report.bots}); dropped ${report.dropped}`],
         [
           "commands sent / accepted / duplicate / rejected / unanswered",
           `${report.commands.sent} / ${report.commands.accepted} / ${report.commands.duplicate} / ${report.commands.rejected} / ${report.commands.unanswered}`,
         ],
+        ["commands accepted per second", acceptedPerS.toFixed(0)],
         [
           "commands applied by the game loop (batch records)",
           `${applied} (${seen.size} distinct, ${twice} twice)`,
         ],
         ["accepted commands lost", String(lost)],
-        ["state pushes received", String(report.pushes)],
         [
-          "command-to-push latency p50 / p99 / max",
-          `${report.latency.p50Ms ?? "-"} / ${report.latency.p99Ms ?? "-"} / ${report.latency.maxMs ?? "-"} ms (${report.latency.samples} samples)`,
+          "ack latency p50 / p99 / max",
+          `${ms(report.ackLatency.p50Ms)} / ${ms(report.ackLatency.p99Ms)} / ${ms(report.ackLatency.maxMs)} (${report.ackLatency.samples} samples)`,
         ],
-        ["ticks/s of the world during the run", (ticks / elapsedS).toFixed(1)],
+        [
+          "command-to-visible latency p50 / p99 / max",
+          `${ms(report.latency.p50Ms)} / ${ms(report.latency.p99Ms)} / ${ms(report.latency.maxMs)} (${report.latency.samples} samples)`,
+        ],
+        ["state pushes received", report.pushes.toLocaleString("en-US")],
+        [
+          "world ticks/s over the run (target 60)",
+          `${(ticks / elapsedS).toFixed(1)}; behind the clock at most ${behindMsMax} ms, ${skippedMs} ms given up`,
+        ],
         ["batches committed", String(records.length)],
+        [
+          "DynamoDB Local ceiling, same item size: conditional puts / batched (25 a call)",
+          `${ceiling.putsPerS.toFixed(0)} / ${ceiling.batchedPerS.toFixed(0)} items/s`,
+        ],
+        [
+          "commands accepted per second / that ceiling",
+          `${((100 * acceptedPerS) / ceiling.putsPerS).toFixed(0)}% / ${((100 * acceptedPerS) / ceiling.batchedPerS).toFixed(0)}%`,
+        ],
       ];
       if (lost > 0 || twice > 0) {
         throw new Error(
@@ -100,7 +259,7 @@ export const suite: Suite = {
       }
       return [
         [
-          `${bots} bots x ${seconds} s at ${rate} command/s each, against the local stack (game loop: 60 ticks a lap, 1 s wait)`,
+          `${load.bots} bots x ${load.seconds} s at ${load.rate} command/s each, against the local stack (game loop paced to real time, ${DEV_LOOP.ticksPerBatch} ticks a lap, as \`ledgerquest dev\` runs it)`,
           "",
           "| figure | value |",
           "| --- | ---: |",
@@ -112,3 +271,12 @@ export const suite: Suite = {
     }
   },
 };
+
+// Forked by `runPlayers`: this module is then the players' process.
+const playersConfig = process.env[PLAYERS_ENV];
+if (playersConfig !== undefined && process.send !== undefined) {
+  void playersProcess(JSON.parse(playersConfig) as PlayersConfig).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

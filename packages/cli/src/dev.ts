@@ -4,7 +4,7 @@
  * the bus, prints where everything listens and a status line every few seconds, and shuts down
  * cleanly on Ctrl-C.
  */
-import { type LocalStack, startLocalStack } from "@ledgerquest/local";
+import { type LocalStack, startLocalStack, startUsageFile, USAGE_FILE } from "@ledgerquest/local";
 import { getState, type RuntimeDeps } from "@ledgerquest/runtime";
 import { seedWorlds, worldSpecsOf } from "./commands/seed.js";
 import type { Project } from "./project.js";
@@ -29,8 +29,12 @@ export interface DevOptions {
   readonly dashboardPort?: number;
 }
 
-/** Ticks per game-loop lap in `ledgerquest dev` (15 at 60 Hz: 250 ms). */
-export const DEV_TICKS_PER_BATCH = 15;
+/**
+ * The game loop of `ledgerquest dev`: paced to real time as a deployment's is, with laps of two
+ * seconds (120 ticks at 60 Hz) rather than the deployment's ten, so that commits (the ledger feed,
+ * quests) show sooner; pushes come at the game's rate either way.
+ */
+export const DEV_LOOP = { ticksPerBatch: 120, waitSeconds: 0, pace: true } as const;
 
 /** Vite's own default: where a web developer looks first. */
 export const DEFAULT_DASHBOARD_PORT = 5173;
@@ -72,11 +76,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       game: options.project.config.game,
       dataDir: options.dataDir,
       inMemory: options.inMemory,
-      // A quarter of a second of game time per lap, paced to the clock: the world runs in real
-      // time, and a command shows in the next push, within about half a second.
-      ticksPerBatch: DEV_TICKS_PER_BATCH,
-      waitSeconds: 0,
-      pace: true,
+      ...DEV_LOOP,
       ...(pageDir === undefined
         ? {}
         : {
@@ -118,6 +118,16 @@ export async function runDev(options: DevOptions): Promise<void> {
       pid: process.pid,
     });
   }
+  // ─── usage meter: what this run would be billed on AWS, for `ledgerquest cost` (docs/cost.md).
+  // Rewritten every few seconds from the stack's counts, and once more when the stack stops.
+  const usageFile = options.inMemory
+    ? undefined
+    : startUsageFile({
+        file: `${options.dataDir}/${USAGE_FILE}`,
+        snapshot: () => stack.usage(),
+        everySeconds: 10,
+        onError: (error) => console.error(`usage file: ${(error as Error).message}`),
+      });
   const token = await stack.token(players[0] ?? "player_0001");
   console.log(
     `\nplay as ${players[0]}: connect a WebSocket client to\n  ${stack.endpoints.websocket}?world=${worldId}&token=${token}`,
@@ -143,6 +153,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     console.log(`\n${why}: stopping (nothing committed is lost)`);
     if (!options.inMemory) removeLocalTarget(options.dataDir);
     await stack.stop();
+    usageFile?.stop();
     console.log("stopped");
   };
   const timer = setInterval(async () => {

@@ -54,6 +54,15 @@ export interface BatchRecord {
   readonly ledgerHead: string;
   readonly events: readonly BatchEvent[];
   readonly createdAtMs: number;
+  /**
+   * How a batch paced to real time kept the clock (absent when it was not paced): for operators
+   * and dashboards; a re-run does not depend on it.
+   */
+  readonly clock?: {
+    readonly behindMs: number;
+    readonly behindMsMax: number;
+    readonly skippedMs: number;
+  };
 }
 
 export type PutBatchResult =

@@ -476,6 +476,7 @@ const batchSchema = z.object({
     z.object({ eventId: text, detailType: text, detail: z.record(z.string(), z.unknown()) }),
   ),
   createdAtMs: ms,
+  clock: z.optional(z.object({ behindMs: whole, behindMsMax: whole, skippedMs: whole })),
 }) satisfies z.ZodMiniType<BatchRecord>;
 
 const commandSchema = z.object({

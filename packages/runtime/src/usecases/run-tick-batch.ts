@@ -388,6 +388,10 @@ async function runLive(
     input.pace === undefined
       ? undefined
       : new LivePushes(deps, world, loaded, input.pace.pushHz, pusherFor(deps, world.worldId));
+  const background =
+    input.pace === undefined
+      ? undefined
+      : new BackgroundDrains(deps, world.worldId, cursors, drainIntervalMs);
   let applied = 0;
   let lastDrainMs = Number.NEGATIVE_INFINITY;
   for (let t = 0; t < input.maxTicks; t++) {
@@ -403,25 +407,25 @@ async function runLive(
       schedule.starting(sim.tick, now);
     }
     const commands: Command[] = [];
-    if (now - lastDrainMs >= drainIntervalMs) {
+    let drained: readonly ShardDrain[] | undefined;
+    if (background !== undefined) {
+      // Paced: drains run beside the ticks, and each is applied at the first tick after it
+      // returns, so a slow store delays commands, never the world's clock. The first waits: a
+      // batch starts with what queued while no batch ran.
+      if (t === 0) await background.start(now);
+      drained = background.take();
+    } else if (now - lastDrainMs >= drainIntervalMs) {
       lastDrainMs = now;
-      // Shards drain in parallel (a drain is two round trips each); their commands apply in
-      // shard order, which the record keeps, so a re-run applies them in the same order.
-      const drained = await Promise.all(
-        cursors.map(async (from, shard) => {
-          const wm = await deps.inbox.close(world.worldId, shard, now);
-          if (wm <= from) return undefined;
-          return { shard, from, ...(await drainShard(deps, world.worldId, shard, from, wm)) };
-        }),
-      );
-      for (const d of drained) {
-        if (d === undefined) continue;
-        cursors[d.shard] = d.upToMs;
-        if (d.got.length === 0) continue;
-        drains.push({ tick: sim.tick, shard: d.shard, fromMs: d.from, toMs: d.upToMs });
-        for (const c of d.got) commands.push(toEngineCommand(c));
-      }
+      drained = await drainShards(deps, world.worldId, cursors, now);
     }
+    for (const d of drained ?? []) {
+      cursors[d.shard] = d.upToMs;
+      if (d.got.length === 0) continue;
+      drains.push({ tick: sim.tick, shard: d.shard, fromMs: d.from, toMs: d.upToMs });
+      for (const c of d.got) commands.push(toEngineCommand(c));
+    }
+    // The next drain reads from the cursors as this one left them.
+    background?.startIfDue(deps.clock.nowMs());
     applied += commands.length;
     const tickEvents = runTick(sim, commands);
     const hash = sim.hash();
@@ -430,8 +434,12 @@ async function runLive(
     touched(loaded, tickEvents, players);
     live?.tick(hash, tickEvents, deps.clock.nowMs());
   }
+  // A drain still out when the batch ends is not applied: the cursors stay where the applied
+  // ones left them, and the next batch reads those commands again (its watermark is higher).
+  await background?.settle();
   const pushes = await live?.settle();
   const entries = ledger.entriesSince(fromSeq);
+  const clock = schedule?.report(sim.tick, deps.clock.nowMs());
   const record: BatchRecord = {
     worldId: world.worldId,
     version: next,
@@ -447,16 +455,15 @@ async function runLive(
     ledgerHead: ledger.digest().head,
     events,
     createdAtMs: deps.clock.nowMs(),
+    ...(clock === undefined ? {} : { clock }),
   };
   return {
     record,
     entries,
     touchedPlayers: [...players],
-    ...(schedule === undefined
+    ...(schedule === undefined || clock === undefined
       ? {}
-      : {
-          paced: { clock: schedule.report(sim.tick, deps.clock.nowMs()), anchor: schedule.anchor },
-        }),
+      : { paced: { clock, anchor: schedule.anchor } }),
     ...(pushes === undefined ? {} : { pushes }),
   };
 }
@@ -608,6 +615,99 @@ class LivePushes {
     await this.#inFlight;
     if (this.#failure !== undefined) throw this.#failure.error;
     return { pushed: this.#pushed, gone: this.#gone, bytes: this.#bytes };
+  }
+}
+
+/** What one drain took from one shard: commands in `(from, upToMs]`. */
+interface ShardDrain {
+  readonly shard: number;
+  readonly from: number;
+  readonly upToMs: number;
+  readonly got: readonly InboxCommand[];
+}
+
+/**
+ * Closes every shard at `nowMs` and reads what arrived since its cursor. Shards drain in parallel
+ * (a drain is two round trips each); their commands apply in shard order, which the record keeps,
+ * so a re-run applies them in the same order.
+ */
+async function drainShards(
+  deps: RuntimeDeps,
+  worldId: string,
+  cursors: readonly number[],
+  nowMs: number,
+): Promise<ShardDrain[]> {
+  const drained = await Promise.all(
+    cursors.map(async (from, shard) => {
+      const wm = await deps.inbox.close(worldId, shard, nowMs);
+      if (wm <= from) return undefined;
+      return { shard, from, ...(await drainShard(deps, worldId, shard, from, wm)) };
+    }),
+  );
+  return drained.filter((d) => d !== undefined);
+}
+
+/**
+ * A paced batch's drains: one at a time, started every `intervalMs` (or as soon as the last one
+ * was taken, when they take longer), read from the cursors as the applied drains left them.
+ */
+class BackgroundDrains {
+  #lastStartMs = Number.NEGATIVE_INFINITY;
+  #inFlight: Promise<void> | undefined;
+  #ready: readonly ShardDrain[] | undefined;
+  #failure: { readonly error: unknown } | undefined;
+
+  constructor(
+    private readonly deps: RuntimeDeps,
+    private readonly worldId: string,
+    /** The batch's cursors: this class reads them, the batch moves them as it applies drains. */
+    private readonly cursors: readonly number[],
+    private readonly intervalMs: number,
+  ) {}
+
+  /** Starts a drain now and waits for it. */
+  async start(nowMs: number): Promise<void> {
+    this.#launch(nowMs);
+    await this.#inFlight;
+  }
+
+  startIfDue(nowMs: number): void {
+    if (
+      this.#inFlight === undefined &&
+      this.#ready === undefined &&
+      nowMs - this.#lastStartMs >= this.intervalMs
+    )
+      this.#launch(nowMs);
+  }
+
+  #launch(nowMs: number): void {
+    this.#lastStartMs = nowMs;
+    this.#inFlight = drainShards(this.deps, this.worldId, [...this.cursors], nowMs)
+      .then(
+        (drained) => {
+          this.#ready = drained;
+        },
+        (error: unknown) => {
+          this.#failure ??= { error };
+        },
+      )
+      .finally(() => {
+        this.#inFlight = undefined;
+      });
+  }
+
+  /** The drain that returned since the last call, if any; a failed drain fails the batch here. */
+  take(): readonly ShardDrain[] | undefined {
+    if (this.#failure !== undefined) throw this.#failure.error;
+    const ready = this.#ready;
+    this.#ready = undefined;
+    return ready;
+  }
+
+  /** Waits for a drain still out, and drops it (see the batch's end). */
+  async settle(): Promise<void> {
+    await this.#inFlight;
+    this.#ready = undefined;
   }
 }
 
