@@ -10,4 +10,5 @@ export {
 } from "./commands/seed.js";
 export { type DevOptions, runDev } from "./dev.js";
 export * from "./errors.js";
+export * from "./pricing.js";
 export * from "./project.js";

@@ -2,6 +2,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerBots } from "./commands/bots.js";
+import { registerCost } from "./commands/cost.js";
 import { registerDeploy, registerSynth } from "./commands/deploy.js";
 import { registerDev } from "./commands/dev.js";
 import { registerEnv } from "./commands/env.js";
@@ -46,5 +47,6 @@ registerReplay(program);
 registerExport(program);
 registerDeploy(program);
 registerSynth(program);
+registerCost(program);
 
 await program.parseAsync();
