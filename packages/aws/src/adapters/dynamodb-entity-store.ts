@@ -543,30 +543,32 @@ export class DynamoDbEntityStore implements EntityStore {
     bucket: RateBucket,
     rule: RateRule,
     nowMs: number,
+    tokens = 1,
   ): Promise<ConnectionToken | undefined> {
     const key = { entity_id: entityKeys.connection(connectionId) };
     const attribute = TAT_ATTRIBUTES[bucket];
     const intervalMs = 1000 / rule.perSecond;
-    // Two writes cover every case without a compare-and-set: a bucket at rest is set to one
-    // interval from now; a busy one moves one interval on, relative to whatever it holds when the
-    // write lands, so frames racing for it each get a token while there are tokens.
-    const atRest = {
+    // Two writes cover every case without a compare-and-set: a bucket at rest is set `n`
+    // intervals from now; a busy one moves `n` intervals on, relative to whatever it holds when
+    // the write lands, so frames racing for it each get their tokens while there are tokens.
+    const atRest = (n: number) => ({
       UpdateExpression: "SET #t = :tat",
       ConditionExpression:
         "attribute_exists(entity_id) AND (attribute_not_exists(#t) OR #t <= :now)",
-      ExpressionAttributeValues: { ":tat": nowMs + intervalMs, ":now": nowMs },
-    };
-    const busy = {
+      ExpressionAttributeValues: { ":tat": nowMs + n * intervalMs, ":now": nowMs },
+    });
+    const busy = (n: number) => ({
       UpdateExpression: "SET #t = #t + :interval",
       ConditionExpression: "#t > :now AND #t <= :last",
       ExpressionAttributeValues: {
-        ":interval": intervalMs,
+        ":interval": n * intervalMs,
         ":now": nowMs,
-        // The latest time a bucket may hold and still have a token: `gcra`'s rule.
-        ":last": nowMs + intervalMs * (rule.burst - 1),
+        // The latest time a bucket may hold and still have `n` tokens: `gcra`'s rule.
+        ":last": nowMs + intervalMs * (rule.burst - n),
       },
-    };
-    let write: typeof atRest | typeof busy = atRest;
+    });
+    let wanted = Math.max(1, Math.min(Math.floor(tokens), rule.burst));
+    let write: ReturnType<typeof atRest> | ReturnType<typeof busy> = atRest(wanted);
     for (let attempt = 0; attempt < TOKEN_WRITES_MAX; attempt++) {
       try {
         const got = await this.doc.send(
@@ -579,7 +581,7 @@ export class DynamoDbEntityStore implements EntityStore {
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
         );
-        return { ok: true, connection: toConnection(got.Attributes ?? {}) };
+        return { ok: true, connection: toConnection(got.Attributes ?? {}), tokens: wanted };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException))
           return translate(error, "UpdateItem", key.entity_id);
@@ -587,10 +589,11 @@ export class DynamoDbEntityStore implements EntityStore {
         const old = unmarshall(error.Item);
         const connection = toConnection(old);
         const tat = typeof old[attribute] === "number" ? (old[attribute] as number) : undefined;
-        const outcome = gcra(tat, nowMs, rule);
+        const outcome = gcra(tat, nowMs, rule, wanted);
         if (!outcome.allowed) return { ok: false, retryAfterMs: outcome.retryAfterMs, connection };
-        // A token is there: the bucket was busy (or came to rest meanwhile); take it so.
-        write = tat !== undefined && tat > nowMs ? busy : atRest;
+        // Tokens are there (maybe fewer than wanted): take those, as the bucket now stands.
+        wanted = outcome.taken ?? 1;
+        write = tat !== undefined && tat > nowMs ? busy(wanted) : atRest(wanted);
       }
     }
     // The bucket went from busy to rest and back between our writes: a rare race, answered as

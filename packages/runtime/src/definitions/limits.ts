@@ -89,12 +89,24 @@ export type GcraOutcome =
  * at most `burst` intervals ahead of now; then the bucket's new time is returned. Refused with how
  * long until one token is back.
  */
-export function gcra(tatMs: number | undefined, nowMs: number, rule: RateRule): GcraOutcome {
+export function gcra(
+  tatMs: number | undefined,
+  nowMs: number,
+  rule: RateRule,
+  /** Take up to this many tokens at once (as many as the bucket holds, at least one). */
+  wanted = 1,
+): GcraOutcome & { readonly taken?: number } {
   const intervalMs = 1000 / rule.perSecond;
-  const next = Math.max(tatMs ?? nowMs, nowMs) + intervalMs;
-  const aheadMs = next - nowMs;
-  if (aheadMs <= intervalMs * rule.burst) return { allowed: true, tatMs: next };
-  return { allowed: false, retryAfterMs: Math.ceil(aheadMs - intervalMs * rule.burst) };
+  const from = Math.max(tatMs ?? nowMs, nowMs);
+  const held = Math.floor((nowMs + intervalMs * rule.burst - from) / intervalMs + 1e-9);
+  if (held >= 1) {
+    const taken = Math.max(1, Math.min(wanted, held));
+    return { allowed: true, tatMs: from + taken * intervalMs, taken };
+  }
+  return {
+    allowed: false,
+    retryAfterMs: Math.ceil(from + intervalMs - nowMs - intervalMs * rule.burst),
+  };
 }
 
 /** What a bucket is for. */

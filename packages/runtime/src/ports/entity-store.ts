@@ -103,7 +103,12 @@ export const CONNECTION_LIFETIME_MS = 3 * 3600 * 1000;
 
 /** The answer to `takeConnectionToken`. */
 export type ConnectionToken =
-  | { readonly ok: true; readonly connection: ConnectionRecord }
+  | {
+      readonly ok: true;
+      readonly connection: ConnectionRecord;
+      /** Tokens taken: as many as asked for, or as the bucket held (at least one). */
+      readonly tokens: number;
+    }
   | {
       readonly ok: false;
       /** When the bucket has a token again. */
@@ -197,6 +202,11 @@ export interface EntityStore {
     bucket: RateBucket,
     rule: RateRule,
     nowMs: number,
+    /**
+     * Take up to this many tokens at once (default one): a process that expects more frames of
+     * the connection takes a few in one write and hands them out itself (`admitFrame`).
+     */
+    tokens?: number,
   ): Promise<ConnectionToken | undefined>;
   getConnection(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** The connections of a world (may lag a just-made connection by a moment in AWS: a GSI). */

@@ -358,6 +358,20 @@ export function describeEntityStoreContract(
         Array.from({ length: 3 }, () => store.takeConnectionToken(id, "commands", rule, 3000)),
       );
       expect(later.every((t) => t?.ok === true)).toBe(true);
+      // Several tokens in one write: as many as asked while the bucket holds them, then what is
+      // left, then none (a burst of 3 at 10 a second, a second after the last use).
+      const many = await store.takeConnectionToken(id, "commands", rule, 4000, 2);
+      expect(many).toMatchObject({ ok: true, tokens: 2 });
+      const rest = await store.takeConnectionToken(id, "commands", rule, 4000, 2);
+      expect(rest).toMatchObject({ ok: true, tokens: 1 });
+      expect((await store.takeConnectionToken(id, "commands", rule, 4000, 2))?.ok).toBe(false);
+      // Racing multi-token takes never hand out more than the bucket held.
+      const raced = await Promise.all(
+        Array.from({ length: 6 }, () => store.takeConnectionToken(id, "queries", wide, 60_000, 8)),
+      );
+      const got = raced.reduce((n, t) => n + (t?.ok === true ? t.tokens : 0), 0);
+      expect(got).toBeLessThanOrEqual(40);
+      expect(got).toBeGreaterThanOrEqual(32);
       expect(later[0]?.connection).toEqual({
         connectionId: id,
         worldId: w,

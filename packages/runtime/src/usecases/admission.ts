@@ -71,9 +71,46 @@ export function gateFrame(
 }
 
 /**
- * Takes a token of the connection's bucket in the store (atomic across processes, and without
- * losing to the connection's own frames racing for it) and returns the connection, which must be
- * `playerId`'s.
+ * Tokens a process took from a connection's bucket in the store and hands out itself: one write
+ * buys the next few frames. They lapse after `LEASE_MS`, so a process never holds more than a
+ * moment's worth of another process's share, and the store's bucket stays the one authority
+ * across processes (a lapsed token is simply not used: a client is at worst refused a little
+ * early, never let through more than its limit).
+ */
+interface Lease {
+  readonly connection: ConnectionRecord;
+  tokens: number;
+  readonly expiresMs: number;
+}
+
+/** How long leased tokens stay usable. */
+export const LEASE_MS = 1000;
+
+/** Per process, per set of dependencies, per connection and bucket. */
+const leases = new WeakMap<RuntimeDeps, Map<string, Lease>>();
+
+function leasesOf(deps: RuntimeDeps): Map<string, Lease> {
+  let map = leases.get(deps);
+  if (map === undefined) {
+    map = new Map();
+    leases.set(deps, map);
+  }
+  return map;
+}
+
+/**
+ * How many tokens one store write takes: a quarter of a second's worth of the rule (5 of the
+ * default 20 commands a second), at least one; a connection that sends less leaves the rest to
+ * lapse, which costs it nothing it would have used.
+ */
+function leaseSize(rule: { readonly perSecond: number; readonly burst: number }): number {
+  return Math.max(1, Math.min(rule.burst, Math.floor(rule.perSecond / 4)));
+}
+
+/**
+ * Takes a token of the connection's bucket (atomic across processes, and without losing to the
+ * connection's own frames racing for it) and returns the connection, which must be `playerId`'s.
+ * A token this process leased a moment ago is used first; otherwise one store write leases a few.
  */
 export async function admitFrame(
   deps: RuntimeDeps,
@@ -85,18 +122,47 @@ export async function admitFrame(
   },
 ): Promise<Admission> {
   const rule = limitsOf(deps.game)[input.bucket];
+  const nowMs = deps.clock.nowMs();
+  const key = `${input.bucket}/${input.connectionId}`;
+  const held = leasesOf(deps);
+  const lease = held.get(key);
+  if (lease !== undefined && lease.tokens > 0 && nowMs < lease.expiresMs) {
+    if (lease.connection.playerId !== input.playerId) return notInWorld(input.id);
+    lease.tokens--;
+    return { ok: true, connection: lease.connection };
+  }
+  held.delete(key);
   const token = await deps.store.takeConnectionToken(
     input.connectionId,
     input.bucket,
     rule,
-    deps.clock.nowMs(),
+    nowMs,
+    leaseSize(rule),
   );
-  if (token === undefined || token.connection.playerId !== input.playerId) {
-    return {
-      ok: false,
-      error: errorFrame("not_in_world", "this connection is not in a world: reconnect", input.id),
-    };
-  }
+  if (token === undefined || token.connection.playerId !== input.playerId)
+    return notInWorld(input.id);
   if (!token.ok) return rateLimited(input.bucket, token.retryAfterMs, input.id);
+  if (token.tokens > 1) {
+    // Bounded: a process keeps leases of the connections it served in the last moment.
+    if (held.size >= LEASES_MAX) {
+      for (const [k, l] of held) if (nowMs >= l.expiresMs) held.delete(k);
+      if (held.size >= LEASES_MAX) held.clear();
+    }
+    held.set(key, {
+      connection: token.connection,
+      tokens: token.tokens - 1,
+      expiresMs: nowMs + LEASE_MS,
+    });
+  }
   return { ok: true, connection: token.connection };
+}
+
+/** Leases kept per process at most. */
+const LEASES_MAX = 10_000;
+
+function notInWorld(id: string | undefined): Admission {
+  return {
+    ok: false,
+    error: errorFrame("not_in_world", "this connection is not in a world: reconnect", id),
+  };
 }

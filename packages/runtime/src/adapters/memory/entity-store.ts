@@ -154,15 +154,16 @@ export class MemoryEntityStore implements EntityStore {
     bucket: RateBucket,
     rule: RateRule,
     nowMs: number,
+    tokens = 1,
   ): Promise<ConnectionToken | undefined> {
     const connection = this.connections.get(connectionId);
     if (connection === undefined) return undefined;
     const tats = this.tats.get(connectionId) ?? {};
-    const outcome = gcra(tats[bucket], nowMs, rule);
+    const outcome = gcra(tats[bucket], nowMs, rule, tokens);
     if (!outcome.allowed)
       return { ok: false, retryAfterMs: outcome.retryAfterMs, connection: { ...connection } };
     this.tats.set(connectionId, { ...tats, [bucket]: outcome.tatMs });
-    return { ok: true, connection: { ...connection } };
+    return { ok: true, connection: { ...connection }, tokens: outcome.taken ?? 1 };
   }
 
   async listConnections(worldId: string): Promise<readonly ConnectionRecord[]> {
