@@ -16,4 +16,5 @@ export const SUITES: Readonly<Record<string, () => Promise<{ suite: Suite }>>> =
   faults: () => import("./faults.js"),
   floods: () => import("./floods.js"),
   packages: () => import("./packages.js"),
+  pushes: () => import("./pushes.js"),
 };

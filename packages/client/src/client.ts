@@ -108,8 +108,10 @@ export interface ClientOptions {
    */
   readonly idPrefix?: string;
   /**
-   * Ask `state` after every (re)connection and after a skipped push version, so the store is
-   * whole before the first push comes.
+   * Ask `state` after every (re)connection, so that the store has the game's description, the
+   * player's profile and something to show before the first push comes. (A gap in the pushes is
+   * mended by the next full push, which the server sends every connection every few seconds: a
+   * `state` result, the whole world at the last commit, cannot be the base of the next delta.)
    * @default true
    */
   readonly syncState?: boolean;
@@ -859,8 +861,7 @@ export class Client<C extends CommandMap = CommandMap> {
     switch (frame.kind) {
       case "state": {
         this.#events.emit("push", frame.frame);
-        const applied = this.store.applyPush(frame.frame, this.#s.now());
-        if (applied === "gap" && this.#s.syncState) void this.#sync();
+        this.store.applyPush(frame.frame, this.#s.now());
         return;
       }
       case "ack":

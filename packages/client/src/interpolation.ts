@@ -1,8 +1,14 @@
 /**
- * Drawing between pushes: pushes come once a batch (a second or so apart), a screen redraws
- * sixty times a second. An `Interpolator` keeps the last two states it was given, each with the
- * time it arrived, and gives every entity's position at a time between them, linearly. Render
- * at `renderTimeMs(now)` (about one push interval ago) so that the time falls between the two.
+ * Drawing between pushes: pushes come at the game's rate (20 a second by default), a screen
+ * redraws sixty times a second or more. An `Interpolator` keeps the last two states it was given,
+ * each with the time it arrived, and gives every entity's position at a time between them,
+ * linearly. Render at `renderTimeMs(now)` (about one push interval ago) so that the time falls
+ * between the two.
+ *
+ * Entities come and go as they enter and leave the player's area: one that appears is drawn
+ * where it is (no glide from nowhere), one that went is no longer drawn. A frame that changes no
+ * entity (a quiet area's keep-alive, a `state` result that only brings the profile) is not a new
+ * state: it would stop the glide and count as a push interval.
  */
 import type { EntityView } from "./protocol.js";
 import type { WorldStore } from "./store.js";
@@ -21,8 +27,11 @@ export interface InterpolationOptions {
   readonly delay?: { readonly minMs?: number; readonly maxMs?: number };
 }
 
-/** Weight of a new sample in the push interval's moving average. */
-const INTERVAL_WEIGHT = 0.3;
+/**
+ * The push interval is the median of this many recent samples: a quiet spell (no frame for a
+ * second while nothing near moved) is one long sample among short ones, and moves it not at all.
+ */
+const INTERVAL_SAMPLES = 9;
 /** A gap longer than this between two states is an outage, not an interval. */
 const INTERVAL_SAMPLE_MAX_MS = 10_000;
 
@@ -32,6 +41,7 @@ export class Interpolator {
   #t0 = Number.NaN;
   #t1 = Number.NaN;
   #intervalMs: number | undefined;
+  readonly #samples: number[] = [];
   readonly #teleport: number;
   readonly #minDelayMs: number;
   readonly #maxDelayMs: number;
@@ -43,12 +53,15 @@ export class Interpolator {
   }
 
   /**
-   * Follows `store`: records its whole view after every change it applies. Returns the function
-   * that stops following.
+   * Follows `store`: records its whole view after every change it applies that changes an
+   * entity. Returns the function that stops following.
    */
   follow(store: WorldStore): () => void {
     if (store.version >= 0) this.record(store.entities.values(), Number.NaN);
-    return store.subscribe((change) => this.record(store.entities.values(), change.atMs));
+    return store.subscribe((change) => {
+      if (!change.full && change.changed.length === 0 && change.removed.length === 0) return;
+      this.record(store.entities.values(), change.atMs);
+    });
   }
 
   /** A new state, known at `atMs`: the one before becomes the start of the glide. */
@@ -56,10 +69,14 @@ export class Interpolator {
     if (!Number.isNaN(this.#t1) && !Number.isNaN(atMs)) {
       const sample = atMs - this.#t1;
       if (sample > 0 && sample < INTERVAL_SAMPLE_MAX_MS) {
+        this.#samples.push(sample);
+        if (this.#samples.length > INTERVAL_SAMPLES) this.#samples.shift();
+        const sorted = [...this.#samples].sort((a, b) => a - b);
+        const mid = sorted.length >> 1;
         this.#intervalMs =
-          this.#intervalMs === undefined
-            ? sample
-            : this.#intervalMs * (1 - INTERVAL_WEIGHT) + sample * INTERVAL_WEIGHT;
+          sorted.length % 2 === 1
+            ? (sorted[mid] as number)
+            : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
       }
     }
     this.#previous = this.#current;
@@ -69,7 +86,7 @@ export class Interpolator {
     this.#t1 = atMs;
   }
 
-  /** The estimated time between states (a moving average), once two have come. */
+  /** The estimated time between states (the median of the last few), once two have come. */
   get intervalMs(): number | undefined {
     return this.#intervalMs;
   }

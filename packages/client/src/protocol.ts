@@ -78,23 +78,41 @@ export interface GameDescription {
   readonly commandData?: { readonly [type: string]: JsonValue };
 }
 
-/** What every connection of a world is sent while its loop runs. */
+/**
+ * What every connection of a world is sent while its loop runs: the entities of its area of
+ * interest (near its player's own entity; the whole world for a watcher, if the game says so),
+ * whole on a `full` frame, else as a delta against the frame it was sent at `baseTick`.
+ */
 export interface StatePushFrame {
   readonly type: "state";
   readonly worldId: string;
-  /** The world's last committed version. */
+  /** The world's last committed version (the ticks after it are the running batch's). */
   readonly version: number;
   /** The world's tick this frame shows. */
   readonly tick: number;
-  readonly stateHash: string;
-  readonly ledger: { readonly count: number; readonly head: string };
-  /** `changed` is every entity (the first push after connecting), else what moved or appeared. */
+  /** `changed` is the whole view (replace what you have), else a delta against `baseTick`'s frame. */
   readonly full: boolean;
+  /**
+   * On full frames: what the view covers, `area` (the entities near your own, and those the game
+   * sends everyone) or `world` (every entity). It changes only with a full frame.
+   */
+  readonly scope?: "area" | "world";
   /** The tick of the frame this delta applies to; absent on a full frame. */
   readonly baseTick?: number;
+  /** The world's state hash at `tick`: on full frames and on the frame after a commit. */
+  readonly stateHash?: string;
+  /** The journal's size and head: on full frames, and when they changed. */
+  readonly ledger?: { readonly count: number; readonly head: string };
+  /**
+   * Whole entities: on a full frame every entity of the view; on a delta those that entered it
+   * and those that changed more than their position.
+   */
   readonly changed: readonly EntityView[];
+  /** On a delta: entities that only moved, as flat triples `[id, x, y, id, x, y, ...]`. */
+  readonly moved?: readonly number[];
+  /** On a delta: ids of the entities that left the view (out of the area, or destroyed). */
   readonly removed: readonly number[];
-  /** The player's profile, when it changed. */
+  /** The player's profile: on a full frame (when the server knows it), and when it changed. */
   readonly you?: PlayerRecord;
   /** The batch that committed, on the frame after its commit. */
   readonly batch?: {
@@ -103,7 +121,7 @@ export interface StatePushFrame {
     readonly ledgerEntries: number;
     readonly durationMs: number;
   };
-  /** Held outside the system accounts, per unit: what is in circulation (when it changed). */
+  /** Held outside the system accounts, per unit: what is in circulation (after a commit). */
   readonly supply?: { readonly [unit: string]: number };
 }
 
@@ -345,8 +363,10 @@ function isStatePush(f: Record<string, unknown>): boolean {
     typeof f.version === "number" &&
     typeof f.tick === "number" &&
     typeof f.full === "boolean" &&
+    (f.baseTick === undefined || typeof f.baseTick === "number") &&
     Array.isArray(f.changed) &&
-    Array.isArray(f.removed)
+    Array.isArray(f.removed) &&
+    (f.moved === undefined || (Array.isArray(f.moved) && f.moved.length % 3 === 0))
   );
 }
 

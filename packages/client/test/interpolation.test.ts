@@ -47,34 +47,55 @@ describe("Interpolator", () => {
     expect(view.intervalMs).toBe(1000);
     expect(view.renderTimeMs(10_000)).toBe(9000);
     view.record([], 1500);
-    expect(view.intervalMs).toBeCloseTo(850);
+    expect(view.intervalMs).toBe(750);
     // An outage is not an interval.
     view.record([], 60_000);
-    expect(view.intervalMs).toBeCloseTo(850);
+    expect(view.intervalMs).toBe(750);
   });
 
-  it("follows a store: every applied push becomes a state", () => {
+  it("a quiet spell among frames at the push rate does not move the interval", () => {
+    const view = new Interpolator();
+    view.record([], 0);
+    for (let i = 1; i <= 8; i++) view.record([], i * 50);
+    expect(view.intervalMs).toBe(50);
+    view.record([], 1400); // nothing near moved for a second
+    expect(view.intervalMs).toBe(50);
+    expect(view.renderTimeMs(1400)).toBe(1350);
+  });
+
+  it("follows a store: every push that changes an entity becomes a state", () => {
     const store = new WorldStore();
     const view = new Interpolator();
     const stop = view.follow(store);
-    const base = {
-      type: "state" as const,
-      worldId: "w",
-      tick: 0,
-      stateHash: "h",
-      ledger: { count: 0, head: "x" },
-      removed: [],
-      batch: { ticks: 1, commandsApplied: 0, ledgerEntries: 0, durationMs: 0 },
-      supply: {},
-    };
-    store.applyPush({ ...base, version: 1, full: true, changed: [e(1, 0), e(2, 5)] }, 1000);
-    store.applyPush({ ...base, version: 2, full: false, changed: [e(1, 10)] }, 2000);
+    const base = { type: "state" as const, worldId: "w", version: 1, removed: [] };
+    store.applyPush(
+      { ...base, tick: 1, full: true, scope: "area", changed: [e(1, 0), e(2, 5)] },
+      1000,
+    );
+    store.applyPush(
+      { ...base, tick: 2, full: false, baseTick: 1, changed: [], moved: [1, 10, 0] },
+      2000,
+    );
     expect(view.positionAt(1, 1500)).toEqual({ x: 5, y: 0 });
     // An entity the delta did not name stays where it was.
     expect(view.positionAt(2, 1500)).toEqual({ x: 5, y: 0 });
+    // A keep-alive that changes nothing is not a state: the glide goes on.
+    store.applyPush({ ...base, tick: 3, full: false, baseTick: 2, changed: [] }, 2500);
+    expect(view.positionAt(1, 1500)).toEqual({ x: 5, y: 0 });
+    // An entity that enters the area is drawn where it is; one that left is not drawn.
+    store.applyPush(
+      { ...base, tick: 4, full: false, baseTick: 3, changed: [e(7, 40)], removed: [2] },
+      3000,
+    );
+    expect(view.positionAt(7, 2500)).toEqual({ x: 40, y: 0 });
+    expect(view.positionAt(2, 2500)).toBeUndefined();
+    expect(view.positionAt(1, 2500)).toEqual({ x: 10, y: 0 });
     stop();
-    store.applyPush({ ...base, version: 3, full: false, changed: [e(1, 20)] }, 3000);
-    expect(view.positionAt(1, 3000)).toEqual({ x: 10, y: 0 });
+    store.applyPush(
+      { ...base, tick: 5, full: false, baseTick: 4, changed: [], moved: [1, 20, 0] },
+      4000,
+    );
+    expect(view.positionAt(1, 4000)).toEqual({ x: 10, y: 0 });
   });
 });
 

@@ -4,35 +4,58 @@ import { type StateChange, WorldStore } from "../src/store.js";
 
 const e = (id: number, x: number, y = 0, kind = "walker"): EntityView => ({ id, kind, x, y });
 
-function push(
-  version: number,
-  full: boolean,
+/** A full push at `tick`. */
+function full(
+  tick: number,
   changed: readonly EntityView[],
-  removed: readonly number[] = [],
   extra: Partial<StatePushFrame> = {},
 ): StatePushFrame {
   return {
     type: "state",
     worldId: "w1",
-    version,
-    tick: version * 10,
-    stateHash: `h${version}`,
-    ledger: { count: version, head: `l${version}` },
-    full,
+    version: 1,
+    tick,
+    full: true,
+    scope: "area",
+    stateHash: `h${tick}`,
+    ledger: { count: tick, head: `l${tick}` },
     changed,
-    removed,
-    batch: { ticks: 10, commandsApplied: 0, ledgerEntries: 0, durationMs: 1 },
-    supply: { gold: 10 },
+    removed: [],
     ...extra,
   };
 }
 
-function stateResult(version: number, entities: readonly EntityView[]): StateQueryResult {
+/** A delta at `tick` that follows the frame at `baseTick`. */
+function delta(
+  tick: number,
+  baseTick: number,
+  parts: {
+    readonly changed?: readonly EntityView[];
+    readonly moved?: readonly number[];
+    readonly removed?: readonly number[];
+  } = {},
+  extra: Partial<StatePushFrame> = {},
+): StatePushFrame {
   return {
+    type: "state",
+    worldId: "w1",
+    version: 1,
+    tick,
+    full: false,
+    baseTick,
+    changed: parts.changed ?? [],
+    ...(parts.moved === undefined ? {} : { moved: parts.moved }),
+    removed: parts.removed ?? [],
+    ...extra,
+  };
+}
+
+function stateResult(version: number, tick: number, entities: readonly EntityView[]) {
+  const result: StateQueryResult = {
     worldId: "w1",
     version,
-    tick: version * 10,
-    stateHash: `h${version}`,
+    tick,
+    stateHash: `s${tick}`,
     ledger: { count: version, head: `l${version}`, root: "r" },
     entities,
     supply: { gold: 10 },
@@ -45,102 +68,155 @@ function stateResult(version: number, entities: readonly EntityView[]): StateQue
       commands: ["move"],
     },
   };
+  return result;
 }
+
+const player = {
+  playerId: "p1",
+  worldId: "w1",
+  xp: 0,
+  level: 1,
+  balances: { gold: 10 },
+  quests: {},
+};
 
 const ids = (store: WorldStore) => [...store.entities.keys()].sort((a, b) => a - b);
 
 describe("WorldStore", () => {
-  it("a full push replaces everything; deltas then update, add and remove", () => {
+  it("a full push replaces everything; deltas then add whole entities, move and remove", () => {
     const store = new WorldStore();
     expect(store.consistent).toBe(false);
-    expect(store.applyPush(push(5, true, [e(1, 0), e(2, 0), e(3, 0)]), 100)).toBe("applied");
+    expect(store.applyPush(full(10, [e(1, 0), e(2, 0), e(3, 0, 0, "rock")]), 100)).toBe("applied");
     expect(ids(store)).toEqual([1, 2, 3]);
-    expect(store.consistent).toBe(true);
-    expect(store.applyPush(push(6, false, [e(2, 5), e(4, 1)], [3]), 200)).toBe("applied");
+    expect(store).toMatchObject({ consistent: true, scope: "area", frameTick: 10, tick: 10 });
+    // Entity 4 entered the area (whole), 2 moved (only its position), 3 left.
+    expect(
+      store.applyPush(delta(13, 10, { changed: [e(4, 1)], moved: [2, 5, 6], removed: [3] }), 200),
+    ).toBe("applied");
     expect(ids(store)).toEqual([1, 2, 4]);
-    expect(store.entities.get(2)?.x).toBe(5);
+    expect(store.entities.get(2)).toEqual({ id: 2, kind: "walker", x: 5, y: 6 });
     expect(store.entities.get(1)?.x).toBe(0);
-    expect(store).toMatchObject({ version: 6, tick: 60, stateHash: "h6", worldId: "w1" });
-    expect(store.ledger).toEqual({ count: 6, head: "l6" });
+    expect(store).toMatchObject({ tick: 13, frameTick: 13, consistent: true, worldId: "w1" });
+    // What a delta does not carry stays as the last frame that carried it said.
+    expect(store.stateHash).toBe("h10");
+    expect(store.ledger).toEqual({ count: 10, head: "l10" });
+    store.applyPush(delta(14, 13, {}, { ledger: { count: 11, head: "l11" } }), 250);
+    expect(store.ledger).toEqual({ count: 11, head: "l11" });
     // A later full push drops what it does not name.
-    expect(store.applyPush(push(7, true, [e(4, 2)]), 300)).toBe("applied");
+    expect(store.applyPush(full(20, [e(4, 2)], { scope: "world" }), 300)).toBe("applied");
     expect(ids(store)).toEqual([4]);
+    expect(store.scope).toBe("world");
   });
 
-  it("ignores a push it has already seen, or an older one", () => {
+  it("two frames at one tick (one during a batch, one after its commit) follow on", () => {
     const store = new WorldStore();
-    store.applyPush(push(5, true, [e(1, 0)]), 0);
-    store.applyPush(push(6, false, [e(1, 1)]), 0);
-    expect(store.applyPush(push(6, false, [e(1, 9)]), 0)).toBe("stale");
-    expect(store.applyPush(push(4, false, [e(1, 9)]), 0)).toBe("stale");
-    expect(store.applyPush(push(5, true, [e(1, 9)]), 0)).toBe("stale");
-    expect(store.entities.get(1)?.x).toBe(1);
-    expect(store.version).toBe(6);
+    store.applyPush(full(60, [e(1, 0)]), 0);
+    expect(store.applyPush(delta(60, 60, { moved: [1, 1, 0] }, { version: 2 }), 0)).toBe("applied");
+    expect(store).toMatchObject({ version: 2, consistent: true });
   });
 
-  it("a delta after a skipped version is applied and says the view is not whole, until a full one", () => {
+  it("a delta that does not follow the last frame is a gap: applied as far as it can be, not whole until a full push", () => {
     const store = new WorldStore();
-    store.applyPush(push(5, true, [e(1, 0), e(2, 0)]), 0);
-    expect(store.applyPush(push(8, false, [e(1, 3)]), 0)).toBe("gap");
+    store.applyPush(full(10, [e(1, 0), e(2, 0)]), 0);
+    // The frame at 11 went astray: this one follows it, not 10.
+    expect(
+      store.applyPush(delta(12, 11, { changed: [e(5, 9)], moved: [1, 3, 0, 7, 1, 1] }), 0),
+    ).toBe("gap");
     expect(store.consistent).toBe(false);
+    // What it could apply: the whole entity, the move of one it has; not a move of one it lacks.
     expect(store.entities.get(1)?.x).toBe(3);
+    expect(store.entities.get(5)?.x).toBe(9);
+    expect(store.entities.has(7)).toBe(false);
     // A clean delta on top of a broken view leaves it broken.
-    expect(store.applyPush(push(9, false, [e(1, 4)]), 0)).toBe("applied");
+    expect(store.applyPush(delta(13, 12, { moved: [1, 4, 0] }), 0)).toBe("applied");
     expect(store.consistent).toBe(false);
-    expect(store.applyState(stateResult(9, [e(1, 4)]), 0)).toBe("applied");
+    // A state result cannot mend it (pushes own the entities once they come); a full push does.
+    store.applyState(stateResult(1, 13, [e(1, 4), e(2, 0)]), 0);
+    expect(store.consistent).toBe(false);
+    expect(store.applyPush(full(14, [e(1, 4), e(2, 0)]), 0)).toBe("applied");
     expect(store.consistent).toBe(true);
-    expect(ids(store)).toEqual([1]);
+    expect(ids(store)).toEqual([1, 2]);
+  });
+
+  it("a move of an entity the store does not have is a gap, whatever the ticks say", () => {
+    const store = new WorldStore();
+    store.applyPush(full(10, [e(1, 0)]), 0);
+    expect(store.applyPush(delta(11, 10, { moved: [9, 1, 1] }), 0)).toBe("gap");
+    expect(store.consistent).toBe(false);
   });
 
   it("the first delta ever, with no full view, is a gap", () => {
     const store = new WorldStore();
-    expect(store.applyPush(push(3, false, [e(1, 0)]), 0)).toBe("gap");
+    expect(store.applyPush(delta(3, 2, { changed: [e(1, 0)] }), 0)).toBe("gap");
     expect(store.consistent).toBe(false);
+    expect(store.entities.get(1)?.x).toBe(0);
   });
 
-  it("a state result replaces the view unless it is older; it brings the game and the player", () => {
+  it("ignores a delta older than the last frame", () => {
     const store = new WorldStore();
-    store.applyPush(push(5, true, [e(1, 0)]), 0);
-    expect(store.applyState(stateResult(4, [e(9, 9)]), 0)).toBe("stale");
-    expect(ids(store)).toEqual([1]);
-    const player = {
-      playerId: "p1",
-      worldId: "w1",
-      xp: 0,
-      level: 1,
-      balances: { gold: 10 },
-      quests: {},
-    };
-    expect(store.applyState({ ...stateResult(5, [e(2, 1)]), player }, 0)).toBe("applied");
-    expect(ids(store)).toEqual([2]);
+    store.applyPush(full(10, [e(1, 0)]), 0);
+    store.applyPush(delta(11, 10, { moved: [1, 1, 0] }), 0);
+    expect(store.applyPush(delta(9, 8, { moved: [1, 9, 0] }), 0)).toBe("stale");
+    expect(store.entities.get(1)?.x).toBe(1);
+    expect(store.consistent).toBe(true);
+  });
+
+  it("a state result before any push fills the view (the whole world); once pushes come, they own the entities", () => {
+    const store = new WorldStore();
+    expect(store.applyState({ ...stateResult(3, 180, [e(1, 0), e(9, 9)]), player }, 0)).toBe(
+      "applied",
+    );
+    expect(ids(store)).toEqual([1, 9]);
+    expect(store).toMatchObject({ consistent: true, scope: "world", version: 3, tick: 180 });
     expect(store.game?.rules).toBe("tiny@1");
     expect(store.you).toEqual(player);
-    // A push after it applies as a delta on top of it.
-    expect(store.applyPush(push(6, false, [e(2, 2)]), 0)).toBe("applied");
-    expect(store.consistent).toBe(true);
+    // The first push: the player's area, without 9.
+    store.applyPush(full(190, [e(1, 1)], { version: 3 }), 0);
+    expect(ids(store)).toEqual([1]);
+    // A newer result brings the supply and the ledger, not its entities.
+    expect(
+      store.applyState({ ...stateResult(4, 240, [e(1, 5), e(9, 9)]), supply: { gold: 12 } }, 0),
+    ).toBe("applied");
+    expect(ids(store)).toEqual([1]);
+    expect(store.entities.get(1)?.x).toBe(1);
+    expect(store.supply).toEqual({ gold: 12 });
+    expect(store.ledger).toEqual({ count: 4, head: "l4" });
+  });
+
+  it("an older state result is stale, yet brings the game's description and who the player is", () => {
+    const store = new WorldStore();
+    store.applyPush(full(200, [e(1, 0)], { version: 3 }), 0);
+    const seen: StateChange[] = [];
+    store.subscribe((c) => seen.push(c));
+    expect(store.applyState({ ...stateResult(3, 180, [e(9, 9)]), player }, 5)).toBe("stale");
+    expect(ids(store)).toEqual([1]);
+    expect(store.game?.rules).toBe("tiny@1");
+    expect(store.you).toEqual(player);
+    expect(store.tick).toBe(200);
+    expect(seen).toEqual([expect.objectContaining({ source: "query", full: false, changed: [] })]);
   });
 
   it("keeps the player's profile from the push that carried it", () => {
     const store = new WorldStore();
-    const you = { playerId: "p1", worldId: "w1", xp: 1, level: 1, balances: {}, quests: {} };
-    store.applyPush(push(1, true, [], [], { you }), 0);
-    store.applyPush(push(2, false, []), 0);
+    const you = { ...player, xp: 1 };
+    store.applyPush(full(1, [], { you }), 0);
+    store.applyPush(delta(2, 1), 0);
     expect(store.you).toEqual(you);
     expect(store.byName("nobody")).toBeUndefined();
   });
 
-  it("tells its listeners what changed, and stops when asked", () => {
+  it("tells its listeners what changed (moved entities as the store now has them), and stops when asked", () => {
     const store = new WorldStore();
     const seen: StateChange[] = [];
     const off = store.subscribe((c) => seen.push(c));
-    store.applyPush(push(1, true, [e(1, 0), e(2, 0)]), 10);
-    store.applyPush(push(2, true, [e(2, 1)]), 20);
-    store.applyPush(push(2, false, [e(2, 1)]), 30); // stale: no event
+    store.applyPush(full(1, [e(1, 0), e(2, 0)]), 10);
+    store.applyPush(delta(2, 1, { changed: [e(3, 3)], moved: [2, 1, 1], removed: [1] }), 20);
+    store.applyPush(delta(0, 0, { moved: [2, 9, 9] }), 30); // stale: no event
     off();
-    store.applyPush(push(3, false, [e(2, 2)]), 40);
-    expect(seen.map((c) => [c.version, c.full, c.removed, c.atMs, c.source])).toEqual([
-      [1, true, [], 10, "push"],
-      [2, true, [1], 20, "push"],
+    store.applyPush(delta(3, 2, { moved: [2, 2, 2] }), 40);
+    expect(seen.map((c) => [c.tick, c.full, c.changed, c.removed, c.atMs, c.source])).toEqual([
+      [1, true, [e(1, 0), e(2, 0)], [], 10, "push"],
+      [2, false, [e(3, 3), e(2, 1, 1)], [1], 20, "push"],
     ]);
   });
 
@@ -150,8 +226,8 @@ describe("WorldStore", () => {
     store.subscribe(() => {
       throw new Error("boom");
     });
-    expect(store.applyPush(push(1, true, [e(1, 0)]), 0)).toBe("applied");
+    expect(store.applyPush(full(1, [e(1, 0)]), 0)).toBe("applied");
     expect(errors).toHaveLength(1);
-    expect(store.version).toBe(1);
+    expect(store.tick).toBe(1);
   });
 });

@@ -15,7 +15,15 @@ import { type CommandSchemas, defineCommands } from "../definitions/commands.js"
 import { type PlayerLimitsInput, playerLimitsSchema } from "../definitions/limits.js";
 import { ID_PATTERN } from "../definitions/tables.js";
 import { RuntimeError } from "../errors.js";
-import type { EntityView, GameDescription, GameModule, GameRules, WorldOptions } from "./game.js";
+import { pushSettingsProblems } from "../usecases/push.js";
+import type {
+  EntityView,
+  GameDescription,
+  GameModule,
+  GameRules,
+  PushSettings,
+  WorldOptions,
+} from "./game.js";
 
 /** A game or project definition that cannot work, found when it is defined rather than run. */
 export class GameDefinitionError extends RuntimeError {
@@ -60,6 +68,12 @@ export interface GameSpec<C extends CommandSchemas, S extends z.core.$ZodType> {
   readonly description?: Omit<GameDescription, "commands" | "rules">;
   /** Limits per connection and player; any left out take `DEFAULT_LIMITS`. */
   readonly limits?: PlayerLimitsInput;
+  /**
+   * How connections are sent the world: the rate, the area of interest around each player's
+   * entity, what watchers get (`PushSettings`; any left out take `DEFAULT_PUSH_SETTINGS`: 20 Hz,
+   * the 64 entities nearest the player's, the whole world to watchers, 2 decimals).
+   */
+  readonly push?: PushSettings;
 }
 
 /** A game made by `defineGame`: a `GameModule` that keeps its command schemas' types. */
@@ -88,6 +102,7 @@ export function defineGame<
   if (spec.limits !== undefined && !playerLimitsSchema.safeParse(spec.limits).success) {
     problems.push("limits: see DEFAULT_LIMITS for the shape (commands, queries, verifies, ...)");
   }
+  problems.push(...pushSettingsProblems(spec.push));
   let commands: ReturnType<typeof defineCommands> | undefined;
   try {
     commands = defineCommands(spec.commands);
@@ -142,6 +157,7 @@ export function defineGame<
     view: (sim) => spec.view(sim),
     ...(description === undefined ? {} : { describe }),
     ...(spec.limits === undefined ? {} : { limits: spec.limits }),
+    ...(spec.push === undefined ? {} : { push: spec.push }),
   };
   return game;
 }

@@ -70,6 +70,52 @@ export interface GameDescription {
   readonly commandData?: Readonly<Record<string, JsonValue>>;
 }
 
+/**
+ * How a world's connections are sent the world while its loop runs (`usecases/push.ts`; the
+ * defaults are `DEFAULT_PUSH_SETTINGS` there). Each connection gets what is near its player's own
+ * entity (the entity whose view `name` is the player's id), as deltas against the frame it got
+ * before, at `hz` frames a second at most.
+ */
+export interface PushSettings {
+  /** Frames a second the loop sends while a batch runs (above 0, at most 60). Default 20. */
+  readonly hz?: number;
+  /**
+   * The area of interest, by count: the entities nearest the player's own (by the distance to
+   * their shape), at most this many (a whole number from 1, or `Infinity`). Default 64, so a
+   * frame's size does not grow with the crowd around a player.
+   */
+  readonly nearest?: number;
+  /**
+   * The area of interest, by distance: only entities within this many world units of the
+   * player's own (above 0, or `Infinity`). Default `Infinity` (the count alone bounds the area).
+   */
+  readonly radius?: number;
+  /**
+   * Entities every connection is sent wherever it is (walls, landmarks), besides its area; they
+   * do not count towards `nearest`. Called with each entity of every push: keep it cheap.
+   */
+  readonly always?: (entity: EntityView) => boolean;
+  /**
+   * What a connection whose player has no entity of its own (a watcher) is sent: `"world"`,
+   * every entity; `"none"`, only the `always` ones (it asks the `state` query for the rest).
+   * Default `"world"`.
+   */
+  readonly watchers?: "world" | "none";
+  /** Decimal places of the positions sent (a whole number from 0 to 6). Default 2. */
+  readonly decimals?: number;
+  /**
+   * A connection whose area did not change is sent nothing, but a frame at least this often (ms,
+   * 50 to 60,000), so that its tick keeps moving. Also how often the ledger's head is sent at
+   * most between commits. Default 1,000.
+   */
+  readonly idleMs?: number;
+  /**
+   * Every connection gets its whole area again this often (ms, at least 1,000, or `Infinity`):
+   * a client whose deltas went astray is whole again by then. Default 10,000.
+   */
+  readonly keyframeMs?: number;
+}
+
 export interface WorldOptions {
   /** Players that exist from the start (the demo's `player_0001`). */
   readonly players: readonly string[];
@@ -100,4 +146,6 @@ export interface GameModule {
    * `DEFAULT_LIMITS` (definitions/limits.ts).
    */
   readonly limits?: PlayerLimitsInput;
+  /** How connections are sent the world (`PushSettings`); any left out take their default. */
+  readonly push?: PushSettings;
 }
