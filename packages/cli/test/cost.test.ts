@@ -177,6 +177,37 @@ describe("costOf", () => {
     });
   });
 
+  it("splits the Lambda lines by function, with each one's billed time per invocation", () => {
+    expect(report.functions).toEqual([
+      // 360 laps of 10 s.
+      {
+        name: "tick",
+        driver: "lap",
+        memoryMb: 1024,
+        invocations: 360,
+        billedMsPerInvocation: 10_000,
+        gbSeconds: 3600,
+      },
+      // 10 s over 200 invocations: 50 ms each.
+      {
+        name: "command",
+        driver: "player",
+        memoryMb: 512,
+        invocations: 14_400,
+        billedMsPerInvocation: 50,
+        gbSeconds: 360,
+      },
+      {
+        name: "supervisor",
+        driver: "deployment",
+        memoryMb: 256,
+        invocations: 30,
+        billedMsPerInvocation: 100,
+        gbSeconds: 0.75,
+      },
+    ]);
+  });
+
   it("prices a push rate given instead of the measured one, at the measured size", () => {
     const at20 = costOf(run(), { ...CONFIG, pushesPerPlayerSecond: 20 });
     // 20 a second x 4 players x 3,600 s x 2 units (4,000 units over 2,000 pushes).
@@ -222,6 +253,15 @@ describe("costOf", () => {
   it("says what the figures rest on", () => {
     expect(report.notes.some((n) => n.includes("the run lasted 100 s"))).toBe(true);
     expect(report.notes.some((n) => n.includes("300 of 510 DynamoDB requests"))).toBe(true);
+    expect(report.notes.some((n) => n.includes("failed in the run"))).toBe(false);
+    const failing = run({
+      lambda: { ...run().lambda, command: { invocations: 200, errors: 20, billedMs: 10_000 } },
+    });
+    expect(
+      costOf(failing, CONFIG).notes.some((n) =>
+        n.startsWith("10% of the command function's 200 invocations failed in the run"),
+      ),
+    ).toBe(true);
     const many = costOf(run(), { ...CONFIG, playersPerWorld: 200 });
     expect(many.notes.some((n) => n.includes("2.0 players per world on average"))).toBe(true);
   });

@@ -135,6 +135,17 @@ export interface MeasuredRates {
   readonly settings: UsageSnapshot["settings"];
 }
 
+/** One function's share of the Lambda lines, per world-hour. */
+export interface FunctionCost {
+  readonly name: string;
+  readonly driver: Driver;
+  readonly memoryMb: number;
+  readonly invocations: number;
+  /** What each invocation is billed on average: the run's duration, this machine's. */
+  readonly billedMsPerInvocation: number;
+  readonly gbSeconds: number;
+}
+
 export interface CostReport {
   readonly measured: MeasuredRates;
   readonly config: CostConfig;
@@ -143,6 +154,8 @@ export interface CostReport {
   /** Game seconds per world-hour under the configuration (3,600 when it keeps the clock). */
   readonly gameSecondsPerHour: number;
   readonly lines: readonly CostLine[];
+  /** The Lambda lines by function, largest duration first. */
+  readonly functions: readonly FunctionCost[];
   readonly usdPerWorldHour: number;
   readonly usdPerPlayerHour: number;
   /** All `worlds` for an hour, and for a month of 730 hours. */
@@ -278,6 +291,7 @@ export function costOf(
           : "game time";
 
   const sources = new Map<LineName, LineSource[]>(LINE_NAMES.map((n) => [n, []]));
+  const functions: FunctionCost[] = [];
   const add = (line: LineName, source: string, driver: Driver, measured: number) => {
     if (measured > 0) {
       sources.get(line)?.push({ source, driver, quantity: measured * scale[driver] });
@@ -300,11 +314,18 @@ export function costOf(
       );
     }
     const gb = memoryMb / 1024;
-    if (fn === "tick") {
-      addScaled("Lambda duration", fn, "lap", lapsPerHour * billedSecondsPerLap * gb);
-    } else {
-      add("Lambda duration", fn, driver, (t.billedMs / 1000) * gb);
-    }
+    const invocations = t.invocations * scale[driver];
+    const billedSeconds =
+      fn === "tick" ? lapsPerHour * billedSecondsPerLap : (t.billedMs / 1000) * scale[driver];
+    addScaled("Lambda duration", fn, driver, billedSeconds * gb);
+    functions.push({
+      name: fn,
+      driver,
+      memoryMb,
+      invocations,
+      billedMsPerInvocation: invocations > 0 ? (billedSeconds * 1000) / invocations : 0,
+      gbSeconds: billedSeconds * gb,
+    });
   }
   for (const [fn, byKind] of Object.entries(usage.dynamodb)) {
     for (const [kind, t] of Object.entries(byKind)) {
@@ -392,6 +413,13 @@ export function costOf(
       `the world fell behind the clock in the run (${(m.clockRatio * 100).toFixed(0)}% of real time): rates per game-second are used for its activity, and the tick's measured time per lap (${m.tickBilledSecondsPerLap.toFixed(3)} s for ${m.ticksPerLap.toFixed(1)} ticks) includes this machine's slowness`,
     );
   }
+  for (const [fn, t] of Object.entries(usage.lambda)) {
+    if (t.invocations > 0 && t.errors / t.invocations > 0.05) {
+      notes.push(
+        `${((t.errors / t.invocations) * 100).toFixed(0)}% of the ${fn} function's ${t.invocations.toLocaleString("en-US")} invocations failed in the run (an overloaded local stack, a store that timed out): their billed time includes that waiting; measure with fewer players on this machine`,
+      );
+    }
+  }
   if (config.pace === "none" && m.settings.pace === "realtime") {
     notes.push(
       "the run was paced (each lap waited out its game time), so the tick's compute time per lap is not known apart from the waiting: `--pace none` is priced with the paced duration, an upper bound on its GB-seconds and a lower bound on its laps per hour",
@@ -433,6 +461,7 @@ export function costOf(
     lapsPerHour,
     gameSecondsPerHour,
     lines,
+    functions: functions.sort((a, b) => b.gbSeconds - a.gbSeconds),
     usdPerWorldHour,
     usdPerPlayerHour: players > 0 ? usdPerWorldHour / players : 0,
     usdPerHour,
@@ -504,6 +533,17 @@ export function formatCostReport(report: CostReport, usageFile: string): string 
   out.push(
     `${worlds}: ${formatUsd(report.usdPerHour)} an hour, ${formatUsd(report.usdPerMonth)} a month of ${HOURS_PER_MONTH} hours (requests and storage at rest, logs, the free tier and volume tiers not included)`,
   );
+  out.push("");
+  out.push(
+    "| Lambda function | driver | MB | invocations per world-hour | billed ms each | GB-s |",
+  );
+  out.push("| --- | --- | ---: | ---: | ---: | ---: |");
+  for (const f of report.functions) {
+    out.push(
+      `| ${f.name} | ${f.driver} | ${f.memoryMb} | ${formatQuantity(f.invocations)} | ${formatQuantity(f.billedMsPerInvocation)} | ${formatQuantity(f.gbSeconds)} |`,
+    );
+  }
+  out.push("");
   for (const note of report.notes) out.push(`note: ${note}`);
   return out.join("\n");
 }
