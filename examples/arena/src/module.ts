@@ -140,6 +140,10 @@ export const arenaModule = defineGame({
     }
     return out;
   },
+  // Each player is sent the 64 entities nearest its own (the default) and, wherever it is, the
+  // walls and the shrine: they never move, so they cost a frame's bytes only when a player's
+  // client takes the world whole, and a player needs them to find its way to the shrine quest.
+  push: { always: (e) => e.kind === "wall" || e.kind === "zone" },
   description: {
     bounds: { minX: 0, minY: 0, maxX: ARENA.width, maxY: ARENA.height },
     tickMs: 1000 / 60,
