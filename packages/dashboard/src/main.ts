@@ -32,6 +32,8 @@ export interface DebugHook {
   version(): number;
   /** How many entities of each kind the view's last frame drew. */
   drawn(): Readonly<Record<string, number>>;
+  /** What the view shows: `area` (near the player, as pushed), `world` (every entity). */
+  scope(): "area" | "world" | undefined;
 }
 
 declare global {
@@ -65,6 +67,7 @@ window.__lq = {
   game: () => play?.client.store.game,
   version: () => play?.client.store.version ?? -1,
   drawn: () => play?.drawn() ?? {},
+  scope: () => play?.viewScope(),
 };
 
 async function boot(): Promise<void> {

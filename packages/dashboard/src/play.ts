@@ -4,6 +4,10 @@
  * world view, the HUD, the game and command panel, the quest log, the ledger feed, the charts
  * and the operator tools. Steering with the keys or a pointer is on only where the game has a
  * `move` command (sent as `{dx, dy}`); every game is played through the command panel.
+ *
+ * The pushes bring the player the area near its own entity (the game's area of interest); an
+ * operator sees the whole world besides (`WholeWorld`: the `state` query every few seconds, the
+ * pushed area laid over it), unless they untick "Whole world".
  */
 import {
   type Client,
@@ -29,6 +33,7 @@ import { kindColor, legendOf } from "./look.js";
 import { OperatorPanel } from "./operator.js";
 import { QuestLog, questBook } from "./quests.js";
 import { canSteer, STEER_COMMAND } from "./steering.js";
+import { WholeWorld } from "./whole-world.js";
 import { WorldView } from "./world-view.js";
 
 /** A jump longer than this (world units) between two pushes is drawn at once, not glided. */
@@ -62,6 +67,9 @@ interface Stage {
   readonly legend: HTMLElement;
   readonly hint: HTMLElement;
   readonly pointer: HTMLElement;
+  /** What the view shows (the player's area, the whole world), and the operator's switch. */
+  readonly scope: HTMLElement;
+  readonly wholeWorld: HTMLInputElement;
 }
 
 export class Play {
@@ -77,6 +85,7 @@ export class Play {
   readonly #game: GamePanel;
   readonly #view: WorldView;
   readonly #input: Input;
+  readonly #whole: WholeWorld;
   #state: PageState = "connecting";
   #everConnected = false;
   #stateLoaded = false;
@@ -116,11 +125,22 @@ export class Play {
       currentWorld: () => o.world,
     });
     this.#game = new GamePanel({ send: (type, data) => this.#send(type, data) });
+    this.#whole = new WholeWorld({
+      state: () => this.client.state(),
+      connected: () => this.#state === "connected",
+      now: () => performance.now(),
+      teleportDistance: TELEPORT_DISTANCE,
+    });
     this.#view = new WorldView(this.#stage.canvas, {
-      entitiesAt: (now) => this.#interpolator.entitiesAt(this.#interpolator.renderTimeMs(now)),
+      entitiesAt: (now) =>
+        this.#whole.entitiesAt(
+          now,
+          this.#interpolator.entitiesAt(this.#interpolator.renderTimeMs(now)),
+        ),
       game: () => this.client.store.game,
       me: () => o.session.player,
       target: () => (this.#steers() ? this.#input.target : undefined),
+      faded: (e) => this.#whole.far(e.id),
     });
     this.#input = this.#makeInput();
     this.#layout();
@@ -137,6 +157,14 @@ export class Play {
     return this.#view.drawn();
   }
 
+  /**
+   * What the view shows: `world` (every entity: pushed so, or the operator's whole world), `area`
+   * (the player's area of interest), undefined before the first push.
+   */
+  viewScope(): "area" | "world" | undefined {
+    return this.#whole.showing ? "world" : this.client.store.scope;
+  }
+
   /** The player's own entity, if the world has one named after the player. */
   mine(): EntityView | undefined {
     return this.client.store.byName(this.#o.session.player);
@@ -147,6 +175,7 @@ export class Play {
     this.#input.clear();
     this.#input.detach();
     this.#view.stop();
+    this.#whole.stop();
     clearInterval(this.#countdown);
     clearTimeout(this.#bannerTimer);
     void this.client.close();
@@ -176,9 +205,40 @@ export class Play {
       if (p.kind === "server") this.#commandRefused(p.frame);
       else if (p.kind === "gateway") this.#showBanner(`Server: ${p.message}`);
     });
+    this.#stage.wholeWorld.hidden = !this.#o.session.operator;
+    const toggle = this.#stage.wholeWorld.querySelector("input") as HTMLInputElement;
+    toggle.checked = this.#o.session.operator;
+    toggle.addEventListener("change", () => this.#updateScope());
     this.#input.attach();
     this.#view.start();
     this.#onStatus(this.client.status);
+  }
+
+  /**
+   * The operator's whole world is on while they want it and the pushes bring only an area; the
+   * line under the view says what it shows.
+   */
+  #updateScope(): void {
+    const store = this.client.store;
+    const wanted = this.#o.session.operator && this.#wholeToggle().checked;
+    this.#whole.setOn(wanted && store.scope === "area");
+    const scope = this.viewScope();
+    const text =
+      scope === undefined
+        ? ""
+        : this.#whole.showing
+          ? "Showing the whole world: your area live, the rest as of the last commit (faded)."
+          : scope === "world"
+            ? "Showing the whole world, live."
+            : "Showing what is near you (the game's area of interest), live.";
+    // Every push comes here: touch the page only when it changes.
+    if (this.#stage.scope.textContent === text) return;
+    this.#stage.scope.dataset.scope = scope ?? "";
+    this.#stage.scope.textContent = text;
+  }
+
+  #wholeToggle(): HTMLInputElement {
+    return this.#stage.wholeWorld.querySelector("input") as HTMLInputElement;
   }
 
   #makeInput(): Input {
@@ -330,6 +390,7 @@ export class Play {
       this.#quests.setPlayer(store.you, this.#state === "connected" && this.#claims());
     }
     if (store.ledger !== undefined) this.#ledger.onDigest(store.ledger.count, store.ledger.head);
+    this.#updateScope();
     this.#enableCommands();
     this.#refreshOverlay();
   }
@@ -430,7 +491,12 @@ export class Play {
 
   #refreshOverlay(): void {
     const { overlay, banner } = this.#stage;
-    const empty = this.#stateLoaded && this.client.store.entities.size === 0;
+    // An empty area is not an empty world (a watcher of a game that sends watchers nothing).
+    const empty =
+      this.#stateLoaded &&
+      this.viewScope() !== "area" &&
+      this.client.store.entities.size === 0 &&
+      !this.#whole.showing;
     if (this.#stateLoaded && !empty && (this.#watching || this.mine() === undefined)) {
       clearTimeout(this.#bannerTimer);
       banner.textContent = `${this.#o.session.player} is not in this world: you are watching.`;
@@ -462,6 +528,13 @@ function stage(world: string): Stage {
   const pointer = h("span", { "data-testid": "pointer-at" }, "—");
   const legend = h("ul", { class: "legend", "aria-label": "Legend", "data-testid": "legend" });
   const hint = h("span", { "data-testid": "steering-hint" });
+  const scope = h("span", { "data-testid": "view-scope" });
+  const wholeWorld = h(
+    "label",
+    { class: "inline whole-world", hidden: true },
+    h("input", { type: "checkbox", "data-testid": "whole-world" }),
+    " Whole world (operator)",
+  );
   const element = h(
     "section",
     { class: "stage", "aria-label": "World view" },
@@ -469,6 +542,7 @@ function stage(world: string): Stage {
     banner,
     legend,
     h("p", { class: "hint muted" }, hint, " Tick ", tick, " · pointer at ", pointer),
+    h("p", { class: "hint muted" }, scope, " ", wholeWorld),
   );
-  return { element, canvas, overlay, banner, tick, legend, hint, pointer };
+  return { element, canvas, overlay, banner, tick, legend, hint, pointer, scope, wholeWorld };
 }

@@ -4,7 +4,8 @@
  * underneath, big ones as translucent areas, named entities labelled, the player's own entity
  * ringed. Positions come interpolated (the SDK's `Interpolator`, one push interval behind), so
  * motion is smooth at the screen's frame rate; scaled to fit the world's bounds and sharp on
- * high-density screens.
+ * high-density screens. Entities shown as of the last commit (an operator's whole world beyond
+ * the pushed area) are drawn faded.
  */
 import type { EntityView, GameDescription } from "@ledgerquest/client";
 import {
@@ -20,6 +21,8 @@ import {
 } from "./look.js";
 
 const MIN_RADIUS_PX = 1.6;
+/** How opaque entities shown as of the last commit are. */
+const FADED_ALPHA = 0.4;
 const BACKGROUND = "#0b0f17";
 const FLOOR = "#121826";
 
@@ -66,6 +69,8 @@ export interface WorldViewDeps {
   readonly me: () => string | undefined;
   /** Where a pointer sent the player, if anywhere (drawn as a marker). */
   readonly target: () => { x: number; y: number } | undefined;
+  /** Entities shown as of the last commit rather than live (drawn faded). */
+  readonly faded?: (e: EntityView) => boolean;
 }
 
 interface Label {
@@ -185,7 +190,20 @@ export class WorldView {
       const look = kindLook(game, kind);
       const own = me === undefined ? undefined : list.find((e) => e.name === me);
       if (own !== undefined) mine = { e: own, look: entityLook(own, look) };
-      drawKind(f, kindColor(kind), look, own === undefined ? list : list.filter((e) => e !== own));
+      const rest = own === undefined ? list : list.filter((e) => e !== own);
+      const faded = this.#deps.faded;
+      if (faded === undefined) drawKind(f, kindColor(kind), look, rest);
+      else {
+        f.ctx.globalAlpha = FADED_ALPHA;
+        drawKind(f, kindColor(kind), look, rest.filter(faded));
+        f.ctx.globalAlpha = 1;
+        drawKind(
+          f,
+          kindColor(kind),
+          look,
+          rest.filter((e) => !faded(e)),
+        );
+      }
     }
     this.#drawn = drawn;
     return mine;

@@ -370,6 +370,25 @@ describe.skipIf(!installed)("the dashboard", () => {
         const drawn = await page.evaluate(() => window.__lq?.drawn() ?? {});
         return seen.kinds.every((k) => (drawn[k] ?? 0) > 0) ? true : undefined;
       });
+      // An operator sees the whole world: the pushes bring the area near the player (the game's
+      // area of interest), the `state` query the rest, every 2 s. Unticked: the area alone.
+      const scope = () => page.evaluate(() => window.__lq?.scope());
+      const drawnCoins = () => page.evaluate(() => window.__lq?.drawn().coin ?? 0);
+      await until("the whole world", async () => ((await scope()) === "world" ? true : undefined));
+      if (g.name === "arena") {
+        await until("every coin drawn", async () =>
+          (await drawnCoins()) === 1500 ? true : undefined,
+        );
+        await page.getByTestId("whole-world").uncheck();
+        await until("the player's area alone", async () =>
+          (await scope()) === "area" && (await drawnCoins()) <= 80 ? true : undefined,
+        );
+        expect(await page.getByTestId("view-scope").textContent()).toContain("near you");
+        await page.getByTestId("whole-world").check();
+        await until("the whole world again", async () =>
+          (await drawnCoins()) === 1500 ? true : undefined,
+        );
+      }
       // The legend: each kind, labelled as the game labels it.
       for (const [kind, lookOf] of Object.entries(game.kinds)) {
         const item = page.locator(`[data-testid="legend"] li[data-kind="${kind}"]`);
