@@ -208,6 +208,22 @@ describe("costOf", () => {
     ]);
   });
 
+  it("prices $connect once a session: as long as the run's, or as long as asked", () => {
+    // 2 connections over 200 player-seconds: sessions of 100 s.
+    const withConnect = run({
+      lambda: { ...run().lambda, connect: { invocations: 2, errors: 0, billedMs: 400 } },
+    });
+    const memoryMb = { ...CONFIG.memoryMb, connect: 512 };
+    const connect = (r: ReturnType<typeof costOf>) => r.functions.find((f) => f.name === "connect");
+    // As measured: 36 sessions per player-hour, 4 players: 144 an hour.
+    expect(connect(costOf(withConnect, { ...CONFIG, memoryMb }))?.invocations).toBeCloseTo(144, 9);
+    // Sessions of 10 minutes: 6 per player-hour, 24 an hour; 200 ms each at 0.5 GB: 2.4 GB-s.
+    const tenMinutes = connect(costOf(withConnect, { ...CONFIG, memoryMb, sessionMinutes: 10 }));
+    expect(tenMinutes?.driver).toBe("session");
+    expect(tenMinutes?.invocations).toBeCloseTo(24, 9);
+    expect(tenMinutes?.gbSeconds).toBeCloseTo(2.4, 9);
+  });
+
   it("prices a push rate given instead of the measured one, at the measured size", () => {
     const at20 = costOf(run(), { ...CONFIG, pushesPerPlayerSecond: 20 });
     // 20 a second x 4 players x 3,600 s x 2 units (4,000 units over 2,000 pushes).

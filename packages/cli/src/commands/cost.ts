@@ -12,8 +12,9 @@
  *   and connection lists, the ledger entries and projections it writes, the AuditLog stream
  *   handler, the game's other events). Scaled by game time per hour.
  * - per player-second (a connected WebSocket): messages in, replies, pushes, connection minutes,
- *   and the connect, disconnect, authorizer, command and query functions with their DynamoDB
- *   units. Scaled by players per world.
+ *   the command and query functions with their DynamoDB units. Scaled by players per world.
+ * - per session (a connection opened): the authorizer, `$connect` and `$disconnect`. Scaled by
+ *   players per world and by sessions per player-hour (the run's, or `--session-minutes`).
  * - per wall-second of the deployment: the loop supervisor's sweeps, scaled from the run's sweep
  *   period to AWS's (one a minute) and shared among the worlds.
  * - the tick's duration: each lap bills its whole wall time when paced (`realtime`), so lap length
@@ -50,14 +51,11 @@ export const TICK_LAP_KINDS: readonly string[] = ["EntityTable:world", "AuditLog
 /** The event a lap publishes once; the game's other events come from its activity. */
 export const LAP_EVENT = "Tick Batch Committed";
 
-/** Functions a connected player drives. */
-export const PLAYER_FUNCTIONS: readonly string[] = [
-  "authorizer",
-  "connect",
-  "disconnect",
-  "command",
-  "query",
-];
+/** Functions a player drives while connected: their commands and questions. */
+export const PLAYER_FUNCTIONS: readonly string[] = ["command", "query"];
+
+/** Functions that run once a connection (a session): API Gateway's authorizer, `$connect`, `$disconnect`. */
+export const SESSION_FUNCTIONS: readonly string[] = ["authorizer", "connect", "disconnect"];
 
 export interface CostConfig {
   /** Players connected to each world, on average. */
@@ -75,6 +73,8 @@ export interface CostConfig {
   readonly supervisorEverySeconds: number;
   /** Pushes a player receives per second; default the run's measured rate. */
   readonly pushesPerPlayerSecond?: number;
+  /** How long a player stays connected; default the run's measured sessions. */
+  readonly sessionMinutes?: number;
 }
 
 export const LINE_NAMES = [
@@ -89,7 +89,7 @@ export const LINE_NAMES = [
 ] as const;
 export type LineName = (typeof LINE_NAMES)[number];
 
-export type Driver = "lap" | "game time" | "player" | "deployment";
+export type Driver = "lap" | "game time" | "player" | "session" | "deployment";
 
 /** One source of a line: what it is, what drives it, and how much per world-hour. */
 export interface LineSource {
@@ -128,6 +128,8 @@ export interface MeasuredRates {
   readonly tickBilledSeconds: number;
   readonly tickBilledSecondsPerLap: number;
   readonly pushesPerPlayerSecond: number;
+  /** Player-seconds per connection: how long the run's sessions lasted on average. */
+  readonly sessionSeconds: number;
   readonly unitsPerPush: number;
   readonly dynamoDbRequests: number;
   /** Of those, how many were computed by the rules rather than reported by DynamoDB Local. */
@@ -218,6 +220,8 @@ export function measuredRates(usage: UsageSnapshot): MeasuredRates {
     tickBilledSeconds: tick.billedMs / 1000,
     tickBilledSecondsPerLap: tick.billedMs / 1000 / laps,
     pushesPerPlayerSecond: playerSeconds > 0 ? pushes.messages / playerSeconds : 0,
+    sessionSeconds:
+      usage.webSocket.connections > 0 ? playerSeconds / usage.webSocket.connections : 0,
     unitsPerPush: pushes.messages > 0 ? pushes.units / pushes.messages : 1,
     dynamoDbRequests,
     dynamoDbComputed,
@@ -275,10 +279,16 @@ export function costOf(
     ((m.settings.supervisorEverySeconds / config.supervisorEverySeconds) * 3600) /
     m.wallSeconds /
     config.worlds;
+  // Sessions: as many per player-hour as the run had, or as `sessionMinutes` says.
+  const perSession =
+    config.sessionMinutes === undefined || m.sessionSeconds === 0
+      ? perPlayerSecond
+      : perPlayerSecond * (m.sessionSeconds / (config.sessionMinutes * 60));
   const scale: Record<Driver, number> = {
     lap: perLap,
     "game time": perGameSecond,
     player: perPlayerSecond,
+    session: perSession,
     deployment: perDeploymentSecond,
   };
   const driverOfFunction = (fn: string): Driver =>
@@ -288,7 +298,9 @@ export function costOf(
         ? "deployment"
         : PLAYER_FUNCTIONS.includes(fn)
           ? "player"
-          : "game time";
+          : SESSION_FUNCTIONS.includes(fn)
+            ? "session"
+            : "game time";
 
   const sources = new Map<LineName, LineSource[]>(LINE_NAMES.map((n) => [n, []]));
   const functions: FunctionCost[] = [];
@@ -508,7 +520,7 @@ export function formatCostReport(report: CostReport, usageFile: string): string 
     .map(([fn, mb]) => `${fn} ${mb}`)
     .join(", ");
   out.push(
-    `configuration: laps of ${c.ticksPerLap} ticks + ${c.waitSeconds} s wait, pace ${c.pace}: ${formatQuantity(report.lapsPerHour)} laps per world-hour; Lambda ${c.architecture}, MB: ${memory}; supervisor every ${c.supervisorEverySeconds} s${c.pushesPerPlayerSecond === undefined ? "" : `; ${c.pushesPerPlayerSecond} pushes per player per second`}`,
+    `configuration: laps of ${c.ticksPerLap} ticks + ${c.waitSeconds} s wait, pace ${c.pace}: ${formatQuantity(report.lapsPerHour)} laps per world-hour; Lambda ${c.architecture}, MB: ${memory}; supervisor every ${c.supervisorEverySeconds} s; sessions of ${c.sessionMinutes === undefined ? `${(m.sessionSeconds / 60).toFixed(1)} min (measured)` : `${c.sessionMinutes} min`}${c.pushesPerPlayerSecond === undefined ? "" : `; ${c.pushesPerPlayerSecond} pushes per player per second`}`,
   );
   out.push("");
   out.push("| line | per world-hour | cost per world-hour | per player-hour | share |");
@@ -585,6 +597,7 @@ export interface CostCommandOptions {
   readonly arch: LambdaArchitecture;
   readonly memory?: Record<string, number>;
   readonly pushHz?: number;
+  readonly sessionMinutes?: number;
   readonly usage?: string;
   readonly dataDir: string;
   readonly json: boolean;
@@ -625,6 +638,7 @@ export async function runCost(opts: CostCommandOptions): Promise<CostReport | un
       memoryMb: { ...defaults.memoryMb, ...opts.memory },
       supervisorEverySeconds: AWS_SUPERVISOR_EVERY_SECONDS,
       ...(opts.pushHz === undefined ? {} : { pushesPerPlayerSecond: opts.pushHz }),
+      ...(opts.sessionMinutes === undefined ? {} : { sessionMinutes: opts.sessionMinutes }),
     };
     const report = costOf(usage, config);
     console.log(opts.json ? JSON.stringify(report, null, 2) : formatCostReport(report, file));
@@ -679,6 +693,11 @@ export function registerCost(program: Command): void {
       "--push-hz <n>",
       "pushes each player receives per second (default: the run's measured rate)",
       positive("--push-hz", 1000),
+    )
+    .option(
+      "--session-minutes <n>",
+      "how long a player stays connected: sets the authorizer, $connect and $disconnect per player-hour (default: the run's sessions)",
+      positive("--session-minutes", 120),
     )
     .option("--usage <file>", "the usage file (default: <data dir>/usage.json)")
     .option(
