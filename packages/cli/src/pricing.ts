@@ -46,14 +46,9 @@
  *   not modelled here). The page: "Messages are metered in 32KB increments, so a 33KB message is
  *   metered as two messages", for messages sent and received alike.
  */
-import {
-  EVENT_CHUNK_BYTES,
-  READ_UNIT_BYTES,
-  WEBSOCKET_MESSAGE_UNIT_BYTES,
-  WRITE_UNIT_BYTES,
-} from "@ledgerquest/local";
-
-export { EVENT_CHUNK_BYTES, READ_UNIT_BYTES, WEBSOCKET_MESSAGE_UNIT_BYTES, WRITE_UNIT_BYTES };
+// The billing units (1 KB and 4 KB request units, 64 KB event chunks, 32 KB message units) are
+// the meter's, in @ledgerquest/local's usage.ts; this module stays free of imports, so that
+// `ledgerquest --help` does not load the local stack.
 
 /** One price: `usd` for every `per` units of `unit`. */
 export interface Price {
