@@ -191,11 +191,13 @@ export function entityCycle(kind: Kind = "i32"): Subject {
   };
   const killB: System = (world) => {
     const ents = query(world, termsB);
+    let sum = 0;
     for (let i = 0; i < ents.length; i++) {
       const e = ents[i] as number;
-      sumB += b[e] as number;
+      sum += b[e] as number;
       removeEntity(world, e);
     }
+    sumB += sum;
     visited += ents.length;
   };
   return {

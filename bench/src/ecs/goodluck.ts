@@ -191,13 +191,15 @@ export function entityCycle(): Subject {
   };
   const killB = () => {
     const signature = world.Signature;
+    let sum = 0;
     for (let i = 0; i < signature.length; i++) {
       if (((signature[i] as number) & HAS_B) === HAS_B) {
-        sumB += (dataB[i] as Value).value;
+        sum += (dataB[i] as Value).value;
         world.DestroyEntity(i);
         visited++;
       }
     }
+    sumB += sum;
   };
   return {
     run: pipeline([spawnB, killB]),

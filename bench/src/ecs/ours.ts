@@ -267,11 +267,13 @@ export function entityCycle(kind: Kind, mode: Mode): Subject {
       run(world) {
         const ids = world.query(termsB).ids();
         const b = world.store(B).value;
+        let sum = 0;
         for (let i = 0; i < ids.length; i++) {
           const e = ids[i] as number;
-          sumB += b[e] as number;
+          sum += b[e] as number;
           world.destroyEntity(e);
         }
+        sumB += sum;
         visited += ids.length;
       },
     },

@@ -186,11 +186,13 @@ export function entityCycle(): Subject {
       createEntitySystem(
         (entities, world) => {
           visited += entities.length;
+          let sum = 0;
           for (let i = entities.length - 1; i >= 0; i--) {
             const e = entities[i] as number;
-            sumB += b[e] as number;
+            sum += b[e] as number;
             world.deleteEntity(e);
           }
+          sumB += sum;
         },
         (q) => q.every(B),
       ),

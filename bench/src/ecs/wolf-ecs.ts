@@ -192,11 +192,13 @@ export function entityCycle(): Subject {
     for (let i = 0; i < archs.length; i++) {
       const ents = (archs[i] as (typeof archs)[number]).e;
       visited += ents.length;
+      let sum = 0;
       for (let j = ents.length - 1; j >= 0; j--) {
         const e = ents[j] as number;
-        sumB += B[e] as number;
+        sum += B[e] as number;
         ecs.destroyEntity(e);
       }
+      sumB += sum;
     }
   };
   return {

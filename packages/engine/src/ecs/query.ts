@@ -1,8 +1,5 @@
 import type { Eid } from "./entity.js";
 
-/** Marks a removed member in `members` until the next compaction (ids are never negative). */
-const TOMBSTONE = -1;
-
 /** What a query reads from its world: the component masks and the slots ever used. */
 export interface QuerySource {
   /** Bit `c & 31` of `masks[c >> 5][eid]` is set when entity `eid` has component `c`. */
@@ -17,15 +14,16 @@ export interface QuerySource {
  * A structural change (add, remove, destroy) costs the world one note per query that reads the
  * changed component: the entity id is appended to the query's pending list, nothing more. The
  * query settles its membership when it is next read (`ids()`, `runs()`, `size`): it re-checks the
- * noted entities against their masks, or, when more entities were noted than a quarter of the
- * slots in use (or more than it keeps notes for), rescans every slot, which is cheaper then and
- * yields ascending ids directly. So many changes between two reads cost little more than the
- * mask writes, and the id array a loop is iterating is never modified under it by the loop's own
- * changes: it changes only at the next read of this query.
+ * noted entities against their masks or, when more entities were noted than a quarter of the
+ * slots in use, rescans every slot's mask, which is cheaper then and yields ascending ids
+ * directly. Many changes between two reads thus cost little more than the mask writes, and the id
+ * array a loop is iterating is never modified under it by the loop's own changes: it changes only
+ * at the next read of this query.
  *
  * `ids()` returns the members in ascending id order whatever the history of changes: joins come
- * at the end and leaves become tombstones; a read compacts tombstones and sorts only if an entity
- * joined out of order. Ascending order is what makes iteration deterministic.
+ * at the end of the list and leaves are filtered out when the query settles, which re-sorts only
+ * if an entity joined below the last one (by reading the membership bits in order: no comparison
+ * sort). Ascending order is what makes iteration deterministic.
  *
  * Members live in a plain array of small integers rather than a typed array: V8 iterates such an
  * array measurably faster (about 20% on a tight loop over 1,000 ids) than a Uint32Array.
@@ -43,21 +41,22 @@ export class QueryState {
   private readonly include0: number;
   private readonly exclude0: number;
 
-  /** Members in join order, with tombstones; exactly the ascending members after `normalize`. */
+  /** The members, ascending once settled; between settles, joins are appended and leaves kept. */
   private readonly members: number[] = [];
-  /** Position + 1 of each member in `members`; 0 when not a member. */
-  private readonly sparse: Int32Array;
-  private holes = 0;
+  /** Bit `eid & 31` of `memberBits[eid >> 5]` is set when eid is a member (exact once settled). */
+  private readonly memberBits: Uint32Array;
+  /** Entries of `members` whose entity has left (their bit is clear). */
+  private left = 0;
   private sorted = true;
   private last = -1;
   /** Ids noted since the last settle (with repeats); `pendingCount` of them are valid. */
   private readonly pending: number[] = [];
   private pendingCount = 0;
-  /** Notes kept before the query gives up on them and rescans at the next read. */
-  private readonly pendingMax: number;
+  /** Notes kept before the query gives up on them and rescans at its next read. */
+  private pendingMax = 64;
   /** Set when notes overflowed or the world's masks were replaced: the next read rescans. */
   private stale = true;
-  /** Bumped on every membership change; `runs()` recomputes when it moved. */
+  /** Bumped whenever the membership may have changed; `runs()` recomputes when it moved. */
   private version = 0;
   private runsVersion = -1;
   private readonly runList: number[] = [];
@@ -75,9 +74,8 @@ export class QueryState {
     this.words = words;
     this.include = include;
     this.exclude = exclude;
-    this.sparse = new Int32Array(capacity);
+    this.memberBits = new Uint32Array(Math.ceil(capacity / 32));
     this.source = source;
-    this.pendingMax = Math.max(256, Math.min(capacity, 1 << 16));
     const single = words.length === 1;
     this.word0 = single ? (words[0] as number) : -1;
     this.include0 = single ? (include[0] as number) : 0;
@@ -122,7 +120,7 @@ export class QueryState {
   /** Number of members. */
   get size(): number {
     if (this.pendingCount !== 0 || this.stale) this.settle();
-    return this.members.length - this.holes;
+    return this.members.length;
   }
 
   /**
@@ -133,7 +131,6 @@ export class QueryState {
    */
   ids(): readonly number[] {
     if (this.pendingCount !== 0 || this.stale) this.settle();
-    if (this.holes !== 0 || !this.sorted) this.normalize();
     return this.members;
   }
 
@@ -166,136 +163,122 @@ export class QueryState {
   /** Applies the noted changes: re-checks each noted entity, or rescans when that is cheaper. */
   private settle(): void {
     const n = this.pendingCount;
+    const hw = this.source.highWater;
     this.pendingCount = 0;
-    if (this.stale || n * 4 > this.source.highWater) {
+    // Past a quarter of the slots in use, a rescan is cheaper than the notes: stop keeping them.
+    this.pendingMax = Math.max(64, hw >> 2);
+    this.version++;
+    if (this.stale || n * 4 > hw) {
       this.stale = false;
-      this.rescan();
+      this.rescan(hw);
       return;
     }
     const pending = this.pending;
-    const sparse = this.sparse;
+    const members = this.members;
+    const bits = this.memberBits;
     const masks = this.source.masks;
     const w0 = this.word0;
-    if (w0 >= 0) {
-      const word = masks[w0] as Uint32Array;
-      const inc = this.include0;
-      const exc = this.exclude0;
-      for (let i = 0; i < n; i++) {
-        const eid = pending[i] as number;
+    const word = w0 >= 0 ? (masks[w0] as Uint32Array) : undefined;
+    const inc = this.include0;
+    const exc = this.exclude0;
+    let last = this.last;
+    for (let i = 0; i < n; i++) {
+      const eid = pending[i] as number;
+      let match: boolean;
+      if (word !== undefined) {
         const m = word[eid] as number;
-        const match = (m & inc) === inc && (m & exc) === 0;
-        if (match) {
-          if (sparse[eid] === 0) this.add(eid);
-        } else if (sparse[eid] !== 0) {
-          this.remove(eid);
-        }
+        match = (m & inc) === inc && (m & exc) === 0;
+      } else {
+        match = this.matches(masks, eid);
       }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const eid = pending[i] as number;
-        if (this.matches(masks, eid)) {
-          if (sparse[eid] === 0) this.add(eid);
-        } else if (sparse[eid] !== 0) {
-          this.remove(eid);
+      const w = eid >> 5;
+      const bit = 1 << (eid & 31);
+      const b = bits[w] as number;
+      if (match) {
+        if ((b & bit) === 0) {
+          bits[w] = b | bit;
+          members.push(eid);
+          if (eid < last) this.sorted = false;
+          else last = eid;
         }
+      } else if ((b & bit) !== 0) {
+        bits[w] = b & ~bit;
+        this.left++;
       }
     }
+    this.last = last;
+    if (!this.sorted) this.collect(hw);
+    else if (this.left !== 0) this.compact();
   }
 
-  /** Rebuilds the members from every slot's mask: ascending by construction. */
-  private rescan(): void {
+  /** Rebuilds the members and their bits from every slot's mask: ascending by construction. */
+  private rescan(hw: number): void {
     const members = this.members;
-    const sparse = this.sparse;
-    for (let i = 0; i < members.length; i++) {
-      const e = members[i] as number;
-      if (e !== TOMBSTONE) sparse[e] = 0;
-    }
+    const bits = this.memberBits;
     const masks = this.source.masks;
-    const hw = this.source.highWater;
-    let n = 0;
     const w0 = this.word0;
-    if (w0 >= 0) {
-      const word = masks[w0] as Uint32Array;
-      const inc = this.include0;
-      const exc = this.exclude0;
-      for (let eid = 0; eid < hw; eid++) {
-        const m = word[eid] as number;
-        if ((m & inc) === inc && (m & exc) === 0) {
-          members[n++] = eid;
-          sparse[eid] = n;
+    let n = 0;
+    for (let w = 0, base = 0; base < hw; w++, base += 32) {
+      const end = Math.min(base + 32, hw);
+      let acc = 0;
+      if (w0 >= 0) {
+        const word = masks[w0] as Uint32Array;
+        const inc = this.include0;
+        const exc = this.exclude0;
+        for (let eid = base; eid < end; eid++) {
+          const m = word[eid] as number;
+          if ((m & inc) === inc && (m & exc) === 0) {
+            acc |= 1 << (eid & 31);
+            members[n++] = eid;
+          }
+        }
+      } else {
+        for (let eid = base; eid < end; eid++) {
+          if (this.matches(masks, eid)) {
+            acc |= 1 << (eid & 31);
+            members[n++] = eid;
+          }
         }
       }
-    } else {
-      for (let eid = 0; eid < hw; eid++) {
-        if (this.matches(masks, eid)) {
-          members[n++] = eid;
-          sparse[eid] = n;
-        }
+      bits[w] = acc;
+    }
+    members.length = n;
+    this.left = 0;
+    this.sorted = true;
+    this.last = n === 0 ? -1 : (members[n - 1] as number);
+  }
+
+  /** Drops the members that left, keeping the order. */
+  private compact(): void {
+    const members = this.members;
+    const bits = this.memberBits;
+    let w = 0;
+    for (let i = 0; i < members.length; i++) {
+      const e = members[i] as number;
+      if (((bits[e >> 5] as number) & (1 << (e & 31))) !== 0) members[w++] = e;
+    }
+    members.length = w;
+    this.left = 0;
+    this.last = w === 0 ? -1 : (members[w - 1] as number);
+  }
+
+  /** Rebuilds the member list from the membership bits, in ascending order. */
+  private collect(hw: number): void {
+    const members = this.members;
+    const bits = this.memberBits;
+    let n = 0;
+    const words = (hw + 31) >> 5;
+    for (let w = 0; w < words; w++) {
+      let b = bits[w] as number;
+      while (b !== 0) {
+        const low = b & -b;
+        b ^= low;
+        members[n++] = (w << 5) + (31 - Math.clz32(low));
       }
     }
     members.length = n;
-    this.holes = 0;
+    this.left = 0;
     this.sorted = true;
     this.last = n === 0 ? -1 : (members[n - 1] as number);
-    this.version++;
   }
-
-  private add(eid: Eid): void {
-    this.version++;
-    const members = this.members;
-    members.push(eid);
-    this.sparse[eid] = members.length;
-    if (eid < this.last) this.sorted = false;
-    else this.last = eid;
-  }
-
-  private remove(eid: Eid): void {
-    this.version++;
-    const members = this.members;
-    const pos = (this.sparse[eid] as number) - 1;
-    this.sparse[eid] = 0;
-    if (pos === members.length - 1) {
-      members.pop();
-      if (members.length === this.holes) this.clear();
-      return;
-    }
-    members[pos] = TOMBSTONE;
-    this.holes++;
-    // Keep memory bounded when many changes are settled at once.
-    if (this.holes > 1024 && this.holes * 2 > members.length) this.normalize();
-  }
-
-  /** Empties the member list (every entry left is a tombstone). */
-  private clear(): void {
-    this.members.length = 0;
-    this.holes = 0;
-    this.sorted = true;
-    this.last = -1;
-  }
-
-  private normalize(): void {
-    const members = this.members;
-    let n = members.length;
-    if (this.holes !== 0) {
-      let w = 0;
-      for (let i = 0; i < n; i++) {
-        const e = members[i] as number;
-        if (e !== TOMBSTONE) members[w++] = e;
-      }
-      members.length = w;
-      n = w;
-      this.holes = 0;
-    }
-    if (!this.sorted) {
-      members.sort(ascending);
-      this.sorted = true;
-    }
-    const sparse = this.sparse;
-    for (let i = 0; i < n; i++) sparse[members[i] as number] = i + 1;
-    this.last = n === 0 ? -1 : (members[n - 1] as number);
-  }
-}
-
-function ascending(a: number, b: number): number {
-  return a - b;
 }

@@ -105,7 +105,9 @@ export class World {
   private readonly nameOf: (string | undefined)[] = [];
 
   private deferDepth = 0;
-  private readonly ops: number[] = [];
+  /** Queued changes, three numbers each: op, eid, component (or, for a destroy, the handle). */
+  private ops = new Float64Array(3 * 256);
+  private opsLength = 0;
   /** Like `masks`: the components with an add queued in the current batch, per entity. */
   private readonly pendingAdds: readonly Uint32Array[];
   private pendingEvents: SimEvent[] = [];
@@ -189,15 +191,9 @@ export class World {
 
   /** `componentId` through the serial table first (the hot paths' lookup). */
   private idOf(def: ComponentDef<Schema>): number {
-    const serial = def.serial;
-    if (serial !== undefined) {
-      const k = serial - this.serialBase;
-      if (k >= 0 && k < this.idBySerial.length) {
-        const c = this.idBySerial[k] as number;
-        if (c >= 0) return c;
-      }
-    }
-    return this.componentId(def);
+    // Out of range (or no serial: NaN) reads undefined, and undefined >= 0 is false.
+    const c = this.idBySerial[(def.serial as number) - this.serialBase] as number;
+    return c >= 0 ? c : this.componentId(def);
   }
 
   // ─── entities ────────────────────────────────────────────────────────────────────────────────
@@ -228,7 +224,7 @@ export class World {
   /** Destroys an entity: removes all its components and frees its slot (deferred inside systems). */
   destroyEntity(eid: Eid): void {
     if (this.alive[eid] !== 1) throw new StaleEntityError(eid);
-    if (this.deferDepth > 0) this.ops.push(OP_DESTROY, eid, this.handles[eid] as number);
+    if (this.deferDepth > 0) this.queue(OP_DESTROY, eid, this.handles[eid] as number);
     else this.destroyNow(eid);
   }
 
@@ -312,7 +308,7 @@ export class World {
     if (this.deferDepth > 0) {
       const pending = this.pendingAdds[c >> 5] as Uint32Array;
       pending[eid] = (pending[eid] as number) & ~bit;
-      this.ops.push(OP_REMOVE, eid, c);
+      this.queue(OP_REMOVE, eid, c);
       return;
     }
     const word = this.masks[c >> 5] as Uint32Array;
@@ -439,10 +435,12 @@ export class World {
 
   /** Applies queued structural changes in call order. */
   flush(): void {
+    const length = this.opsLength;
+    if (length === 0) return;
+    // Applying a change queues nothing (the world is not deferred here), so one pass is enough.
     const ops = this.ops;
-    if (ops.length === 0) return;
-    // Applying a destroy can queue nothing, so one pass over a growing list is enough.
-    for (let i = 0; i < ops.length; i += 3) {
+    this.opsLength = 0;
+    for (let i = 0; i < length; i += 3) {
       const op = ops[i] as number;
       const eid = ops[i + 1] as number;
       const arg = ops[i + 2] as number;
@@ -465,7 +463,21 @@ export class World {
       const qs = this.componentQueries[arg] as QueryState[];
       for (let q = 0; q < qs.length; q++) (qs[q] as QueryState).note(eid);
     }
-    ops.length = 0;
+  }
+
+  /** Appends a change to the queue, growing it when full. */
+  private queue(op: number, eid: Eid, arg: number): void {
+    let ops = this.ops;
+    const n = this.opsLength;
+    if (n + 3 > ops.length) {
+      ops = new Float64Array(ops.length * 2);
+      ops.set(this.ops);
+      this.ops = ops;
+    }
+    ops[n] = op;
+    ops[n + 1] = eid;
+    ops[n + 2] = arg;
+    this.opsLength = n + 3;
   }
 
   // ─── events ──────────────────────────────────────────────────────────────────────────────────
@@ -507,7 +519,7 @@ export class World {
     if ((queued & bit) !== 0) return;
     pending[eid] = queued | bit;
     if ((this.fieldArrays[c] as TypedArray[]).length !== 0) this.resetFields(c, eid);
-    this.ops.push(OP_ADD, eid, c);
+    this.queue(OP_ADD, eid, c);
   }
 
   private resetFields(c: number, eid: Eid): void {
