@@ -66,7 +66,7 @@ class Tally {
     for (let i = 0; i < times; i++) this.add(bytes);
   }
 
-  row(name: string, gameSeconds: number, clients: number): string {
+  row(name: string, gameSeconds: number, clients: number, usdPerMessage: number): string {
     const sorted = [...this.sizes].sort((a, b) => a - b);
     const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
     const perHour = 3600 / gameSeconds / clients;
@@ -77,6 +77,7 @@ class Tally {
       group(this.bytes / Math.max(1, this.frames)),
       group(this.frames * perHour),
       group(this.messages * perHour),
+      `$${(this.messages * perHour * usdPerMessage).toFixed(4)}`,
       `${((this.bytes * perHour) / 1e6).toFixed(1)} MB`,
     ];
     return `| ${cells.join(" | ")} |`;
@@ -91,19 +92,21 @@ function group(n: number): string {
 
 /** The frame the old design sent: every entity, to every client, every time. */
 function wholeFrameBytes(version: number, tick: number, view: readonly ClientEntityView[]): number {
-  return Buffer.byteLength(
-    JSON.stringify({
-      type: "state",
-      worldId: WORLD,
-      version,
-      tick,
-      stateHash: "0".repeat(64),
-      ledger: { count: 0, head: "0".repeat(64) },
-      full: true,
-      changed: view,
-      removed: [],
-    }),
-  );
+  return Buffer.byteLength(wholeFrameText(version, tick, view));
+}
+
+function wholeFrameText(version: number, tick: number, view: readonly ClientEntityView[]): string {
+  return JSON.stringify({
+    type: "state",
+    worldId: WORLD,
+    version,
+    tick,
+    stateHash: "0".repeat(64),
+    ledger: { count: 0, head: "0".repeat(64) },
+    full: true,
+    changed: view,
+    removed: [],
+  });
 }
 
 /** The frame of 67f70bd: what moved or appeared in the whole world (whole entities), what went. */
@@ -147,6 +150,8 @@ export const suite: Suite = {
     const { arenaBot, arenaModule } = await import("@ledgerquest/example-arena");
     const runtime = await import("@ledgerquest/runtime");
     const { WorldStore: Store } = await import("@ledgerquest/client");
+    const { AWS_PRICES, costUsd } = await import("./aws-prices.js");
+    const usdPerMessage = costUsd(AWS_PRICES.webSocketMessage, 1);
 
     const deps = runtime.createMemoryDeps(arenaModule);
     const players = Array.from(
@@ -203,6 +208,8 @@ export const suite: Suite = {
     let commandSeq = 0;
     let previousView: readonly ClientEntityView[] | undefined;
     let pushMs = 0;
+    let pushCpuMs = 0;
+    let wholeJsonMs = 0;
     let pushes = 0;
     let fullFrames = 0;
     let gaps = 0;
@@ -274,8 +281,11 @@ export const suite: Suite = {
       sentThisPush = new Map();
       deps.clock.advance(1000 / (TICK_HZ / TICKS_PER_PUSH));
       const before = performance.now();
+      const cpu = process.cpuUsage();
       const counts = await pusher.push(input);
+      const used = process.cpuUsage(cpu);
       pushMs += performance.now() - before;
+      pushCpuMs += (used.user + used.system) / 1000;
       pushes++;
       fullFrames += counts.full ?? 0;
       for (const p of players) ours.add(sentThisPush.get(`c-${p}`) ?? 0);
@@ -304,7 +314,11 @@ export const suite: Suite = {
       }
       if (gaps > 0) throw new Error(`a client's store found a gap at tick ${sim.tick}`);
 
-      whole.addAlike(wholeFrameBytes(version, sim.tick, view), players.length);
+      // The old design wrote this frame for each client: time it once.
+      const jsonStart = performance.now();
+      const wholeText = wholeFrameText(version, sim.tick, view);
+      wholeJsonMs += performance.now() - jsonStart;
+      whole.addAlike(Buffer.byteLength(wholeText), players.length);
       worldDeltas.addAlike(
         previousView === undefined
           ? wholeFrameBytes(version, sim.tick, view)
@@ -314,22 +328,42 @@ export const suite: Suite = {
       previousView = view;
     }
     const elapsedS = (performance.now() - startedMs) / 1000;
+    const s = pusher.settings;
+    const shown = [
+      `${s.hz} Hz`,
+      `the ${s.nearest} nearest`,
+      ...(Number.isFinite(s.radius) ? [`within ${s.radius}`] : []),
+      ...(s.always === undefined ? [] : ["walls and the shrine to everyone"]),
+      `${s.decimals} decimals`,
+      `idle ${s.idleMs} ms`,
+      `keyframes every ${s.keyframeMs} ms`,
+    ].join(", ");
     const area = [...clients.values()].map((s) => s.entities.size);
     const meanArea = area.reduce((a, b) => a + b, 0) / area.length;
     const ratio = (whole.bytes / Math.max(1, ours.bytes)).toFixed(0);
     const meanBytes = ours.bytes / Math.max(1, ours.sizes.length);
     return [
       [
-        `${players.length} players in the arena (${sim.world.entityCount.toLocaleString("en-US")} entities: 1,000 pucks and crates, 20 game bots, 200 coins, walls, the shrine), ${seconds} s of game time at ${TICK_HZ} ticks/s, pushed at 20 Hz (${pushes} pushes), each player steered by the arena's bot policy at ${rate} command(s)/s from its own client's store; the arena's push settings (${JSON.stringify({ ...pusher.settings, always: pusher.settings.always === undefined ? undefined : "walls and the shrine" })})`,
+        `${players.length} players in the arena (${sim.world.entityCount.toLocaleString("en-US")} entities: 1,000 pucks and crates, 20 game bots, 200 coins, walls, the shrine), ${seconds} s of game time at ${TICK_HZ} ticks/s, pushed at 20 Hz (${pushes} pushes), each player steered by the arena's bot policy at ${rate} command(s)/s from its own client's store; the arena's push settings: ${shown}`,
         "",
-        "| design | bytes per push per client, mean | p99 | bytes per frame sent | frames per player-hour | API Gateway messages per player-hour | per player-hour |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        ours.row("area of interest, deltas (this design)", seconds, players.length),
-        worldDeltas.row("the whole world's deltas to everyone (67f70bd)", seconds, players.length),
-        whole.row("every entity to every client, every frame (anchor)", seconds, players.length),
+        `| design | bytes per push per client, mean | p99 | bytes per frame sent | frames per player-hour | API Gateway messages (32 KB units) per player-hour | their cost per player-hour (${AWS_PRICES.region}) | downloaded per player-hour |`,
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ours.row("area of interest, deltas (this design)", seconds, players.length, usdPerMessage),
+        worldDeltas.row(
+          "the whole world's deltas to everyone (67f70bd)",
+          seconds,
+          players.length,
+          usdPerMessage,
+        ),
+        whole.row(
+          "every entity to every client, every frame (anchor)",
+          seconds,
+          players.length,
+          usdPerMessage,
+        ),
         "",
         `mean ${group(meanBytes)} bytes per push per client (target: under 2,048) ${meanBytes < 2048 ? "met" : "NOT met"}; ${ratio}x fewer bytes than every entity to everyone; a client holds ${meanArea.toFixed(0)} entities on average (its own, its area, walls and the shrine); ${fullFrames} full frames (first frames and keyframes); every client's store matched the world after every push (0 gaps)`,
-        `the pusher took ${(pushMs / pushes).toFixed(2)} ms per push for ${players.length} connections (area, deltas, JSON; posting to the tap), ${elapsedS.toFixed(0)} s wall time for the whole run`,
+        `the pusher took ${(pushCpuMs / pushes).toFixed(2)} ms of CPU (${(pushMs / pushes).toFixed(2)} ms wall) per push for ${players.length} connections (areas, deltas, frames' text; posting to the tap); the old design's JSON of the whole world, once per client, would take ${((wholeJsonMs / pushes) * players.length).toFixed(1)} ms (${(wholeJsonMs / pushes).toFixed(2)} ms measured once per push, times ${players.length}); ${elapsedS.toFixed(0)} s wall time for the whole run`,
       ].join("\n"),
     ];
   },
