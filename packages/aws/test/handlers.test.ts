@@ -699,7 +699,7 @@ describe("tick", () => {
     expect(deps.clock.nowMs() - before).toBeGreaterThanOrEqual(60 * tickMs - 20);
   });
 
-  it("paced, the batch pushes to connections while it runs, not only after its commit", async () => {
+  it("paced, the batch pushes while it runs, and the push after a command's tick names it as applied", async () => {
     const deps = coreDeps();
     const worldId = await newWorld(deps);
     const connectionId = uniqueId("c");
@@ -708,18 +708,47 @@ describe("tick", () => {
       wsEvent("$connect", connectionId, { playerId: ALICE, query: { world: worldId } }),
     );
     (deps.push as MemoryClientPush).open(connectionId);
+    deps.clock.advance(10);
+    const ack = frameOf(
+      await handleCommand(
+        deps,
+        wsEvent("command", connectionId, {
+          playerId: ALICE,
+          body: JSON.stringify({
+            action: "command",
+            id: "go-1",
+            type: "move",
+            data: { dx: 1, dy: 0 },
+          }),
+        }),
+      ),
+    );
+    expect(ack).toMatchObject({ type: "ack", result: "accepted" });
     const lap = { ...settings, maxTicks: 120, pace: "realtime" as const };
     await tickWith(deps, lap)({ worldId, iteration: 0, executionName: "exec-pp" }, lambdaContext());
-    const frames = (deps.push as MemoryClientPush)
-      .received(connectionId)
-      .map((m) => JSON.parse(m) as { tick: number; full: boolean; baseTick?: number });
-    // Two seconds of game time at 20 pushes a second, and the frame after the commit.
-    expect(frames.length).toBeGreaterThanOrEqual(35);
+    const frames = (deps.push as MemoryClientPush).received(connectionId).map(
+      (m) =>
+        JSON.parse(m) as {
+          tick: number;
+          full: boolean;
+          baseTick?: number;
+          applied?: string[];
+          batch?: unknown;
+        },
+    );
+    // Frames came during the batch, not only the one after its commit (which carries `batch`).
+    expect(frames.filter((f) => f.batch === undefined).length).toBeGreaterThanOrEqual(5);
     expect(frames[0]?.full).toBe(true);
     for (let i = 1; i < frames.length; i++) {
-      expect(frames[i]?.baseTick).toBe(frames[i - 1]?.tick);
+      if (frames[i]?.full !== true) expect(frames[i]?.baseTick).toBe(frames[i - 1]?.tick);
     }
     expect(frames[frames.length - 1]?.tick).toBe(120);
+    // Exactly one frame says the command was applied: the first after the tick that applied it.
+    const naming = frames.filter((f) => f.applied?.includes("go-1"));
+    expect(naming).toHaveLength(1);
+    const record = await deps.journal.getBatch(worldId, 1);
+    const appliedAt = record?.drains[0]?.tick ?? Number.NaN;
+    expect(naming[0]?.tick).toBeGreaterThan(appliedAt);
   });
 
   it("not paced (LQ_PACE=none), a lap runs its ticks at once and pushes after its commit", async () => {

@@ -11,19 +11,20 @@
  * Bots play as existing players of the world (`player_0001`.. by default, the ids `seed` and
  * `dev` create): a bot that never sees its own player in the pushes is reported.
  *
- * Latency is measured twice: to the ack, and to the first state push that arrives after the ack
- * (command to visible, approximately). Acks and pushes travel on the same socket, in order, so
- * that push comes from a batch that committed after the command was queued; it is the batch that
- * applies the command unless that batch had drained its inbox before the command arrived, in
- * which case the command shows one batch later and the figure is low by up to one batch period.
- * Pushes carry no command ids, so nothing tighter can be measured from a client.
+ * Latency is measured twice: from a command's send to its ack, and to the push that shows it
+ * (command to visible): the first push whose `applied` names the command's id, sent with the
+ * world as it is after the tick that applied the command.
  */
+import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Client, WebSocketConstructor } from "@ledgerquest/client";
 import type { JsonValue } from "@ledgerquest/engine";
 import type { DevTokenResponse } from "@ledgerquest/local";
 import type { BotCommand, BotFactory, BotPolicy } from "@ledgerquest/runtime";
 import { numberedPlayerIds } from "./commands/seed.js";
+
+/** Tells this run's command ids from earlier runs' (the world remembers ids for days). */
+const RUN_ID = randomUUID().slice(0, 8);
 
 export class BotsError extends Error {
   override readonly name = "BotsError";
@@ -276,8 +277,9 @@ class Bot {
   readonly ackLatenciesMs: number[] = [];
   /** Commands sent and not answered yet. */
   inFlight = 0;
-  /** Send times of accepted commands waiting for the next push. */
-  awaitingPush: number[] = [];
+  /** Send times of commands, by id, until a push names them as applied. */
+  readonly awaitingPush = new Map<string, number>();
+  #sequence = 0;
   #timer: NodeJS.Timeout | undefined;
   #start: NodeJS.Timeout | undefined;
   readonly #policy: BotPolicy;
@@ -304,11 +306,15 @@ class Bot {
       reconnect: false,
     });
     this.client = client;
-    client.on("push", () => {
+    client.on("push", (frame) => {
       const nowMs = performance.now();
       this.pushes += 1;
-      for (const sentMs of this.awaitingPush) this.latenciesMs.push(nowMs - sentMs);
-      this.awaitingPush = [];
+      for (const id of frame.applied ?? []) {
+        const sentMs = this.awaitingPush.get(id);
+        if (sentMs === undefined) continue;
+        this.latenciesMs.push(nowMs - sentMs);
+        this.awaitingPush.delete(id);
+      }
     });
     client.on("state", () => {
       if (!this.seenSelf && client.store.byName(this.playerId) !== undefined) this.seenSelf = true;
@@ -371,7 +377,7 @@ class Bot {
     return (
       this.connected &&
       this.client?.status.state === "connected" &&
-      (this.inFlight > 0 || this.awaitingPush.length > 0)
+      (this.inFlight > 0 || this.awaitingPush.size > 0)
     );
   }
 
@@ -422,19 +428,21 @@ class Bot {
     const sentMs = performance.now();
     this.sent += 1;
     this.inFlight += 1;
-    void client.send(command.type, command.data ?? null).then((result) => {
+    // Ids of this run's own (a player's ids are remembered by the world for days).
+    const id = `${RUN_ID}-${(this.#sequence++).toString(36)}`;
+    this.awaitingPush.set(id, sentMs);
+    void client.send(command.type, command.data ?? null, { id }).then((result) => {
       this.inFlight -= 1;
       if (result.ok) {
         this.ackLatenciesMs.push(performance.now() - sentMs);
         if (result.result === "duplicate") this.duplicate += 1;
-        else {
-          this.accepted += 1;
-          this.awaitingPush.push(sentMs);
-        }
+        else this.accepted += 1;
       } else if (result.code === "closed" || result.code === "disconnected") {
         this.unanswered += 1;
+        this.awaitingPush.delete(id);
       } else {
         this.rejected += 1;
+        this.awaitingPush.delete(id);
         this.errors.add(`rejected (${result.code}): ${result.message}`);
       }
     });

@@ -18,6 +18,7 @@ import {
   ID_PATTERN,
   loopLeaseMs,
   MAX_TICKS_PER_BATCH,
+  pushSettingsOf,
   type RuntimeDeps,
   runTickBatch,
   type TickTaskInput,
@@ -129,9 +130,6 @@ function envInteger(expected: string, min: number, max: number, fallback: number
 /** A game that does not describe itself is taken to tick at 60 Hz. */
 const DEFAULT_TICK_MS = 1000 / 60;
 
-/** Pushes per second to each connection while a paced batch runs. */
-const DEFAULT_PUSH_HZ = 20;
-
 /**
  * Ten seconds of game time per lap, in real time: 360 laps (and Step Functions' transitions of
  * each) per world-hour, a commit every ten seconds, pushes at the game's rate in between.
@@ -193,7 +191,9 @@ export async function runTickTask(
       worldId,
       token,
       maxTicks: settings.maxTicks,
-      ...(settings.pace === "none" ? {} : { pace: { tickMs, pushHz: DEFAULT_PUSH_HZ } }),
+      ...(settings.pace === "none"
+        ? {}
+        : { pace: { tickMs, pushHz: pushSettingsOf(deps.game).hz } }),
       deadlineMs: deps.clock.nowMs() + remainingMs - settings.deadlineMarginMs,
       loop: {
         execution: input.executionName,

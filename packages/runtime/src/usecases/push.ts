@@ -56,6 +56,12 @@ export interface StatePushFrame {
   /** On a delta: ids of the entities that left the view (went out of the area, or were destroyed). */
   readonly removed: readonly number[];
   /** The player's profile: on a full frame (when known), and when it changed. */
+  /**
+   * The ids of this player's commands the world applied since the frame before (the frame shows
+   * their effect): how a client knows which of its inputs the server has taken, to reconcile
+   * what it predicted.
+   */
+  readonly applied?: readonly string[];
   readonly you?: PlayerRecord;
   /** The batch that committed, on the frame that follows its commit. */
   readonly batch?: {
@@ -80,6 +86,8 @@ export interface PushInput {
   readonly profiles: ReadonlyMap<string, PlayerRecord>;
   readonly batch?: StatePushFrame["batch"];
   readonly supply?: Readonly<Record<string, number>>;
+  /** By player: the ids of the player's commands applied since the last push. */
+  readonly applied?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface PushCounts {
@@ -511,7 +519,13 @@ class Grid {
     let maxX = Number.NEGATIVE_INFINITY;
     let maxY = Number.NEGATIVE_INFINITY;
     let extent = 0;
+    // An entity where no number says (NaN, Infinity: a game's bug) is never near anything; it
+    // must not stretch the grid either.
+    const placed = (i: number) =>
+      Number.isFinite((view.x[i] as number) + (view.y[i] as number)) &&
+      Number.isFinite((view.hw[i] as number) + (view.hh[i] as number));
     for (let i = 0; i < n; i++) {
+      if (!placed(i)) continue;
       const x = view.x[i] as number;
       const y = view.y[i] as number;
       if (x < minX) minX = x;
@@ -520,7 +534,7 @@ class Grid {
       if (y > maxY) maxY = y;
       extent = Math.max(extent, view.hw[i] as number, view.hh[i] as number);
     }
-    if (n === 0) {
+    if (minX > maxX) {
       minX = 0;
       minY = 0;
       maxX = 0;
@@ -548,6 +562,10 @@ class Grid {
     const counts = new Int32Array(this.nx * this.ny + 1);
     const large: number[] = [];
     for (let i = 0; i < n; i++) {
+      if (!placed(i)) {
+        cellOf[i] = -1;
+        continue;
+      }
       if (Math.max(view.hw[i] as number, view.hh[i] as number) > cell / 2) {
         large.push(i);
         cellOf[i] = -1;
@@ -563,7 +581,7 @@ class Grid {
       counts[c + 1] = (counts[c + 1] as number) + (counts[c] as number);
     }
     this.starts = counts.slice();
-    const items = new Int32Array(n - large.length);
+    const items = new Int32Array(counts[this.nx * this.ny] as number);
     for (let i = 0; i < n; i++) {
       const c = cellOf[i] as number;
       if (c < 0) continue;
@@ -917,8 +935,10 @@ export class WorldPusher {
     const ledgerDue =
       whole ||
       (ledgerChanged && (input.batch !== undefined || now - (last?.ledgerAtMs ?? 0) >= s.idleMs));
+    const applied = input.applied?.get(c.playerId);
     const due =
       whole ||
+      (applied !== undefined && applied.length > 0) ||
       changed.length > 0 ||
       moved.length > 0 ||
       removed.length > 0 ||
@@ -942,6 +962,7 @@ export class WorldPusher {
       ...(ledgerDue ? { ledger: input.ledger } : {}),
     });
     const tail = JSON.stringify({
+      ...(applied === undefined || applied.length === 0 ? {} : { applied }),
       ...(you === undefined ? {} : { you }),
       ...(input.batch === undefined ? {} : { batch: input.batch }),
       ...(supply === undefined ? {} : { supply }),

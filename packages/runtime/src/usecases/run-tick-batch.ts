@@ -150,6 +150,8 @@ interface Outcome {
     readonly anchor: NonNullable<WorldRecord["pace"]>;
   };
   readonly pushes?: PushCounts;
+  /** By player: ids of commands applied after the last push of the run (the next push says so). */
+  readonly appliedUnpushed?: ReadonlyMap<string, readonly string[]>;
 }
 
 export async function runTickBatch(
@@ -275,7 +277,10 @@ export async function runTickBatch(
       throw new CommitConflictError(worldId, next, "the world moved while this batch committed");
     }
   }
-  const after = await afterCommit(deps, committed, record, loaded, players, { startMs });
+  const after = await afterCommit(deps, committed, record, loaded, players, {
+    startMs,
+    applied: outcome.appliedUnpushed,
+  });
   const live = outcome.pushes ?? { pushed: 0, gone: 0, bytes: 0 };
   const pushes = {
     pushed: live.pushed + after.pushed,
@@ -384,10 +389,18 @@ async function runLive(
     input.pace === undefined
       ? undefined
       : new Schedule(world, sim.tick, deps.clock.nowMs(), input.pace);
+  const appliedUnpushed = new Map<string, string[]>();
   const live =
     input.pace === undefined
       ? undefined
-      : new LivePushes(deps, world, loaded, input.pace.pushHz, pusherFor(deps, world.worldId));
+      : new LivePushes(
+          deps,
+          world,
+          loaded,
+          input.pace.pushHz,
+          pusherFor(deps, world.worldId),
+          appliedUnpushed,
+        );
   const background =
     input.pace === undefined
       ? undefined
@@ -422,7 +435,12 @@ async function runLive(
       cursors[d.shard] = d.upToMs;
       if (d.got.length === 0) continue;
       drains.push({ tick: sim.tick, shard: d.shard, fromMs: d.from, toMs: d.upToMs });
-      for (const c of d.got) commands.push(toEngineCommand(c));
+      for (const c of d.got) {
+        commands.push(toEngineCommand(c));
+        const ids = appliedUnpushed.get(c.playerId);
+        if (ids === undefined) appliedUnpushed.set(c.playerId, [c.commandId]);
+        else ids.push(c.commandId);
+      }
     }
     // The next drain reads from the cursors as this one left them.
     background?.startIfDue(deps.clock.nowMs());
@@ -465,6 +483,7 @@ async function runLive(
       ? {}
       : { paced: { clock, anchor: schedule.anchor } }),
     ...(pushes === undefined ? {} : { pushes }),
+    appliedUnpushed,
   };
 }
 
@@ -567,6 +586,8 @@ class LivePushes {
     private readonly loaded: LoadedWorld,
     pushHz: number,
     private readonly pusher: WorldPusher,
+    /** Shared with the batch, which adds to it: what the next push tells each player. */
+    private readonly applied: Map<string, string[]>,
   ) {
     this.#periodMs = 1000 / pushHz;
   }
@@ -594,6 +615,7 @@ class LivePushes {
         ledger: { count: digest.count, head: digest.head },
         view: this.deps.game.view(this.loaded.sim),
         profiles,
+        applied: takeAll(this.applied),
       })
       .then(
         (counts) => {
@@ -799,6 +821,8 @@ async function afterCommit(
   timing: {
     /** When this call began: the push tells clients how long the batch took. */
     readonly startMs: number;
+    /** Commands applied that no push has named yet. */
+    readonly applied?: ReadonlyMap<string, readonly string[]>;
   },
 ): Promise<PushCounts> {
   const timeMs = record.createdAtMs;
@@ -847,7 +871,15 @@ async function afterCommit(
       durationMs: Math.max(0, deps.clock.nowMs() - timing.startMs),
     },
     supply: supplyOf(loaded.ledger),
+    ...(timing.applied === undefined ? {} : { applied: timing.applied }),
   });
+}
+
+/** A copy of `map`'s entries, leaving it empty. */
+function takeAll(map: Map<string, string[]>): ReadonlyMap<string, readonly string[]> {
+  const out = new Map(map);
+  map.clear();
+  return out;
 }
 
 /**
