@@ -112,13 +112,13 @@ export interface StatePushFrame {
   readonly moved?: readonly number[];
   /** On a delta: ids of the entities that left the view (out of the area, or destroyed). */
   readonly removed: readonly number[];
-  /** The player's profile: on a full frame (when the server knows it), and when it changed. */
   /**
    * The ids of this player's commands the world applied since the frame before (the frame shows
    * their effect): how a client knows which of its inputs the server has taken, to reconcile
    * what it predicted.
    */
   readonly applied?: readonly string[];
+  /** The player's profile: on a full frame (when the server knows it), and when it changed. */
   readonly you?: PlayerRecord;
   /** The batch that committed, on the frame after its commit. */
   readonly batch?: {

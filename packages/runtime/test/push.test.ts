@@ -466,6 +466,17 @@ describe("WorldPusher", () => {
     expect(frames.map((f) => f.ledger?.count)).toEqual([1, undefined, 3]);
   });
 
+  it("an entity where no number says (a game's bug) is near nothing, and stretches nothing", async () => {
+    const r = await rig({ nearest: 3 }, [{ id: "c1", player: "p" }]);
+    const broken: EntityView[] = [
+      dot(90, Number.NaN),
+      dot(91, 1, Number.POSITIVE_INFINITY),
+      { id: 92, kind: "wall", x: 2, y: 0, shape: "box", hw: Number.POSITIVE_INFINITY, hh: 1 },
+    ];
+    await r.push(1, [...line(10), ...broken]);
+    expect(idsOf(r.frames("c1")[0] as StatePushFrame)).toEqual([0, 1, 2, 3]);
+  });
+
   it("finds what is near among many entities as a scan of all of them would", async () => {
     // A grid query and a brute-force scan agree, for viewers anywhere (inside, at an edge, far out).
     const r = await rig({ nearest: 7, radius: 40 }, [

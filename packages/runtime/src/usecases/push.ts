@@ -55,13 +55,13 @@ export interface StatePushFrame {
   readonly moved?: readonly number[];
   /** On a delta: ids of the entities that left the view (went out of the area, or were destroyed). */
   readonly removed: readonly number[];
-  /** The player's profile: on a full frame (when known), and when it changed. */
   /**
    * The ids of this player's commands the world applied since the frame before (the frame shows
    * their effect): how a client knows which of its inputs the server has taken, to reconcile
    * what it predicted.
    */
   readonly applied?: readonly string[];
+  /** The player's profile: on a full frame (when known), and when it changed. */
   readonly you?: PlayerRecord;
   /** The batch that committed, on the frame that follows its commit. */
   readonly batch?: {
