@@ -212,7 +212,17 @@ export interface WebSocketGatewayOptions {
   readonly onError?: (error: unknown, site: WebSocketGatewayErrorSite) => void;
   /** Counts messages (32 KB units) and connection time, as API Gateway bills them (`usage.ts`). */
   readonly usage?: UsageMeter;
+  /**
+   * Message-route invocations in flight at most, as a Lambda function's concurrency limit: a
+   * message beyond it is throttled, and its sender gets API Gateway's `Internal server error`
+   * frame at once (clients send it again later). Without it an overloaded machine queues every
+   * message until every one times out. Default 64.
+   */
+  readonly messageConcurrencyMax?: number;
 }
+
+/** See `WebSocketGatewayOptions.messageConcurrencyMax`. */
+export const DEFAULT_MESSAGE_CONCURRENCY_MAX = 64;
 
 export interface WebSocketConnectionInfo {
   readonly connectionId: string;
@@ -602,6 +612,9 @@ class Gateway implements WebSocketGateway {
   readonly #region: string;
   readonly #accountId: string;
   readonly #timeoutMs: number;
+  readonly #messageConcurrencyMax: number;
+  #messagesInFlight = 0;
+  #throttled = 0;
   readonly #onError: (error: unknown, site: WebSocketGatewayErrorSite) => void;
   readonly #usage: UsageMeter | undefined;
   readonly #connections = new Map<string, Connection>();
@@ -619,6 +632,7 @@ class Gateway implements WebSocketGateway {
     this.#region = options.region ?? DEFAULT_REGION;
     this.#accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
     this.#timeoutMs = options.integrationTimeoutMs ?? API_GATEWAY_INTEGRATION_TIMEOUT_MS;
+    this.#messageConcurrencyMax = options.messageConcurrencyMax ?? DEFAULT_MESSAGE_CONCURRENCY_MAX;
     this.#usage = options.usage;
     this.#onError =
       options.onError ??
@@ -1055,10 +1069,25 @@ class Gateway implements WebSocketGateway {
       this.#send(connection, gatewayError("Forbidden"));
       return;
     }
+    if (this.#messagesInFlight >= this.#messageConcurrencyMax) {
+      // Lambda throttles the invocation; API Gateway answers the integration's failure.
+      this.#throttled++;
+      this.#onError(
+        new WebSocketGatewayError(
+          `${routeKey} throttled: ${this.#messagesInFlight} invocations in flight (${this.#throttled} so far)`,
+        ),
+        routeKey,
+      );
+      this.#send(connection, gatewayError("Internal server error"));
+      return;
+    }
+    this.#messagesInFlight++;
     const invocation = await this.#invoke(routeKey, handler, {
       requestContext,
       body,
       isBase64Encoded: false,
+    }).finally(() => {
+      this.#messagesInFlight--;
     });
     if (invocation.kind === "threw") {
       this.#onError(invocation.error, routeKey);

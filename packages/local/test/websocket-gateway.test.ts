@@ -522,6 +522,43 @@ describe("messages", () => {
   });
 });
 
+describe("throttling", () => {
+  it("answers Internal server error at once to a message beyond the concurrency limit, and takes the next after", async () => {
+    const failures: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const busy = await startWebSocketGateway({
+      messageConcurrencyMax: 1,
+      handlers: {
+        $default: async (event) => {
+          if (event.body === "slow") await held;
+          return { statusCode: 200, body: `done ${event.body}` };
+        },
+      },
+      onError: (error) => failures.push((error as Error).message),
+    });
+    try {
+      const client = await connected(busy.url);
+      client.ws.send("slow");
+      // Sent while the slow one holds the only invocation: throttled, answered at once.
+      await new Promise((r) => setTimeout(r, 50));
+      client.ws.send("second");
+      expect(await client.inbox.nextJson()).toMatchObject({ message: "Internal server error" });
+      expect(failures.some((m) => m.includes("throttled"))).toBe(true);
+      release();
+      expect(await client.inbox.next()).toBe("done slow");
+      client.ws.send("third");
+      expect(await client.inbox.next()).toBe("done third");
+      client.ws.close();
+    } finally {
+      release();
+      await busy.stop();
+    }
+  });
+});
+
 describe("@connections", () => {
   it("delivers PostToConnection from the real SDK client to the socket", async () => {
     const hana = await player("player_0008");
