@@ -24,15 +24,35 @@ export interface PhysicsOptions {
   readonly bounds?: Bounds;
   /** Broadphase cell size in metres; about twice the typical body's half-extent. Default 2. */
   readonly cellSize?: number;
-  /** Sequential-impulse passes over the contacts per tick. Default 8. */
+  /** At most this many passes of the impact rule over the contacts per tick. Default 8. */
   readonly velocityIterations?: number;
-  /** Passes of positional correction per tick. Default 2. */
+  /**
+   * Substeps per tick: each integrates (velocity Verlet), solves the resting contacts once with
+   * their soft push-out and once without (relax). Default 4.
+   */
+  readonly substeps?: number;
+  /** Stiffness of resting contacts as a spring's frequency, Hz (capped at a quarter of the substep rate). Default 60. */
+  readonly contactHertz?: number;
+  /** Damping ratio of resting contacts' springs (above 1: no bounce). Default 10. */
+  readonly contactDampingRatio?: number;
+  /** Fastest push-out of a penetration, m/s. Default 3. */
+  readonly contactPushMaxMps?: number;
+  /**
+   * Bodies closer than this, metres, are in contact before they touch (speculative contacts:
+   * the solver lets them close the gap, no more), so resting contacts persist. Default 0.01.
+   */
+  readonly contactMarginM?: number;
+  /** Passes of positional correction of impact contacts per tick. Default 2. */
   readonly positionIterations?: number;
-  /** Fraction of penetration removed per positional pass, in (0, 1]. Default 0.8. */
+  /** Fraction of an impact contact's penetration removed per positional pass, in (0, 1]. Default 0.8. */
   readonly correctionFactor?: number;
-  /** Penetration tolerated without correction, metres (avoids jitter). Default 0.005. */
+  /** Penetration of impact contacts tolerated without correction, metres. Default 0.005. */
   readonly slopM?: number;
-  /** Approach speeds below this do not bounce (resting contacts stay at rest). Default 0.5 m/s. */
+  /**
+   * Contacts approaching faster than this are impacts (they bounce with the restitution, the
+   * elastic rule); slower ones are resting contacts (no bounce). Default 0.5 m/s; 0 makes every
+   * approach an impact (exactly elastic worlds).
+   */
   readonly restitutionThresholdMps?: number;
   /**
    * Speed limit, m/s. Contacts are detected at the start of each tick, so the engine guarantees
@@ -40,11 +60,6 @@ export interface PhysicsOptions {
    * (half-extents >= 0.5 m at 60 Hz).
    */
   readonly maxSpeedMps?: number;
-  /**
-   * End the velocity solve with a shock-propagation pass along gravity, so that stacks and piles
-   * come to rest (see Physics.shockPass). Default true; it does nothing without gravity.
-   */
-  readonly shockPropagation?: boolean;
   /** Materials, indexed by Body.material. Default one material: restitution 0.2, friction 0.4. */
   readonly materials?: readonly Material[];
 }
@@ -68,12 +83,16 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
     bounds: options.bounds ?? { minX: -100, minY: -100, maxX: 100, maxY: 100 },
     cellSize: options.cellSize ?? 2,
     velocityIterations: options.velocityIterations ?? 8,
+    substeps: options.substeps ?? 4,
+    contactHertz: options.contactHertz ?? 60,
+    contactDampingRatio: options.contactDampingRatio ?? 10,
+    contactPushMaxMps: options.contactPushMaxMps ?? 3,
+    contactMarginM: options.contactMarginM ?? 0.01,
     positionIterations: options.positionIterations ?? 2,
     correctionFactor: options.correctionFactor ?? 0.8,
     slopM: options.slopM ?? 0.005,
     restitutionThresholdMps: options.restitutionThresholdMps ?? 0.5,
     maxSpeedMps: options.maxSpeedMps ?? 15,
-    shockPropagation: options.shockPropagation ?? true,
     materials: options.materials ?? [{ restitution: 0.2, friction: 0.4 }],
   };
   check(finite(config.gravity.x) && finite(config.gravity.y), "gravity must be two finite numbers");
@@ -95,6 +114,23 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
       config.velocityIterations <= 64,
     "velocityIterations must be an integer from 1 to 64",
   );
+  check(
+    Number.isInteger(config.substeps) && config.substeps >= 1 && config.substeps <= 16,
+    "substeps must be an integer from 1 to 16",
+  );
+  check(
+    finite(config.contactHertz) && config.contactHertz > 0,
+    "contactHertz must be a positive number",
+  );
+  check(
+    finite(config.contactDampingRatio) && config.contactDampingRatio >= 0,
+    "contactDampingRatio must be >= 0",
+  );
+  check(
+    finite(config.contactPushMaxMps) && config.contactPushMaxMps > 0,
+    "contactPushMaxMps must be a positive number",
+  );
+  check(finite(config.contactMarginM) && config.contactMarginM >= 0, "contactMarginM must be >= 0");
   check(
     Number.isInteger(config.positionIterations) &&
       config.positionIterations >= 0 &&

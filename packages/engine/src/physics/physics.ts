@@ -5,6 +5,7 @@ import { type Resource, useResource } from "../ecs/resource.js";
 import type { SystemDef } from "../ecs/schedule.js";
 import type { World } from "../ecs/world.js";
 import { InvalidArgumentError } from "../errors.js";
+import { ByteReader, ByteWriter } from "../sim/bytes.js";
 import {
   Attractor,
   Body,
@@ -36,9 +37,18 @@ export interface BodySpec {
 }
 
 const SENSOR_RESOURCE = "physics.sensors";
+const CONTACTS_RESOURCE = "physics.contacts";
 const FLAG_SENSOR = 1;
-/** The body has a resting contact this tick (approach slower than the restitution threshold). */
-const FLAG_RESTING = 2;
+/** A contact that no impact touched this step: soft, with friction in the substeps. */
+const CONTACT_RESTING = 0;
+/** A contact that took an impact impulse this step, or was separating fast (see Physics.impacts). */
+const CONTACT_FAST = 1;
+
+interface Softness {
+  readonly biasRate: number;
+  readonly massScale: number;
+  readonly impulseScale: number;
+}
 
 /** Sensor overlaps of the previous tick, as (sensor handle, body handle) pairs in ascending order. */
 class SensorOverlaps implements Resource {
@@ -61,6 +71,119 @@ class SensorOverlaps implements Resource {
   }
 }
 
+/**
+ * The impulses of last tick's resting contacts, by pair of entity ids: the solver's warm start.
+ * A resting pile carries its weight from tick to tick through these, as in Box2D and Rapier;
+ * without them every tick would start from no load and deep piles would sag and creep. Values
+ * are kept as 32-bit floats, exactly as the snapshot stores them, so a restored world continues
+ * bit for bit.
+ */
+class ContactCache implements Resource {
+  count = 0;
+  capacity = 0;
+  a = new Int32Array(0);
+  b = new Int32Array(0);
+  jn = new Float32Array(0);
+  jt = new Float32Array(0);
+  /** Open-addressing index over the entries: slot -> entry + 1 (0 empty). */
+  index = new Int32Array(0);
+
+  /** Empties the cache, with room for `n` entries. */
+  reset(n: number): void {
+    if (n > this.capacity) {
+      const cap = Math.max(n, this.capacity * 2, 64);
+      this.a = new Int32Array(cap);
+      this.b = new Int32Array(cap);
+      this.jn = new Float32Array(cap);
+      this.jt = new Float32Array(cap);
+      this.capacity = cap;
+    }
+    let size = 16;
+    while (size < n * 2) size *= 2;
+    if (this.index.length !== size) this.index = new Int32Array(size);
+    else this.index.fill(0);
+    this.count = 0;
+  }
+
+  add(a: number, b: number, jn: number, jt: number): void {
+    const i = this.count++;
+    this.a[i] = a;
+    this.b[i] = b;
+    this.jn[i] = jn;
+    this.jt[i] = jt;
+    const mask = this.index.length - 1;
+    let slot = pairHash(a, b) & mask;
+    while (this.index[slot] !== 0) slot = (slot + 1) & mask;
+    this.index[slot] = i + 1;
+  }
+
+  /** The entry of pair (a, b), or -1. */
+  find(a: number, b: number): number {
+    if (this.count === 0) return -1;
+    const mask = this.index.length - 1;
+    let slot = pairHash(a, b) & mask;
+    for (;;) {
+      const i = (this.index[slot] as number) - 1;
+      if (i < 0) return -1;
+      if (this.a[i] === a && this.b[i] === b) return i;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  encode(): Uint8Array {
+    if (this.count === 0) return new Uint8Array(0);
+    const order = Array.from({ length: this.count }, (_, i) => i);
+    order.sort(
+      (p, q) =>
+        (this.a[p] as number) - (this.a[q] as number) ||
+        (this.b[p] as number) - (this.b[q] as number),
+    );
+    const w = new ByteWriter(16 + this.count * 16);
+    w.varuint(this.count);
+    let prev = 0;
+    for (const i of order) {
+      const a = this.a[i] as number;
+      const b = this.b[i] as number;
+      w.varuint(a - prev);
+      w.varuint(b);
+      w.u32(f32Bits(this.jn[i] as number));
+      w.u32(f32Bits(this.jt[i] as number));
+      prev = a;
+    }
+    return w.finish();
+  }
+
+  decode(bytes: Uint8Array): void {
+    const r = new ByteReader(bytes);
+    const n = r.varuint("the contact count");
+    this.reset(n);
+    let a = 0;
+    for (let i = 0; i < n; i++) {
+      a += r.varuint("a contact's first body");
+      const b = r.varuint("a contact's second body");
+      const jn = bitsF32(r.u32("a contact's normal impulse"));
+      this.add(a, b, jn, bitsF32(r.u32("a contact's friction impulse")));
+    }
+  }
+}
+
+const f32Cell = new Float32Array(1);
+const u32Cell = new Uint32Array(f32Cell.buffer);
+
+function f32Bits(v: number): number {
+  f32Cell[0] = v;
+  return u32Cell[0] as number;
+}
+
+function bitsF32(bits: number): number {
+  u32Cell[0] = bits;
+  return f32Cell[0] as number;
+}
+
+function pairHash(a: number, b: number): number {
+  return Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
+}
+
 interface Scratch {
   capacity: number;
   bodies: QueryState;
@@ -71,8 +194,6 @@ interface Scratch {
   ay: Float64Array;
   x0: Float64Array;
   y0: Float64Array;
-  vx0: Float64Array;
-  vy0: Float64Array;
   flags: Uint8Array;
   /** stamp[e] === round when e was validated this step. */
   stamp: Uint32Array;
@@ -91,12 +212,24 @@ interface Scratch {
   cb: Int32Array;
   cnx: Float64Array;
   cny: Float64Array;
+  /** Separation at the step's start along the normal: minus the penetration depth. */
+  csep: Float64Array;
   crest: Float64Array;
   cmu: Float64Array;
+  /** 1 / (1/ma + 1/mb): the effective mass along the normal, and along the tangent. */
+  cmass: Float64Array;
+  /** Accumulated normal impulse of the substeps' solver. */
   cjn: Float64Array;
+  /** Accumulated normal impulse of impacts. */
+  cje: Float64Array;
+  /** Accumulated friction impulse. */
   cjt: Float64Array;
-  ckey: Float64Array;
-  corder: Int32Array;
+  ctype: Uint8Array;
+  next: Int32Array;
+  first: Int32Array;
+  load: Float64Array;
+  height: Float64Array;
+  order: Int32Array;
   bucketStart: Int32Array;
   sensorPairs: number[];
 }
@@ -114,8 +247,6 @@ function makeScratch(world: World, cells: number): Scratch {
     ay: new Float64Array(capacity),
     x0: new Float64Array(capacity),
     y0: new Float64Array(capacity),
-    vx0: new Float64Array(capacity),
-    vy0: new Float64Array(capacity),
     flags: new Uint8Array(capacity),
     stamp: new Uint32Array(capacity),
     round: 0,
@@ -132,12 +263,19 @@ function makeScratch(world: World, cells: number): Scratch {
     cb: new Int32Array(contactCap),
     cnx: new Float64Array(contactCap),
     cny: new Float64Array(contactCap),
+    csep: new Float64Array(contactCap),
     crest: new Float64Array(contactCap),
     cmu: new Float64Array(contactCap),
+    cmass: new Float64Array(contactCap),
     cjn: new Float64Array(contactCap),
+    cje: new Float64Array(contactCap),
     cjt: new Float64Array(contactCap),
-    ckey: new Float64Array(contactCap),
-    corder: new Int32Array(contactCap),
+    ctype: new Uint8Array(contactCap),
+    next: new Int32Array(contactCap),
+    first: new Int32Array(capacity),
+    load: new Float64Array(capacity),
+    height: new Float64Array(capacity),
+    order: new Int32Array(capacity),
     bucketStart: new Int32Array(1024),
     sensorPairs: [],
   };
@@ -159,23 +297,30 @@ function growContacts(s: Scratch): void {
   s.cb = gi(s.cb);
   s.cnx = gf(s.cnx);
   s.cny = gf(s.cny);
+  s.csep = gf(s.csep);
   s.crest = gf(s.crest);
   s.cmu = gf(s.cmu);
+  s.cmass = gf(s.cmass);
   s.cjn = gf(s.cjn);
+  s.cje = gf(s.cje);
   s.cjt = gf(s.cjt);
-  s.ckey = new Float64Array(cap);
-  s.corder = new Int32Array(cap);
+  const t = new Uint8Array(cap);
+  t.set(s.ctype);
+  s.ctype = t;
+  s.next = new Int32Array(cap);
   s.contactCap = cap;
 }
 
-/** Narrowphase output: normal from a to b, and penetration depth (> 0 when touching). */
+/** Narrowphase output: normal from a to b, and penetration depth (> 0 overlapping, < 0 a gap). */
 const hit = new Float64Array(3);
 
 /**
  * Contact test of two shapes centred at (xa, ya) and (xb, yb). Returns true and fills `hit` with
- * the unit normal pointing from a to b and the penetration depth when they overlap.
+ * the unit normal pointing from a to b and the penetration depth when they overlap or are closer
+ * than `margin` (then the depth is minus the gap).
  */
 function collide(
+  margin: number,
   sa: number,
   xa: number,
   ya: number,
@@ -192,7 +337,7 @@ function collide(
   if (sa === ShapeKind.Circle && sb === ShapeKind.Circle) {
     const r = hwa + hwb;
     const d2 = dx * dx + dy * dy;
-    if (d2 >= r * r) return false;
+    if (d2 >= (r + margin) * (r + margin)) return false;
     const d = Math.sqrt(d2);
     if (d > 0) {
       hit[0] = dx / d;
@@ -206,10 +351,11 @@ function collide(
   }
   if (sa === ShapeKind.Box && sb === ShapeKind.Box) {
     const ox = hwa + hwb - (dx < 0 ? -dx : dx);
-    if (ox <= 0) return false;
+    if (ox <= -margin) return false;
     const oy = hha + hhb - (dy < 0 ? -dy : dy);
-    if (oy <= 0) return false;
-    if (ox < oy) {
+    if (oy <= -margin) return false;
+    // Overlapping: out along the shallower axis; apart: along the axis of the gap.
+    if (ox > 0 && oy > 0 ? ox < oy : ox <= 0 && (oy > 0 || ox > oy)) {
       hit[0] = dx < 0 ? -1 : 1;
       hit[1] = 0;
       hit[2] = ox;
@@ -220,12 +366,13 @@ function collide(
     }
     return true;
   }
-  if (sa === ShapeKind.Circle) return circleBox(xa, ya, hwa, xb, yb, hwb, hhb, 1);
-  return circleBox(xb, yb, hwb, xa, ya, hwa, hha, -1);
+  if (sa === ShapeKind.Circle) return circleBox(margin, xa, ya, hwa, xb, yb, hwb, hhb, 1);
+  return circleBox(margin, xb, yb, hwb, xa, ya, hwa, hha, -1);
 }
 
 /** Circle (cx, cy, r) against box (bx, by, hw, hh); `sign` 1 if the circle is body a, -1 if b. */
 function circleBox(
+  margin: number,
   cx: number,
   cy: number,
   r: number,
@@ -244,7 +391,7 @@ function circleBox(
     const ex = qx - dx;
     const ey = qy - dy;
     const d2 = ex * ex + ey * ey;
-    if (d2 >= r * r) return false;
+    if (d2 >= (r + margin) * (r + margin)) return false;
     const d = Math.sqrt(d2);
     hit[0] = (sign * ex) / d;
     hit[1] = (sign * ey) / d;
@@ -395,7 +542,6 @@ export class Physics {
     const s = this.scratchFor(world);
     const cfg = this.config;
     const dt = world.dt;
-    const half = dt * 0.5;
     const pos = world.store(Position);
     const vel = world.store(Velocity);
     const body = world.store(Body);
@@ -405,10 +551,9 @@ export class Physics {
     const vx = vel.x;
     const vy = vel.y;
     const kind = body.kind;
-    const shape = col.shape;
     const hw = col.hw;
     const hh = col.hh;
-    const { ima, flags, x0, y0, vx0, vy0 } = s;
+    const { ima, flags, x0, y0 } = s;
 
     // 1. Validate and gather the bodies that take part.
     const ids = this.bodies(world).ids();
@@ -442,171 +587,51 @@ export class Physics {
       flags[e] = ((sensorWord[e] as number) & sensorMask) !== 0 ? FLAG_SENSOR : 0;
       x0[e] = x;
       y0[e] = y;
-      vx0[e] = u;
-      vy0[e] = w;
       s.stamp[e] = s.round;
       list[n++] = e;
     }
 
-    // 2. Half kick.
-    this.accelerate(world, list, n, s, pos, vel);
-    for (let i = 0; i < n; i++) {
-      const e = list[i] as number;
-      if (ima[e] === 0) continue;
-      vx[e] = (vx[e] as number) + (s.ax[e] as number) * half;
-      vy[e] = (vy[e] as number) + (s.ay[e] as number) * half;
-    }
+    // 2. The first substep's kick, with the accelerations at the step's start.
+    const fields = this.accelerate(world, list, n, s, pos);
+    const substeps = cfg.substeps;
+    const h = dt / substeps;
+    const halfH = h * 0.5;
+    this.kick(list, n, s, vx, vy, h, fields);
 
     // 3. Broadphase and narrowphase.
     const nc = this.findContacts(world, list, n, s);
 
-    // 4. Velocity solve.
-    const threshold = cfg.restitutionThresholdMps;
-    const { ca, cb, cnx, cny, crest, cmu, cjn, cjt } = s;
-    for (let it = 0; it < cfg.velocityIterations; it++) {
-      for (let c = 0; c < nc; c++) {
-        const a = ca[c] as number;
-        const b = cb[c] as number;
-        const ia = ima[a] as number;
-        const ib = ima[b] as number;
-        const k = ia + ib;
-        const nx = cnx[c] as number;
-        const ny = cny[c] as number;
-        let rvx = (vx[b] as number) - (vx[a] as number);
-        let rvy = (vy[b] as number) - (vy[a] as number);
-        const vn = rvx * nx + rvy * ny;
-        if (it === 0 && vn < 0 && vn >= -threshold) {
-          flags[a] = (flags[a] as number) | FLAG_RESTING;
-          flags[b] = (flags[b] as number) | FLAG_RESTING;
-        }
-        if (vn < 0) {
-          const e = -vn > threshold ? (crest[c] as number) : 0;
-          const j = (-(1 + e) * vn) / k;
-          vx[a] = (vx[a] as number) - j * nx * ia;
-          vy[a] = (vy[a] as number) - j * ny * ia;
-          vx[b] = (vx[b] as number) + j * nx * ib;
-          vy[b] = (vy[b] as number) + j * ny * ib;
-          cjn[c] = (cjn[c] as number) + j;
-          rvx = (vx[b] as number) - (vx[a] as number);
-          rvy = (vy[b] as number) - (vy[a] as number);
-        }
-        const mu = cmu[c] as number;
-        const jn = cjn[c] as number;
-        if (mu > 0 && jn > 0) {
-          // Tangent t = (-ny, nx); the accumulated friction impulse stays within the cone mu·jn.
-          const vt = -rvx * ny + rvy * nx;
-          const old = cjt[c] as number;
-          const limit = mu * jn;
-          let acc = old - vt / k;
-          acc = acc < -limit ? -limit : Math.min(acc, limit);
-          const d = acc - old;
-          if (d !== 0) {
-            cjt[c] = acc;
-            const tx = -ny * d;
-            const ty = nx * d;
-            vx[a] = (vx[a] as number) - tx * ia;
-            vy[a] = (vy[a] as number) - ty * ia;
-            vx[b] = (vx[b] as number) + tx * ib;
-            vy[b] = (vy[b] as number) + ty * ib;
-          }
-        }
+    // 4. Impacts: the elastic rule, on every contact approaching faster than the threshold.
+    if (nc > 0) this.impacts(nc, s, vx, vy, dt);
+
+    // 5. Substeps: soft contacts, drift, and the second half kick (velocity Verlet per substep).
+    const soft = this.softness(h);
+    const invH = 1 / h;
+    const cache = useResource(world, CONTACTS_RESOURCE, () => new ContactCache());
+    for (let sub = 0; sub < substeps; sub++) {
+      if (sub > 0) this.kick(list, n, s, vx, vy, h, fields);
+      if (nc > 0) {
+        if (sub === 0) this.warmFromCache(nc, s, cache);
+        this.warmStart(nc, s, vx, vy);
+        this.solve(nc, s, px, py, vx, vy, invH, soft, true);
       }
-    }
-
-    if (cfg.shockPropagation) this.shockPass(nc, s, px, py, vx, vy);
-
-    // 5. Speed limit and drift.
-    const maxSpeed = cfg.maxSpeedMps;
-    const max2 = maxSpeed * maxSpeed;
-    for (let i = 0; i < n; i++) {
-      const e = list[i] as number;
-      const k = kind[e] as number;
-      if (k === BodyKind.Static) continue;
-      let u = vx[e] as number;
-      let w = vy[e] as number;
-      const s2 = u * u + w * w;
-      if (s2 > max2 && k === BodyKind.Dynamic) {
-        const f = maxSpeed / Math.sqrt(s2);
-        u *= f;
-        w *= f;
-        vx[e] = u;
-        vy[e] = w;
+      this.drift(list, n, s, kind, px, py, vx, vy, h, fields);
+      if (fields) {
+        // Velocity Verlet: the kick was a(x_k)·h; it should have been (a(x_k) + a(x_k+1))·h/2.
+        this.kick(list, n, s, vx, vy, -halfH, true);
+        this.accelerate(world, list, n, s, pos);
+        this.kick(list, n, s, vx, vy, halfH, true);
       }
-      px[e] = (px[e] as number) + u * dt;
-      py[e] = (py[e] as number) + w * dt;
+      if (nc > 0) this.solve(nc, s, px, py, vx, vy, invH, soft, false);
     }
+    this.storeCache(nc, s, cache);
 
-    // 6. Second half kick at the new positions.
-    this.accelerate(world, list, n, s, pos, vel);
-    for (let i = 0; i < n; i++) {
-      const e = list[i] as number;
-      if (ima[e] === 0) continue;
-      vx[e] = (vx[e] as number) + (s.ax[e] as number) * half;
-      vy[e] = (vy[e] as number) + (s.ay[e] as number) * half;
-    }
-
-    // 7. Positional correction (moves positions only, so it never adds kinetic energy) and bounds.
-    const slop = cfg.slopM;
-    const factor = cfg.correctionFactor;
-    for (let it = 0; it < cfg.positionIterations; it++) {
-      for (let c = 0; c < nc; c++) {
-        const a = ca[c] as number;
-        const b = cb[c] as number;
-        if (
-          !collide(
-            shape[a] as number,
-            px[a] as number,
-            py[a] as number,
-            hw[a] as number,
-            hh[a] as number,
-            shape[b] as number,
-            px[b] as number,
-            py[b] as number,
-            hw[b] as number,
-            hh[b] as number,
-          )
-        ) {
-          continue;
-        }
-        const pen = (hit[2] as number) - slop;
-        if (pen <= 0) continue;
-        const ia = ima[a] as number;
-        const ib = ima[b] as number;
-        const corr = (factor * pen) / (ia + ib);
-        const nx = hit[0] as number;
-        const ny = hit[1] as number;
-        px[a] = (px[a] as number) - nx * corr * ia;
-        py[a] = (py[a] as number) - ny * corr * ia;
-        px[b] = (px[b] as number) + nx * corr * ib;
-        py[b] = (py[b] as number) + ny * corr * ib;
-      }
-    }
+    // 6. Positional correction of impact contacts (positions only, so it never adds kinetic
+    // energy; resting contacts are corrected by their soft bias instead), and the world's bounds.
+    if (nc > 0) this.project(nc, s, px, py);
     this.applyBounds(list, n, pos, vel, body, col);
 
-    // A body in resting contact keeps only the velocity it actually realised this tick. Without
-    // this, velocity that the contacts absorb but the solver's iterations could not cancel (a
-    // tightly packed row of a pile) would persist as motion that never happens. It only ever
-    // shrinks velocity, and never touches bouncing or free bodies, so it cannot add energy.
-    // Only under gravity: without it nothing rests, and two-body collisions must conserve momentum.
-    const settle = cfg.gravity.x !== 0 || cfg.gravity.y !== 0 ? n : 0;
-    for (let i = 0; i < settle; i++) {
-      const e = list[i] as number;
-      if (((flags[e] as number) & FLAG_RESTING) === 0 || ima[e] === 0) continue;
-      const u = vx[e] as number;
-      const w = vy[e] as number;
-      const vv = u * u + w * w;
-      if (vv === 0) continue;
-      const realised =
-        (((px[e] as number) - (x0[e] as number)) * u +
-          ((py[e] as number) - (y0[e] as number)) * w) /
-        (vv * dt);
-      if (realised >= 1) continue;
-      const f = Math.max(realised, 0);
-      vx[e] = u * f;
-      vy[e] = w * f;
-    }
-
-    // 8. Non-finite results are put back, not spread.
+    // 7. Non-finite results are put back, not spread.
     for (let i = 0; i < n; i++) {
       const e = list[i] as number;
       const x = px[e] as number;
@@ -622,78 +647,339 @@ export class Physics {
     }
   }
 
+  /** v += a·t for every dynamic body: gravity alone, or the accelerations `accelerate` stored. */
+  private kick(
+    list: Int32Array,
+    n: number,
+    s: Scratch,
+    vx: Float64Array,
+    vy: Float64Array,
+    t: number,
+    fields: boolean,
+  ): void {
+    const ima = s.ima;
+    if (!fields) {
+      const gx = this.config.gravity.x * t;
+      const gy = this.config.gravity.y * t;
+      for (let i = 0; i < n; i++) {
+        const e = list[i] as number;
+        if (ima[e] === 0) continue;
+        vx[e] = (vx[e] as number) + gx;
+        vy[e] = (vy[e] as number) + gy;
+      }
+      return;
+    }
+    const { ax, ay } = s;
+    for (let i = 0; i < n; i++) {
+      const e = list[i] as number;
+      if (ima[e] === 0) continue;
+      vx[e] = (vx[e] as number) + (ax[e] as number) * t;
+      vy[e] = (vy[e] as number) + (ay[e] as number) * t;
+    }
+  }
+
   /**
-   * Shock propagation (Guendelman, Bridson and Fedkiw, 2003): one last pass over the contacts
-   * still approaching, from the bottom up along gravity, treating the lower body of each as
-   * immovable. A resting stack then stops in one pass, where plain iterations would need as many
-   * passes as the stack is tall. It only removes approach velocity (no bounce), so it never adds
-   * energy, and a contact that the iterations already separated is left alone.
+   * x += (v - a·h/2)·h for every moving body, after the speed limit. The substep's kick a·h came
+   * before the contact solve; the body moves with the velocity of the middle of the substep, so
+   * a free body follows velocity Verlet exactly (and constant gravity without error).
    */
-  private shockPass(
+  private drift(
+    list: Int32Array,
+    n: number,
+    s: Scratch,
+    kind: Uint8Array,
+    px: Float64Array,
+    py: Float64Array,
+    vx: Float64Array,
+    vy: Float64Array,
+    h: number,
+    fields: boolean,
+  ): void {
+    const maxSpeed = this.config.maxSpeedMps;
+    const max2 = maxSpeed * maxSpeed;
+    const { ima, ax, ay } = s;
+    const halfH = h * 0.5;
+    const gx = this.config.gravity.x * halfH;
+    const gy = this.config.gravity.y * halfH;
+    for (let i = 0; i < n; i++) {
+      const e = list[i] as number;
+      if (kind[e] === BodyKind.Static) continue;
+      let u = vx[e] as number;
+      let w = vy[e] as number;
+      if (ima[e] === 0) {
+        px[e] = (px[e] as number) + u * h;
+        py[e] = (py[e] as number) + w * h;
+        continue;
+      }
+      const s2 = u * u + w * w;
+      if (s2 > max2) {
+        const f = maxSpeed / Math.sqrt(s2);
+        u *= f;
+        w *= f;
+        vx[e] = u;
+        vy[e] = w;
+      }
+      if (fields) {
+        u -= (ax[e] as number) * halfH;
+        w -= (ay[e] as number) * halfH;
+      } else {
+        u -= gx;
+        w -= gy;
+      }
+      px[e] = (px[e] as number) + u * h;
+      py[e] = (py[e] as number) + w * h;
+    }
+  }
+
+  /**
+   * The elastic rule for impacts: passes over the contacts in which every contact approaching
+   * faster than the restitution threshold gets the impulse that reverses its relative normal
+   * velocity times the restitution, computed from the current velocities. Each such impulse
+   * conserves momentum, and kinetic energy when the restitution is 1, so elastic chains (Newton's
+   * cradle) are exact. Friction rides on the impact's accumulated impulse. A contact that took
+   * an impact impulse is an impact contact for the rest of the step: no soft bias, no friction
+   * in the substeps, positional correction by projection.
+   */
+  private impacts(nc: number, s: Scratch, vx: Float64Array, vy: Float64Array, dt: number): void {
+    const threshold = this.config.restitutionThresholdMps;
+    const { ca, cb, cnx, cny, csep, crest, cmu, cmass, cje, cjt, ctype, ima } = s;
+    // Touching and separating faster than the threshold: no push-out either (it would add energy
+    // to a contact that resolves itself), only projection.
+    for (let c = 0; c < nc; c++) {
+      if ((csep[c] as number) >= 0) continue;
+      const a = ca[c] as number;
+      const b = cb[c] as number;
+      const vn =
+        ((vx[b] as number) - (vx[a] as number)) * (cnx[c] as number) +
+        ((vy[b] as number) - (vy[a] as number)) * (cny[c] as number);
+      if (vn > threshold) ctype[c] = CONTACT_FAST;
+    }
+    for (let it = 0; it < this.config.velocityIterations; it++) {
+      let any = false;
+      for (let c = 0; c < nc; c++) {
+        const a = ca[c] as number;
+        const b = cb[c] as number;
+        const nx = cnx[c] as number;
+        const ny = cny[c] as number;
+        let rvx = (vx[b] as number) - (vx[a] as number);
+        let rvy = (vy[b] as number) - (vy[a] as number);
+        const vn = rvx * nx + rvy * ny;
+        // An impact: approaching faster than the threshold, and touching within this tick.
+        const impact = vn < -threshold && (csep[c] as number) + vn * dt < 0;
+        if (!impact && ctype[c] === CONTACT_RESTING) continue;
+        const ia = ima[a] as number;
+        const ib = ima[b] as number;
+        if (impact) {
+          const j = -(1 + (crest[c] as number)) * vn * (cmass[c] as number);
+          vx[a] = (vx[a] as number) - j * nx * ia;
+          vy[a] = (vy[a] as number) - j * ny * ia;
+          vx[b] = (vx[b] as number) + j * nx * ib;
+          vy[b] = (vy[b] as number) + j * ny * ib;
+          cje[c] = (cje[c] as number) + j;
+          ctype[c] = CONTACT_FAST;
+          any = true;
+          rvx = (vx[b] as number) - (vx[a] as number);
+          rvy = (vy[b] as number) - (vy[a] as number);
+        }
+        const mu = cmu[c] as number;
+        if (mu > 0) {
+          // Tangent t = (-ny, nx); the accumulated friction impulse stays within the cone mu·jn.
+          const vt = -rvx * ny + rvy * nx;
+          const old = cjt[c] as number;
+          const limit = mu * (cje[c] as number);
+          let acc = old - vt * (cmass[c] as number);
+          acc = acc < -limit ? -limit : Math.min(acc, limit);
+          const d = acc - old;
+          if (d !== 0) {
+            cjt[c] = acc;
+            const tx = -ny * d;
+            const ty = nx * d;
+            vx[a] = (vx[a] as number) - tx * ia;
+            vy[a] = (vy[a] as number) - ty * ia;
+            vx[b] = (vx[b] as number) + tx * ib;
+            vy[b] = (vy[b] as number) + ty * ib;
+          }
+        }
+      }
+      if (!any) break;
+    }
+  }
+
+  /** The soft-contact coefficients for substeps of h seconds (a damped spring, solved implicitly). */
+  private softness(h: number): Softness {
+    const hertz = Math.min(this.config.contactHertz, 0.25 / h);
+    const omega = 2 * Math.PI * hertz;
+    const a1 = 2 * this.config.contactDampingRatio + h * omega;
+    const a2 = h * omega * a1;
+    const a3 = 1 / (1 + a2);
+    return { biasRate: omega / a1, massScale: a2 * a3, impulseScale: a3 };
+  }
+
+  /**
+   * One pass of the contact solver over every contact, at the separation tracked from the
+   * step's start. With `useBias`, a resting contact's penetration is pushed out by a soft
+   * constraint (a stiff, heavily damped spring, solved implicitly, at most contactPushMaxMps);
+   * without it (the relax pass) only approach is removed, so the push-out velocity does not
+   * outlive the substep. Normal impulses are accumulated and clamped to push only; friction
+   * (resting contacts) accumulates within the cone of the accumulated normal impulse.
+   */
+  private solve(
     nc: number,
     s: Scratch,
     px: Float64Array,
     py: Float64Array,
     vx: Float64Array,
     vy: Float64Array,
+    invH: number,
+    soft: Softness,
+    useBias: boolean,
   ): void {
-    const gx = this.config.gravity.x;
-    const gy = this.config.gravity.y;
-    const gl = Math.sqrt(gx * gx + gy * gy);
-    if (gl === 0 || nc === 0) return;
-    const ux = -gx / gl;
-    const uy = -gy / gl;
-    const { ca, cb, cnx, cny, ckey, corder, ima } = s;
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
+    const { ca, cb, cnx, cny, csep, cmu, cmass, cjn, cjt, ctype, ima, x0, y0 } = s;
+    const pushMax = this.config.contactPushMaxMps;
+    const { biasRate } = soft;
+    const softMass = useBias ? soft.massScale : 1;
+    const softImpulse = useBias ? soft.impulseScale : 0;
     for (let c = 0; c < nc; c++) {
-      const a = ca[c] as number;
-      const b = cb[c] as number;
-      const ha = (px[a] as number) * ux + (py[a] as number) * uy;
-      const hb = (px[b] as number) * ux + (py[b] as number) * uy;
-      const h = Math.min(ha, hb);
-      ckey[c] = h;
-      if (h < lo) lo = h;
-      if (h > hi) hi = h;
-    }
-    // Counting sort by height bucket (a quarter cell): O(contacts), stable, deterministic.
-    const width = this.config.cellSize / 4;
-    const buckets = Math.min(Math.floor((hi - lo) / width) + 1, 1 << 20);
-    if (s.bucketStart.length < buckets + 1) s.bucketStart = new Int32Array(buckets + 1);
-    const start = s.bucketStart;
-    start.fill(0, 0, buckets + 1);
-    for (let c = 0; c < nc; c++) {
-      const k = Math.min(Math.floor(((ckey[c] as number) - lo) / width), buckets - 1);
-      start[k + 1] = (start[k + 1] as number) + 1;
-    }
-    for (let k = 0; k < buckets; k++)
-      start[k + 1] = (start[k + 1] as number) + (start[k] as number);
-    for (let c = 0; c < nc; c++) {
-      const k = Math.min(Math.floor(((ckey[c] as number) - lo) / width), buckets - 1);
-      corder[start[k] as number] = c;
-      start[k] = (start[k] as number) + 1;
-    }
-    for (let i = 0; i < nc; i++) {
-      const c = corder[i] as number;
       const a = ca[c] as number;
       const b = cb[c] as number;
       const nx = cnx[c] as number;
       const ny = cny[c] as number;
-      const vn =
-        ((vx[b] as number) - (vx[a] as number)) * nx + ((vy[b] as number) - (vy[a] as number)) * ny;
-      if (vn >= 0) continue;
-      const aLower =
-        (px[a] as number) * ux + (py[a] as number) * uy <=
-        (px[b] as number) * ux + (py[b] as number) * uy;
-      const ia = aLower ? 0 : (ima[a] as number);
-      const ib = aLower ? (ima[b] as number) : 0;
-      const k = ia + ib;
-      if (k === 0) continue;
-      const j = -vn / k;
-      vx[a] = (vx[a] as number) - j * nx * ia;
-      vy[a] = (vy[a] as number) - j * ny * ia;
-      vx[b] = (vx[b] as number) + j * nx * ib;
-      vy[b] = (vy[b] as number) + j * ny * ib;
+      const sep =
+        (csep[c] as number) +
+        ((px[b] as number) - (x0[b] as number) - (px[a] as number) + (x0[a] as number)) * nx +
+        ((py[b] as number) - (y0[b] as number) - (py[a] as number) + (y0[a] as number)) * ny;
+      const resting = ctype[c] === CONTACT_RESTING;
+      let bias = 0;
+      let massScale = 1;
+      let impulseScale = 0;
+      if (sep > 0) {
+        // Apart: approach is allowed up to closing the gap within the substep that follows (the
+        // relax pass has none to look after: the next substep's solve, or next tick's impact
+        // rule, sees this contact again).
+        if (!useBias) continue;
+        bias = sep * invH;
+      } else if (useBias && resting) {
+        bias = Math.max(biasRate * sep, -pushMax);
+        massScale = softMass;
+        impulseScale = softImpulse;
+      }
+      const ia = ima[a] as number;
+      const ib = ima[b] as number;
+      const m = cmass[c] as number;
+      let rvx = (vx[b] as number) - (vx[a] as number);
+      let rvy = (vy[b] as number) - (vy[a] as number);
+      const vn = rvx * nx + rvy * ny;
+      const old = cjn[c] as number;
+      let acc = old - m * massScale * (vn + bias) - impulseScale * old;
+      if (acc < 0) acc = 0;
+      const j = acc - old;
+      if (j !== 0) {
+        cjn[c] = acc;
+        vx[a] = (vx[a] as number) - j * nx * ia;
+        vy[a] = (vy[a] as number) - j * ny * ia;
+        vx[b] = (vx[b] as number) + j * nx * ib;
+        vy[b] = (vy[b] as number) + j * ny * ib;
+        rvx = (vx[b] as number) - (vx[a] as number);
+        rvy = (vy[b] as number) - (vy[a] as number);
+      }
+      const mu = cmu[c] as number;
+      if (mu === 0) continue;
+      const vt = -rvx * ny + rvy * nx;
+      const oldT = cjt[c] as number;
+      const limit = mu * acc;
+      let accT = oldT - vt * m;
+      accT = accT < -limit ? -limit : Math.min(accT, limit);
+      const d = accT - oldT;
+      if (d !== 0) {
+        cjt[c] = accT;
+        const tx = -ny * d;
+        const ty = nx * d;
+        vx[a] = (vx[a] as number) - tx * ia;
+        vy[a] = (vy[a] as number) - ty * ia;
+        vx[b] = (vx[b] as number) + tx * ib;
+        vy[b] = (vy[b] as number) + ty * ib;
+      }
+    }
+  }
+
+  /** Substep 0 starts from last tick's impulses of the same pairs (resting contacts only). */
+  private warmFromCache(nc: number, s: Scratch, cache: ContactCache): void {
+    const { ca, cb, cjn, cjt, ctype } = s;
+    for (let c = 0; c < nc; c++) {
+      cjn[c] = 0;
+      cjt[c] = 0;
+      if (ctype[c] !== CONTACT_RESTING) continue;
+      const i = cache.find(ca[c] as number, cb[c] as number);
+      if (i < 0) continue;
+      cjn[c] = cache.jn[i] as number;
+      cjt[c] = cache.jt[i] as number;
+    }
+  }
+
+  /** Keeps this tick's resting impulses for the next tick's warm start. */
+  private storeCache(nc: number, s: Scratch, cache: ContactCache): void {
+    const { ca, cb, cjn, cjt, ctype } = s;
+    let k = 0;
+    for (let c = 0; c < nc; c++) {
+      if (ctype[c] === CONTACT_RESTING && (cjn[c] !== 0 || cjt[c] !== 0)) k++;
+    }
+    cache.reset(k);
+    for (let c = 0; c < nc; c++) {
+      if (ctype[c] !== CONTACT_RESTING) continue;
+      const jn = cjn[c] as number;
+      const jt = cjt[c] as number;
+      if (jn !== 0 || jt !== 0) cache.add(ca[c] as number, cb[c] as number, jn, jt);
+    }
+  }
+
+  /** Applies the accumulated impulses, the substep's warm start. */
+  private warmStart(nc: number, s: Scratch, vx: Float64Array, vy: Float64Array): void {
+    const { ca, cb, cnx, cny, cjn, cjt, ima } = s;
+    for (let c = 0; c < nc; c++) {
+      const jn = cjn[c] as number;
+      const jt = cjt[c] as number;
+      if (jn === 0 && jt === 0) continue;
+      const a = ca[c] as number;
+      const b = cb[c] as number;
+      const nx = cnx[c] as number;
+      const ny = cny[c] as number;
+      const jx = nx * jn - ny * jt;
+      const jy = ny * jn + nx * jt;
+      const ia = ima[a] as number;
+      const ib = ima[b] as number;
+      vx[a] = (vx[a] as number) - jx * ia;
+      vy[a] = (vy[a] as number) - jy * ia;
+      vx[b] = (vx[b] as number) + jx * ib;
+      vy[b] = (vy[b] as number) + jy * ib;
+    }
+  }
+
+  /** Projects impact contacts apart (positions only), `positionIterations` passes. */
+  private project(nc: number, s: Scratch, px: Float64Array, py: Float64Array): void {
+    const { ca, cb, cnx, cny, csep, ctype, ima, x0, y0 } = s;
+    const slop = this.config.slopM;
+    const factor = this.config.correctionFactor;
+    for (let it = 0; it < this.config.positionIterations; it++) {
+      for (let c = 0; c < nc; c++) {
+        if (ctype[c] !== CONTACT_FAST) continue;
+        const a = ca[c] as number;
+        const b = cb[c] as number;
+        const nx = cnx[c] as number;
+        const ny = cny[c] as number;
+        const sep =
+          (csep[c] as number) +
+          ((px[b] as number) - (x0[b] as number) - (px[a] as number) + (x0[a] as number)) * nx +
+          ((py[b] as number) - (y0[b] as number) - (py[a] as number) + (y0[a] as number)) * ny;
+        const pen = -sep - slop;
+        if (pen <= 0) continue;
+        const ia = ima[a] as number;
+        const ib = ima[b] as number;
+        const corr = (factor * pen) / (ia + ib);
+        px[a] = (px[a] as number) - nx * corr * ia;
+        py[a] = (py[a] as number) - ny * corr * ia;
+        px[b] = (px[b] as number) + nx * corr * ib;
+        py[b] = (py[b] as number) + ny * corr * ib;
+      }
     }
   }
 
@@ -711,15 +997,22 @@ export class Physics {
     return s;
   }
 
-  /** Fills s.ax, s.ay with each dynamic body's acceleration at its current position. */
+  /**
+   * Fills s.ax, s.ay with each dynamic body's acceleration at its current position, and returns
+   * true, when the world has attractors or springs; returns false (and fills nothing) when gravity
+   * is the only field, which `kick` then applies directly.
+   */
   private accelerate(
     world: World,
     list: Int32Array,
     n: number,
     s: Scratch,
     pos: Store<typeof Position.schema>,
-    vel: Store<typeof Velocity.schema>,
-  ): void {
+  ): boolean {
+    const attractors = s.attractors.ids();
+    const springs = s.springs.ids();
+    if (attractors.length === 0 && springs.length === 0) return false;
+    const vel = world.store(Velocity);
     const { ax, ay, ima } = s;
     const gx = this.config.gravity.x;
     const gy = this.config.gravity.y;
@@ -730,7 +1023,6 @@ export class Physics {
     }
     const px = pos.x;
     const py = pos.y;
-    const attractors = s.attractors.ids();
     if (attractors.length > 0) {
       const att = world.store(Attractor);
       for (let j = 0; j < attractors.length; j++) {
@@ -752,7 +1044,6 @@ export class Physics {
         }
       }
     }
-    const springs = s.springs.ids();
     if (springs.length > 0) {
       const sp = world.store(Spring);
       for (let j = 0; j < springs.length; j++) {
@@ -792,6 +1083,7 @@ export class Physics {
         }
       }
     }
+    return true;
   }
 
   /** Whether a spring end is a body validated this tick (others have stale scratch). */
@@ -822,17 +1114,19 @@ export class Physics {
     const rows = this.rows;
     const cells = cols * rows;
 
-    // Counting sort of (body, cell) entries by cell.
+    // Counting sort of (body, cell) entries by cell, each box grown by half the contact margin.
+    const margin = this.config.contactMarginM;
+    const grow = margin * 0.5;
     cellStart.fill(0);
     let total = 0;
     for (let i = 0; i < n; i++) {
       const e = list[i] as number;
       const x = px[e] as number;
       const y = py[e] as number;
-      const a = this.cellOf(x - (hw[e] as number), b.minX, cols);
-      const z = this.cellOf(x + (hw[e] as number), b.minX, cols);
-      const c = this.cellOf(y - (hh[e] as number), b.minY, rows);
-      const d = this.cellOf(y + (hh[e] as number), b.minY, rows);
+      const a = this.cellOf(x - (hw[e] as number) - grow, b.minX, cols);
+      const z = this.cellOf(x + (hw[e] as number) + grow, b.minX, cols);
+      const c = this.cellOf(y - (hh[e] as number) - grow, b.minY, rows);
+      const d = this.cellOf(y + (hh[e] as number) + grow, b.minY, rows);
       cx0[e] = a;
       cx1[e] = z;
       cy0[e] = c;
@@ -877,8 +1171,8 @@ export class Physics {
         const ka = kind[a] as number;
         const xa = px[a] as number;
         const ya = py[a] as number;
-        const wa = hw[a] as number;
-        const ha = hh[a] as number;
+        const wa = (hw[a] as number) + grow;
+        const ha = (hh[a] as number) + grow;
         const fa = flags[a] as number;
         for (let j = i + 1; j < end; j++) {
           const bb = entries[j] as number;
@@ -893,8 +1187,8 @@ export class Physics {
           }
           const xb = px[bb] as number;
           const yb = py[bb] as number;
-          const wb = hw[bb] as number;
-          const hb = hh[bb] as number;
+          const wb = (hw[bb] as number) + grow;
+          const hb = (hh[bb] as number) + grow;
           const dx = xa - xb;
           const dy = ya - yb;
           if ((dx < 0 ? -dx : dx) >= wa + wb || (dy < 0 ? -dy : dy) >= ha + hb) continue;
@@ -902,9 +1196,24 @@ export class Physics {
           const oy = Math.max(ya - ha, yb - hb);
           if (this.cellOf(ox, b.minX, cols) !== cellX || this.cellOf(oy, b.minY, rows) !== cellY)
             continue;
-          if (!collide(shape[a] as number, xa, ya, wa, ha, shape[bb] as number, xb, yb, wb, hb))
+          if (
+            !collide(
+              margin,
+              shape[a] as number,
+              xa,
+              ya,
+              hw[a] as number,
+              hh[a] as number,
+              shape[bb] as number,
+              xb,
+              yb,
+              hw[bb] as number,
+              hh[bb] as number,
+            )
+          )
             continue;
           if (sensorPair !== 0) {
+            if ((hit[2] as number) <= 0) continue; // a sensor reports overlaps, not nearness
             if (fa & FLAG_SENSOR) sensorPairs.push(a, bb);
             else sensorPairs.push(bb, a);
             continue;
@@ -920,8 +1229,12 @@ export class Physics {
           s.cmu[nc] = Math.sqrt(
             (fricOf[material[a] as number] as number) * (fricOf[material[bb] as number] as number),
           );
+          s.csep[nc] = -(hit[2] as number);
+          s.cmass[nc] = 1 / ((s.ima[a] as number) + (s.ima[bb] as number));
           s.cjn[nc] = 0;
+          s.cje[nc] = 0;
           s.cjt[nc] = 0;
+          s.ctype[nc] = CONTACT_RESTING;
           nc++;
         }
       }
