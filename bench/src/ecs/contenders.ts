@@ -1,6 +1,7 @@
 /**
- * Every contender of the ECS suite, by scenario: our engine four ways (f64 or i32 fields, systems
- * written against the World API or run by a schedule) and the JavaScript ECS libraries that lead
+ * Every contender of the ECS suite, by scenario: our engine five ways (f64 or i32 fields, systems
+ * written against the World API or run by a schedule; f64 with the World API's bulk entry points
+ * for structural changes) and the JavaScript ECS libraries that lead
  * noctjs/ecs-benchmark's scenarios (bitECS, piecs, wolf-ecs, goodluck), each written in its own
  * idiom. harmony-ecs, which also leads there, is not on the npm registry (404), so it is absent.
  */
@@ -97,6 +98,7 @@ function library(lib: {
 export const CONTENDERS: readonly EcsContender[] = [
   { name: "LQ f64 World", library: false, kind: "f64", create: oursAs("f64", "world") },
   { name: "LQ i32 World", library: false, kind: "i32", create: oursAs("i32", "world") },
+  { name: "LQ f64 bulk", library: false, kind: "f64", create: oursAs("f64", "bulk") },
   { name: "LQ f64 schedule", library: false, kind: "f64", create: oursAs("f64", "schedule") },
   { name: "LQ i32 schedule", library: false, kind: "i32", create: oursAs("i32", "schedule") },
   { name: "bitECS", library: true, kind: "i32", create: library(bitecs) },

@@ -8,7 +8,11 @@
  * - `"schedule"`: the same systems run by a schedule (structural changes deferred and applied
  *   when each system returns), with queries and stores obtained once, as docs/engine.md advises.
  *
- * entity_cycle and add_remove ask for their queries each run in both modes; their cost is in the
+ * - `"bulk"`: as `"world"`, but the structural changes of entity_cycle and add_remove go through
+ *   the bulk entry points (`createEntities`, `destroyEach`, `addComponentToEach`,
+ *   `removeComponentFromEach`) over the query's id array, as docs/engine.md suggests for batches.
+ *
+ * entity_cycle and add_remove ask for their queries each run in every mode; their cost is in the
  * structural changes.
  *
  * Components have one field, `value`, of type i32 (as in noctjs and every library) or f64 (the
@@ -40,7 +44,7 @@ import {
   simpleInitial,
 } from "./model.js";
 
-export type Mode = "world" | "schedule";
+export type Mode = "world" | "bulk" | "schedule";
 
 type Value = ComponentDef<{ readonly value: "i32" | "f64" }>;
 
@@ -90,7 +94,7 @@ function pipeline(world: World, mode: Mode, systems: readonly SystemDef[]): () =
 /** A system that doubles `c.value` on every entity with `c`. */
 function doubler(world: World, mode: Mode, c: Value, count: (n: number) => void): SystemDef {
   const name = `double${c.name}`;
-  if (mode === "world") {
+  if (mode !== "schedule") {
     const terms = [c];
     return {
       name,
@@ -164,7 +168,7 @@ export function simpleIter(kind: Kind, mode: Mode): Subject {
     const cx = at(abcde, x);
     const cy = at(abcde, y);
     const name = `swap${cx.name}${cy.name}`;
-    if (mode === "world") {
+    if (mode !== "schedule") {
       const terms = [cx, cy];
       return {
         name,
@@ -247,6 +251,34 @@ export function entityCycle(kind: Kind, mode: Mode): Subject {
   const termsB = [B];
   let visited = 0;
   let sumB = 0;
+  const created: number[] = [];
+  const defsB = [B];
+  const bulk: SystemDef[] = [
+    {
+      name: "spawnB",
+      run(world) {
+        const ids = world.query(termsA).ids();
+        world.createEntities(ids.length, defsB, created);
+        const a = world.store(A).value;
+        const b = world.store(B).value;
+        for (let i = 0; i < ids.length; i++)
+          b[created[i] as number] = a[ids[i] as number] as number;
+        visited += ids.length;
+      },
+    },
+    {
+      name: "killB",
+      run(world) {
+        const ids = world.query(termsB).ids();
+        const b = world.store(B).value;
+        let sum = 0;
+        for (let i = 0; i < ids.length; i++) sum += b[ids[i] as number] as number;
+        sumB += sum;
+        visited += ids.length;
+        world.destroyEach(ids);
+      },
+    },
+  ];
   const systems: SystemDef[] = [
     {
       name: "spawnB",
@@ -279,7 +311,7 @@ export function entityCycle(kind: Kind, mode: Mode): Subject {
     },
   ];
   return {
-    run: pipeline(world, mode, systems),
+    run: pipeline(world, mode, mode === "bulk" ? bulk : systems),
     checksum: () => [
       visited,
       sumB,
@@ -299,6 +331,24 @@ export function addRemove(kind: Kind, mode: Mode): Subject {
   const termsA = [A];
   const termsB = [B];
   let visited = 0;
+  const bulk: SystemDef[] = [
+    {
+      name: "addB",
+      run(world) {
+        const ids = world.query(termsA).ids();
+        world.addComponentToEach(ids, B);
+        visited += ids.length;
+      },
+    },
+    {
+      name: "removeB",
+      run(world) {
+        const ids = world.query(termsB).ids();
+        world.removeComponentFromEach(ids, B);
+        visited += ids.length;
+      },
+    },
+  ];
   const systems: SystemDef[] = [
     {
       name: "addB",
@@ -318,7 +368,7 @@ export function addRemove(kind: Kind, mode: Mode): Subject {
     },
   ];
   return {
-    run: pipeline(world, mode, systems),
+    run: pipeline(world, mode, mode === "bulk" ? bulk : systems),
     checksum: () => [visited, world.query(termsA).size, world.query(termsB).size],
   };
 }
