@@ -156,6 +156,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     usageFile?.stop();
     console.log("stopped");
   };
+  let previous: { readonly tick: number; readonly atMs: number } | undefined;
   const timer = setInterval(async () => {
     try {
       const s = await getState(deps, {
@@ -163,13 +164,23 @@ export async function runDev(options: DevOptions): Promise<void> {
         playerId: players[0] ?? "player_0001",
       });
       if (s === undefined || stopping) return;
+      const nowMs = Date.now();
+      const rate =
+        previous === undefined || nowMs <= previous.atMs
+          ? undefined
+          : ((s.tick - previous.tick) * 1000) / (nowMs - previous.atMs);
+      previous = { tick: s.tick, atMs: nowMs };
+      const clock = clockStatus(
+        rate,
+        s.version > 0 ? (await deps.journal.getBatch(worldId, s.version))?.clock : undefined,
+      );
       const held =
         Object.entries(s.player?.balances ?? {})
           .filter(([, amount]) => amount !== 0)
           .map(([unit, amount]) => `${amount} ${unit}`)
           .join(", ") || "nothing";
       console.log(
-        `tick ${s.tick.toLocaleString("en-US")} | version ${s.version} | ledger ${s.ledger.count.toLocaleString("en-US")} entries, head ${s.ledger.head.slice(0, 12)}… | ${players[0]}: ${held}, level ${s.player?.level ?? 1} | state ${s.stateHash.slice(0, 12)}…`,
+        `tick ${s.tick.toLocaleString("en-US")} | ${clock} | version ${s.version} | ledger ${s.ledger.count.toLocaleString("en-US")} entries, head ${s.ledger.head.slice(0, 12)}… | ${players[0]}: ${held}, level ${s.player?.level ?? 1} | state ${s.stateHash.slice(0, 12)}…`,
       );
     } catch (error) {
       console.error(`status: ${(error as Error).message}`);
@@ -179,4 +190,21 @@ export async function runDev(options: DevOptions): Promise<void> {
   }, options.statusEverySeconds * 1000);
   process.once("SIGINT", () => void stop("interrupted"));
   process.once("SIGTERM", () => void stop("terminated"));
+}
+
+/**
+ * How the world keeps the clock, for the status line: its ticks a second since the last line, and
+ * whether its last batch fell behind the wall clock (by how much at most, and what it gave up).
+ */
+export function clockStatus(
+  ticksPerSecond: number | undefined,
+  last: { readonly behindMsMax: number; readonly skippedMs: number } | undefined,
+): string {
+  const rate = ticksPerSecond === undefined ? "" : `${ticksPerSecond.toFixed(0)} ticks/s, `;
+  if (last === undefined) return `${rate}clock: -`;
+  // Within a tick or two of its schedule is keeping time: ticks land on whole milliseconds.
+  if (last.behindMsMax <= 50 && last.skippedMs === 0) return `${rate}real time`;
+  const gaveUp =
+    last.skippedMs > 0 ? `, ${last.skippedMs.toLocaleString("en-US")} ms given up` : "";
+  return `${rate}BEHIND the clock by up to ${last.behindMsMax.toLocaleString("en-US")} ms${gaveUp}`;
 }
