@@ -1,5 +1,5 @@
 /**
- * The ECS contenders table: every scenario measured on every contender in one run (ours four ways
+ * The ECS contenders table: every scenario measured on every contender in one run (ours five ways
  * and each library), then one row per scenario with each contender's ops/s, the best library and
  * the ratio of each of our variants to it. The harness's table compares one side with one anchor,
  * so the suite prints this one as its notes.
@@ -244,6 +244,6 @@ export async function contendersTable(
   return [
     `### Every contender (ops/s, median of ${settings.options.runs} runs; ours: ${ours.join(", ")})`,
     markdown(rows, settings.options.runs),
-    "Libraries store i32 values, as in noctjs. World: systems written by hand against the World API, asking for their query and stores each run, changes at once. schedule: the same systems in a schedule, changes deferred to each system's end.",
+    "Libraries store i32 values, as in noctjs. World: systems written by hand against the World API, asking for their query and stores each run, one call per structural change, at once. bulk: the same, with entity_cycle and add_remove through the bulk entry points (createEntities, destroyEach, addComponentToEach, removeComponentFromEach). schedule: the World systems' logic in a schedule (queries and stores obtained once), changes deferred to each system's end.",
   ];
 }

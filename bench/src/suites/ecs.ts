@@ -4,8 +4,8 @@
  *
  * The table compares our engine with f64 fields, systems written by hand against the World API,
  * with bitECS 0.4 on the same f64 arrays. The notes then measure every contender in the same run
- * (ours with f64 and i32 fields, through the World API and through a schedule; bitECS, piecs,
- * wolf-ecs and goodluck) and print, per scenario, each one's ops/s and our ratio to the best
+ * (ours with f64 and i32 fields, through the World API and through a schedule, and with the
+ * World API's bulk entry points; bitECS, piecs, wolf-ecs and goodluck) and print, per scenario, each one's ops/s and our ratio to the best
  * library (see ../ecs/runner.ts).
  */
 import * as anchor from "../ecs/bitecs.js";
