@@ -615,6 +615,7 @@ class Gateway implements WebSocketGateway {
   readonly #messageConcurrencyMax: number;
   #messagesInFlight = 0;
   #throttled = 0;
+  #throttleReportedMs = Number.NEGATIVE_INFINITY;
   readonly #onError: (error: unknown, site: WebSocketGatewayErrorSite) => void;
   readonly #usage: UsageMeter | undefined;
   readonly #connections = new Map<string, Connection>();
@@ -1070,14 +1071,20 @@ class Gateway implements WebSocketGateway {
       return;
     }
     if (this.#messagesInFlight >= this.#messageConcurrencyMax) {
-      // Lambda throttles the invocation; API Gateway answers the integration's failure.
+      // Lambda throttles the invocation; API Gateway answers the integration's failure. Said
+      // once a second at most (with the count since): under a flood, a line per message would
+      // itself be the load.
       this.#throttled++;
-      this.#onError(
-        new WebSocketGatewayError(
-          `${routeKey} throttled: ${this.#messagesInFlight} invocations in flight (${this.#throttled} so far)`,
-        ),
-        routeKey,
-      );
+      const nowMs = Date.now();
+      if (nowMs - this.#throttleReportedMs >= 1000) {
+        this.#throttleReportedMs = nowMs;
+        this.#onError(
+          new WebSocketGatewayError(
+            `${routeKey} throttled: ${this.#messagesInFlight} invocations in flight (${this.#throttled} throttled so far)`,
+          ),
+          routeKey,
+        );
+      }
       this.#send(connection, gatewayError("Internal server error"));
       return;
     }
