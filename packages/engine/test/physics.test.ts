@@ -28,6 +28,9 @@ describe("physics that holds", () => {
       bounds: { minX: 0, minY: 0, maxX: 60, maxY: 60 },
       materials: [{ restitution: 1, friction: 0 }],
       restitutionThresholdMps: 0,
+      // A body that comes to rest falls asleep with its last few mm/s; an exactly elastic world
+      // keeps them.
+      sleeping: false,
     });
     const { world, step } = setup(physics);
     for (let i = 0; i < 1000; i++) {
@@ -61,6 +64,8 @@ describe("physics that holds", () => {
       // A light body struck by a heavy one leaves at up to twice the closing speed: keep every
       // outcome under the speed limit, which (by design) does not conserve momentum.
       maxSpeedMps: 30,
+      // A body left almost at rest would fall asleep, losing its last mm/s (and momentum).
+      sleeping: false,
       // Far walls: the pair must not reach them within the test.
       bounds: { minX: -500, minY: -500, maxX: 500, maxY: 500 },
       cellSize: 10,

@@ -16,11 +16,21 @@ export const BodyKind = {
 } as const;
 export type BodyKind = (typeof BodyKind)[keyof typeof BodyKind];
 
+/** `Body.sleep` of a sleeping body. */
+export const SLEEPING = 255;
+
 /**
  * A rigid body. `invMass` is 1 / mass in 1/kg (0 for kinematic and static bodies); `material`
- * indexes the physics configuration's materials (restitution, friction).
+ * indexes the physics configuration's materials (restitution, friction). `sleep` counts the ticks
+ * the body has been still (up to the ticks it takes to fall asleep), and is SLEEPING (255) while
+ * it sleeps; the motor owns it (wake a body with Physics.wake, see docs/physics.md).
  */
-export const Body = defineComponent("Body", { invMass: "f64", kind: "u8", material: "u8" });
+export const Body = defineComponent("Body", {
+  invMass: "f64",
+  kind: "u8",
+  material: "u8",
+  sleep: "u8",
+});
 
 export const ShapeKind = {
   Circle: 0,

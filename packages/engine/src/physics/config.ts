@@ -60,6 +60,15 @@ export interface PhysicsOptions {
    * (half-extents >= 0.5 m at 60 Hz).
    */
   readonly maxSpeedMps?: number;
+  /**
+   * Bodies at rest fall asleep in islands (bodies connected by contacts): a sleeping body costs
+   * almost nothing per tick until a contact, a command or a change wakes it. Default true.
+   */
+  readonly sleeping?: boolean;
+  /** A body slower than this (and moving less than this per second) is still, m/s. Default 0.05. */
+  readonly sleepSpeedMps?: number;
+  /** An island falls asleep when all its bodies have been still this long, seconds (at most 254 ticks). Default 0.5. */
+  readonly timeToSleepSeconds?: number;
   /** Materials, indexed by Body.material. Default one material: restitution 0.2, friction 0.4. */
   readonly materials?: readonly Material[];
 }
@@ -93,6 +102,9 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
     slopM: options.slopM ?? 0.005,
     restitutionThresholdMps: options.restitutionThresholdMps ?? 0.5,
     maxSpeedMps: options.maxSpeedMps ?? 15,
+    sleeping: options.sleeping ?? true,
+    sleepSpeedMps: options.sleepSpeedMps ?? 0.05,
+    timeToSleepSeconds: options.timeToSleepSeconds ?? 0.5,
     materials: options.materials ?? [{ restitution: 0.2, friction: 0.4 }],
   };
   check(finite(config.gravity.x) && finite(config.gravity.y), "gravity must be two finite numbers");
@@ -149,6 +161,12 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
   check(
     finite(config.maxSpeedMps) && config.maxSpeedMps > 0,
     "maxSpeedMps must be a positive number",
+  );
+  check(typeof config.sleeping === "boolean", "sleeping must be true or false");
+  check(finite(config.sleepSpeedMps) && config.sleepSpeedMps >= 0, "sleepSpeedMps must be >= 0");
+  check(
+    finite(config.timeToSleepSeconds) && config.timeToSleepSeconds > 0,
+    "timeToSleepSeconds must be a positive number",
   );
   check(
     config.materials.length >= 1 && config.materials.length <= 256,

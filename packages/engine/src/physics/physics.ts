@@ -15,6 +15,7 @@ import {
   Position,
   Sensor,
   ShapeKind,
+  SLEEPING,
   Spring,
   Velocity,
 } from "./components.js";
@@ -38,7 +39,16 @@ export interface BodySpec {
 
 const SENSOR_RESOURCE = "physics.sensors";
 const CONTACTS_RESOURCE = "physics.contacts";
+const SLEEP_RESOURCE = "physics.sleep";
 const FLAG_SENSOR = 1;
+/** Asleep this step: listed for the broadphase, not moved. */
+const FLAG_ASLEEP = 2;
+/** Must not fall asleep this step (a spring's end). */
+const FLAG_RESTLESS = 4;
+/** Already in s.touched. */
+const FLAG_TOUCHED = 8;
+/** The most ticks a body can take to fall asleep (Body.sleep is a u8; SLEEPING is 255). */
+const SLEEP_TICKS_MAX = 254;
 /** A contact that no impact touched this step: soft, with friction in the substeps. */
 const CONTACT_RESTING = 0;
 /** A contact that took an impact impulse this step, or was separating fast (see Physics.impacts). */
@@ -72,11 +82,36 @@ class SensorOverlaps implements Resource {
 }
 
 /**
+ * What the sleeping bodies and the static ones looked like at the end of the last tick: how many,
+ * and an order-free 32-bit hash of each one's id, position and size. A tick that finds otherwise
+ * (game code moved, resized or destroyed one of them) wakes every sleeping body, since it cannot
+ * tell which island the change touched.
+ */
+class SleepFingerprint implements Resource {
+  count = 0;
+  hash = 0;
+
+  encode(): Uint8Array {
+    if (this.count === 0 && this.hash === 0) return new Uint8Array(0);
+    const w = new ByteWriter(16);
+    w.varuint(this.count);
+    w.u32(this.hash >>> 0);
+    return w.finish();
+  }
+
+  decode(bytes: Uint8Array): void {
+    const r = new ByteReader(bytes);
+    this.count = r.varuint("the sleeping body count");
+    this.hash = r.u32("the sleeping bodies' hash") | 0;
+  }
+}
+
+/**
  * The impulses of last tick's resting contacts, by pair of entity ids: the solver's warm start.
  * A resting pile carries its weight from tick to tick through these, as in Box2D and Rapier;
  * without them every tick would start from no load and deep piles would sag and creep. Values
- * are kept as 32-bit floats, exactly as the snapshot stores them, so a restored world continues
- * bit for bit.
+ * are kept rounded to bfloat16, exactly as the snapshot stores them (4 bytes a contact), so a
+ * restored world continues bit for bit.
  */
 class ContactCache implements Resource {
   count = 0;
@@ -105,12 +140,13 @@ class ContactCache implements Resource {
     this.count = 0;
   }
 
+  /** Adds pair (a, b), a < b, with its impulses rounded to bfloat16 (as the snapshot stores them). */
   add(a: number, b: number, jn: number, jt: number): void {
     const i = this.count++;
     this.a[i] = a;
     this.b[i] = b;
-    this.jn[i] = jn;
-    this.jt[i] = jt;
+    this.jn[i] = fromBf16(toBf16(jn));
+    this.jt[i] = fromBf16(toBf16(jt));
     const mask = this.index.length - 1;
     let slot = pairHash(a, b) & mask;
     while (this.index[slot] !== 0) slot = (slot + 1) & mask;
@@ -144,10 +180,11 @@ class ContactCache implements Resource {
     for (const i of order) {
       const a = this.a[i] as number;
       const b = this.b[i] as number;
+      // Pairs are stored with a < b (the broadphase lists bodies by ascending id).
       w.varuint(a - prev);
-      w.varuint(b);
-      w.u32(f32Bits(this.jn[i] as number));
-      w.u32(f32Bits(this.jt[i] as number));
+      w.varuint(b - a - 1);
+      w.u16(toBf16(this.jn[i] as number));
+      w.u16(toBf16(this.jt[i] as number));
       prev = a;
     }
     return w.finish();
@@ -160,9 +197,9 @@ class ContactCache implements Resource {
     let a = 0;
     for (let i = 0; i < n; i++) {
       a += r.varuint("a contact's first body");
-      const b = r.varuint("a contact's second body");
-      const jn = bitsF32(r.u32("a contact's normal impulse"));
-      this.add(a, b, jn, bitsF32(r.u32("a contact's friction impulse")));
+      const b = a + 1 + r.varuint("a contact's second body");
+      const jn = fromBf16(r.u16("a contact's normal impulse"));
+      this.add(a, b, jn, fromBf16(r.u16("a contact's friction impulse")));
     }
   }
 }
@@ -178,6 +215,19 @@ function f32Bits(v: number): number {
 function bitsF32(bits: number): number {
   u32Cell[0] = bits;
   return f32Cell[0] as number;
+}
+
+/**
+ * The upper 16 bits of v's nearest 32-bit float, rounded to nearest even (bfloat16: 8 bits of
+ * exponent, 8 of precision, about 0.4%; plenty for a warm start, and half the bytes).
+ */
+function toBf16(v: number): number {
+  const b = f32Bits(v);
+  return (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+}
+
+function fromBf16(bits: number): number {
+  return bitsF32(bits << 16);
 }
 
 function pairHash(a: number, b: number): number {
@@ -225,13 +275,21 @@ interface Scratch {
   /** Accumulated friction impulse. */
   cjt: Float64Array;
   ctype: Uint8Array;
-  next: Int32Array;
-  first: Int32Array;
-  load: Float64Array;
-  height: Float64Array;
-  order: Int32Array;
-  bucketStart: Int32Array;
   sensorPairs: number[];
+  /** The awake dynamic and kinematic bodies of this step (list holds every body). */
+  movers: Int32Array;
+  /** Sleeping bodies an awake one touched, to wake with their islands. */
+  touched: Int32Array;
+  touchedCount: number;
+  /** Union-find parents over movers, for islands. */
+  parent: Int32Array;
+  /** Per island root: 1 if it may not sleep. */
+  restless: Uint8Array;
+  /** Positions and sizes as 32-bit words, for the sleep fingerprint (views of the stores). */
+  xBits: Uint32Array;
+  yBits: Uint32Array;
+  wBits: Uint32Array;
+  hBits: Uint32Array;
 }
 
 function makeScratch(world: World, cells: number): Scratch {
@@ -271,12 +329,15 @@ function makeScratch(world: World, cells: number): Scratch {
     cje: new Float64Array(contactCap),
     cjt: new Float64Array(contactCap),
     ctype: new Uint8Array(contactCap),
-    next: new Int32Array(contactCap),
-    first: new Int32Array(capacity),
-    load: new Float64Array(capacity),
-    height: new Float64Array(capacity),
-    order: new Int32Array(capacity),
-    bucketStart: new Int32Array(1024),
+    movers: new Int32Array(capacity),
+    touched: new Int32Array(capacity),
+    touchedCount: 0,
+    parent: new Int32Array(capacity),
+    restless: new Uint8Array(capacity),
+    xBits: new Uint32Array(0),
+    yBits: new Uint32Array(0),
+    wBits: new Uint32Array(0),
+    hBits: new Uint32Array(0),
     sensorPairs: [],
   };
 }
@@ -307,7 +368,6 @@ function growContacts(s: Scratch): void {
   const t = new Uint8Array(cap);
   t.set(s.ctype);
   s.ctype = t;
-  s.next = new Int32Array(cap);
   s.contactCap = cap;
 }
 
@@ -411,6 +471,17 @@ function circleBox(
     hit[2] = py + r;
   }
   return true;
+}
+
+/** Union-find root, with path halving. */
+function find(parent: Int32Array, e: number): number {
+  let x = e;
+  while (parent[x] !== x) {
+    const p = parent[parent[x] as number] as number;
+    parent[x] = p;
+    x = p;
+  }
+  return x;
 }
 
 function isFiniteNumber(n: unknown): n is number {
@@ -536,6 +607,98 @@ export class Physics {
     return e;
   }
 
+  // ─── sleeping, and commands that wake ─────────────────────────────────────────────────────────
+
+  /** Whether body `e` sleeps (it is then skipped by the step until something wakes it). */
+  isSleeping(world: World, e: Eid): boolean {
+    this.checkBody(world, e, "isSleeping");
+    return world.store(Body).sleep[e] === SLEEPING;
+  }
+
+  /**
+   * Wakes body `e` and restarts its stillness count. The bodies it touches, and theirs (its
+   * island), wake in the next step, when the body's contacts are found.
+   */
+  wake(world: World, e: Eid): void {
+    this.checkBody(world, e, "wake");
+    const body = world.store(Body);
+    if (body.sleep[e] === SLEEPING) {
+      // The fingerprint of sleeping bodies no longer counts this one: waking it is not a change
+      // behind the motor's back (which would wake every body).
+      const s = this.scratchFor(world);
+      this.bitViews(s, world.store(Position), world.store(Collider));
+      const fingerprint = useResource(world, SLEEP_RESOURCE, () => new SleepFingerprint());
+      fingerprint.count -= 1;
+      fingerprint.hash = (fingerprint.hash - this.bodyHash(s, e)) | 0;
+    }
+    body.sleep[e] = 0;
+  }
+
+  /** Wakes every sleeping body. */
+  wakeAll(world: World): void {
+    const ids = this.bodies(world).ids();
+    const sleep = world.store(Body).sleep;
+    for (let i = 0; i < ids.length; i++) {
+      const e = ids[i] as number;
+      if (sleep[e] === SLEEPING) this.wake(world, e);
+    }
+  }
+
+  /** Sets body `e`'s velocity (m/s) and wakes it and its island. */
+  setVelocity(world: World, e: Eid, v: { readonly x: number; readonly y: number }): void {
+    this.checkVector(v, "velocity");
+    this.wake(world, e);
+    if (world.store(Body).kind[e] === BodyKind.Static) return;
+    world.store(Velocity).x[e] = v.x;
+    world.store(Velocity).y[e] = v.y;
+  }
+
+  /**
+   * Moves body `e` to `p` (m) and wakes it and its island. Moving a static body this way (or any
+   * body by writing Position directly) wakes every sleeping body at the next step instead.
+   */
+  setPosition(world: World, e: Eid, p: { readonly x: number; readonly y: number }): void {
+    this.checkVector(p, "position");
+    this.wake(world, e);
+    world.store(Position).x[e] = p.x;
+    world.store(Position).y[e] = p.y;
+  }
+
+  /** Adds impulse `j` (N·s) to dynamic body `e`'s momentum and wakes it and its island. */
+  applyImpulse(world: World, e: Eid, j: { readonly x: number; readonly y: number }): void {
+    this.checkVector(j, "impulse");
+    this.wake(world, e);
+    const body = world.store(Body);
+    if (body.kind[e] !== BodyKind.Dynamic) return;
+    const im = body.invMass[e] as number;
+    const v = world.store(Velocity);
+    v.x[e] = (v.x[e] as number) + j.x * im;
+    v.y[e] = (v.y[e] as number) + j.y * im;
+  }
+
+  /**
+   * Applies force `f` (N) to dynamic body `e` for the coming tick, that is the impulse f·dt, and
+   * wakes it and its island. Hold a force by applying it every tick.
+   */
+  applyForce(world: World, e: Eid, f: { readonly x: number; readonly y: number }): void {
+    this.checkVector(f, "force");
+    this.applyImpulse(world, e, { x: f.x * world.dt, y: f.y * world.dt });
+  }
+
+  private checkBody(world: World, e: Eid, what: string): void {
+    if (!world.isAlive(e) || !world.hasComponent(e, Body)) {
+      throw new InvalidArgumentError(`${what}: entity ${e} is not a live physics body`);
+    }
+  }
+
+  private checkVector(v: { readonly x: number; readonly y: number }, what: string): void {
+    if (!isFiniteNumber(v?.x) || !isFiniteNumber(v?.y)) {
+      throw new InvalidArgumentError(
+        `${what} must be two finite numbers, got ${JSON.stringify(v)}`,
+      );
+    }
+  }
+
   // ─── the step ────────────────────────────────────────────────────────────────────────────────
 
   step(world: World): void {
@@ -551,17 +714,27 @@ export class Physics {
     const vx = vel.x;
     const vy = vel.y;
     const kind = body.kind;
+    const sleep = body.sleep;
     const hw = col.hw;
     const hh = col.hh;
-    const { ima, flags, x0, y0 } = s;
+    const { ima, flags, x0, y0, list, movers } = s;
+    // Sleeping needs a world whose only field is uniform gravity: attractors act on every body.
+    const mayRest = cfg.sleeping && s.attractors.size === 0;
+    const fingerprint = useResource(world, SLEEP_RESOURCE, () => new SleepFingerprint());
+    this.bitViews(s, pos, col);
 
-    // 1. Validate and gather the bodies that take part.
+    // 1. Validate and gather: every body into `list` (the broadphase's), the awake dynamic and
+    // kinematic ones into `movers`. A sleeping body whose velocity game code set wakes here.
     const ids = this.bodies(world).ids();
     const sensorBit = world.componentId(Sensor);
     const sensorWord = world.masks[sensorBit >> 5] as Uint32Array;
     const sensorMask = 1 << (sensorBit & 31);
-    const list = s.list;
     let n = 0;
+    let m = 0;
+    let sleepers = 0;
+    let sensors = 0;
+    let count = 0;
+    let hash = 0;
     s.round = (s.round + 1) >>> 0 || 1;
     for (let i = 0; i < ids.length; i++) {
       const e = ids[i] as number;
@@ -583,57 +756,124 @@ export class Physics {
         this.fault(world, e);
         continue;
       }
+      const sensor = ((sensorWord[e] as number) & sensorMask) !== 0;
       ima[e] = im;
-      flags[e] = ((sensorWord[e] as number) & sensorMask) !== 0 ? FLAG_SENSOR : 0;
       x0[e] = x;
       y0[e] = y;
       s.stamp[e] = s.round;
       list[n++] = e;
+      if (sensor) sensors++;
+      if (k === BodyKind.Static) {
+        flags[e] = sensor ? FLAG_SENSOR : 0;
+        if (!sensor) {
+          count++;
+          hash = (hash + this.bodyHash(s, e)) | 0;
+        }
+        continue;
+      }
+      if (sleep[e] === SLEEPING) {
+        if (mayRest && u === 0 && w === 0) {
+          flags[e] = sensor ? FLAG_SENSOR | FLAG_ASLEEP : FLAG_ASLEEP;
+          sleepers++;
+          count++;
+          hash = (hash + this.bodyHash(s, e)) | 0;
+          continue;
+        }
+        sleep[e] = 0;
+      }
+      flags[e] = sensor ? FLAG_SENSOR : 0;
+      movers[m++] = e;
+    }
+    s.touchedCount = 0;
+    if (sleepers > 0 && (count !== fingerprint.count || hash !== fingerprint.hash)) {
+      // A sleeping or static body changed behind the motor's back: wake every sleeping body.
+      for (let i = 0; i < n; i++) {
+        const e = list[i] as number;
+        if (((flags[e] as number) & FLAG_ASLEEP) === 0) continue;
+        flags[e] = (flags[e] as number) & ~FLAG_ASLEEP;
+        sleep[e] = 0;
+        movers[m++] = e;
+      }
+      sleepers = 0;
+    }
+    // A spring's ends stay awake: the spring may be changed or its anchor moved at any time.
+    const springs = s.springs.ids();
+    if (springs.length > 0) {
+      const sp = world.store(Spring);
+      for (let j = 0; j < springs.length; j++) {
+        const id = springs[j] as number;
+        for (const end of [sp.a[id] as number, sp.b[id] as number]) {
+          if (end === NO_ENTITY) continue;
+          const e = world.tryResolve(end);
+          if (e < 0 || !this.takesPart(e, s)) continue;
+          if (((flags[e] as number) & FLAG_ASLEEP) !== 0) {
+            flags[e] = (flags[e] as number) & ~FLAG_ASLEEP;
+            sleep[e] = 0;
+            movers[m++] = e;
+            sleepers--;
+          }
+          flags[e] = (flags[e] as number) | FLAG_RESTLESS;
+        }
+      }
     }
 
-    // 2. The first substep's kick, with the accelerations at the step's start.
-    const fields = this.accelerate(world, list, n, s, pos);
+    // Nothing awake and no sensor to watch: the world is at rest and stays so this tick.
+    if (m === 0 && sensors === 0) {
+      fingerprint.count = count;
+      fingerprint.hash = hash;
+      useResource(world, CONTACTS_RESOURCE, () => new ContactCache()).reset(0);
+      this.diffSensors(world, []);
+      return;
+    }
+
+    // 2. Broadphase and narrowphase. A sleeping body an awake mover touches wakes with the
+    // sleeping bodies it touches, and theirs (its island); then the contacts are found again.
+    let nc = this.findContacts(world, list, n, s);
+    while (s.touchedCount > 0) {
+      m = this.wakeTouched(s, sleep, px, py, hw, hh, col.shape, m);
+      s.touchedCount = 0;
+      nc = this.findContacts(world, list, n, s);
+    }
+
+    // 3. The first substep's kick, with the accelerations at the step's start.
+    const fields = this.accelerate(world, movers, m, s, pos);
     const substeps = cfg.substeps;
     const h = dt / substeps;
     const halfH = h * 0.5;
-    this.kick(list, n, s, vx, vy, h, fields);
-
-    // 3. Broadphase and narrowphase.
-    const nc = this.findContacts(world, list, n, s);
+    this.kick(movers, m, s, vx, vy, h, fields);
 
     // 4. Impacts: the elastic rule, on every contact approaching faster than the threshold.
     if (nc > 0) this.impacts(nc, s, vx, vy, dt);
 
-    // 5. Substeps: soft contacts, drift, and the second half kick (velocity Verlet per substep).
+    // 5. Substeps: soft contacts with their warm start, drift, relax (velocity Verlet per substep).
     const soft = this.softness(h);
     const invH = 1 / h;
     const cache = useResource(world, CONTACTS_RESOURCE, () => new ContactCache());
     for (let sub = 0; sub < substeps; sub++) {
-      if (sub > 0) this.kick(list, n, s, vx, vy, h, fields);
+      if (sub > 0) this.kick(movers, m, s, vx, vy, h, fields);
       if (nc > 0) {
         if (sub === 0) this.warmFromCache(nc, s, cache);
         this.warmStart(nc, s, vx, vy);
         this.solve(nc, s, px, py, vx, vy, invH, soft, true);
       }
-      this.drift(list, n, s, kind, px, py, vx, vy, h, fields);
+      this.drift(movers, m, s, kind, px, py, vx, vy, h, fields);
       if (fields) {
         // Velocity Verlet: the kick was a(x_k)·h; it should have been (a(x_k) + a(x_k+1))·h/2.
-        this.kick(list, n, s, vx, vy, -halfH, true);
-        this.accelerate(world, list, n, s, pos);
-        this.kick(list, n, s, vx, vy, halfH, true);
+        this.kick(movers, m, s, vx, vy, -halfH, true);
+        this.accelerate(world, movers, m, s, pos);
+        this.kick(movers, m, s, vx, vy, halfH, true);
       }
       if (nc > 0) this.solve(nc, s, px, py, vx, vy, invH, soft, false);
     }
-    this.storeCache(nc, s, cache);
 
-    // 6. Positional correction of impact contacts (positions only, so it never adds kinetic
+    // 6. Positional correction of fast contacts (positions only, so it never adds kinetic
     // energy; resting contacts are corrected by their soft bias instead), and the world's bounds.
     if (nc > 0) this.project(nc, s, px, py);
-    this.applyBounds(list, n, pos, vel, body, col);
+    this.applyBounds(movers, m, pos, vel, body, col);
 
     // 7. Non-finite results are put back, not spread.
-    for (let i = 0; i < n; i++) {
-      const e = list[i] as number;
+    for (let i = 0; i < m; i++) {
+      const e = movers[i] as number;
       const x = px[e] as number;
       const y = py[e] as number;
       const u = vx[e] as number;
@@ -643,8 +883,217 @@ export class Physics {
       py[e] = y0[e] as number;
       vx[e] = 0;
       vy[e] = 0;
+      flags[e] = (flags[e] as number) | FLAG_RESTLESS;
       this.fault(world, e);
     }
+
+    // 8. Sleep: still bodies count their still ticks; an island whose bodies have all been still
+    // long enough falls asleep. Then the fingerprint of what sleeps, and the warm start of what
+    // does not.
+    if (mayRest) this.settle(world, s, movers, m, nc, sleep, kind, px, py, vx, vy);
+    else for (let i = 0; i < m; i++) sleep[movers[i] as number] = 0;
+    this.storeCache(nc, s, cache);
+    count = 0;
+    hash = 0;
+    for (let i = 0; i < n; i++) {
+      const e = list[i] as number;
+      const f = flags[e] as number;
+      if ((f & FLAG_ASLEEP) !== 0 || (kind[e] === BodyKind.Static && (f & FLAG_SENSOR) === 0)) {
+        count++;
+        hash = (hash + this.bodyHash(s, e)) | 0;
+      }
+    }
+    fingerprint.count = count;
+    fingerprint.hash = hash;
+    this.diffSensors(world, s.sensorPairs);
+  }
+
+  /**
+   * Wakes the touched sleeping bodies and every sleeping body connected to them by contact (the
+   * same margin as the solver's), in a deterministic order; returns the new mover count.
+   */
+  private wakeTouched(
+    s: Scratch,
+    sleep: Uint8Array,
+    px: Float64Array,
+    py: Float64Array,
+    hw: Float64Array,
+    hh: Float64Array,
+    shape: Uint8Array,
+    moverCount: number,
+  ): number {
+    const { flags, touched, movers, cellStart, entries, cx0, cx1, cy0, cy1 } = s;
+    const cols = this.cols;
+    const margin = this.config.contactMarginM;
+    let m = moverCount;
+    let top = s.touchedCount;
+    for (let i = 0; i < top; i++) {
+      const e = touched[i] as number;
+      flags[e] = (flags[e] as number) & ~(FLAG_ASLEEP | FLAG_TOUCHED);
+      sleep[e] = 0;
+      movers[m++] = e;
+    }
+    // touched[] doubles as the flood's stack.
+    while (top > 0) {
+      const e = touched[--top] as number;
+      for (let r = cy0[e] as number; r <= (cy1[e] as number); r++) {
+        for (let q = cx0[e] as number; q <= (cx1[e] as number); q++) {
+          const cell = r * cols + q;
+          for (let k = cellStart[cell] as number; k < (cellStart[cell + 1] as number); k++) {
+            const o = entries[k] as number;
+            if (((flags[o] as number) & (FLAG_ASLEEP | FLAG_SENSOR)) !== FLAG_ASLEEP) continue;
+            if (
+              !collide(
+                margin,
+                shape[e] as number,
+                px[e] as number,
+                py[e] as number,
+                hw[e] as number,
+                hh[e] as number,
+                shape[o] as number,
+                px[o] as number,
+                py[o] as number,
+                hw[o] as number,
+                hh[o] as number,
+              )
+            )
+              continue;
+            flags[o] = (flags[o] as number) & ~FLAG_ASLEEP;
+            sleep[o] = 0;
+            movers[m++] = o;
+            touched[top++] = o;
+          }
+        }
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Counts still ticks and puts islands to sleep. An island is a set of awake dynamic bodies
+   * connected by contacts; a contact with an awake kinematic body that is not yet still, or a
+   * spring's end, keeps its island awake. A kinematic body sleeps on its own once still.
+   */
+  private settle(
+    world: World,
+    s: Scratch,
+    movers: Int32Array,
+    m: number,
+    nc: number,
+    sleep: Uint8Array,
+    kind: Uint8Array,
+    px: Float64Array,
+    py: Float64Array,
+    vx: Float64Array,
+    vy: Float64Array,
+  ): void {
+    const { flags, x0, y0, parent, restless, ca, cb } = s;
+    const ticks = this.sleepTicks(world);
+    const v2 = this.config.sleepSpeedMps * this.config.sleepSpeedMps;
+    const d2 = v2 * world.dt * world.dt;
+    for (let i = 0; i < m; i++) {
+      const e = movers[i] as number;
+      parent[e] = e;
+      restless[e] = 0;
+      const u = vx[e] as number;
+      const w = vy[e] as number;
+      const dx = (px[e] as number) - (x0[e] as number);
+      const dy = (py[e] as number) - (y0[e] as number);
+      const still = u * u + w * w <= v2 && dx * dx + dy * dy <= d2;
+      if (!still || ((flags[e] as number) & FLAG_RESTLESS) !== 0) sleep[e] = 0;
+      else if ((sleep[e] as number) < ticks) sleep[e] = (sleep[e] as number) + 1;
+    }
+    for (let c = 0; c < nc; c++) {
+      const a = ca[c] as number;
+      const b = cb[c] as number;
+      const ka = kind[a] as number;
+      const kb = kind[b] as number;
+      if (ka === BodyKind.Dynamic && kb === BodyKind.Dynamic) {
+        const ra = find(parent, a);
+        const rb = find(parent, b);
+        if (ra !== rb) {
+          if (ra < rb) parent[rb] = ra;
+          else parent[ra] = rb;
+        }
+      } else if (ka === BodyKind.Kinematic && (sleep[a] as number) < ticks) {
+        restless[b] = 1;
+      } else if (kb === BodyKind.Kinematic && (sleep[b] as number) < ticks) {
+        restless[a] = 1;
+      }
+    }
+    const springs = s.springs.ids();
+    if (springs.length > 0) {
+      const sp = world.store(Spring);
+      for (let j = 0; j < springs.length; j++) {
+        const id = springs[j] as number;
+        const a = world.tryResolve(sp.a[id] as number);
+        const bh = sp.b[id] as number;
+        const b = bh === NO_ENTITY ? -1 : world.tryResolve(bh);
+        if (a < 0 || b < 0 || !this.takesPart(a, s) || !this.takesPart(b, s)) continue;
+        if (kind[a] !== BodyKind.Dynamic || kind[b] !== BodyKind.Dynamic) continue;
+        const ra = find(parent, a);
+        const rb = find(parent, b);
+        if (ra < rb) parent[rb] = ra;
+        else if (rb < ra) parent[ra] = rb;
+      }
+    }
+    // restless[root] |= any member not yet still long enough, or held awake.
+    for (let i = 0; i < m; i++) {
+      const e = movers[i] as number;
+      if (kind[e] !== BodyKind.Dynamic) continue;
+      const r = find(parent, e);
+      if ((sleep[e] as number) < ticks || restless[e] === 1)
+        restless[r] = 2 | (restless[r] as number);
+    }
+    for (let i = 0; i < m; i++) {
+      const e = movers[i] as number;
+      const dynamic = kind[e] === BodyKind.Dynamic;
+      if (
+        dynamic ? ((restless[find(parent, e)] as number) & 2) !== 0 : (sleep[e] as number) < ticks
+      )
+        continue;
+      sleep[e] = SLEEPING;
+      vx[e] = 0;
+      vy[e] = 0;
+      flags[e] = (flags[e] as number) | FLAG_ASLEEP;
+    }
+  }
+
+  /** Ticks of stillness before an island sleeps, at this world's tick rate. */
+  private sleepTicks(world: World): number {
+    const ticks = Math.ceil(this.config.timeToSleepSeconds * world.tickRateHz - 1e-9);
+    return Math.max(1, Math.min(SLEEP_TICKS_MAX, ticks));
+  }
+
+  /** Keeps s.xBits..hBits as 32-bit views of the Position and Collider stores. */
+  private bitViews(
+    s: Scratch,
+    pos: Store<typeof Position.schema>,
+    col: Store<typeof Collider.schema>,
+  ): void {
+    const view = (a: Float64Array, v: Uint32Array) =>
+      v.buffer === a.buffer && v.byteOffset === a.byteOffset && v.length === a.length * 2
+        ? v
+        : new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+    s.xBits = view(pos.x, s.xBits);
+    s.yBits = view(pos.y, s.yBits);
+    s.wBits = view(col.hw, s.wBits);
+    s.hBits = view(col.hh, s.hBits);
+  }
+
+  /** A 32-bit hash of a body's id, position and size (exact bits). */
+  private bodyHash(s: Scratch, e: number): number {
+    const i = e * 2;
+    let h = Math.imul(e ^ 0x2545f491, 0x9e3779b1);
+    h = Math.imul(h ^ (s.xBits[i] as number), 0x85ebca77);
+    h = Math.imul(h ^ (s.xBits[i + 1] as number), 0xc2b2ae3d);
+    h = Math.imul(h ^ (s.yBits[i] as number), 0x27d4eb2f);
+    h = Math.imul(h ^ (s.yBits[i + 1] as number), 0x165667b1);
+    h = Math.imul(h ^ (s.wBits[i] as number), 0x9e3779b1);
+    h = Math.imul(h ^ (s.wBits[i + 1] as number), 0x85ebca77);
+    h = Math.imul(h ^ (s.hBits[i] as number), 0xc2b2ae3d);
+    h = Math.imul(h ^ (s.hBits[i + 1] as number), 0x27d4eb2f);
+    return h ^ (h >>> 15);
   }
 
   /** v += a·t for every dynamic body: gravity alone, or the accelerations `accelerate` stored. */
@@ -916,16 +1365,23 @@ export class Physics {
     }
   }
 
-  /** Keeps this tick's resting impulses for the next tick's warm start. */
+  /**
+   * Keeps this tick's resting impulses for the next tick's warm start; not those of bodies that
+   * fell asleep (an island that wakes starts from no load, and a sleeping world's snapshot
+   * carries no contacts).
+   */
   private storeCache(nc: number, s: Scratch, cache: ContactCache): void {
-    const { ca, cb, cjn, cjt, ctype } = s;
+    const { ca, cb, cjn, cjt, ctype, flags } = s;
+    const kept = (c: number) =>
+      ctype[c] === CONTACT_RESTING &&
+      (cjn[c] !== 0 || cjt[c] !== 0) &&
+      (((flags[ca[c] as number] as number) | (flags[cb[c] as number] as number)) & FLAG_ASLEEP) ===
+        0;
     let k = 0;
-    for (let c = 0; c < nc; c++) {
-      if (ctype[c] === CONTACT_RESTING && (cjn[c] !== 0 || cjt[c] !== 0)) k++;
-    }
+    for (let c = 0; c < nc; c++) if (kept(c)) k++;
     cache.reset(k);
     for (let c = 0; c < nc; c++) {
-      if (ctype[c] !== CONTACT_RESTING) continue;
+      if (!kept(c)) continue;
       const jn = cjn[c] as number;
       const jt = cjt[c] as number;
       if (jn !== 0 || jt !== 0) cache.add(ca[c] as number, cb[c] as number, jn, jt);
@@ -1096,7 +1552,10 @@ export class Physics {
     return c < 0 ? 0 : c >= count ? count - 1 : c;
   }
 
-  /** Uniform-grid broadphase and narrowphase; fills the contact arrays and diffs sensor overlaps. */
+  /**
+   * Uniform-grid broadphase and narrowphase over every listed body; fills the contact arrays (pairs
+   * of awake bodies), s.sensorPairs, and s.touched (sleeping bodies an awake mover touches).
+   */
   private findContacts(world: World, list: Int32Array, n: number, s: Scratch): number {
     const pos = world.store(Position);
     const body = world.store(Body);
@@ -1179,9 +1638,14 @@ export class Physics {
           const kb = kind[bb] as number;
           const fb = flags[bb] as number;
           const sensorPair = (fa ^ fb) & FLAG_SENSOR;
+          const asleep = (fa | fb) & FLAG_ASLEEP;
           if (sensorPair === 0) {
             if (fa & FLAG_SENSOR) continue; // two sensors
-            if (ka !== BodyKind.Dynamic && kb !== BodyKind.Dynamic) continue;
+            if (asleep !== 0) {
+              // A sleeping body near an awake one that moves (dynamic or kinematic) wakes.
+              if ((fa & fb & FLAG_ASLEEP) !== 0 || (fa & FLAG_ASLEEP ? kb : ka) === BodyKind.Static)
+                continue;
+            } else if (ka !== BodyKind.Dynamic && kb !== BodyKind.Dynamic) continue;
           } else if ((fa & FLAG_SENSOR ? kb : ka) === BodyKind.Static) {
             continue; // sensors report moving bodies only
           }
@@ -1212,6 +1676,14 @@ export class Physics {
             )
           )
             continue;
+          if (asleep !== 0 && sensorPair === 0) {
+            const z = fa & FLAG_ASLEEP ? a : bb;
+            if (((flags[z] as number) & FLAG_TOUCHED) === 0) {
+              flags[z] = (flags[z] as number) | FLAG_TOUCHED;
+              s.touched[s.touchedCount++] = z;
+            }
+            continue;
+          }
           if (sensorPair !== 0) {
             if ((hit[2] as number) <= 0) continue; // a sensor reports overlaps, not nearness
             if (fa & FLAG_SENSOR) sensorPairs.push(a, bb);
@@ -1239,7 +1711,6 @@ export class Physics {
         }
       }
     }
-    this.diffSensors(world, sensorPairs);
     return nc;
   }
 
