@@ -116,11 +116,15 @@ export class Input {
   }
 }
 
+/**
+ * Whether a key went to a field that reads keys (text, numbers, a menu). A checkbox does not:
+ * after ticking one (the operator's "Whole world"), the keys still steer.
+ */
 function inFormField(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return (
     target.isContentEditable ||
-    target instanceof HTMLInputElement ||
+    (target instanceof HTMLInputElement && target.type !== "checkbox") ||
     target instanceof HTMLTextAreaElement ||
     target instanceof HTMLSelectElement
   );
