@@ -23,9 +23,6 @@ import type { DevTokenResponse } from "@ledgerquest/local";
 import type { BotCommand, BotFactory, BotPolicy } from "@ledgerquest/runtime";
 import { numberedPlayerIds } from "./commands/seed.js";
 
-/** Tells this run's command ids from earlier runs' (the world remembers ids for days). */
-const RUN_ID = randomUUID().slice(0, 8);
-
 export class BotsError extends Error {
   override readonly name = "BotsError";
 }
@@ -280,6 +277,8 @@ class Bot {
   /** Send times of commands, by id, until a push names them as applied. */
   readonly awaitingPush = new Map<string, number>();
   #sequence = 0;
+  /** Tells this bot's command ids from any earlier run's (the world remembers ids for days). */
+  readonly #idPrefix = randomUUID().slice(0, 8);
   #timer: NodeJS.Timeout | undefined;
   #start: NodeJS.Timeout | undefined;
   readonly #policy: BotPolicy;
@@ -429,7 +428,7 @@ class Bot {
     this.sent += 1;
     this.inFlight += 1;
     // Ids of this run's own (a player's ids are remembered by the world for days).
-    const id = `${RUN_ID}-${(this.#sequence++).toString(36)}`;
+    const id = `${this.#idPrefix}-${(this.#sequence++).toString(36)}`;
     this.awaitingPush.set(id, sentMs);
     void client.send(command.type, command.data ?? null, { id }).then((result) => {
       this.inFlight -= 1;
