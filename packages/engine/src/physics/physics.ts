@@ -239,6 +239,7 @@ interface Scratch {
   bodies: QueryState;
   attractors: QueryState;
   springs: QueryState;
+  sensors: QueryState;
   ima: Float64Array;
   ax: Float64Array;
   ay: Float64Array;
@@ -285,11 +286,9 @@ interface Scratch {
   parent: Int32Array;
   /** Per island root: 1 if it may not sleep. */
   restless: Uint8Array;
-  /** Positions and sizes as 32-bit words, for the sleep fingerprint (views of the stores). */
+  /** Positions as 32-bit words, for the sleep fingerprint (views of the stores). */
   xBits: Uint32Array;
   yBits: Uint32Array;
-  wBits: Uint32Array;
-  hBits: Uint32Array;
 }
 
 function makeScratch(world: World, cells: number): Scratch {
@@ -300,6 +299,7 @@ function makeScratch(world: World, cells: number): Scratch {
     bodies: world.query({ with: [Position, Velocity, Body, Collider], without: [Faulted] }),
     attractors: world.query([Position, Attractor]),
     springs: world.query([Spring]),
+    sensors: world.query([Sensor]),
     ima: new Float64Array(capacity),
     ax: new Float64Array(capacity),
     ay: new Float64Array(capacity),
@@ -336,8 +336,6 @@ function makeScratch(world: World, cells: number): Scratch {
     restless: new Uint8Array(capacity),
     xBits: new Uint32Array(0),
     yBits: new Uint32Array(0),
-    wBits: new Uint32Array(0),
-    hBits: new Uint32Array(0),
     sensorPairs: [],
   };
 }
@@ -471,6 +469,15 @@ function circleBox(
     hit[2] = py + r;
   }
   return true;
+}
+
+/** A 32-bit hash of a body's id and position (their exact bits); x and y are the Position stores as 32-bit words. */
+function bodyHash(x: Uint32Array, y: Uint32Array, e: number): number {
+  const i = e * 2;
+  return (
+    Math.imul(((x[i] as number) ^ (x[i + 1] as number)) + e, 0x9e3779b1) +
+    Math.imul((y[i] as number) ^ (y[i + 1] as number) ^ e, 0x85ebca77)
+  );
 }
 
 /** Union-find root, with path halving. */
@@ -626,10 +633,10 @@ export class Physics {
       // The fingerprint of sleeping bodies no longer counts this one: waking it is not a change
       // behind the motor's back (which would wake every body).
       const s = this.scratchFor(world);
-      this.bitViews(s, world.store(Position), world.store(Collider));
+      this.bitViews(s, world.store(Position));
       const fingerprint = useResource(world, SLEEP_RESOURCE, () => new SleepFingerprint());
       fingerprint.count -= 1;
-      fingerprint.hash = (fingerprint.hash - this.bodyHash(s, e)) | 0;
+      fingerprint.hash = (fingerprint.hash - bodyHash(s.xBits, s.yBits, e)) | 0;
     }
     body.sleep[e] = 0;
   }
@@ -721,7 +728,17 @@ export class Physics {
     // Sleeping needs a world whose only field is uniform gravity: attractors act on every body.
     const mayRest = cfg.sleeping && s.attractors.size === 0;
     const fingerprint = useResource(world, SLEEP_RESOURCE, () => new SleepFingerprint());
-    this.bitViews(s, pos, col);
+    this.bitViews(s, pos);
+    if (
+      mayRest &&
+      s.springs.size === 0 &&
+      this.atRest(world, s, fingerprint, kind, sleep, vx, vy)
+    ) {
+      // Nothing awake, nothing changed, no sensor to watch: the world stays at rest this tick.
+      useResource(world, CONTACTS_RESOURCE, () => new ContactCache()).reset(0);
+      this.diffSensors(world, []);
+      return;
+    }
 
     // 1. Validate and gather: every body into `list` (the broadphase's), the awake dynamic and
     // kinematic ones into `movers`. A sleeping body whose velocity game code set wakes here.
@@ -732,7 +749,6 @@ export class Physics {
     let n = 0;
     let m = 0;
     let sleepers = 0;
-    let sensors = 0;
     let count = 0;
     let hash = 0;
     s.round = (s.round + 1) >>> 0 || 1;
@@ -762,21 +778,21 @@ export class Physics {
       y0[e] = y;
       s.stamp[e] = s.round;
       list[n++] = e;
-      if (sensor) sensors++;
       if (k === BodyKind.Static) {
         flags[e] = sensor ? FLAG_SENSOR : 0;
         if (!sensor) {
           count++;
-          hash = (hash + this.bodyHash(s, e)) | 0;
+          hash = (hash + bodyHash(s.xBits, s.yBits, e)) | 0;
         }
         continue;
       }
       if (sleep[e] === SLEEPING) {
+        // It slept through the last tick: it belongs to the fingerprint, whether it wakes now or not.
+        count++;
+        hash = (hash + bodyHash(s.xBits, s.yBits, e)) | 0;
         if (mayRest && u === 0 && w === 0) {
           flags[e] = sensor ? FLAG_SENSOR | FLAG_ASLEEP : FLAG_ASLEEP;
           sleepers++;
-          count++;
-          hash = (hash + this.bodyHash(s, e)) | 0;
           continue;
         }
         sleep[e] = 0;
@@ -815,15 +831,6 @@ export class Physics {
           flags[e] = (flags[e] as number) | FLAG_RESTLESS;
         }
       }
-    }
-
-    // Nothing awake and no sensor to watch: the world is at rest and stays so this tick.
-    if (m === 0 && sensors === 0) {
-      fingerprint.count = count;
-      fingerprint.hash = hash;
-      useResource(world, CONTACTS_RESOURCE, () => new ContactCache()).reset(0);
-      this.diffSensors(world, []);
-      return;
     }
 
     // 2. Broadphase and narrowphase. A sleeping body an awake mover touches wakes with the
@@ -900,12 +907,46 @@ export class Physics {
       const f = flags[e] as number;
       if ((f & FLAG_ASLEEP) !== 0 || (kind[e] === BodyKind.Static && (f & FLAG_SENSOR) === 0)) {
         count++;
-        hash = (hash + this.bodyHash(s, e)) | 0;
+        hash = (hash + bodyHash(s.xBits, s.yBits, e)) | 0;
       }
     }
     fingerprint.count = count;
     fingerprint.hash = hash;
     this.diffSensors(world, s.sensorPairs);
+  }
+
+  /**
+   * Whether every body is asleep (velocity still zero) or static, none is a sensor, and the
+   * sleeping and static bodies are as the last tick left them: a pass that reads little and
+   * stops at the first body that moves.
+   */
+  private atRest(
+    world: World,
+    s: Scratch,
+    fingerprint: SleepFingerprint,
+    kind: Uint8Array,
+    sleep: Uint8Array,
+    vx: Float64Array,
+    vy: Float64Array,
+  ): boolean {
+    if (s.sensors.size > 0) return false;
+    const ids = this.bodies(world).ids();
+    const { xBits, yBits } = s;
+    const asleep = SLEEPING;
+    const fixed = BodyKind.Static;
+    let hash = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const e = ids[i] as number;
+      if (kind[e] !== fixed && (sleep[e] !== asleep || vx[e] !== 0 || vy[e] !== 0)) return false;
+      // bodyHash, inlined by hand: this loop is the whole cost of a tick at rest.
+      const k = e * 2;
+      hash =
+        (hash +
+          Math.imul(((xBits[k] as number) ^ (xBits[k + 1] as number)) + e, 0x9e3779b1) +
+          Math.imul((yBits[k] as number) ^ (yBits[k + 1] as number) ^ e, 0x85ebca77)) |
+        0;
+    }
+    return ids.length === fingerprint.count && hash === fingerprint.hash;
   }
 
   /**
@@ -1065,35 +1106,14 @@ export class Physics {
     return Math.max(1, Math.min(SLEEP_TICKS_MAX, ticks));
   }
 
-  /** Keeps s.xBits..hBits as 32-bit views of the Position and Collider stores. */
-  private bitViews(
-    s: Scratch,
-    pos: Store<typeof Position.schema>,
-    col: Store<typeof Collider.schema>,
-  ): void {
+  /** Keeps s.xBits, s.yBits as 32-bit views of the Position stores. */
+  private bitViews(s: Scratch, pos: Store<typeof Position.schema>): void {
     const view = (a: Float64Array, v: Uint32Array) =>
       v.buffer === a.buffer && v.byteOffset === a.byteOffset && v.length === a.length * 2
         ? v
         : new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
     s.xBits = view(pos.x, s.xBits);
     s.yBits = view(pos.y, s.yBits);
-    s.wBits = view(col.hw, s.wBits);
-    s.hBits = view(col.hh, s.hBits);
-  }
-
-  /** A 32-bit hash of a body's id, position and size (exact bits). */
-  private bodyHash(s: Scratch, e: number): number {
-    const i = e * 2;
-    let h = Math.imul(e ^ 0x2545f491, 0x9e3779b1);
-    h = Math.imul(h ^ (s.xBits[i] as number), 0x85ebca77);
-    h = Math.imul(h ^ (s.xBits[i + 1] as number), 0xc2b2ae3d);
-    h = Math.imul(h ^ (s.yBits[i] as number), 0x27d4eb2f);
-    h = Math.imul(h ^ (s.yBits[i + 1] as number), 0x165667b1);
-    h = Math.imul(h ^ (s.wBits[i] as number), 0x9e3779b1);
-    h = Math.imul(h ^ (s.wBits[i + 1] as number), 0x85ebca77);
-    h = Math.imul(h ^ (s.hBits[i] as number), 0xc2b2ae3d);
-    h = Math.imul(h ^ (s.hBits[i + 1] as number), 0x27d4eb2f);
-    return h ^ (h >>> 15);
   }
 
   /** v += a·t for every dynamic body: gravity alone, or the accelerations `accelerate` stored. */
