@@ -213,16 +213,23 @@ export interface WebSocketGatewayOptions {
   /** Counts messages (32 KB units) and connection time, as API Gateway bills them (`usage.ts`). */
   readonly usage?: UsageMeter;
   /**
-   * Message-route invocations in flight at most, as a Lambda function's concurrency limit: a
-   * message beyond it is throttled, and its sender gets API Gateway's `Internal server error`
-   * frame at once (clients send it again later). Without it an overloaded machine queues every
-   * message until every one times out. Default 64.
+   * Message-route invocations in flight at most, as a Lambda function's concurrency limit.
+   * Messages beyond it wait their turn, up to `messageQueueMax` of them and `messageQueueWaitMsMax`
+   * each; a message that cannot wait is throttled, and its sender gets API Gateway's
+   * `Internal server error` frame (clients send it again later). Without a bound an overloaded
+   * machine queues every message until every one times out. Default 64.
    */
   readonly messageConcurrencyMax?: number;
+  /** Messages waiting for an invocation at most. Default 4,096. */
+  readonly messageQueueMax?: number;
+  /** How long a message may wait for an invocation. Default 2,000 ms. */
+  readonly messageQueueWaitMsMax?: number;
 }
 
 /** See `WebSocketGatewayOptions.messageConcurrencyMax`. */
 export const DEFAULT_MESSAGE_CONCURRENCY_MAX = 64;
+const DEFAULT_MESSAGE_QUEUE_MAX = 4096;
+const DEFAULT_MESSAGE_QUEUE_WAIT_MS_MAX = 2000;
 
 export interface WebSocketConnectionInfo {
   readonly connectionId: string;
@@ -615,6 +622,9 @@ class Gateway implements WebSocketGateway {
   readonly #messageConcurrencyMax: number;
   #messagesInFlight = 0;
   #throttled = 0;
+  readonly #waiting: (() => void)[] = [];
+  readonly #messageQueueMax: number;
+  readonly #messageQueueWaitMsMax: number;
   #throttleReportedMs = Number.NEGATIVE_INFINITY;
   readonly #onError: (error: unknown, site: WebSocketGatewayErrorSite) => void;
   readonly #usage: UsageMeter | undefined;
@@ -634,6 +644,9 @@ class Gateway implements WebSocketGateway {
     this.#accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
     this.#timeoutMs = options.integrationTimeoutMs ?? API_GATEWAY_INTEGRATION_TIMEOUT_MS;
     this.#messageConcurrencyMax = options.messageConcurrencyMax ?? DEFAULT_MESSAGE_CONCURRENCY_MAX;
+    this.#messageQueueMax = options.messageQueueMax ?? DEFAULT_MESSAGE_QUEUE_MAX;
+    this.#messageQueueWaitMsMax =
+      options.messageQueueWaitMsMax ?? DEFAULT_MESSAGE_QUEUE_WAIT_MS_MAX;
     this.#usage = options.usage;
     this.#onError =
       options.onError ??
@@ -1070,7 +1083,7 @@ class Gateway implements WebSocketGateway {
       this.#send(connection, gatewayError("Forbidden"));
       return;
     }
-    if (this.#messagesInFlight >= this.#messageConcurrencyMax) {
+    if (!(await this.#invocationSlot())) {
       // Lambda throttles the invocation; API Gateway answers the integration's failure. Said
       // once a second at most (with the count since): under a flood, a line per message would
       // itself be the load.
@@ -1088,14 +1101,11 @@ class Gateway implements WebSocketGateway {
       this.#send(connection, gatewayError("Internal server error"));
       return;
     }
-    this.#messagesInFlight++;
     const invocation = await this.#invoke(routeKey, handler, {
       requestContext,
       body,
       isBase64Encoded: false,
-    }).finally(() => {
-      this.#messagesInFlight--;
-    });
+    }).finally(() => this.#releaseSlot());
     if (invocation.kind === "threw") {
       this.#onError(invocation.error, routeKey);
       this.#send(connection, gatewayError("Internal server error"));
@@ -1125,6 +1135,38 @@ class Gateway implements WebSocketGateway {
       connection,
       result.isBase64Encoded === true ? Buffer.from(responseBody, "base64") : responseBody,
     );
+  }
+
+  /**
+   * Takes an invocation slot, waiting in line if all are taken; false when the line is full or
+   * the wait outlasts `messageQueueWaitMsMax` (the message is then throttled).
+   */
+  async #invocationSlot(): Promise<boolean> {
+    if (this.#messagesInFlight < this.#messageConcurrencyMax && this.#waiting.length === 0) {
+      this.#messagesInFlight++;
+      return true;
+    }
+    if (this.#waiting.length >= this.#messageQueueMax) return false;
+    // The slot is handed over by `#releaseSlot`; a message still waiting when its time is up
+    // leaves the line and is throttled rather than run for a client that has likely given up.
+    return await new Promise<boolean>((resolve) => {
+      const turn = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const at = this.#waiting.indexOf(turn);
+        if (at >= 0) this.#waiting.splice(at, 1);
+        resolve(false);
+      }, this.#messageQueueWaitMsMax);
+      this.#waiting.push(turn);
+    });
+  }
+
+  #releaseSlot(): void {
+    const next = this.#waiting.shift();
+    if (next !== undefined) next();
+    else this.#messagesInFlight--;
   }
 
   async #disconnect(

@@ -531,6 +531,7 @@ describe("throttling", () => {
     });
     const busy = await startWebSocketGateway({
       messageConcurrencyMax: 1,
+      messageQueueMax: 0,
       handlers: {
         $default: async (event) => {
           if (event.body === "slow") await held;
@@ -555,6 +556,70 @@ describe("throttling", () => {
     } finally {
       release();
       await busy.stop();
+    }
+  });
+});
+
+describe("queueing", () => {
+  it("a message beyond the limit waits its turn, and one that waited too long is throttled", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const busy = await startWebSocketGateway({
+      messageConcurrencyMax: 1,
+      messageQueueWaitMsMax: 300,
+      handlers: {
+        $default: async (event) => {
+          if (event.body === "slow") await held;
+          return { statusCode: 200, body: `done ${event.body}` };
+        },
+      },
+      onError: () => undefined,
+    });
+    try {
+      const client = await connected(busy.url);
+      client.ws.send("slow");
+      await new Promise((r) => setTimeout(r, 50));
+      client.ws.send("waits");
+      // Released within the wait: the queued message runs after the slow one.
+      await new Promise((r) => setTimeout(r, 100));
+      release();
+      expect(await client.inbox.next()).toBe("done slow");
+      expect(await client.inbox.next()).toBe("done waits");
+      client.ws.close();
+    } finally {
+      release();
+      await busy.stop();
+    }
+    let releaseLate: () => void = () => {};
+    const heldLong = new Promise<void>((r) => {
+      releaseLate = r;
+    });
+    const late = await startWebSocketGateway({
+      messageConcurrencyMax: 1,
+      messageQueueWaitMsMax: 100,
+      handlers: {
+        $default: async (event) => {
+          if (event.body === "slow") await heldLong;
+          return { statusCode: 200, body: `done ${event.body}` };
+        },
+      },
+      onError: () => undefined,
+    });
+    try {
+      const client = await connected(late.url);
+      client.ws.send("slow");
+      await new Promise((r) => setTimeout(r, 50));
+      client.ws.send("too late");
+      // Throttled when its wait is up, while the slow one still holds the only invocation.
+      expect(await client.inbox.nextJson()).toMatchObject({ message: "Internal server error" });
+      releaseLate();
+      expect(await client.inbox.next()).toBe("done slow");
+      client.ws.close();
+    } finally {
+      releaseLate();
+      await late.stop();
     }
   });
 });

@@ -125,13 +125,15 @@ export async function admitFrame(
   const nowMs = deps.clock.nowMs();
   const key = `${input.bucket}/${input.connectionId}`;
   const held = leasesOf(deps);
-  const lease = held.get(key);
-  if (lease !== undefined && lease.tokens > 0 && nowMs < lease.expiresMs) {
+  const fromLease = (): Admission | undefined => {
+    const lease = held.get(key);
+    if (lease === undefined || lease.tokens <= 0 || nowMs >= lease.expiresMs) return undefined;
     if (lease.connection.playerId !== input.playerId) return notInWorld(input.id);
     lease.tokens--;
     return { ok: true, connection: lease.connection };
-  }
-  held.delete(key);
+  };
+  const leased = fromLease();
+  if (leased !== undefined) return leased;
   const token = await deps.store.takeConnectionToken(
     input.connectionId,
     input.bucket,
@@ -141,18 +143,28 @@ export async function admitFrame(
   );
   if (token === undefined || token.connection.playerId !== input.playerId)
     return notInWorld(input.id);
-  if (!token.ok) return rateLimited(input.bucket, token.retryAfterMs, input.id);
+  if (!token.ok) {
+    // Frames of one connection racing each other: another's write may have leased the tokens
+    // this one found gone. Use those before refusing.
+    return fromLease() ?? rateLimited(input.bucket, token.retryAfterMs, input.id);
+  }
   if (token.tokens > 1) {
-    // Bounded: a process keeps leases of the connections it served in the last moment.
-    if (held.size >= LEASES_MAX) {
-      for (const [k, l] of held) if (nowMs >= l.expiresMs) held.delete(k);
-      if (held.size >= LEASES_MAX) held.clear();
+    const current = held.get(key);
+    if (current !== undefined && nowMs < current.expiresMs) {
+      // A racing frame leased too: pool the tokens, none is lost.
+      current.tokens += token.tokens - 1;
+    } else {
+      // Bounded: a process keeps leases of the connections it served in the last moment.
+      if (held.size >= LEASES_MAX) {
+        for (const [k, l] of held) if (nowMs >= l.expiresMs) held.delete(k);
+        if (held.size >= LEASES_MAX) held.clear();
+      }
+      held.set(key, {
+        connection: token.connection,
+        tokens: token.tokens - 1,
+        expiresMs: nowMs + LEASE_MS,
+      });
     }
-    held.set(key, {
-      connection: token.connection,
-      tokens: token.tokens - 1,
-      expiresMs: nowMs + LEASE_MS,
-    });
   }
   return { ok: true, connection: token.connection };
 }
