@@ -8,7 +8,7 @@ export {
   seedWorlds,
   worldSpecsOf,
 } from "./commands/seed.js";
-export { type DevOptions, runDev } from "./dev.js";
+export { DEV_LOOP, type DevOptions, runDev } from "./dev.js";
 export * from "./errors.js";
 export * from "./pricing.js";
 export * from "./project.js";
