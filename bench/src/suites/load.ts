@@ -107,7 +107,7 @@ async function dynamoDbCeiling(
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   const doc = DynamoDBDocumentClient.from(client);
-  const data = JSON.stringify({ dx: 0.7071067811865476, dy: -0.7071067811865476 });
+  const data = JSON.stringify({ dx: Math.SQRT1_2, dy: -Math.SQRT1_2 });
   let n = 0;
   const item = (i: number) => ({
     pk: `inbox#ceiling#${i % 4}`,
@@ -187,9 +187,7 @@ export const suite: Suite = {
       const deps = stack.runtimeDeps();
       const worldId = "load";
       await seedWorlds(deps, {
-        worlds: [
-          { worldId, players: load.bots, settings: { bodies: 1000, bots: 20, coins: 300 } },
-        ],
+        worlds: [{ worldId, players: load.bots, settings: { bodies: 1000, bots: 20, coins: 300 } }],
       });
       const tickMs = arenaModule.describe?.().tickMs ?? 1000 / 60;
       const before = await deps.store.getWorld(worldId);
