@@ -69,7 +69,7 @@ interface Stage {
   readonly pointer: HTMLElement;
   /** What the view shows (the player's area, the whole world), and the operator's switch. */
   readonly scope: HTMLElement;
-  readonly wholeWorld: HTMLInputElement;
+  readonly wholeWorld: HTMLLabelElement;
 }
 
 export class Play {
