@@ -49,8 +49,13 @@ export interface PhysicsOptions {
   /** Penetration of impact contacts tolerated without correction, metres. Default 0.005. */
   readonly slopM?: number;
   /**
+   * Resting contacts deeper than this, metres, are projected back to it (positions only); the soft
+   * contact pushes out shallower penetration. Default 0.02.
+   */
+  readonly penetrationMaxM?: number;
+  /**
    * Contacts approaching faster than this are impacts (they bounce with the restitution, the
-   * elastic rule); slower ones are resting contacts (no bounce). Default 0.5 m/s; 0 makes every
+   * elastic rule); slower ones are resting contacts (no bounce). Default 1 m/s (as Box2D); 0 makes every
    * approach an impact (exactly elastic worlds).
    */
   readonly restitutionThresholdMps?: number;
@@ -100,7 +105,8 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
     positionIterations: options.positionIterations ?? 2,
     correctionFactor: options.correctionFactor ?? 0.8,
     slopM: options.slopM ?? 0.005,
-    restitutionThresholdMps: options.restitutionThresholdMps ?? 0.5,
+    penetrationMaxM: options.penetrationMaxM ?? 0.02,
+    restitutionThresholdMps: options.restitutionThresholdMps ?? 1,
     maxSpeedMps: options.maxSpeedMps ?? 15,
     sleeping: options.sleeping ?? true,
     sleepSpeedMps: options.sleepSpeedMps ?? 0.05,
@@ -154,6 +160,10 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
     "correctionFactor must be in (0, 1]",
   );
   check(finite(config.slopM) && config.slopM >= 0, "slopM must be >= 0");
+  check(
+    finite(config.penetrationMaxM) && config.penetrationMaxM >= 0,
+    "penetrationMaxM must be >= 0",
+  );
   check(
     finite(config.restitutionThresholdMps) && config.restitutionThresholdMps >= 0,
     "restitutionThresholdMps must be >= 0",

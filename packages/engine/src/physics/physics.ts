@@ -53,6 +53,8 @@ const SLEEP_TICKS_MAX = 254;
 const CONTACT_RESTING = 0;
 /** A contact that took an impact impulse this step, or was separating fast (see Physics.impacts). */
 const CONTACT_FAST = 1;
+/** A resting contact whose impulses go to the next tick's warm start (set at the tick's end). */
+const CONTACT_KEPT = 2;
 
 interface Softness {
   readonly biasRate: number;
@@ -119,7 +121,8 @@ class ContactCache implements Resource {
   a = new Int32Array(0);
   b = new Int32Array(0);
   jn = new Float32Array(0);
-  jt = new Float32Array(0);
+  /** The friction impulse as a fraction of the friction cone (mu·jn), in 127ths. */
+  jt = new Int8Array(0);
   /** Open-addressing index over the entries: slot -> entry + 1 (0 empty). */
   index = new Int32Array(0);
 
@@ -130,7 +133,7 @@ class ContactCache implements Resource {
       this.a = new Int32Array(cap);
       this.b = new Int32Array(cap);
       this.jn = new Float32Array(cap);
-      this.jt = new Float32Array(cap);
+      this.jt = new Int8Array(cap);
       this.capacity = cap;
     }
     let size = 16;
@@ -140,13 +143,17 @@ class ContactCache implements Resource {
     this.count = 0;
   }
 
-  /** Adds pair (a, b), a < b, with its impulses rounded to bfloat16 (as the snapshot stores them). */
-  add(a: number, b: number, jn: number, jt: number): void {
+  /**
+   * Adds pair (a, b), a < b: the normal impulse rounded to bfloat16, the friction impulse as
+   * 127ths of the cone `cone` (mu·jn); what the snapshot stores.
+   */
+  add(a: number, b: number, jn: number, jt: number, cone: number): void {
     const i = this.count++;
     this.a[i] = a;
     this.b[i] = b;
     this.jn[i] = fromBf16(toBf16(jn));
-    this.jt[i] = fromBf16(toBf16(jt));
+    const q = cone > 0 ? Math.round((127 * jt) / cone) : 0;
+    this.jt[i] = q < -127 ? -127 : Math.min(q, 127);
     const mask = this.index.length - 1;
     let slot = pairHash(a, b) & mask;
     while (this.index[slot] !== 0) slot = (slot + 1) & mask;
@@ -180,11 +187,14 @@ class ContactCache implements Resource {
     for (const i of order) {
       const a = this.a[i] as number;
       const b = this.b[i] as number;
-      // Pairs are stored with a < b (the broadphase lists bodies by ascending id).
-      w.varuint(a - prev);
-      w.varuint(b - a - 1);
+      // Pairs are stored with a < b (the broadphase lists bodies by ascending id), in one varuint
+      // when a follows the previous pair's closely (as it does, sorted): (b - a - 1)·4 + step,
+      // the step from the previous a up to 3, and the rest of a larger step after it.
+      const step = a - prev;
+      w.varuint((b - a - 1) * 4 + Math.min(step, 3));
+      if (step >= 3) w.varuint(step - 3);
       w.u16(toBf16(this.jn[i] as number));
-      w.u16(toBf16(this.jt[i] as number));
+      w.u8((this.jt[i] as number) & 0xff);
       prev = a;
     }
     return w.finish();
@@ -196,10 +206,13 @@ class ContactCache implements Resource {
     this.reset(n);
     let a = 0;
     for (let i = 0; i < n; i++) {
-      a += r.varuint("a contact's first body");
-      const b = a + 1 + r.varuint("a contact's second body");
+      const head = r.varuint("a contact's pair");
+      const step = head % 4;
+      a += step === 3 ? 3 + r.varuint("a contact's first body") : step;
+      const b = a + 1 + (head - step) / 4;
       const jn = fromBf16(r.u16("a contact's normal impulse"));
-      this.add(a, b, jn, fromBf16(r.u16("a contact's friction impulse")));
+      const q = r.u8("a contact's friction impulse");
+      this.add(a, b, jn, q >= 128 ? q - 256 : q, 127);
     }
   }
 }
@@ -245,6 +258,9 @@ interface Scratch {
   ay: Float64Array;
   x0: Float64Array;
   y0: Float64Array;
+  /** Displacement since the step's start (the drifts and projections), for contact separations. */
+  dpx: Float64Array;
+  dpy: Float64Array;
   flags: Uint8Array;
   /** stamp[e] === round when e was validated this step. */
   stamp: Uint32Array;
@@ -305,6 +321,8 @@ function makeScratch(world: World, cells: number): Scratch {
     ay: new Float64Array(capacity),
     x0: new Float64Array(capacity),
     y0: new Float64Array(capacity),
+    dpx: new Float64Array(capacity),
+    dpy: new Float64Array(capacity),
     flags: new Uint8Array(capacity),
     stamp: new Uint32Array(capacity),
     round: 0,
@@ -480,6 +498,13 @@ function bodyHash(x: Uint32Array, y: Uint32Array, e: number): number {
   );
 }
 
+/** `a` as 32-bit words: `v` if it already is that view, else a new one. */
+function bitsOf(a: Float64Array, v: Uint32Array): Uint32Array {
+  return v.buffer === a.buffer && v.byteOffset === a.byteOffset && v.length === a.length * 2
+    ? v
+    : new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+}
+
 /** Union-find root, with path halving. */
 function find(parent: Int32Array, e: number): number {
   let x = e;
@@ -498,25 +523,22 @@ function isFiniteNumber(n: unknown): n is number {
 /**
  * The physics "motor": a fixed-step rigid-body simulation of circles and axis-aligned boxes.
  *
- * One `step` (one tick of `world.dt` seconds):
+ * One `step` (one tick of `world.dt` seconds; docs/physics.md has the why):
  * 1. Validate bodies: one whose state or parameters are non-finite is tagged `Faulted` and
- *    reported (`body_invalid`) instead of taking part.
- * 2. Half kick: v += a(x)·dt/2, with a from gravity, attractors and springs.
- * 3. Broadphase (uniform grid over the bounds) and narrowphase at the current positions;
- *    sensor overlaps are diffed against the previous tick's into enter/exit events.
- * 4. Velocity solve: sequential impulses with restitution and Coulomb friction, then one
- *    shock-propagation pass from the bottom up so that stacks come to rest.
- * 5. Speed limit, then drift: x += v·dt.
- * 6. Half kick with a(x) at the new positions (together, 2 and 6 make velocity Verlet).
- * 7. Positional correction of the tick's contacts, and the world's bounds; a body in resting
- *    contact keeps only the velocity it realised (so piles come to rest with zero velocity).
- * 8. A body whose new state is non-finite is put back where it was, at rest, and `Faulted`.
- *
- * Why velocity Verlet: it is symplectic, so energy errors stay bounded instead of drifting, and it
- * is second order (energy error ~ (ω·dt)²/8 for a spring), where semi-implicit Euler, also
- * symplectic, is first order (~ ω·dt/2). Each impulse uses the current relative velocity and the
- * full restitution, so an elastic contact conserves kinetic energy exactly (up to rounding) even
- * in chains (Newton's cradle), which accumulated-impulse solvers do not.
+ *    reported (`body_invalid`). A world where everything sleeps or is static, unchanged, with
+ *    no sensor, stops here.
+ * 2. Broadphase (uniform grid over the bounds) and narrowphase, contacts within a margin
+ *    (speculative); a sleeping body an awake one touches wakes with its island; sensor overlaps.
+ * 3. The first substep's kick.
+ * 4. Impacts: the elastic rule on contacts approaching faster than the restitution threshold
+ *    (each impulse from the current relative velocity with the full restitution, so an elastic
+ *    contact conserves kinetic energy exactly, even in chains, which accumulated-impulse solvers
+ *    do not).
+ * 5. Substeps: warm start, soft contacts (an implicit stiff damped spring) with friction, drift,
+ *    relax; velocity Verlet per substep. The first substep starts from last tick's impulses.
+ * 6. Positional correction of fast contacts (positions only), and the world's bounds.
+ * 7. A body whose new state is non-finite is put back where it was, at rest, and `Faulted`.
+ * 8. Sleep: islands of still bodies fall asleep; the warm start and sleep fingerprint are kept.
  */
 export class Physics {
   readonly config: PhysicsConfig;
@@ -776,11 +798,13 @@ export class Physics {
       ima[e] = im;
       x0[e] = x;
       y0[e] = y;
+      s.dpx[e] = 0;
+      s.dpy[e] = 0;
       s.stamp[e] = s.round;
       list[n++] = e;
       if (k === BodyKind.Static) {
         flags[e] = sensor ? FLAG_SENSOR : 0;
-        if (!sensor) {
+        if (!sensor && mayRest) {
           count++;
           hash = (hash + bodyHash(s.xBits, s.yBits, e)) | 0;
         }
@@ -861,7 +885,7 @@ export class Physics {
       if (nc > 0) {
         if (sub === 0) this.warmFromCache(nc, s, cache);
         this.warmStart(nc, s, vx, vy);
-        this.solve(nc, s, px, py, vx, vy, invH, soft, true);
+        this.solve(nc, s, vx, vy, invH, soft, true);
       }
       this.drift(movers, m, s, kind, px, py, vx, vy, h, fields);
       if (fields) {
@@ -870,7 +894,7 @@ export class Physics {
         this.accelerate(world, movers, m, s, pos);
         this.kick(movers, m, s, vx, vy, halfH, true);
       }
-      if (nc > 0) this.solve(nc, s, px, py, vx, vy, invH, soft, false);
+      if (nc > 0) this.solve(nc, s, vx, vy, invH, soft, false);
     }
 
     // 6. Positional correction of fast contacts (positions only, so it never adds kinetic
@@ -902,7 +926,7 @@ export class Physics {
     this.storeCache(nc, s, cache);
     count = 0;
     hash = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < (mayRest ? n : 0); i++) {
       const e = list[i] as number;
       const f = flags[e] as number;
       if ((f & FLAG_ASLEEP) !== 0 || (kind[e] === BodyKind.Static && (f & FLAG_SENSOR) === 0)) {
@@ -1108,12 +1132,8 @@ export class Physics {
 
   /** Keeps s.xBits, s.yBits as 32-bit views of the Position stores. */
   private bitViews(s: Scratch, pos: Store<typeof Position.schema>): void {
-    const view = (a: Float64Array, v: Uint32Array) =>
-      v.buffer === a.buffer && v.byteOffset === a.byteOffset && v.length === a.length * 2
-        ? v
-        : new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
-    s.xBits = view(pos.x, s.xBits);
-    s.yBits = view(pos.y, s.yBits);
+    s.xBits = bitsOf(pos.x, s.xBits);
+    s.yBits = bitsOf(pos.y, s.yBits);
   }
 
   /** v += a·t for every dynamic body: gravity alone, or the accelerations `accelerate` stored. */
@@ -1166,7 +1186,7 @@ export class Physics {
   ): void {
     const maxSpeed = this.config.maxSpeedMps;
     const max2 = maxSpeed * maxSpeed;
-    const { ima, ax, ay } = s;
+    const { ima, ax, ay, dpx, dpy } = s;
     const halfH = h * 0.5;
     const gx = this.config.gravity.x * halfH;
     const gy = this.config.gravity.y * halfH;
@@ -1178,6 +1198,8 @@ export class Physics {
       if (ima[e] === 0) {
         px[e] = (px[e] as number) + u * h;
         py[e] = (py[e] as number) + w * h;
+        dpx[e] = (dpx[e] as number) + u * h;
+        dpy[e] = (dpy[e] as number) + w * h;
         continue;
       }
       const s2 = u * u + w * w;
@@ -1197,6 +1219,8 @@ export class Physics {
       }
       px[e] = (px[e] as number) + u * h;
       py[e] = (py[e] as number) + w * h;
+      dpx[e] = (dpx[e] as number) + u * h;
+      dpy[e] = (dpy[e] as number) + w * h;
     }
   }
 
@@ -1212,17 +1236,6 @@ export class Physics {
   private impacts(nc: number, s: Scratch, vx: Float64Array, vy: Float64Array, dt: number): void {
     const threshold = this.config.restitutionThresholdMps;
     const { ca, cb, cnx, cny, csep, crest, cmu, cmass, cje, cjt, ctype, ima } = s;
-    // Touching and separating faster than the threshold: no push-out either (it would add energy
-    // to a contact that resolves itself), only projection.
-    for (let c = 0; c < nc; c++) {
-      if ((csep[c] as number) >= 0) continue;
-      const a = ca[c] as number;
-      const b = cb[c] as number;
-      const vn =
-        ((vx[b] as number) - (vx[a] as number)) * (cnx[c] as number) +
-        ((vy[b] as number) - (vy[a] as number)) * (cny[c] as number);
-      if (vn > threshold) ctype[c] = CONTACT_FAST;
-    }
     for (let it = 0; it < this.config.velocityIterations; it++) {
       let any = false;
       for (let c = 0; c < nc; c++) {
@@ -1272,6 +1285,20 @@ export class Physics {
       }
       if (!any) break;
     }
+    // With the impacts' velocities: a touching contact separating faster than the threshold
+    // resolves itself (a push-out would only add energy), and one still closing faster than it
+    // (more impacts in a chain than passes) is next tick's impact; both are fast contacts.
+    for (let c = 0; c < nc; c++) {
+      if (ctype[c] === CONTACT_FAST) continue;
+      const a = ca[c] as number;
+      const b = cb[c] as number;
+      const sep = csep[c] as number;
+      const vn =
+        ((vx[b] as number) - (vx[a] as number)) * (cnx[c] as number) +
+        ((vy[b] as number) - (vy[a] as number)) * (cny[c] as number);
+      if ((sep < 0 && vn > threshold) || (vn < -threshold && sep + vn * dt < 0))
+        ctype[c] = CONTACT_FAST;
+    }
   }
 
   /** The soft-contact coefficients for substeps of h seconds (a damped spring, solved implicitly). */
@@ -1295,15 +1322,13 @@ export class Physics {
   private solve(
     nc: number,
     s: Scratch,
-    px: Float64Array,
-    py: Float64Array,
     vx: Float64Array,
     vy: Float64Array,
     invH: number,
     soft: Softness,
     useBias: boolean,
   ): void {
-    const { ca, cb, cnx, cny, csep, cmu, cmass, cjn, cjt, ctype, ima, x0, y0 } = s;
+    const { ca, cb, cnx, cny, csep, cmu, cmass, cjn, cjt, ctype, ima, dpx, dpy } = s;
     const pushMax = this.config.contactPushMaxMps;
     const { biasRate } = soft;
     const softMass = useBias ? soft.massScale : 1;
@@ -1315,8 +1340,8 @@ export class Physics {
       const ny = cny[c] as number;
       const sep =
         (csep[c] as number) +
-        ((px[b] as number) - (x0[b] as number) - (px[a] as number) + (x0[a] as number)) * nx +
-        ((py[b] as number) - (y0[b] as number) - (py[a] as number) + (y0[a] as number)) * ny;
+        ((dpx[b] as number) - (dpx[a] as number)) * nx +
+        ((dpy[b] as number) - (dpy[a] as number)) * ny;
       const resting = ctype[c] === CONTACT_RESTING;
       let bias = 0;
       let massScale = 1;
@@ -1371,40 +1396,56 @@ export class Physics {
     }
   }
 
-  /** Substep 0 starts from last tick's impulses of the same pairs (resting contacts only). */
+  /**
+   * Substep 0 starts from last tick's impulses of the same pairs, fast contacts included (the
+   * solver takes back what a separating contact does not need; a column whose velocities are
+   * still settling must not lose its load).
+   */
   private warmFromCache(nc: number, s: Scratch, cache: ContactCache): void {
-    const { ca, cb, cjn, cjt, ctype } = s;
+    const { ca, cb, cjn, cjt } = s;
     for (let c = 0; c < nc; c++) {
       cjn[c] = 0;
       cjt[c] = 0;
-      if (ctype[c] !== CONTACT_RESTING) continue;
       const i = cache.find(ca[c] as number, cb[c] as number);
       if (i < 0) continue;
-      cjn[c] = cache.jn[i] as number;
-      cjt[c] = cache.jt[i] as number;
+      const jn = cache.jn[i] as number;
+      cjn[c] = jn;
+      cjt[c] = (((cache.jt[i] as number) * (s.cmu[c] as number)) / 127) * jn;
     }
   }
 
   /**
-   * Keeps this tick's resting impulses for the next tick's warm start; not those of bodies that
+   * Keeps this tick's contact impulses for the next tick's warm start; not those of bodies that
    * fell asleep (an island that wakes starts from no load, and a sleeping world's snapshot
    * carries no contacts).
    */
   private storeCache(nc: number, s: Scratch, cache: ContactCache): void {
-    const { ca, cb, cjn, cjt, ctype, flags } = s;
-    const kept = (c: number) =>
-      ctype[c] === CONTACT_RESTING &&
-      (cjn[c] !== 0 || cjt[c] !== 0) &&
-      (((flags[ca[c] as number] as number) | (flags[cb[c] as number] as number)) & FLAG_ASLEEP) ===
-        0;
+    const { ca, cb, cjn, cje, cjt, ctype, flags } = s;
+    // Mark the kept contacts (ctype 2) in a first pass, so the cache is sized once.
     let k = 0;
-    for (let c = 0; c < nc; c++) if (kept(c)) k++;
+    for (let c = 0; c < nc; c++) {
+      // A contact that took an impact this tick is left out: a bounce is no load to carry over.
+      if (
+        (cjn[c] !== 0 || cjt[c] !== 0) &&
+        cje[c] === 0 &&
+        (((flags[ca[c] as number] as number) | (flags[cb[c] as number] as number)) &
+          FLAG_ASLEEP) ===
+          0
+      ) {
+        ctype[c] = CONTACT_KEPT;
+        k++;
+      }
+    }
     cache.reset(k);
     for (let c = 0; c < nc; c++) {
-      if (!kept(c)) continue;
-      const jn = cjn[c] as number;
-      const jt = cjt[c] as number;
-      if (jn !== 0 || jt !== 0) cache.add(ca[c] as number, cb[c] as number, jn, jt);
+      if (ctype[c] === CONTACT_KEPT)
+        cache.add(
+          ca[c] as number,
+          cb[c] as number,
+          cjn[c] as number,
+          cjt[c] as number,
+          (s.cmu[c] as number) * (cjn[c] as number),
+        );
     }
   }
 
@@ -1430,23 +1471,28 @@ export class Physics {
     }
   }
 
-  /** Projects impact contacts apart (positions only), `positionIterations` passes. */
+  /**
+   * Projects contacts apart (positions only), `positionIterations` passes: a fast contact's
+   * penetration beyond `slopM`, and a resting contact's beyond `penetrationMaxM` (the soft
+   * contact pushes out the rest; this bounds what a violent landing can press in).
+   */
   private project(nc: number, s: Scratch, px: Float64Array, py: Float64Array): void {
-    const { ca, cb, cnx, cny, csep, ctype, ima, x0, y0 } = s;
+    const { ca, cb, cnx, cny, csep, ctype, ima, dpx, dpy } = s;
     const slop = this.config.slopM;
+    const deep = this.config.penetrationMaxM;
     const factor = this.config.correctionFactor;
     for (let it = 0; it < this.config.positionIterations; it++) {
       for (let c = 0; c < nc; c++) {
-        if (ctype[c] !== CONTACT_FAST) continue;
+        const allowed = ctype[c] === CONTACT_FAST ? slop : deep;
         const a = ca[c] as number;
         const b = cb[c] as number;
         const nx = cnx[c] as number;
         const ny = cny[c] as number;
         const sep =
           (csep[c] as number) +
-          ((px[b] as number) - (x0[b] as number) - (px[a] as number) + (x0[a] as number)) * nx +
-          ((py[b] as number) - (y0[b] as number) - (py[a] as number) + (y0[a] as number)) * ny;
-        const pen = -sep - slop;
+          ((dpx[b] as number) - (dpx[a] as number)) * nx +
+          ((dpy[b] as number) - (dpy[a] as number)) * ny;
+        const pen = -sep - allowed;
         if (pen <= 0) continue;
         const ia = ima[a] as number;
         const ib = ima[b] as number;
@@ -1455,6 +1501,10 @@ export class Physics {
         py[a] = (py[a] as number) - ny * corr * ia;
         px[b] = (px[b] as number) + nx * corr * ib;
         py[b] = (py[b] as number) + ny * corr * ib;
+        dpx[a] = (dpx[a] as number) - nx * corr * ia;
+        dpy[a] = (dpy[a] as number) - ny * corr * ia;
+        dpx[b] = (dpx[b] as number) + nx * corr * ib;
+        dpy[b] = (dpy[b] as number) + ny * corr * ib;
       }
     }
   }
@@ -1676,9 +1726,12 @@ export class Physics {
           const dx = xa - xb;
           const dy = ya - yb;
           if ((dx < 0 ? -dx : dx) >= wa + wb || (dy < 0 ? -dy : dy) >= ha + hb) continue;
-          const ox = Math.max(xa - wa, xb - wb);
-          const oy = Math.max(ya - ha, yb - hb);
-          if (this.cellOf(ox, b.minX, cols) !== cellX || this.cellOf(oy, b.minY, rows) !== cellY)
+          // The cell of the overlap's lower-left corner: cellOf is monotonic, so it is the larger
+          // of the two boxes' first cells on each axis.
+          if (
+            Math.max(cx0[a] as number, cx0[bb] as number) !== cellX ||
+            Math.max(cy0[a] as number, cy0[bb] as number) !== cellY
+          )
             continue;
           if (
             !collide(
