@@ -273,6 +273,14 @@ interface Scratch {
   cellStart: Int32Array;
   cellFill: Int32Array;
   entries: Int32Array;
+  /** Per entry: the body's position, grown half-extents, first cells, and flags | kind << 4. */
+  ex: Float64Array;
+  ey: Float64Array;
+  ew: Float64Array;
+  eh: Float64Array;
+  ecx: Int32Array;
+  ecy: Int32Array;
+  ekf: Uint8Array;
   // Contacts (struct of arrays, grown on demand).
   contactCap: number;
   ca: Int32Array;
@@ -334,6 +342,13 @@ function makeScratch(world: World, cells: number): Scratch {
     cellStart: new Int32Array(cells + 1),
     cellFill: new Int32Array(cells),
     entries: new Int32Array(1024),
+    ex: new Float64Array(1024),
+    ey: new Float64Array(1024),
+    ew: new Float64Array(1024),
+    eh: new Float64Array(1024),
+    ecx: new Int32Array(1024),
+    ecy: new Int32Array(1024),
+    ekf: new Uint8Array(1024),
     contactCap,
     ca: new Int32Array(contactCap),
     cb: new Int32Array(contactCap),
@@ -356,6 +371,17 @@ function makeScratch(world: World, cells: number): Scratch {
     yBits: new Uint32Array(0),
     sensorPairs: [],
   };
+}
+
+function growEntries(s: Scratch, n: number): void {
+  s.entries = new Int32Array(n);
+  s.ex = new Float64Array(n);
+  s.ey = new Float64Array(n);
+  s.ew = new Float64Array(n);
+  s.eh = new Float64Array(n);
+  s.ecx = new Int32Array(n);
+  s.ecy = new Int32Array(n);
+  s.ekf = new Uint8Array(n);
 }
 
 function growContacts(s: Scratch): void {
@@ -1668,16 +1694,33 @@ export class Physics {
     }
     for (let i = 0; i < cells; i++)
       cellStart[i + 1] = (cellStart[i + 1] as number) + (cellStart[i] as number);
-    if (s.entries.length < total) s.entries = new Int32Array(Math.max(total, s.entries.length * 2));
-    const entries = s.entries;
+    if (s.entries.length < total) growEntries(s, Math.max(total, s.entries.length * 2));
+    // Each entry carries a copy of what the pair tests read, so a cell's pairs read memory in
+    // order rather than through the ids.
+    const { entries, ex, ey, ew, eh, ecx, ecy, ekf } = s;
     cellFill.set(cellStart.subarray(0, cells));
     for (let i = 0; i < n; i++) {
       const e = list[i] as number;
-      for (let r = cy0[e] as number; r <= (cy1[e] as number); r++) {
-        for (let q = cx0[e] as number; q <= (cx1[e] as number); q++) {
+      const x = px[e] as number;
+      const y = py[e] as number;
+      const w = (hw[e] as number) + grow;
+      const h = (hh[e] as number) + grow;
+      const x0 = cx0[e] as number;
+      const y0 = cy0[e] as number;
+      const kf = (flags[e] as number) | ((kind[e] as number) << 4);
+      for (let r = y0; r <= (cy1[e] as number); r++) {
+        for (let q = x0; q <= (cx1[e] as number); q++) {
           const cell = r * cols + q;
-          entries[cellFill[cell] as number] = e;
-          cellFill[cell] = (cellFill[cell] as number) + 1;
+          const k = cellFill[cell] as number;
+          entries[k] = e;
+          ex[k] = x;
+          ey[k] = y;
+          ew[k] = w;
+          eh[k] = h;
+          ecx[k] = x0;
+          ecy[k] = y0;
+          ekf[k] = kf;
+          cellFill[cell] = k + 1;
         }
       }
     }
@@ -1697,16 +1740,17 @@ export class Physics {
       const cellY = (cell - cellX) / cols;
       for (let i = start; i < end - 1; i++) {
         const a = entries[i] as number;
-        const ka = kind[a] as number;
-        const xa = px[a] as number;
-        const ya = py[a] as number;
-        const wa = (hw[a] as number) + grow;
-        const ha = (hh[a] as number) + grow;
-        const fa = flags[a] as number;
+        const ka = (ekf[i] as number) >> 4;
+        const xa = ex[i] as number;
+        const ya = ey[i] as number;
+        const wa = ew[i] as number;
+        const ha = eh[i] as number;
+        const fa = (ekf[i] as number) & 15;
+        const ax0 = ecx[i] as number;
+        const ay0 = ecy[i] as number;
         for (let j = i + 1; j < end; j++) {
-          const bb = entries[j] as number;
-          const kb = kind[bb] as number;
-          const fb = flags[bb] as number;
+          const kb = (ekf[j] as number) >> 4;
+          const fb = (ekf[j] as number) & 15;
           const sensorPair = (fa ^ fb) & FLAG_SENSOR;
           const asleep = (fa | fb) & FLAG_ASLEEP;
           if (sensorPair === 0) {
@@ -1719,20 +1763,23 @@ export class Physics {
           } else if ((fa & FLAG_SENSOR ? kb : ka) === BodyKind.Static) {
             continue; // sensors report moving bodies only
           }
-          const xb = px[bb] as number;
-          const yb = py[bb] as number;
-          const wb = (hw[bb] as number) + grow;
-          const hb = (hh[bb] as number) + grow;
+          const xb = ex[j] as number;
+          const yb = ey[j] as number;
           const dx = xa - xb;
           const dy = ya - yb;
-          if ((dx < 0 ? -dx : dx) >= wa + wb || (dy < 0 ? -dy : dy) >= ha + hb) continue;
+          if (
+            (dx < 0 ? -dx : dx) >= wa + (ew[j] as number) ||
+            (dy < 0 ? -dy : dy) >= ha + (eh[j] as number)
+          )
+            continue;
           // The cell of the overlap's lower-left corner: cellOf is monotonic, so it is the larger
           // of the two boxes' first cells on each axis.
           if (
-            Math.max(cx0[a] as number, cx0[bb] as number) !== cellX ||
-            Math.max(cy0[a] as number, cy0[bb] as number) !== cellY
+            Math.max(ax0, ecx[j] as number) !== cellX ||
+            Math.max(ay0, ecy[j] as number) !== cellY
           )
             continue;
+          const bb = entries[j] as number;
           if (
             !collide(
               margin,
