@@ -50,7 +50,7 @@ export interface PhysicsOptions {
   readonly slopM?: number;
   /**
    * Resting contacts deeper than this, metres, are projected back to it (positions only); the soft
-   * contact pushes out shallower penetration. Default 0.02.
+   * contact pushes out shallower penetration (and settles under heavy loads at a few cm). Default 0.1.
    */
   readonly penetrationMaxM?: number;
   /**
@@ -105,7 +105,7 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
     positionIterations: options.positionIterations ?? 2,
     correctionFactor: options.correctionFactor ?? 0.8,
     slopM: options.slopM ?? 0.005,
-    penetrationMaxM: options.penetrationMaxM ?? 0.02,
+    penetrationMaxM: options.penetrationMaxM ?? 0.1,
     restitutionThresholdMps: options.restitutionThresholdMps ?? 1,
     maxSpeedMps: options.maxSpeedMps ?? 15,
     sleeping: options.sleeping ?? true,

@@ -1356,6 +1356,7 @@ export class Physics {
   ): void {
     const { ca, cb, cnx, cny, csep, cmu, cmass, cjn, cjt, ctype, ima, dpx, dpy } = s;
     const pushMax = this.config.contactPushMaxMps;
+    const threshold = this.config.restitutionThresholdMps;
     const { biasRate } = soft;
     const softMass = useBias ? soft.massScale : 1;
     const softImpulse = useBias ? soft.impulseScale : 0;
@@ -1372,11 +1373,14 @@ export class Physics {
       let bias = 0;
       let massScale = 1;
       let impulseScale = 0;
+      let rvx = (vx[b] as number) - (vx[a] as number);
+      let rvy = (vy[b] as number) - (vy[a] as number);
+      const vn = rvx * nx + rvy * ny;
       if (sep > 0) {
-        // Apart: approach is allowed up to closing the gap within the substep that follows (the
-        // relax pass has none to look after: the next substep's solve, or next tick's impact
-        // rule, sees this contact again).
-        if (!useBias) continue;
+        // Apart: approach is allowed up to closing the gap within a substep. A contact closing
+        // faster than the restitution threshold is next tick's impact: the relax pass leaves it
+        // alone rather than stop it inelastically.
+        if (!useBias && vn < -threshold) continue;
         bias = sep * invH;
       } else if (useBias && resting) {
         bias = Math.max(biasRate * sep, -pushMax);
@@ -1386,9 +1390,6 @@ export class Physics {
       const ia = ima[a] as number;
       const ib = ima[b] as number;
       const m = cmass[c] as number;
-      let rvx = (vx[b] as number) - (vx[a] as number);
-      let rvy = (vy[b] as number) - (vy[a] as number);
-      const vn = rvx * nx + rvy * ny;
       const old = cjn[c] as number;
       let acc = old - m * massScale * (vn + bias) - impulseScale * old;
       if (acc < 0) acc = 0;
