@@ -225,6 +225,37 @@ describe("sleeping", () => {
     expect(asleep(physics, pulled.sim.world, [...pulled.left, ...pulled.right])).toBe(0);
   });
 
+  it("a static sensor keeps reporting a pile that sleeps inside it: no exit, and an exit when a sleeping body is destroyed", () => {
+    const { sim, left } = piles("sensor");
+    const w = sim.world;
+    const zone = physics.spawnBox(w, {
+      x: -8,
+      y: 3,
+      halfWidth: 4,
+      halfHeight: 4,
+      kind: BodyKind.Static,
+      sensor: true,
+    });
+    for (let t = 0; t < 600; t++) sim.step();
+    expect(asleep(physics, w, left)).toBe(left.length);
+    const entered = w
+      .drainEvents()
+      .filter((e) => e.kind === "sensor_enter" && e.a === w.handle(zone));
+    expect(entered.length).toBeGreaterThan(0);
+    for (let t = 0; t < 60; t++) sim.step();
+    expect(w.drainEvents().filter((e) => e.kind === "sensor_exit")).toEqual([]);
+    const inside = w.resolve(entered[0]?.b as number);
+    const handle = w.handle(inside);
+    w.destroyEntity(inside);
+    sim.step();
+    expect(
+      w
+        .drainEvents()
+        .filter((e) => e.kind === "sensor_exit")
+        .map((e) => e.b),
+    ).toEqual([handle]);
+  });
+
   it("with sleeping off nothing sleeps", () => {
     const awake = createPhysics({ sleeping: false });
     const sim = Simulation.create(
