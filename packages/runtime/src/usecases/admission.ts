@@ -12,7 +12,7 @@ import {
 } from "../definitions/limits.js";
 import type { ConnectionRecord } from "../ports/entity-store.js";
 import type { GameModule } from "../world/game.js";
-import type { RuntimeDeps } from "./deps.js";
+import { keptFor, type RuntimeDeps } from "./deps.js";
 
 // Per process, per set of dependencies: a Lambda container's memory, or a test's own.
 const gates = new WeakMap<RuntimeDeps, MemoryRateGate>();
@@ -20,21 +20,11 @@ const limits = new WeakMap<GameModule, PlayerLimits>();
 
 /** The game's limits, with the defaults filled in (checked once per game). */
 export function limitsOf(game: GameModule): PlayerLimits {
-  let resolved = limits.get(game);
-  if (resolved === undefined) {
-    resolved = resolveLimits(game.limits);
-    limits.set(game, resolved);
-  }
-  return resolved;
+  return keptFor(limits, game, () => resolveLimits(game.limits));
 }
 
 function gateOf(deps: RuntimeDeps): MemoryRateGate {
-  let gate = gates.get(deps);
-  if (gate === undefined) {
-    gate = new MemoryRateGate();
-    gates.set(deps, gate);
-  }
-  return gate;
+  return keptFor(gates, deps, () => new MemoryRateGate());
 }
 
 export type Admission =
@@ -90,12 +80,7 @@ export const LEASE_MS = 1000;
 const leases = new WeakMap<RuntimeDeps, Map<string, Lease>>();
 
 function leasesOf(deps: RuntimeDeps): Map<string, Lease> {
-  let map = leases.get(deps);
-  if (map === undefined) {
-    map = new Map();
-    leases.set(deps, map);
-  }
-  return map;
+  return keptFor(leases, deps, () => new Map());
 }
 
 /**

@@ -18,3 +18,16 @@ export interface RuntimeDeps {
   readonly clock: Clock;
   readonly game: GameModule;
 }
+
+/**
+ * What a process keeps for one set of dependencies (a Lambda container's, a test's own): made on
+ * first use, and gone with the dependencies.
+ */
+export function keptFor<K extends object, T>(cache: WeakMap<K, T>, key: K, make: () => T): T {
+  let kept = cache.get(key);
+  if (kept === undefined) {
+    kept = make();
+    cache.set(key, kept);
+  }
+  return kept;
+}

@@ -28,7 +28,7 @@ import type { PlayerRecord, WorldRecord } from "../ports/entity-store.js";
 import type { OutgoingEvent } from "../ports/event-publisher.js";
 import type { BatchEvent, BatchRecord, DrainPoint } from "../ports/journal.js";
 import { domainEvents, runTick, toEngineCommand } from "../world/tick.js";
-import type { RuntimeDeps } from "./deps.js";
+import { keptFor, type RuntimeDeps } from "./deps.js";
 import { type PushCounts, WorldPusher } from "./push.js";
 import {
   accountBalances,
@@ -889,11 +889,7 @@ function takeAll(map: Map<string, string[]>): ReadonlyMap<string, readonly strin
 const pushers = new WeakMap<RuntimeDeps, Map<string, WorldPusher>>();
 
 function pusherFor(deps: RuntimeDeps, worldId: string): WorldPusher {
-  let byWorld = pushers.get(deps);
-  if (byWorld === undefined) {
-    byWorld = new Map();
-    pushers.set(deps, byWorld);
-  }
+  const byWorld = keptFor(pushers, deps, () => new Map<string, WorldPusher>());
   let pusher = byWorld.get(worldId);
   if (pusher === undefined) {
     pusher = new WorldPusher(deps, worldId);
