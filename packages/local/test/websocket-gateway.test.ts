@@ -568,7 +568,8 @@ describe("queueing", () => {
     });
     const busy = await startWebSocketGateway({
       messageConcurrencyMax: 1,
-      messageQueueWaitMsMax: 300,
+      // Long enough that a loaded machine's stalls never end the wait: only the release does.
+      messageQueueWaitMsMax: 10_000,
       handlers: {
         $default: async (event) => {
           if (event.body === "slow") await held;
