@@ -12,6 +12,7 @@
  */
 import { fork } from "node:child_process";
 import { dirname, resolve } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { BotsReport } from "@ledgerquest/cli";
@@ -60,11 +61,17 @@ async function playersProcess(config: PlayersConfig): Promise<void> {
     ratePerSecond: config.rate,
     onProgress: () => undefined,
   });
-  process.send?.({ kind: "done", report });
+  process.send?.({ kind: "done", report, cpu: process.cpuUsage() });
   process.disconnect();
 }
 
-function runPlayers(config: PlayersConfig): Promise<BotsReport> {
+/** The players' report, and the CPU their process used (µs, as `process.cpuUsage`). */
+interface PlayersOutcome {
+  readonly report: BotsReport;
+  readonly cpu: NodeJS.CpuUsage;
+}
+
+function runPlayers(config: PlayersConfig): Promise<PlayersOutcome> {
   // tsx loads this TypeScript module in the child, and the packages resolve to their sources
   // there too, as they do in the parent.
   const child = fork(SELF, [], {
@@ -74,10 +81,10 @@ function runPlayers(config: PlayersConfig): Promise<BotsReport> {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   return new Promise((resolveReport, reject) => {
-    let report: BotsReport | undefined;
+    let report: PlayersOutcome | undefined;
     child.on("message", (m: unknown) => {
-      const got = m as { kind: string; report: BotsReport };
-      if (got.kind === "done") report = got.report;
+      const got = m as { kind: string; report: BotsReport; cpu: NodeJS.CpuUsage };
+      if (got.kind === "done") report = { report: got.report, cpu: got.cpu };
     });
     child.on("error", reject);
     child.on("exit", (code, signal) => {
@@ -161,6 +168,43 @@ async function dynamoDbCeiling(
 
 // ─── the run ─────────────────────────────────────────────────────────────────────────────────────
 
+type UsageSnapshot = ReturnType<
+  Awaited<ReturnType<typeof import("@ledgerquest/local")["startLocalStack"]>>["usage"]
+>;
+
+/**
+ * DynamoDB requests a second each function made between two snapshots, busiest first, with the
+ * kinds of item the busiest one's requests were on.
+ */
+function requestsPerS(before: UsageSnapshot, after: UsageSnapshot, seconds: number): string {
+  const perS = (fn: string, kind?: string) => {
+    const count = (u: UsageSnapshot) =>
+      Object.entries(u.dynamodb[fn] ?? {})
+        .filter(([k]) => kind === undefined || k === kind)
+        .reduce((sum, [, t]) => sum + t.requests, 0);
+    return (count(after) - count(before)) / seconds;
+  };
+  const busiest = Object.keys(after.dynamodb)
+    .map((fn) => [fn, perS(fn)] as const)
+    .filter(([, n]) => n >= 0.5)
+    .sort((a, b) => b[1] - a[1]);
+  return busiest
+    .map(([fn, n], i) => {
+      if (i > 0) return `${fn} ${n.toFixed(0)}`;
+      const kinds = Object.keys(after.dynamodb[fn] ?? {})
+        .map((kind) => [kind, perS(fn, kind)] as const)
+        .filter(([, k]) => k >= 0.5)
+        .sort((a, b) => b[1] - a[1])
+        .map(([kind, k]) => `${kind} ${k.toFixed(0)}`);
+      return `${fn} ${n.toFixed(0)} (${kinds.join(", ")})`;
+    })
+    .join(", ");
+}
+
+function cpuS(cpu: NodeJS.CpuUsage, seconds: number): string {
+  return ((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2);
+}
+
 function ms(v: number | null | undefined): string {
   return v === null || v === undefined ? "-" : `${Math.round(v).toLocaleString("en-US")} ms`;
 }
@@ -192,12 +236,20 @@ export const suite: Suite = {
       const tickMs = arenaModule.describe?.().tickMs ?? 1000 / 60;
       const before = await deps.store.getWorld(worldId);
       const startedMs = Date.now();
-      const report = await runPlayers({
+      const usageBefore = stack.usage();
+      const cpuBefore = process.cpuUsage();
+      // How long a socket's message or a drain's answer waited for the stack's one thread.
+      const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
+      const { report, cpu: playersCpu } = await runPlayers({
         ...load,
         websocketUrl: stack.endpoints.websocket,
         idpUrl: stack.endpoints.idp,
         worldId,
       });
+      const stackCpu = process.cpuUsage(cpuBefore);
+      loopDelay.disable();
+      const requests = requestsPerS(usageBefore, stack.usage(), load.seconds);
       // Let the loop apply what was accepted last, then count what the batch records applied.
       await new Promise((r) => setTimeout(r, 3000 + DEV_LOOP.ticksPerBatch * tickMs));
       const after = await deps.store.getWorld(worldId);
@@ -244,6 +296,15 @@ export const suite: Suite = {
           `${(ticks / elapsedS).toFixed(1)}; behind the clock at most ${behindMsMax} ms, ${skippedMs} ms given up`,
         ],
         ["batches committed", String(records.length)],
+        [
+          "CPU seconds per second: the stack's process / the players' (2 cores in all)",
+          `${cpuS(stackCpu, load.seconds)} / ${cpuS(playersCpu, load.seconds)}`,
+        ],
+        ["DynamoDB requests per second, by function", requests],
+        [
+          "the stack's event loop delay p50 / p99 / max",
+          `${ms(loopDelay.percentile(50) / 1e6)} / ${ms(loopDelay.percentile(99) / 1e6)} / ${ms(loopDelay.max / 1e6)}`,
+        ],
         [
           "DynamoDB Local ceiling, same item size: conditional puts / batched (25 a call)",
           `${ceiling.putsPerS.toFixed(0)} / ${ceiling.batchedPerS.toFixed(0)} items/s`,

@@ -14,6 +14,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import {
   type BlobStore,
+  type ClientPush,
   type Clock,
   type GameModule,
   type RuntimeDeps,
@@ -140,6 +141,8 @@ export interface RuntimeDepsOverrides {
   readonly clock?: Clock;
   /** Default: a DynamoDB client configured from the environment. */
   readonly dynamodb?: DynamoDBClient;
+  /** Default: PostToConnection to `LQ_WEBSOCKET_ENDPOINT` through the SDK. */
+  readonly push?: ClientPush;
 }
 
 /**
@@ -182,12 +185,14 @@ export function createRuntimeDeps(
     publisher: new EventBridgePublisher(new EventBridgeClient(sdkClientOptions("eventbridge")), {
       eventBusName: config.eventBus,
     }),
-    push: new ApiGatewayClientPush(
-      new ApiGatewayManagementApiClient({
-        ...sdkClientOptions("apigateway"),
-        endpoint: config.websocketEndpoint,
-      }),
-    ),
+    push:
+      overrides.push ??
+      new ApiGatewayClientPush(
+        new ApiGatewayManagementApiClient({
+          ...sdkClientOptions("apigateway"),
+          endpoint: config.websocketEndpoint,
+        }),
+      ),
     clock: overrides.clock ?? systemClock,
     game,
   };

@@ -223,8 +223,12 @@ interface Pending {
   /** The connection it was last sent on; undefined while waiting to be (re)sent. */
   sentOn: number | undefined;
   sends: number;
+  /** When it was last sent, in this client's send order (see `#gatewayFailure`). */
+  sentSeq: number;
   retries: number;
   retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Its resend waits because it was taken to be the frame an API Gateway failure answered. */
+  blamed: boolean;
 }
 
 const RETRYABLE: ReadonlySet<string> = new Set(["rate_limited", "busy"]);
@@ -380,6 +384,7 @@ export class Client<C extends CommandMap = CommandMap> {
   #status: ConnectionStatus = { state: "connecting", attempt: 1 };
   #socket: WebSocketLike | undefined;
   #connections = 0;
+  #sends = 0;
   #attempt = 0;
   #everOpened = false;
   #failuresBeforeOpen = 0;
@@ -612,6 +617,8 @@ export class Client<C extends CommandMap = CommandMap> {
         this.#pending.delete(id);
         clearTimeout(p.deadline);
         clearTimeout(p.retryTimer);
+        // Answered while blamed for a gateway failure: the failure was another frame's.
+        if (p.blamed && p.retryTimer !== undefined) this.#blameOldest();
         resolve(value);
       };
     });
@@ -637,8 +644,10 @@ export class Client<C extends CommandMap = CommandMap> {
       deadline,
       sentOn: undefined,
       sends: 0,
+      sentSeq: 0,
       retries: 0,
       retryTimer: undefined,
+      blamed: false,
     };
     this.#pending.set(id, p);
     this.#transmit(p);
@@ -648,6 +657,7 @@ export class Client<C extends CommandMap = CommandMap> {
   /** Sends `p` if the socket is open; otherwise it waits for the next connection. */
   #transmit(p: Pending): void {
     p.retryTimer = undefined;
+    p.blamed = false;
     const socket = this.#socket;
     if (socket === undefined || socket.readyState !== OPEN || !this.#pending.has(p.id)) return;
     try {
@@ -657,6 +667,7 @@ export class Client<C extends CommandMap = CommandMap> {
     }
     p.sentOn = this.#connections;
     p.sends += 1;
+    p.sentSeq = ++this.#sends;
   }
 
   /** Sends again, after a delay, a frame the server refused for now; or gives its answer. */
@@ -667,6 +678,7 @@ export class Client<C extends CommandMap = CommandMap> {
     }
     p.retries += 1;
     p.sentOn = undefined;
+    p.blamed = false;
     clearTimeout(p.retryTimer);
     const delay = retryDelayMs(
       p.retries,
@@ -897,16 +909,29 @@ export class Client<C extends CommandMap = CommandMap> {
   }
 
   /**
-   * API Gateway's own failure names no frame: every frame sent on this connection and still
-   * unanswered is sent again later (a command keeps its id, so it still applies once).
+   * API Gateway's own failure answers one frame without naming it. One failure, one resend: the
+   * frame sent longest ago on this connection and not yet answered is taken to be the one, and
+   * sent again later (a command keeps its id, so it still applies once). If that frame is answered
+   * before its resend, the failure was another's and passes to the next oldest. Resending every
+   * unanswered frame instead multiplies a throttled server's load by the frames in flight, and
+   * each resend that is throttled again did the same: the retry storm that kept an overloaded
+   * local stack at a tenth of its capacity.
    */
   #gatewayFailure(message: string): void {
     this.#problem({ kind: "gateway", message });
-    for (const p of [...this.#pending.values()]) {
-      if (p.sentOn === this.#connections && p.retryTimer === undefined) {
-        this.#retryLater(p, "busy", undefined, () => undefined);
-      }
+    this.#blameOldest();
+  }
+
+  #blameOldest(): void {
+    let oldest: Pending | undefined;
+    for (const p of this.#pending.values()) {
+      if (p.sentOn !== this.#connections || p.retryTimer !== undefined) continue;
+      if (oldest === undefined || p.sentSeq < oldest.sentSeq) oldest = p;
     }
+    if (oldest === undefined) return;
+    const p = oldest;
+    this.#retryLater(p, "busy", undefined, () => undefined);
+    p.blamed = p.retryTimer !== undefined;
   }
 }
 

@@ -170,3 +170,88 @@ describe("answers that cannot come", () => {
     expect(await waiting).toMatchObject({ ok: false, code: "disconnected" });
   });
 });
+
+/** A socket that opens at once and lets the test answer frames as the server would. */
+class ScriptedSocket implements WebSocketLike {
+  static last: ScriptedSocket | undefined;
+  readyState = 0;
+  onopen: WebSocketLike["onopen"] = null;
+  onmessage: WebSocketLike["onmessage"] = null;
+  onerror: WebSocketLike["onerror"] = null;
+  onclose: WebSocketLike["onclose"] = null;
+  readonly sent: string[] = [];
+
+  constructor(readonly url: string) {
+    ScriptedSocket.last = this;
+    queueMicrotask(() => {
+      this.readyState = 1;
+      this.onopen?.({});
+    });
+  }
+
+  send(data: string): void {
+    this.sent.push(data);
+  }
+
+  /** A frame from the server. */
+  answer(frame: unknown): void {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+
+  close(): void {
+    this.readyState = 3;
+    this.onclose?.({ code: 1000, reason: "" });
+  }
+
+  /** The ids of the frames sent, in order. */
+  ids(): string[] {
+    return this.sent.map((text) => (JSON.parse(text) as { id: string }).id);
+  }
+}
+
+describe("API Gateway's own failures (a frame answered `Internal server error`, naming none)", () => {
+  const gatewayFailure = { message: "Internal server error", connectionId: "c", requestId: "r" };
+  const scripted = {
+    ...base,
+    WebSocket: ScriptedSocket,
+    syncState: false,
+    random: () => 0,
+    retry: { baseMs: 5, maxDelayMs: 5 },
+  };
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(check()).toBe(true);
+  };
+
+  it("one failure resends one frame, the one sent longest ago, not every frame in flight", async () => {
+    const c = createClient(scripted);
+    await c.ready(1000);
+    const socket = ScriptedSocket.last as ScriptedSocket;
+    const sent = [1, 2, 3].map((n) => c.send("move", n, { id: `f-${n}` }));
+    expect(socket.ids()).toEqual(["f-1", "f-2", "f-3"]);
+    socket.answer(gatewayFailure);
+    await until(() => socket.sent.length === 4);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(socket.ids()).toEqual(["f-1", "f-2", "f-3", "f-1"]);
+    for (const id of ["f-1", "f-2", "f-3"]) socket.answer({ type: "ack", id, result: "accepted" });
+    expect((await Promise.all(sent)).map((r) => r.ok)).toEqual([true, true, true]);
+    await c.close();
+  });
+
+  it("a frame answered before its resend passes the failure to the next oldest", async () => {
+    const c = createClient({ ...scripted, retry: { baseMs: 40, maxDelayMs: 40 } });
+    await c.ready(1000);
+    const socket = ScriptedSocket.last as ScriptedSocket;
+    const first = c.send("a", 1, { id: "g-1" });
+    const second = c.send("b", 2, { id: "g-2" });
+    socket.answer(gatewayFailure);
+    // g-1 was not the frame that failed after all: its ack comes before its resend.
+    socket.answer({ type: "ack", id: "g-1", result: "accepted" });
+    expect(await first).toMatchObject({ ok: true });
+    await until(() => socket.sent.length === 3);
+    expect(socket.ids()).toEqual(["g-1", "g-2", "g-2"]);
+    socket.answer({ type: "ack", id: "g-2", result: "accepted" });
+    expect(await second).toMatchObject({ ok: true });
+    await c.close();
+  });
+});

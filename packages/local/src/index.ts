@@ -2,6 +2,7 @@ export * from "./dashboard-server.js";
 export * from "./dev.js";
 export * from "./dynamodb-local.js";
 export * from "./eventbridge.js";
+export * from "./gateway-client-push.js";
 export * from "./idp.js";
 export * from "./s3.js";
 export * from "./stepfunctions.js";

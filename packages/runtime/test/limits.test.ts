@@ -168,9 +168,9 @@ describe("commands per connection", () => {
     }
     expect(await stored()).toHaveLength(burst);
     // The flood beyond the burst never reached the store: the in-process gate refused it. And
-    // the burst itself took a fifth as many store writes: each leases five tokens (a quarter
-    // second of the 20 a second), which this process hands out.
-    expect(storeTakes).toBe(burst / 5);
+    // the burst itself took two store writes: each leases a second's worth of tokens (20),
+    // which this process hands out.
+    expect(storeTakes).toBe(burst / perSecond);
     // Another player keeps its own pace.
     expect(await send("c2", "player_0002", move("other"))).toMatchObject({ ok: true });
     // A second later, a second's worth more.

@@ -36,7 +36,7 @@ import {
   recordMetric,
   withObservability,
 } from "../observability.js";
-import { createRuntimeDeps, runtimeConfigSchema } from "../wiring.js";
+import { createRuntimeDeps, type RuntimeDepsOverrides, runtimeConfigSchema } from "../wiring.js";
 
 /** The state machine's `Wait` takes 0 to 3,600 seconds (`TickTaskOutput.waitSeconds`). */
 export const MAX_WAIT_SECONDS = 3600;
@@ -302,6 +302,7 @@ export const tickEnvironmentSchema = z.intersection(runtimeConfigSchema, tickCon
 export function tickHandlerDepsFromEnvironment(
   game: GameModule,
   env: Environment = process.env,
+  overrides: RuntimeDepsOverrides = {},
 ): TickHandlerDeps {
   const config = readConfig(tickEnvironmentSchema, env);
   return {
@@ -311,17 +312,22 @@ export function tickHandlerDepsFromEnvironment(
       deadlineMarginMs: config.deadlineMarginMs,
       pace: config.pace ?? "realtime",
     },
-    deps: createRuntimeDeps(config, game),
+    deps: createRuntimeDeps(config, game, overrides),
   };
 }
 
 /**
  * The Lambda entry point for `game`, configured from the environment (see `tickConfigSchema`): a
- * project's bundle calls this with the game its `ledgerquest.config.ts` names.
+ * project's bundle calls this with the game its `ledgerquest.config.ts` names. `overrides`: for a
+ * host that serves some ports in its own process (the local stack pushes straight into its
+ * gateway); a deployment passes none.
  */
-export function lambdaHandler(game: GameModule): LambdaHandler<unknown, TickTaskOutput> {
+export function lambdaHandler(
+  game: GameModule,
+  overrides: RuntimeDepsOverrides = {},
+): LambdaHandler<unknown, TickTaskOutput> {
   return withObservability(
-    createTickHandler(() => tickHandlerDepsFromEnvironment(game)),
+    createTickHandler(() => tickHandlerDepsFromEnvironment(game, process.env, overrides)),
     {
       // Step Functions' input has no request id: the world ties a loop's invocations together.
       correlationId: (event) =>

@@ -16,7 +16,9 @@ export interface Clock {
 /** The machine's clock. */
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+  // Zero or less: the next turn of the event loop (I/O first), not a timer's minimum of 1 ms.
+  sleep: (ms) =>
+    new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve))),
 };
 
 /**

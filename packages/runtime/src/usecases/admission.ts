@@ -73,8 +73,13 @@ interface Lease {
   readonly expiresMs: number;
 }
 
-/** How long leased tokens stay usable. */
-export const LEASE_MS = 1000;
+/**
+ * How long leased tokens stay usable. Long enough that a player sending a command a second
+ * costs one store write per lease, not one per command (at 1 s, 200 such players were 200
+ * writes a second of the command path's 240); short enough that tokens a process leased and no
+ * longer needs are back in the bucket's refill within a few seconds.
+ */
+export const LEASE_MS = 5000;
 
 /** Per process, per set of dependencies, per connection and bucket. */
 const leases = new WeakMap<RuntimeDeps, Map<string, Lease>>();
@@ -84,12 +89,12 @@ function leasesOf(deps: RuntimeDeps): Map<string, Lease> {
 }
 
 /**
- * How many tokens one store write takes: a quarter of a second's worth of the rule (5 of the
- * default 20 commands a second), at least one; a connection that sends less leaves the rest to
- * lapse, which costs it nothing it would have used.
+ * How many tokens one store write takes: a second's worth of the rule (the default 20 commands),
+ * within the burst, at least one; a connection that sends less leaves the rest to lapse, which
+ * costs it nothing it would have used (the bucket refills at the same rate meanwhile).
  */
 function leaseSize(rule: { readonly perSecond: number; readonly burst: number }): number {
-  return Math.max(1, Math.min(rule.burst, Math.floor(rule.perSecond / 4)));
+  return Math.max(1, Math.min(rule.burst, Math.floor(rule.perSecond)));
 }
 
 /**
