@@ -10,12 +10,21 @@ describe("the dev status line's clock", () => {
     expect(clockStatus(60.2, { behindMsMax: 17, skippedMs: 0 })).toBe("60 ticks/s, real time");
   });
 
+  it("a lap that started a little late and caught up still keeps real time, and says how late", () => {
+    expect(clockStatus(59.9, { behindMsMax: 124, skippedMs: 0 })).toBe(
+      "60 ticks/s, real time (up to 124 ms late, caught up)",
+    );
+  });
+
   it("says how far behind the world fell, and what it gave up", () => {
     expect(clockStatus(41.4, { behindMsMax: 1000, skippedMs: 3250 })).toBe(
       "41 ticks/s, BEHIND the clock by up to 1,000 ms, 3,250 ms given up",
     );
-    expect(clockStatus(undefined, { behindMsMax: 240, skippedMs: 0 })).toBe(
-      "BEHIND the clock by up to 240 ms",
+    expect(clockStatus(undefined, { behindMsMax: 400, skippedMs: 0 })).toBe(
+      "BEHIND the clock by up to 400 ms",
+    );
+    expect(clockStatus(undefined, { behindMsMax: 40, skippedMs: 20 })).toBe(
+      "BEHIND the clock by up to 40 ms, 20 ms given up",
     );
   });
 
