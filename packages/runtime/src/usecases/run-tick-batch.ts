@@ -407,6 +407,7 @@ async function runLive(
       : new BackgroundDrains(deps, world.worldId, cursors, drainIntervalMs);
   let applied = 0;
   let lastDrainMs = Number.NEGATIVE_INFINITY;
+  let yieldedMs = deps.clock.nowMs();
   for (let t = 0; t < input.maxTicks; t++) {
     let now = deps.clock.nowMs();
     if (t > 0 && input.deadlineMs !== undefined && now >= input.deadlineMs) break;
@@ -416,12 +417,16 @@ async function runLive(
         if (input.deadlineMs !== undefined && now + waitMs >= input.deadlineMs) break;
         await deps.clock.sleep(waitMs);
         now = deps.clock.nowMs();
-      } else if (t > 0) {
-        // Behind: catch up tick after tick, but let the drains, the pushes and (in a process
-        // that hosts more, as the local stack) the sockets run between them. Back to back, a
-        // second's catch-up held the event loop for the second's ticks at once.
+      } else if (t > 0 && now - yieldedMs >= CATCH_UP_SLICE_MS) {
+        // Behind: catch up tick after tick, but every few milliseconds let the drains, the
+        // pushes and (in a process that hosts more, as the local stack) the sockets run. Back to
+        // back, a second's catch-up held the event loop for the second's ticks at once; a yield
+        // after every tick gave a busy process's world one tick per turn of its event loop.
         await deps.clock.sleep(0);
+        now = deps.clock.nowMs();
+        yieldedMs = now;
       }
+      if (waitMs > 0) yieldedMs = now;
       schedule.starting(sim.tick, now);
     }
     const commands: Command[] = [];
@@ -491,6 +496,9 @@ async function runLive(
     appliedUnpushed,
   };
 }
+
+/** How long a paced batch that is behind runs ticks back to back before it lets others run. */
+const CATCH_UP_SLICE_MS = 10;
 
 /**
  * A paced batch's schedule: tick `anchorTick + k` is due at `anchorMs + k * tickMs`. It continues
