@@ -139,6 +139,66 @@ function worldDeltaBytes(
   );
 }
 
+/**
+ * CPU per frame posted to a player, the two ways a push can leave: PostToConnection through the
+ * AWS SDK (what a deployment's tick function does, here to the local gateway's `@connections`)
+ * and straight into the gateway of the same process (what the local stack does). `connections`
+ * real WebSocket clients in this process receive every frame: their share is in both figures.
+ */
+async function postingCost(
+  connections: number,
+  frameBytes: number,
+): Promise<{ readonly sdkUs: number; readonly inProcessUs: number; readonly posts: number }> {
+  const [
+    { ApiGatewayManagementApiClient },
+    { ApiGatewayClientPush },
+    local,
+    { default: WebSocket },
+  ] = await Promise.all([
+    import("@aws-sdk/client-apigatewaymanagementapi"),
+    import("@ledgerquest/aws"),
+    import("@ledgerquest/local"),
+    import("ws"),
+  ]);
+  const gateway = await local.startWebSocketGateway({ handlers: {} });
+  const sockets: InstanceType<typeof WebSocket>[] = [];
+  const client = new ApiGatewayManagementApiClient({
+    endpoint: gateway.managementEndpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  try {
+    for (let i = 0; i < connections; i++) {
+      const socket = new WebSocket(gateway.url);
+      await new Promise((resolve, reject) => {
+        socket.once("open", resolve);
+        socket.once("error", reject);
+      });
+      sockets.push(socket);
+    }
+    const ids = gateway.connections().map((c) => c.connectionId);
+    const frame = JSON.stringify({ type: "state", pad: "x".repeat(Math.max(0, frameBytes - 27)) });
+    const rounds = 20;
+    const cpuPerPostUs = async (push: {
+      post(id: string, m: string): Promise<unknown>;
+    }): Promise<number> => {
+      // One round unmeasured: connections, JIT.
+      await Promise.all(ids.map((id) => push.post(id, frame)));
+      const before = process.cpuUsage();
+      for (let r = 0; r < rounds; r++) await Promise.all(ids.map((id) => push.post(id, frame)));
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / (rounds * ids.length);
+    };
+    const sdkUs = await cpuPerPostUs(new ApiGatewayClientPush(client));
+    const inProcessUs = await cpuPerPostUs(new local.GatewayClientPush(gateway));
+    return { sdkUs, inProcessUs, posts: rounds * ids.length };
+  } finally {
+    client.destroy();
+    for (const socket of sockets) socket.terminate();
+    await gateway.stop();
+  }
+}
+
 export const suite: Suite = {
   name: "pushes",
   description:
@@ -342,6 +402,8 @@ export const suite: Suite = {
     const meanArea = area.reduce((a, b) => a + b, 0) / area.length;
     const ratio = (whole.bytes / Math.max(1, ours.bytes)).toFixed(0);
     const meanBytes = ours.bytes / Math.max(1, ours.sizes.length);
+    const posting = await postingCost(players.length, Math.round(meanBytes));
+    const postsPerS = players.length * 20;
     return [
       [
         `${players.length} players in the arena (${sim.world.entityCount.toLocaleString("en-US")} entities: 1,000 pucks and crates, 20 game bots, 200 coins, walls, the shrine), ${seconds} s of game time at ${TICK_HZ} ticks/s, pushed at 20 Hz (${pushes} pushes), each player steered by the arena's bot policy at ${rate} command(s)/s from its own client's store; the arena's push settings: ${shown}`,
@@ -364,6 +426,14 @@ export const suite: Suite = {
         "",
         `mean ${group(meanBytes)} bytes per push per client (target: under 2,048) ${meanBytes < 2048 ? "met" : "NOT met"}; ${ratio}x fewer bytes than every entity to everyone; a client holds ${meanArea.toFixed(0)} entities on average (its own, its area, walls and the shrine); ${fullFrames} full frames (first frames and keyframes); every client's store matched the world after every push (0 gaps)`,
         `the pusher took ${(pushCpuMs / pushes).toFixed(2)} ms of CPU (${(pushMs / pushes).toFixed(2)} ms wall) per push for ${players.length} connections (areas, deltas, frames' text; posting to the tap); the old design's JSON of the whole world, once per client, would take ${((wholeJsonMs / pushes) * players.length).toFixed(1)} ms (${(wholeJsonMs / pushes).toFixed(2)} ms measured once per push, times ${players.length}); ${elapsedS.toFixed(0)} s wall time for the whole run`,
+      ].join("\n"),
+      [
+        `Posting the frames (${posting.posts.toLocaleString("en-US")} frames of ${group(Math.round(meanBytes))} bytes to ${players.length} real WebSocket clients in this process, CPU per frame):`,
+        "",
+        "| how a frame leaves | CPU per frame | CPU for 200 players at 20 Hz |",
+        "| --- | ---: | ---: |",
+        `| PostToConnection through the AWS SDK (a deployment's tick function) | ${posting.sdkUs.toFixed(0)} µs | ${((posting.sdkUs * postsPerS) / 1e6).toFixed(2)} s a second |`,
+        `| into the gateway of the same process (the local stack, \`GatewayClientPush\`) | ${posting.inProcessUs.toFixed(0)} µs | ${((posting.inProcessUs * postsPerS) / 1e6).toFixed(2)} s a second |`,
       ].join("\n"),
     ];
   },
