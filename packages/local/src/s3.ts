@@ -3,7 +3,7 @@
  * `@aws-sdk/client-s3` talks to it) with its buckets kept as files under a folder, so that blobs
  * survive a restart of the stack.
  *
- * What clients must know (s3rver 3.7.1, see /work/shared/TOOLING.md):
+ * What clients must know (s3rver 3.7.1, measured here; docs/local-stack.md):
  * - Path-style addressing only (`forcePathStyle: true`, or `LQ_S3_FORCE_PATH_STYLE=true` for the
  *   handlers): `<bucket>.127.0.0.1` does not resolve.
  * - It checks no SigV4 signature, but refuses an access key id it does not know with

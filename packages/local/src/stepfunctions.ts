@@ -184,7 +184,7 @@ let aslModule: Promise<AslModule> | undefined;
 
 /**
  * aws-local-stepfunctions targets Node 22 and calls `Promise.withResolvers`, which Node 20 lacks
- * (TOOLING.md): polyfill it before the module is loaded.
+ * (measured on Node 20): polyfill it before the module is loaded.
  */
 function loadAsl(): Promise<AslModule> {
   const P = Promise as unknown as { withResolvers?: unknown };

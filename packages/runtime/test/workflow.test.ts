@@ -11,7 +11,7 @@ import {
   worldPrefixOfExecution,
 } from "../src/definitions/workflow.js";
 
-// aws-local-stepfunctions targets Node 22; on Node 20 it needs Promise.withResolvers (TOOLING.md).
+// aws-local-stepfunctions targets Node 22; on Node 20 it needs Promise.withResolvers.
 const P = Promise as unknown as { withResolvers?: unknown };
 if (P.withResolvers === undefined) {
   P.withResolvers = <T>() => {

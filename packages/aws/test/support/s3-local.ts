@@ -3,7 +3,7 @@
  * SDK talks to it) on a free loopback port, over a fresh temporary folder, with one bucket.
  * About 50 ms to start, so each test file starts its own rather than sharing global state.
  *
- * s3rver's known gaps (see /work/shared/TOOLING.md): it ignores `If-None-Match: *`, drops the
+ * s3rver's known gaps (docs/local-stack.md): it ignores `If-None-Match: *`, drops the
  * `x-amz-checksum-*` headers, and paged listings need `--openssl-legacy-provider`. Tests must not
  * rely on those behaviours.
  */
