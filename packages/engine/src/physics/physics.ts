@@ -980,23 +980,27 @@ export class Physics {
     vy: Float64Array,
   ): boolean {
     if (s.sensors.size > 0) return false;
-    const ids = this.bodies(world).ids();
+    const query = this.bodies(world);
+    // Over runs of consecutive ids (bodies spawned together are): no id array to read per body.
+    const runs = query.runs();
     const { xBits, yBits } = s;
     const asleep = SLEEPING;
     const fixed = BodyKind.Static;
     let hash = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const e = ids[i] as number;
-      if (kind[e] !== fixed && (sleep[e] !== asleep || vx[e] !== 0 || vy[e] !== 0)) return false;
-      // bodyHash, inlined by hand: this loop is the whole cost of a tick at rest.
-      const k = e * 2;
-      hash =
-        (hash +
-          Math.imul(((xBits[k] as number) ^ (xBits[k + 1] as number)) + e, 0x9e3779b1) +
-          Math.imul((yBits[k] as number) ^ (yBits[k + 1] as number) ^ e, 0x85ebca77)) |
-        0;
+    for (let r = 0; r < runs.length; r += 2) {
+      const end = runs[r + 1] as number;
+      for (let e = runs[r] as number; e < end; e++) {
+        if (kind[e] !== fixed && (sleep[e] !== asleep || vx[e] !== 0 || vy[e] !== 0)) return false;
+        // bodyHash, inlined by hand: this loop is the whole cost of a tick at rest.
+        const k = e * 2;
+        hash =
+          (hash +
+            Math.imul(((xBits[k] as number) ^ (xBits[k + 1] as number)) + e, 0x9e3779b1) +
+            Math.imul((yBits[k] as number) ^ (yBits[k + 1] as number) ^ e, 0x85ebca77)) |
+          0;
+      }
     }
-    return ids.length === fingerprint.count && hash === fingerprint.hash;
+    return query.size === fingerprint.count && hash === fingerprint.hash;
   }
 
   /**
