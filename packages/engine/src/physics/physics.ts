@@ -990,7 +990,11 @@ export class Physics {
     for (let r = 0; r < runs.length; r += 2) {
       const end = runs[r + 1] as number;
       for (let e = runs[r] as number; e < end; e++) {
-        if (kind[e] !== fixed && (sleep[e] !== asleep || vx[e] !== 0 || vy[e] !== 0)) return false;
+        // Awake or moving is a change unless the body is static; the common case (asleep and
+        // still) reads no kind.
+        if (sleep[e] !== asleep || vx[e] !== 0 || vy[e] !== 0) {
+          if (kind[e] !== fixed) return false;
+        }
         // bodyHash, inlined by hand: this loop is the whole cost of a tick at rest.
         const k = e * 2;
         hash =
