@@ -15,7 +15,7 @@ import {
 /** A socket that never opens nor closes: frames wait for a connection that does not come. */
 class SilentSocket implements WebSocketLike {
   static made: SilentSocket[] = [];
-  readonly readyState = 0;
+  readyState = 0;
   onopen: WebSocketLike["onopen"] = null;
   onmessage: WebSocketLike["onmessage"] = null;
   onerror: WebSocketLike["onerror"] = null;
@@ -172,16 +172,12 @@ describe("answers that cannot come", () => {
 });
 
 /** A socket that opens at once and lets the test answer frames as the server would. */
-class ScriptedSocket implements WebSocketLike {
+class ScriptedSocket extends SilentSocket {
   static last: ScriptedSocket | undefined;
-  readyState = 0;
-  onopen: WebSocketLike["onopen"] = null;
-  onmessage: WebSocketLike["onmessage"] = null;
-  onerror: WebSocketLike["onerror"] = null;
-  onclose: WebSocketLike["onclose"] = null;
-  readonly sent: string[] = [];
+  override readyState = 0;
 
-  constructor(readonly url: string) {
+  constructor(url: string) {
+    super(url);
     ScriptedSocket.last = this;
     queueMicrotask(() => {
       this.readyState = 1;
@@ -189,18 +185,14 @@ class ScriptedSocket implements WebSocketLike {
     });
   }
 
-  send(data: string): void {
-    this.sent.push(data);
-  }
-
   /** A frame from the server. */
   answer(frame: unknown): void {
     this.onmessage?.({ data: JSON.stringify(frame) });
   }
 
-  close(): void {
+  override close(): void {
     this.readyState = 3;
-    this.onclose?.({ code: 1000, reason: "" });
+    super.close();
   }
 
   /** The ids of the frames sent, in order. */
