@@ -110,12 +110,14 @@ function doubler(world: World, mode: Mode, c: Value, count: (n: number) => void)
       },
     };
   }
+  // Through the schedule: the query kept from setup, the array read into a local each run (a
+  // loop over a closure's variable compiles slower in V8; docs/engine.md, "Systems").
   const q = world.query([c]);
-  const value = world.store(c).value;
   return {
     name,
-    run() {
+    run(world) {
       const ids = q.ids();
+      const value = world.store(c).value;
       for (let i = 0; i < ids.length; i++) {
         const e = ids[i] as number;
         value[e] = (value[e] as number) * 2;
@@ -191,12 +193,12 @@ export function simpleIter(kind: Kind, mode: Mode): Subject {
       };
     }
     const q = world.query([cx, cy]);
-    const vx = world.store(cx).value;
-    const vy = world.store(cy).value;
     return {
       name,
-      run() {
+      run(world) {
         const ids = q.ids();
+        const vx = world.store(cx).value;
+        const vy = world.store(cy).value;
         for (let i = 0; i < ids.length; i++) {
           const e = ids[i] as number;
           const t = vx[e] as number;
