@@ -169,10 +169,10 @@ export async function runDev(options: DevOptions): Promise<void> {
       const batch = s.version > 0 ? await deps.journal.getBatch(worldId, s.version) : undefined;
       const atMs = batch?.createdAtMs;
       let rate: number | undefined;
-      if (atMs !== undefined) {
-        if (previous !== undefined && atMs > previous.atMs)
+      if (atMs !== undefined && (previous === undefined || atMs > previous.atMs)) {
+        if (previous !== undefined)
           rate = ((s.tick - previous.tick) * 1000) / (atMs - previous.atMs);
-        if (previous === undefined || atMs > previous.atMs) previous = { tick: s.tick, atMs };
+        previous = { tick: s.tick, atMs };
       }
       const clock = clockStatus(rate, batch?.clock);
       const held =
@@ -193,13 +193,14 @@ export async function runDev(options: DevOptions): Promise<void> {
   process.once("SIGTERM", () => void stop("terminated"));
 }
 
-/**
- * How the world keeps the clock, for the status line: its ticks a second since the last line, and
- * whether its last batch fell behind the wall clock (by how much at most, and what it gave up).
- */
 /** Late by at most this, with nothing given up, is still keeping real time. */
 const CAUGHT_UP_LATE_MS_MAX = 250;
 
+/**
+ * How the world keeps the clock, for the status line: its ticks a second between the commits
+ * the last lines saw, and whether its last batch fell behind the wall clock (by how much at most,
+ * and what it gave up).
+ */
 export function clockStatus(
   ticksPerSecond: number | undefined,
   last: { readonly behindMsMax: number; readonly skippedMs: number } | undefined,
