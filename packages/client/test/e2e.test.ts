@@ -165,7 +165,10 @@ describe("a lost connection", () => {
     await stack.startGateway();
 
     const first = await inFlight;
-    expect(first).toMatchObject({ ok: true, id: dropAckOf, result: "duplicate", sends: 2 });
+    expect(first).toMatchObject({ ok: true, id: dropAckOf, result: "duplicate" });
+    // Sent once before the outage and again on the new connection; a busy machine may add a
+    // resend (a slow reconnect, an API Gateway failure answered), never a second application.
+    expect(first.ok && first.sends).toBeGreaterThanOrEqual(2);
     expect(await whileDown).toMatchObject({ ok: true, result: "accepted", sends: 1 });
     expect(statuses).toContain("connected");
 

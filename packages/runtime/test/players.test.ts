@@ -2,6 +2,7 @@ import { sha256Hex } from "@ledgerquest/engine";
 import { arenaModule } from "@ledgerquest/example-arena";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  CONNECTING_MS_MAX,
   claimQuestReward,
   connect,
   createWorld,
@@ -204,11 +205,30 @@ describe("submit command", () => {
     const named = next.changed.length + (next.moved?.length ?? 0) / 3;
     expect(named).toBeGreaterThan(0);
     expect(named).toBeLessThan(everything);
-    // A gone connection is removed.
+    // A gone connection is removed, once it is past the time a connection may take to open.
     deps.push.close("c1");
+    deps.clock.advance(CONNECTING_MS_MAX);
     const r2 = await runTickBatch(deps, { worldId: "arena-1", token: "t#2", maxTicks: 10 });
     expect(r2.gone).toBe(1);
     expect(await deps.store.getConnection("c1")).toBeUndefined();
+  });
+
+  it("a connection whose $connect has not returned is kept when a push finds it gone, then sent everything", async () => {
+    // Recorded by $connect, not yet open: API Gateway answers a post to it Gone.
+    deps.clock.advance(10);
+    const early = await runTickBatch(deps, { worldId: "arena-1", token: "t#1", maxTicks: 10 });
+    expect(early).toMatchObject({ pushed: 0, gone: 0 });
+    expect(await deps.store.getConnection("c1")).toMatchObject({ playerId: "player_0001" });
+    const body = frame("o1", "move", { dx: 1, dy: 0 });
+    expect(
+      await submitCommand(deps, { connectionId: "c1", playerId: "player_0001", body }),
+    ).toMatchObject({ ok: true, result: "accepted" });
+
+    deps.push.open("c1");
+    deps.clock.advance(CONNECTING_MS_MAX - 1000);
+    const later = await runTickBatch(deps, { worldId: "arena-1", token: "t#2", maxTicks: 10 });
+    expect(later).toMatchObject({ pushed: 1, gone: 0 });
+    expect(JSON.parse(deps.push.received("c1")[0] ?? "{}")).toMatchObject({ full: true });
   });
 });
 

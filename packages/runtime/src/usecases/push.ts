@@ -143,6 +143,14 @@ export const DEFAULT_PUSH_SETTINGS: ResolvedPushSettings = {
  */
 const LEAVE_SLACK = 1.25;
 
+/**
+ * How long after its `$connect` recorded it a connection may still be opening: API Gateway's
+ * integration timeout (29 s) bounds the `$connect` and authorizer, with a second of slack. A push
+ * to it in that time that finds it gone leaves its record alone (deleting it would leave an open
+ * socket whose every frame is refused `not_in_world`).
+ */
+export const CONNECTING_MS_MAX = 30_000;
+
 const SETTING_KEYS: ReadonlySet<string> = new Set([
   "hz",
   "nearest",
@@ -842,6 +850,9 @@ export class WorldPusher {
         this.#sent.delete(c.connectionId);
         try {
           if ((await this.#deps.push.post(c.connectionId, planned.message)) === "gone") {
+            // Recorded by its `$connect`, which has not returned yet: API Gateway answers Gone
+            // until it has. Not gone; the next push finds it open (and sends it everything).
+            if (now - c.connectedAtMs < CONNECTING_MS_MAX) return;
             gone++;
             goneIds.add(c.connectionId);
             await this.#deps.store.deleteConnection(c.connectionId);
