@@ -194,6 +194,35 @@ describe("sleeping", () => {
     }
   });
 
+  it("a body spawned on the id and place of a sleeper destroyed in the same tick is simulated", () => {
+    const { sim, left } = settled();
+    const w = sim.world;
+    const top = left[left.length - 1] as number;
+    const p = w.store(Position);
+    const at = { x: p.x[top] as number, y: p.y[top] as number };
+    w.destroyEntity(top);
+    // The same id at the same place: the sleepers' count and position hash do not move. Taller
+    // than what it replaces, it overlaps the body below and must be pushed up.
+    const tall = physics.spawnBox(w, { ...at, halfWidth: 0.5, halfHeight: 1 });
+    expect(tall).toBe(top);
+    for (let t = 0; t < 90; t++) sim.step();
+    expect(p.y[tall]).toBeGreaterThan(at.y + 0.25);
+    expect(physics.isSleeping(w, tall)).toBe(true);
+  });
+
+  it("a velocity written into a static body moves nothing and wakes nothing", () => {
+    const { sim, left, right } = settled();
+    const w = sim.world;
+    const floor = 0; // the first body piles() spawns
+    expect(w.store(Body).kind[floor]).toBe(BodyKind.Static);
+    w.store(Velocity).x[floor] = 3;
+    const p = w.store(Position);
+    const before = [...left, ...right, floor].map((e) => [p.x[e], p.y[e]]);
+    for (let t = 0; t < 30; t++) sim.step();
+    expect([...left, ...right, floor].map((e) => [p.x[e], p.y[e]])).toEqual(before);
+    expect(asleep(physics, w, [...left, ...right])).toBe(left.length + right.length);
+  });
+
   it("a moving kinematic body wakes what it touches; attractors and springs keep bodies awake", () => {
     const { sim, left, right } = settled();
     const w = sim.world;

@@ -57,7 +57,7 @@ export class QueryState {
   /** Set when notes overflowed or the world's masks were replaced: the next read rescans. */
   private stale = true;
   /** Bumped whenever the membership may have changed; `runs()` recomputes when it moved. */
-  private version = 0;
+  private changes = 0;
   private runsVersion = -1;
   private readonly runList: number[] = [];
 
@@ -124,6 +124,15 @@ export class QueryState {
   }
 
   /**
+   * A number that moves whenever the membership may have changed (settling first): equal
+   * versions mean the same members. Not state: a restored world's queries start afresh.
+   */
+  get version(): number {
+    if (this.pendingCount !== 0 || this.stale) this.settle();
+    return this.changes;
+  }
+
+  /**
    * The members in ascending id order. The array is owned by the query and brought up to date in
    * place when the query is next read: read it, do not modify it. Structural changes made while
    * looping over it (at once, or deferred inside a system or `world.deferred()`) do not alter it;
@@ -142,7 +151,7 @@ export class QueryState {
    */
   runs(): readonly number[] {
     const ids = this.ids();
-    if (this.runsVersion === this.version) return this.runList;
+    if (this.runsVersion === this.changes) return this.runList;
     const out = this.runList;
     out.length = 0;
     let i = 0;
@@ -156,7 +165,7 @@ export class QueryState {
       }
       out.push(start, end);
     }
-    this.runsVersion = this.version;
+    this.runsVersion = this.changes;
     return out;
   }
 
@@ -167,7 +176,7 @@ export class QueryState {
     this.pendingCount = 0;
     // Past a quarter of the slots in use, a rescan is cheaper than the notes: stop keeping them.
     this.pendingMax = Math.max(64, hw >> 2);
-    this.version++;
+    this.changes++;
     if (this.stale || n * 4 > hw) {
       this.stale = false;
       this.rescan(hw);

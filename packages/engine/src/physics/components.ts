@@ -23,7 +23,8 @@ export const SLEEPING = 255;
  * A rigid body. `invMass` is 1 / mass in 1/kg (0 for kinematic and static bodies); `material`
  * indexes the physics configuration's materials (restitution, friction). `sleep` counts the ticks
  * the body has been still (up to the ticks it takes to fall asleep), and is SLEEPING (255) while
- * it sleeps; the motor owns it (wake a body with Physics.wake, see docs/physics.md).
+ * it sleeps; the motor owns it (wake a body with Physics.wake, see docs/physics.md), and `kind`,
+ * which is set when the body is spawned (to change it, spawn another body).
  */
 export const Body = defineComponent("Body", {
   invMass: "f64",

@@ -313,6 +313,8 @@ interface Scratch {
   /** Positions as 32-bit words, for the sleep fingerprint (views of the stores). */
   xBits: Uint32Array;
   yBits: Uint32Array;
+  /** The bodies query's version when the fingerprint was last taken (-1: never, here). */
+  restVersion: number;
 }
 
 function makeScratch(world: World, cells: number): Scratch {
@@ -369,6 +371,7 @@ function makeScratch(world: World, cells: number): Scratch {
     restless: new Uint8Array(capacity),
     xBits: new Uint32Array(0),
     yBits: new Uint32Array(0),
+    restVersion: -1,
     sensorPairs: [],
   };
 }
@@ -532,6 +535,22 @@ function bitsOf(a: Float64Array, v: Uint32Array): Uint32Array {
 }
 
 /** Union-find root, with path halving. */
+/** Whether every body in the runs with a non-zero velocity is static. */
+function onlyStaticsMove(
+  runs: readonly number[],
+  kind: Uint8Array,
+  vx: Float64Array,
+  vy: Float64Array,
+): boolean {
+  for (let r = 0; r < runs.length; r += 2) {
+    const end = runs[r + 1] as number;
+    for (let e = runs[r] as number; e < end; e++) {
+      if ((vx[e] !== 0 || vy[e] !== 0) && kind[e] !== BodyKind.Static) return false;
+    }
+  }
+  return true;
+}
+
 function find(parent: Int32Array, e: number): number {
   let x = e;
   while (parent[x] !== x) {
@@ -777,11 +796,7 @@ export class Physics {
     const mayRest = cfg.sleeping && s.attractors.size === 0;
     const fingerprint = useResource(world, SLEEP_RESOURCE, () => new SleepFingerprint());
     this.bitViews(s, pos);
-    if (
-      mayRest &&
-      s.springs.size === 0 &&
-      this.atRest(world, s, fingerprint, kind, sleep, vx, vy)
-    ) {
+    if (mayRest && s.springs.size === 0 && this.atRest(world, s, fingerprint, kind, vx, vy)) {
       // Nothing awake, nothing changed, no sensor to watch: the world stays at rest this tick.
       useResource(world, CONTACTS_RESOURCE, () => new ContactCache()).reset(0);
       this.diffSensors(world, []);
@@ -962,20 +977,25 @@ export class Physics {
     }
     fingerprint.count = count;
     fingerprint.hash = hash;
+    s.restVersion = this.bodies(world).version;
     this.diffSensors(world, s.sensorPairs);
   }
 
   /**
    * Whether every body is asleep (velocity still zero) or static, none is a sensor, and the
-   * sleeping and static bodies are as the last tick left them: a pass that reads little and
-   * stops at the first body that moves.
+   * sleeping and static bodies are as the last tick left them. This pass is the whole cost of a
+   * tick at rest, so it reads as little as it can: when the bodies are the ones the fingerprint
+   * was taken over (the query's version has not moved) and their count is the fingerprint's,
+   * every one of them was asleep or static then, and only the motor's own calls (which update
+   * the fingerprint) put a body to sleep or wake it: `Body.sleep` and `Body.kind` are not read.
+   * What game code may change is read: every velocity (one sum, zero only when all are) and
+   * every position (the fingerprint's hash).
    */
   private atRest(
     world: World,
     s: Scratch,
     fingerprint: SleepFingerprint,
     kind: Uint8Array,
-    sleep: Uint8Array,
     vx: Float64Array,
     vy: Float64Array,
   ): boolean {
@@ -984,18 +1004,14 @@ export class Physics {
     // Over runs of consecutive ids (bodies spawned together are): no id array to read per body.
     const runs = query.runs();
     const { xBits, yBits } = s;
-    const asleep = SLEEPING;
-    const fixed = BodyKind.Static;
     let hash = 0;
+    // Sums of absolute values: zero exactly when every term is (a NaN or an infinity stays).
+    let speeds = 0;
     for (let r = 0; r < runs.length; r += 2) {
       const end = runs[r + 1] as number;
       for (let e = runs[r] as number; e < end; e++) {
-        // Awake or moving is a change unless the body is static; the common case (asleep and
-        // still) reads no kind.
-        if (sleep[e] !== asleep || vx[e] !== 0 || vy[e] !== 0) {
-          if (kind[e] !== fixed) return false;
-        }
-        // bodyHash, inlined by hand: this loop is the whole cost of a tick at rest.
+        speeds += Math.abs(vx[e] as number) + Math.abs(vy[e] as number);
+        // bodyHash, inlined by hand.
         const k = e * 2;
         hash =
           (hash +
@@ -1004,7 +1020,14 @@ export class Physics {
           0;
       }
     }
-    return query.size === fingerprint.count && hash === fingerprint.hash;
+    if (
+      hash !== fingerprint.hash ||
+      query.version !== s.restVersion ||
+      query.size !== fingerprint.count
+    )
+      return false;
+    // A static body may carry a velocity (it does not move by it): only theirs may be non-zero.
+    return speeds === 0 || onlyStaticsMove(runs, kind, vx, vy);
   }
 
   /**
