@@ -202,4 +202,36 @@ describe("SHA-256", () => {
       { numRuns: 500 },
     );
   });
+
+  it("an installed SHA-256 hashes the long messages; one that computes something else is refused", async () => {
+    const { installSha256, InvalidArgumentError, sha256Hex, SHA256_INSTALLED_MIN_BYTES } =
+      await import("../src/index.js");
+    const { sha256: fresh } = await import("@noble/hashes/sha2.js");
+    const { bytesToHex } = await import("@noble/hashes/utils.js");
+    const lengths: number[] = [];
+    try {
+      installSha256((bytes) => {
+        lengths.push(bytes.length);
+        return fresh(bytes);
+      });
+      lengths.length = 0;
+      const long = Uint8Array.from({ length: SHA256_INSTALLED_MIN_BYTES + 5 }, (_, i) => i & 255);
+      const short = long.subarray(0, SHA256_INSTALLED_MIN_BYTES - 1);
+      expect(sha256Hex(long)).toBe(bytesToHex(fresh(long)));
+      expect(sha256Hex(short)).toBe(bytesToHex(fresh(short)));
+      expect(lengths).toEqual([long.length]);
+      // Not SHA-256 (one byte flipped on long messages only): refused, and the last one stays.
+      const wrong = (bytes: Uint8Array) => {
+        const h = fresh(bytes);
+        if (bytes.length > 1000) h[0] = (h[0] as number) ^ 1;
+        return h;
+      };
+      expect(() => installSha256(wrong)).toThrow(InvalidArgumentError);
+      lengths.length = 0;
+      expect(sha256Hex(long)).toBe(bytesToHex(fresh(long)));
+      expect(lengths).toEqual([long.length]);
+    } finally {
+      installSha256(undefined);
+    }
+  });
 });

@@ -4,6 +4,7 @@
  */
 import { fingerprintOf, Ledger, Simulation, sha256Hex, toHex } from "@ledgerquest/engine";
 import { CorruptRecordError, NotFoundError, RulesMismatchError } from "../errors.js";
+import { useNodeSha256 } from "../native-hash.js";
 import { contentKey } from "../ports/blob-store.js";
 import type { AccountBalance, PlayerRecord, StateRef, WorldRecord } from "../ports/entity-store.js";
 import type { GameRules } from "../world/game.js";
@@ -23,6 +24,7 @@ export interface LoadedWorld {
 }
 
 export async function loadWorldState(deps: RuntimeDeps, world: WorldRecord): Promise<LoadedWorld> {
+  useNodeSha256();
   const where = `world ${world.worldId} v${world.version}`;
   let bytes: Uint8Array;
   if (world.state.kind === "inline") {
@@ -51,6 +53,7 @@ export async function saveWorldState(
   worldId: string,
   loaded: LoadedWorld,
 ): Promise<StateRef> {
+  useNodeSha256();
   const bytes = encodeWorldState({
     snapshot: loaded.sim.snapshot(),
     ledger: loaded.ledger.checkpoint(),
