@@ -11,6 +11,7 @@
  * Settings through `LQ_LOAD="bots=200,seconds=60,rate=5"`.
  */
 import { fork } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -174,7 +175,7 @@ type UsageSnapshot = ReturnType<
 
 /**
  * DynamoDB requests a second each function made between two snapshots, busiest first, with the
- * kinds of item the busiest one's requests were on.
+ * kinds of item the requests of each busy one (20 a second or more) were on.
  */
 function requestsPerS(before: UsageSnapshot, after: UsageSnapshot, seconds: number): string {
   const perS = (fn: string, kind?: string) => {
@@ -189,8 +190,8 @@ function requestsPerS(before: UsageSnapshot, after: UsageSnapshot, seconds: numb
     .filter(([, n]) => n >= 0.5)
     .sort((a, b) => b[1] - a[1]);
   return busiest
-    .map(([fn, n], i) => {
-      if (i > 0) return `${fn} ${n.toFixed(0)}`;
+    .map(([fn, n]) => {
+      if (n < 20) return `${fn} ${n.toFixed(0)}`;
       const kinds = Object.keys(after.dynamodb[fn] ?? {})
         .map((kind) => [kind, perS(fn, kind)] as const)
         .filter(([, k]) => k >= 0.5)
@@ -203,6 +204,36 @@ function requestsPerS(before: UsageSnapshot, after: UsageSnapshot, seconds: numb
 
 function cpuS(cpu: NodeJS.CpuUsage, seconds: number): string {
   return ((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2);
+}
+
+/** Linux's clock ticks per second, the unit of /proc/PID/stat's CPU times (USER_HZ, 100). */
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * CPU the DynamoDB Local JVM listening on `port` has used, in µs (user + system, from
+ * /proc/PID/stat), or undefined where there is no /proc or no such process.
+ */
+function dynamoDbLocalCpuUs(port: number): number | undefined {
+  try {
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      let cmdline: string;
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        continue;
+      }
+      if (!cmdline.includes("DynamoDBLocal") || !cmdline.includes(`-port\0${port}\0`)) continue;
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      return (ticks / CLOCK_TICKS_PER_S) * 1e6;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
 }
 
 function ms(v: number | null | undefined): string {
@@ -238,6 +269,8 @@ export const suite: Suite = {
       const startedMs = Date.now();
       const usageBefore = stack.usage();
       const cpuBefore = process.cpuUsage();
+      const ddbPort = Number(new URL(stack.endpoints.dynamodb).port);
+      const ddbCpuBefore = dynamoDbLocalCpuUs(ddbPort);
       // How long a socket's message or a drain's answer waited for the stack's one thread.
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       loopDelay.enable();
@@ -248,6 +281,11 @@ export const suite: Suite = {
         worldId,
       });
       const stackCpu = process.cpuUsage(cpuBefore);
+      const ddbCpuAfter = dynamoDbLocalCpuUs(ddbPort);
+      const ddbCpu =
+        ddbCpuBefore === undefined || ddbCpuAfter === undefined
+          ? "-"
+          : ((ddbCpuAfter - ddbCpuBefore) / 1e6 / load.seconds).toFixed(2);
       loopDelay.disable();
       const requests = requestsPerS(usageBefore, stack.usage(), load.seconds);
       // Let the loop apply what was accepted last, then count what the batch records applied.
@@ -297,8 +335,8 @@ export const suite: Suite = {
         ],
         ["batches committed", String(records.length)],
         [
-          "CPU seconds per second: the stack's process / the players' (2 cores in all)",
-          `${cpuS(stackCpu, load.seconds)} / ${cpuS(playersCpu, load.seconds)}`,
+          "CPU seconds per second: the stack's process / the players' / DynamoDB Local's JVM (2 cores in all)",
+          `${cpuS(stackCpu, load.seconds)} / ${cpuS(playersCpu, load.seconds)} / ${ddbCpu}`,
         ],
         ["DynamoDB requests per second, by function", requests],
         [

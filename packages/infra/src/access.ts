@@ -12,7 +12,8 @@
  * How IAM reads `dynamodb:LeadingKeys` (DynamoDB developer guide, "Using IAM policy conditions
  * for fine-grained access control" and "Using IAM with DynamoDB transactions"):
  * - it is the partition key value(s) of the request: of the item for GetItem, PutItem,
- *   UpdateItem, DeleteItem and ConditionCheckItem, of the key condition for Query; Scan has none,
+ *   UpdateItem, DeleteItem and ConditionCheckItem, of every key for BatchGetItem (each must
+ *   match), of the key condition for Query; Scan has none,
  *   so Scan is granted apart, without a key condition (it reads every item by nature);
  * - a Query on a secondary index carries the index's partition key, so a grant on the index names
  *   the index's key values (`conns#<world>`, `worlds#active`);
@@ -27,6 +28,7 @@ import { auditKeys, type ENTITY_TABLE, entityKeys } from "@ledgerquest/runtime";
 /** The item-level DynamoDB actions the adapters send (TransactWriteItems is authorized as these). */
 export type ItemAction =
   | "dynamodb:GetItem"
+  | "dynamodb:BatchGetItem"
   | "dynamodb:PutItem"
   | "dynamodb:UpdateItem"
   | "dynamodb:DeleteItem"
@@ -105,10 +107,15 @@ export const ACCESS = {
     table: "EntityTable",
     rules: [{ actions: ["dynamodb:PutItem"], keys: [any(E.world)] }],
   },
-  /** Read the player and balance projections. */
+  /** Read the player and balance projections, one by one or in batches. */
   readProjections: {
     table: "EntityTable",
-    rules: [{ actions: ["dynamodb:GetItem"], keys: [any(E.player), any(E.account)] }],
+    rules: [
+      {
+        actions: ["dynamodb:GetItem", "dynamodb:BatchGetItem"],
+        keys: [any(E.player), any(E.account)],
+      },
+    ],
   },
   /** Write the player and balance projections of a batch (monotonic by version). */
   writeProjections: {

@@ -33,6 +33,7 @@ import { arenaModule } from "@ledgerquest/example-arena";
 import {
   AUDIT_LOG,
   auditKeys,
+  CONNECTING_MS_MAX,
   createWorld,
   ENTITY_TABLE,
   entityKeys,
@@ -104,6 +105,7 @@ interface ItemInput {
   readonly IndexName?: string;
   readonly Key?: Attributes;
   readonly Item?: Attributes;
+  readonly RequestItems?: unknown;
   readonly KeyConditionExpression?: string;
   readonly ExpressionAttributeNames?: Readonly<Record<string, string>>;
   readonly ExpressionAttributeValues?: Attributes;
@@ -158,6 +160,17 @@ function requestsOf(command: string, input: ItemInput): Request[] {
       return [{ action: "dynamodb:Query", table, key: queryKey(table, input) ?? "(no key)" }];
     case "ScanCommand":
       return [{ action: "dynamodb:Scan", table }];
+    case "BatchGetItemCommand": {
+      // One action, authorized for every key it names (each must match the grant's keys).
+      const tables = (input.RequestItems ?? {}) as Record<string, { Keys?: ItemInput["Key"][] }>;
+      return Object.entries(tables).flatMap(([name, { Keys = [] }]) =>
+        Keys.map((key) => ({
+          action: "dynamodb:BatchGetItem",
+          table: tableOf({ TableName: name }),
+          key: partitionValue(tableOf({ TableName: name }), key) ?? "(no key)",
+        })),
+      );
+    }
     case "TransactWriteItemsCommand": {
       const items = (input.TransactItems ?? []) as Record<string, ItemInput>[];
       return items.flatMap((item) =>
@@ -340,8 +353,9 @@ beforeAll(async () => {
   );
   expect(JSON.parse(ack.body ?? "")).toMatchObject({ type: "ack", result: "accepted" });
 
-  // ── laps that apply it, push to the open connection, and forget the closed ones ──
-  clock.advance(1_000);
+  // ── laps that apply it, push to the open connection, and forget the closed ones (Bob's never
+  //    opened: past the time a connection may take to open, a push that finds them gone) ──
+  clock.advance(CONNECTING_MS_MAX);
   await lap(2);
   // Until the bots' pickups put gold through the ledger: the journal appends of a batch.
   const appended = () =>
@@ -466,6 +480,9 @@ describe("every DynamoDB request a handler sends", () => {
     // The verifier: a gap read from the journal, its chain head, the break marked.
     expect(seen("audit-stream", "dynamodb:Query", "AuditLog", "journal#")).toBe(true);
     expect(seen("audit-stream", "dynamodb:UpdateItem", "EntityTable", "chain#")).toBe(true);
+    // The leaderboard's projections, read in batches.
+    expect(seen("audit-stream", "dynamodb:BatchGetItem", "EntityTable", "acct#")).toBe(true);
+    expect(seen("audit-stream", "dynamodb:BatchGetItem", "EntityTable", "player#")).toBe(true);
     // The supervisor's sweep of the index of active worlds.
     expect(seen("supervisor", "dynamodb:Query", "EntityTable/index/byWorld", "worlds#active")).toBe(
       true,

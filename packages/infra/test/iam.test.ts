@@ -56,6 +56,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   authorizer: [],
   connect: [
     ...lines(ENTITY, ["GetItem"], ["world#*", "player#*", "acct#*"]),
+    ...lines(ENTITY, ["BatchGetItem"], ["player#*", "acct#*"]),
     ...lines(ENTITY, ["GetItem", "PutItem"], ["conn#*"]),
     ...lines(ENTITY, ["GetItem", "UpdateItem"], ["presence#*"]),
   ],
@@ -71,6 +72,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   query: [
     ...lines(ENTITY, ["GetItem", "UpdateItem"], ["conn#*"]),
     ...lines(ENTITY, ["GetItem"], ["world#*", "player#*", "acct#*"]),
+    ...lines(ENTITY, ["BatchGetItem"], ["player#*", "acct#*"]),
     `${ENTITY} dynamodb:Scan (every item)`,
     ...lines(BY_WORLD, ["Query"], ["conns#*"]),
     ...lines(AUDIT, ["GetItem", "Query"], ["journal#*", "batch#*"]),
@@ -87,6 +89,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   ],
   "audit-stream": [
     ...lines(ENTITY, ["GetItem"], ["world#*", "player#*", "acct#*"]),
+    ...lines(ENTITY, ["BatchGetItem"], ["player#*", "acct#*"]),
     ...lines(ENTITY, ["GetItem", "UpdateItem"], ["chain#*"]),
     ...lines(ENTITY, ["GetItem", "PutItem"], ["leaderboard#*"]),
     ...lines(AUDIT, ["GetItem", "Query"], ["journal#*", "batch#*"]),

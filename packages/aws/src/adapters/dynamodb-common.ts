@@ -15,6 +15,8 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DynamoDBDocumentClient,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -55,6 +57,57 @@ export function documentClient(
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     unmarshallOptions: { wrapNumbers: false },
   });
+}
+
+/** DynamoDB's limit of keys in one BatchGetItem call. */
+export const BATCH_GET_KEYS_MAX = 100;
+
+/**
+ * Rounds of BatchGetItem for keys DynamoDB returned unprocessed (throttled, or past its 16 MB
+ * answer) before the read gives up as unavailable; between rounds it waits 25, 50, 100... ms.
+ */
+const BATCH_GET_ROUNDS_MAX = 8;
+
+/**
+ * Reads the items of `keys` (values of `keyName`) from `table` consistently, 100 keys a call,
+ * retrying what DynamoDB leaves unprocessed: the items found, by key. Repeated keys are read once
+ * (BatchGetItem refuses duplicates).
+ */
+export async function batchGetItems(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  keyName: string,
+  keys: readonly string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  const unique = [...new Set(keys)];
+  for (let offset = 0; offset < unique.length; offset += BATCH_GET_KEYS_MAX) {
+    let pending: Record<string, unknown>[] = unique
+      .slice(offset, offset + BATCH_GET_KEYS_MAX)
+      .map((k) => ({ [keyName]: k }));
+    for (let round = 0; pending.length > 0; round++) {
+      if (round === BATCH_GET_ROUNDS_MAX) {
+        throw new StoreUnavailableError(
+          "DynamoDB",
+          `BatchGetItem (${table}): ${pending.length} keys still unprocessed after ${round} rounds`,
+        );
+      }
+      if (round > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** (round - 1)));
+      let out: BatchGetCommandOutput;
+      try {
+        out = await doc.send(
+          new BatchGetCommand({
+            RequestItems: { [table]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+      } catch (error) {
+        return translate(error, "BatchGetItem", `${pending.length} keys of ${table}`);
+      }
+      for (const item of out.Responses?.[table] ?? []) found.set(String(item[keyName]), item);
+      pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+    }
+  }
+  return found;
 }
 
 /** DynamoDB's limit of items in one TransactWriteItems call. */

@@ -33,6 +33,7 @@ import {
   type WorldSummary,
 } from "@ledgerquest/runtime";
 import {
+  batchGetItems,
   cancellationCodes,
   type TableNames,
   transactInChunks,
@@ -388,16 +389,7 @@ export class DynamoDbEntityStore implements EntityStore {
   ): Promise<(AccountBalance & { readonly version: number }) | undefined> {
     const key = entityKeys.account(worldId, accountId);
     const item = await this.get(key);
-    if (item === undefined) return undefined;
-    return {
-      accountId: str(item, "accountId", key),
-      owner: str(item, "owner", key),
-      unit: str(item, "unit", key),
-      debits: num(item, "debits", key),
-      credits: num(item, "credits", key),
-      balance: num(item, "balance", key),
-      version: num(item, "version", key),
-    };
+    return item === undefined ? undefined : toAccount(item, key);
   }
 
   async getPlayer(
@@ -406,16 +398,35 @@ export class DynamoDbEntityStore implements EntityStore {
   ): Promise<(PlayerRecord & { readonly version: number }) | undefined> {
     const key = entityKeys.player(worldId, playerId);
     const item = await this.get(key);
-    if (item === undefined) return undefined;
-    return {
-      playerId: str(item, "playerId", key),
-      worldId: str(item, "worldId", key),
-      xp: num(item, "xp", key),
-      level: num(item, "level", key),
-      balances: (item.balances ?? {}) as PlayerRecord["balances"],
-      quests: (item.quests ?? {}) as PlayerRecord["quests"],
-      version: num(item, "version", key),
-    };
+    return item === undefined ? undefined : toPlayer(item, key);
+  }
+
+  async getAccounts(
+    worldId: string,
+    accountIds: readonly string[],
+  ): Promise<ReadonlyMap<string, AccountBalance & { readonly version: number }>> {
+    const keys = accountIds.map((id) => entityKeys.account(worldId, id));
+    const items = await batchGetItems(this.doc, this.table, "entity_id", keys);
+    const out = new Map<string, AccountBalance & { readonly version: number }>();
+    for (const [key, item] of items) {
+      const account = toAccount(item, key);
+      out.set(account.accountId, account);
+    }
+    return out;
+  }
+
+  async getPlayers(
+    worldId: string,
+    playerIds: readonly string[],
+  ): Promise<ReadonlyMap<string, PlayerRecord & { readonly version: number }>> {
+    const keys = playerIds.map((id) => entityKeys.player(worldId, id));
+    const items = await batchGetItems(this.doc, this.table, "entity_id", keys);
+    const out = new Map<string, PlayerRecord & { readonly version: number }>();
+    for (const [key, item] of items) {
+      const player = toPlayer(item, key);
+      out.set(player.playerId, player);
+    }
+    return out;
   }
 
   async putConnection(c: ConnectionRecord, maxPerPlayer: number): Promise<"connected" | "full"> {
@@ -631,6 +642,30 @@ export class DynamoDbEntityStore implements EntityStore {
     } while (start !== undefined);
     return out;
   }
+}
+
+function toAccount(item: Item, key: string): AccountBalance & { readonly version: number } {
+  return {
+    accountId: str(item, "accountId", key),
+    owner: str(item, "owner", key),
+    unit: str(item, "unit", key),
+    debits: num(item, "debits", key),
+    credits: num(item, "credits", key),
+    balance: num(item, "balance", key),
+    version: num(item, "version", key),
+  };
+}
+
+function toPlayer(item: Item, key: string): PlayerRecord & { readonly version: number } {
+  return {
+    playerId: str(item, "playerId", key),
+    worldId: str(item, "worldId", key),
+    xp: num(item, "xp", key),
+    level: num(item, "level", key),
+    balances: (item.balances ?? {}) as PlayerRecord["balances"],
+    quests: (item.quests ?? {}) as PlayerRecord["quests"],
+    version: num(item, "version", key),
+  };
 }
 
 function toConnection(item: Item): ConnectionRecord {

@@ -181,6 +181,20 @@ export interface EntityStore {
     worldId: string,
     playerId: string,
   ): Promise<(PlayerRecord & { readonly version: number }) | undefined>;
+  /**
+   * `getAccount` for many ids at once, read consistently: the accounts found, by id (an id with
+   * no account is absent; repeated ids are read once). A store reads them in as few round trips
+   * as it can (DynamoDB: one per 100).
+   */
+  getAccounts(
+    worldId: string,
+    accountIds: readonly string[],
+  ): Promise<ReadonlyMap<string, AccountBalance & { readonly version: number }>>;
+  /** `getPlayer` for many ids at once, as `getAccounts`. */
+  getPlayers(
+    worldId: string,
+    playerIds: readonly string[],
+  ): Promise<ReadonlyMap<string, PlayerRecord & { readonly version: number }>>;
 
   /**
    * Records a connection unless its player has `maxPerPlayer` connections in that world already

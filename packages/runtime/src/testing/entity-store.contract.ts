@@ -246,6 +246,38 @@ export function describeEntityStoreContract(
       await cleanup?.();
     });
 
+    it("reads many accounts and players at once: those found, each as its single read gives it", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      const players = Array.from({ length: 130 }, (_, i) => player(`p${i}`, id, i));
+      const accounts = players.map((p, i) => ({
+        accountId: `${p.playerId}:gold`,
+        owner: p.playerId,
+        unit: "gold",
+        debits: 0,
+        credits: i,
+        balance: i,
+      }));
+      await store.putProjections(id, 2, accounts, players);
+      // More than one call's worth (DynamoDB: 100 keys), with ids repeated and ids of nothing.
+      const wanted = [...players.map((p) => p.playerId), "p7", "nobody", "p0"];
+      const got = await store.getPlayers(id, wanted);
+      expect(got.size).toBe(130);
+      expect(got.get("nobody")).toBeUndefined();
+      expect(got.get("p129")).toEqual(await store.getPlayer(id, "p129"));
+      expect(got.get("p0")).toEqual({ ...player("p0", id, 0), version: 2 });
+      const gotAccounts = await store.getAccounts(id, [
+        ...accounts.map((a) => a.accountId),
+        "nobody:gold",
+      ]);
+      expect(gotAccounts.size).toBe(130);
+      expect(gotAccounts.get("p42:gold")).toEqual({ ...accounts[42], version: 2 });
+      // Another world's ids are not read.
+      expect((await store.getPlayers(uniqueId("w"), ["p1"])).size).toBe(0);
+      expect((await store.getAccounts(id, [])).size).toBe(0);
+      await cleanup?.();
+    });
+
     it("keeps connections per world", async () => {
       const { store, cleanup } = await setup();
       const w1 = uniqueId("w");

@@ -123,6 +123,30 @@ export class MemoryEntityStore implements EntityStore {
     return p === undefined ? undefined : structuredClone(p);
   }
 
+  async getAccounts(
+    worldId: string,
+    accountIds: readonly string[],
+  ): Promise<ReadonlyMap<string, AccountBalance & { readonly version: number }>> {
+    const out = new Map<string, AccountBalance & { readonly version: number }>();
+    for (const id of accountIds) {
+      const a = await this.getAccount(worldId, id);
+      if (a !== undefined) out.set(id, a);
+    }
+    return out;
+  }
+
+  async getPlayers(
+    worldId: string,
+    playerIds: readonly string[],
+  ): Promise<ReadonlyMap<string, PlayerRecord & { readonly version: number }>> {
+    const out = new Map<string, PlayerRecord & { readonly version: number }>();
+    for (const id of playerIds) {
+      const p = await this.getPlayer(worldId, id);
+      if (p !== undefined) out.set(id, p);
+    }
+    return out;
+  }
+
   async putConnection(
     connection: ConnectionRecord,
     maxPerPlayer: number,
