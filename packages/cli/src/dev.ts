@@ -48,8 +48,33 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Why a port the user named cannot be used (something else listens there), or undefined: asked
+ * before anything starts, so that a taken port is said at once and names its option.
+ */
+export async function takenPortProblem(
+  options: Pick<DevOptions, "dashboardPort" | "websocketPort" | "dashboard">,
+): Promise<string | undefined> {
+  const named: [number | undefined, string, string][] = [
+    [options.dashboard ? options.dashboardPort : undefined, "the dashboard", "--dashboard-port"],
+    [options.websocketPort, "the WebSocket API", "--websocket-port"],
+  ];
+  for (const [port, what, flag] of named) {
+    if (port !== undefined && !(await portIsFree(port))) {
+      return `${what}'s port ${port} is in use: choose another with ${flag}, or stop what listens there`;
+    }
+  }
+  return undefined;
+}
+
 export async function runDev(options: DevOptions): Promise<void> {
   const startedMs = Date.now();
+  const taken = await takenPortProblem(options);
+  if (taken !== undefined) {
+    console.error(`could not start the local stack: ${taken}`);
+    process.exitCode = 1;
+    return;
+  }
   console.log(
     "LedgerQuest local stack: starting (Ctrl-C stops it; the world continues at the next start)",
   );

@@ -139,6 +139,31 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+describe("restore's file", () => {
+  it("a file that is not there, or a directory, is named with what to give instead; nothing is read", async () => {
+    const untouched = new Proxy({} as Parameters<typeof runRestore>[0], {
+      get: (_, key) => {
+        throw new Error(`the restore read deps.${String(key)}`);
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), "lq-restore-"));
+    try {
+      const missing = capture();
+      expect(await runRestore(untouched, join(dir, "nope.json"), missing.io)).toBe(
+        EXIT_COULD_NOT_CHECK,
+      );
+      expect(missing.err()).toBe(
+        `restore: there is no file ${join(dir, "nope.json")}: give the path of a file \`ledgerquest export\` wrote\n`,
+      );
+      const folder = capture();
+      expect(await runRestore(untouched, dir, folder.io)).toBe(EXIT_COULD_NOT_CHECK);
+      expect(folder.err()).toContain(`restore: ${dir} is a directory`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("export and restore over DynamoDB Local", () => {
   it("exports a half-committed world as the cut at its version; restored, verify and replay pass", async () => {
     const world = await source.store.getWorld(WORLD);

@@ -32,10 +32,12 @@ import {
   runTickBatch,
   submitCommand,
 } from "@ledgerquest/runtime";
+import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runReplay } from "../src/commands/replay.js";
+import { registerReplay, runReplay } from "../src/commands/replay.js";
 import {
   type CommandIO,
+  DEFAULT_WORLD,
   EXIT_COULD_NOT_CHECK,
   EXIT_FOUND_PROBLEMS,
   EXIT_OK,
@@ -222,6 +224,33 @@ describe("ledgerquest replay (the command's core)", () => {
   });
 });
 
+describe("ledgerquest replay's arguments", () => {
+  it("refuses --from after --to before reading anything, and says which way round they go", async () => {
+    const untouched = new Proxy({} as typeof deps, {
+      get: (_, key) => {
+        throw new Error(`the replay read deps.${String(key)}`);
+      },
+    });
+    const c = capture();
+    expect(await runReplay(untouched, WORLD, { from: 500, to: 100, json: false }, c.io)).toBe(
+      EXIT_COULD_NOT_CHECK,
+    );
+    expect(c.err()).toBe(
+      "replay: --from 500 is after --to 100: give the first tick to compare, then the last (--from 100 --to 500?)\n",
+    );
+    expect(c.out()).toBe("");
+  });
+
+  it("names the world as verify does: the local stack's demo by default", () => {
+    const program = new Command();
+    registerReplay(program);
+    const replay = program.commands.find((c) => c.name() === "replay");
+    const world = replay?.registeredArguments[0];
+    expect(world?.required).toBe(false);
+    expect(world?.defaultValue).toBe(DEFAULT_WORLD);
+  });
+});
+
 describe("over the DynamoDB adapters (DynamoDB Local)", () => {
   it("verifies and replays a world as the local stack and AWS store it", async () => {
     const client = new DynamoDBClient({
@@ -296,7 +325,7 @@ describe("the ledgerquest command line", () => {
     expect(verify.stdout).toContain("--aws");
     expect(verify.stdout).toContain("Exit codes: 0 all good, 1 problems found");
     const replay = await run("replay", "--help");
-    expect(replay.stdout).toContain("Usage: ledgerquest replay [options] <world>");
+    expect(replay.stdout).toContain("Usage: ledgerquest replay [options] [world]");
     expect(replay.stdout).toContain("--from <tick>");
   });
 

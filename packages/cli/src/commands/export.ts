@@ -55,7 +55,14 @@ export async function runRestore(deps: RuntimeDeps, file: string, io: CommandIO)
   try {
     doc = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    io.err.write(`restore: cannot read ${file} as JSON: ${(error as Error).message}\n`);
+    const code = (error as NodeJS.ErrnoException).code;
+    io.err.write(
+      code === "ENOENT"
+        ? `restore: there is no file ${file}: give the path of a file \`ledgerquest export\` wrote\n`
+        : code === "EISDIR"
+          ? `restore: ${file} is a directory: give the path of a file \`ledgerquest export\` wrote\n`
+          : `restore: cannot read ${file} as JSON: ${(error as Error).message}\n`,
+    );
     return EXIT_COULD_NOT_CHECK;
   }
   try {

@@ -1,5 +1,5 @@
 /**
- * `ledgerquest replay <world> [--from T] [--to T]`: re-simulate a world from the state it was
+ * `ledgerquest replay [world] [--from T] [--to T]`: re-simulate a world from the state it was
  * created with and the commands its batch records name, comparing every tick's state hash with
  * the recorded one and every ledger entry with the journal's. Against the running local stack by
  * default, or the ambient AWS environment with `--aws`. Exit codes: 0 every tick matched,
@@ -87,6 +87,12 @@ export async function runReplay(
   opts: ReplayCommandOptions,
   io: CommandIO,
 ): Promise<number> {
+  if (opts.from !== undefined && opts.to !== undefined && opts.from > opts.to) {
+    io.err.write(
+      `replay: --from ${opts.from} is after --to ${opts.to}: give the first tick to compare, then the last (--from ${opts.to} --to ${opts.from}?)\n`,
+    );
+    return EXIT_COULD_NOT_CHECK;
+  }
   const { replayWorld } = await import("@ledgerquest/runtime");
   return runCheck(
     { name: "replay", unit: "ticks", minTotal: PROGRESS_MIN_TICKS, worldId, json: opts.json },
@@ -108,7 +114,7 @@ export function registerReplay(program: Command): void {
     .description(
       "Re-simulate a world from its genesis state and recorded commands, and compare every tick's state hash and every ledger entry with the recorded ones",
     )
-    .argument("<world>", `the world's id (the local stack's is "${DEFAULT_WORLD}")`)
+    .argument("[world]", "the world's id", DEFAULT_WORLD)
     .option(
       "--from <tick>",
       "first tick to compare (default: the world's first); earlier ticks still run, unchecked",
@@ -132,7 +138,7 @@ export function registerReplay(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nExit codes: 0 every tick matched, 1 a mismatch (the tick, expected and actual are printed), 2 could not replay.\n\nExamples:\n  ledgerquest replay demo                    every tick of the demo world\n  ledgerquest replay demo --from 6000 --to 6600\n  ledgerquest replay demo --json --aws",
+      "\nExit codes: 0 every tick matched, 1 a mismatch (the tick, expected and actual are printed), 2 could not replay.\n\nExamples:\n  ledgerquest replay                         every tick of the demo world\n  ledgerquest replay demo --from 6000 --to 6600\n  ledgerquest replay demo --json --aws",
     )
     .action(async (worldId: string, opts: ReplayCommandOptions & TargetOptions) => {
       const io = commandIO();
