@@ -199,6 +199,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     "s3",
     "dynamodb",
   ] as const;
+  /** What a stop line says was stopped (and, where it matters, what the stop kept). */
+  const STOPPED: Readonly<Record<(typeof ORDER)[number], string>> = {
+    supervisor: "loop supervisor",
+    stepfunctions: "Step Functions (every game loop's lap finished and committed)",
+    dashboard: "dashboard",
+    gateway: "WebSocket API (every connection closed)",
+    eventbridge: "EventBridge",
+    poller: "stream poller (its checkpoint saved)",
+    idp: "identity provider",
+    s3: "S3",
+    dynamodb: "DynamoDB Local (every acknowledged write committed)",
+  };
   const stops = new Map<(typeof ORDER)[number], () => Promise<void>>();
   let stopping = false;
   const stopAll = async () => {
@@ -209,6 +221,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stops.delete(name);
       try {
         await stop();
+        log(`stopped ${STOPPED[name]}`);
       } catch (error) {
         log(`shutdown of ${name}: ${(error as Error).message}`);
       }

@@ -242,3 +242,24 @@ describe("ledgerquest dev's local stack", () => {
     again.ws.close();
   }, 120_000);
 });
+
+describe("stopping ledgerquest dev's local stack", () => {
+  it("says one line per service stopped, in the order that loses nothing, and nothing else", async () => {
+    const from = lines.length;
+    await stack.stop();
+    expect(lines.slice(from)).toEqual([
+      "stopped loop supervisor",
+      "stopped Step Functions (every game loop's lap finished and committed)",
+      "stopped dashboard",
+      "stopped WebSocket API (every connection closed)",
+      "stopped EventBridge",
+      "stopped stream poller (its checkpoint saved)",
+      "stopped identity provider",
+      "stopped S3",
+      "stopped DynamoDB Local (every acknowledged write committed)",
+    ]);
+    // A second stop (the test's own afterAll, a second Ctrl-C) has nothing left to stop.
+    await stack.stop();
+    expect(lines.length).toBe(from + 9);
+  }, 60_000);
+});
