@@ -371,6 +371,8 @@ export class DynamoDbCommandInbox implements CommandInbox {
     if (upToMs <= afterMs || limit === 0) return out;
     const pk = auditKeys.inbox(worldId, shard);
     let start: Record<string, unknown> | undefined;
+    // Paged by hand, not with `paginateQuery`: each page asks for what is still missing of
+    // `limit` (a paginator's page size is fixed), so a read never takes more than it returns.
     do {
       try {
         const page = await this.doc.send(

@@ -71,7 +71,9 @@ const BATCH_GET_ROUNDS_MAX = 8;
 /**
  * Reads the items of `keys` (values of `keyName`) from `table` consistently, 100 keys a call,
  * retrying what DynamoDB leaves unprocessed: the items found, by key. Repeated keys are read once
- * (BatchGetItem refuses duplicates).
+ * (BatchGetItem refuses duplicates). Not lib-dynamodb's `paginatedBatchGet`: that one sends the
+ * unprocessed keys again at once and without end, where DynamoDB asks for a backoff (they are
+ * left unprocessed when it throttles).
  */
 export async function batchGetItems(
   doc: DynamoDBDocumentClient,

@@ -7,8 +7,8 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
-  ScanCommand,
+  paginateQuery,
+  paginateScan,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -182,37 +182,35 @@ export class DynamoDbEntityStore implements EntityStore {
   async listWorlds(limit: number): Promise<readonly WorldSummary[]> {
     const max = Math.max(0, Math.min(limit, LIST_WORLDS_MAX));
     const out: WorldSummary[] = [];
-    let start: Record<string, unknown> | undefined;
     // A scan reads every item (an operator's question, not a player's path); the projection
     // keeps the world items' state bytes out of the answer.
-    do {
-      try {
-        const page = await this.doc.send(
-          new ScanCommand({
-            TableName: this.table,
-            FilterExpression: "begins_with(entity_id, :w) AND #type = :t",
-            ProjectionExpression: "worldId, #rules, version, tick, active, updatedAtMs",
-            ExpressionAttributeNames: { "#type": "type", "#rules": "rules" },
-            ExpressionAttributeValues: { ":w": entityKeys.world(""), ":t": "world" },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const where = `world item of ${String(item.worldId)}`;
-          out.push({
-            worldId: str(item, "worldId", where),
-            rules: str(item, "rules", where),
-            version: num(item, "version", where),
-            tick: num(item, "tick", where),
-            active: item.active === true,
-            updatedAtMs: num(item, "updatedAtMs", where),
-          });
-        }
-        start = page.LastEvaluatedKey;
-      } catch (error) {
-        return translate(error, "Scan", "worlds");
-      }
-    } while (start !== undefined);
+    const pages = paginateScan(
+      { client: this.doc },
+      {
+        TableName: this.table,
+        FilterExpression: "begins_with(entity_id, :w) AND #type = :t",
+        ProjectionExpression: "worldId, #rules, version, tick, active, updatedAtMs",
+        ExpressionAttributeNames: { "#type": "type", "#rules": "rules" },
+        ExpressionAttributeValues: { ":w": entityKeys.world(""), ":t": "world" },
+      },
+    );
+    const items: Item[] = [];
+    try {
+      for await (const page of pages) items.push(...(page.Items ?? []));
+    } catch (error) {
+      return translate(error, "Scan", "worlds");
+    }
+    for (const item of items) {
+      const where = `world item of ${String(item.worldId)}`;
+      out.push({
+        worldId: str(item, "worldId", where),
+        rules: str(item, "rules", where),
+        version: num(item, "version", where),
+        tick: num(item, "tick", where),
+        active: item.active === true,
+        updatedAtMs: num(item, "updatedAtMs", where),
+      });
+    }
     return out
       .sort((a, b) => (a.worldId < b.worldId ? -1 : a.worldId > b.worldId ? 1 : 0))
       .slice(0, max);
@@ -310,33 +308,38 @@ export class DynamoDbEntityStore implements EntityStore {
   async listActiveWorlds(
     after?: string,
   ): Promise<{ readonly worldIds: readonly string[]; readonly next?: string }> {
-    const worldIds: string[] = [];
-    let start: Record<string, unknown> | undefined;
+    const items: Item[] = [];
+    // Whether the index holds more past the items read (the next page's resumption is the
+    // last world read: `entity_id > after`).
+    let more = false;
     try {
-      do {
-        const page = await this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: "byWorld",
-            KeyConditionExpression:
-              after === undefined ? "world_key = :k" : "world_key = :k AND entity_id > :after",
-            ExpressionAttributeValues: {
-              ":k": entityKeys.activeWorlds,
-              ...(after === undefined ? {} : { ":after": entityKeys.activeWorld(after) }),
-            },
-            Limit: ACTIVE_WORLDS_PAGE_MAX - worldIds.length,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? [])
-          worldIds.push(str(item, "worldId", String(item.entity_id)));
-        start = page.LastEvaluatedKey;
-      } while (start !== undefined && worldIds.length < ACTIVE_WORLDS_PAGE_MAX);
+      const pages = paginateQuery(
+        { client: this.doc, pageSize: ACTIVE_WORLDS_PAGE_MAX },
+        {
+          TableName: this.table,
+          IndexName: "byWorld",
+          KeyConditionExpression:
+            after === undefined ? "world_key = :k" : "world_key = :k AND entity_id > :after",
+          ExpressionAttributeValues: {
+            ":k": entityKeys.activeWorlds,
+            ...(after === undefined ? {} : { ":after": entityKeys.activeWorld(after) }),
+          },
+        },
+      );
+      for await (const page of pages) {
+        items.push(...(page.Items ?? []));
+        more = page.LastEvaluatedKey !== undefined;
+        if (items.length >= ACTIVE_WORLDS_PAGE_MAX) break;
+      }
     } catch (error) {
       return translate(error, "Query", "active worlds");
     }
+    if (items.length > ACTIVE_WORLDS_PAGE_MAX) more = true;
+    const worldIds = items
+      .slice(0, ACTIVE_WORLDS_PAGE_MAX)
+      .map((item) => str(item, "worldId", String(item.entity_id)));
     const last = worldIds[worldIds.length - 1];
-    return start !== undefined && last !== undefined ? { worldIds, next: last } : { worldIds };
+    return more && last !== undefined ? { worldIds, next: last } : { worldIds };
   }
 
   async putProjections(
@@ -622,24 +625,21 @@ export class DynamoDbEntityStore implements EntityStore {
 
   async listConnections(worldId: string): Promise<readonly ConnectionRecord[]> {
     const out: ConnectionRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      try {
-        const page = await this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: "byWorld",
-            KeyConditionExpression: "world_key = :w",
-            ExpressionAttributeValues: { ":w": entityKeys.connectionsOf(worldId) },
-            ExclusiveStartKey: start,
-          }),
-        );
+    try {
+      const pages = paginateQuery(
+        { client: this.doc },
+        {
+          TableName: this.table,
+          IndexName: "byWorld",
+          KeyConditionExpression: "world_key = :w",
+          ExpressionAttributeValues: { ":w": entityKeys.connectionsOf(worldId) },
+        },
+      );
+      for await (const page of pages)
         for (const item of page.Items ?? []) out.push(toConnection(item));
-        start = page.LastEvaluatedKey;
-      } catch (error) {
-        return translate(error, "Query", `connections of ${worldId}`);
-      }
-    } while (start !== undefined);
+    } catch (error) {
+      return translate(error, "Query", `connections of ${worldId}`);
+    }
     return out;
   }
 }

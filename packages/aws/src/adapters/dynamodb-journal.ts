@@ -6,7 +6,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
 } from "@aws-sdk/lib-dynamodb";
 import { fromHex, type JournalEntry, toHex } from "@ledgerquest/engine";
 import {
@@ -122,31 +122,26 @@ export class DynamoDbJournal implements Journal {
     fromVersion: number,
     toVersion: number,
   ): Promise<readonly BatchRecord[]> {
-    const out: BatchRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      try {
-        const page = await this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
-            ExpressionAttributeValues: {
-              ":pk": auditKeys.batch(worldId, 0).pk,
-              ":a": pad(fromVersion),
-              ":b": pad(toVersion),
-            },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) out.push(itemToBatch(item));
-        start = page.LastEvaluatedKey;
-      } catch (error) {
-        if (error instanceof CorruptRecordError) throw error;
-        return translate(error, "Query", `batches of ${worldId}`);
-      }
-    } while (start !== undefined);
-    return out;
+    const items: Record<string, unknown>[] = [];
+    try {
+      const pages = paginateQuery(
+        { client: this.doc },
+        {
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
+          ExpressionAttributeValues: {
+            ":pk": auditKeys.batch(worldId, 0).pk,
+            ":a": pad(fromVersion),
+            ":b": pad(toVersion),
+          },
+          ConsistentRead: true,
+        },
+      );
+      for await (const page of pages) items.push(...(page.Items ?? []));
+    } catch (error) {
+      return translate(error, "Query", `batches of ${worldId}`);
+    }
+    return items.map(itemToBatch);
   }
 
   async appendEntries(
@@ -198,30 +193,28 @@ export class DynamoDbJournal implements Journal {
     const lastPart = Math.floor((toSeq - 1) / JOURNAL_ENTRIES_PER_PARTITION);
     for (let part = firstPart; part <= lastPart; part++) {
       const { pk } = auditKeys.journal(worldId, part * JOURNAL_ENTRIES_PER_PARTITION);
-      let start: Record<string, unknown> | undefined;
-      do {
-        try {
-          const page = await this.doc.send(
-            new QueryCommand({
-              TableName: this.table,
-              KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
-              ExpressionAttributeValues: { ":pk": pk, ":a": pad(fromSeq), ":b": pad(toSeq - 1) },
-              ConsistentRead: true,
-              ExclusiveStartKey: start,
-            }),
-          );
+      const pages = paginateQuery(
+        { client: this.doc },
+        {
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
+          ExpressionAttributeValues: { ":pk": pk, ":a": pad(fromSeq), ":b": pad(toSeq - 1) },
+          ConsistentRead: true,
+        },
+      );
+      try {
+        for await (const page of pages) {
           for (const item of page.Items ?? []) {
             const e = itemToEntry(item);
             // Entries are contiguous; a hole ends the read, as in the memory adapter.
             if (e.seq !== fromSeq + out.length) return out;
             out.push(e);
           }
-          start = page.LastEvaluatedKey;
-        } catch (error) {
-          if (error instanceof CorruptRecordError) throw error;
-          return translate(error, "Query", `journal of ${worldId}`);
         }
-      } while (start !== undefined);
+      } catch (error) {
+        if (error instanceof CorruptRecordError) throw error;
+        return translate(error, "Query", `journal of ${worldId}`);
+      }
     }
     return out;
   }

@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  ACTIVE_WORLDS_PAGE_MAX,
   type EntityStore,
   LIST_WORLDS_MAX,
   type PlayerRecord,
@@ -183,6 +184,31 @@ export function describeEntityStoreContract(
       const after = await store.listActiveWorlds(`${prefix}-b`);
       expect(after.worldIds).toContain(`${prefix}-c`);
       expect(after.worldIds).not.toContain(`${prefix}-b`);
+      await cleanup?.();
+    });
+
+    it("pages the active worlds at most ACTIVE_WORLDS_PAGE_MAX at a time, every one once", async () => {
+      const { store, cleanup } = await setup();
+      const prefix = uniqueId("many");
+      const ids = Array.from(
+        { length: ACTIVE_WORLDS_PAGE_MAX + 5 },
+        (_, i) => `${prefix}-${String(i).padStart(5, "0")}`,
+      );
+      for (let i = 0; i < ids.length; i += 50) {
+        await Promise.all(ids.slice(i, i + 50).map((id) => store.createWorld(sampleWorld(id))));
+      }
+      const seen: string[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listActiveWorlds(after);
+        expect(page.worldIds.length).toBeLessThanOrEqual(ACTIVE_WORLDS_PAGE_MAX);
+        seen.push(...page.worldIds.filter((id) => id.startsWith(prefix)));
+        after = page.next;
+        pages++;
+      } while (after !== undefined && pages < 100);
+      expect(pages).toBeGreaterThanOrEqual(2);
+      expect(seen).toEqual(ids);
       await cleanup?.();
     });
 
