@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/aws/protocol";
 import {
   createDomainEvent,
   EVENT_BUS_NAME,
@@ -144,8 +145,9 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export const LOCAL_REGION = "us-east-1";
-export const LOCAL_ACCOUNT = "000000000000";
+/** The region and account of the local stack's ARNs: one definition, the emulators' protocol's. */
+export { LOCAL_ACCOUNT, LOCAL_REGION };
+
 const STAGE = "local";
 const STATE_MACHINE = "GameLoop";
 

@@ -43,6 +43,8 @@ import {
   handleAwsJson,
   type JsonObject,
   type ListeningEndpoint,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
   listen,
   optionalString,
   page,
@@ -60,7 +62,6 @@ import {
   renderTargetInput,
 } from "@ledgerquest/runtime";
 import type { UsageMeter } from "./usage.js";
-import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from "./websocket-gateway.js";
 
 /** The refs of the rules' targets (`GameLoop`, `LeaderboardProjector`, `OpsNotifier`). */
 export type EventTargetRef = RuleTarget["ref"];
@@ -227,8 +228,8 @@ export class LocalEventBridge {
   #closed = false;
 
   constructor(options: Omit<LocalEventBridgeOptions, "port">) {
-    this.account = options.account ?? DEFAULT_ACCOUNT_ID;
-    this.region = options.region ?? DEFAULT_REGION;
+    this.account = options.account ?? LOCAL_ACCOUNT;
+    this.region = options.region ?? LOCAL_REGION;
     this.eventBusName = options.eventBusName ?? EVENT_BUS_NAME;
     this.#buses = new Set(["default", this.eventBusName]);
     this.#targets = options.targets;

@@ -18,6 +18,7 @@ import { mkdir } from "node:fs/promises";
 import { createServer, type RequestListener } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { LOCAL_REGION } from "@ledgerquest/aws/protocol";
 
 export class LocalS3Error extends Error {
   override readonly name = "LocalS3Error";
@@ -58,7 +59,7 @@ export function localS3ClientConfig(endpoint: string): {
 } {
   return {
     endpoint,
-    region: "us-east-1",
+    region: LOCAL_REGION,
     forcePathStyle: true,
     credentials: {
       accessKeyId: LOCAL_S3_ACCESS_KEY_ID,

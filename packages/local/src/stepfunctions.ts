@@ -57,6 +57,8 @@ import {
   handleAwsJson,
   type JsonObject,
   type ListeningEndpoint,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
   listen,
   optionalString,
   page,
@@ -68,7 +70,6 @@ import type {
   StateMachineDefinition,
 } from "aws-local-stepfunctions";
 import type { UsageMeter } from "./usage.js";
-import { DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from "./websocket-gateway.js";
 
 /** A JSON value as a task handler receives it. */
 export type JsonValue =
@@ -488,8 +489,8 @@ export class LocalStepFunctions {
   #closed = false;
 
   private constructor(options: Omit<LocalStepFunctionsOptions, "port" | "stateMachines">) {
-    this.account = options.account ?? DEFAULT_ACCOUNT_ID;
-    this.region = options.region ?? DEFAULT_REGION;
+    this.account = options.account ?? LOCAL_ACCOUNT;
+    this.region = options.region ?? LOCAL_REGION;
     this.waitScale = options.waitScale ?? 1;
     this.roleArn =
       options.roleArn ?? `arn:aws:iam::${this.account}:role/ledgerquest-local-stepfunctions`;

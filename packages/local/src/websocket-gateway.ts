@@ -59,6 +59,7 @@ import {
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { LambdaHandler } from "@ledgerquest/aws";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/aws/protocol";
 import { COMMAND_ROUTES, QUERY_ROUTE, ROUTE_SELECTION_EXPRESSION } from "@ledgerquest/runtime";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { UsageMeter } from "./usage.js";
@@ -77,9 +78,6 @@ export const API_GATEWAY_MAX_AUTHORIZER_RESULT_BYTES = 8 * 1024;
 export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 29_000;
 
 export const DEFAULT_STAGE = "local";
-export const DEFAULT_REGION = "us-east-1";
-/** The account id of local resources' ARNs (the one LocalStack uses too). */
-export const DEFAULT_ACCOUNT_ID = "000000000000";
 
 /** The Lambda context handlers receive. */
 export type LambdaContext = Parameters<LambdaHandler<unknown, unknown>>[1];
@@ -675,8 +673,8 @@ class Gateway implements WebSocketGateway {
     this.#handlers = options.handlers;
     this.#routes = new Set(CUSTOM_ROUTES.filter((route) => options.handlers[route] !== undefined));
     this.#selectionPath = selectionPath(ROUTE_SELECTION_EXPRESSION);
-    this.#region = options.region ?? DEFAULT_REGION;
-    this.#accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+    this.#region = options.region ?? LOCAL_REGION;
+    this.#accountId = options.accountId ?? LOCAL_ACCOUNT;
     this.#timeoutMs = options.integrationTimeoutMs ?? API_GATEWAY_INTEGRATION_TIMEOUT_MS;
     this.#messageConcurrencyMax = options.messageConcurrencyMax ?? DEFAULT_MESSAGE_CONCURRENCY_MAX;
     this.#messageQueueMax = options.messageQueueMax ?? DEFAULT_MESSAGE_QUEUE_MAX;

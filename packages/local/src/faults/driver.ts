@@ -22,6 +22,7 @@ import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { LOCAL_REGION } from "@ledgerquest/aws/protocol";
 import type { JsonValue } from "@ledgerquest/engine";
 import type { GameModule } from "@ledgerquest/runtime";
 import { loopNamePrefix, worldPrefixOfExecution } from "@ledgerquest/runtime";
@@ -296,7 +297,7 @@ async function inject(
     case "second-loop": {
       const sfn = new SFNClient({
         endpoint: stack.ready.stepfunctions,
-        region: "us-east-1",
+        region: LOCAL_REGION,
         credentials: { accessKeyId: "local", secretAccessKey: "local" },
       });
       await sfn.send(
@@ -316,7 +317,7 @@ async function inject(
 async function runningLoops(stack: RunningStack): Promise<number> {
   const sfn = new SFNClient({
     endpoint: stack.ready.stepfunctions,
-    region: "us-east-1",
+    region: LOCAL_REGION,
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
   try {
