@@ -30,10 +30,12 @@ import {
   type PutEventsResultEntry,
 } from "@aws-sdk/client-eventbridge";
 import {
+  checkOutgoingEvent,
   chunkPutEventsEntries,
   EVENT_BUS_NAME,
   EVENT_ID_DETAIL_KEY,
   type EventPublisher,
+  MAX_PUT_EVENTS_ENTRY_BYTES,
   type OutgoingEvent,
   PUT_EVENTS_MAX_ENTRIES,
   PublishError,
@@ -41,9 +43,10 @@ import {
 
 /**
  * EventBridge takes PutEvents entries, and calls, of less than 256 KB (its size page says "less
- * than"; measured as `putEventsEntrySize` in the runtime's event definitions measures).
+ * than"; measured as `putEventsEntrySize` in the runtime's event definitions measures): the
+ * runtime's `MAX_PUT_EVENTS_ENTRY_BYTES`, under the name this adapter has always exported.
  */
-export const PUT_EVENTS_MAX_ENTRY_BYTES = 256 * 1024;
+export const PUT_EVENTS_MAX_ENTRY_BYTES = MAX_PUT_EVENTS_ENTRY_BYTES;
 
 /** The bus the stacks create: the one-source `EVENT_BUS_NAME`. */
 export const DEFAULT_EVENT_BUS_NAME = EVENT_BUS_NAME;
@@ -63,9 +66,6 @@ const PERMANENT_ENTRY_ERRORS: ReadonlySet<string> = new Set([
   "NotAuthorizedForDetailTypeException",
   "ResourceNotFoundException",
 ]);
-
-/** What a PutEvents entry's `Time` counts for in the entry size, whatever the time. */
-const TIME_ENTRY_BYTES = 14;
 
 export interface EventBridgePublisherOptions {
   /** The bus to publish to, by name or ARN. Default `DEFAULT_EVENT_BUS_NAME`. */
@@ -180,50 +180,16 @@ export class EventBridgePublisher implements EventPublisher {
   ):
     | { readonly entry: PutEventsRequestEntry; readonly bytes: number }
     | { readonly reason: string } {
-    const { detail } = event;
-    if (typeof detail !== "object" || detail === null || Array.isArray(detail)) {
-      return { reason: "detail must be a JSON object" };
-    }
-    if (
-      Object.hasOwn(detail, EVENT_ID_DETAIL_KEY) &&
-      detail[EVENT_ID_DETAIL_KEY] !== event.eventId
-    ) {
-      return {
-        reason: `detail.${EVENT_ID_DETAIL_KEY} ${JSON.stringify(detail[EVENT_ID_DETAIL_KEY])} is not the event's id`,
-      };
-    }
-    if (event.source === "" || event.detailType === "") {
-      return { reason: "source and detailType must not be empty" };
-    }
-    if (!Number.isFinite(event.timeMs))
-      return { reason: `timeMs is not a finite number: ${event.timeMs}` };
-    let json: string;
-    try {
-      json = JSON.stringify({ [EVENT_ID_DETAIL_KEY]: event.eventId, ...detail });
-    } catch (error) {
-      return {
-        reason: `detail is not JSON: ${error instanceof Error ? error.message : String(error)}`,
-      };
-    }
+    const checked = checkOutgoingEvent(event, this.maxEntryBytes);
+    if ("reason" in checked) return checked;
     const entry: PutEventsRequestEntry = {
       EventBusName: this.eventBusName,
       Source: event.source,
       DetailType: event.detailType,
-      Detail: json,
+      Detail: checked.detailJson,
       Time: new Date(event.timeMs),
     };
-    // As AWS's "Calculating PutEvents event entry size" counts it.
-    const bytes =
-      TIME_ENTRY_BYTES +
-      Buffer.byteLength(event.source, "utf8") +
-      Buffer.byteLength(event.detailType, "utf8") +
-      Buffer.byteLength(json, "utf8");
-    if (bytes >= this.maxEntryBytes) {
-      return {
-        reason: `entry is ${bytes} bytes; EventBridge takes less than ${this.maxEntryBytes} bytes`,
-      };
-    }
-    return { entry, bytes };
+    return { entry, bytes: checked.bytes };
   }
 
   /** The wait before the n-th resend, ms (see `baseDelayMs`). */

@@ -22,6 +22,8 @@ export interface EventPublisher {
   publish(events: readonly OutgoingEvent[]): Promise<void>;
 }
 
+import { putEventsEntrySize } from "../definitions/events.js";
+
 /** EventBridge's limit of entries in one PutEvents call: every publisher batches by it. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 
@@ -57,4 +59,52 @@ export function chunkPutEventsEntries<T extends { readonly bytes: number }>(
   }
   if (current.length > 0) calls.push(current);
   return calls;
+}
+
+/**
+ * What every publisher checks before sending an event, so that all refuse the same events for
+ * the same reasons: the detail as it goes on the wire (a JSON object whose first key is the
+ * event's id, `EVENT_ID_DETAIL_KEY`) and the PutEvents entry's size as EventBridge counts it
+ * (`putEventsEntrySize`, with a Time), or why EventBridge could not take it: a detail that is not
+ * a JSON object or names another id, an empty source or detail type, a time that is not a
+ * number, an entry of `maxEntryBytes` or more.
+ */
+export function checkOutgoingEvent(
+  event: OutgoingEvent,
+  maxEntryBytes: number,
+): { readonly detailJson: string; readonly bytes: number } | { readonly reason: string } {
+  const { detail } = event;
+  if (typeof detail !== "object" || detail === null || Array.isArray(detail)) {
+    return { reason: "detail must be a JSON object" };
+  }
+  if (Object.hasOwn(detail, EVENT_ID_DETAIL_KEY) && detail[EVENT_ID_DETAIL_KEY] !== event.eventId) {
+    return {
+      reason: `detail.${EVENT_ID_DETAIL_KEY} ${JSON.stringify(detail[EVENT_ID_DETAIL_KEY])} is not the event's id`,
+    };
+  }
+  if (event.source === "" || event.detailType === "") {
+    return { reason: "source and detailType must not be empty" };
+  }
+  if (!Number.isFinite(event.timeMs))
+    return { reason: `timeMs is not a finite number: ${event.timeMs}` };
+  let detailJson: string;
+  try {
+    detailJson = JSON.stringify({ [EVENT_ID_DETAIL_KEY]: event.eventId, ...detail });
+  } catch (error) {
+    return {
+      reason: `detail is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  const bytes = putEventsEntrySize({
+    Source: event.source,
+    DetailType: event.detailType,
+    Detail: detailJson,
+    Time: 0,
+  });
+  if (bytes >= maxEntryBytes) {
+    return {
+      reason: `entry is ${bytes} bytes; EventBridge takes less than ${maxEntryBytes} bytes`,
+    };
+  }
+  return { detailJson, bytes };
 }

@@ -1,8 +1,8 @@
-import { MAX_PUT_EVENTS_ENTRY_BYTES, putEventsEntrySize } from "../../definitions/events.js";
+import { MAX_PUT_EVENTS_ENTRY_BYTES } from "../../definitions/events.js";
 import { PublishError } from "../../errors.js";
 import {
+  checkOutgoingEvent,
   chunkPutEventsEntries,
-  EVENT_ID_DETAIL_KEY,
   type EventPublisher,
   type OutgoingEvent,
 } from "../../ports/event-publisher.js";
@@ -133,54 +133,22 @@ export class MemoryEventPublisher implements EventPublisher {
 
 /**
  * The event as a consumer will see it (a JSON copy, the id in the detail) and the size of its
- * PutEvents entry, or why it cannot be published.
+ * PutEvents entry, or why it cannot be published (`checkOutgoingEvent`, as every publisher).
  */
 function checkEvent(
   event: OutgoingEvent,
   maxEntryBytes: number,
 ): { readonly event: OutgoingEvent; readonly bytes: number } | { readonly reason: string } {
-  const { detail } = event;
-  if (typeof detail !== "object" || detail === null || Array.isArray(detail)) {
-    return { reason: "detail must be a JSON object" };
-  }
-  if (Object.hasOwn(detail, EVENT_ID_DETAIL_KEY) && detail[EVENT_ID_DETAIL_KEY] !== event.eventId) {
-    return {
-      reason: `detail.${EVENT_ID_DETAIL_KEY} ${JSON.stringify(detail[EVENT_ID_DETAIL_KEY])} is not the event's id`,
-    };
-  }
-  if (event.source === "" || event.detailType === "") {
-    return { reason: "source and detailType must not be empty" };
-  }
-  if (!Number.isFinite(event.timeMs))
-    return { reason: `timeMs is not a finite number: ${event.timeMs}` };
-  let json: string;
-  try {
-    json = JSON.stringify({ [EVENT_ID_DETAIL_KEY]: event.eventId, ...detail });
-  } catch (error) {
-    return {
-      reason: `detail is not JSON: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
-  // Measured as the EventBridge adapter's entry, which always carries a Time.
-  const bytes = putEventsEntrySize({
-    Source: event.source,
-    DetailType: event.detailType,
-    Detail: json,
-    Time: 0,
-  });
-  if (bytes >= maxEntryBytes) {
-    return {
-      reason: `entry is ${bytes} bytes; EventBridge takes less than ${maxEntryBytes} bytes`,
-    };
-  }
+  const checked = checkOutgoingEvent(event, maxEntryBytes);
+  if ("reason" in checked) return checked;
   return {
     event: {
       eventId: event.eventId,
       source: event.source,
       detailType: event.detailType,
-      detail: JSON.parse(json) as { [key: string]: unknown },
+      detail: JSON.parse(checked.detailJson) as { [key: string]: unknown },
       timeMs: event.timeMs,
     },
-    bytes,
+    bytes: checked.bytes,
   };
 }
