@@ -29,19 +29,19 @@ import {
 import {
   type OutgoingEvent,
   PublishError,
+  putEventsEntrySize,
   RuntimeError,
   StoreUnavailableError,
 } from "@ledgerquest/runtime";
-import { afterEach, describe, expect, it } from "vitest";
-import { putEventsEntrySize } from "../../runtime/src/definitions/events.js";
-import { describeClientPushContract } from "../../runtime/src/testing/client-push.contract.js";
+import { describeClientPushContract } from "@ledgerquest/runtime/testing/client-push";
 import {
   asDelivered,
   describeEventPublisherContract,
   sampleEvent,
   sampleEvents,
-} from "../../runtime/src/testing/event-publisher.contract.js";
-import { describeWorkflowStarterContract } from "../../runtime/src/testing/workflow-starter.contract.js";
+} from "@ledgerquest/runtime/testing/event-publisher";
+import { describeWorkflowStarterContract } from "@ledgerquest/runtime/testing/workflow-starter";
+import { afterEach, describe, expect, it } from "vitest";
 import { ApiGatewayClientPush } from "../src/adapters/apigw-client-push.js";
 import {
   DEFAULT_EVENT_BUS_NAME,

@@ -8,8 +8,8 @@ import {
   RuntimeError,
   StoreUnavailableError,
 } from "@ledgerquest/runtime";
+import { describeBlobStoreContract } from "@ledgerquest/runtime/testing/blob-store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { describeBlobStoreContract } from "../../runtime/src/testing/blob-store.contract.js";
 import { S3BlobStore } from "../src/adapters/s3-blob-store.js";
 import { closedPort, type LocalS3, localS3Client, startLocalS3 } from "./support/s3-local.js";
 

@@ -23,8 +23,8 @@ import {
   type TickTaskInput,
   type TickTaskOutput,
 } from "@ledgerquest/runtime";
+import { describeWorkflowStarterContract } from "@ledgerquest/runtime/testing/workflow-starter";
 import { afterEach, describe, expect, it } from "vitest";
-import { describeWorkflowStarterContract } from "../../runtime/src/testing/workflow-starter.contract.js";
 import {
   type ExecutionDescription,
   LocalStepFunctionsError,
