@@ -11,7 +11,7 @@ import {
   toPutEventsEntry,
 } from "@ledgerquest/runtime";
 import { sampleWorld } from "@ledgerquest/runtime/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { StepFunctionsWorkflowStarter } from "../src/adapters/sfn-workflow-starter.js";
 import {
   handleSupervisorEvent,
@@ -129,5 +129,68 @@ describe("the supervisor handler", () => {
     expect(again).toMatchObject({ checked: 1, running: 1, starts: [] });
     expect(sfn.executions()).toHaveLength(1);
     client.destroy();
+  });
+
+  it("a loop found stopped by a sweep is a warning; one started again for an activated world is news", async () => {
+    // A machine of its own: the other tests count the executions of the shared one.
+    const sfn = new StepFunctionsEndpoint({ account: "123456789012", region: "us-east-1" });
+    const arn = sfn.createStateMachine("ledgerquest-beta-game-loop");
+    const endpoint = await sfn.listen();
+    opened.push(endpoint);
+    const client = new SFNClient({
+      endpoint: endpoint.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const logged = (
+      event: unknown,
+      world: string,
+    ): Promise<{ level: string; message: string }[]> => {
+      const store = new MemoryEntityStore();
+      const lines: string[] = [];
+      // Powertools writes warnings and errors to stderr, the rest to stdout.
+      const capture = (chunk: unknown) => {
+        lines.push(String(chunk));
+        return true;
+      };
+      const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
+      const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
+      const loaded = {
+        stateMachineArn: arn,
+        deps: {
+          store,
+          loops: new StepFunctionsWorkflowStarter(client, { stateMachineArn: arn }),
+          clock: new ManualClock(1_765_000_000_000),
+        },
+      };
+      return store
+        .createWorld(sampleWorld(world, { lastBatchToken: `${world}-x--s9#12` }))
+        .then(() => handleSupervisorEvent(loaded, event))
+        .finally(() => {
+          out.mockRestore();
+          err.mockRestore();
+        })
+        .then(() =>
+          lines
+            .flatMap((l) => l.split("\n"))
+            .filter((l) => l.startsWith("{"))
+            .map((l) => JSON.parse(l) as { level: string; message: string }),
+        );
+    };
+    const swept = await logged(scheduled, "swept");
+    expect(swept).toContainEqual(
+      expect.objectContaining({
+        level: "WARN",
+        message: "the world's game loop had stopped: started it again",
+      }),
+    );
+    const activatedLogs = await logged(activated("woken"), "woken");
+    expect(activatedLogs).toContainEqual(
+      expect.objectContaining({
+        level: "INFO",
+        message: "the world was activated: started its game loop again",
+      }),
+    );
+    expect(activatedLogs.filter((l) => l.level === "WARN")).toEqual([]);
   });
 });

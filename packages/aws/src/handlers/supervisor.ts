@@ -112,15 +112,24 @@ export async function handleSupervisorEvent(
 ): Promise<SuperviseReport> {
   const worldIds = worldsOfSupervisorEvent(event, loaded.stateMachineArn);
   const report = await superviseGameLoops(loaded.deps, worldIds === undefined ? {} : { worldIds });
+  // A world activated (a restore, `ledgerquest dev` continuing a world) is expected to need its
+  // loop started again: news, not a warning.
+  const activation =
+    typeof event === "object" &&
+    event !== null &&
+    (event as { readonly "detail-type"?: unknown })["detail-type"] === "World Activated";
   for (const start of report.starts) {
-    // A world's first loop is news; a loop started again for a world that had one is a warning.
-    const say = start.predecessor === "" ? logger.info.bind(logger) : logger.warn.bind(logger);
+    // A world's first loop is news; a loop found stopped, for a world that had one, is a warning.
+    const expected = start.predecessor === "" || activation;
+    const say = expected ? logger.info.bind(logger) : logger.warn.bind(logger);
     say(
-      start.result === "started"
-        ? start.predecessor === ""
+      start.result !== "started"
+        ? "world had no running loop, and this slot's start was used already: the next sweep tries again"
+        : start.predecessor === ""
           ? "started the world's game loop"
-          : "the world's game loop had stopped: started it again"
-        : "world had no running loop, and this slot's start was used already: the next sweep tries again",
+          : activation
+            ? "the world was activated: started its game loop again"
+            : "the world's game loop had stopped: started it again",
       { ...start },
     );
   }
