@@ -491,7 +491,7 @@ describe("WorldPusher", () => {
     };
     const at = (max: number) => Math.round(random() * max * 100) / 100;
     const dots = Array.from({ length: 600 }, (_, i) => dot(i + 10, at(300), at(200)));
-    const viewers = [dot(1, 150, 100, "pa"), dot(2, 0, 0, "pb"), dot(3, 900, 900, "pc")];
+    const viewers = [dot(1, 150, 100, "pa"), dot(2, 0, 0, "pb"), dot(3, 900, 900, "pc")] as const;
     await r.push(1, [...viewers, ...dots]);
     for (const [c, v] of [
       ["a", viewers[0]],

@@ -140,7 +140,7 @@ export function defineComponent<S extends Schema = Record<never, FieldType>>(
     if (!NAME.test(field)) {
       throw new DefinitionError(`component "${name}": field name "${field}" is invalid`);
     }
-    if (!(s[field] in FIELD_TYPES)) {
+    if (!((s[field] as string) in FIELD_TYPES)) {
       throw new DefinitionError(
         `component "${name}": field "${field}" has unknown type "${String(s[field])}"; use one of ${Object.keys(FIELD_TYPES).join(", ")}`,
       );
