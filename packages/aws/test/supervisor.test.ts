@@ -52,6 +52,15 @@ function statusChange(detail: Record<string, unknown>) {
   };
 }
 
+/** A client of a Step Functions stand-in. */
+function sfnClient(url: string): SFNClient {
+  return new SFNClient({
+    endpoint: url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+}
+
 function activated(worldId: string) {
   const event = createDomainEvent("World Activated", { worldId, version: 4 });
   const entry = toPutEventsEntry(event);
@@ -98,11 +107,7 @@ describe("the supervisor handler", () => {
     const sfn = SFN;
     const endpoint = await sfn.listen();
     opened.push(endpoint);
-    const client = new SFNClient({
-      endpoint: endpoint.url,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
+    const client = sfnClient(endpoint.url);
     const store = new MemoryEntityStore();
     await store.createWorld(sampleWorld("tenant:w@1", { lastBatchToken: "tenant_w_1-x--s9#12" }));
     await store.createWorld(sampleWorld("asleep", { active: false }));
@@ -137,11 +142,7 @@ describe("the supervisor handler", () => {
     const arn = sfn.createStateMachine("ledgerquest-beta-game-loop");
     const endpoint = await sfn.listen();
     opened.push(endpoint);
-    const client = new SFNClient({
-      endpoint: endpoint.url,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
+    const client = sfnClient(endpoint.url);
     const logged = (
       event: unknown,
       world: string,

@@ -409,13 +409,7 @@ export class DynamoDbEntityStore implements EntityStore {
     accountIds: readonly string[],
   ): Promise<ReadonlyMap<string, AccountBalance & { readonly version: number }>> {
     const keys = accountIds.map((id) => entityKeys.account(worldId, id));
-    const items = await batchGetItems(this.doc, this.table, "entity_id", keys);
-    const out = new Map<string, AccountBalance & { readonly version: number }>();
-    for (const [key, item] of items) {
-      const account = toAccount(item, key);
-      out.set(account.accountId, account);
-    }
-    return out;
+    return await this.#getMany(keys, toAccount, (a) => a.accountId);
   }
 
   async getPlayers(
@@ -423,11 +417,19 @@ export class DynamoDbEntityStore implements EntityStore {
     playerIds: readonly string[],
   ): Promise<ReadonlyMap<string, PlayerRecord & { readonly version: number }>> {
     const keys = playerIds.map((id) => entityKeys.player(worldId, id));
-    const items = await batchGetItems(this.doc, this.table, "entity_id", keys);
-    const out = new Map<string, PlayerRecord & { readonly version: number }>();
-    for (const [key, item] of items) {
-      const player = toPlayer(item, key);
-      out.set(player.playerId, player);
+    return await this.#getMany(keys, toPlayer, (p) => p.playerId);
+  }
+
+  /** The items of `keys` that exist, read in batches, as records by their own id. */
+  async #getMany<T>(
+    keys: readonly string[],
+    toRecord: (item: Item, key: string) => T,
+    idOf: (record: T) => string,
+  ): Promise<Map<string, T>> {
+    const out = new Map<string, T>();
+    for (const [key, item] of await batchGetItems(this.doc, this.table, "entity_id", keys)) {
+      const record = toRecord(item, key);
+      out.set(idOf(record), record);
     }
     return out;
   }

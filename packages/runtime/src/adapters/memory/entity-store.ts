@@ -127,24 +127,14 @@ export class MemoryEntityStore implements EntityStore {
     worldId: string,
     accountIds: readonly string[],
   ): Promise<ReadonlyMap<string, AccountBalance & { readonly version: number }>> {
-    const out = new Map<string, AccountBalance & { readonly version: number }>();
-    for (const id of accountIds) {
-      const a = await this.getAccount(worldId, id);
-      if (a !== undefined) out.set(id, a);
-    }
-    return out;
+    return await found(accountIds, (id) => this.getAccount(worldId, id));
   }
 
   async getPlayers(
     worldId: string,
     playerIds: readonly string[],
   ): Promise<ReadonlyMap<string, PlayerRecord & { readonly version: number }>> {
-    const out = new Map<string, PlayerRecord & { readonly version: number }>();
-    for (const id of playerIds) {
-      const p = await this.getPlayer(worldId, id);
-      if (p !== undefined) out.set(id, p);
-    }
-    return out;
+    return await found(playerIds, (id) => this.getPlayer(worldId, id));
   }
 
   async putConnection(
@@ -196,4 +186,17 @@ export class MemoryEntityStore implements EntityStore {
       .sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1))
       .map((c) => ({ ...c }));
   }
+}
+
+/** What `read` finds of each id, by id (ids read once, the missing left out). */
+async function found<T>(
+  ids: readonly string[],
+  read: (id: string) => Promise<T | undefined>,
+): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  for (const id of new Set(ids)) {
+    const record = await read(id);
+    if (record !== undefined) out.set(id, record);
+  }
+  return out;
 }
