@@ -534,7 +534,6 @@ function bitsOf(a: Float64Array, v: Uint32Array): Uint32Array {
     : new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
 }
 
-/** Union-find root, with path halving. */
 /** Whether every body in the runs with a non-zero velocity is static. */
 function onlyStaticsMove(
   runs: readonly number[],
@@ -551,6 +550,7 @@ function onlyStaticsMove(
   return true;
 }
 
+/** Union-find root, with path halving. */
 function find(parent: Int32Array, e: number): number {
   let x = e;
   while (parent[x] !== x) {
