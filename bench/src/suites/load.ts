@@ -11,7 +11,6 @@
  * Settings through `LQ_LOAD="bots=200,seconds=60,rate=5"`.
  */
 import { fork } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -206,36 +205,6 @@ function cpuS(cpu: NodeJS.CpuUsage, seconds: number): string {
   return ((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2);
 }
 
-/** Linux's clock ticks per second, the unit of /proc/PID/stat's CPU times (USER_HZ, 100). */
-const CLOCK_TICKS_PER_S = 100;
-
-/**
- * CPU the DynamoDB Local JVM listening on `port` has used, in µs (user + system, from
- * /proc/PID/stat), or undefined where there is no /proc or no such process.
- */
-function dynamoDbLocalCpuUs(port: number): number | undefined {
-  try {
-    for (const pid of readdirSync("/proc")) {
-      if (!/^\d+$/.test(pid)) continue;
-      let cmdline: string;
-      try {
-        cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      } catch {
-        continue;
-      }
-      if (!cmdline.includes("DynamoDBLocal") || !cmdline.includes(`-port\0${port}\0`)) continue;
-      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      return (ticks / CLOCK_TICKS_PER_S) * 1e6;
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}
-
 function ms(v: number | null | undefined): string {
   return v === null || v === undefined ? "-" : `${Math.round(v).toLocaleString("en-US")} ms`;
 }
@@ -249,7 +218,9 @@ export const suite: Suite = {
   async notes() {
     const load = settings();
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-    const { startLocalStack } = await import("@ledgerquest/local");
+    const { findDynamoDbLocalOnPort, processCpuUs, startLocalStack } = await import(
+      "@ledgerquest/local"
+    );
     const { DEV_LOOP, seedWorlds } = await import("@ledgerquest/cli");
     const { arenaModule } = await import("@ledgerquest/example-arena");
     const stack = await startLocalStack({
@@ -269,8 +240,10 @@ export const suite: Suite = {
       const startedMs = Date.now();
       const usageBefore = stack.usage();
       const cpuBefore = process.cpuUsage();
-      const ddbPort = Number(new URL(stack.endpoints.dynamodb).port);
-      const ddbCpuBefore = dynamoDbLocalCpuUs(ddbPort);
+      const ddbPid = findDynamoDbLocalOnPort(Number(new URL(stack.endpoints.dynamodb).port));
+      const ddbCpu = (): number | undefined =>
+        ddbPid === undefined ? undefined : processCpuUs(ddbPid);
+      const ddbCpuBefore = ddbCpu();
       // How long a socket's message or a drain's answer waited for the stack's one thread.
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       loopDelay.enable();
@@ -281,8 +254,8 @@ export const suite: Suite = {
         worldId,
       });
       const stackCpu = process.cpuUsage(cpuBefore);
-      const ddbCpuAfter = dynamoDbLocalCpuUs(ddbPort);
-      const ddbCpu =
+      const ddbCpuAfter = ddbCpu();
+      const ddbCpuPerS =
         ddbCpuBefore === undefined || ddbCpuAfter === undefined
           ? "-"
           : ((ddbCpuAfter - ddbCpuBefore) / 1e6 / load.seconds).toFixed(2);
@@ -336,7 +309,7 @@ export const suite: Suite = {
         ["batches committed", String(records.length)],
         [
           "CPU seconds per second: the stack's process / the players' / DynamoDB Local's JVM (2 cores in all)",
-          `${cpuS(stackCpu, load.seconds)} / ${cpuS(playersCpu, load.seconds)} / ${ddbCpu}`,
+          `${cpuS(stackCpu, load.seconds)} / ${cpuS(playersCpu, load.seconds)} / ${ddbCpuPerS}`,
         ],
         ["DynamoDB requests per second, by function", requests],
         [

@@ -12,6 +12,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/aws/protocol";
 import {
+  API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   createDomainEvent,
   EVENT_BUS_NAME,
   EVENT_RULES,
@@ -271,7 +272,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const handler = routes[name];
         if (handler === undefined) throw new Error(`the ${name} handler is not loaded yet`);
         return usage.invoke(name, () =>
-          handler(event as never, lambdaContext(name, 29_000)),
+          handler(event as never, lambdaContext(name, API_GATEWAY_INTEGRATION_TIMEOUT_MS)),
         ) as Promise<never>;
       };
     const openGateway = (port: number | undefined) =>

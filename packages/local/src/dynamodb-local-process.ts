@@ -221,6 +221,34 @@ export function watchdogFor(info: ProcessInfo, dbPath: string): WatchdogOptions 
   }
 }
 
+/** The DynamoDB Local JVM listening on `port` that the process table shows (Linux), if any. */
+export function findDynamoDbLocalOnPort(port: number): number | undefined {
+  if (!hasProc) return undefined;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const info = processInfo(Number(entry));
+    if (info !== undefined && isDynamoDbLocal(info) && portOf(info) === port) return info.pid;
+  }
+  return undefined;
+}
+
+/** The CPU a process has used so far (user and system), µs; undefined without /proc or process. */
+export function processCpuUs(pid: number): number | undefined {
+  if (!hasProc) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // After the parenthesised command name: utime and stime are fields 14 and 15 of the line,
+    // in clock ticks (USER_HZ, 100 a second on Linux).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux's clock ticks a second (USER_HZ), the unit of /proc/PID/stat's CPU times. */
+const CLOCK_TICKS_PER_S = 100;
+
 /** Every DynamoDB Local JVM persisting to `dbPath` that the process table shows (Linux). */
 export function findDynamoDbLocals(dbPath: string): number[] {
   if (!hasProc) return [];

@@ -32,7 +32,12 @@ import {
 } from "./dynamodb-local-process.js";
 import { nodeScriptArgs } from "./node-script.js";
 
-export { DYNAMODB_LOCAL_PID_FILE, DynamoDbLocalError } from "./dynamodb-local-process.js";
+export {
+  DYNAMODB_LOCAL_PID_FILE,
+  DynamoDbLocalError,
+  findDynamoDbLocalOnPort,
+  processCpuUs,
+} from "./dynamodb-local-process.js";
 
 /** How long a SIGTERMed JVM gets to exit before a SIGKILL (it takes well under a second). */
 const STOP_TIMEOUT_MS = 10_000;

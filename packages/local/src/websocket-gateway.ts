@@ -60,7 +60,12 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { LambdaHandler } from "@ledgerquest/aws";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/aws/protocol";
-import { COMMAND_ROUTES, QUERY_ROUTE, ROUTE_SELECTION_EXPRESSION } from "@ledgerquest/runtime";
+import {
+  API_GATEWAY_INTEGRATION_TIMEOUT_MS,
+  COMMAND_ROUTES,
+  QUERY_ROUTE,
+  ROUTE_SELECTION_EXPRESSION,
+} from "@ledgerquest/runtime";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { UsageMeter } from "./usage.js";
 
@@ -74,8 +79,6 @@ export const API_GATEWAY_MAX_FRAME_BYTES = 32 * 1024;
 export const API_GATEWAY_MAX_MESSAGE_BYTES = 128 * 1024;
 /** API Gateway's limit on a Lambda authorizer's result. */
 export const API_GATEWAY_MAX_AUTHORIZER_RESULT_BYTES = 8 * 1024;
-/** API Gateway's integration timeout for WebSocket APIs. */
-export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 29_000;
 
 export const DEFAULT_STAGE = "local";
 

@@ -15,6 +15,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import {
+  DETAIL_TYPES,
   EXECUTION_STATUS_CHANGE,
   ID_PATTERN,
   parseEventBridgeEvent,
@@ -94,7 +95,7 @@ export function worldsOfSupervisorEvent(
   if (typeof detailType === "string") {
     // A domain event: World Activated is the only one the supervisor takes.
     const domain = parseEventBridgeEvent(event);
-    if (domain.detailType === "World Activated") return [domain.detail.worldId];
+    if (domain.detailType === DETAIL_TYPES.worldActivated) return [domain.detail.worldId];
   }
   throw new InvalidSupervisorEventError(
     `the supervisor takes scheduled events, World Activated and ${EXECUTION_STATUS_CHANGE}, not ${JSON.stringify(detailType)}`,
@@ -117,7 +118,7 @@ export async function handleSupervisorEvent(
   const activation =
     typeof event === "object" &&
     event !== null &&
-    (event as { readonly "detail-type"?: unknown })["detail-type"] === "World Activated";
+    (event as { readonly "detail-type"?: unknown })["detail-type"] === DETAIL_TYPES.worldActivated;
   for (const start of report.starts) {
     // A world's first loop is news; a loop found stopped, for a world that had one, is a warning.
     const expected = start.predecessor === "" || activation;

@@ -136,3 +136,9 @@ export class MemoryRateGate {
     return outcome;
   }
 }
+
+/**
+ * API Gateway's integration timeout for WebSocket APIs: the longest a route's handler (the
+ * authorizer and `$connect` included) runs before API Gateway answers for it.
+ */
+export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 29_000;

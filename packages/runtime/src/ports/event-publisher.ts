@@ -3,6 +3,8 @@
  * least once: a publisher retries what failed, and a batch retried after a crash publishes again,
  * so every event carries a deterministic id for consumers to deduplicate by.
  */
+import { putEventsEntrySize } from "../definitions/events.js";
+
 export interface OutgoingEvent {
   readonly eventId: string;
   /** `ledgerquest.game`, ... */
@@ -21,8 +23,6 @@ export interface EventPublisher {
    */
   publish(events: readonly OutgoingEvent[]): Promise<void>;
 }
-
-import { putEventsEntrySize } from "../definitions/events.js";
 
 /** EventBridge's limit of entries in one PutEvents call: every publisher batches by it. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;

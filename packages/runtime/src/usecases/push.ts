@@ -17,6 +17,7 @@
  * against a frame this pusher itself delivered.
  */
 
+import { API_GATEWAY_INTEGRATION_TIMEOUT_MS } from "../definitions/limits.js";
 import { RuntimeError } from "../errors.js";
 import type { ConnectionRecord, PlayerRecord } from "../ports/entity-store.js";
 import type { EntityLook, EntityView, GameModule, PushSettings } from "../world/game.js";
@@ -145,11 +146,11 @@ const LEAVE_SLACK = 1.25;
 
 /**
  * How long after its `$connect` recorded it a connection may still be opening: API Gateway's
- * integration timeout (29 s) bounds the `$connect` and authorizer, with a second of slack. A push
- * to it in that time that finds it gone leaves its record alone (deleting it would leave an open
+ * integration timeout bounds the `$connect` and authorizer, and a second of slack. A push to it
+ * in that time that finds it gone leaves its record alone (deleting it would leave an open
  * socket whose every frame is refused `not_in_world`).
  */
-export const CONNECTING_MS_MAX = 30_000;
+export const CONNECTING_MS_MAX = API_GATEWAY_INTEGRATION_TIMEOUT_MS + 1000;
 
 const SETTING_KEYS: ReadonlySet<string> = new Set([
   "hz",
