@@ -94,9 +94,6 @@ export async function runDev(options: DevOptions): Promise<void> {
       const { dashboardSite } = await import("@ledgerquest/dashboard");
       pageDir = await dashboardSite();
     }
-    const dashboardPort =
-      options.dashboardPort ??
-      ((await portIsFree(DEFAULT_DASHBOARD_PORT)) ? DEFAULT_DASHBOARD_PORT : undefined);
     stack = await startLocalStack({
       game: options.project.config.game,
       dataDir: options.dataDir,
@@ -108,7 +105,10 @@ export async function runDev(options: DevOptions): Promise<void> {
             dashboard: {
               directory: pageDir,
               world: worldId,
-              ...(dashboardPort === undefined ? {} : { port: dashboardPort }),
+              // Vite's port when free, else another: a named port is the user's to free.
+              ...(options.dashboardPort === undefined
+                ? { preferredPort: DEFAULT_DASHBOARD_PORT }
+                : { port: options.dashboardPort }),
             },
           }),
       ...(options.websocketPort === undefined

@@ -82,6 +82,11 @@ export interface LocalStackOptions {
     readonly directory: string;
     /** Default a free one. */
     readonly port?: number;
+    /**
+     * Tried when `port` is not given; a free one if something holds it (taken between a check
+     * and the listen, as by another stack starting at the same moment).
+     */
+    readonly preferredPort?: number;
     /** The world the page opens. Default `demo`. */
     readonly world?: string;
   };
@@ -491,18 +496,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.set("poller", () => poller.stop());
     log("stream poller     AuditLog stream -> audit-stream handler");
 
+    const page = options.dashboard;
+    const serveDashboard = (port: number | undefined) =>
+      startDashboardServer({
+        directory: page?.directory ?? "",
+        ...(port === undefined ? {} : { port }),
+        config: {
+          websocketUrl: `ws://127.0.0.1:${gatewayPort}/${STAGE}`,
+          world: page?.world ?? "demo",
+          auth: "dev",
+        },
+        issueToken: (playerId, tokenOptions) => idp.issue(playerId, tokenOptions),
+      });
     const dashboard =
-      options.dashboard === undefined
+      page === undefined
         ? undefined
-        : await startDashboardServer({
-            directory: options.dashboard.directory,
-            ...(options.dashboard.port === undefined ? {} : { port: options.dashboard.port }),
-            config: {
-              websocketUrl: `ws://127.0.0.1:${gatewayPort}/${STAGE}`,
-              world: options.dashboard.world ?? "demo",
-              auth: "dev",
-            },
-            issueToken: (playerId, tokenOptions) => idp.issue(playerId, tokenOptions),
+        : await serveDashboard(page.port ?? page.preferredPort).catch((error: unknown) => {
+            const taken = (error as NodeJS.ErrnoException).code === "EADDRINUSE";
+            if (page.port !== undefined || page.preferredPort === undefined || !taken) throw error;
+            return serveDashboard(undefined);
           });
     if (dashboard !== undefined) {
       stops.set("dashboard", () => dashboard.close());
