@@ -34,10 +34,17 @@ export interface DynamoDbCommandInboxOptions {
 }
 
 /**
- * Commands in one transaction at most: DynamoDB takes 100 items per transaction, and a command is
- * two of them after the group's one watermark check.
+ * Commands in one transaction at most: DynamoDB takes 100 items per transaction, and a group is
+ * its watermark check, one id claim per command and one inbox item.
  */
-export const GROUP_COMMANDS_MAX = 49;
+export const GROUP_COMMANDS_MAX = 98;
+
+/**
+ * A group's commands' bytes at most (their ids, types and data as stored): a DynamoDB item holds
+ * 400 KB, names and keys included. Frames are at most 8 KB, so a full group of the largest ones
+ * is split in three.
+ */
+export const GROUP_BYTES_MAX = 300_000;
 
 /**
  * Transactions of one shard in flight at once from one process. Two keep the pipe full (one
@@ -47,10 +54,10 @@ const GROUP_IN_FLIGHT_MAX = 2;
 
 interface Pending {
   readonly command: NewCommand;
-  arrivedMs: number;
+  /** The command as it is stored in its group's item: `[player, id, type, data]`, JSON. */
+  readonly stored: string;
   /** On this process's clock. */
   readonly giveUpAtMs: number;
-  attempt: number;
   readonly resolve: (result: SubmitResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -60,9 +67,19 @@ interface Lane {
   inFlight: number;
 }
 
-/** An inbox item's sort key: arrival time, then player and command id, so order is total. */
+/**
+ * An inbox item's sort key: its arrival time, then the player and command id of its first
+ * command, which the group's id claim makes unique, so that order is total.
+ */
 function inboxSk(arrivedMs: number, playerId: string, commandId: string): string {
   return `${pad(arrivedMs)}#${playerId}#${commandId}`;
+}
+
+/** The shard's order of commands: arrival, then player, then command id. */
+function byArrival(a: InboxCommand, b: InboxCommand): number {
+  if (a.arrivedMs !== b.arrivedMs) return a.arrivedMs - b.arrivedMs;
+  if (a.playerId !== b.playerId) return a.playerId < b.playerId ? -1 : 1;
+  return a.commandId < b.commandId ? -1 : a.commandId > b.commandId ? 1 : 0;
 }
 
 export class DynamoDbCommandInbox implements CommandInbox {
@@ -145,10 +162,10 @@ export class DynamoDbCommandInbox implements CommandInbox {
 
   /**
    * Submits of one shard that arrive while a transaction of that shard is in flight wait and go
-   * together in the next one (group commit): one watermark check for the group, two puts per
-   * command. Nothing waits on purpose: a lone submit goes at once, as before; under load the
-   * groups grow, and DynamoDB (Local above all, which serializes transactions) takes far fewer,
-   * larger transactions.
+   * together in the next one (group commit): one watermark check and one inbox item for the
+   * group, one id claim per command. Nothing waits on purpose: a lone submit goes at once; under
+   * load the groups grow, and DynamoDB (Local above all, which serializes transactions) writes
+   * about one item per command instead of two.
    */
   submit(command: NewCommand): Promise<SubmitResult> {
     const key = `${command.worldId}#${command.shard}`;
@@ -158,16 +175,16 @@ export class DynamoDbCommandInbox implements CommandInbox {
       this.groups.set(key, group);
     }
     const lane = group;
+    const stored = `[${JSON.stringify(command.playerId)},${JSON.stringify(command.commandId)},${JSON.stringify(command.type)},${JSON.stringify(command.data)}]`;
     return new Promise<SubmitResult>((resolve, reject) => {
       lane.queue.push({
         command,
-        arrivedMs: command.nowMs,
+        stored,
         // The deadline is on the submitter's clock: what is left of it is measured on this one.
         giveUpAtMs:
           command.deadlineMs === undefined
             ? Number.POSITIVE_INFINITY
             : Date.now() + command.deadlineMs - command.nowMs,
-        attempt: 0,
         resolve,
         reject,
       });
@@ -184,11 +201,17 @@ export class DynamoDbCommandInbox implements CommandInbox {
       const batch: Pending[] = [];
       const rest: Pending[] = [];
       const ids = new Set<string>();
+      let bytes = 0;
       for (const p of lane.queue) {
         const id = `${p.command.playerId}#${p.command.commandId}`;
-        if (batch.length < GROUP_COMMANDS_MAX && !ids.has(id)) {
+        if (
+          batch.length < GROUP_COMMANDS_MAX &&
+          !ids.has(id) &&
+          (batch.length === 0 || bytes + p.stored.length <= GROUP_BYTES_MAX)
+        ) {
           ids.add(id);
           batch.push(p);
+          bytes += p.stored.length;
         } else rest.push(p);
       }
       lane.queue.length = 0;
@@ -202,9 +225,15 @@ export class DynamoDbCommandInbox implements CommandInbox {
     }
   }
 
-  /** Places a group, settling every submit in it (never rejects itself). */
+  /**
+   * Places a group, settling every submit in it (never rejects itself). The group arrives as a
+   * whole, at the latest of its commands' times (none is stamped before it was sent), moved above
+   * the watermark if a drain closed the shard past it meanwhile.
+   */
   private async place(group: Pending[]): Promise<void> {
     let left = group;
+    let arrivedMs = Math.max(...group.map((p) => p.command.nowMs));
+    let attempt = 0;
     while (left.length > 0) {
       const now = Date.now();
       // Every attempt before this one was refused whole: nothing of these is stored yet.
@@ -215,8 +244,10 @@ export class DynamoDbCommandInbox implements CommandInbox {
       const { worldId, shard } = first.command;
       let codes: string[] | undefined;
       try {
-        await this.doc.send(new TransactWriteCommand({ TransactItems: this.groupItems(left) }));
-        for (const p of left) p.resolve({ result: "accepted", arrivedMs: p.arrivedMs });
+        await this.doc.send(
+          new TransactWriteCommand({ TransactItems: this.groupItems(left, arrivedMs) }),
+        );
+        for (const p of left) p.resolve({ result: "accepted", arrivedMs });
         return;
       } catch (error) {
         codes = cancellationCodes(error);
@@ -229,23 +260,18 @@ export class DynamoDbCommandInbox implements CommandInbox {
           return;
         }
       }
-      // Item 0 is the watermark check; command k's id put is 1 + 2k, its inbox put 2 + 2k.
-      const again: Pending[] = [];
-      for (const [k, p] of left.entries()) {
-        if (
-          codes[1 + 2 * k] === "ConditionalCheckFailed" ||
-          codes[2 + 2 * k] === "ConditionalCheckFailed"
-        )
-          p.resolve({ result: "duplicate" });
-        else again.push(p);
-      }
+      // Item 0 is the watermark check, command k's id claim is 1 + k, the group's item last.
+      const before = left.length;
+      const again = left.filter((_, k) => codes[1 + k] !== "ConditionalCheckFailed");
+      for (const p of left) if (!again.includes(p)) p.resolve({ result: "duplicate" });
       left = again;
       if (left.length === 0) return;
+      attempt++;
       if (codes[0] === "ConditionalCheckFailed") {
-        // The shard closed past an arrival time in the group (or does not exist): move the
-        // group above it. A drain may raise it again before this retry lands, so each retry aims
-        // further ahead (25 ms, 50, 100, ... capped at a second): the commands are then drained
-        // that much later, never lost.
+        // The shard closed past the group's arrival time (or does not exist): move the group
+        // above it. A drain may raise it again before this retry lands, so each retry aims
+        // further ahead (1 ms, 25, 50, 100, ... capped at a second): the commands are then
+        // drained that much later, never lost.
         let state: { readonly wm: number; readonly closed: boolean };
         try {
           state = await this.shardState(worldId, shard);
@@ -257,27 +283,19 @@ export class DynamoDbCommandInbox implements CommandInbox {
           for (const p of left) p.resolve({ result: "closed" });
           return;
         }
-        const still: Pending[] = [];
-        for (const p of left) {
-          if (p.arrivedMs <= state.wm) {
-            const leadMs = p.attempt === 0 ? 1 : Math.min(1000, 25 * 2 ** (p.attempt - 1));
-            p.attempt++;
-            p.arrivedMs = state.wm + leadMs;
-          }
-          if (p.attempt >= this.attemptsMax) {
-            p.reject(
-              new StoreUnavailableError(
-                "DynamoDB",
-                `submit to inbox ${worldId}#${shard}: the watermark kept rising past ${this.attemptsMax} attempts`,
-              ),
-            );
-          } else still.push(p);
+        if (arrivedMs <= state.wm)
+          arrivedMs = state.wm + (attempt === 1 ? 1 : Math.min(1000, 25 * 2 ** (attempt - 2)));
+        if (attempt >= this.attemptsMax) {
+          const error = new StoreUnavailableError(
+            "DynamoDB",
+            `submit to inbox ${worldId}#${shard}: the watermark kept rising past ${this.attemptsMax} attempts`,
+          );
+          for (const p of left) p.reject(error);
+          return;
         }
-        left = still;
-      } else if (!codes.some((c) => c === "ConditionalCheckFailed")) {
+      } else if (left.length === before) {
         // Cancelled for another reason (a TransactionConflict with a drain raising the same
         // watermark, say): nothing was written; try the group again after a short pause.
-        const attempt = Math.max(...left.map((p) => ++p.attempt));
         if (attempt >= this.attemptsMax) {
           const error = new StoreUnavailableError(
             "DynamoDB",
@@ -291,51 +309,46 @@ export class DynamoDbCommandInbox implements CommandInbox {
     }
   }
 
-  private groupItems(group: readonly Pending[]) {
+  private groupItems(group: readonly Pending[], arrivedMs: number) {
     const first = group[0] as Pending;
     const { worldId, shard } = first.command;
-    const minArrivedMs = Math.min(...group.map((p) => p.arrivedMs));
     return [
       {
-        // The shard must take commands, and still be open at every arrival time of the group...
+        // The shard must take commands, and still be open at the group's arrival time...
         ConditionCheck: {
           TableName: this.table,
           Key: auditKeys.watermark(worldId, shard),
           ConditionExpression: "wm < :t AND attribute_not_exists(closed)",
-          ExpressionAttributeValues: { ":t": minArrivedMs },
+          ExpressionAttributeValues: { ":t": arrivedMs },
         },
       },
-      ...group.flatMap(({ command, arrivedMs }) => [
-        {
-          // ...and each command id unused by its player in this world.
-          Put: {
-            TableName: this.table,
-            Item: {
-              ...auditKeys.commandId(worldId, command.playerId, command.commandId),
-              type: "commandId",
-              arrivedMs,
-              expires_at: Math.floor(command.nowMs / 1000) + this.ttlSeconds,
-            },
-            ConditionExpression: "attribute_not_exists(pk)",
+      // ...and each command id unused by its player in this world...
+      ...group.map(({ command }) => ({
+        Put: {
+          TableName: this.table,
+          Item: {
+            ...auditKeys.commandId(worldId, command.playerId, command.commandId),
+            type: "commandId",
+            arrivedMs,
+            expires_at: Math.floor(command.nowMs / 1000) + this.ttlSeconds,
           },
+          ConditionExpression: "attribute_not_exists(pk)",
         },
-        {
-          Put: {
-            TableName: this.table,
-            Item: {
-              pk: auditKeys.inbox(worldId, shard),
-              sk: inboxSk(arrivedMs, command.playerId, command.commandId),
-              type: "command",
-              arrivedMs,
-              playerId: command.playerId,
-              commandId: command.commandId,
-              commandType: command.type,
-              data: JSON.stringify(command.data),
-            },
-            ConditionExpression: "attribute_not_exists(pk)",
+      })),
+      {
+        // ...and the commands, in one item: its key is unique by the first command's claim.
+        Put: {
+          TableName: this.table,
+          Item: {
+            pk: auditKeys.inbox(worldId, shard),
+            sk: inboxSk(arrivedMs, first.command.playerId, first.command.commandId),
+            type: "commands",
+            arrivedMs,
+            commands: `[${group.map((p) => p.stored).join(",")}]`,
           },
+          ConditionExpression: "attribute_not_exists(pk)",
         },
-      ]),
+      },
     ];
   }
 
@@ -370,52 +383,95 @@ export class DynamoDbCommandInbox implements CommandInbox {
     const out: InboxCommand[] = [];
     if (upToMs <= afterMs || limit === 0) return out;
     const pk = auditKeys.inbox(worldId, shard);
+    // `~` sorts after every key character, so `<pad(t)>~` is just past every arrival at t.
+    let last = `${pad(upToMs)}~`;
+    let full = false;
     let start: Record<string, unknown> | undefined;
-    // Paged by hand, not with `paginateQuery`: each page asks for what is still missing of
-    // `limit` (a paginator's page size is fixed), so a read never takes more than it returns.
+    // Paged by hand, not with `paginateQuery`: a page asks for no more items than commands are
+    // still missing of `limit`, and once `limit` is reached the read goes on only through the
+    // last millisecond it took (its commands sort among each other by player and id, whatever
+    // item holds them), so a read never takes much more than it returns.
     do {
+      let page: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
       try {
-        const page = await this.doc.send(
+        page = await this.doc.send(
           new QueryCommand({
             TableName: this.table,
-            // `~` sorts after every key character, so `<pad(t)>~` is just past every arrival at t.
             KeyConditionExpression: "pk = :pk AND sk BETWEEN :a AND :b",
-            ExpressionAttributeValues: {
-              ":pk": pk,
-              ":a": `${pad(afterMs)}~`,
-              ":b": `${pad(upToMs)}~`,
-            },
+            ExpressionAttributeValues: { ":pk": pk, ":a": `${pad(afterMs)}~`, ":b": last },
             ConsistentRead: true,
             ExclusiveStartKey: start,
-            ...(limit === undefined ? {} : { Limit: limit - out.length }),
+            ...(limit === undefined || full ? {} : { Limit: limit - out.length }),
           }),
         );
-        for (const item of page.Items ?? []) {
-          if (item.type !== "command") continue;
-          let data: JsonValue;
-          try {
-            data = JSON.parse(String(item.data)) as JsonValue;
-          } catch (error) {
-            throw new CorruptRecordError(`${pk}/${String(item.sk)}`, "data is not JSON", {
-              cause: error,
-            });
-          }
-          out.push({
-            worldId,
-            shard,
-            arrivedMs: Number(item.arrivedMs),
-            playerId: String(item.playerId),
-            commandId: String(item.commandId),
-            type: String(item.commandType),
-            data,
-          });
-        }
-        start = page.LastEvaluatedKey;
       } catch (error) {
-        if (error instanceof CorruptRecordError) throw error;
         return translate(error, "Query", pk);
       }
-    } while (start !== undefined && (limit === undefined || out.length < limit));
+      for (const item of page.Items ?? []) out.push(...inboxCommands(worldId, shard, pk, item));
+      start = page.LastEvaluatedKey;
+      const lastItem = page.Items?.at(-1);
+      if (limit !== undefined && !full && out.length >= limit && lastItem !== undefined) {
+        full = true;
+        last = `${pad(Number(lastItem.arrivedMs))}~`;
+      }
+    } while (start !== undefined);
+    out.sort(byArrival);
+    if (limit !== undefined && out.length > limit) out.length = limit;
     return out;
   }
+}
+
+/** The commands an inbox item holds: a group's (`commands`), or one (`command`, before groups). */
+function inboxCommands(
+  worldId: string,
+  shard: number,
+  pk: string,
+  item: Record<string, unknown>,
+): InboxCommand[] {
+  const where = `${pk}/${String(item.sk)}`;
+  const arrivedMs = Number(item.arrivedMs);
+  if (!Number.isSafeInteger(arrivedMs))
+    throw new CorruptRecordError(where, "arrivedMs is not a time");
+  const parse = (text: unknown, what: string): unknown => {
+    try {
+      return JSON.parse(String(text));
+    } catch (error) {
+      throw new CorruptRecordError(where, `${what} is not JSON`, { cause: error });
+    }
+  };
+  if (item.type === "command") {
+    return [
+      {
+        worldId,
+        shard,
+        arrivedMs,
+        playerId: String(item.playerId),
+        commandId: String(item.commandId),
+        type: String(item.commandType),
+        data: parse(item.data, "data") as JsonValue,
+      },
+    ];
+  }
+  if (item.type !== "commands") return [];
+  const list = parse(item.commands, "commands");
+  if (!Array.isArray(list)) throw new CorruptRecordError(where, "commands is not a list");
+  return list.map((entry: unknown) => {
+    if (
+      !Array.isArray(entry) ||
+      entry.length !== 4 ||
+      typeof entry[0] !== "string" ||
+      typeof entry[1] !== "string" ||
+      typeof entry[2] !== "string"
+    )
+      throw new CorruptRecordError(where, "a command is not [player, id, type, data]");
+    return {
+      worldId,
+      shard,
+      arrivedMs,
+      playerId: entry[0],
+      commandId: entry[1],
+      type: entry[2],
+      data: entry[3] as JsonValue,
+    };
+  });
 }

@@ -188,6 +188,46 @@ export function describeCommandInboxContract(
       await cleanup?.();
     });
 
+    it("submits sent at once: each arrives no earlier than sent, is read once in (arrival, player, id) order, and a limit takes a prefix of that order", async () => {
+      const { inbox, cleanup } = await setup();
+      const w = uniqueId("w");
+      await inbox.openWorld(w, 1, 1000);
+      // 40 commands of 20 players at once, sent at four times: an adapter may store them in
+      // groups that arrive together; the order a read gives must not depend on that.
+      const sends = Array.from({ length: 40 }, (_, i) =>
+        cmd(w, `p${(i * 7) % 20}`, `c${i}`, 1001 + (i % 4)),
+      );
+      const results = await Promise.all(sends.map((c) => inbox.submit(c)));
+      const arrival = new Map<string, number>();
+      for (const [i, r] of results.entries()) {
+        const c = sends[i] as NewCommand;
+        expect(r.result).toBe("accepted");
+        if (r.result !== "accepted") continue;
+        expect(r.arrivedMs).toBeGreaterThanOrEqual(c.nowMs);
+        arrival.set(`${c.playerId}/${c.commandId}`, r.arrivedMs);
+      }
+      const all = await inbox.read(w, 0, 1000, Number.MAX_SAFE_INTEGER);
+      expect(all).toHaveLength(40);
+      for (const c of all) expect(c.arrivedMs).toBe(arrival.get(`${c.playerId}/${c.commandId}`));
+      const key = (c: { arrivedMs: number; playerId: string; commandId: string }) =>
+        `${c.arrivedMs}/${c.playerId}/${c.commandId}`;
+      const order = [...all].sort(
+        (a, b) =>
+          a.arrivedMs - b.arrivedMs ||
+          (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0) ||
+          (a.commandId < b.commandId ? -1 : a.commandId > b.commandId ? 1 : 0),
+      );
+      const keys = all.map(key);
+      expect(keys).toEqual(order.map(key));
+      expect(new Set(keys).size).toBe(40);
+      for (const limit of [1, 5, 13, 39, 40]) {
+        expect((await inbox.read(w, 0, 1000, Number.MAX_SAFE_INTEGER, limit)).map(key)).toEqual(
+          keys.slice(0, limit),
+        );
+      }
+      await cleanup?.();
+    });
+
     it("a closed world refuses commands, storing nothing and using no command id, until reopened", async () => {
       const { inbox, cleanup } = await setup();
       const w = uniqueId("w");
