@@ -10,6 +10,7 @@ export * from "./adapters/sfn-workflow-starter.js";
 export * from "./config.js";
 export * from "./errors.js";
 export {
+  AUDIT_STREAM_FILTER_PATTERN,
   type AuditStreamDeps,
   auditProjectionKeys,
   auditStreamDepsFromEnvironment,

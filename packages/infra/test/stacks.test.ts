@@ -493,12 +493,22 @@ describe("ComputeStack", () => {
     }
   });
 
-  it("feeds the AuditLog stream to the verifier's alias, failures to a queue", () => {
+  it("feeds the AuditLog stream's journal records to the verifier's alias, failures to a queue", () => {
     compute().hasResourceProperties("AWS::Lambda::EventSourceMapping", {
       StartingPosition: "TRIM_HORIZON",
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       BisectBatchOnFunctionError: true,
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      // The inbox's, the claims' and the loop's records are not invoked for.
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              dynamodb: { Keys: { pk: { S: [{ prefix: "journal#" }] } } },
+            }),
+          },
+        ],
+      },
     });
     const [mapping] = Object.values(compute().findResources("AWS::Lambda::EventSourceMapping"));
     const target = JSON.stringify(mapping?.Properties.FunctionName);

@@ -484,6 +484,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamodb: ddbClient,
       tableName: "AuditLog",
       startingPosition: "TRIM_HORIZON",
+      // The deployed mapping's filter: journal records only.
+      filters: [auditStream.AUDIT_STREAM_FILTER_PATTERN],
       ...(options.inMemory
         ? {}
         : { checkpointFile: join(dataDir, "audit-stream.checkpoint.json") }),

@@ -25,8 +25,9 @@
  *
  * Not emulated: shards are read one after another rather than concurrently (a valid interleaving
  * of Lambda's, slower only with many shards); no batching window, no 6 MB payload limit, no
- * function timeout, no bisecting on error, no maximum record age, no tumbling windows, no filter
- * criteria, no Lambda context (the handler gets the event alone).
+ * function timeout, no bisecting on error, no maximum record age, no tumbling windows, no Lambda
+ * context (the handler gets the event alone). Filter criteria are emulated (`filters`), with the
+ * matchers a stream's mapping needs.
  *
  * Differences in defaults, on purpose: `maxRetries` defaults to 10 (Lambda's default retries until
  * the record expires, which locally would hold a shard back for a day); the deployed mapping
@@ -44,6 +45,7 @@ import {
   type AttributeValue as StreamAttributeValue,
   type _Record as StreamRecord,
 } from "@aws-sdk/client-dynamodb-streams";
+import { compileEventFilters } from "./event-filter.js";
 
 // ─── Lambda's event shape ────────────────────────────────────────────────────────────────────
 // Declared here rather than imported from `aws-lambda`, so that this package needs no type
@@ -137,6 +139,14 @@ export interface StreamPollerOptions {
   readonly awsRegion?: string;
   /** Told of failures the poller goes on after. Default: written to the console. */
   readonly onError?: (failure: StreamPollerFailure) => void;
+  /**
+   * The mapping's `FilterCriteria` patterns (objects, or their JSON text): only records matching
+   * one of them are handed to the handler, as Lambda filters (event-filter.ts says which
+   * matchers are emulated). Records that match none are passed over: batches hold matching
+   * records only, and a stretch of records with none to hand is checkpointed without an
+   * invocation. Default: every record.
+   */
+  readonly filters?: readonly (string | Readonly<Record<string, unknown>>)[];
 }
 
 /** The `DDBStreamBatchInfo` Lambda sends to an on-failure destination, with the records. */
@@ -479,6 +489,12 @@ async function latestStreamArn(dynamodb: DynamoDBClient, tableName: string): Pro
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const settings = validate(options);
   const { client, handler, tableName, checkpointFile } = options;
+  let matches: ((record: unknown) => boolean) | undefined;
+  try {
+    matches = options.filters === undefined ? undefined : compileEventFilters(options.filters);
+  } catch (error) {
+    throw new StreamPollerError(`filters: ${explain(error)}`, { cause: error });
+  }
   const onError =
     options.onError ??
     ((failure: StreamPollerFailure) => {
@@ -693,13 +709,29 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     shard.endReached = shard.iterator === undefined;
   };
 
-  /** Reads until `batchSize` records are pending or the shard has nothing more for now. */
+  /** Whether each record read passes the filters (every record does without filters). */
+  const passes = new WeakMap<StreamRecord, boolean>();
+  const handable = (shard: ShardState): number => {
+    if (matches === undefined) return shard.pending.length;
+    let n = 0;
+    for (const record of shard.pending) if (passes.get(record) === true) n++;
+    return n;
+  };
+
+  /**
+   * Reads until `batchSize` records to hand over are pending or the shard has nothing more for
+   * now. With filters it reads whole pages: most records may be passed over.
+   */
   const fill = async (shard: ShardState): Promise<void> => {
     if (shard.iterator === undefined && !shard.endReached) await position(shard);
-    while (shard.pending.length < settings.batchSize && shard.iterator !== undefined) {
+    let have = handable(shard);
+    while (have < settings.batchSize && shard.iterator !== undefined) {
       let page: Awaited<ReturnType<typeof readPage>>;
       try {
-        page = await readPage(shard.iterator, settings.batchSize - shard.pending.length);
+        page = await readPage(
+          shard.iterator,
+          matches === undefined ? settings.batchSize - have : GET_RECORDS_LIMIT,
+        );
       } catch (error) {
         if (errorName(error) !== "ExpiredIteratorException") throw error;
         // The handler held the shard longer than an iterator lives (15 minutes in AWS): take a
@@ -710,7 +742,12 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       }
       const records = page.Records ?? [];
       // Converted now so that a malformed record fails the read, not the checkpoint after it.
-      for (const record of records) toLambdaStreamRecord(record, { streamArn, awsRegion });
+      for (const record of records) {
+        const converted = toLambdaStreamRecord(record, { streamArn, awsRegion });
+        const pass = matches === undefined || matches(converted);
+        passes.set(record, pass);
+        if (pass) have++;
+      }
       shard.pending.push(...records);
       shard.iterator = page.NextShardIterator;
       if (shard.iterator === undefined) shard.endReached = true;
@@ -778,7 +815,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   /** Handles one batch of the shard if it has one; true if there was something to do. */
   const processShard = async (shard: ShardState): Promise<boolean> => {
     if (shard.retry !== undefined && Date.now() < shard.retry.notBeforeMs) return true;
-    if (!shard.endReached && shard.pending.length < settings.batchSize) await fill(shard);
+    if (!shard.endReached && handable(shard) < settings.batchSize) await fill(shard);
     if (shard.finished) {
       // Gone from the stream (trimmed while the poller was stopped).
       await save();
@@ -793,9 +830,24 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       await save();
       return true;
     }
-    const batch = shard.pending
-      .slice(0, settings.batchSize)
-      .map((record) => toLambdaStreamRecord(record, { streamArn, awsRegion }));
+    // The batch: the first `batchSize` records that pass the filters, and how many pending
+    // records they span (`consumed`); `at[k]` is the pending index of the batch's record k.
+    const batch: LambdaStreamRecord[] = [];
+    const at: number[] = [];
+    let consumed = 0;
+    for (const record of shard.pending) {
+      if (batch.length === settings.batchSize) break;
+      consumed++;
+      if (passes.get(record) === false) continue;
+      batch.push(toLambdaStreamRecord(record, { streamArn, awsRegion }));
+      at.push(consumed - 1);
+    }
+    if (batch.length === 0) {
+      // Nothing here for the handler: passed over, as Lambda drops what its filters do not match.
+      acknowledge(shard, consumed);
+      await save();
+      return true;
+    }
     let failed: { index: number; reason: string; cause?: unknown } | undefined;
     try {
       failed = firstFailure(batch, await handler({ Records: batch }));
@@ -803,12 +855,13 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       failed = { index: 0, reason: `the handler threw ${explain(error)}`, cause: error };
     }
     if (failed === undefined) {
-      acknowledge(shard, batch.length);
+      acknowledge(shard, consumed);
       shard.retry = undefined;
       await save();
       return true;
     }
-    acknowledge(shard, failed.index);
+    const failedAt = at[failed.index] as number;
+    acknowledge(shard, failedAt);
     const rest = batch.slice(failed.index);
     const first = rest[0] as LambdaStreamRecord;
     const last = rest.at(-1) as LambdaStreamRecord;
@@ -823,7 +876,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       records: rest,
     };
     if (failures > settings.maxRetries) {
-      acknowledge(shard, rest.length);
+      acknowledge(shard, consumed - failedAt);
       shard.retry = undefined;
       report({
         kind: "records_discarded",

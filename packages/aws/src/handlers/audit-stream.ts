@@ -214,6 +214,17 @@ type Classified =
 
 const JOURNAL_PREFIX = "journal#";
 
+/**
+ * The records this handler reads, as a filter of Lambda's event source mapping: journal items
+ * only. AuditLog's stream also carries every inbox group, command id claim, watermark raise and
+ * batch record, several a command; filtered out by Lambda they are neither invoked for nor
+ * billed. The CDK stack gives the mapping this pattern, and the local stack's stream poller
+ * applies the same one.
+ */
+export const AUDIT_STREAM_FILTER_PATTERN = {
+  dynamodb: { Keys: { pk: { S: [{ prefix: JOURNAL_PREFIX }] } } },
+} as const;
+
 /** What a stream record is to this handler: a new journal entry, a break, or neither. */
 export function classifyRecord(record: DynamoDBRecord): Classified {
   const keys = record.dynamodb?.Keys;

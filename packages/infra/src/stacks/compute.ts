@@ -13,7 +13,12 @@
  * - every permission granted by intent, to the one resource that needs it.
  */
 
-import { DEFAULT_SERVICE_NAME, DEFAULT_TICK_SETTINGS, METRICS_NAMESPACE } from "@ledgerquest/aws";
+import {
+  AUDIT_STREAM_FILTER_PATTERN,
+  DEFAULT_SERVICE_NAME,
+  DEFAULT_TICK_SETTINGS,
+  METRICS_NAMESPACE,
+} from "@ledgerquest/aws";
 import {
   EVENT_SOURCES,
   gameLoopDefinition,
@@ -336,6 +341,8 @@ export class ComputeStack extends Stack {
         retryAttempts: 10,
         maxRecordAge: Duration.days(1),
         onFailure: new SqsDlq(this.auditStreamFailures),
+        // Journal records only: the inbox's and the loop's records are most of the stream.
+        filters: [lambda.FilterCriteria.filter({ ...AUDIT_STREAM_FILTER_PATTERN })],
       }),
     );
 
