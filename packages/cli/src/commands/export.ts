@@ -11,14 +11,14 @@ import type { RuntimeDeps } from "@ledgerquest/runtime";
 import type { Command } from "commander";
 import {
   type CommandIO,
-  commandIO,
   count,
-  depsForTarget,
   describeError,
   EXIT_COULD_NOT_CHECK,
   EXIT_FOUND_PROBLEMS,
   EXIT_OK,
+  runOnTarget,
   type TargetOptions,
+  targetOptions,
 } from "./verify.js";
 
 /** What `ledgerquest export` does: returns the exit code (0 written, 1 refused, 2 failed). */
@@ -83,58 +83,42 @@ export async function runRestore(deps: RuntimeDeps, file: string, io: CommandIO)
 
 /** `ledgerquest export` and `ledgerquest restore`. */
 export function registerExport(program: Command): void {
-  program
+  const exportCommand = program
     .command("export")
     .description(
       "Write a world, as one consistent cut at its committed version (state, journal, batch records, commands, balances and profiles), to a checked JSON file",
     )
     .argument("<world>", "the world's id")
-    .option("-o, --out <file>", "where to write it (default: <world>.export.json)")
-    .option("--data-dir <dir>", "the local stack's data folder", ".ledgerquest")
-    .option(
-      "--aws",
-      "use the AWS environment (profile, region, LQ_* variables) instead of the local stack",
-      false,
-    )
+    .option("-o, --out <file>", "where to write it (default: <world>.export.json)");
+  targetOptions(
+    exportCommand,
+    "export from the deployment the ambient AWS environment names (LQ_* variables, AWS profile) instead of the local stack",
+  )
     .addHelpText(
       "after",
       "\nExit codes: 0 written, 1 the world does not check (nothing written), 2 could not export.\nCommands accepted after the export read the inbox are not in it: to move a world, stop its traffic first.",
     )
     .action(async (world: string, opts: TargetOptions & { out?: string }) => {
-      const io = commandIO();
-      let deps: RuntimeDeps;
-      try {
-        deps = await depsForTarget(opts);
-      } catch (error) {
-        io.err.write(`export: ${describeError(error, world)}\n`);
-        process.exitCode = EXIT_COULD_NOT_CHECK;
-        return;
-      }
-      process.exitCode = await runExport(deps, world, opts.out ?? `${world}.export.json`, io);
+      await runOnTarget("export", world, opts, (deps, io) =>
+        runExport(deps, world, opts.out ?? `${world}.export.json`, io),
+      );
     });
 
-  program
+  const restoreCommand = program
     .command("restore")
     .description(
       "Check an exported world, write it into stores where it does not exist yet, and verify what was written",
     )
-    .argument("<file>", "a file written by `ledgerquest export`")
-    .option("--data-dir <dir>", "the local stack's data folder", ".ledgerquest")
-    .option("--aws", "use the AWS environment instead of the local stack", false)
+    .argument("<file>", "a file written by `ledgerquest export`");
+  targetOptions(
+    restoreCommand,
+    "restore into the deployment the ambient AWS environment names (LQ_* variables, AWS profile) instead of the local stack",
+  )
     .addHelpText(
       "after",
       "\nExit codes: 0 restored and verified, 1 refused (each problem named), 2 could not restore.",
     )
     .action(async (file: string, opts: TargetOptions) => {
-      const io = commandIO();
-      let deps: RuntimeDeps;
-      try {
-        deps = await depsForTarget(opts);
-      } catch (error) {
-        io.err.write(`restore: ${describeError(error, "")}\n`);
-        process.exitCode = EXIT_COULD_NOT_CHECK;
-        return;
-      }
-      process.exitCode = await runRestore(deps, file, io);
+      await runOnTarget("restore", "", opts, (deps, io) => runRestore(deps, file, io));
     });
 }

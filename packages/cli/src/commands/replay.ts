@@ -5,21 +5,20 @@
  * default, or the ambient AWS environment with `--aws`. Exit codes: 0 every tick matched,
  * 1 a mismatch (named with its tick), 2 could not replay.
  */
-import type { ReplayDeps, ReplayMismatch, ReplayReport, RuntimeDeps } from "@ledgerquest/runtime";
+import type { ReplayDeps, ReplayMismatch, ReplayReport } from "@ledgerquest/runtime";
 import type { Command } from "commander";
 import { whole } from "../args.js";
 import {
   type CommandIO,
-  commandIO,
   count,
   DEFAULT_WORLD,
-  depsForTarget,
-  describeError,
   duration,
   EXIT_COULD_NOT_CHECK,
   runCheck,
+  runOnTarget,
   type TargetOptions,
   table,
+  targetOptions,
 } from "./verify.js";
 
 /** Replays shorter than this (in ticks, about 20 s of a world) end before a bar would help. */
@@ -109,7 +108,7 @@ export async function runReplay(
 
 /** `ledgerquest replay`. */
 export function registerReplay(program: Command): void {
-  program
+  const command = program
     .command("replay")
     .description(
       "Re-simulate a world from its genesis state and recorded commands, and compare every tick's state hash and every ledger entry with the recorded ones",
@@ -125,31 +124,16 @@ export function registerReplay(program: Command): void {
       "last tick to compare (default: the last committed); the replay stops there",
       whole("--to", 0, Number.MAX_SAFE_INTEGER),
     )
-    .option("--json", "print the report as JSON", false)
-    .option(
-      "--data-dir <dir>",
-      "the running local stack's data directory (where `ledgerquest dev` publishes its endpoints)",
-      ".ledgerquest",
-    )
-    .option(
-      "--aws",
-      "replay from the deployment the ambient AWS environment names (LQ_* variables, AWS profile) instead of the local stack",
-      false,
-    )
+    .option("--json", "print the report as JSON", false);
+  targetOptions(
+    command,
+    "replay from the deployment the ambient AWS environment names (LQ_* variables, AWS profile) instead of the local stack",
+  )
     .addHelpText(
       "after",
       "\nExit codes: 0 every tick matched, 1 a mismatch (the tick, expected and actual are printed), 2 could not replay.\n\nExamples:\n  ledgerquest replay                         every tick of the demo world\n  ledgerquest replay demo --from 6000 --to 6600\n  ledgerquest replay demo --json --aws",
     )
     .action(async (worldId: string, opts: ReplayCommandOptions & TargetOptions) => {
-      const io = commandIO();
-      let deps: RuntimeDeps;
-      try {
-        deps = await depsForTarget(opts);
-      } catch (error) {
-        io.err.write(`replay: ${describeError(error, worldId)}\n`);
-        process.exitCode = EXIT_COULD_NOT_CHECK;
-        return;
-      }
-      process.exitCode = await runReplay(deps, worldId, opts, io);
+      await runOnTarget("replay", worldId, opts, (deps, io) => runReplay(deps, worldId, opts, io));
     });
 }

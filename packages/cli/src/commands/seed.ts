@@ -12,6 +12,7 @@ import type { JsonValue } from "@ledgerquest/engine";
 import type { PlayerRecord, ProjectConfig, RuntimeDeps } from "@ledgerquest/runtime";
 import { type Command, InvalidArgumentError } from "commander";
 import { whole } from "../args.js";
+import { targetOptions } from "./verify.js";
 
 /** One world to seed. */
 export interface SeedWorldSpec {
@@ -162,7 +163,7 @@ export function describeSeedResult(r: SeedResult, spec: SeedWorldSpec): string[]
 
 /** `ledgerquest seed`. */
 export function registerSeed(program: Command): void {
-  program
+  const command = program
     .command("seed")
     .description(
       "Create the project's worlds (ledgerquest.config.ts `worlds`: players with their starting balances and quests, the game's settings) unless they exist; safe to run again",
@@ -174,17 +175,11 @@ export function registerSeed(program: Command): void {
       whole("--players", 1, MAX_SEED_PLAYERS),
     )
     .option("--settings <json>", "the game's settings for a new world, as JSON", jsonArgument)
-    .option("--no-activate", "do not start a new world's game loop")
-    .option(
-      "--data-dir <dir>",
-      "the running local stack's data directory (where `ledgerquest dev` publishes its endpoints)",
-      ".ledgerquest",
-    )
-    .option(
-      "--aws",
-      "seed the deployment the ambient AWS environment names (LQ_* variables, AWS profile) instead of the local stack",
-      false,
-    )
+    .option("--no-activate", "do not start a new world's game loop");
+  targetOptions(
+    command,
+    "seed the deployment the ambient AWS environment names (LQ_* variables, AWS profile) instead of the local stack",
+  )
     .addHelpText(
       "after",
       "\nExamples:\n  ledgerquest seed                         the config's worlds in the running local stack\n  ledgerquest seed --world load --players 200 --settings '{\"bodies\":200}'\n  LQ_ENTITY_TABLE=... ledgerquest seed --aws",

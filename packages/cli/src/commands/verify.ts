@@ -57,6 +57,42 @@ export async function depsForTarget(opts: TargetOptions): Promise<RuntimeDeps> {
   return await projectRuntimeDeps();
 }
 
+/**
+ * `--data-dir` and `--aws`, the options of every command that works on a world's stores.
+ * `awsHelp` says what `--aws` does for this command.
+ */
+export function targetOptions(command: Command, awsHelp: string): Command {
+  return command
+    .option(
+      "--data-dir <dir>",
+      "the running local stack's data directory (where `ledgerquest dev` publishes its endpoints)",
+      ".ledgerquest",
+    )
+    .option("--aws", awsHelp, false);
+}
+
+/**
+ * A command's action on its target: runs `run` with the target's dependencies and sets the exit
+ * code it returns; a target that cannot be reached is said on stderr (`<name>: why`), exit 2.
+ */
+export async function runOnTarget(
+  name: string,
+  worldId: string,
+  opts: TargetOptions,
+  run: (deps: RuntimeDeps, io: CommandIO) => Promise<number>,
+): Promise<void> {
+  const io = commandIO();
+  let deps: RuntimeDeps;
+  try {
+    deps = await depsForTarget(opts);
+  } catch (error) {
+    io.err.write(`${name}: ${describeError(error, worldId)}\n`);
+    process.exitCode = EXIT_COULD_NOT_CHECK;
+    return;
+  }
+  process.exitCode = await run(deps, io);
+}
+
 /** An error as one line that says what to do about it. */
 export function describeError(error: unknown, worldId: string): string {
   if (!(error instanceof Error)) return String(error);
@@ -310,38 +346,23 @@ export async function runCheck<R extends { readonly ok: boolean }>(
 
 /** `ledgerquest verify`. */
 export function registerVerify(program: Command): void {
-  program
+  const command = program
     .command("verify")
     .description(
       "Check a world's ledger: the journal's chain, hashes, balances and unit sums, the world's ledger digest, and every balance in the entity store",
     )
     .argument("[world]", "the world's id", DEFAULT_WORLD)
-    .option("--json", "print the report as JSON", false)
-    .option(
-      "--data-dir <dir>",
-      "the running local stack's data directory (where `ledgerquest dev` publishes its endpoints)",
-      ".ledgerquest",
-    )
-    .option(
-      "--aws",
-      "verify the deployment the ambient AWS environment names (LQ_* variables, AWS profile) instead of the local stack",
-      false,
-    )
+    .option("--json", "print the report as JSON", false);
+  targetOptions(
+    command,
+    "verify the deployment the ambient AWS environment names (LQ_* variables, AWS profile) instead of the local stack",
+  )
     .addHelpText(
       "after",
       "\nExit codes: 0 all good, 1 problems found (each named with its seq or account), 2 could not verify.\n\nExamples:\n  ledgerquest verify                 the demo world in the running local stack\n  ledgerquest verify demo --json\n  LQ_ENTITY_TABLE=... ledgerquest verify demo --aws",
     )
     .action(async (worldId: string, opts: VerifyCommandOptions & TargetOptions) => {
-      const io = commandIO();
-      let deps: RuntimeDeps;
-      try {
-        deps = await depsForTarget(opts);
-      } catch (error) {
-        io.err.write(`verify: ${describeError(error, worldId)}\n`);
-        process.exitCode = EXIT_COULD_NOT_CHECK;
-        return;
-      }
-      process.exitCode = await runVerify(deps, worldId, opts, io);
+      await runOnTarget("verify", worldId, opts, (deps, io) => runVerify(deps, worldId, opts, io));
     });
 }
 
