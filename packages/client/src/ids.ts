@@ -37,8 +37,17 @@ export function randomSessionId(): string {
 }
 
 /**
- * Ids `<prefix>.<n>` (n in base 36, from 1). `prefix` defaults to a random session id; a
- * caller's own (a saved session, to resend after a reload) must be 1 to 40 of `A-Za-z0-9_.:-`.
+ * Digits of the counter: ids sort in the order they were made, as text, up to 36^8 (2.8 x 10^12)
+ * of a session. The server applies a player's commands that arrived together (in one
+ * millisecond, or one group of the inbox: docs/adr/0013) in the order of their ids, so that order
+ * must be the order they were sent in.
+ */
+const COUNTER_DIGITS = 8;
+
+/**
+ * Ids `<prefix>.<n>` (n in base 36, from 1, zero-padded to 8 digits, so that ids sort in the
+ * order they were made). `prefix` defaults to a random session id; a caller's own (a saved
+ * session, to resend after a reload) must be 1 to 40 of `A-Za-z0-9_.:-`.
  */
 export function frameIds(prefix: string = randomSessionId()): () => string {
   if (!PREFIX_PATTERN.test(prefix)) {
@@ -50,7 +59,7 @@ export function frameIds(prefix: string = randomSessionId()): () => string {
   let n = 0;
   return () => {
     n += 1;
-    const id = `${prefix}.${n.toString(36)}`;
+    const id = `${prefix}.${n.toString(36).padStart(COUNTER_DIGITS, "0")}`;
     if (!FRAME_ID_PATTERN.test(id)) throw new RangeError(`frame id ${id} is not a protocol id`);
     return id;
   };

@@ -102,7 +102,11 @@ describe("command ids", () => {
     expect(a).toMatch(/^[0-9a-f]{16}$/);
     expect(a).not.toBe(b);
     const next = frameIds("s1");
-    expect([next(), next(), next()]).toEqual(["s1.1", "s1.2", "s1.3"]);
+    expect([next(), next(), next()]).toEqual(["s1.00000001", "s1.00000002", "s1.00000003"]);
+    // In the order they were made, as text too: the server orders a player's commands that
+    // arrived together by id.
+    const made = Array.from({ length: 2000 }, () => next());
+    expect([...made].sort()).toEqual(made);
     const long = frameIds("x".repeat(40));
     for (let i = 0; i < 1000; i++) expect(long()).toMatch(/^[A-Za-z0-9_.:-]{1,64}$/);
   });
@@ -112,7 +116,7 @@ describe("command ids", () => {
     const sent = c.send("move", { dx: 1 });
     expect(c.pending).toBe(1);
     await c.close();
-    expect(await sent).toMatchObject({ ok: false, id: "session-7.1", code: "closed" });
+    expect(await sent).toMatchObject({ ok: false, id: "session-7.00000001", code: "closed" });
   });
 });
 

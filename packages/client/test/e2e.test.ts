@@ -151,7 +151,7 @@ describe("a lost connection", () => {
     const statuses: string[] = [];
     c.on("connection", (s) => statuses.push(s.state));
 
-    dropAckOf = `${c.idPrefix}.1`;
+    dropAckOf = `${c.idPrefix}.00000001`;
     const inFlight = c.send("move", { dx: 1, dy: 0 });
     await until("the ack lost", () => (dropped ? true : undefined));
     expect(c.pending).toBe(1);
