@@ -51,7 +51,8 @@ function record(value: unknown): Json {
     : {};
 }
 
-const utf8 = new TextEncoder();
+/** UTF-8 bytes of a string, counted without encoding it (this runs on every request). */
+const utf8Bytes = (text: string): number => Buffer.byteLength(text, "utf8");
 
 /** A number's stored size: about one byte per two significant digits, plus one. */
 function numberBytes(text: string): number {
@@ -76,7 +77,7 @@ function binaryBytes(value: unknown): number {
  */
 export function attributeValueBytes(value: unknown): number {
   const v = record(value);
-  if (typeof v.S === "string") return utf8.encode(v.S).length;
+  if (typeof v.S === "string") return utf8Bytes(v.S);
   if (typeof v.N === "string") return numberBytes(v.N);
   if (v.B !== undefined) return binaryBytes(v.B);
   if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
@@ -84,12 +85,11 @@ export function attributeValueBytes(value: unknown): number {
   if (v.M !== undefined) {
     let size = 3;
     for (const [name, e] of Object.entries(record(v.M))) {
-      size += utf8.encode(name).length + attributeValueBytes(e) + 1;
+      size += utf8Bytes(name) + attributeValueBytes(e) + 1;
     }
     return size;
   }
-  if (Array.isArray(v.SS))
-    return v.SS.reduce<number>((s, e) => s + utf8.encode(String(e)).length, 0);
+  if (Array.isArray(v.SS)) return v.SS.reduce<number>((s, e) => s + utf8Bytes(String(e)), 0);
   if (Array.isArray(v.NS)) return v.NS.reduce<number>((s, e) => s + numberBytes(String(e)), 0);
   if (Array.isArray(v.BS)) return v.BS.reduce<number>((s, e) => s + binaryBytes(e), 0);
   return 0;
@@ -99,7 +99,7 @@ export function attributeValueBytes(value: unknown): number {
 export function itemBytes(item: unknown): number {
   let size = 0;
   for (const [name, value] of Object.entries(record(item))) {
-    size += utf8.encode(name).length + attributeValueBytes(value);
+    size += utf8Bytes(name) + attributeValueBytes(value);
   }
   return size;
 }
