@@ -95,6 +95,20 @@ describe("DynamoDB command inbox: storage", () => {
     for (const c of read) expect(c.data).toEqual(data(Number(c.commandId.slice(1))));
   });
 
+  it("counts a group's bytes in UTF-8, not in characters", async () => {
+    const w = uniqueId("w");
+    await inbox.openWorld(w, 1, 1000);
+    // 2,500 characters of 3 bytes each: 7.5 KB a command, though its text is 2,500 long.
+    const data = (i: number) => ({ i, pad: "✓".repeat(2500) });
+    const results = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => inbox.submit(cmd(w, `p${i}`, `c${i}`, data(i)))),
+    );
+    expect(results.every((r) => r.result === "accepted")).toBe(true);
+    for (const item of await inboxItems(w))
+      expect(Buffer.byteLength(String(item.commands))).toBeLessThanOrEqual(GROUP_BYTES_MAX);
+    expect(await inbox.read(w, 0, 0, Number.MAX_SAFE_INTEGER)).toHaveLength(120);
+  });
+
   it("reads inbox items written one command each (before groups) in order with groups", async () => {
     const w = uniqueId("w");
     await inbox.openWorld(w, 1, 1000);

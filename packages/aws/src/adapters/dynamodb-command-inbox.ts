@@ -56,6 +56,8 @@ interface Pending {
   readonly command: NewCommand;
   /** The command as it is stored in its group's item: `[player, id, type, data]`, JSON. */
   readonly stored: string;
+  /** Its UTF-8 bytes (a string's length counts UTF-16 units: up to a third of them). */
+  readonly storedBytes: number;
   /** On this process's clock. */
   readonly giveUpAtMs: number;
   readonly resolve: (result: SubmitResult) => void;
@@ -180,6 +182,7 @@ export class DynamoDbCommandInbox implements CommandInbox {
       lane.queue.push({
         command,
         stored,
+        storedBytes: Buffer.byteLength(stored, "utf8"),
         // The deadline is on the submitter's clock: what is left of it is measured on this one.
         giveUpAtMs:
           command.deadlineMs === undefined
@@ -207,11 +210,11 @@ export class DynamoDbCommandInbox implements CommandInbox {
         if (
           batch.length < GROUP_COMMANDS_MAX &&
           !ids.has(id) &&
-          (batch.length === 0 || bytes + p.stored.length <= GROUP_BYTES_MAX)
+          (batch.length === 0 || bytes + p.storedBytes <= GROUP_BYTES_MAX)
         ) {
           ids.add(id);
           batch.push(p);
-          bytes += p.stored.length;
+          bytes += p.storedBytes;
         } else rest.push(p);
       }
       lane.queue.length = 0;
