@@ -16,6 +16,7 @@ import {
   auditKeys,
   type CommandInbox,
   CorruptRecordError,
+  compareInboxOrder,
   type InboxCommand,
   type NewCommand,
   NotFoundError,
@@ -75,13 +76,6 @@ interface Lane {
  */
 function inboxSk(arrivedMs: number, playerId: string, commandId: string): string {
   return `${pad(arrivedMs)}#${playerId}#${commandId}`;
-}
-
-/** The shard's order of commands: arrival, then player, then command id. */
-function byArrival(a: InboxCommand, b: InboxCommand): number {
-  if (a.arrivedMs !== b.arrivedMs) return a.arrivedMs - b.arrivedMs;
-  if (a.playerId !== b.playerId) return a.playerId < b.playerId ? -1 : 1;
-  return a.commandId < b.commandId ? -1 : a.commandId > b.commandId ? 1 : 0;
 }
 
 export class DynamoDbCommandInbox implements CommandInbox {
@@ -418,7 +412,7 @@ export class DynamoDbCommandInbox implements CommandInbox {
         last = `${pad(Number(lastItem.arrivedMs))}~`;
       }
     } while (start !== undefined);
-    out.sort(byArrival);
+    out.sort(compareInboxOrder);
     if (limit !== undefined && out.length > limit) out.length = limit;
     return out;
   }

@@ -18,6 +18,19 @@ export interface InboxCommand {
   readonly data: JsonValue;
 }
 
+/**
+ * A shard's order of commands: arrival, then player, then command id (as text). Every adapter
+ * reads in this order, however it stores commands, so that a re-run applies what the live run did.
+ */
+export function compareInboxOrder(
+  a: Pick<InboxCommand, "arrivedMs" | "playerId" | "commandId">,
+  b: Pick<InboxCommand, "arrivedMs" | "playerId" | "commandId">,
+): number {
+  if (a.arrivedMs !== b.arrivedMs) return a.arrivedMs - b.arrivedMs;
+  if (a.playerId !== b.playerId) return a.playerId < b.playerId ? -1 : 1;
+  return a.commandId < b.commandId ? -1 : a.commandId > b.commandId ? 1 : 0;
+}
+
 export type SubmitResult =
   | { readonly result: "accepted"; readonly arrivedMs: number }
   | { readonly result: "duplicate" }

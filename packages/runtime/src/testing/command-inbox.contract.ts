@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../errors.js";
-import type { CommandInbox, NewCommand } from "../ports/command-inbox.js";
+import { type CommandInbox, compareInboxOrder, type NewCommand } from "../ports/command-inbox.js";
 import { uniqueId } from "./entity-store.contract.js";
 
 export interface CommandInboxHarness {
@@ -211,12 +211,7 @@ export function describeCommandInboxContract(
       for (const c of all) expect(c.arrivedMs).toBe(arrival.get(`${c.playerId}/${c.commandId}`));
       const key = (c: { arrivedMs: number; playerId: string; commandId: string }) =>
         `${c.arrivedMs}/${c.playerId}/${c.commandId}`;
-      const order = [...all].sort(
-        (a, b) =>
-          a.arrivedMs - b.arrivedMs ||
-          (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0) ||
-          (a.commandId < b.commandId ? -1 : a.commandId > b.commandId ? 1 : 0),
-      );
+      const order = [...all].sort(compareInboxOrder);
       const keys = all.map(key);
       expect(keys).toEqual(order.map(key));
       expect(new Set(keys).size).toBe(40);

@@ -1,9 +1,10 @@
 import { NotFoundError } from "../../errors.js";
-import type {
-  CommandInbox,
-  InboxCommand,
-  NewCommand,
-  SubmitResult,
+import {
+  type CommandInbox,
+  compareInboxOrder,
+  type InboxCommand,
+  type NewCommand,
+  type SubmitResult,
 } from "../../ports/command-inbox.js";
 
 interface Shard {
@@ -55,7 +56,7 @@ export class MemoryCommandInbox implements CommandInbox {
       data: structuredClone(command.data),
     };
     // Keep arrival order (ties by player, then command id), as the table's sort key does.
-    const at = s.commands.findIndex((c) => compare(c, stored) > 0);
+    const at = s.commands.findIndex((c) => compareInboxOrder(c, stored) > 0);
     if (at < 0) s.commands.push(stored);
     else s.commands.splice(at, 0, stored);
     return { result: "accepted", arrivedMs };
@@ -79,10 +80,4 @@ export class MemoryCommandInbox implements CommandInbox {
       .slice(0, limit)
       .map((c) => structuredClone(c));
   }
-}
-
-function compare(a: InboxCommand, b: InboxCommand): number {
-  if (a.arrivedMs !== b.arrivedMs) return a.arrivedMs - b.arrivedMs;
-  if (a.playerId !== b.playerId) return a.playerId < b.playerId ? -1 : 1;
-  return a.commandId < b.commandId ? -1 : a.commandId > b.commandId ? 1 : 0;
 }
