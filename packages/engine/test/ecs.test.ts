@@ -192,6 +192,79 @@ describe("queries", () => {
     );
   });
 
+  it("queries sharing a component's change log agree with a full scan, read at any rate", () => {
+    // Three queries read Position's log, each at its own pace, so the log is trimmed, grown,
+    // dropped and muted under them; each read must equal a scan of every slot.
+    const Tag = defineComponent("Tag");
+    type Op = readonly [kind: number, eid: number, count: number, reads: number];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 5 }),
+            fc.integer({ min: 0, max: 199 }),
+            fc.integer({ min: 1, max: 90 }),
+            fc.integer({ min: 0, max: 7 }),
+          ),
+          { maxLength: 120 },
+        ),
+        fc.boolean(),
+        (ops: Op[], lateQuery) => {
+          const w = createWorld({ components: [Position, Frozen, Tag], maxEntities: 200 });
+          const terms = [
+            { with: [Position] },
+            { with: [Position], without: [Frozen] },
+            { with: [Position, Tag] },
+          ];
+          const queries = terms.map((t, i) => (lateQuery && i === 2 ? undefined : w.query(t)));
+          for (let i = 0; i < 120; i++) w.createEntity();
+          const scan = (t: (typeof terms)[number]) => {
+            const out: number[] = [];
+            for (let e = 0; e < w.highWater; e++) {
+              if (!w.isAlive(e)) continue;
+              if (!t.with.every((c) => w.hasComponent(e, c))) continue;
+              if ((t.without ?? []).some((c) => w.hasComponent(e, c))) continue;
+              out.push(e);
+            }
+            return out;
+          };
+          for (const [kind, start, count, reads] of ops) {
+            const apply = () => {
+              for (let i = 0; i < count; i++) {
+                const e = (start + i * 7) % 200;
+                if (kind === 5) {
+                  if (w.entityCount < 200) w.createEntity();
+                  continue;
+                }
+                if (!w.isAlive(e)) continue;
+                if (kind === 0) w.addComponent(e, Position);
+                else if (kind === 1) w.removeComponent(e, Position);
+                else if (kind === 2) w.addComponent(e, i % 2 === 0 ? Frozen : Tag);
+                else if (kind === 3) w.removeComponent(e, i % 2 === 0 ? Frozen : Tag);
+                else w.destroyEntity(e);
+              }
+            };
+            if (reads === 7) w.deferred(apply);
+            else apply();
+            // Query i is read when bit i of `reads` is set: some fall far behind the others.
+            queries.forEach((q, i) => {
+              if (q !== undefined && (reads & (1 << i)) !== 0) {
+                expect([...q.ids()]).toEqual(scan(terms[i] as (typeof terms)[number]));
+              }
+            });
+            if (lateQuery && reads === 6) queries[2] = w.query(terms[2] as (typeof terms)[number]);
+          }
+          queries.forEach((q, i) => {
+            if (q === undefined) return;
+            expect([...q.ids()]).toEqual(scan(terms[i] as (typeof terms)[number]));
+            expect(q.size).toBe(q.ids().length);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("keeps ascending ids through large batches: mass removal, emptying, refilling", () => {
     const w = world(4096);
     const q = w.query([Position]);
@@ -269,6 +342,86 @@ describe("deferred structural changes and the schedule", () => {
     });
     expect(w.hasComponent(e, Position)).toBe(false);
     expect(w.hasComponent(e, Frozen)).toBe(true);
+  });
+
+  it("a deferred batch ends where the same calls made at once end (remove then add keeps it)", () => {
+    const C = [Position, Health, Frozen] as const;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom("add", "remove", "destroy", "write"),
+            fc.integer({ min: 0, max: 7 }),
+            fc.integer({ min: 0, max: 2 }),
+          ),
+          { maxLength: 60 },
+        ),
+        (calls) => {
+          const make = () => {
+            const w = world(16);
+            for (let i = 0; i < 8; i++) {
+              const e = w.createEntity();
+              if (i % 2 === 0) w.addComponent(e, Position);
+              if (i % 3 === 0) w.addComponent(e, Frozen);
+            }
+            return w;
+          };
+          const later = make();
+          const now = make();
+          const laterQ = later.query({ with: [Position], without: [Frozen] });
+          const nowQ = now.query({ with: [Position], without: [Frozen] });
+          laterQ.ids();
+          nowQ.ids();
+          // Calls on an entity destroyed earlier in the batch are not made (at once they throw).
+          const destroyed = new Set<number>();
+          const run = (w: typeof later) => (call: (typeof calls)[number], i: number) => {
+            const [kind, e, c] = call;
+            if (destroyed.has(e)) return;
+            const def = C[c] as (typeof C)[number];
+            if (kind === "add") w.addComponent(e, def);
+            else if (kind === "remove") w.removeComponent(e, def);
+            else if (kind === "write") w.store(Health).hp[e] = i + 1;
+            else w.destroyEntity(e);
+          };
+          later.deferred(() => {
+            const apply = run(later);
+            calls.forEach((call, i) => {
+              apply(call, i);
+              if (call[0] === "destroy") destroyed.add(call[1]);
+            });
+          });
+          destroyed.clear();
+          const apply = run(now);
+          calls.forEach((call, i) => {
+            apply(call, i);
+            if (call[0] === "destroy") destroyed.add(call[1]);
+          });
+          for (let e = 0; e < 8; e++) {
+            expect(later.isAlive(e)).toBe(now.isAlive(e));
+            expect(later.componentsOf(e)).toEqual(now.componentsOf(e));
+            if (now.hasComponent(e, Health)) {
+              expect(later.store(Health).hp[e]).toBe(now.store(Health).hp[e]);
+            }
+          }
+          expect([...laterQ.ids()]).toEqual([...nowQ.ids()]);
+          // The same slots come back, in the same order.
+          expect(Array.from({ length: 8 }, () => later.createEntity())).toEqual(
+            Array.from({ length: 8 }, () => now.createEntity()),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+    const w = world();
+    const e = w.createEntity();
+    w.addComponent(e, Health);
+    w.store(Health).hp[e] = 9;
+    w.deferred(() => {
+      w.removeComponent(e, Health);
+      w.addComponent(e, Health);
+    });
+    expect(w.hasComponent(e, Health)).toBe(true);
+    expect(w.store(Health).hp[e]).toBe(0);
   });
 
   it("adding twice in one deferred batch keeps the values written after the first add", () => {

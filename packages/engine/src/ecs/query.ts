@@ -1,22 +1,39 @@
 import type { Eid } from "./entity.js";
 
-/** What a query reads from its world: the component masks and the slots ever used. */
+/**
+ * A component's log length while no query reads its log: every query reading the component is
+ * at an older epoch (it will rescan), so changes are not logged until one of them rescans.
+ */
+export const LOG_MUTED = 0x7fffffff;
+
+/** What a query reads from its world: the component masks, their change logs, the slots used. */
 export interface QuerySource {
   /** Bit `c & 31` of `masks[c >> 5][eid]` is set when entity `eid` has component `c`. */
   readonly masks: readonly Uint32Array[];
   /** Slots `[0, highWater)` have been used at least once; no entity lives above. */
   readonly highWater: number;
+  /**
+   * Per component: the entities whose membership of it changed, in order, `changeLength[c]` of
+   * them valid. Each query keeps a cursor per component it reads.
+   */
+  readonly changeLog: readonly Int32Array[];
+  readonly changeLength: Int32Array;
+  /**
+   * Per component: bumped when its log was dropped (too many unread changes, or a bulk change):
+   * a query whose epoch differs rescans instead of reading the log.
+   */
+  readonly changeEpoch: Int32Array;
 }
 
 /**
  * The cached set of entities that match a query's terms, brought up to date lazily.
  *
- * A structural change (add, remove, destroy) costs the world one note per query that reads the
- * changed component: the entity id is appended to the query's pending list, nothing more. The
- * query settles its membership when it is next read (`ids()`, `runs()`, `size`): it re-checks the
- * noted entities against their masks or, when more entities were noted than a quarter of the
- * slots in use, rescans every slot's mask, which is cheaper then and yields ascending ids
- * directly. Many changes between two reads thus cost little more than the mask writes, and the id
+ * A structural change (add, remove, destroy) costs the world one entry in the changed
+ * component's log (shared by every query that reads it), nothing more. The query settles its
+ * membership when it is next read (`ids()`, `runs()`, `size`): it re-checks the entities logged
+ * since its cursors against their masks or, when more changes were logged than a quarter of the
+ * slots in use (or the log was dropped), rescans every slot's mask, which is cheaper then and
+ * yields ascending ids directly. Many changes between two reads thus cost little more than the mask writes, and the id
  * array a loop is iterating is never modified under it by the loop's own changes: it changes only
  * at the next read of this query.
  *
@@ -49,12 +66,12 @@ export class QueryState {
   private left = 0;
   private sorted = true;
   private last = -1;
-  /** Ids noted since the last settle (with repeats); `pendingCount` of them are valid. */
-  private readonly pending: number[] = [];
-  private pendingCount = 0;
-  /** Notes kept before the query gives up on them and rescans at its next read. */
-  private pendingMax = 64;
-  /** Set when notes overflowed or the world's masks were replaced: the next read rescans. */
+  /** The components whose logs this query reads (its `with` and `without` ones). */
+  readonly logged: Int32Array;
+  /** @internal per logged component: entries of its log already read, and the log's epoch then. */
+  readonly cursors: Int32Array;
+  readonly epochs: Int32Array;
+  /** Set when the world's masks were replaced: the next read rescans. */
   private stale = true;
   /** Bumped whenever the membership may have changed; `runs()` recomputes when it moved. */
   private changes = 0;
@@ -67,10 +84,14 @@ export class QueryState {
     words: Int32Array,
     include: Uint32Array,
     exclude: Uint32Array,
+    logged: Int32Array,
     capacity: number,
     source: QuerySource,
   ) {
     this.key = key;
+    this.logged = logged;
+    this.cursors = new Int32Array(logged.length);
+    this.epochs = new Int32Array(logged.length).fill(-1);
     this.words = words;
     this.include = include;
     this.exclude = exclude;
@@ -98,28 +119,27 @@ export class QueryState {
     return eid >= 0 && eid < this.source.highWater && this.matches(this.source.masks, eid);
   }
 
-  /**
-   * @internal the world calls this when one of the query's components was added to or removed
-   * from `eid` (including by a destroy).
-   */
-  note(eid: Eid): void {
-    const n = this.pendingCount;
-    if (n < this.pendingMax) {
-      this.pending[n] = eid;
-      this.pendingCount = n + 1;
-    } else {
-      this.stale = true;
-    }
-  }
-
   /** @internal the world's masks were rewritten wholesale (a snapshot was decoded). */
   invalidate(): void {
     this.stale = true;
   }
 
+  /** Whether a change was logged since the last settle (or the query must rescan). */
+  private dirty(): boolean {
+    if (this.stale) return true;
+    const logged = this.logged;
+    const length = this.source.changeLength;
+    const epoch = this.source.changeEpoch;
+    for (let k = 0; k < logged.length; k++) {
+      const c = logged[k] as number;
+      if (length[c] !== this.cursors[k] || epoch[c] !== this.epochs[k]) return true;
+    }
+    return false;
+  }
+
   /** Number of members. */
   get size(): number {
-    if (this.pendingCount !== 0 || this.stale) this.settle();
+    if (this.dirty()) this.settle();
     return this.members.length;
   }
 
@@ -128,7 +148,7 @@ export class QueryState {
    * versions mean the same members. Not state: a restored world's queries start afresh.
    */
   get version(): number {
-    if (this.pendingCount !== 0 || this.stale) this.settle();
+    if (this.dirty()) this.settle();
     return this.changes;
   }
 
@@ -139,7 +159,7 @@ export class QueryState {
    * the next `ids()`, `runs()` or `size` of this query reflects them.
    */
   ids(): readonly number[] {
-    if (this.pendingCount !== 0 || this.stale) this.settle();
+    if (this.dirty()) this.settle();
     return this.members;
   }
 
@@ -169,20 +189,48 @@ export class QueryState {
     return out;
   }
 
-  /** Applies the noted changes: re-checks each noted entity, or rescans when that is cheaper. */
+  /** Applies the logged changes: re-checks each logged entity, or rescans when that is cheaper. */
   private settle(): void {
-    const n = this.pendingCount;
     const hw = this.source.highWater;
-    this.pendingCount = 0;
-    // Past a quarter of the slots in use, a rescan is cheaper than the notes: stop keeping them.
-    this.pendingMax = Math.max(64, hw >> 2);
+    const logged = this.logged;
+    const cursors = this.cursors;
+    const epochs = this.epochs;
+    const log = this.source.changeLog;
+    const length = this.source.changeLength;
+    const epoch = this.source.changeEpoch;
     this.changes++;
-    if (this.stale || n * 4 > hw) {
+    let rescan = this.stale;
+    let n = 0;
+    for (let k = 0; k < logged.length; k++) {
+      const c = logged[k] as number;
+      if (epoch[c] !== epochs[k]) rescan = true;
+      else n += (length[c] as number) - (cursors[k] as number);
+    }
+    // Past a quarter of the slots in use, a rescan is cheaper than reading the log.
+    if (rescan || n * 4 > hw) {
+      for (let k = 0; k < logged.length; k++) {
+        const c = logged[k] as number;
+        // This query reads the log again from here: resume logging.
+        if (length[c] === LOG_MUTED) length[c] = 0;
+        cursors[k] = length[c] as number;
+        epochs[k] = epoch[c] as number;
+      }
       this.stale = false;
       this.rescan(hw);
       return;
     }
-    const pending = this.pending;
+    for (let k = 0; k < logged.length; k++) {
+      const c = logged[k] as number;
+      const end = length[c] as number;
+      this.recheck(log[c] as Int32Array, cursors[k] as number, end);
+      cursors[k] = end;
+    }
+    if (!this.sorted) this.collect(hw);
+    else if (this.left !== 0) this.compact();
+  }
+
+  /** Re-checks the entities `log[from..to)` against their masks, updating the membership. */
+  private recheck(log: Int32Array, from: number, to: number): void {
     const members = this.members;
     const bits = this.memberBits;
     const masks = this.source.masks;
@@ -191,8 +239,8 @@ export class QueryState {
     const inc = this.include0;
     const exc = this.exclude0;
     let last = this.last;
-    for (let i = 0; i < n; i++) {
-      const eid = pending[i] as number;
+    for (let i = from; i < to; i++) {
+      const eid = log[i] as number;
       let match: boolean;
       if (word !== undefined) {
         const m = word[eid] as number;
@@ -216,8 +264,6 @@ export class QueryState {
       }
     }
     this.last = last;
-    if (!this.sorted) this.collect(hw);
-    else if (this.left !== 0) this.compact();
   }
 
   /** Rebuilds the members and their bits from every slot's mask: ascending by construction. */

@@ -18,7 +18,7 @@ import {
   type TypedArray,
 } from "./component.js";
 import { type Eid, type EntityHandle, ID_MASK, MAX_ENTITIES, MAX_GENERATION } from "./entity.js";
-import { QueryState } from "./query.js";
+import { LOG_MUTED, QueryState } from "./query.js";
 
 export interface WorldOptions {
   /**
@@ -39,10 +39,6 @@ export interface QueryTerms {
   readonly with: readonly ComponentDef<Schema>[];
   readonly without?: readonly ComponentDef<Schema>[];
 }
-
-const OP_ADD = 0;
-const OP_REMOVE = 1;
-const OP_DESTROY = 2;
 
 /** A destroy that would take a slot's handle to this value retires the slot instead (see entity.ts). */
 const RETIRED_HANDLE = MAX_GENERATION * MAX_ENTITIES;
@@ -93,6 +89,28 @@ export class World {
   private readonly firstFields: readonly (TypedArray | undefined)[];
   private readonly firstDefaults: readonly number[];
   private readonly componentQueries: QueryState[][];
+  /**
+   * The last component the per-entity calls looked up, and what they need of it: a loop adds or
+   * removes one component over many entities, and a compare is cheaper than three dependent reads.
+   */
+  private cachedDef: ComponentDef<Schema> | undefined;
+  private cachedWord: Uint32Array;
+  private cachedBit = 0;
+  private cachedId = 0;
+  private cachedFirst: TypedArray | undefined;
+  private cachedFirstDefault = 0;
+  private cachedOneField = true;
+  private cachedLog: Int32Array;
+  private cachedAdds: Uint32Array;
+  private cachedRemoves: Uint32Array;
+  private cachedQueue: Int32Array;
+
+  /** @internal per component: the entities whose membership changed (see `QuerySource`). */
+  readonly changeLog: Int32Array[];
+  /** @internal valid entries of each component's log. */
+  readonly changeLength: Int32Array;
+  /** @internal per component: bumped when its log is dropped; its queries then rescan. */
+  readonly changeEpoch: Int32Array;
   private readonly queries = new Map<string, QueryState>();
   /** The same queries by `include · 2^31 + exclude` (exact in a double), when every component id is below 31. */
   private readonly smallQueries = new Map<number, QueryState>();
@@ -114,10 +132,21 @@ export class World {
 
   private deferDepth = 0;
   /** Queued changes, three numbers each: op, eid, component (or, for a destroy, the handle). */
-  private ops = new Float64Array(3 * 256);
-  private opsLength = 0;
-  /** Like `masks`: the components with an add queued in the current batch, per entity. */
+  /**
+   * A deferred batch: the components with an add or a remove queued, per entity (like `masks`),
+   * per component the entities those were queued for, and the destroys in call order. A batch's
+   * result depends only on the last add or remove of each (entity, component) pair, and a destroy
+   * overrides both, so these are all it needs to apply call order's result.
+   */
   private readonly pendingAdds: readonly Uint32Array[];
+  private readonly pendingRemoves: readonly Uint32Array[];
+  private readonly queued: Int32Array[];
+  private readonly queuedLength: Int32Array;
+  /** Components with a non-empty queue, in the order they were first queued in the batch. */
+  private readonly queuedComponents: number[] = [];
+  private readonly pendingDestroy: Uint8Array;
+  private destroys = new Int32Array(64);
+  private destroysLength = 0;
   private pendingEvents: SimEvent[] = [];
 
   constructor(options: WorldOptions) {
@@ -178,7 +207,19 @@ export class World {
     const words = Math.max(1, Math.ceil(options.components.length / 32));
     this.masks = Array.from({ length: words }, () => new Uint32Array(maxEntities));
     this.pendingAdds = Array.from({ length: words }, () => new Uint32Array(maxEntities));
+    this.pendingRemoves = Array.from({ length: words }, () => new Uint32Array(maxEntities));
+    this.pendingDestroy = new Uint8Array(maxEntities);
+    this.queued = options.components.map(() => new Int32Array(64));
+    this.queuedLength = new Int32Array(options.components.length);
     this.componentQueries = options.components.map(() => []);
+    this.cachedWord = this.masks[0] as Uint32Array;
+    this.cachedAdds = this.pendingAdds[0] as Uint32Array;
+    this.cachedRemoves = this.pendingRemoves[0] as Uint32Array;
+    this.cachedQueue = this.queued[0] ?? new Int32Array(0);
+    this.changeLog = options.components.map(() => new Int32Array(64));
+    this.changeLength = new Int32Array(options.components.length);
+    this.changeEpoch = new Int32Array(options.components.length);
+    this.cachedLog = this.changeLog[0] ?? new Int32Array(0);
 
     this.handles = new Float64Array(maxEntities);
     this.alive = new Uint8Array(maxEntities);
@@ -197,6 +238,99 @@ export class World {
   /** The typed arrays of a component, indexed by entity id. */
   store<S extends Schema>(def: ComponentDef<S>): Store<S> {
     return this.stores[this.idOf(def as unknown as ComponentDef<Schema>)] as unknown as Store<S>;
+  }
+
+  /** Makes `def` the cached component of the per-entity calls. */
+  private select(def: ComponentDef<Schema>): void {
+    const c = this.idOf(def);
+    this.cachedDef = def;
+    this.cachedId = c;
+    this.cachedWord = this.masks[c >> 5] as Uint32Array;
+    this.cachedBit = 1 << (c & 31);
+    this.cachedFirst = this.firstFields[c];
+    this.cachedFirstDefault = this.firstDefaults[c] as number;
+    this.cachedOneField = (this.fieldArrays[c] as TypedArray[]).length <= 1;
+    this.cachedLog = this.changeLog[c] as Int32Array;
+    this.cachedAdds = this.pendingAdds[c >> 5] as Uint32Array;
+    this.cachedRemoves = this.pendingRemoves[c >> 5] as Uint32Array;
+    this.cachedQueue = this.queued[c] as Int32Array;
+  }
+
+  /** Appends `eid` to component c's change log (the queries reading c settle from it). */
+  private logChange(c: number, eid: Eid): void {
+    const log = this.changeLog[c] as Int32Array;
+    const n = this.changeLength[c] as number;
+    if (n < log.length) {
+      log[n] = eid;
+      this.changeLength[c] = n + 1;
+    } else if (n !== LOG_MUTED) {
+      this.logFull(c, eid);
+    }
+  }
+
+  /**
+   * Component c's log is full: drop what every query has read; past a quarter of the slots in
+   * use unread, drop the log (its lagging queries rescan, cheaper then); else grow it. Then log,
+   * unless no query reads the log any more (muted until one rescans: see `LOG_MUTED`).
+   */
+  private logFull(c: number, eid: Eid): void {
+    let log = this.changeLog[c] as Int32Array;
+    let n = this.changeLength[c] as number;
+    const epoch = this.changeEpoch[c] as number;
+    const qs = this.componentQueries[c] as QueryState[];
+    if (qs.length === 0) {
+      this.changeLength[c] = LOG_MUTED;
+      return;
+    }
+    let read = n;
+    for (let i = 0; i < qs.length; i++) {
+      const q = qs[i] as QueryState;
+      const k = q.logged.indexOf(c);
+      // A query at an older epoch rescans at its next read: it needs none of the log.
+      if (q.epochs[k] === epoch) read = Math.min(read, q.cursors[k] as number);
+    }
+    if (read > 0) {
+      log.copyWithin(0, read, n);
+      n -= read;
+      for (let i = 0; i < qs.length; i++) {
+        const q = qs[i] as QueryState;
+        const k = q.logged.indexOf(c);
+        if (q.epochs[k] === epoch) q.cursors[k] = (q.cursors[k] as number) - read;
+      }
+    }
+    if (n >= Math.max(64, this.highWater >> 2)) {
+      // The queries that had read it all stay current at the new epoch; the others rescan.
+      let current = 0;
+      for (let i = 0; i < qs.length; i++) {
+        const q = qs[i] as QueryState;
+        const k = q.logged.indexOf(c);
+        if (q.epochs[k] === epoch && q.cursors[k] === n) {
+          q.epochs[k] = epoch + 1;
+          q.cursors[k] = 0;
+          current++;
+        }
+      }
+      this.changeEpoch[c] = epoch + 1;
+      if (current === 0) {
+        this.changeLength[c] = LOG_MUTED;
+        return;
+      }
+      n = 0;
+    } else if (n === log.length) {
+      const grown = new Int32Array(log.length * 2);
+      grown.set(log);
+      log = grown;
+      this.changeLog[c] = log;
+      if (c === this.cachedId) this.cachedLog = log;
+    }
+    log[n] = eid;
+    this.changeLength[c] = n + 1;
+  }
+
+  /** Drops component c's log: every query reading c rescans at its next read. */
+  private dropLog(c: number): void {
+    this.changeEpoch[c] = (this.changeEpoch[c] as number) + 1;
+    this.changeLength[c] = LOG_MUTED;
   }
 
   /** `componentId` through the serial table first (the hot paths' lookup). */
@@ -234,7 +368,7 @@ export class World {
   /** Destroys an entity: removes all its components and frees its slot (deferred inside systems). */
   destroyEntity(eid: Eid): void {
     if (this.alive[eid] !== 1) throw new StaleEntityError(eid);
-    if (this.deferDepth > 0) this.queue(OP_DESTROY, eid, this.handles[eid] as number);
+    if (this.deferDepth > 0) this.queueDestroy(eid);
     else this.destroyNow(eid);
   }
 
@@ -295,39 +429,51 @@ export class World {
    */
   addComponent(eid: Eid, def: ComponentDef<Schema>): void {
     if (this.alive[eid] !== 1) throw new StaleEntityError(eid);
-    const c = this.idOf(def);
-    const word = this.masks[c >> 5] as Uint32Array;
-    const bit = 1 << (c & 31);
+    if (def !== this.cachedDef) this.select(def);
+    const word = this.cachedWord;
+    const bit = this.cachedBit;
     const before = word[eid] as number;
-    if ((before & bit) !== 0) return;
     if (this.deferDepth > 0) {
-      this.queueAdd(eid, c, bit);
-      return;
+      if (!this.queueAdd(eid, bit, before)) return;
+    } else {
+      if ((before & bit) !== 0) return;
+      word[eid] = before | bit;
+      this.logCached(eid);
     }
-    const f0 = this.firstFields[c];
-    if (f0 !== undefined) this.resetFields(c, eid, f0);
-    word[eid] = before | bit;
-    const qs = this.componentQueries[c] as QueryState[];
-    for (let i = 0; i < qs.length; i++) (qs[i] as QueryState).note(eid);
+    const f0 = this.cachedFirst;
+    if (f0 !== undefined) {
+      f0[eid] = this.cachedFirstDefault;
+      if (!this.cachedOneField) this.resetFields(this.cachedId, eid, f0);
+    }
   }
 
   /** Removes a component (no-op if absent). */
   removeComponent(eid: Eid, def: ComponentDef<Schema>): void {
     if (this.alive[eid] !== 1) throw new StaleEntityError(eid);
-    const c = this.idOf(def);
-    const bit = 1 << (c & 31);
+    if (def !== this.cachedDef) this.select(def);
+    const bit = this.cachedBit;
+    const word = this.cachedWord;
+    const before = word[eid] as number;
     if (this.deferDepth > 0) {
-      const pending = this.pendingAdds[c >> 5] as Uint32Array;
-      pending[eid] = (pending[eid] as number) & ~bit;
-      this.queue(OP_REMOVE, eid, c);
+      this.queueRemove(eid, bit, before);
       return;
     }
-    const word = this.masks[c >> 5] as Uint32Array;
-    const before = word[eid] as number;
     if ((before & bit) === 0) return;
     word[eid] = before & ~bit;
-    const qs = this.componentQueries[c] as QueryState[];
-    for (let i = 0; i < qs.length; i++) (qs[i] as QueryState).note(eid);
+    this.logCached(eid);
+  }
+
+  /** `logChange` for the cached component. */
+  private logCached(eid: Eid): void {
+    const c = this.cachedId;
+    const log = this.cachedLog;
+    const n = this.changeLength[c] as number;
+    if (n < log.length) {
+      log[n] = eid;
+      this.changeLength[c] = n + 1;
+    } else if (n !== LOG_MUTED) {
+      this.logFull(c, eid);
+    }
   }
 
   // ─── bulk structural changes ─────────────────────────────────────────────────────────────────
@@ -372,8 +518,7 @@ export class World {
     const f0 = this.firstFields[c];
     const d0 = this.firstDefaults[c] as number;
     const more = (this.fieldArrays[c] as TypedArray[]).length > 1;
-    const qs = this.componentQueries[c] as QueryState[];
-    const bulk = this.bulkNotes(qs, n);
+    const bulk = this.bulkChange(c, n);
     for (let i = 0; i < n; i++) {
       const eid = eids[i] as Eid;
       if (alive[eid] !== 1) throw new StaleEntityError(eid);
@@ -384,7 +529,7 @@ export class World {
         if (more) this.resetFields(c, eid, f0);
       }
       word[eid] = before | bit;
-      if (!bulk) for (let q = 0; q < qs.length; q++) (qs[q] as QueryState).note(eid);
+      if (!bulk) this.logChange(c, eid);
     }
   }
 
@@ -399,15 +544,14 @@ export class World {
     const word = this.masks[c >> 5] as Uint32Array;
     const bit = 1 << (c & 31);
     const alive = this.alive;
-    const qs = this.componentQueries[c] as QueryState[];
-    const bulk = this.bulkNotes(qs, n);
+    const bulk = this.bulkChange(c, n);
     for (let i = 0; i < n; i++) {
       const eid = eids[i] as Eid;
       if (alive[eid] !== 1) throw new StaleEntityError(eid);
       const before = word[eid] as number;
       if ((before & bit) === 0) continue;
       word[eid] = before & ~bit;
-      if (!bulk) for (let q = 0; q < qs.length; q++) (qs[q] as QueryState).note(eid);
+      if (!bulk) this.logChange(c, eid);
     }
   }
 
@@ -418,13 +562,21 @@ export class World {
       for (let i = 0; i < n; i++) this.destroyEntity(eids[i] as Eid);
       return;
     }
-    // A large batch: clear the masks without notes, then have every query that reads a cleared
-    // component rescan once.
+    this.destroyMany(eids, n, true);
+  }
+
+  /**
+   * Destroys a large batch: clears the masks without logging, then drops the log of every
+   * component cleared, so that its queries rescan once. A dead id throws when `check` is set
+   * (after the ones before it are destroyed), else it is skipped.
+   */
+  private destroyMany(eids: ArrayLike<Eid>, n: number, check: boolean): void {
     const masks = this.masks;
     const touched = new Uint32Array(masks.length);
     for (let i = 0; i < n; i++) {
       const eid = eids[i] as Eid;
       if (this.alive[eid] !== 1) {
+        if (!check) continue;
         this.invalidateTouched(touched);
         throw new StaleEntityError(eid);
       }
@@ -441,10 +593,13 @@ export class World {
     this.invalidateTouched(touched);
   }
 
-  /** Whether a batch of `n` changes should make the queries rescan instead of noting each one. */
-  private bulkNotes(qs: readonly QueryState[], n: number): boolean {
+  /**
+   * Whether a batch of `n` changes of component c should make its queries rescan instead of
+   * logging each change (and if so, drops c's log).
+   */
+  private bulkChange(c: number, n: number): boolean {
     if (n * 4 <= this.highWater) return false;
-    for (let q = 0; q < qs.length; q++) (qs[q] as QueryState).invalidate();
+    this.dropLog(c);
     return true;
   }
 
@@ -454,8 +609,7 @@ export class World {
       while (bits !== 0) {
         const low = bits & -bits;
         bits ^= low;
-        const qs = this.componentQueries[w * 32 + (31 - Math.clz32(low))] as QueryState[];
-        for (let q = 0; q < qs.length; q++) (qs[q] as QueryState).invalidate();
+        this.dropLog(w * 32 + (31 - Math.clz32(low)));
       }
     }
   }
@@ -521,15 +675,17 @@ export class World {
     const used: number[] = [];
     for (let w = 0; w < wordCount; w++) if (incWords[w] !== 0 || excWords[w] !== 0) used.push(w);
     // Filled from the existing entities at its first read.
+    const logged = [...new Set([...inc, ...exc])].sort((a, b) => a - b);
     const q = new QueryState(
       key,
       Int32Array.from(used),
       Uint32Array.from(used, (w) => incWords[w] as number),
       Uint32Array.from(used, (w) => excWords[w] as number),
+      Int32Array.from(logged),
       this.maxEntities,
       this,
     );
-    for (const c of new Set([...inc, ...exc])) (this.componentQueries[c] as QueryState[]).push(q);
+    for (const c of logged) (this.componentQueries[c] as QueryState[]).push(q);
     this.queries.set(key, q);
     if (small) this.smallQueries.set(smallKey, q);
     return q;
@@ -574,51 +730,59 @@ export class World {
     if (depth === 0) this.flush();
   }
 
-  /** Applies queued structural changes in call order. */
+  /**
+   * Applies the queued structural changes, with the result of applying them in call order: the
+   * destroys first, in call order (so freed slots are reused in that order), then the last add or
+   * remove of each (entity, component) pair on the entities still alive.
+   */
   flush(): void {
-    const length = this.opsLength;
-    if (length === 0) return;
     // Applying a change queues nothing (the world is not deferred here), so one pass is enough.
-    const ops = this.ops;
-    this.opsLength = 0;
-    for (let i = 0; i < length; i += 3) {
-      const op = ops[i] as number;
-      const eid = ops[i + 1] as number;
-      const arg = ops[i + 2] as number;
-      if (op === OP_DESTROY) {
-        // Destroying twice in one batch is harmless: the second finds the slot already freed.
-        if (this.alive[eid] === 1 && this.handles[eid] === arg) this.destroyNow(eid);
-        continue;
+    const nd = this.destroysLength;
+    if (nd !== 0) {
+      const destroys = this.destroys;
+      const pendingDestroy = this.pendingDestroy;
+      this.destroysLength = 0;
+      for (let i = 0; i < nd; i++) pendingDestroy[destroys[i] as number] = 0;
+      if (nd * 4 > this.highWater) this.destroyMany(destroys, nd, false);
+      else {
+        for (let i = 0; i < nd; i++) {
+          const eid = destroys[i] as number;
+          if (this.alive[eid] === 1) this.destroyNow(eid);
+        }
       }
-      const bit = 1 << (arg & 31);
-      if (op === OP_ADD) {
-        const pending = this.pendingAdds[arg >> 5] as Uint32Array;
-        pending[eid] = (pending[eid] as number) & ~bit;
+    }
+    const comps = this.queuedComponents;
+    if (comps.length === 0) return;
+    const alive = this.alive;
+    for (let k = 0; k < comps.length; k++) {
+      const c = comps[k] as number;
+      const list = this.queued[c] as Int32Array;
+      const n = this.queuedLength[c] as number;
+      this.queuedLength[c] = 0;
+      const w = c >> 5;
+      const bit = 1 << (c & 31);
+      const adds = this.pendingAdds[w] as Uint32Array;
+      const removes = this.pendingRemoves[w] as Uint32Array;
+      const word = this.masks[w] as Uint32Array;
+      // A large batch makes the queries rescan once, as the bulk calls do.
+      const bulk = this.bulkChange(c, n);
+      for (let i = 0; i < n; i++) {
+        const eid = list[i] as number;
+        const a = adds[eid] as number;
+        const r = removes[eid] as number;
+        // An entity queued twice (add, remove, add) is applied at its first entry.
+        if (((a | r) & bit) === 0) continue;
+        adds[eid] = a & ~bit;
+        removes[eid] = r & ~bit;
+        if (alive[eid] !== 1) continue;
+        const before = word[eid] as number;
+        const after = (a & bit) !== 0 ? before | bit : before & ~bit;
+        if (after === before) continue;
+        word[eid] = after;
+        if (!bulk) this.logChange(c, eid);
       }
-      if (this.alive[eid] !== 1) continue;
-      const word = this.masks[arg >> 5] as Uint32Array;
-      const before = word[eid] as number;
-      const after = op === OP_ADD ? before | bit : before & ~bit;
-      if (after === before) continue;
-      word[eid] = after;
-      const qs = this.componentQueries[arg] as QueryState[];
-      for (let q = 0; q < qs.length; q++) (qs[q] as QueryState).note(eid);
     }
-  }
-
-  /** Appends a change to the queue, growing it when full. */
-  private queue(op: number, eid: Eid, arg: number): void {
-    let ops = this.ops;
-    const n = this.opsLength;
-    if (n + 3 > ops.length) {
-      ops = new Float64Array(ops.length * 2);
-      ops.set(this.ops);
-      this.ops = ops;
-    }
-    ops[n] = op;
-    ops[n + 1] = eid;
-    ops[n + 2] = arg;
-    this.opsLength = n + 3;
+    comps.length = 0;
   }
 
   // ─── events ──────────────────────────────────────────────────────────────────────────────────
@@ -652,16 +816,78 @@ export class World {
     if (this.alive[eid] !== 1) throw new StaleEntityError(eid);
   }
 
-  /** Queues an add inside a deferral; `bit` is the component's bit in its mask word. */
-  private queueAdd(eid: Eid, c: number, bit: number): void {
-    // A second add before the batch applies must not reset values written after the first.
-    const pending = this.pendingAdds[c >> 5] as Uint32Array;
-    const queued = pending[eid] as number;
-    if ((queued & bit) !== 0) return;
-    pending[eid] = queued | bit;
-    const f0 = this.firstFields[c];
-    if (f0 !== undefined) this.resetFields(c, eid, f0);
-    this.queue(OP_ADD, eid, c);
+  /**
+   * Queues an add of the cached component inside a deferral; `bit` is its bit in its mask word,
+   * `mask` that word of the entity. Whether the entity has the component is judged as if the
+   * batch so far had applied: a second add changes nothing (and must not reset values written
+   * after the first), an add after a queued remove keeps the component. Returns whether the add
+   * counts (the caller then resets the fields).
+   */
+  private queueAdd(eid: Eid, bit: number, mask: number): boolean {
+    const adds = this.cachedAdds;
+    const a = adds[eid] as number;
+    if ((a & bit) !== 0) return false;
+    if ((mask & bit) !== 0) {
+      const removes = this.cachedRemoves;
+      const r = removes[eid] as number;
+      if ((r & bit) === 0) return false;
+      // Removed earlier in the batch: the entity keeps the component, its fields reset.
+      removes[eid] = r & ~bit;
+      return true;
+    }
+    adds[eid] = a | bit;
+    this.queueCached(eid);
+    return true;
+  }
+
+  /** Queues a remove of the cached component inside a deferral (see `queueAdd`). */
+  private queueRemove(eid: Eid, bit: number, mask: number): void {
+    const adds = this.cachedAdds;
+    const a = adds[eid] as number;
+    if ((a & bit) !== 0) {
+      // Added earlier in the batch (so absent from the mask): the add is cancelled.
+      adds[eid] = a & ~bit;
+      return;
+    }
+    if ((mask & bit) === 0) return;
+    const removes = this.cachedRemoves;
+    const r = removes[eid] as number;
+    if ((r & bit) !== 0) return;
+    removes[eid] = r | bit;
+    this.queueCached(eid);
+  }
+
+  /** Appends `eid` to the cached component's queue of the batch. */
+  private queueCached(eid: Eid): void {
+    const c = this.cachedId;
+    const list = this.cachedQueue;
+    const n = this.queuedLength[c] as number;
+    if (n === 0) this.queuedComponents.push(c);
+    if (n < list.length) {
+      list[n] = eid;
+    } else {
+      const grown = new Int32Array(n * 2);
+      grown.set(list);
+      grown[n] = eid;
+      this.queued[c] = grown;
+      this.cachedQueue = grown;
+    }
+    this.queuedLength[c] = n + 1;
+  }
+
+  /** Queues a destroy inside a deferral; destroying twice in one batch is harmless. */
+  private queueDestroy(eid: Eid): void {
+    if (this.pendingDestroy[eid] === 1) return;
+    this.pendingDestroy[eid] = 1;
+    let destroys = this.destroys;
+    const n = this.destroysLength;
+    if (n === destroys.length) {
+      destroys = new Int32Array(n * 2);
+      destroys.set(this.destroys);
+      this.destroys = destroys;
+    }
+    destroys[n] = eid;
+    this.destroysLength = n + 1;
   }
 
   /** Resets an entity's fields of component c to their defaults; `f0` is its first field's array. */
@@ -686,8 +912,7 @@ export class World {
       while (bits !== 0) {
         const low = bits & -bits;
         bits ^= low;
-        const qs = this.componentQueries[w * 32 + (31 - Math.clz32(low))] as QueryState[];
-        for (let i = 0; i < qs.length; i++) (qs[i] as QueryState).note(eid);
+        this.logChange(w * 32 + (31 - Math.clz32(low)), eid);
       }
     }
     this.freeSlot(eid);
