@@ -497,7 +497,31 @@ export class World {
     }
     for (let d = 0; d < defs.length; d++) this.idOf(defs[d] as ComponentDef<Schema>);
     out.length = count;
-    for (let i = 0; i < count; i++) out[i] = this.createEntity();
+    // createEntity's allocation, with the allocator's state in locals for the loop.
+    const alive = this.alive;
+    const ring = this.freeRing;
+    const handles = this.handles;
+    const max = this.maxEntities;
+    let head = this.freeHead;
+    let free = this.freeCount;
+    let hw = this.highWater;
+    for (let i = 0; i < count; i++) {
+      let eid: number;
+      if (free > 0) {
+        eid = ring[head] as number;
+        head = head + 1 === max ? 0 : head + 1;
+        free--;
+      } else {
+        eid = hw++;
+        handles[eid] = eid; // generation 0
+      }
+      alive[eid] = 1;
+      out[i] = eid;
+    }
+    this.freeHead = head;
+    this.freeCount = free;
+    this.highWater = hw;
+    this.liveCount += count;
     for (let d = 0; d < defs.length; d++) {
       this.addComponentToEach(out, defs[d] as ComponentDef<Schema>);
     }
@@ -573,12 +597,23 @@ export class World {
   private destroyMany(eids: ArrayLike<Eid>, n: number, check: boolean): void {
     const masks = this.masks;
     const touched = new Uint32Array(masks.length);
+    // freeSlot's bookkeeping, with the allocator's state in locals for the loop.
+    const alive = this.alive;
+    const handles = this.handles;
+    const ring = this.freeRing;
+    const max = this.maxEntities;
+    const named = this.nameOf.length !== 0;
+    let tail = this.freeHead + this.freeCount;
+    if (tail >= max) tail -= max;
+    let freed = 0;
+    let dead = 0;
+    let stale = -1;
     for (let i = 0; i < n; i++) {
       const eid = eids[i] as Eid;
-      if (this.alive[eid] !== 1) {
+      if (alive[eid] !== 1) {
         if (!check) continue;
-        this.invalidateTouched(touched);
-        throw new StaleEntityError(eid);
+        stale = eid;
+        break;
       }
       for (let w = 0; w < masks.length; w++) {
         const word = masks[w] as Uint32Array;
@@ -588,9 +623,21 @@ export class World {
           word[eid] = 0;
         }
       }
-      this.freeSlot(eid);
+      if (named) this.forgetName(eid);
+      alive[eid] = 0;
+      dead++;
+      // The next generation's handle: generation · 2^20 + eid, one generation up.
+      const next = (handles[eid] as number) + MAX_ENTITIES;
+      if (next >= RETIRED_HANDLE) continue; // retire the slot: its handles could repeat
+      handles[eid] = next;
+      ring[tail] = eid;
+      tail = tail + 1 === max ? 0 : tail + 1;
+      freed++;
     }
+    this.liveCount -= dead;
+    this.freeCount += freed;
     this.invalidateTouched(touched);
+    if (stale >= 0) throw new StaleEntityError(stale);
   }
 
   /**
@@ -920,13 +967,7 @@ export class World {
 
   /** The end of a destroy, once the entity's masks are clear: forget its name, free its slot. */
   private freeSlot(eid: Eid): void {
-    if (eid < this.nameOf.length) {
-      const name = this.nameOf[eid];
-      if (name !== undefined) {
-        this.names.delete(name);
-        this.nameOf[eid] = undefined;
-      }
-    }
+    if (eid < this.nameOf.length) this.forgetName(eid);
     this.alive[eid] = 0;
     this.liveCount--;
     // The next generation's handle: generation · 2^20 + eid, one generation up.
@@ -937,6 +978,15 @@ export class World {
     if (tail >= this.maxEntities) tail -= this.maxEntities;
     this.freeRing[tail] = eid;
     this.freeCount++;
+  }
+
+  /** Forgets the name of a slot being freed, if it has one. */
+  private forgetName(eid: Eid): void {
+    const name = this.nameOf[eid];
+    if (name !== undefined) {
+      this.names.delete(name);
+      this.nameOf[eid] = undefined;
+    }
   }
 
   /** @internal used by snapshot decoding to rebuild allocator and names exactly. */
