@@ -8,6 +8,7 @@ export * from "./ecs/schedule.js";
 export * from "./ecs/world.js";
 export * from "./errors.js";
 export * from "./hash.js";
+export * from "./ledger/chain.js";
 export * from "./ledger/encode.js";
 export * from "./ledger/ledger.js";
 export * from "./ledger/merkle.js";

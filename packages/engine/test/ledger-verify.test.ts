@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import {
   type Account,
   type Balance,
+  CHAIN_START,
+  checkLink,
   fromHex,
   hexEquals,
   type JournalEntry,
@@ -15,6 +17,7 @@ import {
   MerkleAccumulator,
   merkleRoot,
   mintAccount,
+  ownHashHolds,
   sinkAccount,
   toHex,
   type VerifyProblem,
@@ -340,7 +343,7 @@ function referenceVerify(
     const e = journal[i] as JournalEntry;
     if (e.seq !== i)
       return fail(
-        { kind: "broken_link", seq: i, detail: `entry at position ${i} says seq ${e.seq}` },
+        { kind: "broken_link", seq: i, detail: `entry ${e.seq} came where entry ${i} belongs` },
         i,
       );
     if (e.prev !== prev) {
@@ -439,3 +442,34 @@ function referenceVerify(
     transfers,
   };
 }
+
+describe("checkLink: one entry against the head before it", () => {
+  it("holds for every entry of a journal from the head before it, and names what breaks", () => {
+    fc.assert(
+      fc.property(journalArb, fc.nat(), ({ journal }, at) => {
+        if (journal.length === 0) return;
+        const i = at % journal.length;
+        const e = journal[i] as JournalEntry;
+        const before = journal[i - 1];
+        const head = before === undefined ? CHAIN_START : { seq: before.seq, hash: before.hash };
+        const ok = checkLink(head, e);
+        expect(ok.ok && toHex(ok.hash)).toBe(e.hash);
+        expect(ownHashHolds(e)).toBe(true);
+        // Misplaced, mislinked, edited: each gets the kind verifyJournal reports for it.
+        const skipped = checkLink({ seq: head.seq - 1, hash: head.hash }, e);
+        expect(skipped.ok ? undefined : skipped.problem.kind).toBe("broken_link");
+        const relinked = checkLink({ seq: head.seq, hash: "f".repeat(64) }, e);
+        expect(relinked.ok ? undefined : relinked.problem.kind).toBe("broken_link");
+        const edited = { ...e, id: `${e.id}x` } as JournalEntry;
+        const mismatch = checkLink(head, edited);
+        expect(mismatch.ok ? undefined : mismatch.problem).toMatchObject({
+          kind: "hash_mismatch",
+          seq: e.seq,
+        });
+        expect(ownHashHolds(edited)).toBe(false);
+        expect(ownHashHolds({ ...e, prev: "not hex" })).toBe(false);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -1,6 +1,7 @@
 export * from "./adapters/memory/index.js";
 export * from "./definitions/commands.js";
 export * from "./definitions/events.js";
+export * from "./definitions/journal-entry.js";
 export * from "./definitions/limits.js";
 export * from "./definitions/queries.js";
 export * from "./definitions/tables.js";

@@ -45,15 +45,13 @@ import {
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-// The engine's canonical entry encoding is the one source of entry hashes.
+// The engine's link check is the one chain verifier (JournalVerifier uses it too).
 import {
-  fromHex,
-  GENESIS,
-  hashAccount,
-  hashTransfer,
-  hexEquals,
+  CHAIN_START,
+  type ChainHead,
+  checkLink,
   type JournalEntry,
-  toHex,
+  ownHashHolds,
 } from "@ledgerquest/engine";
 import {
   auditKeys,
@@ -69,6 +67,7 @@ import {
   type LedgerBreakKind,
   PublishError,
   pad,
+  parseJournalEntry,
   StoreUnavailableError,
   systemClock,
 } from "@ledgerquest/runtime";
@@ -141,36 +140,6 @@ export interface ChainBreak {
 }
 
 const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
-const entryBase = { seq: z.int().check(z.minimum(0)), prev: hex64, hash: hex64 };
-
-/** A journal entry as `dynamodb-journal.ts` stores it (the `entry` attribute, as JSON). */
-const journalEntrySchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("account"),
-    ...entryBase,
-    id: z.string(),
-    owner: z.string(),
-    unit: z.string(),
-    flags: z.object({
-      debitsMustNotExceedCredits: z.boolean(),
-      creditsMustNotExceedDebits: z.boolean(),
-    }),
-  }),
-  z.object({
-    kind: z.literal("transfer"),
-    ...entryBase,
-    id: z.string(),
-    debit: z.string(),
-    credit: z.string(),
-    amount: z.int().check(z.minimum(0)),
-    unit: z.string(),
-    reason: z.string(),
-    tick: z.int().check(z.minimum(0)),
-    meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-    linked: z.boolean(),
-  }),
-]) satisfies z.ZodMiniType<JournalEntry>;
-
 const S = z.object({ S: z.string() });
 const N = z.object({ N: z.string() });
 
@@ -191,20 +160,6 @@ function issuesOf(error: z.core.$ZodError): string {
     .slice(0, 3)
     .map((issue) => `${issue.path.join(".") || "<root>"}: ${issue.message}`)
     .join("; ");
-}
-
-/** Parses an entry's JSON; a string says what is wrong with it. */
-function parseEntry(json: unknown): JournalEntry | string {
-  let value: unknown = json;
-  if (typeof json === "string") {
-    try {
-      value = JSON.parse(json);
-    } catch {
-      return "its entry is not JSON";
-    }
-  }
-  const parsed = journalEntrySchema.safeParse(value);
-  return parsed.success ? parsed.data : `its entry is malformed (${issuesOf(parsed.error)})`;
 }
 
 type Classified =
@@ -247,7 +202,7 @@ export function classifyRecord(record: DynamoDBRecord): Classified {
     return broken("invalid_entry", `the item is malformed (${issuesOf(image.error)})`);
   }
   const item = image.data;
-  const entry = parseEntry(item.entry.S);
+  const entry = parseJournalEntry(item.entry.S);
   if (typeof entry === "string") return broken("invalid_entry", entry);
   if (
     item.worldId.S !== worldId ||
@@ -271,60 +226,10 @@ export function classifyRecord(record: DynamoDBRecord): Classified {
   return { kind: "entry", worldId, entry };
 }
 
-// ─── hashes ──────────────────────────────────────────────────────────────────────────────────
-
-function entryHash(prev: Uint8Array, e: JournalEntry): Uint8Array {
-  return e.kind === "account"
-    ? hashAccount(prev, e.seq, e.id, e.owner, e.unit, e.flags)
-    : hashTransfer(prev, e.seq, e);
-}
-
-/** Whether the entry's fields and its own `prev` hash to its `hash`. */
-function ownHashHolds(e: JournalEntry): boolean {
-  return hexEquals(entryHash(fromHex(e.prev), e), e.hash);
-}
-
-interface Head {
-  readonly seq: number;
-  readonly hash: string;
-}
-
-const START: Head = { seq: -1, hash: GENESIS };
-
-/** What is wrong with `e` as the entry after `head`, or undefined if it links and hashes. */
-export function checkLink(worldId: string, head: Head, e: JournalEntry): ChainBreak | undefined {
-  if (e.seq !== head.seq + 1) {
-    return {
-      worldId,
-      seq: head.seq + 1,
-      kind: "broken_link",
-      detail: `entry ${e.seq} came where entry ${head.seq + 1} belongs`,
-    };
-  }
-  if (e.prev !== head.hash) {
-    return {
-      worldId,
-      seq: e.seq,
-      kind: "broken_link",
-      detail: `prev ${e.prev} is not the hash of entry ${head.seq} (${head.hash})`,
-    };
-  }
-  const hash = entryHash(fromHex(head.hash), e);
-  if (!hexEquals(hash, e.hash)) {
-    return {
-      worldId,
-      seq: e.seq,
-      kind: "hash_mismatch",
-      detail: `fields hash to ${toHex(hash)}, entry says ${e.hash}`,
-    };
-  }
-  return undefined;
-}
-
 // ─── the chain item ──────────────────────────────────────────────────────────────────────────
 
 interface ChainState {
-  readonly head: Head;
+  readonly head: ChainHead;
   readonly brokenSeq?: number;
   /** The recorded break was published (`Ledger Chain Broken`). */
   readonly breakAnnounced: boolean;
@@ -357,8 +262,8 @@ async function readChain(deps: AuditStreamDeps, worldId: string): Promise<ChainS
   const breakAnnounced = item?.breakAnnounced === true;
   if (item === undefined || item.seq === undefined) {
     return brokenSeq === undefined
-      ? { head: START, breakAnnounced }
-      : { head: START, brokenSeq, breakAnnounced };
+      ? { head: CHAIN_START, breakAnnounced }
+      : { head: CHAIN_START, brokenSeq, breakAnnounced };
   }
   if (
     typeof item.seq !== "number" ||
@@ -375,7 +280,7 @@ async function readChain(deps: AuditStreamDeps, worldId: string): Promise<ChainS
 }
 
 /** Moves the world's head to `head` unless another invocation moved it as far or further. */
-async function advanceHead(deps: AuditStreamDeps, worldId: string, head: Head): Promise<void> {
+async function advanceHead(deps: AuditStreamDeps, worldId: string, head: ChainHead): Promise<void> {
   const key = auditProjectionKeys.chain(worldId);
   try {
     await deps.doc.send(
@@ -561,14 +466,14 @@ async function verifyWorld(
       }
       for (const raw of fetched) {
         // The journal adapter only parses JSON: a rewritten item may hold anything.
-        const m = parseEntry(raw);
+        const m = parseJournalEntry(raw);
         if (typeof m === "string") {
           await fail({ worldId, seq: head.seq + 1, kind: "invalid_entry", detail: m });
           return;
         }
-        const problem = checkLink(worldId, head, m);
-        if (problem !== undefined) {
-          await fail(problem);
+        const link = checkLink(head, m);
+        if (!link.ok) {
+          await fail({ worldId, ...link.problem });
           return;
         }
         head = { seq: m.seq, hash: m.hash };
@@ -585,9 +490,9 @@ async function verifyWorld(
       // A long gap (a verifier deployed on an old world) makes progress even if this times out.
       await advanceHead(deps, worldId, head);
     }
-    const problem = checkLink(worldId, head, e);
-    if (problem !== undefined) {
-      await fail(problem);
+    const link = checkLink(head, e);
+    if (!link.ok) {
+      await fail({ worldId, ...link.problem });
       return;
     }
     head = { seq: e.seq, hash: e.hash };

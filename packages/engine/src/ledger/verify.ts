@@ -1,5 +1,6 @@
-import { fromHex, hexEquals, toHex } from "../hash.js";
-import { GENESIS, GENESIS_BYTES, hashAccount, hashTransfer } from "./encode.js";
+import { fromHex } from "../hash.js";
+import { checkLink } from "./chain.js";
+import { GENESIS, GENESIS_BYTES } from "./encode.js";
 import { type Balance, type Digest, mintAccount, sinkAccount } from "./ledger.js";
 import { MerkleAccumulator } from "./merkle.js";
 import type { Account, JournalEntry } from "./types.js";
@@ -229,30 +230,10 @@ export class JournalVerifier {
       this.problem = problem;
       return undefined;
     };
-    if (e.seq !== i)
-      return fail({
-        kind: "broken_link",
-        seq: i,
-        detail: `entry at position ${i} says seq ${e.seq}`,
-      });
-    if (e.prev !== this.prev) {
-      return fail({
-        kind: "broken_link",
-        seq: i,
-        detail: `prev ${e.prev} is not the hash of entry ${i - 1} (${this.prev})`,
-      });
-    }
-    const bytes =
-      e.kind === "account"
-        ? hashAccount(this.prevBytes, i, e.id, e.owner, e.unit, e.flags)
-        : hashTransfer(this.prevBytes, i, e);
-    if (!hexEquals(bytes, e.hash)) {
-      return fail({
-        kind: "hash_mismatch",
-        seq: i,
-        detail: `fields hash to ${toHex(bytes)}, entry says ${e.hash}`,
-      });
-    }
+    // Position i is entry i: the head before it is entry i - 1, whose hash is `prev`.
+    const link = checkLink({ seq: i - 1, hash: this.prev }, e, this.prevBytes);
+    if (!link.ok) return fail(link.problem);
+    const bytes = link.hash;
     if (e.kind === "account") {
       if (this.byId.has(e.id))
         return fail({ kind: "invalid_entry", seq: i, detail: `account ${e.id} opened twice` });

@@ -39,6 +39,7 @@ import {
   toHex,
 } from "@ledgerquest/engine";
 import * as z from "zod/mini";
+import { journalEntrySchema } from "../definitions/journal-entry.js";
 import { ID_PATTERN } from "../definitions/tables.js";
 import { pathOf, safeParse } from "../definitions/zod.js";
 import { NotFoundError, RuntimeError } from "../errors.js";
@@ -430,34 +431,6 @@ const text = z.string();
 const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 const hexBytes = z.string().check(z.regex(/^(?:[0-9a-f]{2})*$/));
 const worldId = z.string().check(z.regex(ID_PATTERN));
-const entryBase = { seq: whole, prev: hex64, hash: hex64 };
-
-const journalEntrySchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("account"),
-    ...entryBase,
-    id: text,
-    owner: text,
-    unit: text,
-    flags: z.object({
-      debitsMustNotExceedCredits: z.boolean(),
-      creditsMustNotExceedDebits: z.boolean(),
-    }),
-  }),
-  z.object({
-    kind: z.literal("transfer"),
-    ...entryBase,
-    id: text,
-    debit: text,
-    credit: text,
-    amount: whole,
-    unit: text,
-    reason: text,
-    tick: whole,
-    meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-    linked: z.boolean(),
-  }),
-]) satisfies z.ZodMiniType<JournalEntry>;
 
 const batchSchema = z.object({
   worldId,
