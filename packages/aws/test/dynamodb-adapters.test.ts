@@ -1,10 +1,12 @@
 // The DynamoDB adapters against DynamoDB Local (started once per test run by the global setup),
 // through the real AWS SDK: each passes the same contract suite as the memory adapters.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { describeChainRecordsContract } from "@ledgerquest/runtime/testing/chain-records";
 import { describeCommandInboxContract } from "@ledgerquest/runtime/testing/command-inbox";
 import { describeEntityStoreContract } from "@ledgerquest/runtime/testing/entity-store";
 import { describeJournalContract } from "@ledgerquest/runtime/testing/journal";
 import { beforeAll, inject } from "vitest";
+import { DynamoDbChainRecordStore } from "../src/adapters/dynamodb-chain-records.js";
 import { DynamoDbCommandInbox } from "../src/adapters/dynamodb-command-inbox.js";
 import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
 import { DynamoDbEntityStore } from "../src/adapters/dynamodb-entity-store.js";
@@ -30,4 +32,7 @@ describeJournalContract("DynamoDB Local", async () => ({
 }));
 describeCommandInboxContract("DynamoDB Local", async () => ({
   inbox: new DynamoDbCommandInbox(doc, { tables }),
+}));
+describeChainRecordsContract("DynamoDB Local", async () => ({
+  chains: new DynamoDbChainRecordStore(doc, { tables }),
 }));

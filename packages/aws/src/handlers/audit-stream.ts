@@ -2,6 +2,11 @@
  * The AuditLog stream handler (DynamoDB Streams, NEW_IMAGE, with ReportBatchItemFailures): verifies
  * each world's ledger chain as it is written, and keeps the gold leaderboard projection.
  *
+ * This module parses the stream's images (what a record says: a new entry, or a break such as a
+ * rewritten or deleted entry) and groups them by world; the verification itself is runtime's use
+ * case `verifyChainRecords`, over the chain record port (here `DynamoDbChainRecordStore`), with the
+ * engine's `checkLink`, the same link check `JournalVerifier` makes.
+ *
  * Chain verification. Every journal entry's `prev` must be the previous entry's hash, and its
  * fields must hash to its own hash (the engine's canonical encoding). The last verified entry of
  * each world (its head) is kept in EntityTable as `chain#<world>`, moved only forwards by a
@@ -39,37 +44,25 @@
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
-// The engine's link check is the one chain verifier (JournalVerifier uses it too).
-import {
-  CHAIN_START,
-  type ChainHead,
-  checkLink,
-  type JournalEntry,
-  ownHashHolds,
-} from "@ledgerquest/engine";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type JournalEntry, ownHashHolds } from "@ledgerquest/engine";
 import {
   auditKeys,
+  type ChainBreak,
+  type ChainRecordStore,
+  type ChainVerificationDeps,
   type Clock,
   CorruptRecordError,
-  createDomainEvent,
-  DETAIL_TYPES,
   type EntityStore,
   type EventPublisher,
   entityKeys,
   type Journal,
-  LEDGER_BREAK_KINDS,
-  type LedgerBreakKind,
   PublishError,
   pad,
   parseJournalEntry,
   StoreUnavailableError,
   systemClock,
+  verifyChainRecords,
 } from "@ledgerquest/runtime";
 import type {
   DynamoDBBatchItemFailure,
@@ -78,6 +71,8 @@ import type {
   DynamoDBStreamEvent,
 } from "aws-lambda";
 import * as z from "zod/mini";
+import { auditProjectionKeys } from "../adapters/audit-projections.js";
+import { DynamoDbChainRecordStore } from "../adapters/dynamodb-chain-records.js";
 import { documentClient, type TableNames, translate } from "../adapters/dynamodb-common.js";
 import { DynamoDbEntityStore } from "../adapters/dynamodb-entity-store.js";
 import { DynamoDbJournal } from "../adapters/dynamodb-journal.js";
@@ -92,19 +87,11 @@ import {
   withObservability,
 } from "../observability.js";
 
-/** The EntityTable items this handler keeps. World ids never contain `#`. */
-export const auditProjectionKeys = {
-  /** The last verified journal entry of a world, and its first break if any. */
-  chain: (worldId: string) => `chain#${worldId}`,
-  leaderboard: (worldId: string) => `leaderboard#${worldId}`,
-} as const;
+export { auditProjectionKeys };
 
 /** The unit the leaderboard ranks by. */
 export const LEADERBOARD_UNIT = "gold";
 export const LEADERBOARD_SIZE = 100;
-
-/** Entries read from the journal per request when filling a gap; the head is saved after each. */
-const GAP_READ_ENTRIES = 1_000;
 
 const LEADERBOARD_WRITE_ATTEMPTS = 5;
 
@@ -112,6 +99,8 @@ export interface AuditStreamDeps {
   readonly doc: DynamoDBDocumentClient;
   readonly tables: TableNames;
   readonly journal: Journal;
+  /** Each world's chain head and first break (EntityTable's `chain#<world>`). */
+  readonly chains: ChainRecordStore;
   readonly store: EntityStore;
   readonly clock: Clock;
   /** Where a world's first break is announced (`Ledger Chain Broken`, source `ledgerquest.ops`). */
@@ -131,15 +120,8 @@ export interface AuditStreamDeps {
 
 // ─── records ─────────────────────────────────────────────────────────────────────────────────
 
-/** A break in a world's chain. `kind` uses the ledger's break kinds (events.ts). */
-export interface ChainBreak {
-  readonly worldId: string;
-  readonly seq: number;
-  readonly kind: Extract<LedgerBreakKind, "broken_link" | "hash_mismatch" | "invalid_entry">;
-  readonly detail: string;
-}
+export type { ChainBreak };
 
-const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 const S = z.object({ S: z.string() });
 const N = z.object({ N: z.string() });
 
@@ -224,283 +206,6 @@ export function classifyRecord(record: DynamoDBRecord): Classified {
     );
   }
   return { kind: "entry", worldId, entry };
-}
-
-// ─── the chain item ──────────────────────────────────────────────────────────────────────────
-
-interface ChainState {
-  readonly head: ChainHead;
-  readonly brokenSeq?: number;
-  /** The recorded break was published (`Ledger Chain Broken`). */
-  readonly breakAnnounced: boolean;
-}
-
-/** The world's chain item, read consistently (undefined before its first entry is checked). */
-async function chainItem(
-  deps: AuditStreamDeps,
-  worldId: string,
-): Promise<Record<string, unknown> | undefined> {
-  const key = auditProjectionKeys.chain(worldId);
-  try {
-    return (
-      await deps.doc.send(
-        new GetCommand({
-          TableName: deps.tables.entityTable,
-          Key: { entity_id: key },
-          ConsistentRead: true,
-        }),
-      )
-    ).Item;
-  } catch (error) {
-    return translate(error, "GetItem", key);
-  }
-}
-
-async function readChain(deps: AuditStreamDeps, worldId: string): Promise<ChainState> {
-  const item = await chainItem(deps, worldId);
-  const brokenSeq = typeof item?.brokenSeq === "number" ? item.brokenSeq : undefined;
-  const breakAnnounced = item?.breakAnnounced === true;
-  if (item === undefined || item.seq === undefined) {
-    return brokenSeq === undefined
-      ? { head: CHAIN_START, breakAnnounced }
-      : { head: CHAIN_START, brokenSeq, breakAnnounced };
-  }
-  if (
-    typeof item.seq !== "number" ||
-    typeof item.hash !== "string" ||
-    !hex64.safeParse(item.hash).success
-  ) {
-    throw new CorruptRecordError(
-      auditProjectionKeys.chain(worldId),
-      "seq or hash is not what this handler writes",
-    );
-  }
-  const head = { seq: item.seq, hash: item.hash };
-  return brokenSeq === undefined ? { head, breakAnnounced } : { head, brokenSeq, breakAnnounced };
-}
-
-/** Moves the world's head to `head` unless another invocation moved it as far or further. */
-async function advanceHead(deps: AuditStreamDeps, worldId: string, head: ChainHead): Promise<void> {
-  const key = auditProjectionKeys.chain(worldId);
-  try {
-    await deps.doc.send(
-      new UpdateCommand({
-        TableName: deps.tables.entityTable,
-        Key: { entity_id: key },
-        UpdateExpression:
-          "SET #type = :type, worldId = :w, #seq = :s, #hash = :h, updatedAtMs = :t",
-        ConditionExpression: "attribute_not_exists(#seq) OR #seq < :s",
-        ExpressionAttributeNames: { "#type": "type", "#seq": "seq", "#hash": "hash" },
-        ExpressionAttributeValues: {
-          ":type": "chain",
-          ":w": worldId,
-          ":s": head.seq,
-          ":h": head.hash,
-          ":t": deps.clock.nowMs(),
-        },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) translate(error, "UpdateItem", key);
-  }
-}
-
-/** Records the world's first break; later ones leave it (the first is where to start looking). */
-async function markBroken(deps: AuditStreamDeps, chainBreak: ChainBreak): Promise<void> {
-  const key = auditProjectionKeys.chain(chainBreak.worldId);
-  try {
-    await deps.doc.send(
-      new UpdateCommand({
-        TableName: deps.tables.entityTable,
-        Key: { entity_id: key },
-        UpdateExpression:
-          "SET #type = :type, worldId = :w, brokenSeq = :b, brokenKind = :k, brokenDetail = :d, updatedAtMs = :t",
-        ConditionExpression: "attribute_not_exists(brokenSeq)",
-        ExpressionAttributeNames: { "#type": "type" },
-        ExpressionAttributeValues: {
-          ":type": "chain",
-          ":w": chainBreak.worldId,
-          ":b": chainBreak.seq,
-          ":k": chainBreak.kind,
-          ":d": chainBreak.detail.slice(0, 2000),
-          ":t": deps.clock.nowMs(),
-        },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) translate(error, "UpdateItem", key);
-  }
-}
-
-/**
- * Publishes the world's recorded break as `Ledger Chain Broken`, unless it was published before,
- * and then marks it published. Reads the break from the chain item, so what is announced is the
- * break recorded (the world's first), whichever invocation recorded it.
- */
-async function announceBreak(deps: AuditStreamDeps, worldId: string): Promise<void> {
-  const key = auditProjectionKeys.chain(worldId);
-  const item = await chainItem(deps, worldId);
-  if (item === undefined || typeof item.brokenSeq !== "number" || item.breakAnnounced === true) {
-    return;
-  }
-  const kind = item.brokenKind;
-  if (!(LEDGER_BREAK_KINDS as readonly unknown[]).includes(kind)) {
-    throw new CorruptRecordError(key, `brokenKind ${JSON.stringify(kind)} is not a break kind`);
-  }
-  const detail = typeof item.brokenDetail === "string" ? item.brokenDetail : "";
-  const event = createDomainEvent(DETAIL_TYPES.ledgerChainBroken, {
-    worldId,
-    seq: item.brokenSeq,
-    kind: kind as LedgerBreakKind,
-    reason: detail === "" ? `entry ${item.brokenSeq} failed verification` : detail,
-  });
-  await deps.publisher.publish([
-    {
-      eventId: event.detail.eventId,
-      source: event.source,
-      detailType: event.detailType,
-      detail: event.detail,
-      timeMs: deps.clock.nowMs(),
-    },
-  ]);
-  try {
-    await deps.doc.send(
-      new UpdateCommand({
-        TableName: deps.tables.entityTable,
-        Key: { entity_id: key },
-        UpdateExpression: "SET breakAnnounced = :t",
-        ConditionExpression: "brokenSeq = :b",
-        ExpressionAttributeValues: { ":t": true, ":b": item.brokenSeq },
-      }),
-    );
-  } catch (error) {
-    // An operator removed or replaced the break meanwhile: there is nothing left to mark.
-    if (!(error instanceof ConditionalCheckFailedException)) translate(error, "UpdateItem", key);
-  }
-}
-
-function reportBreak(chainBreak: ChainBreak): void {
-  logger.error("ledger chain verification failed", {
-    worldId: chainBreak.worldId,
-    seq: chainBreak.seq,
-    kind: chainBreak.kind,
-    detail: chainBreak.detail,
-  });
-  recordMetric(MetricName.ChainVerificationFailures, 1);
-}
-
-// ─── verification ────────────────────────────────────────────────────────────────────────────
-
-interface WorldRecords {
-  /** The first of the world's records in the batch: where a retry must start. */
-  readonly firstSequenceNumber: string | undefined;
-  readonly entries: JournalEntry[];
-  readonly breaks: ChainBreak[];
-}
-
-/**
- * Reports the breaks found in the records, then verifies the world's new entries from its head,
- * reading any gap from the journal, and moves the head to the last entry that verified. A break
- * is reported and recorded in the chain item, and ends the world's verification.
- */
-async function verifyWorld(
-  deps: AuditStreamDeps,
-  worldId: string,
-  records: WorldRecords,
-): Promise<void> {
-  const chain = await readChain(deps, worldId);
-  for (const found of records.breaks) reportBreak(found);
-  const firstBreak = records.breaks.reduce<ChainBreak | undefined>(
-    (first, b) => (first === undefined || b.seq < first.seq ? b : first),
-    undefined,
-  );
-  if (firstBreak !== undefined) {
-    await markBroken(deps, firstBreak);
-    await announceBreak(deps, worldId);
-  }
-  if (chain.brokenSeq !== undefined) {
-    logger.warn("not verifying a world whose chain is broken", {
-      worldId,
-      brokenSeq: chain.brokenSeq,
-    });
-    // A break recorded before its announcement got out (a failed publish): announce it now.
-    if (!chain.breakAnnounced && firstBreak === undefined) await announceBreak(deps, worldId);
-    return;
-  }
-  if (firstBreak !== undefined) return;
-
-  let head = chain.head;
-  const start = head.seq;
-  const fail = async (chainBreak: ChainBreak) => {
-    reportBreak(chainBreak);
-    if (head.seq > start) await advanceHead(deps, worldId, head);
-    await markBroken(deps, chainBreak);
-    await announceBreak(deps, worldId);
-  };
-  const entries = [...records.entries].sort((a, b) => a.seq - b.seq);
-  for (const e of entries) {
-    if (e.seq <= head.seq) {
-      // Verified before (a redelivery, or another shard read it through a gap first): without its
-      // predecessor at hand, its own hash is what can still be checked.
-      if (!ownHashHolds(e)) {
-        await fail({
-          worldId,
-          seq: e.seq,
-          kind: "hash_mismatch",
-          detail: `entry ${e.seq}'s fields do not hash to its hash`,
-        });
-        return;
-      }
-      continue;
-    }
-    while (head.seq + 1 < e.seq) {
-      const from = head.seq + 1;
-      const to = Math.min(e.seq, from + GAP_READ_ENTRIES);
-      let fetched: readonly JournalEntry[];
-      try {
-        fetched = await deps.journal.readEntries(worldId, from, to);
-      } catch (error) {
-        if (!(error instanceof CorruptRecordError)) throw error;
-        await fail({ worldId, seq: from, kind: "invalid_entry", detail: error.message });
-        return;
-      }
-      for (const raw of fetched) {
-        // The journal adapter only parses JSON: a rewritten item may hold anything.
-        const m = parseJournalEntry(raw);
-        if (typeof m === "string") {
-          await fail({ worldId, seq: head.seq + 1, kind: "invalid_entry", detail: m });
-          return;
-        }
-        const link = checkLink(head, m);
-        if (!link.ok) {
-          await fail({ worldId, ...link.problem });
-          return;
-        }
-        head = { seq: m.seq, hash: m.hash };
-      }
-      if (fetched.length < to - from) {
-        await fail({
-          worldId,
-          seq: head.seq + 1,
-          kind: "broken_link",
-          detail: `entries ${head.seq + 1} to ${e.seq - 1} are missing from the journal`,
-        });
-        return;
-      }
-      // A long gap (a verifier deployed on an old world) makes progress even if this times out.
-      await advanceHead(deps, worldId, head);
-    }
-    const link = checkLink(head, e);
-    if (!link.ok) {
-      await fail({ worldId, ...link.problem });
-      return;
-    }
-    head = { seq: e.seq, hash: e.hash };
-  }
-  if (head.seq > start) {
-    await advanceHead(deps, worldId, head);
-    logger.debug("ledger chain verified", { worldId, fromSeq: start + 1, toSeq: head.seq });
-  }
 }
 
 // ─── the leaderboard ─────────────────────────────────────────────────────────────────────────
@@ -692,6 +397,38 @@ async function projectLeaderboard(
 
 // ─── the handler ─────────────────────────────────────────────────────────────────────────────
 
+interface WorldRecords {
+  /** The first of the world's records in the batch: where a retry must start. */
+  readonly firstSequenceNumber: string | undefined;
+  readonly entries: JournalEntry[];
+  readonly breaks: ChainBreak[];
+}
+
+function reportBreak(chainBreak: ChainBreak): void {
+  logger.error("ledger chain verification failed", {
+    worldId: chainBreak.worldId,
+    seq: chainBreak.seq,
+    kind: chainBreak.kind,
+    detail: chainBreak.detail,
+  });
+  recordMetric(MetricName.ChainVerificationFailures, 1);
+}
+
+/** The chain verification use case's dependencies, from the handler's. */
+function chainDeps(deps: AuditStreamDeps): ChainVerificationDeps {
+  return {
+    chains: deps.chains,
+    journal: deps.journal,
+    publisher: deps.publisher,
+    clock: deps.clock,
+    onBreak: reportBreak,
+    log: (level, message, fields) => {
+      if (level === "warn") logger.warn(message, { ...fields });
+      else logger.debug(message, { ...fields });
+    },
+  };
+}
+
 /** Processes one batch of AuditLog stream records. */
 export async function processAuditStream(
   deps: AuditStreamDeps,
@@ -717,7 +454,7 @@ export async function processAuditStream(
   const batchItemFailures: DynamoDBBatchItemFailure[] = [];
   for (const [worldId, records] of worlds) {
     try {
-      await verifyWorld(deps, worldId, records);
+      await verifyChainRecords(chainDeps(deps), worldId, records);
       await projectLeaderboard(
         deps,
         worldId,
@@ -764,6 +501,7 @@ export function createAuditStreamDeps(
     doc,
     tables,
     journal: new DynamoDbJournal(doc, { tables }),
+    chains: new DynamoDbChainRecordStore(doc, { tables }),
     store: new DynamoDbEntityStore(doc, { tables }),
     clock: systemClock,
     publisher,

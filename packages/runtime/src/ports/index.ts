@@ -1,4 +1,5 @@
 export * from "./blob-store.js";
+export * from "./chain-records.js";
 export * from "./client-push.js";
 export * from "./clock.js";
 export * from "./command-inbox.js";

@@ -1,4 +1,5 @@
 export * from "./blob-store.contract.js";
+export * from "./chain-records.contract.js";
 export * from "./client-push.contract.js";
 export * from "./clock.contract.js";
 export * from "./command-inbox.contract.js";

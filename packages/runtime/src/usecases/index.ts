@@ -1,5 +1,6 @@
 export * from "./admission.js";
 export * from "./applied-commands.js";
+export * from "./chain-verification.js";
 export * from "./create-world.js";
 export * from "./deps.js";
 export * from "./export.js";
