@@ -5,12 +5,14 @@ import { describeChainRecordsContract } from "@ledgerquest/runtime/testing/chain
 import { describeCommandInboxContract } from "@ledgerquest/runtime/testing/command-inbox";
 import { describeEntityStoreContract } from "@ledgerquest/runtime/testing/entity-store";
 import { describeJournalContract } from "@ledgerquest/runtime/testing/journal";
+import { describeLeaderboardsContract } from "@ledgerquest/runtime/testing/leaderboards";
 import { beforeAll, inject } from "vitest";
 import { DynamoDbChainRecordStore } from "../src/adapters/dynamodb-chain-records.js";
 import { DynamoDbCommandInbox } from "../src/adapters/dynamodb-command-inbox.js";
 import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
 import { DynamoDbEntityStore } from "../src/adapters/dynamodb-entity-store.js";
 import { DynamoDbJournal } from "../src/adapters/dynamodb-journal.js";
+import { DynamoDbLeaderboardStore } from "../src/adapters/dynamodb-leaderboards.js";
 
 const client = new DynamoDBClient({
   endpoint: inject("dynamodbEndpoint"),
@@ -35,4 +37,7 @@ describeCommandInboxContract("DynamoDB Local", async () => ({
 }));
 describeChainRecordsContract("DynamoDB Local", async () => ({
   chains: new DynamoDbChainRecordStore(doc, { tables }),
+}));
+describeLeaderboardsContract("DynamoDB Local", async () => ({
+  leaderboards: new DynamoDbLeaderboardStore(doc, { tables }),
 }));

@@ -179,6 +179,35 @@ export class DynamoDbEntityStore implements EntityStore {
     return item === undefined ? undefined : itemToWorld(item);
   }
 
+  async getLedgerHead(worldId: string): Promise<WorldRecord["ledger"] | undefined> {
+    const key = entityKeys.world(worldId);
+    let item: Item | undefined;
+    try {
+      // The projection keeps the world's state bytes (up to the item's limit) off the read.
+      const out = await this.doc.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { entity_id: key },
+          ConsistentRead: true,
+          ProjectionExpression: "#l",
+          ExpressionAttributeNames: { "#l": "ledger" },
+        }),
+      );
+      item = out.Item;
+    } catch (error) {
+      return translate(error, "GetItem", key);
+    }
+    if (item === undefined) return undefined;
+    const ledger = item.ledger as Item | undefined;
+    if (ledger === undefined || typeof ledger !== "object")
+      throw new CorruptRecordError(key, "ledger is missing");
+    return {
+      count: num(ledger, "count", key),
+      head: str(ledger, "head", key),
+      root: str(ledger, "root", key),
+    };
+  }
+
   async listWorlds(limit: number): Promise<readonly WorldSummary[]> {
     const max = Math.max(0, Math.min(limit, LIST_WORLDS_MAX));
     const out: WorldSummary[] = [];

@@ -5,7 +5,8 @@
  * This module parses the stream's images (what a record says: a new entry, or a break such as a
  * rewritten or deleted entry) and groups them by world; the verification itself is runtime's use
  * case `verifyChainRecords`, over the chain record port (here `DynamoDbChainRecordStore`), with the
- * engine's `checkLink`, the same link check `JournalVerifier` makes.
+ * engine's `checkLink`, the same link check `JournalVerifier` makes; the leaderboard is runtime's
+ * `projectLeaderboard` over the leaderboard port (`DynamoDbLeaderboardStore`).
  *
  * Chain verification. Every journal entry's `prev` must be the previous entry's hash, and its
  * fields must hash to its own hash (the engine's canonical encoding). The last verified entry of
@@ -42,9 +43,9 @@
  * and not retried: the chain head did not move, so the next batch reads the same entries again
  * through the gap.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type JournalEntry, ownHashHolds } from "@ledgerquest/engine";
 import {
   auditKeys,
@@ -52,14 +53,19 @@ import {
   type ChainRecordStore,
   type ChainVerificationDeps,
   type Clock,
-  CorruptRecordError,
   type EntityStore,
   type EventPublisher,
-  entityKeys,
   type Journal,
+  LEADERBOARD_SIZE,
+  LEADERBOARD_UNIT,
+  type LeaderboardDeps,
+  type LeaderboardRow,
+  type LeaderboardStore,
+  mergeLeaderboard,
   PublishError,
   pad,
   parseJournalEntry,
+  projectLeaderboard,
   StoreUnavailableError,
   systemClock,
   verifyChainRecords,
@@ -73,9 +79,10 @@ import type {
 import * as z from "zod/mini";
 import { auditProjectionKeys } from "../adapters/audit-projections.js";
 import { DynamoDbChainRecordStore } from "../adapters/dynamodb-chain-records.js";
-import { documentClient, type TableNames, translate } from "../adapters/dynamodb-common.js";
+import { documentClient, type TableNames } from "../adapters/dynamodb-common.js";
 import { DynamoDbEntityStore } from "../adapters/dynamodb-entity-store.js";
 import { DynamoDbJournal } from "../adapters/dynamodb-journal.js";
+import { DynamoDbLeaderboardStore } from "../adapters/dynamodb-leaderboards.js";
 import { EventBridgePublisher } from "../adapters/eventbridge-publisher.js";
 import { sdkClientOptions } from "../adapters/sdk-clients.js";
 import { type Environment, readConfig, resourceVariables } from "../config.js";
@@ -87,13 +94,13 @@ import {
   withObservability,
 } from "../observability.js";
 
-export { auditProjectionKeys };
-
-/** The unit the leaderboard ranks by. */
-export const LEADERBOARD_UNIT = "gold";
-export const LEADERBOARD_SIZE = 100;
-
-const LEADERBOARD_WRITE_ATTEMPTS = 5;
+export {
+  auditProjectionKeys,
+  LEADERBOARD_SIZE,
+  LEADERBOARD_UNIT,
+  type LeaderboardRow,
+  mergeLeaderboard,
+};
 
 export interface AuditStreamDeps {
   readonly doc: DynamoDBDocumentClient;
@@ -101,6 +108,8 @@ export interface AuditStreamDeps {
   readonly journal: Journal;
   /** Each world's chain head and first break (EntityTable's `chain#<world>`). */
   readonly chains: ChainRecordStore;
+  /** Each world's gold leaderboard (EntityTable's `leaderboard#<world>`). */
+  readonly leaderboards: LeaderboardStore;
   readonly store: EntityStore;
   readonly clock: Clock;
   /** Where a world's first break is announced (`Ledger Chain Broken`, source `ledgerquest.ops`). */
@@ -208,193 +217,6 @@ export function classifyRecord(record: DynamoDBRecord): Classified {
   return { kind: "entry", worldId, entry };
 }
 
-// ─── the leaderboard ─────────────────────────────────────────────────────────────────────────
-
-export interface LeaderboardRow {
-  readonly playerId: string;
-  readonly gold: number;
-  /** The world version of the player projection the balance was read from. */
-  readonly version: number;
-}
-
-/**
- * The leaderboard with `updates` applied: a row is replaced only by one from the same or a later
- * version, so a late or redelivered read never rolls a balance back. Ordered by gold, most first,
- * then by player id; at most `LEADERBOARD_SIZE` rows.
- */
-export function mergeLeaderboard(
-  current: readonly LeaderboardRow[],
-  updates: readonly LeaderboardRow[],
-): LeaderboardRow[] {
-  const rows = new Map<string, LeaderboardRow>();
-  for (const row of current) rows.set(row.playerId, row);
-  for (const row of updates) {
-    const existing = rows.get(row.playerId);
-    if (existing === undefined || row.version >= existing.version) rows.set(row.playerId, row);
-  }
-  return [...rows.values()]
-    .sort(
-      (a, b) => b.gold - a.gold || (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0),
-    )
-    .slice(0, LEADERBOARD_SIZE);
-}
-
-function sameRows(a: readonly LeaderboardRow[], b: readonly LeaderboardRow[]): boolean {
-  return (
-    a.length === b.length &&
-    a.every((row, i) => {
-      const other = b[i] as LeaderboardRow;
-      return (
-        row.playerId === other.playerId && row.gold === other.gold && row.version === other.version
-      );
-    })
-  );
-}
-
-const leaderboardItemSchema = z.object({
-  rev: z.int().check(z.minimum(0)),
-  rows: z.array(z.object({ playerId: z.string(), gold: z.number(), version: z.int() })),
-});
-
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The number of ledger entries the world's last commit covers, or undefined without a world. */
-async function committedLedgerCount(
-  deps: AuditStreamDeps,
-  worldId: string,
-): Promise<number | undefined> {
-  const key = entityKeys.world(worldId);
-  try {
-    const out = await deps.doc.send(
-      new GetCommand({
-        TableName: deps.tables.entityTable,
-        Key: { entity_id: key },
-        ConsistentRead: true,
-        ProjectionExpression: "#l",
-        ExpressionAttributeNames: { "#l": "ledger" },
-      }),
-    );
-    const count = (out.Item?.ledger as { count?: unknown } | undefined)?.count;
-    return typeof count === "number" ? count : undefined;
-  } catch (error) {
-    return translate(error, "GetItem", key);
-  }
-}
-
-/** Waits until the batch that wrote entry `seq` has committed (and so its projections). */
-async function awaitCommit(deps: AuditStreamDeps, worldId: string, seq: number): Promise<void> {
-  const wait = deps.commitWait ?? { attempts: 10, delayMs: 200 };
-  const sleep = wait.sleep ?? sleepFor;
-  for (let attempt = 1; ; attempt++) {
-    const count = await committedLedgerCount(deps, worldId);
-    if (count !== undefined && count > seq) return;
-    if (attempt >= wait.attempts) {
-      logger.warn("projecting the leaderboard before the batch committed: it may lag", {
-        worldId,
-        seq,
-        committed: count,
-      });
-      return;
-    }
-    await sleep(wait.delayMs);
-  }
-}
-
-async function projectLeaderboard(
-  deps: AuditStreamDeps,
-  worldId: string,
-  goldTransfers: readonly JournalEntry[],
-): Promise<void> {
-  const accountIds = new Set<string>();
-  let lastSeq = -1;
-  for (const e of goldTransfers) {
-    if (e.kind !== "transfer") continue;
-    accountIds.add(e.debit);
-    accountIds.add(e.credit);
-    lastSeq = Math.max(lastSeq, e.seq);
-  }
-  if (accountIds.size === 0) return;
-  await awaitCommit(deps, worldId, lastSeq);
-
-  // Two batch reads, not a read per account and per player (67 of the stream's 74 requests a
-  // second under 200 players, each a round trip).
-  const accounts = await deps.store.getAccounts(worldId, [...accountIds].sort());
-  const owners = new Set<string>();
-  for (const a of accounts.values()) if (a.owner !== "system") owners.add(a.owner);
-  // Only players have player projections: bots' and the system's accounts stay off the board.
-  const players = await deps.store.getPlayers(worldId, [...owners].sort());
-  const updates: LeaderboardRow[] = [];
-  for (const owner of [...owners].sort()) {
-    const p = players.get(owner);
-    if (p !== undefined) {
-      updates.push({
-        playerId: p.playerId,
-        gold: p.balances[LEADERBOARD_UNIT] ?? 0,
-        version: p.version,
-      });
-    }
-  }
-  if (updates.length === 0) return;
-
-  const key = auditProjectionKeys.leaderboard(worldId);
-  for (let attempt = 0; attempt < LEADERBOARD_WRITE_ATTEMPTS; attempt++) {
-    let item: Record<string, unknown> | undefined;
-    try {
-      item = (
-        await deps.doc.send(
-          new GetCommand({
-            TableName: deps.tables.entityTable,
-            Key: { entity_id: key },
-            ConsistentRead: true,
-          }),
-        )
-      ).Item;
-    } catch (error) {
-      return translate(error, "GetItem", key);
-    }
-    let current: z.output<typeof leaderboardItemSchema> = { rev: 0, rows: [] };
-    if (item !== undefined) {
-      const parsed = leaderboardItemSchema.safeParse(item);
-      if (!parsed.success) throw new CorruptRecordError(key, issuesOf(parsed.error));
-      current = parsed.data;
-    }
-    const rows = mergeLeaderboard(current.rows, updates);
-    if (sameRows(rows, current.rows)) return;
-    try {
-      await deps.doc.send(
-        new PutCommand({
-          TableName: deps.tables.entityTable,
-          Item: {
-            entity_id: key,
-            type: "leaderboard",
-            worldId,
-            unit: LEADERBOARD_UNIT,
-            rev: current.rev + 1,
-            rows,
-            updatedAtMs: deps.clock.nowMs(),
-          },
-          // Optimistic: two shards of one world may update it at once; the loser merges again.
-          ConditionExpression:
-            item === undefined ? "attribute_not_exists(entity_id)" : "#rev = :rev",
-          ...(item === undefined
-            ? {}
-            : {
-                ExpressionAttributeNames: { "#rev": "rev" },
-                ExpressionAttributeValues: { ":rev": current.rev },
-              }),
-        }),
-      );
-      return;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) translate(error, "PutItem", key);
-    }
-  }
-  throw new StoreUnavailableError(
-    "DynamoDB",
-    `update of ${key}: other writers won ${LEADERBOARD_WRITE_ATTEMPTS} times`,
-  );
-}
-
 // ─── the handler ─────────────────────────────────────────────────────────────────────────────
 
 interface WorldRecords {
@@ -412,6 +234,16 @@ function reportBreak(chainBreak: ChainBreak): void {
     detail: chainBreak.detail,
   });
   recordMetric(MetricName.ChainVerificationFailures, 1);
+}
+
+/** The leaderboard use case's dependencies, from the handler's. */
+function leaderboardDeps(deps: AuditStreamDeps): LeaderboardDeps {
+  return {
+    store: deps.store,
+    leaderboards: deps.leaderboards,
+    ...(deps.commitWait === undefined ? {} : { commitWait: deps.commitWait }),
+    log: (message, fields) => logger.warn(message, { ...fields }),
+  };
 }
 
 /** The chain verification use case's dependencies, from the handler's. */
@@ -455,11 +287,7 @@ export async function processAuditStream(
   for (const [worldId, records] of worlds) {
     try {
       await verifyChainRecords(chainDeps(deps), worldId, records);
-      await projectLeaderboard(
-        deps,
-        worldId,
-        records.entries.filter((e) => e.kind === "transfer" && e.unit === LEADERBOARD_UNIT),
-      );
+      await projectLeaderboard(leaderboardDeps(deps), worldId, records.entries);
     } catch (error) {
       const transient = error instanceof StoreUnavailableError || error instanceof PublishError;
       if (transient && records.firstSequenceNumber !== undefined) {
@@ -502,6 +330,7 @@ export function createAuditStreamDeps(
     tables,
     journal: new DynamoDbJournal(doc, { tables }),
     chains: new DynamoDbChainRecordStore(doc, { tables }),
+    leaderboards: new DynamoDbLeaderboardStore(doc, { tables }),
     store: new DynamoDbEntityStore(doc, { tables }),
     clock: systemClock,
     publisher,

@@ -136,6 +136,11 @@ export const ACTIVE_WORLDS_PAGE_MAX = 1000;
 
 export interface EntityStore {
   getWorld(worldId: string): Promise<WorldRecord | undefined>;
+  /**
+   * The world's ledger head after its last commit (read consistently, without its state): how
+   * far the committed projections go. Undefined for a world that does not exist.
+   */
+  getLedgerHead(worldId: string): Promise<WorldRecord["ledger"] | undefined>;
   /** Creates a world at version 0; `exists` if it is already there (whatever its state). */
   createWorld(world: WorldRecord): Promise<"created" | "exists">;
   /**

@@ -6,4 +6,5 @@ export * from "./command-inbox.js";
 export * from "./entity-store.js";
 export * from "./event-publisher.js";
 export * from "./journal.js";
+export * from "./leaderboards.js";
 export * from "./workflow-starter.js";

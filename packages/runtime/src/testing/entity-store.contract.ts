@@ -103,6 +103,20 @@ export function describeEntityStoreContract(
       await cleanup?.();
     });
 
+    it("tells a world's ledger head as of its last commit, without its state", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      expect(await store.getLedgerHead(id)).toBeUndefined();
+      const world = sampleWorld(id);
+      await store.createWorld(world);
+      expect(await store.getLedgerHead(id)).toEqual(world.ledger);
+      const next = sampleWorld(id, { version: 1, tick: 600 });
+      const moved = { ...next, ledger: { ...next.ledger, count: next.ledger.count + 3 } };
+      expect(await store.commitWorld(moved, 0)).toBe("committed");
+      expect(await store.getLedgerHead(id)).toEqual(moved.ledger);
+      await cleanup?.();
+    });
+
     it("holds a blob reference as well as inline bytes", async () => {
       const { store, cleanup } = await setup();
       const id = uniqueId("w");

@@ -7,4 +7,5 @@ export * from "./commit-protocol.contract.js";
 export * from "./entity-store.contract.js";
 export * from "./event-publisher.contract.js";
 export * from "./journal.contract.js";
+export * from "./leaderboards.contract.js";
 export * from "./workflow-starter.contract.js";

@@ -4,6 +4,7 @@ export * from "./chain-verification.js";
 export * from "./create-world.js";
 export * from "./deps.js";
 export * from "./export.js";
+export * from "./leaderboard.js";
 export * from "./players.js";
 export * from "./push.js";
 export * from "./queries.js";

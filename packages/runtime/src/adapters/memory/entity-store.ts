@@ -31,6 +31,11 @@ export class MemoryEntityStore implements EntityStore {
     return w === undefined ? undefined : structuredClone(w);
   }
 
+  async getLedgerHead(worldId: string): Promise<WorldRecord["ledger"] | undefined> {
+    const w = this.worlds.get(worldId);
+    return w === undefined ? undefined : { ...w.ledger };
+  }
+
   async listWorlds(limit: number): Promise<readonly WorldSummary[]> {
     return [...this.worlds.values()]
       .sort((a, b) => (a.worldId < b.worldId ? -1 : a.worldId > b.worldId ? 1 : 0))
