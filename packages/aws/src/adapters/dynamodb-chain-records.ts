@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { CHAIN_START, type ChainHead } from "@ledgerquest/engine";
 import {
   CHAIN_BREAK_DETAIL_CHARS_MAX,
@@ -13,7 +13,7 @@ import {
   systemClock,
 } from "@ledgerquest/runtime";
 import { auditProjectionKeys } from "./audit-projections.js";
-import { type TableNames, translate } from "./dynamodb-common.js";
+import { getEntityItem, type TableNames, translate } from "./dynamodb-common.js";
 
 export interface DynamoDbChainRecordStoreOptions {
   readonly tables: Pick<TableNames, "entityTable">;
@@ -44,16 +44,7 @@ export class DynamoDbChainRecordStore implements ChainRecordStore {
 
   async read(worldId: string): Promise<ChainRecord> {
     const key = auditProjectionKeys.chain(worldId);
-    let item: Record<string, unknown> | undefined;
-    try {
-      item = (
-        await this.doc.send(
-          new GetCommand({ TableName: this.table, Key: { entity_id: key }, ConsistentRead: true }),
-        )
-      ).Item;
-    } catch (error) {
-      return translate(error, "GetItem", key);
-    }
+    const item = await getEntityItem(this.doc, this.table, key);
     if (item === undefined) return { head: CHAIN_START, breakAnnounced: false };
     const head = headOf(key, item);
     const breakAnnounced = item.breakAnnounced === true;

@@ -18,6 +18,7 @@ import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   DynamoDBDocumentClient,
+  GetCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from "@aws-sdk/lib-dynamodb";
@@ -128,6 +129,22 @@ export function cancellationCodes(error: unknown): string[] | undefined {
  * failures become `StoreUnavailableError` (safe to retry: every write is idempotent); anything
  * else is a bug or a misconfiguration and is rethrown with its context.
  */
+/** One item of an EntityTable-shaped table (`entity_id` key), read consistently. */
+export async function getEntityItem(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  key: string,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    const out = await doc.send(
+      new GetCommand({ TableName: table, Key: { entity_id: key }, ConsistentRead: true }),
+    );
+    return out.Item;
+  } catch (error) {
+    return translate(error, "GetItem", key);
+  }
+}
+
 export function translate(error: unknown, operation: string, context: string): never {
   if (isTransientSdkError(error)) {
     throw new StoreUnavailableError("DynamoDB", `${operation} (${context})`, { cause: error });

@@ -35,6 +35,7 @@ import {
 import {
   batchGetItems,
   cancellationCodes,
+  getEntityItem,
   type TableNames,
   transactInChunks,
   translate,
@@ -164,14 +165,7 @@ export class DynamoDbEntityStore implements EntityStore {
   }
 
   private async get(key: string): Promise<Item | undefined> {
-    try {
-      const out = await this.doc.send(
-        new GetCommand({ TableName: this.table, Key: { entity_id: key }, ConsistentRead: true }),
-      );
-      return out.Item;
-    } catch (error) {
-      return translate(error, "GetItem", key);
-    }
+    return getEntityItem(this.doc, this.table, key);
   }
 
   async getWorld(worldId: string): Promise<WorldRecord | undefined> {

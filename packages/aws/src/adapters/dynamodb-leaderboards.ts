@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import {
   type Clock,
   CorruptRecordError,
@@ -11,7 +11,7 @@ import {
 } from "@ledgerquest/runtime";
 import * as z from "zod/mini";
 import { auditProjectionKeys } from "./audit-projections.js";
-import { type TableNames, translate } from "./dynamodb-common.js";
+import { getEntityItem, type TableNames, translate } from "./dynamodb-common.js";
 
 export interface DynamoDbLeaderboardStoreOptions {
   readonly tables: Pick<TableNames, "entityTable">;
@@ -42,16 +42,7 @@ export class DynamoDbLeaderboardStore implements LeaderboardStore {
 
   async read(worldId: string): Promise<Leaderboard> {
     const key = auditProjectionKeys.leaderboard(worldId);
-    let item: Record<string, unknown> | undefined;
-    try {
-      item = (
-        await this.doc.send(
-          new GetCommand({ TableName: this.table, Key: { entity_id: key }, ConsistentRead: true }),
-        )
-      ).Item;
-    } catch (error) {
-      return translate(error, "GetItem", key);
-    }
+    const item = await getEntityItem(this.doc, this.table, key);
     if (item === undefined) return { rev: 0, rows: [] };
     const parsed = leaderboardItemSchema.safeParse(item);
     if (!parsed.success) {

@@ -100,7 +100,6 @@ export class World {
   private cachedFirst: TypedArray | undefined;
   private cachedFirstDefault = 0;
   private cachedOneField = true;
-  private cachedLog: Int32Array;
   private cachedAdds: Uint32Array;
   private cachedRemoves: Uint32Array;
   private cachedQueue: Int32Array;
@@ -219,7 +218,6 @@ export class World {
     this.changeLog = options.components.map(() => new Int32Array(64));
     this.changeLength = new Int32Array(options.components.length);
     this.changeEpoch = new Int32Array(options.components.length);
-    this.cachedLog = this.changeLog[0] ?? new Int32Array(0);
 
     this.handles = new Float64Array(maxEntities);
     this.alive = new Uint8Array(maxEntities);
@@ -250,7 +248,6 @@ export class World {
     this.cachedFirst = this.firstFields[c];
     this.cachedFirstDefault = this.firstDefaults[c] as number;
     this.cachedOneField = (this.fieldArrays[c] as TypedArray[]).length <= 1;
-    this.cachedLog = this.changeLog[c] as Int32Array;
     this.cachedAdds = this.pendingAdds[c >> 5] as Uint32Array;
     this.cachedRemoves = this.pendingRemoves[c >> 5] as Uint32Array;
     this.cachedQueue = this.queued[c] as Int32Array;
@@ -321,7 +318,6 @@ export class World {
       grown.set(log);
       log = grown;
       this.changeLog[c] = log;
-      if (c === this.cachedId) this.cachedLog = log;
     }
     log[n] = eid;
     this.changeLength[c] = n + 1;
@@ -438,7 +434,7 @@ export class World {
     } else {
       if ((before & bit) !== 0) return;
       word[eid] = before | bit;
-      this.logCached(eid);
+      this.logChange(this.cachedId, eid);
     }
     const f0 = this.cachedFirst;
     if (f0 !== undefined) {
@@ -460,20 +456,7 @@ export class World {
     }
     if ((before & bit) === 0) return;
     word[eid] = before & ~bit;
-    this.logCached(eid);
-  }
-
-  /** `logChange` for the cached component. */
-  private logCached(eid: Eid): void {
-    const c = this.cachedId;
-    const log = this.cachedLog;
-    const n = this.changeLength[c] as number;
-    if (n < log.length) {
-      log[n] = eid;
-      this.changeLength[c] = n + 1;
-    } else if (n !== LOG_MUTED) {
-      this.logFull(c, eid);
-    }
+    this.logChange(this.cachedId, eid);
   }
 
   // ─── bulk structural changes ─────────────────────────────────────────────────────────────────
