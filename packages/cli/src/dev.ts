@@ -67,6 +67,7 @@ export async function takenPortProblem(
   return undefined;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function runDev(options: DevOptions): Promise<void> {
   const startedMs = Date.now();
   const taken = await takenPortProblem(options);

@@ -96,6 +96,7 @@ export interface SignInFormOptions {
 }
 
 /** The sign-in form: a player name and an operator box (dev), or a token to paste (cloud). */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export function signInForm(o: SignInFormOptions): HTMLElement {
   const error = h("p", { class: "bad", role: "alert", "data-testid": "signin-error" });
   const needsUrl = o.config.websocketUrl === "";

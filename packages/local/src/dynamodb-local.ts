@@ -173,6 +173,7 @@ async function stopEarlierRun(dbPath: string, log: (line: string) => void): Prom
   rmSync(pidFilePath(dbPath), { force: true });
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function startDynamoDbLocal(
   options: DynamoDbLocalOptions = {},
 ): Promise<DynamoDbLocal> {

@@ -165,6 +165,7 @@ function requestedLifetimeS(value: string | null): number {
   return lifetimeS;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function startDevIdentityProvider(
   options: DevIdentityProviderOptions = {},
 ): Promise<DevIdentityProvider> {

@@ -486,6 +486,7 @@ async function latestStreamArn(dynamodb: DynamoDBClient, tableName: string): Pro
  * Starts polling the table's stream. Resolves once the starting position of every shard is fixed,
  * so that with LATEST every record written after it resolves is delivered.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const settings = validate(options);
   const { client, handler, tableName, checkpointFile } = options;
@@ -813,6 +814,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   };
 
   /** Handles one batch of the shard if it has one; true if there was something to do. */
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   const processShard = async (shard: ShardState): Promise<boolean> => {
     if (shard.retry !== undefined && Date.now() < shard.retry.notBeforeMs) return true;
     if (!shard.endReached && handable(shard) < settings.batchSize) await fill(shard);

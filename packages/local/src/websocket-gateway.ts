@@ -889,6 +889,7 @@ class Gateway implements WebSocketGateway {
     }
   }
 
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   async #admit(
     connectionId: string,
     connectedAtMs: number,

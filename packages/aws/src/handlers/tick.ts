@@ -21,6 +21,7 @@ import {
   pushSettingsOf,
   type RuntimeDeps,
   runTickBatch,
+  type TickBatchResult,
   type TickTaskInput,
   type TickTaskOutput,
 } from "@ledgerquest/runtime";
@@ -212,43 +213,7 @@ export async function runTickTask(
       });
       return { worldId, active: false, tick: result.tick, waitSeconds: 0 };
     }
-    const durationMs = performance.now() - startedMs;
-    recordMetric(MetricName.TickDurationMs, durationMs);
-    if (result.ticks > 0) {
-      metrics.addMetric(
-        AVERAGE_TICK_DURATION_METRIC,
-        MetricUnit.Milliseconds,
-        durationMs / result.ticks,
-      );
-    }
-    recordMetric(MetricName.TicksPerBatch, result.ticks);
-    recordMetric(MetricName.CommandsApplied, result.commandsApplied);
-    recordMetric(MetricName.LedgerEntries, result.ledgerEntries);
-    if (result.retried) recordMetric(MetricName.CommitRetries, 1);
-    if (result.clock !== undefined) {
-      metrics.addMetric(BEHIND_METRIC, MetricUnit.Milliseconds, result.clock.behindMsMax);
-      if (result.clock.skippedMs > 0)
-        metrics.addMetric(SKIPPED_METRIC, MetricUnit.Milliseconds, result.clock.skippedMs);
-    }
-    // Worlds are many: a dimension per world would be a metric per world. Metadata is searchable.
-    metrics.addMetadata("worldId", worldId);
-    logger.info("tick batch committed", {
-      outcome: result.outcome,
-      retried: result.retried,
-      version: result.version,
-      fromTick: result.fromTick,
-      ticks: result.ticks,
-      commandsApplied: result.commandsApplied,
-      ledgerEntries: result.ledgerEntries,
-      events: result.events,
-      pushed: result.pushed,
-      gone: result.gone,
-      pushBytes: result.pushBytes,
-      ...(result.clock === undefined ? {} : { clock: result.clock }),
-      active: result.active,
-      durationMs: Math.round(durationMs),
-      token,
-    });
+    reportCommitted(result, performance.now() - startedMs, worldId, token);
     return {
       worldId,
       active: result.active,
@@ -268,6 +233,51 @@ export async function runTickTask(
     }
     throw error;
   }
+}
+
+/** The metrics and the log line of a committed batch. */
+function reportCommitted(
+  result: TickBatchResult,
+  durationMs: number,
+  worldId: string,
+  token: string,
+): void {
+  recordMetric(MetricName.TickDurationMs, durationMs);
+  if (result.ticks > 0) {
+    metrics.addMetric(
+      AVERAGE_TICK_DURATION_METRIC,
+      MetricUnit.Milliseconds,
+      durationMs / result.ticks,
+    );
+  }
+  recordMetric(MetricName.TicksPerBatch, result.ticks);
+  recordMetric(MetricName.CommandsApplied, result.commandsApplied);
+  recordMetric(MetricName.LedgerEntries, result.ledgerEntries);
+  if (result.retried) recordMetric(MetricName.CommitRetries, 1);
+  if (result.clock !== undefined) {
+    metrics.addMetric(BEHIND_METRIC, MetricUnit.Milliseconds, result.clock.behindMsMax);
+    if (result.clock.skippedMs > 0)
+      metrics.addMetric(SKIPPED_METRIC, MetricUnit.Milliseconds, result.clock.skippedMs);
+  }
+  // Worlds are many: a dimension per world would be a metric per world. Metadata is searchable.
+  metrics.addMetadata("worldId", worldId);
+  logger.info("tick batch committed", {
+    outcome: result.outcome,
+    retried: result.retried,
+    version: result.version,
+    fromTick: result.fromTick,
+    ticks: result.ticks,
+    commandsApplied: result.commandsApplied,
+    ledgerEntries: result.ledgerEntries,
+    events: result.events,
+    pushed: result.pushed,
+    gone: result.gone,
+    pushBytes: result.pushBytes,
+    ...(result.clock === undefined ? {} : { clock: result.clock }),
+    active: result.active,
+    durationMs: Math.round(durationMs),
+    token,
+  });
 }
 
 interface TickHandlerDeps {

@@ -68,6 +68,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Connects the bots, lets them play for `seconds`, closes them, and reports. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function runBots(options: BotsOptions): Promise<BotsReport> {
   const ratePerS = options.ratePerSecond ?? DEFAULT_RATE_PER_S;
   const players = options.players ?? numberedPlayerIds(options.count, options.firstPlayer ?? 1);

@@ -233,6 +233,7 @@ export function measuredRates(usage: UsageSnapshot): MeasuredRates {
  * Prices `usage` for `config`: every line per world-hour and per player-hour, the dominant one,
  * and notes on what the figures rest on. Throws `CostError` when the run cannot be priced.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export function costOf(
   usage: UsageSnapshot,
   config: CostConfig,

@@ -91,6 +91,7 @@ function finite(n: unknown): n is number {
 }
 
 /** Fills defaults and validates; throws DefinitionError naming the option and the rule. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfig {
   const config: PhysicsConfig = {
     gravity: options.gravity ?? { x: 0, y: -9.81 },

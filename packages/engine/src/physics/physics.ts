@@ -775,6 +775,7 @@ export class Physics {
 
   // ─── the step ────────────────────────────────────────────────────────────────────────────────
 
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   step(world: World): void {
     const s = this.scratchFor(world);
     const cfg = this.config;
@@ -1684,6 +1685,7 @@ export class Physics {
    * Uniform-grid broadphase and narrowphase over every listed body; fills the contact arrays (pairs
    * of awake bodies), s.sensorPairs, and s.touched (sleeping bodies an awake mover touches).
    */
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   private findContacts(world: World, list: Int32Array, n: number, s: Scratch): number {
     const pos = world.store(Position);
     const body = world.store(Body);

@@ -57,6 +57,7 @@ function membersOf(world: World, c: number): Int32Array {
 }
 
 /** Encodes the world. The last 32 bytes are the state hash (see `stateHash`). */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export function encodeSnapshot(world: World, options: SnapshotOptions = {}): Uint8Array {
   const fingerprint = options.fingerprint ?? EMPTY_FINGERPRINT;
   if (fingerprint.length !== 32) throw new RangeError("a definition fingerprint must be 32 bytes");
@@ -230,6 +231,7 @@ function corrupt(condition: boolean, reason: string): void {
  * where the original was: same entities, handles, data, random numbers, events and resources.
  * Throws SnapshotCorruptError, SnapshotVersionError or SnapshotSchemaError, never a bare error.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export function decodeSnapshot(
   snapshot: Uint8Array,
   options: Pick<WorldOptions, "components"> & SnapshotOptions,

@@ -73,6 +73,7 @@ export class GameFunction extends Construct {
   /** The alarms that roll a deployment back (they watch the alias, so both versions' traffic). */
   readonly alarms: readonly cloudwatch.Alarm[];
 
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   constructor(scope: Construct, id: string, props: GameFunctionProps) {
     super(scope, id);
     const name = functionName(props.stage, props.handler);

@@ -98,6 +98,7 @@ export class ApiStack extends Stack {
   readonly distribution: cloudfront.Distribution;
   readonly accessLogGroup: logs.LogGroup;
 
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { settings } = props;

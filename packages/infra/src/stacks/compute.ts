@@ -155,6 +155,7 @@ export class ComputeStack extends Stack {
   readonly auditStreamFailures: sqs.Queue;
   readonly application: codedeploy.LambdaApplication;
 
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
     const { settings, core, api } = props;

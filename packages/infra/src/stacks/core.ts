@@ -52,6 +52,7 @@ export class GameCoreStack extends Stack {
   readonly exports: TableExports;
   readonly vpc?: ec2.Vpc;
 
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   constructor(scope: Construct, id: string, props: GameCoreStackProps) {
     super(scope, id, props);
     const { settings } = props;

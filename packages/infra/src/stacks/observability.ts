@@ -58,6 +58,7 @@ export class ObservabilityStack extends Stack {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: readonly cloudwatch.Alarm[];
 
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, props);
     const { settings, core, api, compute } = props;

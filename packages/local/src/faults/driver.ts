@@ -114,6 +114,7 @@ interface RunningStack {
   readonly exited: Promise<void>;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function runFaults(options: FaultRunOptions): Promise<FaultRunReport> {
   const log = options.log ?? (() => undefined);
   const random = seededRandom(options.seed);

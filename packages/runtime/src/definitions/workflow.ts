@@ -164,6 +164,7 @@ export const RETRYABLE_TICK_ERRORS = [
 ] as const;
 
 /** The game-loop state machine definition, as a plain JSON object. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export function gameLoopDefinition(options: GameLoopOptions): Record<string, unknown> {
   const maxIterations = options.maxIterations ?? 1000;
   if (!Number.isInteger(maxIterations) || maxIterations < 1 || maxIterations > 2000) {

@@ -548,6 +548,7 @@ function differences<T>(
  * rules are not this code's, or whose world exists in the target; then nothing is written. After
  * writing it verifies what it wrote, and refuses to create the world item if that fails.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function restoreWorld(deps: RuntimeDeps, input: unknown): Promise<RestoreReport> {
   const parsed = safeParse(exportSchema, input);
   if (!parsed.success) {

@@ -882,6 +882,7 @@ export class WorldPusher {
   }
 
   /** The frame connection `c` is due; undefined when nothing is. */
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   #frameFor(
     c: ConnectionRecord,
     input: PushInput,

@@ -79,6 +79,7 @@ export interface AnswerQueryInput {
   readonly body: string | null | undefined;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function answerQuery(
   deps: RuntimeDeps,
   input: AnswerQueryInput,

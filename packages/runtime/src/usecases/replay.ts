@@ -157,6 +157,7 @@ export interface ReplayReport {
   readonly elapsedMs: number;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function replayWorld(
   deps: ReplayDeps,
   worldId: string,
@@ -357,6 +358,7 @@ interface BatchRun {
  * hashes of ticks in the range and, when the batch reaches into the range, its ledger entries.
  * Stops after `range.toTick`.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 async function replayBatch(
   deps: ReplayDeps,
   loaded: LoadedWorld,

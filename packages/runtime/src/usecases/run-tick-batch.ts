@@ -154,6 +154,7 @@ interface Outcome {
   readonly appliedUnpushed?: ReadonlyMap<string, readonly string[]>;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function runTickBatch(
   deps: RuntimeDeps,
   input: RunTickBatchInput,
@@ -369,6 +370,7 @@ function touched(loaded: LoadedWorld, events: readonly SimEvent[], into: Set<str
   }
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 async function runLive(
   deps: RuntimeDeps,
   world: WorldRecord,
