@@ -67,8 +67,23 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Connects the bots, `connectConcurrency` at a time (a stopped run fails the ones left). */
+async function connectAll(bots: readonly Bot[], options: BotsOptions): Promise<void> {
+  const timeoutMs = options.connectTimeoutMs ?? 15_000;
+  const queue = [...bots];
+  const connectors = Array.from(
+    { length: Math.min(options.connectConcurrency ?? 25, bots.length) },
+    async () => {
+      for (let bot = queue.shift(); bot !== undefined; bot = queue.shift()) {
+        if (options.signal?.aborted) bot.fail("the run was stopped before this bot connected");
+        else await bot.connect(options, timeoutMs);
+      }
+    },
+  );
+  await Promise.all(connectors);
+}
+
 /** Connects the bots, lets them play for `seconds`, closes them, and reports. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function runBots(options: BotsOptions): Promise<BotsReport> {
   const ratePerS = options.ratePerSecond ?? DEFAULT_RATE_PER_S;
   const players = options.players ?? numberedPlayerIds(options.count, options.firstPlayer ?? 1);
@@ -101,18 +116,7 @@ export async function runBots(options: BotsOptions): Promise<BotsReport> {
       : setInterval(() => onProgress(progress()), options.progressEveryMs ?? 1000);
   let playMs = 0;
   try {
-    const timeoutMs = options.connectTimeoutMs ?? 15_000;
-    const queue = [...bots];
-    const connectors = Array.from(
-      { length: Math.min(options.connectConcurrency ?? 25, bots.length) },
-      async () => {
-        for (let bot = queue.shift(); bot !== undefined; bot = queue.shift()) {
-          if (options.signal?.aborted) bot.fail("the run was stopped before this bot connected");
-          else await bot.connect(options, timeoutMs);
-        }
-      },
-    );
-    await Promise.all(connectors);
+    await connectAll(bots, options);
 
     phase = "playing";
     const playStartMs = performance.now();

@@ -14,7 +14,7 @@ import {
   type QueryType,
   REPLAY_QUERY_TICKS_MAX,
 } from "../definitions/queries.js";
-import type { PlayerRecord, WorldSummary } from "../ports/entity-store.js";
+import type { PlayerRecord, WorldRecord, WorldSummary } from "../ports/entity-store.js";
 import type { EntityView, GameDescription } from "../world/game.js";
 import { admitFrame, gateFrame } from "./admission.js";
 import type { RuntimeDeps } from "./deps.js";
@@ -79,7 +79,6 @@ export interface AnswerQueryInput {
   readonly body: string | null | undefined;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function answerQuery(
   deps: RuntimeDeps,
   input: AnswerQueryInput,
@@ -112,23 +111,8 @@ export async function answerQuery(
   if (world === undefined) return errorFrame("not_in_world", `world ${worldId} is gone`, query.id);
 
   switch (query.type) {
-    case "state": {
-      const loaded = await loadWorldState(deps, world);
-      const player = await deps.store.getPlayer(worldId, input.playerId);
-      const game = deps.game.describe?.();
-      const data: StateQueryResult = {
-        worldId,
-        version: world.version,
-        tick: world.tick,
-        stateHash: world.stateHash,
-        ledger: world.ledger,
-        ...(player === undefined ? {} : { player: withoutVersion(player) }),
-        entities: deps.game.view(loaded.sim),
-        supply: supplyOf(loaded.ledger),
-        ...(game === undefined ? {} : { game }),
-      };
-      return { type: "result", id: query.id, query: "state", data };
-    }
+    case "state":
+      return await stateResult(deps, world, input.playerId, query.id);
     case "ledger": {
       const limit = query.data.limit ?? LEDGER_QUERY_LIMIT_DEFAULT;
       const count = world.ledger.count;
@@ -147,27 +131,8 @@ export async function answerQuery(
         query: "verify",
         data: await verifyWorld(deps, worldId),
       };
-    case "replay": {
-      const { fromTick, toTick } = query.data;
-      const to = toTick ?? world.tick - 1;
-      const from = fromTick ?? Math.max(0, to - REPLAY_QUERY_TICKS_MAX + 1);
-      if (to - from + 1 > REPLAY_QUERY_TICKS_MAX) {
-        return errorFrame(
-          "invalid_data",
-          `a replay query compares at most ${REPLAY_QUERY_TICKS_MAX} ticks (asked ${to - from + 1}): use \`ledgerquest replay\` for more`,
-          query.id,
-          "data",
-        );
-      }
-      try {
-        const report = await replayWorld(deps, worldId, { fromTick: from, toTick: to });
-        return { type: "result", id: query.id, query: "replay", data: report };
-      } catch (e) {
-        if (e instanceof InvalidReplayRangeError)
-          return errorFrame("invalid_data", e.message, query.id, "data");
-        throw e;
-      }
-    }
+    case "replay":
+      return await replayResult(deps, world, query.id, query.data);
     case "worlds": {
       const worlds = await deps.store.listWorlds(WORLDS_QUERY_MAX);
       const withConnections = await Promise.all(
@@ -178,6 +143,58 @@ export async function answerQuery(
       );
       return { type: "result", id: query.id, query: "worlds", data: { worlds: withConnections } };
     }
+  }
+}
+
+/** The `state` answer: the world as the game views it, the asking player's profile, the supply. */
+async function stateResult(
+  deps: RuntimeDeps,
+  world: WorldRecord,
+  playerId: string,
+  id: string,
+): Promise<QueryResultFrame> {
+  const { worldId } = world;
+  const loaded = await loadWorldState(deps, world);
+  const player = await deps.store.getPlayer(worldId, playerId);
+  const game = deps.game.describe?.();
+  const data: StateQueryResult = {
+    worldId,
+    version: world.version,
+    tick: world.tick,
+    stateHash: world.stateHash,
+    ledger: world.ledger,
+    ...(player === undefined ? {} : { player: withoutVersion(player) }),
+    entities: deps.game.view(loaded.sim),
+    supply: supplyOf(loaded.ledger),
+    ...(game === undefined ? {} : { game }),
+  };
+  return { type: "result", id, query: "state", data };
+}
+
+/** The `replay` answer: at most `REPLAY_QUERY_TICKS_MAX` ticks, by default the last ones. */
+async function replayResult(
+  deps: RuntimeDeps,
+  world: WorldRecord,
+  id: string,
+  range: { readonly fromTick?: number | undefined; readonly toTick?: number | undefined },
+): Promise<QueryResultFrame | CommandErrorFrame> {
+  const to = range.toTick ?? world.tick - 1;
+  const from = range.fromTick ?? Math.max(0, to - REPLAY_QUERY_TICKS_MAX + 1);
+  if (to - from + 1 > REPLAY_QUERY_TICKS_MAX) {
+    return errorFrame(
+      "invalid_data",
+      `a replay query compares at most ${REPLAY_QUERY_TICKS_MAX} ticks (asked ${to - from + 1}): use \`ledgerquest replay\` for more`,
+      id,
+      "data",
+    );
+  }
+  try {
+    const report = await replayWorld(deps, world.worldId, { fromTick: from, toTick: to });
+    return { type: "result", id, query: "replay", data: report };
+  } catch (e) {
+    if (e instanceof InvalidReplayRangeError)
+      return errorFrame("invalid_data", e.message, id, "data");
+    throw e;
   }
 }
 

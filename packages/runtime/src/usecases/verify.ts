@@ -153,31 +153,20 @@ export interface VerifyWorldOptions {
   readonly world?: WorldRecord;
 }
 
-interface Held {
-  debits: number;
-  credits: number;
-}
-
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
-export async function verifyWorld(
+/**
+ * Pushes the world's journal through a verifier page by page (each page dropped once pushed: the
+ * verifier keeps accounts and transfer ids, not entries), and notes a journal that ends early.
+ * Past a problem the verifier goes on folding the entries as stored, so that projections are
+ * still compared when the chain is broken: which balances disagree says where an edit went.
+ */
+async function readJournal(
   deps: VerifyDeps,
   worldId: string,
-  options: VerifyWorldOptions = {},
-): Promise<VerifyWorldReport> {
-  const page = options.pageEntries ?? VERIFY_PAGE_ENTRIES;
-  if (!Number.isSafeInteger(page) || page < 1)
-    throw new RangeError(`pageEntries must be a positive integer, got ${page}`);
-  if (options.world !== undefined && options.world.worldId !== worldId)
-    throw new RangeError(`the world item given is ${options.world.worldId}'s, not ${worldId}'s`);
-  const startMs = performance.now();
-  const world = options.world ?? (await deps.store.getWorld(worldId));
-  if (world === undefined) throw new NotFoundError("world", worldId);
-  const { count } = world.ledger;
-  const problems: VerifyWorldProblem[] = [];
-
-  // Each page is pushed and dropped: the verifier keeps accounts and transfer ids, not entries.
-  // Past a problem it goes on folding the entries as stored, so that projections are still
-  // compared when the chain is broken: which balances disagree says where a forger's edit went.
+  count: number,
+  page: number,
+  options: VerifyWorldOptions,
+  problems: VerifyWorldProblem[],
+): Promise<JournalVerifier> {
   const journal = new JournalVerifier();
   while (journal.size < count) {
     const from = journal.size;
@@ -195,13 +184,24 @@ export async function verifyWorld(
     });
   }
 
-  const checked = journal.finish();
-  if (!checked.ok && checked.problem.kind !== "balance_mismatch") problems.push(checked.problem);
-  problems.push(...digestProblems(world.ledger, journal.storedDigest()));
-  const units = journal.units();
-  problems.push(...supplyProblems(units));
-  const journalDoneMs = performance.now();
+  return journal;
+}
 
+/**
+ * Compares every account's projection with the journal's totals; the ones written at a later
+ * version than the world's (a batch committing meanwhile) are returned for `checkAhead`.
+ */
+async function compareProjections(
+  deps: VerifyDeps,
+  world: WorldRecord,
+  journal: JournalVerifier,
+  options: VerifyWorldOptions,
+  problems: VerifyWorldProblem[],
+): Promise<{
+  ahead: { account: string; version: number; held: LedgerTotals }[];
+  projectionsChecked: number;
+}> {
+  const worldId = world.worldId;
   const accountIds = [...journal.accountTotals()].map((a) => a.id).sort();
   const ahead: { account: string; version: number; held: LedgerTotals }[] = [];
   let projectionsChecked = 0;
@@ -232,6 +232,46 @@ export async function verifyWorld(
       total: accountIds.length,
     });
   }
+  return { ahead, projectionsChecked };
+}
+
+interface Held {
+  debits: number;
+  credits: number;
+}
+
+export async function verifyWorld(
+  deps: VerifyDeps,
+  worldId: string,
+  options: VerifyWorldOptions = {},
+): Promise<VerifyWorldReport> {
+  const page = options.pageEntries ?? VERIFY_PAGE_ENTRIES;
+  if (!Number.isSafeInteger(page) || page < 1)
+    throw new RangeError(`pageEntries must be a positive integer, got ${page}`);
+  if (options.world !== undefined && options.world.worldId !== worldId)
+    throw new RangeError(`the world item given is ${options.world.worldId}'s, not ${worldId}'s`);
+  const startMs = performance.now();
+  const world = options.world ?? (await deps.store.getWorld(worldId));
+  if (world === undefined) throw new NotFoundError("world", worldId);
+  const { count } = world.ledger;
+  const problems: VerifyWorldProblem[] = [];
+
+  const journal = await readJournal(deps, worldId, count, page, options, problems);
+
+  const checked = journal.finish();
+  if (!checked.ok && checked.problem.kind !== "balance_mismatch") problems.push(checked.problem);
+  problems.push(...digestProblems(world.ledger, journal.storedDigest()));
+  const units = journal.units();
+  problems.push(...supplyProblems(units));
+  const journalDoneMs = performance.now();
+
+  const { ahead, projectionsChecked } = await compareProjections(
+    deps,
+    world,
+    journal,
+    options,
+    problems,
+  );
   if (ahead.length > 0) problems.push(...(await checkAhead(deps, worldId, journal, ahead)));
   const endMs = performance.now();
 
