@@ -157,7 +157,6 @@ export interface ReplayReport {
   readonly elapsedMs: number;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function replayWorld(
   deps: ReplayDeps,
   worldId: string,
@@ -207,16 +206,8 @@ export async function replayWorld(
         break replay;
       }
       if (record.fromTick > toTick) break replay;
-      const { sim, ledger } = loaded;
-      if (record.fromTick !== sim.tick || record.ledgerFromSeq !== ledger.size) {
-        mismatch = {
-          kind: "batch_discontinuous",
-          tick: sim.tick,
-          version,
-          detail: `batch ${version} starts at tick ${record.fromTick} and ledger seq ${record.ledgerFromSeq}; the batch before it ended at tick ${sim.tick} and seq ${ledger.size}`,
-        };
-        break replay;
-      }
+      mismatch = discontinuity(record, loaded);
+      if (mismatch !== undefined) break replay;
       batches++;
       const ran = await replayBatch(deps, loaded, record, { fromTick, toTick }, () => {
         if (loaded.sim.tick - lastProgressTick >= PROGRESS_EVERY_TICKS) progress(version);
@@ -236,17 +227,7 @@ export async function replayWorld(
       version++;
     }
   }
-  if (mismatch === undefined && loaded.sim.tick <= toTick) {
-    // The records ended before the range did: the world item claims ticks no record accounts for.
-    mismatch = {
-      kind: "batch_missing",
-      tick: loaded.sim.tick,
-      version: completed + 1,
-      detail: `the batch records of world ${worldId} end at tick ${loaded.sim.tick - 1}, before tick ${toTick}`,
-    };
-  }
-  if (mismatch === undefined && completed === world.version && toTick === world.tick - 1)
-    mismatch = finalState(world, loaded, completed);
+  mismatch ??= atTheEnd(world, loaded, completed, toTick);
 
   return {
     ok: mismatch === undefined,
@@ -353,12 +334,65 @@ interface BatchRun {
   readonly mismatch?: ReplayMismatch;
 }
 
+/** A record that does not start where the batch before it ended (tick, ledger seq). */
+function discontinuity(record: BatchRecord, loaded: LoadedWorld): ReplayMismatch | undefined {
+  const { sim, ledger } = loaded;
+  if (record.fromTick === sim.tick && record.ledgerFromSeq === ledger.size) return undefined;
+  return {
+    kind: "batch_discontinuous",
+    tick: sim.tick,
+    version: record.version,
+    detail: `batch ${record.version} starts at tick ${record.fromTick} and ledger seq ${record.ledgerFromSeq}; the batch before it ended at tick ${sim.tick} and seq ${ledger.size}`,
+  };
+}
+
+/**
+ * What is wrong once the records ran out without a mismatch: they ended before the range did (the
+ * world item claims ticks no record accounts for), or, replayed to the world's last tick, the
+ * state differs from the world item's.
+ */
+function atTheEnd(
+  world: WorldRecord,
+  loaded: LoadedWorld,
+  completed: number,
+  toTick: number,
+): ReplayMismatch | undefined {
+  if (loaded.sim.tick <= toTick) {
+    return {
+      kind: "batch_missing",
+      tick: loaded.sim.tick,
+      version: completed + 1,
+      detail: `the batch records of world ${world.worldId} end at tick ${loaded.sim.tick - 1}, before tick ${toTick}`,
+    };
+  }
+  if (completed === world.version && toTick === world.tick - 1) {
+    return finalState(world, loaded, completed);
+  }
+  return undefined;
+}
+
+/** The commands a batch applied, by tick, read back from the inbox ranges its record names. */
+async function commandsByTick(
+  deps: ReplayDeps,
+  record: BatchRecord,
+): Promise<{ byTick: Map<number, Command[]>; found: number }> {
+  const byTick = new Map<number, Command[]>();
+  let found = 0;
+  for (const d of record.drains) {
+    const got = await deps.inbox.read(record.worldId, d.shard, d.fromMs, d.toMs);
+    const list = byTick.get(d.tick) ?? [];
+    for (const c of got) list.push(toEngineCommand(c));
+    byTick.set(d.tick, list);
+    found += got.length;
+  }
+  return { byTick, found };
+}
+
 /**
  * Re-runs one batch record from `loaded` (which must be where the record starts), comparing
  * hashes of ticks in the range and, when the batch reaches into the range, its ledger entries.
  * Stops after `range.toTick`.
  */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 async function replayBatch(
   deps: ReplayDeps,
   loaded: LoadedWorld,
@@ -368,15 +402,7 @@ async function replayBatch(
 ): Promise<BatchRun> {
   const { sim, ledger } = loaded;
   const { worldId, version } = record;
-  const byTick = new Map<number, Command[]>();
-  let found = 0;
-  for (const d of record.drains) {
-    const got = await deps.inbox.read(worldId, d.shard, d.fromMs, d.toMs);
-    const list = byTick.get(d.tick) ?? [];
-    for (const c of got) list.push(toEngineCommand(c));
-    byTick.set(d.tick, list);
-    found += got.length;
-  }
+  const { byTick, found } = await commandsByTick(deps, record);
   const lastTick = record.fromTick + record.ticks - 1;
   // Batches wholly before the range are run for their state only: a range is how a user says
   // where to look, and the ticks before it are trusted as far as their hashes go.
