@@ -175,17 +175,14 @@ const economySchema = z.strictObject({
   ),
 });
 
-/** Validates an economy definition and returns it normalized and frozen. Throws `EconomyDefinitionError`. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
-export function defineEconomy(input: unknown): EconomySpec {
-  const parsed = economySchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw new EconomyDefinitionError(zodIssues("economy", parsed.error));
-  const def = parsed.data;
-  const issues: DefinitionIssue[] = [];
-
+/** The unit ids in order, first occurrences only; a repeat or an empty list is an issue. */
+function unitsOf(
+  list: readonly { readonly id: string }[],
+  issues: DefinitionIssue[],
+): { units: string[]; unitIndex: Map<string, number> } {
   const units: string[] = [];
   const unitIndex = new Map<string, number>();
-  def.units.forEach((u, i) => {
+  list.forEach((u, i) => {
     const first = unitIndex.get(u.id);
     if (first !== undefined) {
       issues.push({
@@ -197,7 +194,18 @@ export function defineEconomy(input: unknown): EconomySpec {
       units.push(u.id);
     }
   });
-  if (def.units.length === 0) issues.push({ path: "economy.units", message: "must not be empty" });
+  if (list.length === 0) issues.push({ path: "economy.units", message: "must not be empty" });
+  return { units, unitIndex };
+}
+
+/** Validates an economy definition and returns it normalized and frozen. Throws `EconomyDefinitionError`. */
+export function defineEconomy(input: unknown): EconomySpec {
+  const parsed = economySchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) throw new EconomyDefinitionError(zodIssues("economy", parsed.error));
+  const def = parsed.data;
+  const issues: DefinitionIssue[] = [];
+
+  const { units, unitIndex } = unitsOf(def.units, issues);
 
   const items: ItemSpec[] = [];
   const itemIndex = new Map<string, number>();

@@ -56,31 +56,11 @@ function membersOf(world: World, c: number): Int32Array {
   return out;
 }
 
-/** Encodes the world. The last 32 bytes are the state hash (see `stateHash`). */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
-export function encodeSnapshot(world: World, options: SnapshotOptions = {}): Uint8Array {
-  const fingerprint = options.fingerprint ?? EMPTY_FINGERPRINT;
-  if (fingerprint.length !== 32) throw new RangeError("a definition fingerprint must be 32 bytes");
-  const w = new ByteWriter(4096 + world.highWater * 64);
-  for (const b of MAGIC) w.u8(b);
-  w.u16(SNAPSHOT_VERSION);
-  w.u16(0);
-  w.bytes(fingerprint);
-  w.f64(world.tick);
-  w.u32(world.tickRateHz);
-  w.u32(world.maxEntities);
-  for (const word of world.rng.getState()) w.u32(word);
-
-  w.varuint(world.components.length);
-  for (const def of world.components) {
-    w.string(def.name);
-    w.varuint(def.fields.length);
-    for (const field of def.fields) {
-      w.string(field);
-      w.u8(fieldTypeCode(def.schema[field] as Schema[string]));
-    }
-  }
-
+/**
+ * The entities section: slots used, the alive bitset, the non-zero generations (delta-coded
+ * ids), the free ring in order, and each component mask word run-length coded.
+ */
+function writeEntities(w: ByteWriter, world: World): void {
   const hw = world.highWater;
   w.varuint(hw);
   const aliveBits = new Uint8Array(Math.ceil(hw / 8));
@@ -115,6 +95,33 @@ export function encodeSnapshot(world: World, options: SnapshotOptions = {}): Uin
     w.varuint(runs.length / 2);
     for (const r of runs) w.varuint(r);
   }
+}
+
+/** Encodes the world. The last 32 bytes are the state hash (see `stateHash`). */
+export function encodeSnapshot(world: World, options: SnapshotOptions = {}): Uint8Array {
+  const fingerprint = options.fingerprint ?? EMPTY_FINGERPRINT;
+  if (fingerprint.length !== 32) throw new RangeError("a definition fingerprint must be 32 bytes");
+  const w = new ByteWriter(4096 + world.highWater * 64);
+  for (const b of MAGIC) w.u8(b);
+  w.u16(SNAPSHOT_VERSION);
+  w.u16(0);
+  w.bytes(fingerprint);
+  w.f64(world.tick);
+  w.u32(world.tickRateHz);
+  w.u32(world.maxEntities);
+  for (const word of world.rng.getState()) w.u32(word);
+
+  w.varuint(world.components.length);
+  for (const def of world.components) {
+    w.string(def.name);
+    w.varuint(def.fields.length);
+    for (const field of def.fields) {
+      w.string(field);
+      w.u8(fieldTypeCode(def.schema[field] as Schema[string]));
+    }
+  }
+
+  writeEntities(w, world);
 
   world.components.forEach((def, c) => {
     if (def.isTag) return;
