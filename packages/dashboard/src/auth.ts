@@ -95,22 +95,12 @@ export interface SignInFormOptions {
   readonly onSession: (session: Session, websocketUrl: string) => void;
 }
 
-/** The sign-in form: a player name and an operator box (dev), or a token to paste (cloud). */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
-export function signInForm(o: SignInFormOptions): HTMLElement {
-  const error = h("p", { class: "bad", role: "alert", "data-testid": "signin-error" });
-  const needsUrl = o.config.websocketUrl === "";
-  const urlInput = h("input", {
-    id: "signin-url",
-    type: "url",
-    required: true,
-    placeholder: "wss://…/prod",
-    "data-testid": "signin-url",
-  });
-  const fields: HTMLElement[] = [];
-  if (needsUrl) {
-    fields.push(h("label", { for: "signin-url" }, "WebSocket API URL"), urlInput);
-  }
+/** The form's credential inputs: a player name and an operator box (dev), a token (cloud). */
+function credentialInputs(): {
+  player: HTMLInputElement;
+  operator: HTMLInputElement;
+  token: HTMLTextAreaElement;
+} {
   const player = h("input", {
     id: "signin-player",
     name: "player",
@@ -133,6 +123,25 @@ export function signInForm(o: SignInFormOptions): HTMLElement {
     placeholder: "eyJraWQiOi…",
     "data-testid": "signin-token",
   });
+  return { player, operator, token };
+}
+
+/** The sign-in form: a player name and an operator box (dev), or a token to paste (cloud). */
+export function signInForm(o: SignInFormOptions): HTMLElement {
+  const error = h("p", { class: "bad", role: "alert", "data-testid": "signin-error" });
+  const needsUrl = o.config.websocketUrl === "";
+  const urlInput = h("input", {
+    id: "signin-url",
+    type: "url",
+    required: true,
+    placeholder: "wss://…/prod",
+    "data-testid": "signin-url",
+  });
+  const fields: HTMLElement[] = [];
+  if (needsUrl) {
+    fields.push(h("label", { for: "signin-url" }, "WebSocket API URL"), urlInput);
+  }
+  const { player, operator, token } = credentialInputs();
   if (o.config.auth === "dev") {
     fields.push(
       h("label", { for: "signin-player" }, "Player"),
