@@ -73,7 +73,6 @@ export class GameFunction extends Construct {
   /** The alarms that roll a deployment back (they watch the alias, so both versions' traffic). */
   readonly alarms: readonly cloudwatch.Alarm[];
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   constructor(scope: Construct, id: string, props: GameFunctionProps) {
     super(scope, id);
     const name = functionName(props.stage, props.handler);
@@ -123,44 +122,7 @@ export class GameFunction extends Construct {
       description: "What callers invoke; CodeDeploy shifts it to each new version",
     });
 
-    const minute = Duration.minutes(1);
-    const errorRate = new cloudwatch.MathExpression({
-      expression: "IF(invocations > 0, 100 * errors / invocations, 0)",
-      usingMetrics: {
-        errors: this.alias.metricErrors({ period: minute, statistic: "Sum" }),
-        invocations: this.alias.metricInvocations({ period: minute, statistic: "Sum" }),
-      },
-      period: minute,
-      label: `${name} error rate (%)`,
-    });
-    const alarmProps = {
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    } as const;
-    const errors = errorRate.createAlarm(this, "ErrorRate", {
-      ...alarmProps,
-      alarmDescription: `${name}: more than ${props.alarms.errorRatePercent ?? 5}% of invocations failed in 2 consecutive minutes (rolls a deployment back)`,
-      threshold: props.alarms.errorRatePercent ?? 5,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    });
-    const throttles = this.alias
-      .metricThrottles({ period: minute, statistic: "Sum" })
-      .createAlarm(this, "Throttles", {
-        ...alarmProps,
-        alarmDescription: `${name}: throttled in 2 consecutive minutes (rolls a deployment back)`,
-        threshold: props.alarms.throttles ?? 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      });
-    const duration = this.alias
-      .metricDuration({ period: minute, statistic: "p99" })
-      .createAlarm(this, "P99Duration", {
-        ...alarmProps,
-        alarmDescription: `${name}: p99 duration above ${props.alarms.p99DurationMs} ms in 2 consecutive minutes (rolls a deployment back)`,
-        threshold: props.alarms.p99DurationMs,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      });
-    this.alarms = [errors, throttles, duration];
+    this.alarms = this.rollbackAlarms(name, props.alarms);
     const notify = new cwActions.SnsAction(props.alarmTopic);
     for (const alarm of this.alarms) {
       alarm.addAlarmAction(notify);
@@ -179,6 +141,51 @@ export class GameFunction extends Construct {
       reason:
         "CodeDeploy's service role for Lambda deployments: the AWS-managed policy is the one AWS documents and keeps current for shifting aliases and reading alarms.",
     });
+  }
+
+  /**
+   * The alarms that roll a deployment back, on the alias: error rate, throttles and p99
+   * duration, each over 2 consecutive minutes.
+   */
+  private rollbackAlarms(name: string, limits: GameFunctionProps["alarms"]): cloudwatch.Alarm[] {
+    const minute = Duration.minutes(1);
+    const errorRate = new cloudwatch.MathExpression({
+      expression: "IF(invocations > 0, 100 * errors / invocations, 0)",
+      usingMetrics: {
+        errors: this.alias.metricErrors({ period: minute, statistic: "Sum" }),
+        invocations: this.alias.metricInvocations({ period: minute, statistic: "Sum" }),
+      },
+      period: minute,
+      label: `${name} error rate (%)`,
+    });
+    const alarmProps = {
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    } as const;
+    const errors = errorRate.createAlarm(this, "ErrorRate", {
+      ...alarmProps,
+      alarmDescription: `${name}: more than ${limits.errorRatePercent ?? 5}% of invocations failed in 2 consecutive minutes (rolls a deployment back)`,
+      threshold: limits.errorRatePercent ?? 5,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    const throttles = this.alias
+      .metricThrottles({ period: minute, statistic: "Sum" })
+      .createAlarm(this, "Throttles", {
+        ...alarmProps,
+        alarmDescription: `${name}: throttled in 2 consecutive minutes (rolls a deployment back)`,
+        threshold: limits.throttles ?? 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    const duration = this.alias
+      .metricDuration({ period: minute, statistic: "p99" })
+      .createAlarm(this, "P99Duration", {
+        ...alarmProps,
+        alarmDescription: `${name}: p99 duration above ${limits.p99DurationMs} ms in 2 consecutive minutes (rolls a deployment back)`,
+        threshold: limits.p99DurationMs,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+    return [errors, throttles, duration];
   }
 
   get role(): iam.IRole {
