@@ -52,7 +52,6 @@ export class GameCoreStack extends Stack {
   readonly exports: TableExports;
   readonly vpc?: ec2.Vpc;
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   constructor(scope: Construct, id: string, props: GameCoreStackProps) {
     super(scope, id, props);
     const { settings } = props;
@@ -94,48 +93,8 @@ export class GameCoreStack extends Stack {
           }),
     });
 
-    this.backups = secureBucket(this, "Backups", {
-      accessLogs: { bucket: this.accessLogs, prefix: "backups/" },
-      lifecycleRules: [
-        {
-          id: "age-table-exports",
-          transitions: [
-            {
-              storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
-              transitionAfter: Duration.days(30),
-            },
-          ],
-          expiration: Duration.days(Math.max(settings.exportRetentionDays, 31)),
-          noncurrentVersionExpiration: Duration.days(7),
-        },
-      ],
-    });
-
-    this.opsTopic = new sns.Topic(this, "OpsTopic", {
-      topicName: qualifiedName(settings.stage, "ops"),
-      displayName: `LedgerQuest ${settings.stage} operations`,
-      enforceSSL: true,
-    });
-    // AWS Budgets and Cost Anomaly Detection publish here too (ObservabilityStack).
-    for (const service of ["budgets.amazonaws.com", "costalerts.amazonaws.com"]) {
-      this.opsTopic.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: service.split(".")[0],
-          principals: [new iam.ServicePrincipal(service)],
-          actions: ["sns:Publish"],
-          resources: [this.opsTopic.topicArn],
-          conditions: { StringEquals: { "aws:SourceAccount": this.account } },
-        }),
-      );
-    }
-    if (settings.alarmEmail !== undefined) {
-      this.opsTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
-    }
-    Validations.of(this.opsTopic).acknowledge({
-      id: "AwsSolutions-SNS2",
-      reason:
-        "Notifications carry alarm names and figures, no player data. The AWS-managed SNS key cannot be used by CloudWatch, EventBridge, Budgets or Cost Anomaly Detection, so encryption would need a customer key ($1 a month per stage) for nothing secret.",
-    });
+    this.backups = this.backupsBucket(settings);
+    this.opsTopic = this.operationsTopic(settings);
 
     this.exports = new TableExports(this, "TableExports", {
       tables: [
@@ -185,5 +144,55 @@ export class GameCoreStack extends Stack {
         },
       });
     }
+  }
+
+  /** Where operations notify: alarms, and (ObservabilityStack) AWS Budgets and Cost Anomaly Detection. */
+  private operationsTopic(settings: GameCoreStackProps["settings"]): sns.Topic {
+    const topic = new sns.Topic(this, "OpsTopic", {
+      topicName: qualifiedName(settings.stage, "ops"),
+      displayName: `LedgerQuest ${settings.stage} operations`,
+      enforceSSL: true,
+    });
+    // AWS Budgets and Cost Anomaly Detection publish here too (ObservabilityStack).
+    for (const service of ["budgets.amazonaws.com", "costalerts.amazonaws.com"]) {
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: service.split(".")[0],
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ["sns:Publish"],
+          resources: [topic.topicArn],
+          conditions: { StringEquals: { "aws:SourceAccount": this.account } },
+        }),
+      );
+    }
+    if (settings.alarmEmail !== undefined) {
+      topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+    }
+    Validations.of(topic).acknowledge({
+      id: "AwsSolutions-SNS2",
+      reason:
+        "Notifications carry alarm names and figures, no player data. The AWS-managed SNS key cannot be used by CloudWatch, EventBridge, Budgets or Cost Anomaly Detection, so encryption would need a customer key ($1 a month per stage) for nothing secret.",
+    });
+    return topic;
+  }
+
+  /** The table exports' bucket: exports age into Glacier Instant Retrieval after 30 days. */
+  private backupsBucket(settings: GameCoreStackProps["settings"]): s3.Bucket {
+    return secureBucket(this, "Backups", {
+      accessLogs: { bucket: this.accessLogs, prefix: "backups/" },
+      lifecycleRules: [
+        {
+          id: "age-table-exports",
+          transitions: [
+            {
+              storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(30),
+            },
+          ],
+          expiration: Duration.days(Math.max(settings.exportRetentionDays, 31)),
+          noncurrentVersionExpiration: Duration.days(7),
+        },
+      ],
+    });
   }
 }
