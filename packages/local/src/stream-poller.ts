@@ -813,8 +813,25 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     checkpointDirty = true;
   };
 
+  /**
+   * The shard's next batch: the first `batchSize` records that pass the filters, and how many
+   * pending records they span (`consumed`); `at[k]` is the pending index of the batch's record k.
+   */
+  const batchOf = (shard: ShardState) => {
+    const batch: LambdaStreamRecord[] = [];
+    const at: number[] = [];
+    let consumed = 0;
+    for (const record of shard.pending) {
+      if (batch.length === settings.batchSize) break;
+      consumed++;
+      if (passes.get(record) === false) continue;
+      batch.push(toLambdaStreamRecord(record, { streamArn, awsRegion }));
+      at.push(consumed - 1);
+    }
+    return { batch, at, consumed };
+  };
+
   /** Handles one batch of the shard if it has one; true if there was something to do. */
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   const processShard = async (shard: ShardState): Promise<boolean> => {
     if (shard.retry !== undefined && Date.now() < shard.retry.notBeforeMs) return true;
     if (!shard.endReached && handable(shard) < settings.batchSize) await fill(shard);
@@ -832,18 +849,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       await save();
       return true;
     }
-    // The batch: the first `batchSize` records that pass the filters, and how many pending
-    // records they span (`consumed`); `at[k]` is the pending index of the batch's record k.
-    const batch: LambdaStreamRecord[] = [];
-    const at: number[] = [];
-    let consumed = 0;
-    for (const record of shard.pending) {
-      if (batch.length === settings.batchSize) break;
-      consumed++;
-      if (passes.get(record) === false) continue;
-      batch.push(toLambdaStreamRecord(record, { streamArn, awsRegion }));
-      at.push(consumed - 1);
-    }
+    const { batch, at, consumed } = batchOf(shard);
     if (batch.length === 0) {
       // Nothing here for the handler: passed over, as Lambda drops what its filters do not match.
       acknowledge(shard, consumed);
