@@ -56,7 +56,6 @@ export class TableExports extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly schedule: events.Rule;
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   constructor(scope: Construct, id: string, props: TableExportsProps) {
     super(scope, id);
     const exports = new sfn.Parallel(this, "ExportTables", {
@@ -70,64 +69,7 @@ export class TableExports extends Construct {
       backoffRate: 2,
     };
     for (const exported of props.tables) {
-      const name = exported.prefix;
-      const exportsOfTable = `${exported.table.tableArn}/export/*`;
-      const wait = new sfn.Wait(this, `Wait for ${name}`, {
-        time: sfn.WaitTime.duration(EXPORT_POLL_INTERVAL),
-      });
-      const describe = new tasks.CallAwsService(this, `Describe ${name} export`, {
-        service: "dynamodb",
-        action: "describeExport",
-        parameters: { "ExportArn.$": "$.exportArn" },
-        iamResources: [exportsOfTable],
-        iamAction: "dynamodb:DescribeExport",
-        resultSelector: {
-          "exportArn.$": "$.ExportDescription.ExportArn",
-          "status.$": "$.ExportDescription.ExportStatus",
-        },
-      }).addRetry(throttled);
-      const done = new sfn.Choice(this, `${name} export done?`)
-        .when(
-          sfn.Condition.stringEquals("$.status", "COMPLETED"),
-          new sfn.Succeed(this, `${name} exported`),
-        )
-        .when(
-          sfn.Condition.stringEquals("$.status", "FAILED"),
-          new sfn.Fail(this, `${name} export failed`, {
-            error: "TableExportFailed",
-            cause: `DynamoDB could not export ${name}: DescribeExport of the export in this execution's history says why (FailureCode, FailureMessage)`,
-          }),
-        )
-        .otherwise(wait);
-      exports.branch(
-        new tasks.CallAwsService(this, `Export ${name}`, {
-          service: "dynamodb",
-          action: "exportTableToPointInTime",
-          parameters: {
-            TableArn: exported.table.tableArn,
-            S3Bucket: props.bucket.bucketName,
-            // One folder per table and day: `entity-table/2026-11-24T03:00:00Z/AWSDynamoDB/...`.
-            "S3Prefix.$": `States.Format('${exported.prefix}/{}', $$.Execution.StartTime)`,
-            ExportFormat: "DYNAMODB_JSON",
-            ExportType: "FULL_EXPORT",
-          },
-          iamResources: [exported.table.tableArn],
-          iamAction: "dynamodb:ExportTableToPointInTime",
-          resultSelector: {
-            "exportArn.$": "$.ExportDescription.ExportArn",
-            "status.$": "$.ExportDescription.ExportStatus",
-          },
-        })
-          .addRetry(throttled)
-          .next(wait)
-          .next(describe)
-          .next(done),
-      );
-      allowWildcardResource(
-        this,
-        exportsOfTable,
-        `DescribeExport names an export by its ARN, made by DynamoDB under its table (${name}): the exports of this one table.`,
-      );
+      exports.branch(this.exportOf(exported, props.bucket, throttled));
     }
 
     const logGroup = new logs.LogGroup(this, "Logs", {
@@ -170,5 +112,70 @@ export class TableExports extends Construct {
       ],
     });
     props.delivery.watch("DailyTableExports", this.schedule);
+  }
+
+  /** One table's branch: start its export, then poll DescribeExport until it completes or fails. */
+  private exportOf(
+    exported: TableExportsProps["tables"][number],
+    bucket: s3.IBucket,
+    throttled: sfn.RetryProps,
+  ): sfn.IChainable {
+    const name = exported.prefix;
+    const exportsOfTable = `${exported.table.tableArn}/export/*`;
+    const wait = new sfn.Wait(this, `Wait for ${name}`, {
+      time: sfn.WaitTime.duration(EXPORT_POLL_INTERVAL),
+    });
+    const describe = new tasks.CallAwsService(this, `Describe ${name} export`, {
+      service: "dynamodb",
+      action: "describeExport",
+      parameters: { "ExportArn.$": "$.exportArn" },
+      iamResources: [exportsOfTable],
+      iamAction: "dynamodb:DescribeExport",
+      resultSelector: {
+        "exportArn.$": "$.ExportDescription.ExportArn",
+        "status.$": "$.ExportDescription.ExportStatus",
+      },
+    }).addRetry(throttled);
+    const done = new sfn.Choice(this, `${name} export done?`)
+      .when(
+        sfn.Condition.stringEquals("$.status", "COMPLETED"),
+        new sfn.Succeed(this, `${name} exported`),
+      )
+      .when(
+        sfn.Condition.stringEquals("$.status", "FAILED"),
+        new sfn.Fail(this, `${name} export failed`, {
+          error: "TableExportFailed",
+          cause: `DynamoDB could not export ${name}: DescribeExport of the export in this execution's history says why (FailureCode, FailureMessage)`,
+        }),
+      )
+      .otherwise(wait);
+    const chain = new tasks.CallAwsService(this, `Export ${name}`, {
+      service: "dynamodb",
+      action: "exportTableToPointInTime",
+      parameters: {
+        TableArn: exported.table.tableArn,
+        S3Bucket: bucket.bucketName,
+        // One folder per table and day: `entity-table/2026-11-24T03:00:00Z/AWSDynamoDB/...`.
+        "S3Prefix.$": `States.Format('${exported.prefix}/{}', $$.Execution.StartTime)`,
+        ExportFormat: "DYNAMODB_JSON",
+        ExportType: "FULL_EXPORT",
+      },
+      iamResources: [exported.table.tableArn],
+      iamAction: "dynamodb:ExportTableToPointInTime",
+      resultSelector: {
+        "exportArn.$": "$.ExportDescription.ExportArn",
+        "status.$": "$.ExportDescription.ExportStatus",
+      },
+    })
+      .addRetry(throttled)
+      .next(wait)
+      .next(describe)
+      .next(done);
+    allowWildcardResource(
+      this,
+      exportsOfTable,
+      `DescribeExport names an export by its ARN, made by DynamoDB under its table (${name}): the exports of this one table.`,
+    );
+    return chain;
   }
 }
