@@ -91,9 +91,16 @@ function finite(n: unknown): n is number {
 }
 
 /** Fills defaults and validates; throws DefinitionError naming the option and the rule. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfig {
-  const config: PhysicsConfig = {
+  const config = withDefaults(options);
+  checkGeometry(config);
+  checkSolver(config);
+  checkSleepAndMaterials(config);
+  return config;
+}
+
+function withDefaults(options: PhysicsOptions): PhysicsConfig {
+  return {
     gravity: options.gravity ?? { x: 0, y: -9.81 },
     bounds: options.bounds ?? { minX: -100, minY: -100, maxX: 100, maxY: 100 },
     cellSize: options.cellSize ?? 2,
@@ -114,6 +121,10 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
     timeToSleepSeconds: options.timeToSleepSeconds ?? 0.5,
     materials: options.materials ?? [{ restitution: 0.2, friction: 0.4 }],
   };
+}
+
+/** Gravity, bounds and the grid they make with the cell size. */
+function checkGeometry(config: PhysicsConfig): void {
   check(finite(config.gravity.x) && finite(config.gravity.y), "gravity must be two finite numbers");
   const b = config.bounds;
   check(
@@ -127,6 +138,10 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
     cells <= MAX_CELLS,
     `bounds / cellSize gives ${cells} grid cells; at most ${MAX_CELLS}: raise cellSize`,
   );
+}
+
+/** The solver's iterations, contact model and limits. */
+function checkSolver(config: PhysicsConfig): void {
   check(
     Number.isInteger(config.velocityIterations) &&
       config.velocityIterations >= 1 &&
@@ -173,6 +188,9 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
     finite(config.maxSpeedMps) && config.maxSpeedMps > 0,
     "maxSpeedMps must be a positive number",
   );
+}
+
+function checkSleepAndMaterials(config: PhysicsConfig): void {
   check(typeof config.sleeping === "boolean", "sleeping must be true or false");
   check(finite(config.sleepSpeedMps) && config.sleepSpeedMps >= 0, "sleepSpeedMps must be >= 0");
   check(
@@ -190,5 +208,4 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
     );
     check(finite(m.friction) && m.friction >= 0, `materials[${i}].friction must be >= 0`);
   });
-  return config;
 }
