@@ -882,15 +882,16 @@ export class WorldPusher {
   }
 
   /** The frame connection `c` is due; undefined when nothing is. */
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
-  #frameFor(
+  /**
+   * What the connection is sent: the whole world (a watcher, where the game says so, or a player
+   * with an unbounded area), else its player's area (or what every client sees, for a watcher).
+   */
+  #areaFor(
     c: ConnectionRecord,
-    input: PushInput,
     view: PreparedView,
-    now: number,
-  ): Planned | undefined {
+    last: Sent | undefined,
+  ): { scope: "area" | "world"; area: readonly number[] } {
     const s = this.#settings;
-    const last = this.#sent.get(c.connectionId);
     const self = view.byName.get(c.playerId);
     const unbounded =
       s.nearest === Number.POSITIVE_INFINITY && s.radius === Number.POSITIVE_INFINITY;
@@ -904,12 +905,21 @@ export class WorldPusher {
         : self === undefined
           ? view.always
           : areaOf(view, s, self, last?.scope === scope ? last.known : undefined);
-    const whole = last === undefined || last.scope !== scope || now - last.fullAtMs >= s.keyframeMs;
+    return { scope, area };
+  }
 
-    // What the connection has, brought up to date in place (see `Sent.known`).
+  /**
+   * The area's entities against what the connection has (`known`, updated in place): the slots
+   * now in its area, the entities new or changed beyond position (whole), the ones only moved,
+   * and the ids of those that left it (ascending).
+   */
+  #diff(
+    view: PreparedView,
+    area: readonly number[],
+    known: (Known | undefined)[],
+    had: readonly number[],
+  ): { members: number[]; changed: string[]; moved: string[]; removed: number[] } {
     const slots = this.#slots;
-    const known = whole || last === undefined ? [] : last.known;
-    const had: readonly number[] = whole || last === undefined ? [] : last.members;
     const members: number[] = [];
     const changed: string[] = [];
     const moved: string[] = [];
@@ -937,6 +947,24 @@ export class WorldPusher {
       }
       removed.sort((a, b) => a - b);
     }
+    return { members, changed, moved, removed };
+  }
+
+  #frameFor(
+    c: ConnectionRecord,
+    input: PushInput,
+    view: PreparedView,
+    now: number,
+  ): Planned | undefined {
+    const s = this.#settings;
+    const last = this.#sent.get(c.connectionId);
+    const { scope, area } = this.#areaFor(c, view, last);
+    const whole = last === undefined || last.scope !== scope || now - last.fullAtMs >= s.keyframeMs;
+
+    // What the connection has, brought up to date in place (see `Sent.known`).
+    const known = whole || last === undefined ? [] : last.known;
+    const had: readonly number[] = whole || last === undefined ? [] : last.members;
+    const { members, changed, moved, removed } = this.#diff(view, area, known, had);
 
     const you =
       input.profiles.get(c.playerId) ?? (whole ? this.#profiles.get(c.playerId) : undefined);
