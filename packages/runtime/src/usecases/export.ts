@@ -509,6 +509,9 @@ const exportSchema = z.object({
   ),
 }) satisfies z.ZodMiniType<WorldExport>;
 
+/** An export document as parsed: what `restoreWorld` reads. */
+type ExportDocument = z.output<typeof exportSchema>;
+
 /** JSON with sorted keys and bytes as hex: equal for equal values however they were built. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
@@ -542,13 +545,88 @@ function differences<T>(
 }
 
 /**
+ * The players' profiles to restore, with the version each is written at. Throws `RestoreError`
+ * when a version 2 document's projections are not the ones its journal and state give.
+ */
+function restoredPlayers(
+  doc: ExportDocument,
+  cut: CheckedCut,
+): (PlayerRecord & { version: number })[] {
+  const { world } = doc;
+  const recorded = new Map(doc.players.map((p) => [p.playerId, p]));
+  const players = cut.players.map((p) => {
+    const r = recorded.get(p.playerId);
+    // A version 2 document carries the derived profiles with their versions: taken as they are
+    // (the content is compared below). A version 1 document's were read from a running world.
+    const version =
+      doc.version === 2 && r !== undefined && r.version <= world.version
+        ? r.version
+        : profileVersion(p, r, world.version);
+    return { ...p, version };
+  });
+  if (doc.version === 2) {
+    // The document's projections must be the ones its journal and state give: an edited balance
+    // or profile is refused, never written. (Version 1 projections were read from a running world
+    // and are not a cut: they are derived again instead.)
+    const edited = [
+      ...differences("account", (a) => a.accountId, cut.accounts, doc.accounts),
+      ...differences("player", (p) => p.playerId, players, doc.players),
+    ];
+    if (edited.length > 0)
+      throw new RestoreError(
+        "the export's projections differ from what its journal and state give",
+        { problems: edited },
+      );
+  }
+  return players;
+}
+
+/** The state as the world item holds it: inline when small enough, else as a blob it writes. */
+async function storeState(
+  deps: RuntimeDeps,
+  worldId: string,
+  state: Uint8Array,
+  sha256: string,
+): Promise<StateRef> {
+  if (state.length <= INLINE_STATE_BYTES_MAX) return { kind: "inline", bytes: state, sha256 };
+  const key = contentKey(`worlds/${worldId}/state`, state);
+  await deps.blobs.put(key, state);
+  return { kind: "blob", key, sha256, bytesLength: state.length };
+}
+
+/** Writes everything but the world item: genesis, journal, batches, inbox, projections. */
+async function writeHistory(
+  deps: RuntimeDeps,
+  doc: ExportDocument,
+  genesis: Uint8Array | undefined,
+  accounts: readonly (AccountBalance & { readonly version: number })[],
+  players: readonly (PlayerRecord & { readonly version: number })[],
+): Promise<void> {
+  const { world } = doc;
+  if (genesis !== undefined && doc.genesis !== undefined)
+    await deps.blobs.put(doc.genesis.key, genesis);
+  await deps.journal.appendEntries(world.worldId, doc.journal, `restore:${world.worldId}`);
+  for (const b of doc.batches) await deps.journal.putBatch(b);
+  await restoreInbox(deps, world, doc.inbox);
+  const strip = <T extends { readonly version: number }>({ version: _v, ...rest }: T) => rest;
+  const versions = new Set([...accounts, ...players].map((p) => p.version));
+  for (const v of [...versions].sort((a, b) => a - b)) {
+    await deps.store.putProjections(
+      world.worldId,
+      v,
+      accounts.filter((a) => a.version === v).map(strip),
+      players.filter((p) => p.version === v).map(strip),
+    );
+  }
+}
+
+/**
  * Checks an export and writes it into `deps`' stores (see the module comment). Refuses with
  * `RestoreError` a document that is not an export, that does not check as a consistent cut
  * (`checkCut`), whose projections are not the ones its journal and state give (version 2), whose
  * rules are not this code's, or whose world exists in the target; then nothing is written. After
  * writing it verifies what it wrote, and refuses to create the world item if that fails.
  */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function restoreWorld(deps: RuntimeDeps, input: unknown): Promise<RestoreReport> {
   const parsed = safeParse(exportSchema, input);
   if (!parsed.success) {
@@ -598,31 +676,7 @@ export async function restoreWorld(deps: RuntimeDeps, input: unknown): Promise<R
       cause: error,
     });
   }
-  const recorded = new Map(doc.players.map((p) => [p.playerId, p]));
-  const players = cut.players.map((p) => {
-    const r = recorded.get(p.playerId);
-    // A version 2 document carries the derived profiles with their versions: taken as they are
-    // (the content is compared below). A version 1 document's were read from a running world.
-    const version =
-      doc.version === 2 && r !== undefined && r.version <= world.version
-        ? r.version
-        : profileVersion(p, r, world.version);
-    return { ...p, version };
-  });
-  if (doc.version === 2) {
-    // The document's projections must be the ones its journal and state give: an edited balance
-    // or profile is refused, never written. (Version 1 projections were read from a running world
-    // and are not a cut: they are derived again instead.)
-    const edited = [
-      ...differences("account", (a) => a.accountId, cut.accounts, doc.accounts),
-      ...differences("player", (p) => p.playerId, players, doc.players),
-    ];
-    if (edited.length > 0)
-      throw new RestoreError(
-        "the export's projections differ from what its journal and state give",
-        { problems: edited },
-      );
-  }
+  const players = restoredPlayers(doc, cut);
   if ((await deps.store.getWorld(world.worldId)) !== undefined) {
     throw new RestoreError(
       `world ${world.worldId} already exists in the target: restore into stores without it`,
@@ -630,28 +684,8 @@ export async function restoreWorld(deps: RuntimeDeps, input: unknown): Promise<R
   }
 
   // Every write below is idempotent, so a restore that died half way can be run again.
-  if (genesis !== undefined && doc.genesis !== undefined)
-    await deps.blobs.put(doc.genesis.key, genesis);
-  await deps.journal.appendEntries(world.worldId, doc.journal, `restore:${world.worldId}`);
-  for (const b of doc.batches) await deps.journal.putBatch(b);
-  await restoreInbox(deps, world, doc.inbox);
-  const strip = <T extends { readonly version: number }>({ version: _v, ...rest }: T) => rest;
-  const versions = new Set([...cut.accounts, ...players].map((p) => p.version));
-  for (const v of [...versions].sort((a, b) => a - b)) {
-    await deps.store.putProjections(
-      world.worldId,
-      v,
-      cut.accounts.filter((a) => a.version === v).map(strip),
-      players.filter((p) => p.version === v).map(strip),
-    );
-  }
-  let stateRef: StateRef;
-  if (state.length <= INLINE_STATE_BYTES_MAX) stateRef = inline.state;
-  else {
-    const key = contentKey(`worlds/${world.worldId}/state`, state);
-    await deps.blobs.put(key, state);
-    stateRef = { kind: "blob", key, sha256: world.state.sha256, bytesLength: state.length };
-  }
+  await writeHistory(deps, doc, genesis, cut.accounts, players);
+  const stateRef = await storeState(deps, world.worldId, state, world.state.sha256);
   const record: WorldRecord = { ...fields, state: stateRef };
 
   // What was written, read back and verified before the world item makes the world exist.
