@@ -6,7 +6,7 @@
  */
 import { type LocalStack, startLocalStack, startUsageFile, USAGE_FILE } from "@ledgerquest/local";
 import { getState, type RuntimeDeps } from "@ledgerquest/runtime";
-import { seedWorlds, worldSpecsOf } from "./commands/seed.js";
+import { type SeedWorldSpec, seedWorlds, worldSpecsOf } from "./commands/seed.js";
 import type { Project } from "./project.js";
 import { removeLocalTarget, writeLocalTarget } from "./target.js";
 
@@ -48,46 +48,8 @@ async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/**
- * Why a port the user named cannot be used (something else listens there), or undefined: asked
- * before anything starts, so that a taken port is said at once and names its option.
- */
-export async function takenPortProblem(
-  options: Pick<DevOptions, "dashboardPort" | "websocketPort" | "dashboard">,
-): Promise<string | undefined> {
-  const named: [number | undefined, string, string][] = [
-    [options.dashboard ? options.dashboardPort : undefined, "the dashboard", "--dashboard-port"],
-    [options.websocketPort, "the WebSocket API", "--websocket-port"],
-  ];
-  for (const [port, what, flag] of named) {
-    if (port !== undefined && !(await portIsFree(port))) {
-      return `${what}'s port ${port} is in use: choose another with ${flag}, or stop what listens there`;
-    }
-  }
-  return undefined;
-}
-
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
-export async function runDev(options: DevOptions): Promise<void> {
-  const startedMs = Date.now();
-  const taken = await takenPortProblem(options);
-  if (taken !== undefined) {
-    console.error(`could not start the local stack: ${taken}`);
-    process.exitCode = 1;
-    return;
-  }
-  console.log(
-    "LedgerQuest local stack: starting (Ctrl-C stops it; the world continues at the next start)",
-  );
-  // The worlds to create when missing, and the one the dashboard opens and the status follows.
-  const specs = (await worldSpecsOf(options.project.config)).map((w) =>
-    options.players === undefined ? w : { ...w, players: options.players },
-  );
-  const worldId = options.world ?? specs[0]?.worldId ?? "demo";
-  if (!specs.some((w) => w.worldId === worldId)) {
-    specs.push({ worldId, players: options.players ?? 4 });
-  }
-  let stack: LocalStack;
+/** Starts the local stack for `ledgerquest dev`; on failure says why, sets the exit code, and returns nothing. */
+async function startStack(options: DevOptions, worldId: string): Promise<LocalStack | undefined> {
   let pageDir: string | undefined;
   try {
     if (options.dashboard) {
@@ -95,7 +57,7 @@ export async function runDev(options: DevOptions): Promise<void> {
       const { dashboardSite } = await import("@ledgerquest/dashboard");
       pageDir = await dashboardSite();
     }
-    stack = await startLocalStack({
+    return await startLocalStack({
       game: options.project.config.game,
       dataDir: options.dataDir,
       inMemory: options.inMemory,
@@ -120,11 +82,79 @@ export async function runDev(options: DevOptions): Promise<void> {
   } catch (error) {
     console.error(`could not start the local stack: ${(error as Error).message}`);
     process.exitCode = 1;
-    return;
+    return undefined;
   }
-  const deps: RuntimeDeps = stack.runtimeDeps();
-  // Created when missing, and their loops started through the bus (the supervisor starts those
-  // of existing worlds): the same code as `ledgerquest seed`.
+}
+
+/** How to play: a token for the first player, an example command, the dashboard's address. */
+async function printHowToPlay(
+  stack: LocalStack,
+  game: DevOptions["project"]["config"]["game"],
+  player: string,
+  worldId: string,
+): Promise<void> {
+  const token = await stack.token(player);
+  console.log(
+    `\nplay as ${player}: connect a WebSocket client to\n  ${stack.endpoints.websocket}?world=${worldId}&token=${token}`,
+  );
+  const type = game.commands.types[0];
+  if (type !== undefined) {
+    const { exampleOf } = await import("@ledgerquest/client");
+    const data = exampleOf(game.describe?.().commandData?.[type]) ?? {};
+    console.log(
+      `then send ${JSON.stringify({ action: "command", id: "c1", type, data })} (the game's commands: ${game.commands.types.join(", ")})\n`,
+    );
+  }
+  if (stack.endpoints.dashboard !== undefined) {
+    console.log(`watch, play and audit the world in a browser:\n  ${stack.endpoints.dashboard}\n`);
+  }
+}
+
+/**
+ * Why a port the user named cannot be used (something else listens there), or undefined: asked
+ * before anything starts, so that a taken port is said at once and names its option.
+ */
+export async function takenPortProblem(
+  options: Pick<DevOptions, "dashboardPort" | "websocketPort" | "dashboard">,
+): Promise<string | undefined> {
+  const named: [number | undefined, string, string][] = [
+    [options.dashboard ? options.dashboardPort : undefined, "the dashboard", "--dashboard-port"],
+    [options.websocketPort, "the WebSocket API", "--websocket-port"],
+  ];
+  for (const [port, what, flag] of named) {
+    if (port !== undefined && !(await portIsFree(port))) {
+      return `${what}'s port ${port} is in use: choose another with ${flag}, or stop what listens there`;
+    }
+  }
+  return undefined;
+}
+
+/** The worlds to create when missing, and the one the dashboard opens and the status follows. */
+async function worldsToRun(
+  options: DevOptions,
+): Promise<{ specs: SeedWorldSpec[]; worldId: string }> {
+  const specs = (await worldSpecsOf(options.project.config)).map((w) =>
+    options.players === undefined ? w : { ...w, players: options.players },
+  );
+  const worldId = options.world ?? specs[0]?.worldId ?? "demo";
+  if (!specs.some((w) => w.worldId === worldId)) {
+    specs.push({ worldId, players: options.players ?? 4 });
+  }
+  return { specs, worldId };
+}
+
+/**
+ * Creates the worlds that are missing and starts their loops through the bus (the supervisor
+ * starts those of existing worlds): the same code as `ledgerquest seed`. Returns the players of
+ * the followed world.
+ */
+async function seedAndReport(
+  stack: LocalStack,
+  deps: RuntimeDeps,
+  options: DevOptions,
+  specs: SeedWorldSpec[],
+  worldId: string,
+): Promise<readonly string[]> {
   const seeded = await seedWorlds(deps, { worlds: specs });
   for (const r of seeded) {
     console.log(
@@ -134,7 +164,25 @@ export async function runDev(options: DevOptions): Promise<void> {
     );
     if (r.result === "exists") await stack.activate(r.worldId, r.version);
   }
-  const players = seeded.find((r) => r.worldId === worldId)?.players ?? ["player_0001"];
+  return seeded.find((r) => r.worldId === worldId)?.players ?? ["player_0001"];
+}
+
+export async function runDev(options: DevOptions): Promise<void> {
+  const startedMs = Date.now();
+  const taken = await takenPortProblem(options);
+  if (taken !== undefined) {
+    console.error(`could not start the local stack: ${taken}`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(
+    "LedgerQuest local stack: starting (Ctrl-C stops it; the world continues at the next start)",
+  );
+  const { specs, worldId } = await worldsToRun(options);
+  const stack = await startStack(options, worldId);
+  if (stack === undefined) return;
+  const deps: RuntimeDeps = stack.runtimeDeps();
+  const players = await seedAndReport(stack, deps, options, specs, worldId);
   if (!options.inMemory) {
     // So that other commands (`ledgerquest token`, `verify`, `bots`, ...) find this stack.
     writeLocalTarget(options.dataDir, {
@@ -154,22 +202,7 @@ export async function runDev(options: DevOptions): Promise<void> {
         everySeconds: 10,
         onError: (error) => console.error(`usage file: ${(error as Error).message}`),
       });
-  const token = await stack.token(players[0] ?? "player_0001");
-  console.log(
-    `\nplay as ${players[0]}: connect a WebSocket client to\n  ${stack.endpoints.websocket}?world=${worldId}&token=${token}`,
-  );
-  const game = options.project.config.game;
-  const type = game.commands.types[0];
-  if (type !== undefined) {
-    const { exampleOf } = await import("@ledgerquest/client");
-    const data = exampleOf(game.describe?.().commandData?.[type]) ?? {};
-    console.log(
-      `then send ${JSON.stringify({ action: "command", id: "c1", type, data })} (the game's commands: ${game.commands.types.join(", ")})\n`,
-    );
-  }
-  if (stack.endpoints.dashboard !== undefined) {
-    console.log(`watch, play and audit the world in a browser:\n  ${stack.endpoints.dashboard}\n`);
-  }
+  await printHowToPlay(stack, options.project.config.game, players[0] ?? "player_0001", worldId);
 
   let stopping = false;
   const stop = async (why: string) => {
