@@ -42,7 +42,7 @@ import type {
 } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 // The engine's entry encoding, to forge an entry as an attacker who knows it would.
-import { ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
+import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
 import { EventBridgePublisher } from "../src/adapters/eventbridge-publisher.js";
 import {
   type AuditStreamDeps,
@@ -65,6 +65,8 @@ const clientConfig = {
   credentials: { accessKeyId: "local", secretAccessKey: "local" },
 };
 const client = new DynamoDBClient(clientConfig);
+/** Reads and rewrites items as a test (or an attacker) would, beside the handler. */
+const doc = documentClient(client);
 const streams = new DynamoDBStreamsClient(clientConfig);
 const tables = tableNames("audit-");
 
@@ -290,9 +292,9 @@ class TestWorld {
   }
 }
 
-async function chainOf(deps: AuditStreamDeps, worldId: string) {
+async function chainOf(worldId: string) {
   return (
-    await deps.doc.send(
+    await doc.send(
       new GetCommand({
         TableName: tables.entityTable,
         Key: { entity_id: auditProjectionKeys.chain(worldId) },
@@ -302,9 +304,9 @@ async function chainOf(deps: AuditStreamDeps, worldId: string) {
   ).Item;
 }
 
-async function leaderboardOf(deps: AuditStreamDeps, worldId: string) {
+async function leaderboardOf(worldId: string) {
   return (
-    await deps.doc.send(
+    await doc.send(
       new GetCommand({
         TableName: tables.entityTable,
         Key: { entity_id: auditProjectionKeys.leaderboard(worldId) },
@@ -316,21 +318,18 @@ async function leaderboardOf(deps: AuditStreamDeps, worldId: string) {
 
 /** Rewrites a journal item in place with `change` applied to its entry (as an attacker would). */
 async function tamper(
-  deps: AuditStreamDeps,
   worldId: string,
   seq: number,
   change: (entry: Record<string, unknown>) => void,
 ): Promise<void> {
   const key = auditKeys.journal(worldId, seq);
   const item = (
-    await deps.doc.send(
-      new GetCommand({ TableName: tables.auditLog, Key: key, ConsistentRead: true }),
-    )
+    await doc.send(new GetCommand({ TableName: tables.auditLog, Key: key, ConsistentRead: true }))
   ).Item;
   if (item === undefined) throw new Error(`no journal entry ${seq}`);
   const entry = JSON.parse(String(item.entry)) as Record<string, unknown>;
   change(entry);
-  await deps.doc.send(
+  await doc.send(
     new PutCommand({
       TableName: tables.auditLog,
       Item: { ...item, entry: JSON.stringify(entry), hash: entry.hash },
@@ -400,18 +399,18 @@ describe("chain verification", () => {
     const metricSpy = vi.spyOn(metrics, "addMetric");
     expect(await processAuditStream(deps, event(records))).toEqual({ batchItemFailures: [] });
     const digest = world.ledger.digest();
-    expect(await chainOf(deps, world.worldId)).toMatchObject({
+    expect(await chainOf(world.worldId)).toMatchObject({
       seq: digest.count - 1,
       hash: digest.head,
     });
-    expect(await chainOf(deps, world.worldId)).not.toHaveProperty("brokenSeq");
+    expect(await chainOf(world.worldId)).not.toHaveProperty("brokenSeq");
 
     // Lambda delivers at least once: the same records again, in any split, change nothing.
     expect(await processAuditStream(deps, event(records.slice(2)))).toEqual({
       batchItemFailures: [],
     });
     expect(await processAuditStream(deps, event(records))).toEqual({ batchItemFailures: [] });
-    expect(await chainOf(deps, world.worldId)).toMatchObject({ seq: digest.count - 1 });
+    expect(await chainOf(world.worldId)).toMatchObject({ seq: digest.count - 1 });
     expect(failureMetrics(metricSpy)).toBe(0);
   });
 
@@ -422,7 +421,7 @@ describe("chain verification", () => {
     await world.pay({ alice: 5 });
     await world.commit();
     await processAuditStream(deps, event(journalRecordsOf(await tail.read(), world.worldId)));
-    const head = (await chainOf(deps, world.worldId))?.seq as number;
+    const head = (await chainOf(world.worldId))?.seq as number;
 
     await world.pay({ alice: 1 });
     await world.pay({ alice: 2 });
@@ -436,7 +435,7 @@ describe("chain verification", () => {
     expect(await processAuditStream(deps, event(records.slice(2)))).toEqual({
       batchItemFailures: [],
     });
-    expect(await chainOf(deps, world.worldId)).toMatchObject({
+    expect(await chainOf(world.worldId)).toMatchObject({
       seq: head + 3,
       hash: world.ledger.digest().head,
     });
@@ -444,7 +443,7 @@ describe("chain verification", () => {
     expect(await processAuditStream(deps, event(records.slice(0, 2)))).toEqual({
       batchItemFailures: [],
     });
-    expect(await chainOf(deps, world.worldId)).toMatchObject({ seq: head + 3 });
+    expect(await chainOf(world.worldId)).toMatchObject({ seq: head + 3 });
     expect(failureMetrics(metricSpy)).toBe(0);
   });
 
@@ -458,7 +457,7 @@ describe("chain verification", () => {
     const transfer = world.ledger.journal.find((e) => e.kind === "transfer");
     if (transfer === undefined) throw new Error("no transfer");
 
-    await tamper(deps, world.worldId, transfer.seq, (entry) => {
+    await tamper(world.worldId, transfer.seq, (entry) => {
       entry.amount = 3000;
     });
     const records = journalRecordsOf(await tail.read(), world.worldId);
@@ -474,7 +473,7 @@ describe("chain verification", () => {
       "ledger chain verification failed",
       expect.objectContaining({ worldId: world.worldId, seq: transfer.seq, kind: "hash_mismatch" }),
     );
-    expect(await chainOf(deps, world.worldId)).toMatchObject({
+    expect(await chainOf(world.worldId)).toMatchObject({
       brokenSeq: transfer.seq,
       brokenKind: "hash_mismatch",
       breakAnnounced: true,
@@ -494,7 +493,7 @@ describe("chain verification", () => {
     });
     // A redelivered batch, and a later break of the same world, announce nothing more.
     await processAuditStream(deps, event(records));
-    await tamper(deps, world.worldId, 0, (entry) => {
+    await tamper(world.worldId, 0, (entry) => {
       entry.owner = "mallory";
     });
     await processAuditStream(deps, event(journalRecordsOf(await tail.read(), world.worldId)));
@@ -508,7 +507,7 @@ describe("chain verification", () => {
     await world.pay({ alice: 4 });
     await world.commit();
     await processAuditStream(deps, event(journalRecordsOf(await tail.read(), world.worldId)));
-    await tamper(deps, world.worldId, 1, (entry) => {
+    await tamper(world.worldId, 1, (entry) => {
       entry.amount = 4000;
     });
     const records = journalRecordsOf(await tail.read(), world.worldId);
@@ -525,8 +524,8 @@ describe("chain verification", () => {
       batchItemFailures: [{ itemIdentifier: records[0]?.dynamodb?.SequenceNumber }],
     });
     expect(breaksAnnounced(world.worldId)).toEqual([]);
-    expect(await chainOf(deps, world.worldId)).toMatchObject({ brokenSeq: 1 });
-    expect(await chainOf(deps, world.worldId)).not.toHaveProperty("breakAnnounced");
+    expect(await chainOf(world.worldId)).toMatchObject({ brokenSeq: 1 });
+    expect(await chainOf(world.worldId)).not.toHaveProperty("breakAnnounced");
 
     // Lambda retries the records: the recorded break goes out now, and once.
     expect(await processAuditStream(deps, event(records))).toEqual({ batchItemFailures: [] });
@@ -551,7 +550,7 @@ describe("chain verification", () => {
     if (middle === undefined || last === undefined) throw new Error("expected three entries");
     // Forged with its hash recomputed over the new fields: it verifies alone, and only the next
     // entry's link to it can tell.
-    await tamper(deps, world.worldId, middle, (entry) => {
+    await tamper(world.worldId, middle, (entry) => {
       entry.reason = "forged";
       entry.hash = toHex(
         hashTransfer(fromHex(String(entry.prev)), middle, entry as unknown as TransferEntry),
@@ -570,7 +569,7 @@ describe("chain verification", () => {
       expect.objectContaining({ worldId: world.worldId, seq: last, kind: "broken_link" }),
     );
     // The head stops before the break, and the world is not verified past it.
-    expect(await chainOf(deps, world.worldId)).toMatchObject({ seq: middle, brokenSeq: last });
+    expect(await chainOf(world.worldId)).toMatchObject({ seq: middle, brokenSeq: last });
     expect(await processAuditStream(deps, event(inserts))).toEqual({ batchItemFailures: [] });
     expect(failureMetrics(metricSpy)).toBe(1);
   });
@@ -582,7 +581,7 @@ describe("chain verification", () => {
     await world.commit();
     await processAuditStream(deps, event(journalRecordsOf(await tail.read(), world.worldId)));
     const seq = world.ledger.size;
-    await deps.doc.send(
+    await doc.send(
       new PutCommand({
         TableName: tables.auditLog,
         Item: {
@@ -608,12 +607,12 @@ describe("chain verification", () => {
       "ledger chain verification failed",
       expect.objectContaining({ worldId: world.worldId, seq, kind: "invalid_entry" }),
     );
-    expect(await chainOf(deps, world.worldId)).toMatchObject({
+    expect(await chainOf(world.worldId)).toMatchObject({
       brokenSeq: seq,
       brokenKind: "invalid_entry",
     });
 
-    await deps.doc.send(
+    await doc.send(
       new DeleteCommand({ TableName: tables.auditLog, Key: auditKeys.journal(world.worldId, 0) }),
     );
     const removed = journalRecordsOf(await tail.read(), world.worldId);
@@ -659,13 +658,13 @@ describe("chain verification", () => {
       batchItemFailures: [{ itemIdentifier: stalledRecords[0]?.dynamodb?.SequenceNumber }],
     });
     expect(failureMetrics(metricSpy)).toBe(0);
-    expect(await chainOf(healthy, other.worldId)).toMatchObject({
+    expect(await chainOf(other.worldId)).toMatchObject({
       seq: other.ledger.size - 1,
     });
 
     // Lambda retries from there; with DynamoDB back, the batch verifies.
     expect(await processAuditStream(healthy, event(batch))).toEqual({ batchItemFailures: [] });
-    expect(await chainOf(healthy, stalled.worldId)).toMatchObject({
+    expect(await chainOf(stalled.worldId)).toMatchObject({
       seq: stalled.ledger.size - 1,
     });
   });
@@ -680,7 +679,7 @@ describe("the gold leaderboard", () => {
     await world.commit();
     const first = journalRecordsOf(await tail.read(), world.worldId);
     await processAuditStream(deps, event(first));
-    const board = await leaderboardOf(deps, world.worldId);
+    const board = await leaderboardOf(world.worldId);
     // The bot's gold is no player's: it stays off the board; carol has had no gold change yet.
     expect(board?.rows).toEqual([
       { playerId: "alice", gold: 30, version: 1 },
@@ -691,7 +690,7 @@ describe("the gold leaderboard", () => {
     await world.commit();
     const second = journalRecordsOf(await tail.read(), world.worldId);
     await processAuditStream(deps, event(second));
-    const updated = await leaderboardOf(deps, world.worldId);
+    const updated = await leaderboardOf(world.worldId);
     expect(updated?.rows).toEqual([
       { playerId: "bob", gold: 60, version: 2 },
       { playerId: "alice", gold: 10, version: 2 },
@@ -700,7 +699,7 @@ describe("the gold leaderboard", () => {
 
     // Redelivering old records reads the same projections: nothing moves, nothing is rewritten.
     await processAuditStream(deps, event([...first, ...second]));
-    expect(await leaderboardOf(deps, world.worldId)).toEqual(updated);
+    expect(await leaderboardOf(world.worldId)).toEqual(updated);
   });
 
   it("waits for the batch to commit before reading the projections it wrote", async () => {
@@ -725,7 +724,7 @@ describe("the gold leaderboard", () => {
     });
     await processAuditStream(waiting, event(records));
     expect(waits).toBe(1);
-    expect((await leaderboardOf(deps, world.worldId))?.rows).toEqual([
+    expect((await leaderboardOf(world.worldId))?.rows).toEqual([
       { playerId: "alice", gold: 40, version: world.version },
     ]);
   });
@@ -780,8 +779,8 @@ describe("the exported handler", () => {
         getRemainingTimeInMillis: () => 60_000,
       } as Context;
       expect(await handler(event(records), context)).toEqual({ batchItemFailures: [] });
-      expect(await chainOf(deps, world.worldId)).toMatchObject({ seq: world.ledger.size - 1 });
-      expect((await leaderboardOf(deps, world.worldId))?.rows).toEqual([
+      expect(await chainOf(world.worldId)).toMatchObject({ seq: world.ledger.size - 1 });
+      expect((await leaderboardOf(world.worldId))?.rows).toEqual([
         { playerId: "alice", gold: 12, version: 1 },
       ]);
     } finally {

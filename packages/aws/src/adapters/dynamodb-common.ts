@@ -129,15 +129,31 @@ export function cancellationCodes(error: unknown): string[] | undefined {
  * failures become `StoreUnavailableError` (safe to retry: every write is idempotent); anything
  * else is a bug or a misconfiguration and is rethrown with its context.
  */
-/** One item of an EntityTable-shaped table (`entity_id` key), read consistently. */
+/**
+ * One item of an EntityTable-shaped table (`entity_id` key), read consistently; only the named
+ * top-level `attributes` when given (a world item's state bytes are left out that way).
+ */
 export async function getEntityItem(
   doc: DynamoDBDocumentClient,
   table: string,
   key: string,
+  attributes?: readonly string[],
 ): Promise<Record<string, unknown> | undefined> {
+  const projection =
+    attributes === undefined
+      ? {}
+      : {
+          ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(", "),
+          ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])),
+        };
   try {
     const out = await doc.send(
-      new GetCommand({ TableName: table, Key: { entity_id: key }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: table,
+        Key: { entity_id: key },
+        ConsistentRead: true,
+        ...projection,
+      }),
     );
     return out.Item;
   } catch (error) {

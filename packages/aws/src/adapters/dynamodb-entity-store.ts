@@ -5,7 +5,6 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   paginateQuery,
   paginateScan,
@@ -175,22 +174,7 @@ export class DynamoDbEntityStore implements EntityStore {
 
   async getLedgerHead(worldId: string): Promise<WorldRecord["ledger"] | undefined> {
     const key = entityKeys.world(worldId);
-    let item: Item | undefined;
-    try {
-      // The projection keeps the world's state bytes (up to the item's limit) off the read.
-      const out = await this.doc.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: { entity_id: key },
-          ConsistentRead: true,
-          ProjectionExpression: "#l",
-          ExpressionAttributeNames: { "#l": "ledger" },
-        }),
-      );
-      item = out.Item;
-    } catch (error) {
-      return translate(error, "GetItem", key);
-    }
+    const item = await getEntityItem(this.doc, this.table, key, ["ledger"]);
     if (item === undefined) return undefined;
     const ledger = item.ledger as Item | undefined;
     if (ledger === undefined || typeof ledger !== "object")

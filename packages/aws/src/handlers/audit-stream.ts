@@ -23,19 +23,12 @@
  * not verified further until an operator has looked and removed it.
  *
  * The recorded break is also published, once, as a `Ledger Chain Broken` event (source
- * `ledgerquest.ops`; the notify-ledger-broken rule sends it to the operators): after the event is
- * in, the chain item is marked `breakAnnounced`, so a redelivered batch, or a later break of the
- * same world, publishes nothing more. Its id comes from the world, seq and kind alone
- * (`createDomainEvent`), so the one duplicate left possible (the handler stops between publishing
- * and marking) carries the same id. A publish that fails is retried with the world's records, as a
- * DynamoDB failure is.
+ * `ledgerquest.ops`; the notify-ledger-broken rule sends it to the operators), as runtime's chain
+ * verification use case describes; a publish that fails is retried with the world's records, as
+ * a DynamoDB failure is.
  *
- * The leaderboard. `leaderboard#<world>` holds the world's top 100 players by gold balance. Gold
- * transfers name the accounts that changed; their owners' balances are read from the player
- * projections (never summed from amounts), so redelivered records change nothing, and an entry only
- * ever replaces a player's row with one from the same or a later world version. Known limit: a top
- * 100 kept without the rest cannot tell who is 101st, so when a listed player loses gold, an
- * unlisted player who now ranks above them appears on their own next gold change.
+ * The leaderboard (`leaderboard#<world>`, the top 100 by gold) is kept as runtime's
+ * leaderboard use case describes (usecases/leaderboard.ts), from the gold transfers of the batch.
  *
  * Failures of DynamoDB (after the SDK's retries) are reported as `batchItemFailures` from the
  * world's first record, so Lambda retries from there; everything this handler writes is
@@ -45,7 +38,6 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type JournalEntry, ownHashHolds } from "@ledgerquest/engine";
 import {
   auditKeys,
@@ -103,8 +95,6 @@ export {
 };
 
 export interface AuditStreamDeps {
-  readonly doc: DynamoDBDocumentClient;
-  readonly tables: TableNames;
   readonly journal: Journal;
   /** Each world's chain head and first break (EntityTable's `chain#<world>`). */
   readonly chains: ChainRecordStore;
@@ -326,8 +316,6 @@ export function createAuditStreamDeps(
 ): AuditStreamDeps {
   const doc = documentClient(client);
   return {
-    doc,
-    tables,
     journal: new DynamoDbJournal(doc, { tables }),
     chains: new DynamoDbChainRecordStore(doc, { tables }),
     leaderboards: new DynamoDbLeaderboardStore(doc, { tables }),

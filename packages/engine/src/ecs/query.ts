@@ -33,9 +33,9 @@ export interface QuerySource {
  * membership when it is next read (`ids()`, `runs()`, `size`): it re-checks the entities logged
  * since its cursors against their masks or, when more changes were logged than a quarter of the
  * slots in use (or the log was dropped), rescans every slot's mask, which is cheaper then and
- * yields ascending ids directly. Many changes between two reads thus cost little more than the mask writes, and the id
- * array a loop is iterating is never modified under it by the loop's own changes: it changes only
- * at the next read of this query.
+ * yields ascending ids directly. Many changes between two reads thus cost little more than the
+ * mask writes, and the id array a loop is iterating is never modified under it by the loop's own
+ * changes: it changes only at the next read of this query.
  *
  * `ids()` returns the members in ascending id order whatever the history of changes: joins come
  * at the end of the list and leaves are filtered out when the query settles, which re-sorts only

@@ -130,7 +130,6 @@ export class World {
   private readonly nameOf: (string | undefined)[] = [];
 
   private deferDepth = 0;
-  /** Queued changes, three numbers each: op, eid, component (or, for a destroy, the handle). */
   /**
    * A deferred batch: the components with an add or a remove queued, per entity (like `masks`),
    * per component the entities those were queued for, and the destroys in call order. A batch's

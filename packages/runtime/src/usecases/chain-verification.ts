@@ -10,13 +10,7 @@
  * world, seq and kind alone, and the record is marked after the publish, so a redelivery
  * announces nothing more and a failed publish is retried with the world's next records.
  */
-import {
-  type ChainHead,
-  checkLink,
-  type JournalEntry,
-  type LinkProblem,
-  ownHashHolds,
-} from "@ledgerquest/engine";
+import { type ChainHead, checkLink, type JournalEntry, ownHashHolds } from "@ledgerquest/engine";
 import { createDomainEvent, DETAIL_TYPES } from "../definitions/events.js";
 import { parseJournalEntry } from "../definitions/journal-entry.js";
 import { CorruptRecordError } from "../errors.js";
@@ -160,7 +154,7 @@ async function fillGap(
         return { head, problem: { seq: head.seq + 1, kind: "invalid_entry", detail: e } };
       }
       const link = checkLink(head, e);
-      if (!link.ok) return { head, problem: link.problem satisfies LinkProblem };
+      if (!link.ok) return { head, problem: link.problem };
       head = { seq: e.seq, hash: e.hash };
     }
     if (fetched.length < to - first) {

@@ -43,11 +43,4 @@ export class MemoryChainRecordStore implements ChainRecordStore {
     if (record?.break?.seq !== seq) return;
     this.records.set(worldId, { ...record, breakAnnounced: true });
   }
-
-  /** What an operator does after looking into a break: clears it (and its announcement). */
-  clearBreak(worldId: string): void {
-    const record = this.records.get(worldId);
-    if (record !== undefined)
-      this.records.set(worldId, { head: record.head, breakAnnounced: false });
-  }
 }
