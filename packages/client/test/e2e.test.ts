@@ -169,7 +169,9 @@ describe("a lost connection", () => {
     // Sent once before the outage and again on the new connection; a busy machine may add a
     // resend (a slow reconnect, an API Gateway failure answered), never a second application.
     expect(first.ok && first.sends).toBeGreaterThanOrEqual(2);
-    expect(await whileDown).toMatchObject({ ok: true, result: "accepted", sends: 1 });
+    // Sent once the gateway is back; a busy machine may resend it too (its ack is slow to come),
+    // so how many sends is the machine's: that it applies once is checked below.
+    expect(await whileDown).toMatchObject({ ok: true, result: "accepted" });
     expect(statuses).toContain("connected");
 
     // Applied exactly once each: the walker stepped one right and one down, no more.
