@@ -1,4 +1,3 @@
-import { arenaModule } from "@ledgerquest/example-arena";
 import { MemoryBlobStore } from "../src/adapters/memory/blob-store.js";
 import { MemoryClientPush } from "../src/adapters/memory/client-push.js";
 import { MemoryCommandInbox } from "../src/adapters/memory/command-inbox.js";
@@ -7,8 +6,9 @@ import { MemoryEventPublisher } from "../src/adapters/memory/event-publisher.js"
 import { MemoryJournal } from "../src/adapters/memory/journal.js";
 import { ManualClock } from "../src/ports/clock.js";
 import { describeCommitProtocol } from "../src/testing/commit-protocol.contract.js";
+import { fixtureGame } from "./support/fixture-game.js";
 
-describeCommitProtocol("memory adapters, the arena", async () => {
+describeCommitProtocol("memory adapters, the fixture game", async () => {
   const push = new MemoryClientPush();
   const publisher = new MemoryEventPublisher();
   return {
@@ -21,11 +21,11 @@ describeCommitProtocol("memory adapters, the arena", async () => {
       publisher,
       push,
       clock: new ManualClock(),
-      game: arenaModule,
+      game: fixtureGame,
     },
     openConnection: (id) => push.open(id),
     players: ["player_0001", "player_0002"],
-    settings: { bodies: 20, bots: 6, coins: 120 },
+    settings: { runners: 6, coins: 40 },
     command: (_player, i) => ({
       type: "move",
       data: { dx: i % 3 === 0 ? 1 : -0.5, dy: i % 2 === 0 ? 0.5 : -1 },

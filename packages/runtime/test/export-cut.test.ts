@@ -12,7 +12,6 @@ import {
   merkleRoot,
   toHex,
 } from "@ledgerquest/engine";
-import { arenaModule } from "@ledgerquest/example-arena";
 import { describe, expect, it } from "vitest";
 import {
   type AccountBalance,
@@ -36,11 +35,12 @@ import {
   type WorldExport,
 } from "../src/index.js";
 import { CrashError } from "../src/testing/commit-protocol.contract.js";
+import { fixtureGame } from "./support/fixture-game.js";
 
 type Deps = RuntimeDeps & { clock: ManualClock; push: MemoryClientPush };
 
 function fresh(): Deps {
-  return createMemoryDeps(arenaModule);
+  return createMemoryDeps(fixtureGame);
 }
 
 const WORLD = "cut";
@@ -86,7 +86,7 @@ async function halfCommitted(crash: Crash, worldId = WORLD): Promise<Deps> {
   await createWorld(deps, {
     worldId,
     players: [PLAYER],
-    settings: { bodies: 10, bots: 8, coins: 400 },
+    settings: { runners: 4, coins: 40 },
     inboxShards: 2,
   });
   for (let b = 0; b < 3; b++) {
@@ -212,7 +212,7 @@ async function exported(worldId = WORLD): Promise<{ source: Deps; doc: WorldExpo
   await createWorld(source, {
     worldId,
     players: [PLAYER],
-    settings: { bodies: 10, bots: 8, coins: 400 },
+    settings: { runners: 4, coins: 40 },
   });
   for (let b = 0; b < 2; b++) {
     await move(source, worldId);
@@ -221,6 +221,7 @@ async function exported(worldId = WORLD): Promise<{ source: Deps; doc: WorldExpo
   }
   const doc = JSON.parse(JSON.stringify(await exportWorld(source, worldId))) as WorldExport;
   expect(doc.journal.length).toBeGreaterThan(doc.accounts.length); // coins were collected
+  expect(doc.journal.some((e) => e.kind === "transfer" && e.reason === "pickup")).toBe(true);
   return { source, doc };
 }
 

@@ -1,4 +1,3 @@
-import { arenaModule } from "@ledgerquest/example-arena";
 import { describe, expect, it } from "vitest";
 import {
   connect,
@@ -18,6 +17,7 @@ import {
   runTickBatch,
   submitCommand,
 } from "../src/index.js";
+import { fixtureGame } from "./support/fixture-game.js";
 
 function fresh(): RuntimeDeps & { clock: ManualClock; push: MemoryClientPush } {
   return {
@@ -28,7 +28,7 @@ function fresh(): RuntimeDeps & { clock: ManualClock; push: MemoryClientPush } {
     publisher: new MemoryEventPublisher(),
     push: new MemoryClientPush(),
     clock: new ManualClock(),
-    game: arenaModule,
+    game: fixtureGame,
   };
 }
 
@@ -37,7 +37,7 @@ async function playedWorld() {
   await createWorld(deps, {
     worldId: "w1",
     players: ["player_0001"],
-    settings: { bodies: 30, bots: 6, coins: 100 },
+    settings: { runners: 4, coins: 30 },
   });
   await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: "w1" });
   deps.push.open("c1"); // a connection that is gone would be removed by the first push

@@ -1,7 +1,6 @@
 // Limits per connection and per player, members and watchers, inactive worlds, deadlines and
 // bounded drains, over the memory adapters (the DynamoDB adapter passes the same entity-store
 // contract for the buckets and the connection cap).
-import { arenaModule } from "@ledgerquest/example-arena";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
@@ -27,8 +26,9 @@ import {
   runTickBatch,
   submitCommand,
 } from "../src/index.js";
+import { fixtureGame } from "./support/fixture-game.js";
 
-const WORLD = "arena-1";
+const WORLD = "world-1";
 let deps: RuntimeDeps & { inbox: MemoryCommandInbox; clock: ManualClock; push: MemoryClientPush };
 /** Calls of the store's token-taking: how many frames reached the store. */
 let storeTakes = 0;
@@ -48,14 +48,14 @@ function countingStore(store: EntityStore): EntityStore {
   });
 }
 
-async function setUp(game: GameModule = arenaModule) {
+async function setUp(game: GameModule = fixtureGame) {
   storeTakes = 0;
   const memory = createMemoryDeps(game);
   deps = { ...memory, store: countingStore(memory.store) };
   await createWorld(deps, {
     worldId: WORLD,
     players: ["player_0001", "player_0002"],
-    settings: { bodies: 4, bots: 0, coins: 4 },
+    settings: { runners: 0, coins: 4 },
   });
 }
 
@@ -182,7 +182,7 @@ describe("commands per connection", () => {
   });
 
   it("a game sets its own limits", async () => {
-    await setUp({ ...arenaModule, limits: { commands: { perSecond: 1, burst: 2 } } });
+    await setUp({ ...fixtureGame, limits: { commands: { perSecond: 1, burst: 2 } } });
     await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: WORLD });
     const r = [];
     for (let i = 0; i < 4; i++) r.push((await send("c1", "player_0001", move(`m${i}`))).ok);
@@ -262,7 +262,7 @@ describe("members and watchers", () => {
         action: "command",
         id: "q1",
         type: "quest.accept",
-        data: { quest: "pilgrim" },
+        data: { quest: "bounty" },
       }),
     ]) {
       expect(await send("w1", "stranger", body)).toMatchObject({
@@ -305,7 +305,7 @@ describe("a world that is not running", () => {
     await createWorld(deps, {
       worldId: "sleeping",
       players: ["player_0001"],
-      settings: { bodies: 1, bots: 0, coins: 1 },
+      settings: { runners: 0, coins: 1 },
       active: false,
     });
     await connect(deps, { connectionId: "c9", playerId: "player_0001", worldId: "sleeping" });

@@ -1,5 +1,4 @@
 import { sha256Hex } from "@ledgerquest/engine";
-import { arenaModule } from "@ledgerquest/example-arena";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   CONNECTING_MS_MAX,
@@ -21,6 +20,7 @@ import {
   runTickBatch,
   submitCommand,
 } from "../src/index.js";
+import { fixtureGame, START } from "./support/fixture-game.js";
 
 let deps: RuntimeDeps & { inbox: MemoryCommandInbox; clock: ManualClock; push: MemoryClientPush };
 
@@ -33,12 +33,12 @@ beforeEach(async () => {
     publisher: new MemoryEventPublisher(),
     push: new MemoryClientPush(),
     clock: new ManualClock(),
-    game: arenaModule,
+    game: fixtureGame,
   };
   await createWorld(deps, {
-    worldId: "arena-1",
+    worldId: "world-1",
     players: ["player_0001", "player_0002"],
-    settings: { bodies: 10, bots: 2, coins: 20 },
+    settings: { runners: 2, coins: 20 },
   });
 });
 
@@ -46,7 +46,7 @@ beforeEach(async () => {
 async function inboxContents() {
   const all = [];
   for (let shard = 0; shard < 4; shard++)
-    all.push(...(await deps.inbox.read("arena-1", shard, 0, Number.MAX_SAFE_INTEGER)));
+    all.push(...(await deps.inbox.read("world-1", shard, 0, Number.MAX_SAFE_INTEGER)));
   return all;
 }
 
@@ -58,12 +58,12 @@ describe("connect and disconnect", () => {
     const r = await connect(deps, {
       connectionId: "c1",
       playerId: "player_0001",
-      worldId: "arena-1",
+      worldId: "world-1",
     });
-    expect(r).toEqual({ ok: true, worldId: "arena-1", tick: 0, version: 0, member: true });
+    expect(r).toEqual({ ok: true, worldId: "world-1", tick: 0, version: 0, member: true });
     expect(await deps.store.getConnection("c1")).toMatchObject({
       playerId: "player_0001",
-      worldId: "arena-1",
+      worldId: "world-1",
       inboxShards: 4,
     });
     await disconnect(deps, "c1");
@@ -78,7 +78,7 @@ describe("connect and disconnect", () => {
       code: "unknown_world",
     });
     expect(
-      await connect(deps, { connectionId: "c1", playerId: "a b", worldId: "arena-1" }),
+      await connect(deps, { connectionId: "c1", playerId: "a b", worldId: "world-1" }),
     ).toMatchObject({
       ok: false,
       code: "invalid_request",
@@ -89,7 +89,7 @@ describe("connect and disconnect", () => {
 
 describe("submit command", () => {
   beforeEach(async () => {
-    await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: "arena-1" });
+    await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: "world-1" });
   });
 
   it("accepts a valid command once; a replayed command id is a duplicate and stores nothing", async () => {
@@ -162,25 +162,25 @@ describe("submit command", () => {
       body: frame("go", "move", { dx: 1, dy: 0, entity: "player_0001" }),
     });
     deps.clock.advance(1000);
-    const r = await runTickBatch(deps, { worldId: "arena-1", token: "t#1", maxTicks: 30 });
+    const r = await runTickBatch(deps, { worldId: "world-1", token: "t#1", maxTicks: 30 });
     expect(r.commandsApplied).toBe(1);
     const state = await getState(deps, {
-      worldId: "arena-1",
+      worldId: "world-1",
       playerId: "player_0001",
       entities: true,
     });
     const me = state?.entities?.find((e) => e.name === "player_0001");
-    expect(me?.x).toBeGreaterThan(100); // it started at the centre (100, 60) and moved right
-    expect(state?.player).toMatchObject({ playerId: "player_0001", worldId: "arena-1" });
+    expect(me?.x).toBeGreaterThan(START.x); // it started at the centre (START) and moved right
+    expect(state?.player).toMatchObject({ playerId: "player_0001", worldId: "world-1" });
     deps.clock.advance(1000);
-    const again = await runTickBatch(deps, { worldId: "arena-1", token: "t#2", maxTicks: 30 });
+    const again = await runTickBatch(deps, { worldId: "world-1", token: "t#2", maxTicks: 30 });
     expect(again.commandsApplied).toBe(0);
   });
 
   it("pushes state deltas to the world's connections after a batch", async () => {
     deps.push.open("c1");
     deps.clock.advance(10); // the batch commits after the player connected
-    const r = await runTickBatch(deps, { worldId: "arena-1", token: "t#1", maxTicks: 10 });
+    const r = await runTickBatch(deps, { worldId: "world-1", token: "t#1", maxTicks: 10 });
     expect(r.pushed).toBe(1);
     const [message] = deps.push.received("c1");
     const state = JSON.parse(message ?? "{}") as {
@@ -194,7 +194,7 @@ describe("submit command", () => {
     const everything = state.changed.length;
     expect(everything).toBeGreaterThan(10);
     deps.clock.advance(1000);
-    await runTickBatch(deps, { worldId: "arena-1", token: "t#1b", maxTicks: 10 });
+    await runTickBatch(deps, { worldId: "world-1", token: "t#1b", maxTicks: 10 });
     const next = JSON.parse(deps.push.received("c1")[1] ?? "{}") as {
       full: boolean;
       changed: unknown[];
@@ -208,7 +208,7 @@ describe("submit command", () => {
     // A gone connection is removed, once it is past the time a connection may take to open.
     deps.push.close("c1");
     deps.clock.advance(CONNECTING_MS_MAX);
-    const r2 = await runTickBatch(deps, { worldId: "arena-1", token: "t#2", maxTicks: 10 });
+    const r2 = await runTickBatch(deps, { worldId: "world-1", token: "t#2", maxTicks: 10 });
     expect(r2.gone).toBe(1);
     expect(await deps.store.getConnection("c1")).toBeUndefined();
   });
@@ -216,7 +216,7 @@ describe("submit command", () => {
   it("a connection whose $connect has not returned is kept when a push finds it gone, then sent everything", async () => {
     // Recorded by $connect, not yet open: API Gateway answers a post to it Gone.
     deps.clock.advance(10);
-    const early = await runTickBatch(deps, { worldId: "arena-1", token: "t#1", maxTicks: 10 });
+    const early = await runTickBatch(deps, { worldId: "world-1", token: "t#1", maxTicks: 10 });
     expect(early).toMatchObject({ pushed: 0, gone: 0 });
     expect(await deps.store.getConnection("c1")).toMatchObject({ playerId: "player_0001" });
     const body = frame("o1", "move", { dx: 1, dy: 0 });
@@ -226,7 +226,7 @@ describe("submit command", () => {
 
     deps.push.open("c1");
     deps.clock.advance(CONNECTING_MS_MAX - 1000);
-    const later = await runTickBatch(deps, { worldId: "arena-1", token: "t#2", maxTicks: 10 });
+    const later = await runTickBatch(deps, { worldId: "world-1", token: "t#2", maxTicks: 10 });
     expect(later).toMatchObject({ pushed: 1, gone: 0 });
     expect(JSON.parse(deps.push.received("c1")[0] ?? "{}")).toMatchObject({ full: true });
   });
@@ -234,11 +234,11 @@ describe("submit command", () => {
 
 describe("create world", () => {
   it("is idempotent and validates its input", async () => {
-    const again = await createWorld(deps, { worldId: "arena-1", players: ["player_0001"] });
+    const again = await createWorld(deps, { worldId: "world-1", players: ["player_0001"] });
     expect(again.result).toBe("exists");
     // The state at creation is kept for replays, content-addressed.
     const genesis = again.world.genesis;
-    expect(genesis?.key).toBe(`worlds/arena-1/genesis/${genesis?.sha256}`);
+    expect(genesis?.key).toBe(`worlds/world-1/genesis/${genesis?.sha256}`);
     const bytes = await deps.blobs.get(genesis?.key ?? "");
     expect(bytes && sha256Hex(bytes)).toBe(genesis?.sha256);
     await expect(createWorld(deps, { worldId: "bad id", players: [] })).rejects.toBeInstanceOf(
@@ -252,15 +252,15 @@ describe("create world", () => {
 
 describe("claim quest reward", () => {
   beforeEach(async () => {
-    await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: "arena-1" });
+    await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: "world-1" });
   });
 
   async function setQuest(state: string) {
-    const profile = await deps.store.getPlayer("arena-1", "player_0001");
+    const profile = await deps.store.getPlayer("world-1", "player_0001");
     if (profile === undefined) throw new Error("no profile");
     const { version: _v, ...rest } = profile;
     await deps.store.putProjections(
-      "arena-1",
+      "world-1",
       99,
       [],
       [{ ...rest, quests: { ...rest.quests, bounty: { state } } }],
@@ -319,17 +319,12 @@ describe("claim quest reward", () => {
     expect(await inboxContents()).toEqual([]);
   });
 
-  it("a fresh world's profiles list the arena's quests, bounty among them", async () => {
-    const profile = await deps.store.getPlayer("arena-1", "player_0001");
-    expect(Object.keys(profile?.quests ?? {}).sort()).toEqual([
-      "bounty",
-      "first_coins",
-      "hoarder",
-      "pilgrim",
-    ]);
-    // The deployment guide's player: xp 0 and gold 100, paid through the ledger.
+  it("a fresh world's profiles list the game's quests, bounty among them", async () => {
+    const profile = await deps.store.getPlayer("world-1", "player_0001");
+    expect(Object.keys(profile?.quests ?? {}).sort()).toEqual(["bounty", "first_coins"]);
+    // A player starts with xp 0 and gold 100, paid through the ledger.
     expect(profile).toMatchObject({ xp: 0, level: 1, balances: { gold: 100, xp: 0 } });
-    expect((await deps.store.getAccount("arena-1", "player_0001:gold"))?.balance).toBe(100);
+    expect((await deps.store.getAccount("world-1", "player_0001:gold"))?.balance).toBe(100);
   });
 });
 
@@ -338,19 +333,19 @@ describe("rules", () => {
     const other = {
       ...deps,
       game: {
-        ...arenaModule,
-        rules: (ledger: Parameters<typeof arenaModule.rules>[0], worldId: string) => {
-          const r = arenaModule.rules(ledger, worldId);
-          return { ...r, definition: { ...r.definition, name: "arena@3" } };
+        ...fixtureGame,
+        rules: (ledger: Parameters<typeof fixtureGame.rules>[0], worldId: string) => {
+          const r = fixtureGame.rules(ledger, worldId);
+          return { ...r, definition: { ...r.definition, name: "fixture@2" } };
         },
       },
     };
     await expect(
-      runTickBatch(other, { worldId: "arena-1", token: "t#1", maxTicks: 10 }),
+      runTickBatch(other, { worldId: "world-1", token: "t#1", maxTicks: 10 }),
     ).rejects.toBeInstanceOf(RulesMismatchError);
-    await expect(getState(other, { worldId: "arena-1", entities: true })).rejects.toThrow(
+    await expect(getState(other, { worldId: "world-1", entities: true })).rejects.toThrow(
       /deploy the version/,
     );
-    expect((await deps.store.getWorld("arena-1"))?.version).toBe(0);
+    expect((await deps.store.getWorld("world-1"))?.version).toBe(0);
   });
 });

@@ -1,4 +1,3 @@
-import { arenaModule } from "@ledgerquest/example-arena";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   answerQuery,
@@ -19,6 +18,7 @@ import {
   runTickBatch,
   type StatePushFrame,
 } from "../src/index.js";
+import { fixtureGame } from "./support/fixture-game.js";
 
 let deps: RuntimeDeps & { clock: ManualClock; push: MemoryClientPush };
 
@@ -31,12 +31,12 @@ beforeEach(async () => {
     publisher: new MemoryEventPublisher(),
     push: new MemoryClientPush(),
     clock: new ManualClock(),
-    game: arenaModule,
+    game: fixtureGame,
   };
   await createWorld(deps, {
     worldId: "q-1",
     players: ["player_0001"],
-    settings: { bodies: 5, bots: 3, coins: 300 },
+    settings: { runners: 3, coins: 30 },
   });
   await connect(deps, { connectionId: "c1", playerId: "player_0001", worldId: "q-1" });
   deps.push.open("c1");
@@ -71,18 +71,17 @@ describe("answerQuery", () => {
     expect(state.entities.filter((e) => e.kind === "player").map((e) => e.name)).toEqual([
       "player_0001",
     ]);
-    // Walls and the shrine carry their own shape; the rest look as their kind does.
-    expect(state.entities.find((e) => e.kind === "zone")).toMatchObject({
-      name: "shrine",
+    // The wall carries its own shape; the rest look as their kind does.
+    expect(state.entities.find((e) => e.kind === "wall")).toMatchObject({
       shape: "box",
-      hw: 3,
-      hh: 3,
+      hw: 4,
+      hh: 1,
     });
     expect(state.entities.find((e) => e.kind === "coin")?.shape).toBeUndefined();
-    expect(state.game?.bounds).toEqual({ minX: 0, minY: 0, maxX: 200, maxY: 120 });
+    expect(state.game?.bounds).toEqual({ minX: 0, minY: 0, maxX: 60, maxY: 40 });
     expect(state.game?.quests.map((q) => (q as { id: string }).id)).toContain("bounty");
     expect(state.game?.commands).toContain("quest.claim");
-    // The supply is what players and bots hold: the player's 100 plus whatever bots collected.
+    // The supply is what players and runners hold: the player's 100 plus whatever runners collected.
     expect(state.supply.gold).toBeGreaterThanOrEqual(100);
   });
 

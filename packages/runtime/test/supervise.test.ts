@@ -1,7 +1,6 @@
 // The loop supervisor and the loops' own ownership rule, over the memory adapters: every active
 // world gets exactly one running loop, a duplicate loop yields to the world's owner within a lap,
 // and a loop that took over from a dead owner runs at once.
-import { arenaModule } from "@ledgerquest/example-arena";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   createMemoryDeps,
@@ -17,6 +16,7 @@ import {
   runTickBatch,
   superviseGameLoops,
 } from "../src/index.js";
+import { fixtureGame } from "./support/fixture-game.js";
 
 let deps: RuntimeDeps & { store: MemoryEntityStore; clock: ManualClock };
 let loops: MemoryWorkflowStarter;
@@ -29,13 +29,13 @@ const slot = () => Math.floor(deps.clock.nowMs() / LOOP_START_SLOT_MS);
 const LEASE_MS = 30_000;
 
 beforeEach(async () => {
-  deps = createMemoryDeps(arenaModule);
+  deps = createMemoryDeps(fixtureGame);
   loops = new MemoryWorkflowStarter();
   for (const worldId of ["alpha", "beta.1", "gamma"]) {
     await createWorld(deps, {
       worldId,
       players: ["player_0001"],
-      settings: { bodies: 2, bots: 0, coins: 2 },
+      settings: { runners: 0, coins: 2 },
       active: worldId !== "gamma",
     });
   }

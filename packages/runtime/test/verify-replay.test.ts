@@ -7,7 +7,6 @@ import {
   Ledger,
   toHex,
 } from "@ledgerquest/engine";
-import { arenaModule } from "@ledgerquest/example-arena";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   accountBalances,
@@ -36,8 +35,9 @@ import {
   replayWorld,
 } from "../src/usecases/replay.js";
 import { verifyWorld } from "../src/usecases/verify.js";
+import { fixtureGame } from "./support/fixture-game.js";
 
-const WORLD = "arena-vr";
+const WORLD = "world-vr";
 const SHARDS = 4;
 const BATCHES = 5;
 const TICKS_PER_BATCH = 60;
@@ -49,7 +49,7 @@ let submitted: number;
 
 /**
  * A world with history: five batches of 60 ticks, two players steering (their commands spread
- * over the inbox shards), bots collecting coins so the ledger has entries in most batches.
+ * over the inbox shards), runners collecting coins so the ledger has entries in most batches.
  */
 beforeAll(async () => {
   deps = {
@@ -60,12 +60,12 @@ beforeAll(async () => {
     publisher: new MemoryEventPublisher(),
     push: new MemoryClientPush(),
     clock: new ManualClock(),
-    game: arenaModule,
+    game: fixtureGame,
   };
   const created = await createWorld(deps, {
     worldId: WORLD,
     players: ["player_0001", "player_0002"],
-    settings: { bodies: 10, bots: 8, coins: 400 },
+    settings: { runners: 4, coins: 40 },
     inboxShards: SHARDS,
   });
   genesisCount = created.world.ledger.count;
@@ -126,7 +126,7 @@ async function allCommands(): Promise<InboxCommand[]> {
   return out;
 }
 
-/** The first pickup transfer after the world's creation: a coin a bot collected. */
+/** The first pickup transfer after the world's creation: a coin a runner collected. */
 async function firstPickup(): Promise<JournalEntry & { kind: "transfer" }> {
   const entries = await deps.journal.readEntries(WORLD, genesisCount, world.ledger.count);
   const found = entries.find((e) => e.kind === "transfer" && e.reason === "pickup");
@@ -268,7 +268,7 @@ describe("verifyWorld", () => {
     await createWorld(local, {
       worldId: "ahead",
       players: ["player_0001"],
-      settings: { bodies: 0, bots: 8, coins: 400 },
+      settings: { runners: 4, coins: 40 },
     });
     let before: WorldRecord | undefined;
     for (let b = 0; b < 3; b++) {
@@ -478,10 +478,10 @@ describe("replayWorld", () => {
     await expect(replayWorld(deps, "nope")).rejects.toBeInstanceOf(NotFoundError);
     // Other rules than the world ran under: a replay would prove nothing.
     const renamed: GameModule = {
-      ...arenaModule,
+      ...fixtureGame,
       rules: (ledger, worldId) => {
-        const rules = arenaModule.rules(ledger, worldId);
-        return { ...rules, definition: { ...rules.definition, name: "arena@99" } };
+        const rules = fixtureGame.rules(ledger, worldId);
+        return { ...rules, definition: { ...rules.definition, name: "fixture@99" } };
       },
     };
     await expect(replayWorld({ ...deps, game: renamed }, WORLD)).rejects.toMatchObject({
