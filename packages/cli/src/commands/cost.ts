@@ -233,7 +233,6 @@ export function measuredRates(usage: UsageSnapshot): MeasuredRates {
  * Prices `usage` for `config`: every line per world-hour and per player-hour, the dominant one,
  * and notes on what the figures rest on. Throws `CostError` when the run cannot be priced.
  */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export function costOf(
   usage: UsageSnapshot,
   config: CostConfig,
@@ -245,10 +244,48 @@ export function costOf(
       "no player was connected during the recorded run, so nothing per player was measured: while `ledgerquest dev` runs, connect players with `ledgerquest bots --seconds 300` (or price a world alone with --players 0)",
     );
   }
-  const notes: string[] = [];
-  const tickSeconds = m.settings.tickMs / 1000;
+  const loop = configuredLoop(m, config);
+  const sources = new LineSources(driverScales(m, config, loop));
+  for (const [machine, t] of Object.entries(usage.stateMachines)) {
+    sources.add("Step Functions state transitions", machine, "lap", t.transitions);
+  }
+  const functions = addLambdaSources(sources, usage, config, loop);
+  addDataSources(sources, usage);
+  addWebSocketSources(sources, usage, config, m);
+  const { lines, usdPerWorldHour } = pricedLines(sources, config, prices);
+  const dominant = lines.reduce((a, b) => (b.usdPerWorldHour > a.usdPerWorldHour ? b : a));
+  const notes = costNotes(usage, config, m, loop);
 
-  // ─── the configured game loop ───
+  const players = config.playersPerWorld;
+  const usdPerHour = usdPerWorldHour * config.worlds;
+  return {
+    measured: m,
+    config,
+    lapsPerHour: loop.lapsPerHour,
+    gameSecondsPerHour: loop.gameSecondsPerHour,
+    lines,
+    functions: functions.sort((a, b) => b.gbSeconds - a.gbSeconds),
+    usdPerWorldHour,
+    usdPerPlayerHour: players > 0 ? usdPerWorldHour / players : 0,
+    usdPerHour,
+    usdPerMonth: usdPerHour * HOURS_PER_MONTH,
+    dominant,
+    region: prices.region,
+    pricesTakenOn: prices.takenOn,
+    notes,
+  };
+}
+
+/** The game loop as configured: its laps per world-hour, what each is billed, its game time. */
+interface ConfiguredLoop {
+  readonly lapsPerHour: number;
+  readonly billedSecondsPerLap: number;
+  /** 3,600 when the world keeps the clock. */
+  readonly gameSecondsPerHour: number;
+}
+
+function configuredLoop(m: MeasuredRates, config: CostConfig): ConfiguredLoop {
+  const tickSeconds = m.settings.tickMs / 1000;
   const lapGameSeconds = config.ticksPerLap * tickSeconds;
   let billedSecondsPerLap: number;
   let lapsPerHour: number;
@@ -269,57 +306,80 @@ export function costOf(
       Math.max(config.pace === "realtime" ? tickSeconds : 0, computePerTickSeconds);
     lapsPerHour = 3600 / (billedSecondsPerLap + config.waitSeconds);
   }
-  const gameSecondsPerHour = lapsPerHour * lapGameSeconds;
+  return { lapsPerHour, billedSecondsPerLap, gameSecondsPerHour: lapsPerHour * lapGameSeconds };
+}
 
-  // Scale factors from one measured unit of each driver to one configured world-hour.
-  const perLap = lapsPerHour / m.laps;
-  const perGameSecond = gameSecondsPerHour / m.gameSeconds;
+/** Scale factors from one measured unit of each driver to one configured world-hour. */
+function driverScales(
+  m: MeasuredRates,
+  config: CostConfig,
+  loop: ConfiguredLoop,
+): Record<Driver, number> {
   const perPlayerSecond =
     m.playerSeconds > 0 ? (config.playersPerWorld * 3600) / m.playerSeconds : 0;
-  const perDeploymentSecond =
-    ((m.settings.supervisorEverySeconds / config.supervisorEverySeconds) * 3600) /
-    m.wallSeconds /
-    config.worlds;
-  // Sessions: as many per player-hour as the run had, or as `sessionMinutes` says.
-  const perSession =
-    config.sessionMinutes === undefined || m.sessionSeconds === 0
-      ? perPlayerSecond
-      : perPlayerSecond * (m.sessionSeconds / (config.sessionMinutes * 60));
-  const scale: Record<Driver, number> = {
-    lap: perLap,
-    "game time": perGameSecond,
+  return {
+    lap: loop.lapsPerHour / m.laps,
+    "game time": loop.gameSecondsPerHour / m.gameSeconds,
     player: perPlayerSecond,
-    session: perSession,
-    deployment: perDeploymentSecond,
+    // Sessions: as many per player-hour as the run had, or as `sessionMinutes` says.
+    session:
+      config.sessionMinutes === undefined || m.sessionSeconds === 0
+        ? perPlayerSecond
+        : perPlayerSecond * (m.sessionSeconds / (config.sessionMinutes * 60)),
+    deployment:
+      ((m.settings.supervisorEverySeconds / config.supervisorEverySeconds) * 3600) /
+      m.wallSeconds /
+      config.worlds,
   };
-  const driverOfFunction = (fn: string): Driver =>
-    fn === "tick"
-      ? "lap"
-      : fn === "supervisor"
-        ? "deployment"
-        : PLAYER_FUNCTIONS.includes(fn)
-          ? "player"
-          : SESSION_FUNCTIONS.includes(fn)
-            ? "session"
-            : "game time";
+}
 
-  const sources = new Map<LineName, LineSource[]>(LINE_NAMES.map((n) => [n, []]));
-  const functions: FunctionCost[] = [];
-  const add = (line: LineName, source: string, driver: Driver, measured: number) => {
+/** What drives a function's invocations. */
+function driverOfFunction(fn: string): Driver {
+  if (fn === "tick") return "lap";
+  if (fn === "supervisor") return "deployment";
+  if (PLAYER_FUNCTIONS.includes(fn)) return "player";
+  if (SESSION_FUNCTIONS.includes(fn)) return "session";
+  return "game time";
+}
+
+/** Each line's sources, per world-hour, as they are found. */
+class LineSources {
+  readonly #byLine = new Map<LineName, LineSource[]>(LINE_NAMES.map((n) => [n, []]));
+
+  constructor(readonly scale: Readonly<Record<Driver, number>>) {}
+
+  /** A measured quantity, scaled to a world-hour by its driver; nothing when it is 0. */
+  add(line: LineName, source: string, driver: Driver, measured: number): void {
     if (measured > 0) {
-      sources.get(line)?.push({ source, driver, quantity: measured * scale[driver] });
+      this.#byLine.get(line)?.push({ source, driver, quantity: measured * this.scale[driver] });
     }
-  };
-  const addScaled = (line: LineName, source: string, driver: Driver, quantity: number) => {
-    if (quantity > 0) sources.get(line)?.push({ source, driver, quantity });
-  };
-
-  for (const [machine, t] of Object.entries(usage.stateMachines)) {
-    add("Step Functions state transitions", machine, "lap", t.transitions);
   }
+
+  /** A quantity already per world-hour; nothing when it is 0. */
+  addScaled(line: LineName, source: string, driver: Driver, quantity: number): void {
+    if (quantity > 0) this.#byLine.get(line)?.push({ source, driver, quantity });
+  }
+
+  /** A line's sources, largest first. */
+  of(line: LineName): LineSource[] {
+    return [...(this.#byLine.get(line) ?? [])].sort((a, b) => b.quantity - a.quantity);
+  }
+}
+
+/**
+ * The Lambda lines (requests, and duration at each function's memory), and what each function
+ * costs. The tick's duration is the configured loop's; the others' the run's, scaled.
+ */
+function addLambdaSources(
+  sources: LineSources,
+  usage: UsageSnapshot,
+  config: CostConfig,
+  loop: ConfiguredLoop,
+): FunctionCost[] {
+  const functions: FunctionCost[] = [];
   for (const [fn, t] of Object.entries(usage.lambda)) {
     const driver = driverOfFunction(fn);
-    add("Lambda requests", fn, driver, t.invocations);
+    sources.add("Lambda requests", fn, driver, t.invocations);
     const memoryMb = config.memoryMb[fn];
     if (memoryMb === undefined) {
       throw new CostError(
@@ -327,10 +387,12 @@ export function costOf(
       );
     }
     const gb = memoryMb / 1024;
-    const invocations = t.invocations * scale[driver];
+    const invocations = t.invocations * sources.scale[driver];
     const billedSeconds =
-      fn === "tick" ? lapsPerHour * billedSecondsPerLap : (t.billedMs / 1000) * scale[driver];
-    addScaled("Lambda duration", fn, driver, billedSeconds * gb);
+      fn === "tick"
+        ? loop.lapsPerHour * loop.billedSecondsPerLap
+        : (t.billedMs / 1000) * sources.scale[driver];
+    sources.addScaled("Lambda duration", fn, driver, billedSeconds * gb);
     functions.push({
       name: fn,
       driver,
@@ -340,6 +402,11 @@ export function costOf(
       gbSeconds: billedSeconds * gb,
     });
   }
+  return functions;
+}
+
+/** The DynamoDB lines (the tick's lap items by lap, the rest by its function) and EventBridge's. */
+function addDataSources(sources: LineSources, usage: UsageSnapshot): void {
   for (const [fn, byKind] of Object.entries(usage.dynamodb)) {
     for (const [kind, t] of Object.entries(byKind)) {
       const driver =
@@ -348,56 +415,66 @@ export function costOf(
             ? "lap"
             : "game time"
           : driverOfFunction(fn);
-      add("DynamoDB write request units", `${fn} ${kind}`, driver, t.writeUnits);
-      add("DynamoDB read request units", `${fn} ${kind}`, driver, t.readUnits);
+      sources.add("DynamoDB write request units", `${fn} ${kind}`, driver, t.writeUnits);
+      sources.add("DynamoDB read request units", `${fn} ${kind}`, driver, t.readUnits);
     }
   }
   for (const [detailType, t] of Object.entries(usage.eventBridge)) {
-    add(
+    sources.add(
       "EventBridge events (64 KB chunks)",
       detailType,
       detailType === LAP_EVENT ? "lap" : "game time",
       t.chunks,
     );
   }
+}
+
+/** API Gateway's lines: messages in, replies and pushes (measured, or at `--push-hz`), minutes. */
+function addWebSocketSources(
+  sources: LineSources,
+  usage: UsageSnapshot,
+  config: CostConfig,
+  m: MeasuredRates,
+): void {
   const ws = usage.webSocket;
-  add("API Gateway messages (32 KB units)", "messages in", "player", ws.in.units);
-  add("API Gateway messages (32 KB units)", "replies", "player", ws.replies.units);
+  sources.add("API Gateway messages (32 KB units)", "messages in", "player", ws.in.units);
+  sources.add("API Gateway messages (32 KB units)", "replies", "player", ws.replies.units);
   if (config.pushesPerPlayerSecond === undefined) {
-    add("API Gateway messages (32 KB units)", "pushes", "player", ws.pushes.units);
+    sources.add("API Gateway messages (32 KB units)", "pushes", "player", ws.pushes.units);
   } else {
-    addScaled(
+    sources.addScaled(
       "API Gateway messages (32 KB units)",
       "pushes",
       "player",
       config.pushesPerPlayerSecond * config.playersPerWorld * 3600 * m.unitsPerPush,
     );
   }
-  addScaled("API Gateway connection minutes", "connections", "player", config.playersPerWorld * 60);
+  sources.addScaled(
+    "API Gateway connection minutes",
+    "connections",
+    "player",
+    config.playersPerWorld * 60,
+  );
+}
 
-  const gbSecond = lambdaGbSecondPrice(config.architecture, prices);
+/** Every line priced, per world-hour and per player-hour, with its share of the total. */
+function pricedLines(
+  sources: LineSources,
+  config: CostConfig,
+  prices: AwsPrices,
+): { lines: CostLine[]; usdPerWorldHour: number } {
   const priceOf: Record<LineName, Price> = {
     "Step Functions state transitions": prices.stepFunctionsTransition,
     "Lambda requests": prices.lambdaRequest,
-    "Lambda duration": gbSecond,
+    "Lambda duration": lambdaGbSecondPrice(config.architecture, prices),
     "DynamoDB write request units": prices.dynamoDbWriteRequestUnit,
     "DynamoDB read request units": prices.dynamoDbReadRequestUnit,
     "EventBridge events (64 KB chunks)": prices.eventBridgeCustomEvent,
     "API Gateway messages (32 KB units)": prices.webSocketMessage,
     "API Gateway connection minutes": prices.webSocketConnectionMinute,
   };
-  const unitOf: Record<LineName, string> = {
-    "Step Functions state transitions": "transitions",
-    "Lambda requests": "requests",
-    "Lambda duration": `GB-s (${config.architecture})`,
-    "DynamoDB write request units": "WRU",
-    "DynamoDB read request units": "RRU",
-    "EventBridge events (64 KB chunks)": "events",
-    "API Gateway messages (32 KB units)": "messages",
-    "API Gateway connection minutes": "minutes",
-  };
   const raw = LINE_NAMES.map((name) => {
-    const list = [...(sources.get(name) ?? [])].sort((a, b) => b.quantity - a.quantity);
+    const list = sources.of(name);
     const quantity = sum(list.map((s) => s.quantity));
     return { name, list, quantity, usd: costUsd(priceOf[name], quantity) };
   });
@@ -405,7 +482,7 @@ export function costOf(
   const players = config.playersPerWorld;
   const lines: CostLine[] = raw.map((r) => ({
     name: r.name,
-    unit: unitOf[r.name],
+    unit: unitOf(r.name, config.architecture),
     price: priceOf[r.name],
     quantity: r.quantity,
     usdPerWorldHour: r.usd,
@@ -413,9 +490,32 @@ export function costOf(
     share: usdPerWorldHour > 0 ? r.usd / usdPerWorldHour : 0,
     sources: r.list,
   }));
-  const dominant = lines.reduce((a, b) => (b.usdPerWorldHour > a.usdPerWorldHour ? b : a));
+  return { lines, usdPerWorldHour };
+}
 
-  // ─── what the figures rest on ───
+/** The unit a line counts in. */
+function unitOf(line: LineName, architecture: LambdaArchitecture): string {
+  const units: Record<LineName, string> = {
+    "Step Functions state transitions": "transitions",
+    "Lambda requests": "requests",
+    "Lambda duration": `GB-s (${architecture})`,
+    "DynamoDB write request units": "WRU",
+    "DynamoDB read request units": "RRU",
+    "EventBridge events (64 KB chunks)": "events",
+    "API Gateway messages (32 KB units)": "messages",
+    "API Gateway connection minutes": "minutes",
+  };
+  return units[line];
+}
+
+/** What the figures rest on: where the run measured too little, or differs from the configuration. */
+function costNotes(
+  usage: UsageSnapshot,
+  config: CostConfig,
+  m: MeasuredRates,
+  loop: ConfiguredLoop,
+): string[] {
+  const notes: string[] = [];
   if (m.wallSeconds < 120) {
     notes.push(
       `the run lasted ${Math.round(m.wallSeconds)} s: a few minutes give steadier rates (start-up and the first connections weigh less)`,
@@ -438,11 +538,19 @@ export function costOf(
       "the run was paced (each lap waited out its game time), so the tick's compute time per lap is not known apart from the waiting: `--pace none` is priced with the paced duration, an upper bound on its GB-seconds and a lower bound on its laps per hour",
     );
   }
-  if (gameSecondsPerHour > 3600 * 1.02) {
+  if (loop.gameSecondsPerHour > 3600 * 1.02) {
     notes.push(
-      `with this configuration the world does not keep the clock: game time runs at ${(gameSecondsPerHour / 3600).toFixed(2)}x real time (laps of ${config.ticksPerLap} ticks billed ${billedSecondsPerLap.toFixed(2)} s, no pacing), and the activity lines grow with it`,
+      `with this configuration the world does not keep the clock: game time runs at ${(loop.gameSecondsPerHour / 3600).toFixed(2)}x real time (laps of ${config.ticksPerLap} ticks billed ${loop.billedSecondsPerLap.toFixed(2)} s, no pacing), and the activity lines grow with it`,
     );
   }
+  notes.push(...measurementNotes(config, m));
+  return notes;
+}
+
+/** Notes on the players, DynamoDB's metering and the pushes the run measured. */
+function measurementNotes(config: CostConfig, m: MeasuredRates): string[] {
+  const notes: string[] = [];
+  const players = config.playersPerWorld;
   if (
     players > 0 &&
     m.playersPerWorld > 0 &&
@@ -466,24 +574,7 @@ export function costOf(
       `pushes as measured: ${m.pushesPerPlayerSecond.toFixed(2)} a second per player, ${m.unitsPerPush.toFixed(2)} units (32 KB) each; --push-hz prices another rate at the same size`,
     );
   }
-
-  const usdPerHour = usdPerWorldHour * config.worlds;
-  return {
-    measured: m,
-    config,
-    lapsPerHour,
-    gameSecondsPerHour,
-    lines,
-    functions: functions.sort((a, b) => b.gbSeconds - a.gbSeconds),
-    usdPerWorldHour,
-    usdPerPlayerHour: players > 0 ? usdPerWorldHour / players : 0,
-    usdPerHour,
-    usdPerMonth: usdPerHour * HOURS_PER_MONTH,
-    dominant,
-    region: prices.region,
-    pricesTakenOn: prices.takenOn,
-    notes,
-  };
+  return notes;
 }
 
 // ─── output ──────────────────────────────────────────────────────────────────────────────────────

@@ -155,67 +155,60 @@ export class ComputeStack extends Stack {
   readonly auditStreamFailures: sqs.Queue;
   readonly application: codedeploy.LambdaApplication;
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
     const { settings, core, api } = props;
-    const retention = settings.logRetentionDays as logs.RetentionDays;
 
-    const powertools = {
-      POWERTOOLS_SERVICE_NAME: DEFAULT_SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-      POWERTOOLS_LOG_LEVEL: settings.stage === "prod" ? "INFO" : "DEBUG",
-    };
-    // Every runtime handler reads the same set (`runtimeConfigSchema`, wiring.ts).
-    const runtime = {
-      ...powertools,
-      LQ_ENTITY_TABLE: core.entities.table.tableName,
-      LQ_AUDIT_TABLE: core.journal.table.tableName,
-      LQ_EVENT_BUS: core.events.eventBusName,
-      LQ_ASSETS_BUCKET: core.assets.bucketName,
-      LQ_WEBSOCKET_ENDPOINT: api.webSocketStage.callbackUrl,
-      // The handlers refuse to run another game than the one the deployment was built for.
-      ...(settings.game === undefined ? {} : { LQ_GAME: settings.game }),
-    };
-    const environments: Readonly<Record<HandlerName, Record<string, string>>> = {
-      authorizer: {
-        ...powertools,
-        LQ_AUTH_PROVIDER: "cognito",
-        LQ_COGNITO_USER_POOL_ID: api.userPool.userPoolId,
-        LQ_COGNITO_CLIENT_ID: api.userPoolClientId,
-        LQ_COGNITO_TOKEN_USE: "access",
-      },
-      connect: runtime,
-      disconnect: runtime,
-      command: runtime,
-      query: runtime,
-      tick: {
-        ...runtime,
-        LQ_TICKS_PER_BATCH: String(DEFAULT_TICK_SETTINGS.maxTicks),
-        LQ_WAIT_SECONDS: String(DEFAULT_TICK_SETTINGS.waitSeconds),
-        LQ_DEADLINE_MARGIN_MS: String(DEFAULT_TICK_SETTINGS.deadlineMarginMs),
-        // Real time: a lap lasts its batch's game time (the tick function's timeout holds a lap
-        // of the default ten seconds with room for loading and committing).
-        LQ_PACE: DEFAULT_TICK_SETTINGS.pace ?? "realtime",
-      },
-      "audit-stream": runtime,
-      supervisor: {
-        ...powertools,
-        LQ_ENTITY_TABLE: core.entities.table.tableName,
-        // The state machine's name is fixed (`stateMachineName`), so its ARN is known before it
-        // exists: the function and the state machine need not wait for each other.
-        LQ_STATE_MACHINE_ARN: stateMachineArn(this, stateMachineName(settings.stage, "game-loop")),
-      },
-    };
-
+    const environments = handlerEnvironments(this, props);
     this.application = new codedeploy.LambdaApplication(this, "Deployments", {
       applicationName: `ledgerquest-${settings.stage}-functions`,
     });
+    this.functions = this.addFunctions(props, environments);
+
+    // ─── grants, by intent (access.ts: each on its keys only) ───────────────────────────────────
+    this.grantPlayerHandlers(core);
+    this.grantLoopHandlers(core, api);
+    // The authorizer reads nothing of ours: Cognito's signing keys are public (JWKS over HTTPS).
+    this.allowWebSocketInvokes(api);
+
+    // ─── the AuditLog stream ───────────────────────────────────────────────────────────────────
+    this.auditStreamFailures = this.addAuditStream(core);
+
+    // ─── the game loop ─────────────────────────────────────────────────────────────────────────
+    const loopName = stateMachineName(settings.stage, "game-loop");
+    this.gameLoopLogGroup = new logs.LogGroup(this, "GameLoopLogs", {
+      retention: settings.logRetentionDays as logs.RetentionDays,
+    });
+    this.gameLoop = this.addGameLoop(loopName, this.gameLoopLogGroup, props.maxIterations);
+    this.grantLoopStarts(loopName);
+
+    // ─── event rules: every target retried, then dead-lettered, and alarmed ──────────────────────
+    this.delivery = new EventDelivery(this, "EventDelivery", {
+      alarmTopic: core.opsTopic,
+      alarmNamePrefix: qualifiedName(settings.stage, ""),
+      name: "event-rules",
+    });
+    this.rules = this.addEventRules(core);
+
+    const out = OUTPUTS.Compute;
+    new CfnOutput(this, out.game, { value: settings.game ?? "unnamed" });
+    new CfnOutput(this, out.gameLoopArn, { value: this.gameLoop.stateMachineArn });
+  }
+
+  /**
+   * One `GameFunction` per handler (`HANDLER_NAMES`), sized by `HANDLER_SPECS`, deployed through
+   * `this.application`: all at once or 10% every 2 minutes, as `settings.trafficShifting` says.
+   * Only the tick reserves concurrency (`settings.tickReservedConcurrency`, default none).
+   */
+  private addFunctions(
+    props: ComputeStackProps,
+    environments: Readonly<Record<HandlerName, Record<string, string>>>,
+  ): Record<HandlerName, GameFunction> {
+    const { settings, core } = props;
     const deploymentConfig =
       settings.trafficShifting === "all-at-once"
         ? codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE
         : codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_2MINUTES;
-
     const functions = {} as Record<HandlerName, GameFunction>;
     for (const handler of HANDLER_NAMES) {
       const spec = HANDLER_SPECS[handler];
@@ -237,11 +230,12 @@ export class ComputeStack extends Stack {
           : {}),
       });
     }
-    this.functions = functions;
-    const { connect, disconnect, command, query, tick, authorizer, supervisor } = functions;
-    const auditStream = functions["audit-stream"];
+    return functions;
+  }
 
-    // ─── grants, by intent (access.ts: each on its keys only) ───────────────────────────────────
+  /** What the players' handlers need: `$connect`, `$disconnect`, commands and queries. */
+  private grantPlayerHandlers(core: GameCoreStack): void {
+    const { connect, disconnect, command, query } = this.functions;
     const { entities, journal } = core;
     // $connect: the world and the player's profile in it, then the connection, counted.
     entities.grantReadWorlds(connect.role);
@@ -268,6 +262,13 @@ export class ComputeStack extends Stack {
       worldStateObjects(core.assets),
       "Reading world states and genesis states: objects under worlds/ of the assets bucket (content-addressed keys).",
     );
+  }
+
+  /** What the game loop's handlers need: the tick, the AuditLog stream's verifier, the supervisor. */
+  private grantLoopHandlers(core: GameCoreStack, api: ApiStack): void {
+    const { tick, supervisor } = this.functions;
+    const auditStream = this.functions["audit-stream"];
+    const { entities, journal } = core;
     // A batch: the world and its inbox in, the journal (the only writer of it), the projections
     // and the world's commit out; connections to push to, and the gone ones forgotten.
     entities.grantReadWorlds(tick.role);
@@ -311,29 +312,37 @@ export class ComputeStack extends Stack {
     // The supervisor reads worlds (the index of active ones, and each world item it restarts).
     entities.grantListActiveWorlds(supervisor.role);
     entities.grantReadWorlds(supervisor.role);
-    // The authorizer reads nothing of ours: Cognito's signing keys are public (JWKS over HTTPS).
+  }
 
-    // API Gateway invokes the WebSocket handlers' aliases (ApiStack names them by ARN).
+  /** API Gateway invokes the WebSocket handlers' aliases (ApiStack names them by ARN). */
+  private allowWebSocketInvokes(api: ApiStack): void {
+    const { authorizer, connect, disconnect, command, query } = this.functions;
     for (const fn of [authorizer, connect, disconnect, command, query]) {
       fn.alias.addPermission("InvokeFromWebSocketApi", {
         principal: new iam.ServicePrincipal("apigateway.amazonaws.com"),
         sourceArn: api.executeApiArn,
       });
     }
+  }
 
-    // ─── the AuditLog stream ───────────────────────────────────────────────────────────────────
-    this.auditStreamFailures = new sqs.Queue(this, "AuditStreamFailures", {
+  /**
+   * The AuditLog stream handler on the table's stream, journal records only, in batches of up to
+   * 100 from the trim horizon; a batch that keeps failing is bisected, retried 10 times within a
+   * day, and its pointer then sent to the returned queue (kept 14 days, SQS-encrypted, TLS only).
+   */
+  private addAuditStream(core: GameCoreStack): sqs.Queue {
+    const failures = new sqs.Queue(this, "AuditStreamFailures", {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    Validations.of(this.auditStreamFailures).acknowledge({
+    Validations.of(failures).acknowledge({
       id: "AwsSolutions-SQS3",
       reason:
         "This queue is itself the failure destination of the AuditLog stream; its messages are pointers to stream records, replayed by an operator, never consumed automatically.",
     });
-    auditStream.alias.addEventSource(
-      new DynamoEventSource(journal.table, {
+    this.functions["audit-stream"].alias.addEventSource(
+      new DynamoEventSource(core.journal.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: 100,
         maxBatchingWindow: Duration.seconds(1),
@@ -341,16 +350,26 @@ export class ComputeStack extends Stack {
         reportBatchItemFailures: true,
         retryAttempts: 10,
         maxRecordAge: Duration.days(1),
-        onFailure: new SqsDlq(this.auditStreamFailures),
+        onFailure: new SqsDlq(failures),
         // Journal records only: the inbox's and the loop's records are most of the stream.
         filters: [lambda.FilterCriteria.filter({ ...AUDIT_STREAM_FILTER_PATTERN })],
       }),
     );
+    return failures;
+  }
 
-    // ─── the game loop ─────────────────────────────────────────────────────────────────────────
-    const loopName = stateMachineName(settings.stage, "game-loop");
-    this.gameLoopLogGroup = new logs.LogGroup(this, "GameLoopLogs", { retention });
-    this.gameLoop = new sfn.StateMachine(this, "GameLoop", {
+  /**
+   * The game-loop state machine (standard, named `loopName`) from the one-source ASL, its Tick
+   * task invoking the tick's live alias; traced, and logging errors without payloads to `logGroup`.
+   * `maxIterations` laps before it continues as new (default: the definition's, 1000).
+   */
+  private addGameLoop(
+    loopName: string,
+    logGroup: logs.LogGroup,
+    maxIterations: number | undefined,
+  ): sfn.StateMachine {
+    const { tick } = this.functions;
+    const gameLoop = new sfn.StateMachine(this, "GameLoop", {
       stateMachineName: loopName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: "LedgerQuest game loop (packages/runtime/src/definitions/workflow.ts)",
@@ -358,7 +377,7 @@ export class ComputeStack extends Stack {
         JSON.stringify(
           gameLoopDefinition({
             tickFunctionArn: TICK_FUNCTION_ARN_SUBSTITUTION,
-            ...(props.maxIterations === undefined ? {} : { maxIterations: props.maxIterations }),
+            ...(maxIterations === undefined ? {} : { maxIterations }),
           }),
         ),
       ),
@@ -366,23 +385,27 @@ export class ComputeStack extends Stack {
       tracingEnabled: true,
       // Errors only, without payloads: a world's loop makes 11 history events a lap, every few
       // seconds, for as long as the world lives; ALL would cost more than the loop itself.
-      logs: {
-        destination: this.gameLoopLogGroup,
-        level: sfn.LogLevel.ERROR,
-        includeExecutionData: false,
-      },
+      logs: { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
-    tick.alias.grantInvoke(this.gameLoop);
+    tick.alias.grantInvoke(gameLoop);
     allowUnscopedActions(
-      this.gameLoop,
+      gameLoop,
       STATE_MACHINE_UNSCOPED_ACTIONS,
       "Step Functions' logging (CloudWatch Logs vended-log delivery) and X-Ray tracing: these actions take no resource (Step Functions developer guide, IAM policies for logging and X-Ray).",
     );
-    Validations.of(this.gameLoop).acknowledge({
+    Validations.of(gameLoop).acknowledge({
       id: "AwsSolutions-SF1",
       reason:
         "Logging at ERROR without payloads: a world's loop makes 11 history events per lap, every few seconds, for as long as the world lives; logging ALL would cost more than the loop. Failures are logged in full by the tick Lambda.",
     });
+    return gameLoop;
+  }
+
+  /**
+   * Who may start the game loop `loopName`, by its ARN (built from its fixed name, so no cycle):
+   * the loop itself, and the supervisor, which also lists its executions.
+   */
+  private grantLoopStarts(loopName: string): void {
     // ContinueAsNew starts a successor execution of this same state machine.
     this.gameLoop.addToRolePolicy(
       new iam.PolicyStatement({
@@ -391,20 +414,25 @@ export class ComputeStack extends Stack {
       }),
     );
     // The supervisor lists the loop's running executions and starts missing ones.
-    supervisor.role.addToPrincipalPolicy(
+    this.functions.supervisor.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ["states:StartExecution", "states:ListExecutions"],
         resources: [stateMachineArn(this, loopName)],
       }),
     );
-    // ─── event rules: every target retried, then dead-lettered, and alarmed ──────────────────────
-    this.delivery = new EventDelivery(this, "EventDelivery", {
-      alarmTopic: core.opsTopic,
-      alarmNamePrefix: qualifiedName(settings.stage, ""),
-      name: "event-rules",
-    });
+  }
+
+  /**
+   * The supervisor's rules (every minute, and when a loop ends badly) and the game's rules from
+   * `EVENT_RULES` on the core bus, every target delivered through `this.delivery`: control
+   * targets with `CONTROL_RETRY`, the operators' topic with `ALERT_RETRY`.
+   */
+  private addEventRules(core: GameCoreStack): GameEventRules {
     const toSupervisor = () =>
-      new targets.LambdaFunction(supervisor.alias, this.delivery.targetProps(CONTROL_RETRY));
+      new targets.LambdaFunction(
+        this.functions.supervisor.alias,
+        this.delivery.targetProps(CONTROL_RETRY),
+      );
     const superviseLoops = new events.Rule(this, "SuperviseLoops", {
       description: "Every minute: start the game loop of every active world that has none.",
       schedule: events.Schedule.expression(SUPERVISOR_SCHEDULE_EXPRESSION),
@@ -419,7 +447,7 @@ export class ComputeStack extends Stack {
     });
     this.delivery.watch("LoopEnded", loopEnded);
 
-    this.rules = new GameEventRules(this, "Rules", {
+    return new GameEventRules(this, "Rules", {
       bus: core.events.bus,
       delivery: this.delivery,
       targets: {
@@ -431,11 +459,65 @@ export class ComputeStack extends Stack {
         // LeaderboardProjector: the AuditLog stream handler projects the leaderboard already.
       },
     });
-
-    const out = OUTPUTS.Compute;
-    new CfnOutput(this, out.game, { value: settings.game ?? "unnamed" });
-    new CfnOutput(this, out.gameLoopArn, { value: this.gameLoop.stateMachineArn });
   }
+}
+
+/**
+ * Each handler's environment: Powertools' (service, namespace, and the log level, DEBUG but in
+ * prod), and the runtime's configuration (`runtimeConfigSchema`, wiring.ts) for the handlers of
+ * the runtime; the authorizer's Cognito settings; the supervisor's table and state machine.
+ */
+function handlerEnvironments(
+  scope: Construct,
+  props: ComputeStackProps,
+): Record<HandlerName, Record<string, string>> {
+  const { settings, core, api } = props;
+  const powertools = {
+    POWERTOOLS_SERVICE_NAME: DEFAULT_SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: settings.stage === "prod" ? "INFO" : "DEBUG",
+  };
+  // Every runtime handler reads the same set (`runtimeConfigSchema`, wiring.ts).
+  const runtime = {
+    ...powertools,
+    LQ_ENTITY_TABLE: core.entities.table.tableName,
+    LQ_AUDIT_TABLE: core.journal.table.tableName,
+    LQ_EVENT_BUS: core.events.eventBusName,
+    LQ_ASSETS_BUCKET: core.assets.bucketName,
+    LQ_WEBSOCKET_ENDPOINT: api.webSocketStage.callbackUrl,
+    // The handlers refuse to run another game than the one the deployment was built for.
+    ...(settings.game === undefined ? {} : { LQ_GAME: settings.game }),
+  };
+  return {
+    authorizer: {
+      ...powertools,
+      LQ_AUTH_PROVIDER: "cognito",
+      LQ_COGNITO_USER_POOL_ID: api.userPool.userPoolId,
+      LQ_COGNITO_CLIENT_ID: api.userPoolClientId,
+      LQ_COGNITO_TOKEN_USE: "access",
+    },
+    connect: runtime,
+    disconnect: runtime,
+    command: runtime,
+    query: runtime,
+    tick: {
+      ...runtime,
+      LQ_TICKS_PER_BATCH: String(DEFAULT_TICK_SETTINGS.maxTicks),
+      LQ_WAIT_SECONDS: String(DEFAULT_TICK_SETTINGS.waitSeconds),
+      LQ_DEADLINE_MARGIN_MS: String(DEFAULT_TICK_SETTINGS.deadlineMarginMs),
+      // Real time: a lap lasts its batch's game time (the tick function's timeout holds a lap
+      // of the default ten seconds with room for loading and committing).
+      LQ_PACE: DEFAULT_TICK_SETTINGS.pace ?? "realtime",
+    },
+    "audit-stream": runtime,
+    supervisor: {
+      ...powertools,
+      LQ_ENTITY_TABLE: core.entities.table.tableName,
+      // The state machine's name is fixed (`stateMachineName`), so its ARN is known before it
+      // exists: the function and the state machine need not wait for each other.
+      LQ_STATE_MACHINE_ARN: stateMachineArn(scope, stateMachineName(settings.stage, "game-loop")),
+    },
+  };
 }
 
 /** `audit-stream` → `AuditStream`: construct ids in the CDK's PascalCase. */

@@ -18,6 +18,7 @@ import * as budgets from "aws-cdk-lib/aws-budgets";
 import * as ce from "aws-cdk-lib/aws-ce";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { OUTPUTS } from "../contract.js";
 import { qualifiedName } from "../naming.js";
@@ -54,186 +55,160 @@ export function gameMetric(
   });
 }
 
+interface GameAlarmProps {
+  readonly metric: cloudwatch.IMetric;
+  /** The value that alarms, reached or passed. */
+  readonly threshold: number;
+  /** What it means and what to do: the notification's text. */
+  readonly description: string;
+  /** Periods the metric must breach, in a row. @default 1 */
+  readonly evaluationPeriods?: number;
+}
+
 export class ObservabilityStack extends Stack {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: readonly cloudwatch.Alarm[];
+  private readonly settings: StageSettings;
+  /** Every alarm notifies the operators' topic, in alarm and back to OK. */
+  private readonly notify: actions.SnsAction;
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, props);
     const { settings, core, api, compute } = props;
-    const name = (n: string) => qualifiedName(settings.stage, n);
-    const notify = new actions.SnsAction(core.opsTopic);
+    this.settings = settings;
+    this.notify = new actions.SnsAction(core.opsTopic);
 
     // ─── alarms ────────────────────────────────────────────────────────────────────────────────
-    const alarms: cloudwatch.Alarm[] = [];
-    const alarm = (
-      id: string,
-      metric: cloudwatch.IMetric,
-      threshold: number,
-      description: string,
-      evaluationPeriods = 1,
-    ) => {
-      const created = new cloudwatch.Alarm(this, id, {
-        alarmName: name(id),
-        alarmDescription: description,
-        metric,
-        threshold,
-        evaluationPeriods,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      created.addAlarmAction(notify);
-      created.addOkAction(notify);
-      alarms.push(created);
-      return created;
-    };
-    alarm(
-      "ChainVerificationFailures",
-      gameMetric(MetricName.ChainVerificationFailures, "Sum"),
-      1,
-      "A world's ledger failed verification: stop and investigate (docs/deploy.md, disaster recovery).",
-    );
-    alarm(
-      "CommitConflicts",
-      gameMetric(MetricName.CommitConflicts, "Sum", Duration.minutes(5)),
-      10,
-      "Tick batches lost their commit to a rival writer 10 times in 5 minutes: two loops may run one world.",
-    );
-    alarm(
-      "GameLoopsFailed",
-      compute.gameLoop.metricFailed({ period: Duration.minutes(5), statistic: "Sum" }),
-      1,
-      "A game loop ended in TickFailed: its world stopped ticking (its last commit stands).",
-    );
-    const exportsMachine = core.exports.stateMachine;
-    const hourly = { period: Duration.hours(1), statistic: "Sum" } as const;
-    alarm(
-      "TableExportsFailed",
-      new cloudwatch.MathExpression({
-        // An export that DynamoDB reports FAILED fails the execution; one never done times it out.
-        expression: "failed + timedOut + aborted",
-        usingMetrics: {
-          failed: exportsMachine.metricFailed(hourly),
-          timedOut: exportsMachine.metricTimedOut(hourly),
-          aborted: exportsMachine.metricAborted(hourly),
-        },
-        period: Duration.hours(1),
-        label: "Table export executions that did not succeed",
-      }),
-      1,
-      "The daily table export failed, timed out or was stopped: today has no backup beyond point-in-time recovery.",
-    );
-    const auditStream = compute.functions["audit-stream"];
-    alarm(
-      "AuditStreamBehind",
-      auditStream.alias.metric("IteratorAge", {
-        statistic: "Maximum",
-        period: Duration.minutes(1),
-      }),
-      5 * 60 * 1000,
-      "The ledger verifier is more than 5 minutes behind the journal.",
-      5,
-    );
-    alarm(
-      "AuditStreamGaveUp",
-      compute.auditStreamFailures.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: "Maximum",
-      }),
-      1,
-      "The ledger verifier gave up on stream records (their pointers are in the failures queue): replay them.",
-    );
-    alarm(
-      "WebSocketIntegrationErrors",
-      new cloudwatch.Metric({
-        namespace: "AWS/ApiGateway",
-        metricName: "IntegrationError",
-        dimensionsMap: { ApiId: api.webSocketApi.apiId, Stage: api.webSocketStage.stageName },
-        statistic: "Sum",
-        period: Duration.minutes(5),
-      }),
-      25,
-      "WebSocket messages failed in their Lambda integration 25 times in 5 minutes.",
-    );
-    this.alarms = alarms;
+    this.alarms = [...this.addGameAlarms(compute), ...this.addServiceAlarms(core, api, compute)];
 
     // ─── the dashboard ─────────────────────────────────────────────────────────────────────────
-    const graph = (title: string, metrics: cloudwatch.IMetric[], width = 8) =>
-      new cloudwatch.GraphWidget({ title, left: metrics, width, height: 6 });
-    const fns = Object.values(compute.functions);
     this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
-      dashboardName: name("game"),
+      dashboardName: this.nameOf("game"),
       defaultInterval: Duration.hours(3),
-      widgets: [
-        [
-          graph("Tick duration (ms)", [
-            gameMetric(MetricName.TickDurationMs, "p50"),
-            gameMetric(MetricName.TickDurationMs, "p99"),
-          ]),
-          graph("Ticks per batch", [
-            gameMetric(MetricName.TicksPerBatch, "Average"),
-            gameMetric(MetricName.TicksPerBatch, "Minimum"),
-          ]),
-          graph("Commands", [
-            gameMetric(MetricName.CommandsApplied, "Sum"),
-            gameMetric(MetricName.CommandsRejected, "Sum"),
-          ]),
-        ],
-        [
-          graph("Ledger entries", [gameMetric(MetricName.LedgerEntries, "Sum")]),
-          graph("Commit conflicts and retries", [
-            gameMetric(MetricName.CommitConflicts, "Sum"),
-            gameMetric(MetricName.CommitRetries, "Sum"),
-          ]),
-          graph("Chain-verification failures", [
-            gameMetric(MetricName.ChainVerificationFailures, "Sum"),
-          ]),
-        ],
-        [
-          graph(
-            "Lambda errors (live aliases)",
-            fns.map((f) => f.alias.metricErrors({ statistic: "Sum" })),
-          ),
-          graph(
-            "Lambda p99 duration (ms)",
-            fns.map((f) => f.alias.metricDuration({ statistic: "p99" })),
-          ),
-          graph("Game loops", [
-            compute.gameLoop.metricStarted({ statistic: "Sum" }),
-            compute.gameLoop.metricFailed({ statistic: "Sum" }),
-            compute.gameLoop.metricSucceeded({ statistic: "Sum" }),
-          ]),
-        ],
-        [
-          graph("Connections", [
-            gameMetric(MetricName.ConnectionsRejected, "Sum"),
-            ...["ConnectCount", "MessageCount"].map(
-              (metricName) =>
-                new cloudwatch.Metric({
-                  namespace: "AWS/ApiGateway",
-                  metricName,
-                  dimensionsMap: {
-                    ApiId: api.webSocketApi.apiId,
-                    Stage: api.webSocketStage.stageName,
-                  },
-                  statistic: "Sum",
-                }),
-            ),
-          ]),
-          graph("DynamoDB throttles", [
-            core.entities.table.metric("ThrottledRequests", { statistic: "Sum" }),
-            core.journal.table.metric("ThrottledRequests", { statistic: "Sum" }),
-          ]),
-          new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms, width: 8, height: 6 }),
-        ],
-      ],
+      widgets: [...gameWidgets(), ...serviceWidgets(core, api, compute, this.alarms)],
     });
 
     // ─── costs ─────────────────────────────────────────────────────────────────────────────────
+    this.addBudget(core.opsTopic);
+    this.addCostAnomalyDetection(core.opsTopic);
+
+    new CfnOutput(this, OUTPUTS.Observability.dashboardUrl, {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.dashboard.dashboardName}`,
+    });
+  }
+
+  /** A fixed name of this stage: `ledgerquest-<stage>-<n>`. */
+  private nameOf(n: string): string {
+    return qualifiedName(this.settings.stage, n);
+  }
+
+  /**
+   * An alarm named after its id, when the metric reaches the threshold; missing data is not
+   * breaching. It notifies the operators' topic when it fires and when it is OK again.
+   */
+  private addAlarm(id: string, props: GameAlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: this.nameOf(id),
+      alarmDescription: props.description,
+      metric: props.metric,
+      threshold: props.threshold,
+      evaluationPeriods: props.evaluationPeriods ?? 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.notify);
+    alarm.addOkAction(this.notify);
+    return alarm;
+  }
+
+  /** The game's own alarms: the ledger's chain, rival commits, game loops that failed. */
+  private addGameAlarms(compute: ComputeStack): cloudwatch.Alarm[] {
+    return [
+      this.addAlarm("ChainVerificationFailures", {
+        metric: gameMetric(MetricName.ChainVerificationFailures, "Sum"),
+        threshold: 1,
+        description:
+          "A world's ledger failed verification: stop and investigate (docs/deploy.md, disaster recovery).",
+      }),
+      this.addAlarm("CommitConflicts", {
+        metric: gameMetric(MetricName.CommitConflicts, "Sum", Duration.minutes(5)),
+        threshold: 10,
+        description:
+          "Tick batches lost their commit to a rival writer 10 times in 5 minutes: two loops may run one world.",
+      }),
+      this.addAlarm("GameLoopsFailed", {
+        metric: compute.gameLoop.metricFailed({ period: Duration.minutes(5), statistic: "Sum" }),
+        threshold: 1,
+        description:
+          "A game loop ended in TickFailed: its world stopped ticking (its last commit stands).",
+      }),
+    ];
+  }
+
+  /**
+   * The services' alarms: the daily table export, the AuditLog stream handler falling behind or
+   * giving records up, WebSocket messages failing in their integration.
+   */
+  private addServiceAlarms(
+    core: GameCoreStack,
+    api: ApiStack,
+    compute: ComputeStack,
+  ): cloudwatch.Alarm[] {
+    const exportsMachine = core.exports.stateMachine;
+    const hourly = { period: Duration.hours(1), statistic: "Sum" } as const;
+    const auditStream = compute.functions["audit-stream"];
+    return [
+      this.addAlarm("TableExportsFailed", {
+        metric: new cloudwatch.MathExpression({
+          // An export that DynamoDB reports FAILED fails the execution; one never done times it out.
+          expression: "failed + timedOut + aborted",
+          usingMetrics: {
+            failed: exportsMachine.metricFailed(hourly),
+            timedOut: exportsMachine.metricTimedOut(hourly),
+            aborted: exportsMachine.metricAborted(hourly),
+          },
+          period: Duration.hours(1),
+          label: "Table export executions that did not succeed",
+        }),
+        threshold: 1,
+        description:
+          "The daily table export failed, timed out or was stopped: today has no backup beyond point-in-time recovery.",
+      }),
+      this.addAlarm("AuditStreamBehind", {
+        metric: auditStream.alias.metric("IteratorAge", {
+          statistic: "Maximum",
+          period: Duration.minutes(1),
+        }),
+        threshold: 5 * 60 * 1000,
+        description: "The ledger verifier is more than 5 minutes behind the journal.",
+        evaluationPeriods: 5,
+      }),
+      this.addAlarm("AuditStreamGaveUp", {
+        metric: compute.auditStreamFailures.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: "Maximum",
+        }),
+        threshold: 1,
+        description:
+          "The ledger verifier gave up on stream records (their pointers are in the failures queue): replay them.",
+      }),
+      this.addAlarm("WebSocketIntegrationErrors", {
+        metric: webSocketMetric(api, "IntegrationError", Duration.minutes(5)),
+        threshold: 25,
+        description: "WebSocket messages failed in their Lambda integration 25 times in 5 minutes.",
+      }),
+    ];
+  }
+
+  /**
+   * The stage's monthly AWS Budget (`settings.monthlyBudgetUsd`) over this project's resources of
+   * this stage, by their tags: the operators' topic hears of 80% spent and of 100% forecast.
+   */
+  private addBudget(topic: sns.ITopic): void {
+    const { settings } = this;
     new budgets.CfnBudget(this, "MonthlyBudget", {
       budget: {
-        budgetName: name("monthly"),
+        budgetName: this.nameOf("monthly"),
         budgetType: "COST",
         timeUnit: "MONTHLY",
         budgetLimit: { amount: settings.monthlyBudgetUsd, unit: "USD" },
@@ -256,11 +231,18 @@ export class ObservabilityStack extends Stack {
           threshold: n.threshold,
           thresholdType: "PERCENTAGE",
         },
-        subscribers: [{ subscriptionType: "SNS", address: core.opsTopic.topicArn }],
+        subscribers: [{ subscriptionType: "SNS", address: topic.topicArn }],
       })),
     });
+  }
+
+  /**
+   * Cost Anomaly Detection over the project's cost tag: the operators' topic hears at once of an
+   * anomaly of at least `settings.anomalyThresholdUsd`.
+   */
+  private addCostAnomalyDetection(topic: sns.ITopic): void {
     const monitor = new ce.CfnAnomalyMonitor(this, "CostAnomalyMonitor", {
-      monitorName: name("costs"),
+      monitorName: this.nameOf("costs"),
       monitorType: "CUSTOM",
       // A custom monitor of the project's tag: an account has room for one service-wide monitor
       // only, which is often taken. The tag must be activated as a cost allocation tag.
@@ -269,21 +251,106 @@ export class ObservabilityStack extends Stack {
       }),
     });
     new ce.CfnAnomalySubscription(this, "CostAnomalySubscription", {
-      subscriptionName: name("cost-anomalies"),
+      subscriptionName: this.nameOf("cost-anomalies"),
       frequency: "IMMEDIATE",
       monitorArnList: [monitor.attrMonitorArn],
-      subscribers: [{ type: "SNS", address: core.opsTopic.topicArn }],
+      subscribers: [{ type: "SNS", address: topic.topicArn }],
       thresholdExpression: JSON.stringify({
         Dimensions: {
           Key: "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
           MatchOptions: ["GREATER_THAN_OR_EQUAL"],
-          Values: [String(settings.anomalyThresholdUsd)],
+          Values: [String(this.settings.anomalyThresholdUsd)],
         },
       }),
     });
-
-    new CfnOutput(this, OUTPUTS.Observability.dashboardUrl, {
-      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.dashboard.dashboardName}`,
-    });
   }
+}
+
+/** One of API Gateway's metrics of the WebSocket stage, summed. */
+function webSocketMetric(api: ApiStack, metricName: string, period?: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: "AWS/ApiGateway",
+    metricName,
+    dimensionsMap: { ApiId: api.webSocketApi.apiId, Stage: api.webSocketStage.stageName },
+    statistic: "Sum",
+    ...(period === undefined ? {} : { period }),
+  });
+}
+
+/** A graph of a dashboard row: a third of its width by default. */
+function graph(title: string, metrics: cloudwatch.IMetric[], width = 8): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({ title, left: metrics, width, height: 6 });
+}
+
+/** The dashboard's rows of the game's own metrics: ticks, commands, the ledger. */
+function gameWidgets(): cloudwatch.IWidget[][] {
+  return [
+    [
+      graph("Tick duration (ms)", [
+        gameMetric(MetricName.TickDurationMs, "p50"),
+        gameMetric(MetricName.TickDurationMs, "p99"),
+      ]),
+      graph("Ticks per batch", [
+        gameMetric(MetricName.TicksPerBatch, "Average"),
+        gameMetric(MetricName.TicksPerBatch, "Minimum"),
+      ]),
+      graph("Commands", [
+        gameMetric(MetricName.CommandsApplied, "Sum"),
+        gameMetric(MetricName.CommandsRejected, "Sum"),
+      ]),
+    ],
+    [
+      graph("Ledger entries", [gameMetric(MetricName.LedgerEntries, "Sum")]),
+      graph("Commit conflicts and retries", [
+        gameMetric(MetricName.CommitConflicts, "Sum"),
+        gameMetric(MetricName.CommitRetries, "Sum"),
+      ]),
+      graph("Chain-verification failures", [
+        gameMetric(MetricName.ChainVerificationFailures, "Sum"),
+      ]),
+    ],
+  ];
+}
+
+/** The dashboard's rows of the services under the game, and the state of `alarms`. */
+function serviceWidgets(
+  core: GameCoreStack,
+  api: ApiStack,
+  compute: ComputeStack,
+  alarms: readonly cloudwatch.Alarm[],
+): cloudwatch.IWidget[][] {
+  const fns = Object.values(compute.functions);
+  return [
+    [
+      graph(
+        "Lambda errors (live aliases)",
+        fns.map((f) => f.alias.metricErrors({ statistic: "Sum" })),
+      ),
+      graph(
+        "Lambda p99 duration (ms)",
+        fns.map((f) => f.alias.metricDuration({ statistic: "p99" })),
+      ),
+      graph("Game loops", [
+        compute.gameLoop.metricStarted({ statistic: "Sum" }),
+        compute.gameLoop.metricFailed({ statistic: "Sum" }),
+        compute.gameLoop.metricSucceeded({ statistic: "Sum" }),
+      ]),
+    ],
+    [
+      graph("Connections", [
+        gameMetric(MetricName.ConnectionsRejected, "Sum"),
+        ...["ConnectCount", "MessageCount"].map((metricName) => webSocketMetric(api, metricName)),
+      ]),
+      graph("DynamoDB throttles", [
+        core.entities.table.metric("ThrottledRequests", { statistic: "Sum" }),
+        core.journal.table.metric("ThrottledRequests", { statistic: "Sum" }),
+      ]),
+      new cloudwatch.AlarmStatusWidget({
+        title: "Alarms",
+        alarms: [...alarms],
+        width: 8,
+        height: 6,
+      }),
+    ],
+  ];
 }
