@@ -16,6 +16,7 @@ import {
   systemClock,
   verifyWorld,
 } from "@ledgerquest/runtime";
+import { explainLost } from "./forensics.js";
 
 export interface CheckReport {
   readonly ok: boolean;
@@ -26,6 +27,8 @@ export interface CheckReport {
   readonly applied: number;
   /** Acknowledged commands no batch applied, as `<player>/<command id>`. */
   readonly lost: readonly string[];
+  /** For each lost command, what the stores hold of it (`explainLost`). */
+  readonly lostTraces: readonly string[];
   /** Commands applied more than once. */
   readonly duplicated: readonly string[];
   /** `ok`, or the problems found. */
@@ -60,6 +63,7 @@ export async function checkWorld(
   const lost: string[] = [];
   for (const [player, ids] of acknowledged)
     for (const id of ids) if (!counts.has(`${player}/${id}`)) lost.push(`${player}/${id}`);
+  const lostTraces = await explainLost(env, deps, worldId, lost);
   const duplicated = [...counts].filter(([, n]) => n > 1).map(([key]) => key);
 
   const verified = await verifyWorld(deps, worldId);
@@ -84,6 +88,7 @@ export async function checkWorld(
     batches: world.version,
     applied,
     lost,
+    lostTraces,
     duplicated,
     verify,
     replay,

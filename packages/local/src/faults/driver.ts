@@ -174,13 +174,13 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
       await sleep(options.gapMs / 2 + (random() * options.gapMs) / 2);
       const kind = schedule[f] as FaultKind;
       injected[kind]++;
-      log(`fault ${f + 1}/${options.faults}: ${kind}`);
+      log(`fault ${f + 1}/${options.faults}: ${kind} at ${Date.now()}`);
       const killed = await inject(kind, stack, random, proxy, crashPoints, log);
       if (killed) {
         restarts++;
         stack = await startStack({ ...stackOptions, eventsSeed: options.seed + restarts });
         await joinAll(players, stack);
-        log(`stack restarted (${restarts})`);
+        log(`stack restarted (${restarts}) at ${Date.now()}`);
       }
     }
     // Calm: everything sent so far gets its final answer.
@@ -216,6 +216,11 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
       acknowledged,
       await importGame(options.game),
     );
+    for (const key of check.lost) {
+      const player = players.find((p) => key.startsWith(`${p.playerId}/`));
+      log(`lost ${player?.story(key.slice(key.indexOf("/") + 1)) ?? key}`);
+    }
+    for (const trace of check.lostTraces) log(`lost ${trace}`);
     const loops = await runningLoops(stack);
     const sent = players.reduce((n, p) => {
       const f = p.fates();
@@ -283,7 +288,7 @@ async function inject(
       await Promise.race([stack.exited, sleep(CRASH_POINT_WAIT_MS)]);
       if (proxy.fired) {
         crashPoints.push(`${plan.phase} ${plan.point} #${plan.nth}`);
-        log(`  crashed ${plan.phase} ${plan.point} #${plan.nth}`);
+        log(`  crashed ${plan.phase} ${plan.point} #${plan.nth} (seen at ${Date.now()})`);
       } else {
         proxy.arm({ ...plan, nth: Number.MAX_SAFE_INTEGER }, () => undefined);
         killGroup(stack.child);
@@ -294,6 +299,7 @@ async function inject(
     case "restart-dynamodb":
       stack.child.send({ type: "restart-dynamodb" });
       await message(stack.child, "done");
+      log(`  DynamoDB Local back at ${Date.now()}`);
       return false;
     case "second-loop": {
       const sfn = new SFNClient({
@@ -436,6 +442,7 @@ export function formatFaultReport(r: FaultRunReport): string {
   return [
     `faults (seed ${r.seed}): ${Object.values(r.injected).reduce((a, b) => a + b, 0)} injected (${injected}); ${r.restarts} restarts; crash points hit: ${r.crashPoints.join("; ") || "none"}`,
     `commands: ${c.sent} sent, ${c.resends} resends, ${c.acknowledged} acknowledged, ${c.refused} refused, lost ${c.lost}, duplicated ${c.duplicated}; ${r.check.applied} applied in ${r.check.batches} batches`,
+    ...r.check.lostTraces.map((t) => `lost ${t}`),
     `world: version ${r.check.version}, tick ${r.check.tick}, ${r.loops} loop(s) running; ledger ${r.check.verify}; replay ${r.check.replay}; export ${r.check.export}; ${(r.durationMs / 1000).toFixed(1)} s`,
   ].join("\n");
 }

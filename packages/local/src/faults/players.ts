@@ -13,7 +13,10 @@ export type CommandFate = "pending" | "accepted" | "duplicate" | "refused";
 interface Tracked {
   fate: CommandFate;
   sends: number;
+  firstSentMs: number;
   lastSentMs: number;
+  /** When the final answer came (0 until one does). */
+  answeredMs: number;
   readonly body: string;
 }
 
@@ -65,7 +68,14 @@ export class TrackedPlayer {
     const dx = Math.round((this.random() * 2 - 1) * 100) / 100;
     const dy = Math.round((this.random() * 2 - 1) * 100) / 100;
     const body = JSON.stringify({ action: "command", id, type: "move", data: { dx, dy } });
-    this.#commands.set(id, { fate: "pending", sends: 0, lastSentMs: 0, body });
+    this.#commands.set(id, {
+      fate: "pending",
+      sends: 0,
+      firstSentMs: nowMs,
+      lastSentMs: 0,
+      answeredMs: 0,
+      body,
+    });
     this.#send(id, nowMs);
   }
 
@@ -122,7 +132,10 @@ export class TrackedPlayer {
     if (c === undefined) return;
     if (frame.type === "ack" && (frame.result === "accepted" || frame.result === "duplicate")) {
       // The first final answer stands: a later `duplicate` for an accepted command says the same.
-      if (c.fate === "pending") c.fate = frame.result;
+      if (c.fate === "pending") {
+        c.fate = frame.result;
+        c.answeredMs = Date.now();
+      }
       return;
     }
     if (frame.type === "error" && frame.code !== undefined && !RETRY_CODES.has(frame.code)) {
@@ -141,6 +154,13 @@ export class TrackedPlayer {
     };
     for (const [id, c] of this.#commands) out[c.fate].push(id);
     return out;
+  }
+
+  /** A command's life on this side, for the report of a lost one. */
+  story(id: string): string {
+    const c = this.#commands.get(id);
+    if (c === undefined) return `${id}: never sent`;
+    return `${id}: ${c.fate} at ${c.answeredMs} after ${c.sends} send(s), first at ${c.firstSentMs}, last at ${c.lastSentMs}`;
   }
 
   /** Sends of commands that had been sent before: the client's own retries. */
