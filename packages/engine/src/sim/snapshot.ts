@@ -232,29 +232,31 @@ function corrupt(condition: boolean, reason: string): void {
   if (!condition) throw new SnapshotCorruptError(reason);
 }
 
-/**
- * Decodes a snapshot into a new world with the given components (which must be those the
- * snapshot was taken with, in the same order, with the same fields). The world continues exactly
- * where the original was: same entities, handles, data, random numbers, events and resources.
- * Throws SnapshotCorruptError, SnapshotVersionError or SnapshotSchemaError, never a bare error.
- */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
-export function decodeSnapshot(
-  snapshot: Uint8Array,
-  options: Pick<WorldOptions, "components"> & SnapshotOptions,
-): World {
-  const r = checkHeader(snapshot);
+/** What the clock section says: the tick, the rate, the slots and the random-number state. */
+interface Clock {
+  readonly tick: number;
+  readonly tickRateHz: number;
+  readonly maxEntities: number;
+  readonly rng: [number, number, number, number];
+}
+
+/** The flags and the definition section: the fingerprint must be the expected one, if given. */
+function readDefinition(r: ByteReader, expected: Uint8Array | undefined): void {
   const flags = r.u16("flags");
   corrupt(flags === 0, `unknown flags ${flags}`);
   const fingerprint = r.bytes(32, "the fingerprint");
-  if (options.fingerprint) {
-    const same = fingerprint.every((b, i) => b === options.fingerprint?.[i]);
+  if (expected) {
+    const same = fingerprint.every((b, i) => b === expected[i]);
     if (!same) {
       throw new SnapshotSchemaError(
-        `snapshot was taken under simulation definition ${toHex(fingerprint)}, not ${toHex(options.fingerprint)}: load it with the rules it was made with`,
+        `snapshot was taken under simulation definition ${toHex(fingerprint)}, not ${toHex(expected)}: load it with the rules it was made with`,
       );
     }
   }
+}
+
+/** The clock section: tick, tick rate, maxEntities and the random-number state, checked. */
+function readClock(r: ByteReader): Clock {
   const tick = r.f64("the tick");
   corrupt(Number.isSafeInteger(tick) && tick >= 0, `tick ${tick} is not a non-negative integer`);
   const tickRateHz = r.u32("the tick rate");
@@ -265,9 +267,12 @@ export function decodeSnapshot(
   );
   const rng: [number, number, number, number] = [r.u32(), r.u32(), r.u32(), r.u32()];
   corrupt((rng[0] | rng[1] | rng[2] | rng[3]) !== 0, "random-number state is all zero");
+  return { tick, tickRateHz, maxEntities, rng };
+}
 
+/** The components section: each component's name and fields must be those of `defs`, in order. */
+function readComponents(r: ByteReader, defs: readonly ComponentDef<Schema>[]): void {
   const count = r.varuint("the component count");
-  const defs = options.components;
   if (count !== defs.length) {
     throw new SnapshotSchemaError(
       `snapshot has ${count} components, the world ${defs.length}: the component list must match the one the snapshot was taken with`,
@@ -291,7 +296,11 @@ export function decodeSnapshot(
       );
     }
   }
+}
 
+/** The world the snapshot is decoded into, at the clock's tick and random-number state. */
+function newWorld(defs: readonly ComponentDef<Schema>[], clock: Clock): World {
+  const { maxEntities, tickRateHz } = clock;
   let world: World;
   try {
     world = new World({ components: defs, maxEntities, tickRateHz });
@@ -300,9 +309,14 @@ export function decodeSnapshot(
       cause,
     });
   }
-  world.tick = tick;
-  world.rng.setState(rng);
+  world.tick = clock.tick;
+  world.rng.setState(clock.rng);
+  return world;
+}
 
+/** The entities section: highWater, the alive bitset, the generations and the free ring. */
+function readEntities(r: ByteReader, world: World): void {
+  const maxEntities = world.maxEntities;
   const hw = r.varuint("highWater");
   corrupt(hw <= maxEntities, `highWater ${hw} exceeds maxEntities ${maxEntities}`);
   world.highWater = hw;
@@ -333,7 +347,14 @@ export function decodeSnapshot(
     corrupt(e < hw && world.alive[e] === 0, `free slot ${e} is invalid`);
     world.freeRing[i] = e;
   }
+}
 
+/**
+ * The masks section: each mask word's runs must cover the slots exactly; then no dead slot may
+ * have a component, and no slot a component bit beyond the world's components.
+ */
+function readMasks(r: ByteReader, world: World): void {
+  const hw = world.highWater;
   for (const word of world.masks) {
     const runs = r.varuint("a mask run count");
     let e = 0;
@@ -350,7 +371,7 @@ export function decodeSnapshot(
     if (world.alive[e] === 1) continue;
     for (const word of world.masks) corrupt(word[e] === 0, `dead slot ${e} has components`);
   }
-  const maxBits = defs.length;
+  const maxBits = world.components.length;
   for (let e = 0; e < hw; e++) {
     for (let wi = 0; wi < world.masks.length; wi++) {
       const v = (world.masks[wi] as Uint32Array)[e] as number;
@@ -358,7 +379,10 @@ export function decodeSnapshot(
       corrupt(validBits >= 32 || v >>> validBits === 0, `slot ${e} has an unknown component`);
     }
   }
+}
 
+/** The data section: per non-tag component, per field, the values of the entities that have it. */
+function readData(r: ByteReader, world: World, defs: readonly ComponentDef<Schema>[]): void {
   defs.forEach((def, c) => {
     if (def.isTag) return;
     const members = membersOf(world, c);
@@ -374,7 +398,11 @@ export function decodeSnapshot(
       );
     }
   });
+}
 
+/** The names section: each name on a live slot, no name twice. */
+function readNames(r: ByteReader, world: World): void {
+  const hw = world.highWater;
   const nNames = r.varuint("the name count");
   const names: [number, string][] = [];
   const seen = new Set<string>();
@@ -386,7 +414,10 @@ export function decodeSnapshot(
     names.push([eid, name]);
   }
   world.restoreNames(names);
+}
 
+/** The events section: the pending events, each of a known kind. */
+function readEvents(r: ByteReader, world: World): void {
   const nEvents = r.varuint("the event count");
   const events: SimEvent[] = [];
   for (let i = 0; i < nEvents; i++) {
@@ -402,7 +433,10 @@ export function decodeSnapshot(
     });
   }
   world.restoreEvents(events);
+}
 
+/** The resources section: each resource's name and bytes, loaded into the world. */
+function readResources(r: ByteReader, world: World): void {
   const nResources = r.varuint("the resource count");
   const resources: [string, Uint8Array][] = [];
   for (let i = 0; i < nResources; i++) {
@@ -411,6 +445,31 @@ export function decodeSnapshot(
     resources.push([name, r.bytes(len, `resource ${name}`)]);
   }
   loadResources(world, resources);
+}
+
+/**
+ * Decodes a snapshot into a new world with the given components (which must be those the
+ * snapshot was taken with, in the same order, with the same fields). The world continues exactly
+ * where the original was: same entities, handles, data, random numbers, events and resources.
+ * Throws SnapshotCorruptError, SnapshotVersionError or SnapshotSchemaError, never a bare error.
+ * Reads the sections in the format's order (docs/reference/snapshot.md), each checked as read.
+ */
+export function decodeSnapshot(
+  snapshot: Uint8Array,
+  options: Pick<WorldOptions, "components"> & SnapshotOptions,
+): World {
+  const r = checkHeader(snapshot);
+  readDefinition(r, options.fingerprint);
+  const clock = readClock(r);
+  const defs = options.components;
+  readComponents(r, defs);
+  const world = newWorld(defs, clock);
+  readEntities(r, world);
+  readMasks(r, world);
+  readData(r, world, defs);
+  readNames(r, world);
+  readEvents(r, world);
+  readResources(r, world);
   corrupt(r.remaining === 0, `${r.remaining} unexpected bytes after the last section`);
   world.rebuildQueries();
   return world;
