@@ -154,7 +154,6 @@ interface Outcome {
   readonly appliedUnpushed?: ReadonlyMap<string, readonly string[]>;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
 export async function runTickBatch(
   deps: RuntimeDeps,
   input: RunTickBatchInput,
@@ -172,66 +171,120 @@ export async function runTickBatch(
   const startMs = deps.clock.nowMs();
   const world = await deps.store.getWorld(worldId);
   if (world === undefined) throw new NotFoundError("world", worldId);
+  if (world.version > 0 && world.lastBatchToken === token)
+    return await finishCommitted(deps, world, startMs);
+  if (input.loop !== undefined && ownedByAnother(world, input.loop, startMs))
+    return superseded(world);
 
-  if (world.version > 0 && world.lastBatchToken === token) {
-    // A retry of a batch that did commit (it crashed while publishing or pushing): finish those.
-    const record = await deps.journal.getBatch(worldId, world.version);
-    if (record === undefined)
-      throw new NotFoundError("batch record", `${worldId}@${world.version}`);
-    const loaded = await loadWorldState(deps, world);
-    const pushes = await afterCommit(deps, world, record, loaded, [], { startMs });
-    return result("already_committed", world, record, pushes, true, {
-      active: await stillToRun(deps, world),
-    });
-  }
-  if (input.loop !== undefined && ownedByAnother(world, input.loop, startMs)) {
-    return {
-      outcome: "superseded",
+  // Steps 1-2: the batch's inputs, decided.
+  const { outcome, loaded, retried } = await decideBatch(deps, world, input);
+  const { record } = outcome;
+  // Step 3: what the batch wrote, by deterministic keys.
+  const players = await writeProjections(deps, world, outcome, loaded);
+  // Step 4: the commit.
+  const committed = await commitBatch(deps, world, outcome, loaded);
+  // Step 5: events and pushes.
+  const after = await afterCommit(deps, committed, record, loaded, players, {
+    startMs,
+    applied: outcome.appliedUnpushed,
+  });
+  const live = outcome.pushes ?? { pushed: 0, gone: 0, bytes: 0 };
+  const pushes = {
+    pushed: live.pushed + after.pushed,
+    gone: live.gone + after.gone,
+    bytes: live.bytes + after.bytes,
+  };
+  if (record.token !== token) {
+    throw new CommitConflictError(
       worldId,
-      version: world.version,
-      fromTick: world.tick,
-      ticks: 0,
-      tick: world.tick,
-      stateHash: world.stateHash,
-      commandsApplied: 0,
-      ledgerEntries: 0,
-      events: 0,
-      active: false,
-      retried: false,
-      pushed: 0,
-      gone: 0,
-      pushBytes: 0,
-    };
+      world.version + 1,
+      `this call finished the pending batch of ${record.token} instead of running its own`,
+    );
   }
+  return result("committed", committed, record, pushes, retried, {
+    active: await stillToRun(deps, committed),
+    ...(outcome.paced === undefined ? {} : { clock: outcome.paced.clock }),
+  });
+}
 
+/** A retry of a batch that did commit (it crashed while publishing or pushing): finish those. */
+async function finishCommitted(
+  deps: RuntimeDeps,
+  world: WorldRecord,
+  startMs: number,
+): Promise<TickBatchResult> {
+  const record = await deps.journal.getBatch(world.worldId, world.version);
+  if (record === undefined)
+    throw new NotFoundError("batch record", `${world.worldId}@${world.version}`);
+  const loaded = await loadWorldState(deps, world);
+  const pushes = await afterCommit(deps, world, record, loaded, [], { startMs });
+  return result("already_committed", world, record, pushes, true, {
+    active: await stillToRun(deps, world),
+  });
+}
+
+/** Another execution holds the loop: nothing run, nothing written. */
+function superseded(world: WorldRecord): TickBatchResult {
+  return {
+    outcome: "superseded",
+    worldId: world.worldId,
+    version: world.version,
+    fromTick: world.tick,
+    ticks: 0,
+    tick: world.tick,
+    stateHash: world.stateHash,
+    commandsApplied: 0,
+    ledgerEntries: 0,
+    events: 0,
+    active: false,
+    retried: false,
+    pushed: 0,
+    gone: 0,
+    pushBytes: 0,
+  };
+}
+
+/**
+ * Steps 1 and 2: the batch for v+1 and the state it runs on. A pending record's inputs are fixed
+ * (re-run them); otherwise run live and write the record, create-only: the decision point.
+ */
+async function decideBatch(
+  deps: RuntimeDeps,
+  world: WorldRecord,
+  input: RunTickBatchInput,
+): Promise<{ outcome: Outcome; loaded: LoadedWorld; retried: boolean }> {
   const next = world.version + 1;
-  let loaded = await loadWorldState(deps, world);
-  let outcome: Outcome;
-  let retried = false;
-  const pending = await deps.journal.getBatch(worldId, next);
-  if (pending !== undefined) {
-    retried = true;
-    outcome = await rerun(deps, world, loaded, pending);
-  } else {
-    outcome = await runLive(deps, world, loaded, input);
-    const put = await deps.journal.putBatch(outcome.record);
-    if (put.result === "exists") {
-      if (put.existing.token !== token) {
-        throw new CommitConflictError(
-          worldId,
-          next,
-          `batch ${put.existing.token} took this version first`,
-        );
-      }
-      // Our own earlier attempt decided this version with other inputs: finish that one.
-      retried = true;
-      loaded = await loadWorldState(deps, world);
-      outcome = await rerun(deps, world, loaded, put.existing);
-    }
+  const loaded = await loadWorldState(deps, world);
+  const pending = await deps.journal.getBatch(world.worldId, next);
+  if (pending !== undefined)
+    return { outcome: await rerun(deps, world, loaded, pending), loaded, retried: true };
+  const outcome = await runLive(deps, world, loaded, input);
+  const put = await deps.journal.putBatch(outcome.record);
+  if (put.result !== "exists") return { outcome, loaded, retried: false };
+  if (put.existing.token !== input.token) {
+    throw new CommitConflictError(
+      world.worldId,
+      next,
+      `batch ${put.existing.token} took this version first`,
+    );
   }
-  const { record, entries } = outcome;
+  // Our own earlier attempt decided this version with other inputs: finish that one.
+  const again = await loadWorldState(deps, world);
+  return { outcome: await rerun(deps, world, again, put.existing), loaded: again, retried: true };
+}
 
-  await deps.journal.appendEntries(worldId, entries, record.token);
+/**
+ * Step 3: the batch's ledger entries, then the balances of the accounts they moved and the
+ * profiles of the players they (or the ticks' events) touched. Returns those players.
+ */
+async function writeProjections(
+  deps: RuntimeDeps,
+  world: WorldRecord,
+  outcome: Outcome,
+  loaded: LoadedWorld,
+): Promise<Set<string>> {
+  const { entries, record } = outcome;
+  await deps.journal.appendEntries(world.worldId, entries, record.token);
   const changed = new Set<string>();
   for (const e of entries) {
     if (e.kind === "account") changed.add(e.id);
@@ -251,12 +304,24 @@ export async function runTickBatch(
       players.add(owner);
   }
   await deps.store.putProjections(
-    worldId,
-    next,
+    world.worldId,
+    world.version + 1,
     accountBalances(loaded.ledger, [...changed].sort()),
-    [...players].sort().map((p) => playerRecord(loaded, worldId, p)),
+    [...players].sort().map((p) => playerRecord(loaded, world.worldId, p)),
   );
-  const state = await saveWorldState(deps, worldId, loaded);
+  return players;
+}
+
+/** Step 4: the state saved, then the world item replaced if it is still at v. */
+async function commitBatch(
+  deps: RuntimeDeps,
+  world: WorldRecord,
+  outcome: Outcome,
+  loaded: LoadedWorld,
+): Promise<WorldRecord> {
+  const { record } = outcome;
+  const next = world.version + 1;
+  const state = await saveWorldState(deps, world.worldId, loaded);
   const digest = loaded.ledger.digest();
   const committed: WorldRecord = {
     ...world,
@@ -273,32 +338,16 @@ export async function runTickBatch(
   if ((await deps.store.commitWorld(committed, world.version)) === "conflict") {
     // Someone moved the world past v. The record for v+1 is this batch's, so whoever it was
     // committed this very batch (rolling it forward); the world can only be at v+1 or later.
-    const now = await deps.store.getWorld(worldId);
+    const now = await deps.store.getWorld(world.worldId);
     if (now === undefined || now.version < next) {
-      throw new CommitConflictError(worldId, next, "the world moved while this batch committed");
+      throw new CommitConflictError(
+        world.worldId,
+        next,
+        "the world moved while this batch committed",
+      );
     }
   }
-  const after = await afterCommit(deps, committed, record, loaded, players, {
-    startMs,
-    applied: outcome.appliedUnpushed,
-  });
-  const live = outcome.pushes ?? { pushed: 0, gone: 0, bytes: 0 };
-  const pushes = {
-    pushed: live.pushed + after.pushed,
-    gone: live.gone + after.gone,
-    bytes: live.bytes + after.bytes,
-  };
-  if (record.token !== token) {
-    throw new CommitConflictError(
-      worldId,
-      next,
-      `this call finished the pending batch of ${record.token} instead of running its own`,
-    );
-  }
-  return result("committed", committed, record, pushes, retried, {
-    active: await stillToRun(deps, committed),
-    ...(outcome.paced === undefined ? {} : { clock: outcome.paced.clock }),
-  });
+  return committed;
 }
 
 /**
@@ -370,7 +419,19 @@ function touched(loaded: LoadedWorld, events: readonly SimEvent[], into: Set<str
   }
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
+/** What a live batch gathers as it runs: its inputs, its hashes, its events, who changed. */
+interface LiveBatch {
+  /** Where each shard's next drain starts: the applied drains move them. */
+  readonly cursors: number[];
+  readonly drains: DrainPoint[];
+  readonly hashes: string[];
+  readonly events: BatchEvent[];
+  readonly players: Set<string>;
+  /** By player: commands applied that no push has named yet (shared with the live pushes). */
+  readonly appliedUnpushed: Map<string, string[]>;
+  applied: number;
+}
+
 async function runLive(
   deps: RuntimeDeps,
   world: WorldRecord,
@@ -378,20 +439,22 @@ async function runLive(
   input: RunTickBatchInput,
 ): Promise<Outcome> {
   const { sim, ledger, rules } = loaded;
-  const next = world.version + 1;
   const fromSeq = ledger.size;
   const fromTick = sim.tick;
-  const cursors = [...world.cursors];
-  const drains: DrainPoint[] = [];
-  const hashes: string[] = [];
-  const events: BatchEvent[] = [];
-  const players = new Set<string>();
+  const batch: LiveBatch = {
+    cursors: [...world.cursors],
+    drains: [],
+    hashes: [],
+    events: [],
+    players: new Set(),
+    appliedUnpushed: new Map(),
+    applied: 0,
+  };
   const drainIntervalMs = input.drainIntervalMs ?? (input.pace === undefined ? 100 : 50);
   const schedule =
     input.pace === undefined
       ? undefined
       : new Schedule(world, sim.tick, deps.clock.nowMs(), input.pace);
-  const appliedUnpushed = new Map<string, string[]>();
   const live =
     input.pace === undefined
       ? undefined
@@ -401,102 +464,137 @@ async function runLive(
           loaded,
           input.pace.pushHz,
           pusherFor(deps, world.worldId),
-          appliedUnpushed,
+          batch.appliedUnpushed,
         );
-  const background =
+  // Paced: drains run beside the ticks, and each is applied at the first tick after it returns,
+  // so a slow store delays commands, never the world's clock. Unpaced: one every interval.
+  const drainer: Drainer =
     input.pace === undefined
-      ? undefined
-      : new BackgroundDrains(deps, world.worldId, cursors, drainIntervalMs);
-  let applied = 0;
-  let lastDrainMs = Number.NEGATIVE_INFINITY;
-  let yieldedMs = deps.clock.nowMs();
+      ? new IntervalDrains(deps, world.worldId, batch.cursors, drainIntervalMs)
+      : new BackgroundDrains(deps, world.worldId, batch.cursors, drainIntervalMs);
   for (let t = 0; t < input.maxTicks; t++) {
-    let now = deps.clock.nowMs();
-    if (t > 0 && input.deadlineMs !== undefined && now >= input.deadlineMs) break;
-    if (schedule !== undefined) {
-      const waitMs = schedule.untilDueMs(sim.tick, now);
-      if (waitMs > 0) {
-        if (input.deadlineMs !== undefined && now + waitMs >= input.deadlineMs) break;
-        await deps.clock.sleep(waitMs);
-        now = deps.clock.nowMs();
-      } else if (t > 0 && now - yieldedMs >= CATCH_UP_SLICE_MS) {
-        // Behind: catch up tick after tick, but every few milliseconds let the drains, the
-        // pushes and (in a process that hosts more, as the local stack) the sockets run. Back to
-        // back, a second's catch-up held the event loop for the second's ticks at once; a yield
-        // after every tick gave a busy process's world one tick per turn of its event loop.
-        await deps.clock.sleep(0);
-        now = deps.clock.nowMs();
-        yieldedMs = now;
-      }
-      if (waitMs > 0) yieldedMs = now;
-      schedule.starting(sim.tick, now);
-    }
-    const commands: Command[] = [];
-    let drained: readonly ShardDrain[] | undefined;
-    if (background !== undefined) {
-      // Paced: drains run beside the ticks, and each is applied at the first tick after it
-      // returns, so a slow store delays commands, never the world's clock. The first waits: a
-      // batch starts with what queued while no batch ran.
-      if (t === 0) await background.start(now);
-      drained = background.take();
-    } else if (now - lastDrainMs >= drainIntervalMs) {
-      lastDrainMs = now;
-      drained = await drainShards(deps, world.worldId, cursors, now);
-    }
-    for (const d of drained ?? []) {
-      cursors[d.shard] = d.upToMs;
-      if (d.got.length === 0) continue;
-      drains.push({ tick: sim.tick, shard: d.shard, fromMs: d.from, toMs: d.upToMs });
-      for (const c of d.got) {
-        commands.push(toEngineCommand(c));
-        const ids = appliedUnpushed.get(c.playerId);
-        if (ids === undefined) appliedUnpushed.set(c.playerId, [c.commandId]);
-        else ids.push(c.commandId);
-      }
-    }
+    const now = await tickDue(deps, schedule, sim.tick, t, input.deadlineMs);
+    if (now === undefined) break;
+    const commands = applyDrains(batch, await drainer.next(t === 0, now), sim.tick);
     // The next drain reads from the cursors as this one left them.
-    background?.startIfDue(deps.clock.nowMs());
-    applied += commands.length;
+    drainer.applied(deps.clock.nowMs());
+    batch.applied += commands.length;
     const tickEvents = runTick(sim, commands);
     const hash = sim.hash();
-    hashes.push(hash);
-    domainEvents(sim, rules, world.worldId, tickEvents, events);
-    touched(loaded, tickEvents, players);
+    batch.hashes.push(hash);
+    domainEvents(sim, rules, world.worldId, tickEvents, batch.events);
+    touched(loaded, tickEvents, batch.players);
     live?.tick(hash, tickEvents, deps.clock.nowMs());
   }
   // A drain still out when the batch ends is not applied: the cursors stay where the applied
   // ones left them, and the next batch reads those commands again (its watermark is higher).
-  await background?.settle();
+  await drainer.settle();
   const pushes = await live?.settle();
-  const entries = ledger.entriesSince(fromSeq);
+  return liveOutcome(
+    deps,
+    world,
+    input.token,
+    loaded,
+    batch,
+    { fromTick, fromSeq },
+    schedule,
+    pushes,
+  );
+}
+
+/** A live batch's record (its fixed inputs and what they gave) and what the commit needs. */
+function liveOutcome(
+  deps: RuntimeDeps,
+  world: WorldRecord,
+  token: string,
+  { sim, ledger }: LoadedWorld,
+  batch: LiveBatch,
+  from: { readonly fromTick: number; readonly fromSeq: number },
+  schedule: Schedule | undefined,
+  pushes: PushCounts | undefined,
+): Outcome {
   const clock = schedule?.report(sim.tick, deps.clock.nowMs());
   const record: BatchRecord = {
     worldId: world.worldId,
-    version: next,
-    token: input.token,
-    fromTick,
-    ticks: hashes.length,
-    drains,
-    cursors,
-    commandsApplied: applied,
-    hashes,
-    ledgerFromSeq: fromSeq,
+    version: world.version + 1,
+    token,
+    fromTick: from.fromTick,
+    ticks: batch.hashes.length,
+    drains: batch.drains,
+    cursors: batch.cursors,
+    commandsApplied: batch.applied,
+    hashes: batch.hashes,
+    ledgerFromSeq: from.fromSeq,
     ledgerToSeq: ledger.size,
     ledgerHead: ledger.digest().head,
-    events,
+    events: batch.events,
     createdAtMs: deps.clock.nowMs(),
     ...(clock === undefined ? {} : { clock }),
   };
   return {
     record,
-    entries,
-    touchedPlayers: [...players],
+    entries: ledger.entriesSince(from.fromSeq),
+    touchedPlayers: [...batch.players],
     ...(schedule === undefined || clock === undefined
       ? {}
       : { paced: { clock, anchor: schedule.anchor } }),
     ...(pushes === undefined ? {} : { pushes }),
-    appliedUnpushed,
+    appliedUnpushed: batch.appliedUnpushed,
   };
+}
+
+/**
+ * Waits until the batch's next tick is due (paced) and returns the time then, or `undefined`
+ * when the batch must end first: its deadline has come, or would before the tick is due.
+ */
+async function tickDue(
+  deps: RuntimeDeps,
+  schedule: Schedule | undefined,
+  tick: number,
+  t: number,
+  deadlineMs: number | undefined,
+): Promise<number | undefined> {
+  let now = deps.clock.nowMs();
+  if (t > 0 && deadlineMs !== undefined && now >= deadlineMs) return undefined;
+  if (schedule === undefined) return now;
+  const waitMs = schedule.untilDueMs(tick, now);
+  if (waitMs > 0) {
+    if (deadlineMs !== undefined && now + waitMs >= deadlineMs) return undefined;
+    await deps.clock.sleep(waitMs);
+    now = deps.clock.nowMs();
+    schedule.yielded(now);
+  } else if (t > 0 && schedule.sliceUsedAt(now)) {
+    // Behind: catch up tick after tick, but every few milliseconds let the drains, the pushes
+    // and (in a process that hosts more, as the local stack) the sockets run. Back to back, a
+    // second's catch-up held the event loop for the second's ticks at once; a yield after every
+    // tick gave a busy process's world one tick per turn of its event loop.
+    await deps.clock.sleep(0);
+    now = deps.clock.nowMs();
+    schedule.yielded(now);
+  }
+  schedule.starting(tick, now);
+  return now;
+}
+
+/** Applies drains that returned: moves the cursors, records the drains, and lists the commands. */
+function applyDrains(
+  batch: LiveBatch,
+  drained: readonly ShardDrain[] | undefined,
+  tick: number,
+): Command[] {
+  const commands: Command[] = [];
+  for (const d of drained ?? []) {
+    batch.cursors[d.shard] = d.upToMs;
+    if (d.got.length === 0) continue;
+    batch.drains.push({ tick, shard: d.shard, fromMs: d.from, toMs: d.upToMs });
+    for (const c of d.got) {
+      commands.push(toEngineCommand(c));
+      const ids = batch.appliedUnpushed.get(c.playerId);
+      if (ids === undefined) batch.appliedUnpushed.set(c.playerId, [c.commandId]);
+      else ids.push(c.commandId);
+    }
+  }
+  return commands;
 }
 
 /** How long a paced batch that is behind runs ticks back to back before it lets others run. */
@@ -514,8 +612,11 @@ class Schedule {
   readonly #catchUpMsMax: number;
   #skippedMs = 0;
   #behindMsMax = 0;
+  /** When the batch last let others run (see `CATCH_UP_SLICE_MS`). */
+  #yieldedMs: number;
 
   constructor(world: WorldRecord, tick: number, nowMs: number, pace: PaceOptions) {
+    this.#yieldedMs = nowMs;
     if (!(pace.tickMs > 0) || !(pace.pushHz > 0)) {
       throw new RangeError(
         `pace needs tickMs and pushHz above 0, got ${pace.tickMs}, ${pace.pushHz}`,
@@ -538,6 +639,16 @@ class Schedule {
       this.#anchorMs = nowMs;
       this.#anchorTick = tick;
     }
+  }
+
+  /** The batch let others run (it waited for a tick, or yielded while catching up) at `nowMs`. */
+  yielded(nowMs: number): void {
+    this.#yieldedMs = nowMs;
+  }
+
+  /** Whether a batch catching up has run back to back for its slice by `nowMs`. */
+  sliceUsedAt(nowMs: number): boolean {
+    return nowMs - this.#yieldedMs >= CATCH_UP_SLICE_MS;
   }
 
   get anchor(): NonNullable<WorldRecord["pace"]> {
@@ -684,11 +795,43 @@ async function drainShards(
   return drained.filter((d) => d !== undefined);
 }
 
+/** Where a live batch's drains come from: at intervals (unpaced) or in the background (paced). */
+interface Drainer {
+  /** The drains to apply at this tick (`first`: the batch's first tick), if any. */
+  next(first: boolean, nowMs: number): Promise<readonly ShardDrain[] | undefined>;
+  /** The last drains were applied (the cursors moved). */
+  applied(nowMs: number): void;
+  /** Waits for a drain still out, and drops it. */
+  settle(): Promise<void>;
+}
+
+/** An unpaced batch's drains: one every `intervalMs`, waited for at the tick it falls on. */
+class IntervalDrains implements Drainer {
+  #lastMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly deps: RuntimeDeps,
+    private readonly worldId: string,
+    private readonly cursors: readonly number[],
+    private readonly intervalMs: number,
+  ) {}
+
+  async next(_first: boolean, nowMs: number): Promise<readonly ShardDrain[] | undefined> {
+    if (nowMs - this.#lastMs < this.intervalMs) return undefined;
+    this.#lastMs = nowMs;
+    return await drainShards(this.deps, this.worldId, this.cursors, nowMs);
+  }
+
+  applied(): void {}
+
+  async settle(): Promise<void> {}
+}
+
 /**
  * A paced batch's drains: one at a time, started every `intervalMs` (or as soon as the last one
  * was taken, when they take longer), read from the cursors as the applied drains left them.
  */
-class BackgroundDrains {
+class BackgroundDrains implements Drainer {
   #lastStartMs = Number.NEGATIVE_INFINITY;
   #inFlight: Promise<void> | undefined;
   #ready: readonly ShardDrain[] | undefined;
@@ -702,13 +845,16 @@ class BackgroundDrains {
     private readonly intervalMs: number,
   ) {}
 
-  /** Starts a drain now and waits for it. */
-  async start(nowMs: number): Promise<void> {
-    this.#launch(nowMs);
-    await this.#inFlight;
+  /** The first waits: a batch starts with what queued while no batch ran. */
+  async next(first: boolean, nowMs: number): Promise<readonly ShardDrain[] | undefined> {
+    if (first) {
+      this.#launch(nowMs);
+      await this.#inFlight;
+    }
+    return this.take();
   }
 
-  startIfDue(nowMs: number): void {
+  applied(nowMs: number): void {
     if (
       this.#inFlight === undefined &&
       this.#ready === undefined &&
