@@ -16,6 +16,12 @@
  * a construct of CDK's own generates (CDK Pipelines' roles, BucketDeployment's asset bucket), an
  * anchored regular expression over the flattened name. A suffix would do neither: `/*` meant for
  * "objects of a bucket" also ends `role/*`, which would then pass under the bucket's reason.
+ *
+ * In a pattern, `<AWS::Partition>`, `<AWS::Region>` and `<AWS::AccountId>` stand for the policy's
+ * stack's own, as cdk-nag names them there: the placeholders themselves in an environment-agnostic
+ * stack, the literal values (`aws`, `eu-west-1`, `123456789012`) in a stack with a concrete
+ * environment (`lq:account`, `lq:region`), where CDK writes them into the ARNs. Either way the
+ * pattern names the one partition, region and account, never any.
  */
 import {
   type IPolicyValidationContext,
@@ -58,7 +64,8 @@ function intentsOf(scope: IConstruct): WildcardIntents {
  * The policies under `scope` (a role, a function, a state machine) use `resource` on purpose,
  * e.g. `bucket.arnForObjects("worlds/*")` for the objects under a prefix. A string must be the
  * resource exactly as granted; a pattern must be anchored at both ends (`^...$`), so that it
- * names whole resources, never a tail that other resources share.
+ * names whole resources, never a tail that other resources share. A pattern's `<AWS::Partition>`,
+ * `<AWS::Region>` and `<AWS::AccountId>` are those of the policy's stack, whatever its environment.
  */
 export function allowWildcardResource(
   scope: IConstruct,
@@ -115,6 +122,28 @@ interface Statement {
 const list = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
+/** The pseudo parameters a pattern may name, by cdk-nag's placeholder for each. */
+const PSEUDO_PARAMETERS = {
+  "<AWS::Partition>": (stack: Stack) => stack.partition,
+  "<AWS::Region>": (stack: Stack) => stack.region,
+  "<AWS::AccountId>": (stack: Stack) => stack.account,
+} as const;
+
+/**
+ * `pattern` with each placeholder replaced by what cdk-nag names that pseudo parameter in
+ * `stack`: itself where the stack is environment-agnostic (`{ Ref: "AWS::Region" }` flattens to
+ * `<AWS::Region>`), the stack's literal value where it has a concrete environment.
+ */
+function inStackEnvironment(pattern: RegExp, stack: Stack): RegExp {
+  let source = pattern.source;
+  for (const [placeholder, value] of Object.entries(PSEUDO_PARAMETERS)) {
+    const name = flattenCfnReference(stack.resolve(value(stack)));
+    const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    source = source.replaceAll(placeholder, () => escaped);
+  }
+  return new RegExp(source, pattern.flags);
+}
+
 /** Acknowledges, on each policy, the IAM5 resource findings its scopes' intents cover. */
 export function acknowledgeIntendedWildcards(root: IConstruct): number {
   let acknowledged = 0;
@@ -139,7 +168,7 @@ export function acknowledgeIntendedWildcards(root: IConstruct): number {
       matches:
         typeof resource === "string"
           ? (name: string) => name === flattenCfnReference(stack.resolve(resource))
-          : (name: string) => resource.test(name),
+          : (name: string) => inStackEnvironment(resource, stack).test(name),
       reason,
     }));
     const acks = new Map<string, string>();

@@ -58,7 +58,8 @@ function acknowledgeBucketDeployment(files: s3deploy.BucketDeployment, site: s3.
     site.arnForObjects("*"),
     `${why}: it replaces the objects of the site bucket.`,
   );
-  // The bootstrap's asset bucket, by the name CDK's default synthesizer gives it.
+  // The bootstrap's asset bucket, by the name CDK's default synthesizer gives it (in this stack's
+  // account and region, whether placeholders or, with an env, literals: nag.ts).
   allowWildcardResource(
     role,
     /^arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\/\*$/,

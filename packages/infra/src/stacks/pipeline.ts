@@ -117,7 +117,8 @@ export class PipelineStack extends Stack {
       `${cdkPipelines}: read and write of the pipeline's own artifact bucket (Bucket.grantReadWrite).`,
     );
     // Each resource whole: the bucket's objects as granted, CDK Pipelines' generated names by
-    // anchored patterns (`<Project...>` is cdk-nag's name of a project's logical id).
+    // anchored patterns (`<Project...>` is cdk-nag's name of a project's logical id; `<AWS::Region>`
+    // and the like are the pipeline stack's own, placeholders or literals by its env: nag.ts).
     const region = "<AWS::Region>:<AWS::AccountId>";
     for (const [resource, what] of [
       [
