@@ -574,6 +574,32 @@ type Admission =
       readonly body: string;
     };
 
+/** What the handshake's checks see of the request. */
+interface Handshake {
+  readonly connectionId: string;
+  readonly connectedAtMs: number;
+  readonly identity: WebSocketIdentity;
+  readonly headers: ParameterMaps;
+  readonly query: ParameterMaps;
+}
+
+/** A handshake refused with API Gateway's `{"message": ...}` body. */
+function refusal(status: number, message: string | null): Admission {
+  return { admitted: false, status, body: JSON.stringify({ message }) };
+}
+
+/** A handshake admitted, with the authorizer's context and `$connect`'s subprotocol if any. */
+function admission(
+  authorizer: Readonly<Record<string, unknown>> | undefined,
+  protocol?: string,
+): Admission {
+  return {
+    admitted: true,
+    ...(authorizer === undefined ? {} : { authorizer }),
+    ...(protocol === undefined ? {} : { protocol }),
+  };
+}
+
 type Invocation<T> =
   | { readonly kind: "returned"; readonly value: T }
   | { readonly kind: "threw"; readonly error: unknown }
@@ -889,7 +915,7 @@ class Gateway implements WebSocketGateway {
     }
   }
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
+  /** The handshake's checks, in API Gateway's order: the authorizer and its policy, `$connect`. */
   async #admit(
     connectionId: string,
     connectedAtMs: number,
@@ -897,67 +923,87 @@ class Gateway implements WebSocketGateway {
     headers: ParameterMaps,
     query: ParameterMaps,
   ): Promise<Admission> {
-    let authorizer: Readonly<Record<string, unknown>> | undefined;
-    const authorizerHandler = this.#handlers.authorizer;
-    if (authorizerHandler !== undefined) {
-      const startedMs = Date.now();
-      const methodArn = this.#methodArn("$connect");
-      const invocation = await this.#invoke("authorizer", authorizerHandler, {
-        type: "REQUEST",
-        methodArn,
-        headers: headers.single,
-        multiValueHeaders: headers.multi,
-        queryStringParameters: query.single,
-        multiValueQueryStringParameters: query.multi,
-        stageVariables: {},
-        requestContext: {
-          ...this.#baseContext(connectionId, connectedAtMs, identity),
-          routeKey: "$connect",
-          eventType: "CONNECT",
-        },
-      });
-      const integrationLatency = Date.now() - startedMs;
-      if (invocation.kind === "threw") {
-        // The one error API Gateway turns into a 401; the Lambda error message is all it sees.
-        if (invocation.error instanceof Error && invocation.error.message === "Unauthorized") {
-          return {
-            admitted: false,
-            status: 401,
-            body: JSON.stringify({ message: "Unauthorized" }),
-          };
-        }
-        this.#onError(invocation.error, "authorizer");
-        return { admitted: false, status: 500, body: JSON.stringify({ message: null }) };
-      }
-      if (invocation.kind === "timed-out") {
-        this.#onError(new WebSocketGatewayError("the authorizer timed out"), "authorizer");
-        return { admitted: false, status: 500, body: JSON.stringify({ message: null }) };
-      }
-      const resultBytes = Buffer.byteLength(JSON.stringify(invocation.value) ?? "");
-      const decision: PolicyDecision =
-        resultBytes > API_GATEWAY_MAX_AUTHORIZER_RESULT_BYTES
-          ? {
-              problem: `the authorizer's answer is ${resultBytes} bytes, over API Gateway's ${API_GATEWAY_MAX_AUTHORIZER_RESULT_BYTES}`,
-            }
-          : evaluatePolicy(invocation.value, methodArn);
-      if ("problem" in decision) {
-        this.#onError(new WebSocketGatewayError(decision.problem), "authorizer");
-        return { admitted: false, status: 500, body: JSON.stringify({ message: null }) };
-      }
-      if (decision.effect === "deny") {
-        return { admitted: false, status: 403, body: JSON.stringify({ message: "Forbidden" }) };
-      }
-      authorizer = { ...decision.context, principalId: decision.principalId, integrationLatency };
-    }
+    const handshake: Handshake = { connectionId, connectedAtMs, identity, headers, query };
+    const authorized = await this.#authorize(handshake);
+    if (!authorized.admitted) return authorized;
+    return await this.#connect(handshake, authorized.authorizer);
+  }
 
-    const connectHandler = this.#handlers.$connect;
-    if (connectHandler === undefined) {
-      return { admitted: true, ...(authorizer === undefined ? {} : { authorizer }) };
-    }
-    const hasQuery = Object.keys(query.single).length > 0;
-    const invocation = await this.#invoke("$connect", connectHandler, {
+  /**
+   * The REQUEST authorizer, when there is one: a refusal, or an admission that carries what every
+   * route will see as `requestContext.authorizer`.
+   */
+  async #authorize(handshake: Handshake): Promise<Admission> {
+    const handler = this.#handlers.authorizer;
+    if (handler === undefined) return { admitted: true };
+    const startedMs = Date.now();
+    const methodArn = this.#methodArn("$connect");
+    const invocation = await this.#invoke("authorizer", handler, {
+      type: "REQUEST",
+      methodArn,
+      headers: handshake.headers.single,
+      multiValueHeaders: handshake.headers.multi,
+      queryStringParameters: handshake.query.single,
+      multiValueQueryStringParameters: handshake.query.multi,
+      stageVariables: {},
       requestContext: {
-        ...this.#baseContext(connectionId, connectedAtMs, identity),
+        ...this.#baseContext(handshake.connectionId, handshake.connectedAtMs, handshake.identity),
+        routeKey: "$connect",
+        eventType: "CONNECT",
+      },
+    });
+    const integrationLatency = Date.now() - startedMs;
+    if (invocation.kind === "threw") {
+      // The one error API Gateway turns into a 401; the Lambda error message is all it sees.
+      if (invocation.error instanceof Error && invocation.error.message === "Unauthorized") {
+        return refusal(401, "Unauthorized");
+      }
+      this.#onError(invocation.error, "authorizer");
+      return refusal(500, null);
+    }
+    if (invocation.kind === "timed-out") {
+      this.#onError(new WebSocketGatewayError("the authorizer timed out"), "authorizer");
+      return refusal(500, null);
+    }
+    return this.#applyPolicy(invocation.value, methodArn, integrationLatency);
+  }
+
+  /** IAM's evaluation of the authorizer's answer, once it is within API Gateway's size limit. */
+  #applyPolicy(
+    result: WebSocketAuthorizerResult,
+    methodArn: string,
+    integrationLatency: number,
+  ): Admission {
+    const resultBytes = Buffer.byteLength(JSON.stringify(result) ?? "");
+    const decision: PolicyDecision =
+      resultBytes > API_GATEWAY_MAX_AUTHORIZER_RESULT_BYTES
+        ? {
+            problem: `the authorizer's answer is ${resultBytes} bytes, over API Gateway's ${API_GATEWAY_MAX_AUTHORIZER_RESULT_BYTES}`,
+          }
+        : evaluatePolicy(result, methodArn);
+    if ("problem" in decision) {
+      this.#onError(new WebSocketGatewayError(decision.problem), "authorizer");
+      return refusal(500, null);
+    }
+    if (decision.effect === "deny") return refusal(403, "Forbidden");
+    return {
+      admitted: true,
+      authorizer: { ...decision.context, principalId: decision.principalId, integrationLatency },
+    };
+  }
+
+  /** `$connect`, when there is one: a refusal, or the admission with its chosen subprotocol. */
+  async #connect(
+    handshake: Handshake,
+    authorizer: Readonly<Record<string, unknown>> | undefined,
+  ): Promise<Admission> {
+    const handler = this.#handlers.$connect;
+    if (handler === undefined) return admission(authorizer);
+    const { headers, query } = handshake;
+    const hasQuery = Object.keys(query.single).length > 0;
+    const invocation = await this.#invoke("$connect", handler, {
+      requestContext: {
+        ...this.#baseContext(handshake.connectionId, handshake.connectedAtMs, handshake.identity),
         routeKey: "$connect",
         eventType: "CONNECT",
         ...(authorizer === undefined ? {} : { authorizer }),
@@ -974,25 +1020,22 @@ class Gateway implements WebSocketGateway {
     });
     if (invocation.kind === "threw") {
       this.#onError(invocation.error, "$connect");
-      return {
-        admitted: false,
-        status: 500,
-        body: JSON.stringify({ message: "Internal server error" }),
-      };
+      return refusal(500, "Internal server error");
     }
     if (invocation.kind === "timed-out") {
       this.#onError(new WebSocketGatewayError("$connect timed out"), "$connect");
-      return {
-        admitted: false,
-        status: 504,
-        body: JSON.stringify({ message: "Endpoint request timed out" }),
-      };
+      return refusal(504, "Endpoint request timed out");
     }
-    const result: unknown = invocation.value;
+    return this.#connectAnswer(invocation.value, authorizer);
+  }
+
+  /** What `$connect`'s Lambda proxy answer decides: its status, its body, its subprotocol. */
+  #connectAnswer(
+    result: unknown,
+    authorizer: Readonly<Record<string, unknown>> | undefined,
+  ): Admission {
     // No answer at all counts as success, as a Lambda proxy integration without a status does.
-    if (result === undefined || result === null) {
-      return { admitted: true, ...(authorizer === undefined ? {} : { authorizer }) };
-    }
+    if (result === undefined || result === null) return admission(authorizer);
     const answer = isRecord(result) ? result : {};
     const statusCode = answer.statusCode ?? 200;
     const body = answer.body ?? "";
@@ -1010,11 +1053,7 @@ class Gateway implements WebSocketGateway {
         ),
         "$connect",
       );
-      return {
-        admitted: false,
-        status: 502,
-        body: JSON.stringify({ message: "Internal server error" }),
-      };
+      return refusal(502, "Internal server error");
     }
     if (statusCode < 200 || statusCode > 299) {
       return { admitted: false, status: statusCode, body };
@@ -1023,11 +1062,7 @@ class Gateway implements WebSocketGateway {
     const protocolHeader = Object.entries(headersOut).find(
       ([name]) => name.toLowerCase() === "sec-websocket-protocol",
     )?.[1];
-    return {
-      admitted: true,
-      ...(authorizer === undefined ? {} : { authorizer }),
-      ...(protocolHeader === undefined ? {} : { protocol: String(protocolHeader) }),
-    };
+    return admission(authorizer, protocolHeader === undefined ? undefined : String(protocolHeader));
   }
 
   #open(

@@ -29,7 +29,12 @@ import { loopNamePrefix, worldPrefixOfExecution } from "@ledgerquest/runtime";
 import { freePort } from "../dynamodb-local.js";
 import { nodeScriptArgs } from "../node-script.js";
 import { type CheckReport, checkWorld } from "./checks.js";
-import { type CrashPlan, startDynamoDbProxy, WRITE_POINTS } from "./dynamodb-proxy.js";
+import {
+  type CrashPlan,
+  type DynamoDbProxy,
+  startDynamoDbProxy,
+  WRITE_POINTS,
+} from "./dynamodb-proxy.js";
 import { TrackedPlayer } from "./players.js";
 import { seededRandom } from "./random.js";
 import type { StackProcessMessage, StackProcessOptions } from "./stack-process.js";
@@ -114,7 +119,21 @@ interface RunningStack {
   readonly exited: Promise<void>;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
+/** A run's state, as its steps share it: the stack changes at each restart. */
+interface FaultRun {
+  readonly options: FaultRunOptions;
+  readonly log: (line: string) => void;
+  /** The schedule's generator: which fault, which write, when. */
+  readonly random: () => number;
+  readonly proxy: DynamoDbProxy;
+  readonly players: readonly TrackedPlayer[];
+  readonly stackOptions: StackProcessOptions;
+  readonly injected: Record<FaultKind, number>;
+  readonly crashPoints: string[];
+  restarts: number;
+  stack: RunningStack;
+}
+
 export async function runFaults(options: FaultRunOptions): Promise<FaultRunReport> {
   const log = options.log ?? (() => undefined);
   const random = seededRandom(options.seed);
@@ -122,34 +141,84 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
   const dataDir = mkdtempSync(join(tmpdir(), "lq-faults-"));
   const dynamodbPort = await freePort();
   const proxy = await startDynamoDbProxy(dynamodbPort);
-  const playerIds = Array.from(
-    { length: options.players },
-    (_, i) => `player_${String(i + 1).padStart(4, "0")}`,
-  );
-  // The players draw from a generator of their own: how many moves they make depends on timing,
-  // and must not shift the schedule's draws (which fault, which write, when).
-  const moves = seededRandom(options.seed ^ 0x5eed);
-  const players = playerIds.map((p) => new TrackedPlayer(p, moves));
+  const players = trackedPlayers(options.players, options.seed);
   const stackOptions: StackProcessOptions = {
     dataDir,
     worldId: WORLD,
-    players: playerIds,
+    players: players.map((p) => p.playerId),
     game: options.game,
     dynamodbPort,
     dynamodbEndpoint: proxy.endpoint,
     events: { duplicateRatio: 0.2, delayMaxMs: 300 },
     eventsSeed: options.seed,
   };
-  const injected = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
-  const crashPoints: string[] = [];
-  let restarts = 0;
-  let stack = await startStack(stackOptions);
-  await joinAll(players, stack);
+  const run: FaultRun = {
+    options,
+    log,
+    random,
+    proxy,
+    players,
+    stackOptions,
+    injected: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
+    crashPoints: [],
+    restarts: 0,
+    stack: await startStack(stackOptions),
+  };
+  await joinAll(players, run.stack);
+  const load = startLoad(players, options.ratePerSecond);
+  const schedule = scheduleOf(random, options.faults);
+  try {
+    await injectAll(run, schedule);
+    // Calm: everything sent so far gets its final answer.
+    load.stop();
+    await load.done;
+    await untilAnswered(players, run.stack);
+    const acknowledged = acknowledgedOf(players);
+    for (const p of players) p.disconnect();
+    const check = await checkWorld(
+      run.stack.ready.env,
+      WORLD,
+      acknowledged,
+      await importGame(options.game),
+    );
+    logLost(log, players, check);
+    const loops = await runningLoops(run.stack);
+    const report = reportOf(run, acknowledged, check, loops, startedMs);
+    await stopStack(run.stack);
+    return report;
+  } finally {
+    load.stop();
+    for (const p of players) p.disconnect();
+    killGroup(run.stack.child);
+    await run.stack.exited;
+    await proxy.close();
+    // The JVM stops by itself once its parent is gone; give it its moment before removing its data.
+    await sleep(500);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
 
-  let stopLoad = false;
-  const load = (async () => {
-    const intervalMs = 1000 / options.ratePerSecond;
-    while (!stopLoad) {
+/** `count` tracked players, `player_0001` on. */
+function trackedPlayers(count: number, seed: number): TrackedPlayer[] {
+  const playerIds = Array.from(
+    { length: count },
+    (_, i) => `player_${String(i + 1).padStart(4, "0")}`,
+  );
+  // The players draw from a generator of their own: how many moves they make depends on timing,
+  // and must not shift the schedule's draws (which fault, which write, when).
+  const moves = seededRandom(seed ^ 0x5eed);
+  return playerIds.map((p) => new TrackedPlayer(p, moves));
+}
+
+/** The load: every player sends a new command `ratePerSecond` times a second, until stopped. */
+function startLoad(
+  players: readonly TrackedPlayer[],
+  ratePerSecond: number,
+): { readonly done: Promise<void>; stop(): void } {
+  let stopped = false;
+  const done = (async () => {
+    const intervalMs = 1000 / ratePerSecond;
+    while (!stopped) {
       const now = Date.now();
       for (const p of players) {
         p.sendNew(now);
@@ -158,10 +227,18 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
       await sleep(intervalMs);
     }
   })();
+  return {
+    done,
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
 
-  // Every kind once in each round of five, in a seeded order: a short run covers them all.
+/** Every kind once in each round of five, in a seeded order: a short run covers them all. */
+function scheduleOf(random: () => number, faults: number): FaultKind[] {
   const schedule: FaultKind[] = [];
-  while (schedule.length < options.faults) {
+  while (schedule.length < faults) {
     const round = [...FAULT_KINDS];
     for (let i = round.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
@@ -169,94 +246,109 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
     }
     schedule.push(...round);
   }
-  try {
-    for (let f = 0; f < options.faults; f++) {
-      await sleep(options.gapMs / 2 + (random() * options.gapMs) / 2);
-      const kind = schedule[f] as FaultKind;
-      injected[kind]++;
-      log(`fault ${f + 1}/${options.faults}: ${kind} at ${Date.now()}`);
-      const killed = await inject(kind, stack, random, proxy, crashPoints, log);
-      if (killed) {
-        restarts++;
-        stack = await startStack({ ...stackOptions, eventsSeed: options.seed + restarts });
-        await joinAll(players, stack);
-        log(`stack restarted (${restarts}) at ${Date.now()}`);
-      }
+  return schedule;
+}
+
+/** The faults, one after another at seeded moments, with a restart after each that kills. */
+async function injectAll(run: FaultRun, schedule: readonly FaultKind[]): Promise<void> {
+  const { options, log } = run;
+  for (let f = 0; f < options.faults; f++) {
+    await sleep(options.gapMs / 2 + (run.random() * options.gapMs) / 2);
+    const kind = schedule[f] as FaultKind;
+    run.injected[kind]++;
+    log(`fault ${f + 1}/${options.faults}: ${kind} at ${Date.now()}`);
+    const killed = await inject(kind, run.stack, run.random, run.proxy, run.crashPoints, log);
+    if (killed) {
+      run.restarts++;
+      run.stack = await startStack({
+        ...run.stackOptions,
+        eventsSeed: options.seed + run.restarts,
+      });
+      await joinAll(run.players, run.stack);
+      log(`stack restarted (${run.restarts}) at ${Date.now()}`);
     }
-    // Calm: everything sent so far gets its final answer.
-    stopLoad = true;
-    await load;
-    await until(
-      () =>
-        `every command answered (${players
-          .map(
-            (p) =>
-              `${p.playerId}: ${p.fates().pending.length} pending, last answers ${p.lastAnswers().join(" | ")}`,
-          )
-          .join("; ")})`,
-      180_000,
-      async () => {
-        const now = Date.now();
-        for (const p of players) {
-          if (!p.connected) await joinAll([p], stack);
-          p.resendPending(now, 2000, RESENDS_PER_ROUND);
-        }
-        return players.every((p) => p.fates().pending.length === 0) ? true : undefined;
-      },
-    );
-    const acknowledged = new Map<string, Set<string>>();
-    for (const p of players) {
-      const f = p.fates();
-      acknowledged.set(p.playerId, new Set([...f.accepted, ...f.duplicate]));
-    }
-    for (const p of players) p.disconnect();
-    const check = await checkWorld(
-      stack.ready.env,
-      WORLD,
-      acknowledged,
-      await importGame(options.game),
-    );
-    for (const key of check.lost) {
-      const player = players.find((p) => key.startsWith(`${p.playerId}/`));
-      log(`lost ${player?.story(key.slice(key.indexOf("/") + 1)) ?? key}`);
-    }
-    for (const trace of check.lostTraces) log(`lost ${trace}`);
-    const loops = await runningLoops(stack);
-    const sent = players.reduce((n, p) => {
-      const f = p.fates();
-      return n + f.accepted.length + f.duplicate.length + f.refused.length + f.pending.length;
-    }, 0);
-    const refused = players.reduce((n, p) => n + p.fates().refused.length, 0);
-    const report: FaultRunReport = {
-      seed: options.seed,
-      injected,
-      crashPoints,
-      restarts,
-      commands: {
-        sent,
-        resends: players.reduce((n, p) => n + p.resends, 0),
-        acknowledged: [...acknowledged.values()].reduce((n, s) => n + s.size, 0),
-        refused,
-        lost: check.lost.length,
-        duplicated: check.duplicated.length,
-      },
-      check,
-      loops,
-      durationMs: Date.now() - startedMs,
-      ok: check.ok && refused === 0 && loops === 1,
-    };
-    await stopStack(stack);
-    return report;
-  } finally {
-    stopLoad = true;
-    for (const p of players) p.disconnect();
-    killGroup(stack.child);
-    await stack.exited;
-    await proxy.close();
-    // The JVM stops by itself once its parent is gone; give it its moment before removing its data.
-    await sleep(500);
-    rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Until every command sent has its final answer: players reconnect and resend meanwhile. */
+async function untilAnswered(
+  players: readonly TrackedPlayer[],
+  stack: RunningStack,
+): Promise<void> {
+  await until(
+    () =>
+      `every command answered (${players
+        .map(
+          (p) =>
+            `${p.playerId}: ${p.fates().pending.length} pending, last answers ${p.lastAnswers().join(" | ")}`,
+        )
+        .join("; ")})`,
+    180_000,
+    async () => {
+      const now = Date.now();
+      for (const p of players) {
+        if (!p.connected) await joinAll([p], stack);
+        p.resendPending(now, 2000, RESENDS_PER_ROUND);
+      }
+      return players.every((p) => p.fates().pending.length === 0) ? true : undefined;
+    },
+  );
+}
+
+/** The commands each player had acknowledged (accepted, or answered as a duplicate). */
+function acknowledgedOf(players: readonly TrackedPlayer[]): Map<string, Set<string>> {
+  const acknowledged = new Map<string, Set<string>>();
+  for (const p of players) {
+    const f = p.fates();
+    acknowledged.set(p.playerId, new Set([...f.accepted, ...f.duplicate]));
+  }
+  return acknowledged;
+}
+
+/** A line per lost command: its player's story of it, then the traces the check found. */
+function logLost(
+  log: (line: string) => void,
+  players: readonly TrackedPlayer[],
+  check: CheckReport,
+): void {
+  for (const key of check.lost) {
+    const player = players.find((p) => key.startsWith(`${p.playerId}/`));
+    log(`lost ${player?.story(key.slice(key.indexOf("/") + 1)) ?? key}`);
+  }
+  for (const trace of check.lostTraces) log(`lost ${trace}`);
+}
+
+function reportOf(
+  run: FaultRun,
+  acknowledged: ReadonlyMap<string, ReadonlySet<string>>,
+  check: CheckReport,
+  loops: number,
+  startedMs: number,
+): FaultRunReport {
+  const { players } = run;
+  const sent = players.reduce((n, p) => {
+    const f = p.fates();
+    return n + f.accepted.length + f.duplicate.length + f.refused.length + f.pending.length;
+  }, 0);
+  const refused = players.reduce((n, p) => n + p.fates().refused.length, 0);
+  return {
+    seed: run.options.seed,
+    injected: run.injected,
+    crashPoints: run.crashPoints,
+    restarts: run.restarts,
+    commands: {
+      sent,
+      resends: players.reduce((n, p) => n + p.resends, 0),
+      acknowledged: [...acknowledged.values()].reduce((n, s) => n + s.size, 0),
+      refused,
+      lost: check.lost.length,
+      duplicated: check.duplicated.length,
+    },
+    check,
+    loops,
+    durationMs: Date.now() - startedMs,
+    ok: check.ok && refused === 0 && loops === 1,
+  };
 }
 
 async function inject(
