@@ -173,7 +173,148 @@ async function stopEarlierRun(dbPath: string, log: (line: string) => void): Prom
   rmSync(pidFilePath(dbPath), { force: true });
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
+/** The JVM's arguments: the jar in `dir`, on `port`, its tables under `dbPath` or in memory. */
+function javaArgsFor(dir: string, port: number, dbPath: string | undefined): string[] {
+  return [
+    `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
+    // A small heap keeps the test machine's memory for the tests; the emulator needs little.
+    "-Xmx512m",
+    "-jar",
+    join(dir, "DynamoDBLocal.jar"),
+    "-port",
+    String(port),
+    ...(dbPath === undefined ? ["-inMemory"] : ["-dbPath", dbPath, "-sharedDb"]),
+  ];
+}
+
+/**
+ * The watchdog process, what it tells of the JVM it runs, and their working folder (a temporary
+ * one, removed with them, when the tables are in memory).
+ */
+class Watchdog {
+  readonly #options: WatchdogOptions;
+  readonly #child: ChildProcess;
+  readonly #exited: Promise<void>;
+  /** The last 4000 characters of its stderr. */
+  #stderr = "";
+  /** The JVM's pid, once the watchdog has spawned it. */
+  #jvmPid: number | undefined;
+  /** How the JVM ended, for a start's error message. */
+  #jvmExit = "";
+  /** The watchdog's exit code once it has exited (null when it could not start). */
+  #exitCode: number | null | undefined;
+
+  constructor(options: WatchdogOptions) {
+    this.#options = options;
+    // A session of its own: a signal to this process's group (Ctrl-C, a closed terminal, a kill of
+    // `npm start`'s group) reaches neither the watchdog nor the JVM, which the watchdog then stops
+    // gracefully, after this process, however this process ends.
+    this.#child = spawn(
+      process.execPath,
+      [...nodeScriptArgs(import.meta.url, WATCHDOG_SCRIPT_NAME), JSON.stringify(options)],
+      { cwd: options.cwd, detached: true, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    this.#child.stdin?.on("error", () => undefined);
+    this.#child.stderr?.on("data", (chunk: Buffer) => {
+      this.#stderr = (this.#stderr + chunk.toString("utf8")).slice(-4000);
+    });
+    if (this.#child.stdout !== null) {
+      createInterface({ input: this.#child.stdout }).on("line", (line) => this.#onLine(line));
+    }
+    this.#exited = new Promise<void>((resolveExit) => {
+      this.#child.on("exit", (code) => {
+        this.#exitCode = code;
+        resolveExit();
+      });
+    });
+    this.#child.on("error", (error) => {
+      this.#stderr += `\n${error.message}`;
+      this.#exitCode ??= null;
+    });
+  }
+
+  /** A line of the watchdog's stdout: the JVM's pid once spawned, how it exited once it has. */
+  #onLine(line: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (typeof message !== "object" || message === null || !("type" in message)) return;
+    if (message.type === "spawned" && "pid" in message && typeof message.pid === "number") {
+      this.#jvmPid = message.pid;
+    }
+    if (message.type === "exited" && "code" in message && "signal" in message) {
+      this.#jvmExit = ` (the JVM's exit code ${String(message.code)}, signal ${String(message.signal)})`;
+    }
+  }
+
+  /**
+   * Waits until the JVM answers, and returns its pid; abandons the start, and throws, once it
+   * never will or `startTimeoutMs` has passed.
+   */
+  async untilAnswering(startTimeoutMs: number): Promise<number> {
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      const pid = this.#jvmPid;
+      if (pid !== undefined && (await answers(this.#options.endpoint))) return pid;
+      const failure = this.#startFailure(startTimeoutMs, deadline);
+      if (failure !== undefined) {
+        this.#abandon();
+        throw new DynamoDbLocalError(failure);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Why the start has failed, if it has. */
+  #startFailure(startTimeoutMs: number, deadline: number): string | undefined {
+    const { port, endpoint } = this.#options;
+    if (this.#exitCode !== undefined) {
+      return `DynamoDB Local exited before it answered on port ${port}${this.#jvmExit}: ${this.#stderr.trim()}`;
+    }
+    // Jetty's bind failure leaves the JVM running but deaf: no use waiting for it.
+    if (this.#stderr.includes("Failed to bind")) {
+      return `DynamoDB Local could not listen on port ${port}, which something else holds: ${this.#stderr.trim()}`;
+    }
+    if (Date.now() > deadline) {
+      return `DynamoDB Local did not answer on ${endpoint} within ${startTimeoutMs} ms: ${this.#stderr.trim()}`;
+    }
+    return undefined;
+  }
+
+  #abandon(): void {
+    // Nothing is acknowledged yet: no graceful stop needed.
+    if (this.#jvmPid !== undefined) signal(this.#jvmPid, "SIGKILL");
+    this.#child.stdin?.end();
+    this.#removeWorkingFolder();
+  }
+
+  /** Commits every acknowledged write, stops the JVM `jvmPid`, and resolves once it has exited. */
+  async stop(jvmPid: number): Promise<void> {
+    if (this.#exitCode === undefined) {
+      // End-of-file tells the watchdog to flush and stop the JVM; it exits after the JVM has.
+      this.#child.stdin?.end();
+      const last = setTimeout(
+        () => {
+          signal(jvmPid, "SIGKILL");
+          this.#child.kill("SIGKILL");
+        },
+        FLUSH_TIMEOUT_MS + 2 * STOP_TIMEOUT_MS,
+      );
+      await this.#exited;
+      clearTimeout(last);
+    }
+    this.#removeWorkingFolder();
+  }
+
+  #removeWorkingFolder(): void {
+    if (this.#options.dbPath === undefined)
+      rmSync(this.#options.cwd, { recursive: true, force: true });
+  }
+}
+
 export async function startDynamoDbLocal(
   options: DynamoDbLocalOptions = {},
 ): Promise<DynamoDbLocal> {
@@ -187,21 +328,11 @@ export async function startDynamoDbLocal(
   const dbPath = options.dbPath === undefined ? undefined : resolve(options.dbPath);
   if (dbPath !== undefined) await stopEarlierRun(dbPath, log);
   const port = options.port ?? (await freePort());
-  const dir = emulatorDir();
-  const javaArgs = [
-    `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
-    // A small heap keeps the test machine's memory for the tests; the emulator needs little.
-    "-Xmx512m",
-    "-jar",
-    join(dir, "DynamoDBLocal.jar"),
-    "-port",
-    String(port),
-    ...(dbPath === undefined ? ["-inMemory"] : ["-dbPath", dbPath, "-sharedDb"]),
-  ];
+  const javaArgs = javaArgsFor(emulatorDir(), port, dbPath);
   // The emulator writes a metadata file into its working directory: keep it out of the caller's.
   const cwd = dbPath ?? mkdtempSync(join(tmpdir(), "lq-dynamodb-"));
   const endpoint = `http://127.0.0.1:${port}`;
-  const watchdogOptions: WatchdogOptions = {
+  const watchdog = new Watchdog({
     javaArgs,
     cwd,
     endpoint,
@@ -209,100 +340,7 @@ export async function startDynamoDbLocal(
     stopTimeoutMs: STOP_TIMEOUT_MS,
     ownerPid: process.pid,
     ...(dbPath === undefined ? {} : { dbPath }),
-  };
-  // A session of its own: a signal to this process's group (Ctrl-C, a closed terminal, a kill of
-  // `npm start`'s group) reaches neither the watchdog nor the JVM, which the watchdog then stops
-  // gracefully, after this process, however this process ends.
-  const watchdog: ChildProcess = spawn(
-    process.execPath,
-    [...nodeScriptArgs(import.meta.url, WATCHDOG_SCRIPT_NAME), JSON.stringify(watchdogOptions)],
-    { cwd, detached: true, stdio: ["pipe", "pipe", "pipe"] },
-  );
-  watchdog.stdin?.on("error", () => undefined);
-  let stderr = "";
-  watchdog.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString("utf8")).slice(-4000);
   });
-  let pid: number | undefined;
-  let jvmExit = "";
-  if (watchdog.stdout !== null) {
-    createInterface({ input: watchdog.stdout }).on("line", (line) => {
-      let message: unknown;
-      try {
-        message = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (typeof message !== "object" || message === null || !("type" in message)) return;
-      if (message.type === "spawned" && "pid" in message && typeof message.pid === "number") {
-        pid = message.pid;
-      }
-      if (message.type === "exited" && "code" in message && "signal" in message) {
-        jvmExit = ` (the JVM's exit code ${String(message.code)}, signal ${String(message.signal)})`;
-      }
-    });
-  }
-  let exited: number | null | undefined;
-  const watchdogExited = new Promise<void>((resolveExit) => {
-    watchdog.on("exit", (code) => {
-      exited = code;
-      resolveExit();
-    });
-  });
-  watchdog.on("error", (error) => {
-    stderr += `\n${error.message}`;
-    exited ??= null;
-  });
-  const abandon = () => {
-    // Nothing is acknowledged yet: no graceful stop needed.
-    if (pid !== undefined) signal(pid, "SIGKILL");
-    watchdog.stdin?.end();
-    if (dbPath === undefined) rmSync(cwd, { recursive: true, force: true });
-  };
-  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
-  const deadline = Date.now() + startTimeoutMs;
-  while (pid === undefined || !(await answers(endpoint))) {
-    if (exited !== undefined) {
-      abandon();
-      throw new DynamoDbLocalError(
-        `DynamoDB Local exited before it answered on port ${port}${jvmExit}: ${stderr.trim()}`,
-      );
-    }
-    // Jetty's bind failure leaves the JVM running but deaf: no use waiting for it.
-    if (stderr.includes("Failed to bind")) {
-      abandon();
-      throw new DynamoDbLocalError(
-        `DynamoDB Local could not listen on port ${port}, which something else holds: ${stderr.trim()}`,
-      );
-    }
-    if (Date.now() > deadline) {
-      abandon();
-      throw new DynamoDbLocalError(
-        `DynamoDB Local did not answer on ${endpoint} within ${startTimeoutMs} ms: ${stderr.trim()}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const jvmPid = pid;
-  return {
-    endpoint,
-    port,
-    pid: jvmPid,
-    stop: async () => {
-      if (exited === undefined) {
-        // End-of-file tells the watchdog to flush and stop the JVM; it exits after the JVM has.
-        watchdog.stdin?.end();
-        const last = setTimeout(
-          () => {
-            signal(jvmPid, "SIGKILL");
-            watchdog.kill("SIGKILL");
-          },
-          FLUSH_TIMEOUT_MS + 2 * STOP_TIMEOUT_MS,
-        );
-        await watchdogExited;
-        clearTimeout(last);
-      }
-      if (dbPath === undefined) rmSync(cwd, { recursive: true, force: true });
-    },
-  };
+  const jvmPid = await watchdog.untilAnswering(options.startTimeoutMs ?? 30_000);
+  return { endpoint, port, pid: jvmPid, stop: () => watchdog.stop(jvmPid) };
 }
