@@ -20,11 +20,18 @@
  * the visitor's browser.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PLAYER_ID_PATTERN } from "@ledgerquest/aws";
 import { OPERATOR_GROUP } from "@ledgerquest/runtime";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  type GenerateKeyPairResult,
+  generateKeyPair,
+  type JWK,
+  SignJWT,
+} from "jose";
 import { foreignRequestReason, isLoopbackAddress } from "./loopback-guard.js";
 
 export { isLoopbackAddress } from "./loopback-guard.js";
@@ -165,7 +172,160 @@ function requestedLifetimeS(value: string | null): number {
   return lifetimeS;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
+/** The key the provider signs with, and its public half as the JWKS publishes it. */
+interface SigningKey {
+  readonly privateKey: GenerateKeyPairResult["privateKey"];
+  readonly keyId: string;
+  readonly jwk: JWK;
+}
+
+async function generateSigningKey(): Promise<SigningKey> {
+  const { publicKey, privateKey } = await generateKeyPair(ALGORITHM);
+  const exported = await exportJWK(publicKey);
+  const keyId = await calculateJwkThumbprint(exported);
+  return { privateKey, keyId, jwk: { ...exported, kid: keyId, alg: ALGORITHM, use: "sig" } };
+}
+
+/**
+ * Where the provider listens and what its tokens and discovery document say; `port`, and
+ * `issuer` and `jwksUri` unless chosen, are known once it listens.
+ */
+interface ProviderSite {
+  port: number;
+  issuer: string;
+  jwksUri: string;
+  readonly audience: string;
+  readonly key: SigningKey;
+}
+
+async function issueToken(
+  site: ProviderSite,
+  playerId: string,
+  tokenOptions: TokenOptions,
+): Promise<DevTokenResponse> {
+  // A token the authorizer would deny anyway is a mistake on the caller's side: say so here.
+  if (!PLAYER_ID_PATTERN.test(playerId)) {
+    throw new DevIdentityProviderError(
+      `player id must match ${PLAYER_ID_PATTERN}, got ${JSON.stringify(playerId)}`,
+    );
+  }
+  const lifetimeS = tokenOptions.expiresInSeconds ?? DEFAULT_TOKEN_LIFETIME_S;
+  if (!Number.isSafeInteger(lifetimeS) || lifetimeS === 0) {
+    throw new DevIdentityProviderError(
+      `expiresInSeconds must be a non-zero whole number of seconds, got ${lifetimeS}`,
+    );
+  }
+  const nowS = Math.floor(Date.now() / 1000);
+  // An expired token is issued in the past, before its expiry, so that it is otherwise valid.
+  const issuedAtS = lifetimeS > 0 ? nowS : nowS + lifetimeS - 60;
+  const groups = tokenOptions.groups ?? [];
+  const token = await new SignJWT(groups.length === 0 ? {} : { "cognito:groups": [...groups] })
+    .setProtectedHeader({ alg: ALGORITHM, kid: site.key.keyId, typ: "JWT" })
+    .setSubject(playerId)
+    .setIssuer(site.issuer)
+    .setAudience(site.audience)
+    .setIssuedAt(issuedAtS)
+    .setExpirationTime(nowS + lifetimeS)
+    .setJti(randomUUID())
+    .sign(site.key.privateKey);
+  return { token, expiresAt: new Date((nowS + lifetimeS) * 1000).toISOString() };
+}
+
+type Issue = (playerId: string, tokenOptions?: TokenOptions) => Promise<DevTokenResponse>;
+
+async function serveToken(
+  request: IncomingMessage,
+  response: ServerResponse,
+  query: URLSearchParams,
+  site: ProviderSite,
+  issue: Issue,
+): Promise<void> {
+  // Tokens are secrets: no cache may keep one.
+  const noStore = "no-store";
+  try {
+    const foreign = isLoopbackAddress(request.socket.remoteAddress)
+      ? foreignRequestReason(request.headers, site.port)
+      : "it comes from another machine";
+    if (foreign !== undefined) {
+      throw new TokenRequestError(
+        403,
+        "forbidden",
+        `the dev token endpoint serves this machine only, and ${foreign}`,
+      );
+    }
+    if (request.method !== "GET") {
+      throw new TokenRequestError(405, "method_not_allowed", `use GET ${TOKEN_PATH}?player=<id>`);
+    }
+    const player = query.get("player");
+    if (player === null || !PLAYER_ID_PATTERN.test(player)) {
+      throw new TokenRequestError(
+        400,
+        "invalid_player",
+        `name the player in ?player=<id>, matching ${PLAYER_ID_PATTERN}; got ${player === null ? "none" : JSON.stringify(player)}`,
+      );
+    }
+    const lifetimeS = requestedLifetimeS(query.get("expiresIn"));
+    // `operator=1` (or true): a token in the operators' group, for the operator's queries.
+    const operator = ["1", "true"].includes(query.get("operator") ?? "");
+    sendJson(
+      response,
+      200,
+      await issue(player, {
+        expiresInSeconds: lifetimeS,
+        ...(operator ? { groups: [OPERATOR_GROUP] } : {}),
+      }),
+      noStore,
+    );
+  } catch (error) {
+    if (error instanceof TokenRequestError) {
+      sendJson(response, error.status, { error: error.code, message: error.message }, noStore);
+    } else {
+      sendJson(response, 500, { error: "internal", message: String(error) }, noStore);
+    }
+  }
+}
+
+function serve(
+  request: IncomingMessage,
+  response: ServerResponse,
+  site: ProviderSite,
+  issue: Issue,
+): void {
+  const url = new URL(request.url ?? "/", "http://localhost");
+  const path = url.pathname;
+  if (path === TOKEN_PATH) {
+    void serveToken(request, response, url.searchParams, site, issue);
+  } else if (request.method !== "GET" && request.method !== "HEAD") {
+    sendJson(response, 405, { error: "method_not_allowed" });
+  } else if (path === JWKS_PATH) {
+    sendJson(response, 200, { keys: [site.key.jwk] });
+  } else if (path === OPENID_CONFIGURATION_PATH) {
+    sendJson(response, 200, {
+      issuer: site.issuer,
+      jwks_uri: site.jwksUri,
+      subject_types_supported: ["public"],
+      id_token_signing_alg_values_supported: [ALGORITHM],
+    });
+  } else {
+    sendJson(response, 404, { error: "not_found", message: `no such path: ${path}` });
+  }
+}
+
+async function listen(server: Server, port: number | undefined): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        new DevIdentityProviderError(
+          `the dev identity provider could not listen on 127.0.0.1:${port ?? 0}: ${error.code ?? error.message}`,
+          { cause: error },
+        ),
+      ),
+    );
+    server.listen(port ?? 0, "127.0.0.1", () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
 export async function startDevIdentityProvider(
   options: DevIdentityProviderOptions = {},
 ): Promise<DevIdentityProvider> {
@@ -179,139 +339,29 @@ export async function startDevIdentityProvider(
     );
   }
 
-  const { publicKey, privateKey } = await generateKeyPair(ALGORITHM);
-  const exported = await exportJWK(publicKey);
-  const keyId = await calculateJwkThumbprint(exported);
-  const jwk: JWK = { ...exported, kid: keyId, alg: ALGORITHM, use: "sig" };
+  const key = await generateSigningKey();
+  const site: ProviderSite = { port: 0, issuer: options.issuer ?? "", jwksUri: "", audience, key };
+  const issue = (playerId: string, tokenOptions: TokenOptions = {}) =>
+    issueToken(site, playerId, tokenOptions);
 
-  let issuer = options.issuer ?? "";
-  let jwksUri = "";
-
-  async function issue(
-    playerId: string,
-    tokenOptions: TokenOptions = {},
-  ): Promise<DevTokenResponse> {
-    // A token the authorizer would deny anyway is a mistake on the caller's side: say so here.
-    if (!PLAYER_ID_PATTERN.test(playerId)) {
-      throw new DevIdentityProviderError(
-        `player id must match ${PLAYER_ID_PATTERN}, got ${JSON.stringify(playerId)}`,
-      );
-    }
-    const lifetimeS = tokenOptions.expiresInSeconds ?? DEFAULT_TOKEN_LIFETIME_S;
-    if (!Number.isSafeInteger(lifetimeS) || lifetimeS === 0) {
-      throw new DevIdentityProviderError(
-        `expiresInSeconds must be a non-zero whole number of seconds, got ${lifetimeS}`,
-      );
-    }
-    const nowS = Math.floor(Date.now() / 1000);
-    // An expired token is issued in the past, before its expiry, so that it is otherwise valid.
-    const issuedAtS = lifetimeS > 0 ? nowS : nowS + lifetimeS - 60;
-    const groups = tokenOptions.groups ?? [];
-    const token = await new SignJWT(groups.length === 0 ? {} : { "cognito:groups": [...groups] })
-      .setProtectedHeader({ alg: ALGORITHM, kid: keyId, typ: "JWT" })
-      .setSubject(playerId)
-      .setIssuer(issuer)
-      .setAudience(audience)
-      .setIssuedAt(issuedAtS)
-      .setExpirationTime(nowS + lifetimeS)
-      .setJti(randomUUID())
-      .sign(privateKey);
-    return { token, expiresAt: new Date((nowS + lifetimeS) * 1000).toISOString() };
-  }
-
-  const serveToken = async (
-    request: IncomingMessage,
-    response: ServerResponse,
-    query: URLSearchParams,
-  ) => {
-    // Tokens are secrets: no cache may keep one.
-    const noStore = "no-store";
-    try {
-      const foreign = isLoopbackAddress(request.socket.remoteAddress)
-        ? foreignRequestReason(request.headers, port)
-        : "it comes from another machine";
-      if (foreign !== undefined) {
-        throw new TokenRequestError(
-          403,
-          "forbidden",
-          `the dev token endpoint serves this machine only, and ${foreign}`,
-        );
-      }
-      if (request.method !== "GET") {
-        throw new TokenRequestError(405, "method_not_allowed", `use GET ${TOKEN_PATH}?player=<id>`);
-      }
-      const player = query.get("player");
-      if (player === null || !PLAYER_ID_PATTERN.test(player)) {
-        throw new TokenRequestError(
-          400,
-          "invalid_player",
-          `name the player in ?player=<id>, matching ${PLAYER_ID_PATTERN}; got ${player === null ? "none" : JSON.stringify(player)}`,
-        );
-      }
-      const lifetimeS = requestedLifetimeS(query.get("expiresIn"));
-      // `operator=1` (or true): a token in the operators' group, for the operator's queries.
-      const operator = ["1", "true"].includes(query.get("operator") ?? "");
-      sendJson(
-        response,
-        200,
-        await issue(player, {
-          expiresInSeconds: lifetimeS,
-          ...(operator ? { groups: [OPERATOR_GROUP] } : {}),
-        }),
-        noStore,
-      );
-    } catch (error) {
-      if (error instanceof TokenRequestError) {
-        sendJson(response, error.status, { error: error.code, message: error.message }, noStore);
-      } else {
-        sendJson(response, 500, { error: "internal", message: String(error) }, noStore);
-      }
-    }
-  };
-
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? "/", "http://localhost");
-    const path = url.pathname;
-    if (path === TOKEN_PATH) {
-      void serveToken(request, response, url.searchParams);
-    } else if (request.method !== "GET" && request.method !== "HEAD") {
-      sendJson(response, 405, { error: "method_not_allowed" });
-    } else if (path === JWKS_PATH) {
-      sendJson(response, 200, { keys: [jwk] });
-    } else if (path === OPENID_CONFIGURATION_PATH) {
-      sendJson(response, 200, {
-        issuer,
-        jwks_uri: jwksUri,
-        subject_types_supported: ["public"],
-        id_token_signing_alg_values_supported: [ALGORITHM],
-      });
-    } else {
-      sendJson(response, 404, { error: "not_found", message: `no such path: ${path}` });
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(
-        new DevIdentityProviderError(
-          `the dev identity provider could not listen on 127.0.0.1:${options.port ?? 0}: ${error.code ?? error.message}`,
-          { cause: error },
-        ),
-      ),
-    );
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = createServer((request: IncomingMessage, response: ServerResponse) =>
+    serve(request, response, site, issue),
+  );
+  const port = await listen(server, options.port);
   let stopping: Promise<void> | undefined;
   const url = `http://127.0.0.1:${port}`;
-  issuer = options.issuer ?? url;
-  jwksUri = `${url}${JWKS_PATH}`;
+  const issuer = options.issuer ?? url;
+  const jwksUri = `${url}${JWKS_PATH}`;
+  site.port = port;
+  site.issuer = issuer;
+  site.jwksUri = jwksUri;
 
   return {
     url,
     issuer,
     jwksUri,
     audience,
-    keyId,
+    keyId: key.keyId,
     environment: {
       LQ_AUTH_PROVIDER: "jwks",
       LQ_JWT_ISSUER: issuer,

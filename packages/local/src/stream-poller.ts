@@ -41,6 +41,7 @@ import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type AttributeValue as StreamAttributeValue,
   type _Record as StreamRecord,
@@ -482,94 +483,205 @@ async function latestStreamArn(dynamodb: DynamoDBClient, tableName: string): Pro
   return arn;
 }
 
-/**
- * Starts polling the table's stream. Resolves once the starting position of every shard is fixed,
- * so that with LATEST every record written after it resolves is delivered.
- */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
-export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
-  const settings = validate(options);
-  const { client, handler, tableName, checkpointFile } = options;
-  let matches: ((record: unknown) => boolean) | undefined;
-  try {
-    matches = options.filters === undefined ? undefined : compileEventFilters(options.filters);
-  } catch (error) {
-    throw new StreamPollerError(`filters: ${explain(error)}`, { cause: error });
-  }
+/** What the poller tells of failures through: `onError`, or the console by default. */
+function reporter(
+  tableName: string,
+  onErrorOption: StreamPollerOptions["onError"],
+): (failure: StreamPollerFailure) => void {
   const onError =
-    options.onError ??
+    onErrorOption ??
     ((failure: StreamPollerFailure) => {
       console.error(`[stream poller ${tableName}] ${failure.message}`);
     });
   // A throwing onError must not stop the polling, which nothing would then restart.
-  const report = (failure: StreamPollerFailure): void => {
+  return (failure: StreamPollerFailure): void => {
     try {
       onError(failure);
     } catch (error) {
       console.error(`[stream poller ${tableName}] onError threw: ${explain(error)}`, failure);
     }
   };
-  const streamArn = await latestStreamArn(options.dynamodb, tableName);
-  const awsRegion = options.awsRegion ?? (await options.dynamodb.config.region());
+}
 
-  const saved = checkpointFile === undefined ? undefined : await readCheckpoint(checkpointFile);
-  // A checkpoint of another stream (the table was created again, say in a fresh in-memory
-  // DynamoDB Local) says nothing about this one.
-  const known = saved !== undefined && saved.streamArn === streamArn ? saved : undefined;
+function newShard(
+  shardId: string,
+  parentShardId: string | undefined,
+  from: SavedShard,
+): ShardState {
+  return {
+    shardId,
+    parentShardId,
+    checkpoint: from.sequenceNumber,
+    iterator: undefined,
+    pending: [],
+    endReached: false,
+    finished: from.finished === true,
+    retry: undefined,
+  };
+}
 
-  const shards = new Map<string, ShardState>();
-  let listedAtMs = Number.NEGATIVE_INFINITY;
-  let listAgain = true;
-  let checkpointDirty = false;
+/** Why a batch failed, and from which of its records. */
+interface BatchFailure {
+  index: number;
+  reason: string;
+  cause?: unknown;
+}
 
-  const save = async (): Promise<void> => {
-    if (checkpointFile === undefined || !checkpointDirty) return;
+/**
+ * The index of the first failed record per the handler's answer, or undefined if it all
+ * succeeded; a reason when the answer fails the whole batch.
+ */
+function firstFailure(
+  batch: readonly LambdaStreamRecord[],
+  response: unknown,
+): { index: number; reason: string } | undefined {
+  if (response === null || typeof response !== "object") return undefined;
+  const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
+  if (failures === undefined || failures === null) return undefined;
+  if (!Array.isArray(failures)) {
+    return { index: 0, reason: "batchItemFailures is not an array: the whole batch failed" };
+  }
+  let index: number | undefined;
+  for (const failure of failures) {
+    const id =
+      typeof failure === "object" && failure !== null
+        ? (failure as { itemIdentifier?: unknown }).itemIdentifier
+        : undefined;
+    const at =
+      typeof id === "string" && id !== ""
+        ? batch.findIndex((r) => r.dynamodb.SequenceNumber === id)
+        : -1;
+    if (at < 0) {
+      return {
+        index: 0,
+        reason:
+          `the handler reported itemIdentifier ${JSON.stringify(id)}, which is no ` +
+          "SequenceNumber of the batch: the whole batch failed, as in Lambda",
+      };
+    }
+    index = index === undefined ? at : Math.min(index, at);
+  }
+  return index === undefined
+    ? undefined
+    : {
+        index,
+        reason: `the handler reported record ${batch[index]?.dynamodb.SequenceNumber} failed`,
+      };
+}
+
+/** A shard's next batch, as `#batchOf` makes it. */
+interface ShardBatch {
+  readonly batch: LambdaStreamRecord[];
+  readonly at: number[];
+  readonly consumed: number;
+}
+
+/** What a started poller works with, fixed at its start. */
+interface PollerSetup {
+  readonly settings: ReturnType<typeof validate>;
+  readonly client: DynamoDBStreamsClient;
+  readonly handler: StreamHandler;
+  readonly tableName: string;
+  readonly checkpointFile: string | undefined;
+  readonly streamArn: string;
+  readonly awsRegion: string;
+  readonly matches: ((record: unknown) => boolean) | undefined;
+  readonly report: (failure: StreamPollerFailure) => void;
+}
+
+/**
+ * A started poller: the stream's shards and where each stands, the checkpoint file, and the loop
+ * that polls them until `stop()`.
+ */
+class RunningPoller {
+  readonly #settings: PollerSetup["settings"];
+  readonly #client: DynamoDBStreamsClient;
+  readonly #handler: StreamHandler;
+  readonly #tableName: string;
+  readonly #checkpointFile: string | undefined;
+  readonly #streamArn: string;
+  readonly #awsRegion: string;
+  readonly #matches: ((record: unknown) => boolean) | undefined;
+  readonly #report: (failure: StreamPollerFailure) => void;
+  readonly #shards = new Map<string, ShardState>();
+  #listedAtMs = Number.NEGATIVE_INFINITY;
+  #listAgain = true;
+  #checkpointDirty = false;
+  #lastPollFailure: string | undefined;
+  /** Whether each record read passes the filters (every record does without filters). */
+  readonly #passes = new WeakMap<StreamRecord, boolean>();
+  #stopping = false;
+  #polls = 0;
+  readonly #waiters = new Set<IdleWaiter>();
+  #wake: (() => void) | undefined;
+  /** The loop, once `start()` began it. */
+  #running: Promise<void> = Promise.resolve();
+  #stopped: Promise<void> | undefined;
+
+  constructor(setup: PollerSetup) {
+    this.#settings = setup.settings;
+    this.#client = setup.client;
+    this.#handler = setup.handler;
+    this.#tableName = setup.tableName;
+    this.#checkpointFile = setup.checkpointFile;
+    this.#streamArn = setup.streamArn;
+    this.#awsRegion = setup.awsRegion;
+    this.#matches = setup.matches;
+    this.#report = setup.report;
+  }
+
+  // ─── the checkpoint and failures ───────────────────────────────────────────────────────────
+
+  async #save(): Promise<void> {
+    const checkpointFile = this.#checkpointFile;
+    if (checkpointFile === undefined || !this.#checkpointDirty) return;
     const doc: CheckpointDocument = {
       version: CHECKPOINT_VERSION,
-      tableName,
-      streamArn,
+      tableName: this.#tableName,
+      streamArn: this.#streamArn,
       shards: {},
     };
-    for (const s of shards.values()) {
+    for (const s of this.#shards.values()) {
       if (s.finished) doc.shards[s.shardId] = { finished: true };
       else if (s.checkpoint !== undefined) doc.shards[s.shardId] = { sequenceNumber: s.checkpoint };
     }
     try {
       await writeCheckpoint(checkpointFile, doc);
-      checkpointDirty = false;
+      this.#checkpointDirty = false;
     } catch (error) {
-      report({
+      this.#report({
         kind: "checkpoint_failed",
         message:
           `could not write the checkpoint file ${checkpointFile} (${explain(error)}); ` +
           "check that its folder is writable. Processing goes on.",
-        streamArn,
+        streamArn: this.#streamArn,
         cause: error,
       });
     }
-  };
+  }
 
-  let lastPollFailure: string | undefined;
-  const pollFailed = (what: string, error: unknown, shardId?: string): void => {
-    lastPollFailure = `${what} failed (${explain(error)})`;
-    report({
+  #pollFailed(what: string, error: unknown, shardId?: string): void {
+    this.#lastPollFailure = `${what} failed (${explain(error)})`;
+    this.#report({
       kind: "poll_failed",
       message:
         `${what} failed (${explain(error)}); trying again at the next poll. ` +
         "Is the DynamoDB endpoint still running?",
-      streamArn,
+      streamArn: this.#streamArn,
       ...(shardId === undefined ? {} : { shardId }),
       cause: error,
     });
-  };
+  }
 
-  const listShards = async () => {
+  // ─── shards ────────────────────────────────────────────────────────────────────────────────
+
+  async #listShards() {
     const listed: { shardId: string; parentShardId: string | undefined; closed: boolean }[] = [];
     let exclusiveStartShardId: string | undefined;
     do {
-      const out = await client.send(
+      const out = await this.#client.send(
         new DescribeStreamCommand({
-          StreamArn: streamArn,
+          StreamArn: this.#streamArn,
           ...(exclusiveStartShardId === undefined
             ? {}
             : { ExclusiveStartShardId: exclusiveStartShardId }),
@@ -586,59 +698,46 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       exclusiveStartShardId = out.StreamDescription?.LastEvaluatedShardId;
     } while (exclusiveStartShardId !== undefined);
     return listed;
-  };
-
-  const newShard = (
-    shardId: string,
-    parentShardId: string | undefined,
-    from: SavedShard,
-  ): ShardState => ({
-    shardId,
-    parentShardId,
-    checkpoint: from.sequenceNumber,
-    iterator: undefined,
-    pending: [],
-    endReached: false,
-    finished: from.finished === true,
-    retry: undefined,
-  });
+  }
 
   /** Lists the shards; new ones are read from their start (the stream is known by now). */
-  const refreshShards = async (): Promise<void> => {
-    const listed = await listShards();
+  async #refreshShards(): Promise<void> {
+    const listed = await this.#listShards();
     const ids = new Set(listed.map((s) => s.shardId));
     for (const s of listed) {
-      if (!shards.has(s.shardId)) shards.set(s.shardId, newShard(s.shardId, s.parentShardId, {}));
+      if (!this.#shards.has(s.shardId)) {
+        this.#shards.set(s.shardId, newShard(s.shardId, s.parentShardId, {}));
+      }
     }
     // A finished shard that the stream no longer lists was trimmed: forget it. An unfinished one
     // stays until its reads say it is gone, so that its records are not skipped.
-    for (const [id, s] of shards) {
+    for (const [id, s] of this.#shards) {
       if (s.finished && !ids.has(id)) {
-        shards.delete(id);
-        checkpointDirty = true;
+        this.#shards.delete(id);
+        this.#checkpointDirty = true;
       }
     }
-    listedAtMs = Date.now();
-    listAgain = false;
-  };
+    this.#listedAtMs = Date.now();
+    this.#listAgain = false;
+  }
 
   /**
    * LATEST on a stream seen for the first time: reads each open shard to its tip and keeps the
    * last sequence number as the checkpoint, rather than taking a LATEST iterator, so that the
    * position can be saved and a restart before any new record still starts from here.
    */
-  const skipToTip = async (shard: ShardState): Promise<void> => {
+  async #skipToTip(shard: ShardState): Promise<void> {
     let iterator = (
-      await client.send(
+      await this.#client.send(
         new GetShardIteratorCommand({
-          StreamArn: streamArn,
+          StreamArn: this.#streamArn,
           ShardId: shard.shardId,
           ShardIteratorType: "TRIM_HORIZON",
         }),
       )
     ).ShardIterator;
     while (iterator !== undefined) {
-      const page = await client.send(
+      const page = await this.#client.send(
         new GetRecordsCommand({ ShardIterator: iterator, Limit: GET_RECORDS_LIMIT }),
       );
       const records = page.Records ?? [];
@@ -649,34 +748,39 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     }
     shard.iterator = iterator;
     if (iterator === undefined) shard.finished = true;
-  };
-
-  // The starting position: from the checkpoint file, or from `startingPosition` for a new stream.
-  {
-    const listed = await listShards();
-    listedAtMs = Date.now();
-    listAgain = false;
-    for (const s of listed) {
-      shards.set(s.shardId, newShard(s.shardId, s.parentShardId, known?.shards[s.shardId] ?? {}));
-    }
-    if (known === undefined && settings.startingPosition === "LATEST") {
-      for (const s of listed) {
-        const shard = shards.get(s.shardId) as ShardState;
-        // A closed shard holds nothing after "now".
-        if (s.closed) shard.finished = true;
-        else await skipToTip(shard);
-      }
-    }
-    checkpointDirty = true;
-    await save();
   }
 
+  /** The starting position: from the checkpoint file, or from `startingPosition` for a new stream. */
+  async fixStartingPosition(known: CheckpointDocument | undefined): Promise<void> {
+    const listed = await this.#listShards();
+    this.#listedAtMs = Date.now();
+    this.#listAgain = false;
+    for (const s of listed) {
+      this.#shards.set(
+        s.shardId,
+        newShard(s.shardId, s.parentShardId, known?.shards[s.shardId] ?? {}),
+      );
+    }
+    if (known === undefined && this.#settings.startingPosition === "LATEST") {
+      for (const s of listed) {
+        const shard = this.#shards.get(s.shardId) as ShardState;
+        // A closed shard holds nothing after "now".
+        if (s.closed) shard.finished = true;
+        else await this.#skipToTip(shard);
+      }
+    }
+    this.#checkpointDirty = true;
+    await this.#save();
+  }
+
+  // ─── reading a shard ───────────────────────────────────────────────────────────────────────
+
   /** A shard iterator for where the shard's processing stands. */
-  const position = async (shard: ShardState): Promise<void> => {
+  async #position(shard: ShardState): Promise<void> {
     const request = (checkpoint: string | undefined) =>
-      client.send(
+      this.#client.send(
         new GetShardIteratorCommand({
-          StreamArn: streamArn,
+          StreamArn: this.#streamArn,
           ShardId: shard.shardId,
           ...(checkpoint === undefined
             ? { ShardIteratorType: "TRIM_HORIZON" }
@@ -690,17 +794,17 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       if (name === "ResourceNotFoundException") {
         // Trimmed away while the poller was stopped: nothing of it can be read any more.
         shard.finished = true;
-        checkpointDirty = true;
+        this.#checkpointDirty = true;
         return;
       }
       if (name !== "TrimmedDataAccessException" || shard.checkpoint === undefined) throw error;
-      report({
+      this.#report({
         kind: "position_reset",
         message:
           `the saved position ${shard.checkpoint} of shard ${shard.shardId} is older than the ` +
           "stream's retention (24 hours): reading it from its oldest record; the records between " +
           "were trimmed and are not delivered",
-        streamArn,
+        streamArn: this.#streamArn,
         shardId: shard.shardId,
         cause: error,
       });
@@ -708,45 +812,46 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     }
     shard.pending = [];
     shard.endReached = shard.iterator === undefined;
-  };
+  }
 
-  /** Whether each record read passes the filters (every record does without filters). */
-  const passes = new WeakMap<StreamRecord, boolean>();
-  const handable = (shard: ShardState): number => {
-    if (matches === undefined) return shard.pending.length;
+  #handable(shard: ShardState): number {
+    if (this.#matches === undefined) return shard.pending.length;
     let n = 0;
-    for (const record of shard.pending) if (passes.get(record) === true) n++;
+    for (const record of shard.pending) if (this.#passes.get(record) === true) n++;
     return n;
-  };
+  }
 
   /**
    * Reads until `batchSize` records to hand over are pending or the shard has nothing more for
    * now. With filters it reads whole pages: most records may be passed over.
    */
-  const fill = async (shard: ShardState): Promise<void> => {
-    if (shard.iterator === undefined && !shard.endReached) await position(shard);
-    let have = handable(shard);
-    while (have < settings.batchSize && shard.iterator !== undefined) {
-      let page: Awaited<ReturnType<typeof readPage>>;
+  async #fill(shard: ShardState): Promise<void> {
+    if (shard.iterator === undefined && !shard.endReached) await this.#position(shard);
+    let have = this.#handable(shard);
+    while (have < this.#settings.batchSize && shard.iterator !== undefined) {
+      let page: GetRecordsCommandOutput;
       try {
-        page = await readPage(
+        page = await this.#readPage(
           shard.iterator,
-          matches === undefined ? settings.batchSize - have : GET_RECORDS_LIMIT,
+          this.#matches === undefined ? this.#settings.batchSize - have : GET_RECORDS_LIMIT,
         );
       } catch (error) {
         if (errorName(error) !== "ExpiredIteratorException") throw error;
         // The handler held the shard longer than an iterator lives (15 minutes in AWS): take a
         // new one from the checkpoint; the pending records are read again from there.
         shard.iterator = undefined;
-        await position(shard);
+        await this.#position(shard);
         continue;
       }
       const records = page.Records ?? [];
       // Converted now so that a malformed record fails the read, not the checkpoint after it.
       for (const record of records) {
-        const converted = toLambdaStreamRecord(record, { streamArn, awsRegion });
-        const pass = matches === undefined || matches(converted);
-        passes.set(record, pass);
+        const converted = toLambdaStreamRecord(record, {
+          streamArn: this.#streamArn,
+          awsRegion: this.#awsRegion,
+        });
+        const pass = this.#matches === undefined || this.#matches(converted);
+        this.#passes.set(record, pass);
         if (pass) have++;
       }
       shard.pending.push(...records);
@@ -754,122 +859,97 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       if (shard.iterator === undefined) shard.endReached = true;
       if (records.length === 0) break;
     }
-  };
+  }
 
-  const readPage = (iterator: string, wanted: number) =>
-    client.send(
+  #readPage(iterator: string, wanted: number): Promise<GetRecordsCommandOutput> {
+    return this.#client.send(
       new GetRecordsCommand({
         ShardIterator: iterator,
         Limit: Math.min(GET_RECORDS_LIMIT, wanted),
       }),
     );
+  }
 
-  /**
-   * The index of the first failed record per the handler's answer, or undefined if it all
-   * succeeded; a reason when the answer fails the whole batch.
-   */
-  const firstFailure = (
-    batch: readonly LambdaStreamRecord[],
-    response: unknown,
-  ): { index: number; reason: string } | undefined => {
-    if (response === null || typeof response !== "object") return undefined;
-    const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
-    if (failures === undefined || failures === null) return undefined;
-    if (!Array.isArray(failures)) {
-      return { index: 0, reason: "batchItemFailures is not an array: the whole batch failed" };
-    }
-    let index: number | undefined;
-    for (const failure of failures) {
-      const id =
-        typeof failure === "object" && failure !== null
-          ? (failure as { itemIdentifier?: unknown }).itemIdentifier
-          : undefined;
-      const at =
-        typeof id === "string" && id !== ""
-          ? batch.findIndex((r) => r.dynamodb.SequenceNumber === id)
-          : -1;
-      if (at < 0) {
-        return {
-          index: 0,
-          reason:
-            `the handler reported itemIdentifier ${JSON.stringify(id)}, which is no ` +
-            "SequenceNumber of the batch: the whole batch failed, as in Lambda",
-        };
-      }
-      index = index === undefined ? at : Math.min(index, at);
-    }
-    return index === undefined
-      ? undefined
-      : {
-          index,
-          reason: `the handler reported record ${batch[index]?.dynamodb.SequenceNumber} failed`,
-        };
-  };
+  // ─── handing over a batch ──────────────────────────────────────────────────────────────────
 
-  const acknowledge = (shard: ShardState, count: number): void => {
+  #acknowledge(shard: ShardState, count: number): void {
     if (count === 0) return;
     shard.checkpoint = sequenceOf(shard.pending[count - 1] as StreamRecord);
     shard.pending.splice(0, count);
-    checkpointDirty = true;
-  };
+    this.#checkpointDirty = true;
+  }
 
   /**
    * The shard's next batch: the first `batchSize` records that pass the filters, and how many
    * pending records they span (`consumed`); `at[k]` is the pending index of the batch's record k.
    */
-  const batchOf = (shard: ShardState) => {
+  #batchOf(shard: ShardState): ShardBatch {
     const batch: LambdaStreamRecord[] = [];
     const at: number[] = [];
     let consumed = 0;
     for (const record of shard.pending) {
-      if (batch.length === settings.batchSize) break;
+      if (batch.length === this.#settings.batchSize) break;
       consumed++;
-      if (passes.get(record) === false) continue;
-      batch.push(toLambdaStreamRecord(record, { streamArn, awsRegion }));
+      if (this.#passes.get(record) === false) continue;
+      batch.push(
+        toLambdaStreamRecord(record, { streamArn: this.#streamArn, awsRegion: this.#awsRegion }),
+      );
       at.push(consumed - 1);
     }
     return { batch, at, consumed };
-  };
+  }
 
   /** Handles one batch of the shard if it has one; true if there was something to do. */
-  const processShard = async (shard: ShardState): Promise<boolean> => {
+  async #processShard(shard: ShardState): Promise<boolean> {
     if (shard.retry !== undefined && Date.now() < shard.retry.notBeforeMs) return true;
-    if (!shard.endReached && handable(shard) < settings.batchSize) await fill(shard);
+    if (!shard.endReached && this.#handable(shard) < this.#settings.batchSize) {
+      await this.#fill(shard);
+    }
     if (shard.finished) {
       // Gone from the stream (trimmed while the poller was stopped).
-      await save();
+      await this.#save();
       return true;
     }
     if (shard.pending.length === 0) {
       if (!shard.endReached) return false;
       // Read to its end: its children may start, and the list of shards has changed.
       shard.finished = true;
-      checkpointDirty = true;
-      listAgain = true;
-      await save();
+      this.#checkpointDirty = true;
+      this.#listAgain = true;
+      await this.#save();
       return true;
     }
-    const { batch, at, consumed } = batchOf(shard);
+    const next = this.#batchOf(shard);
+    const { batch, consumed } = next;
     if (batch.length === 0) {
       // Nothing here for the handler: passed over, as Lambda drops what its filters do not match.
-      acknowledge(shard, consumed);
-      await save();
+      this.#acknowledge(shard, consumed);
+      await this.#save();
       return true;
     }
-    let failed: { index: number; reason: string; cause?: unknown } | undefined;
+    let failed: BatchFailure | undefined;
     try {
-      failed = firstFailure(batch, await handler({ Records: batch }));
+      failed = firstFailure(batch, await this.#handler({ Records: batch }));
     } catch (error) {
       failed = { index: 0, reason: `the handler threw ${explain(error)}`, cause: error };
     }
     if (failed === undefined) {
-      acknowledge(shard, consumed);
+      this.#acknowledge(shard, consumed);
       shard.retry = undefined;
-      await save();
-      return true;
+    } else {
+      this.#batchFailed(shard, next, failed);
     }
+    await this.#save();
+    return true;
+  }
+
+  /**
+   * Checkpoints the records before the first failed one, then schedules a retry from it, or,
+   * after `maxRetries`, discards the rest of the batch.
+   */
+  #batchFailed(shard: ShardState, { batch, at, consumed }: ShardBatch, failed: BatchFailure): void {
     const failedAt = at[failed.index] as number;
-    acknowledge(shard, failedAt);
+    this.#acknowledge(shard, failedAt);
     const rest = batch.slice(failed.index);
     const first = rest[0] as LambdaStreamRecord;
     const last = rest.at(-1) as LambdaStreamRecord;
@@ -883,124 +963,124 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       attempts: failures,
       records: rest,
     };
-    if (failures > settings.maxRetries) {
-      acknowledge(shard, consumed - failedAt);
+    const { maxRetries, pollIntervalMs } = this.#settings;
+    if (failures > maxRetries) {
+      this.#acknowledge(shard, consumed - failedAt);
       shard.retry = undefined;
-      report({
+      this.#report({
         kind: "records_discarded",
         message:
           `discarded ${rest.length} records of shard ${shard.shardId} (sequence numbers ` +
           `${info.startSequenceNumber} to ${info.endSequenceNumber}) after ${failures} failed ` +
           `invocations; last: ${failed.reason}. Fix the handler and replay them from the ` +
           "table if they matter.",
-        streamArn,
+        streamArn: this.#streamArn,
         shardId: shard.shardId,
         batch: info,
         ...(failed.cause === undefined ? {} : { cause: failed.cause }),
       });
     } else {
-      const delayMs = Math.min(settings.pollIntervalMs * 2 ** (failures - 1), MAX_RETRY_DELAY_MS);
+      const delayMs = Math.min(pollIntervalMs * 2 ** (failures - 1), MAX_RETRY_DELAY_MS);
       shard.retry = {
         sequenceNumber: first.dynamodb.SequenceNumber,
         failures,
         notBeforeMs: Date.now() + delayMs,
       };
-      report({
+      this.#report({
         kind: "handler_failed",
         message:
           `${failed.reason}; retrying shard ${shard.shardId} from ${info.startSequenceNumber} in ` +
-          `${delayMs} ms (failure ${failures}, at most ${settings.maxRetries} retries)`,
-        streamArn,
+          `${delayMs} ms (failure ${failures}, at most ${maxRetries} retries)`,
+        streamArn: this.#streamArn,
         shardId: shard.shardId,
         batch: info,
         ...(failed.cause === undefined ? {} : { cause: failed.cause }),
       });
     }
-    await save();
-    return true;
-  };
+  }
+
+  // ─── the loop ──────────────────────────────────────────────────────────────────────────────
 
   /**
    * One poll of every shard that may be read. `busy`: something was or is still to do;
    * `progressed`: something moved, so more may follow at once.
    */
-  const poll = async (): Promise<{ busy: boolean; progressed: boolean }> => {
+  async #poll(): Promise<{ busy: boolean; progressed: boolean }> {
     let busy = false;
     let progressed = false;
-    if (listAgain || Date.now() - listedAtMs >= SHARD_LIST_INTERVAL_MS) {
-      const before = shards.size;
+    if (this.#listAgain || Date.now() - this.#listedAtMs >= SHARD_LIST_INTERVAL_MS) {
+      const before = this.#shards.size;
       try {
-        await refreshShards();
+        await this.#refreshShards();
       } catch (error) {
-        pollFailed("DescribeStream", error);
+        this.#pollFailed("DescribeStream", error);
         return { busy: true, progressed: false };
       }
-      if (shards.size !== before) {
+      if (this.#shards.size !== before) {
         busy = true;
         progressed = true;
       }
     }
-    for (const shard of shards.values()) {
-      if (stopping) break;
+    for (const shard of this.#shards.values()) {
+      if (this.#stopping) break;
       if (shard.finished) continue;
       const parent =
-        shard.parentShardId === undefined ? undefined : shards.get(shard.parentShardId);
+        shard.parentShardId === undefined ? undefined : this.#shards.get(shard.parentShardId);
       if (parent !== undefined && !parent.finished) {
         busy = true;
         continue;
       }
       try {
-        const did = await processShard(shard);
+        const did = await this.#processShard(shard);
         busy ||= did;
         progressed ||= did && shard.retry === undefined;
       } catch (error) {
-        pollFailed(`reading shard ${shard.shardId}`, error, shard.shardId);
+        this.#pollFailed(`reading shard ${shard.shardId}`, error, shard.shardId);
         busy = true;
       }
     }
     return { busy, progressed };
-  };
+  }
 
-  let stopping = false;
-  let polls = 0;
-  const waiters = new Set<IdleWaiter>();
-  let wake: (() => void) | undefined;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        wake = undefined;
+        this.#wake = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
-      wake = done;
+      this.#wake = done;
     });
+  }
 
-  const loop = async (): Promise<void> => {
-    while (!stopping) {
-      const number = ++polls;
-      const { busy, progressed } = await poll();
+  async #loop(): Promise<void> {
+    while (!this.#stopping) {
+      const number = ++this.#polls;
+      const { busy, progressed } = await this.#poll();
       if (!busy) {
-        lastPollFailure = undefined;
-        for (const waiter of waiters) {
+        this.#lastPollFailure = undefined;
+        for (const waiter of this.#waiters) {
           if (number >= waiter.fromPoll) {
-            waiters.delete(waiter);
+            this.#waiters.delete(waiter);
             waiter.resolve();
           }
         }
       }
       // A poll that moved may have left more behind: read on at once, as Lambda does.
-      if (!progressed && !stopping) await sleep(settings.pollIntervalMs);
+      if (!progressed && !this.#stopping) await this.#sleep(this.#settings.pollIntervalMs);
     }
-    await save();
-  };
-  const running = loop();
-  let stopped: Promise<void> | undefined;
+    await this.#save();
+  }
 
-  const pendingSummary = (): string => {
+  /** Begins polling, once the starting position is fixed. */
+  start(): void {
+    this.#running = this.#loop();
+  }
+
+  #pendingSummary(): string {
     const parts: string[] = [];
-    for (const s of shards.values()) {
+    for (const s of this.#shards.values()) {
       if (s.finished) continue;
       if (s.retry !== undefined) {
         parts.push(
@@ -1010,55 +1090,107 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         parts.push(`shard ${s.shardId} has ${s.pending.length} records to hand over`);
       }
     }
-    if (lastPollFailure !== undefined) parts.push(`the last poll error: ${lastPollFailure}`);
+    if (this.#lastPollFailure !== undefined) {
+      parts.push(`the last poll error: ${this.#lastPollFailure}`);
+    }
     return parts.length === 0 ? "no shard reached its tip in time" : parts.join("; ");
-  };
+  }
 
+  // ─── StreamPoller ──────────────────────────────────────────────────────────────────────────
+
+  stop(): Promise<void> {
+    if (this.#stopped === undefined) {
+      this.#stopping = true;
+      this.#wake?.();
+      this.#stopped = this.#running.then(() => {
+        for (const waiter of this.#waiters) {
+          waiter.reject(
+            new StreamPollerError(`the stream poller of ${this.#tableName} was stopped`),
+          );
+        }
+        this.#waiters.clear();
+      });
+    }
+    return this.#stopped;
+  }
+
+  waitForIdle({ timeoutMs = DEFAULT_IDLE_TIMEOUT_MS } = {}): Promise<void> {
+    if (this.#stopping) {
+      return Promise.reject(
+        new StreamPollerError(
+          `the stream poller of ${this.#tableName} is stopped: start a new one`,
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(
+          new StreamPollerError(
+            `the stream of ${this.#tableName} was still busy after ${timeoutMs} ms: ${this.#pendingSummary()}`,
+          ),
+        );
+      }, timeoutMs);
+      const waiter: IdleWaiter = {
+        fromPoll: this.#polls + 1,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.#waiters.add(waiter);
+      // No need to sit out the poll interval: look now.
+      this.#wake?.();
+    });
+  }
+}
+
+/**
+ * Starts polling the table's stream. Resolves once the starting position of every shard is fixed,
+ * so that with LATEST every record written after it resolves is delivered.
+ */
+export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
+  const settings = validate(options);
+  const { client, handler, tableName, checkpointFile } = options;
+  let matches: ((record: unknown) => boolean) | undefined;
+  try {
+    matches = options.filters === undefined ? undefined : compileEventFilters(options.filters);
+  } catch (error) {
+    throw new StreamPollerError(`filters: ${explain(error)}`, { cause: error });
+  }
+  const report = reporter(tableName, options.onError);
+  const streamArn = await latestStreamArn(options.dynamodb, tableName);
+  const awsRegion = options.awsRegion ?? (await options.dynamodb.config.region());
+
+  const saved = checkpointFile === undefined ? undefined : await readCheckpoint(checkpointFile);
+  // A checkpoint of another stream (the table was created again, say in a fresh in-memory
+  // DynamoDB Local) says nothing about this one.
+  const known = saved !== undefined && saved.streamArn === streamArn ? saved : undefined;
+
+  const poller = new RunningPoller({
+    settings,
+    client,
+    handler,
+    tableName,
+    checkpointFile,
+    streamArn,
+    awsRegion,
+    matches,
+    report,
+  });
+  await poller.fixStartingPosition(known);
+  poller.start();
   return {
     streamArn,
     stop() {
-      if (stopped === undefined) {
-        stopping = true;
-        wake?.();
-        stopped = running.then(() => {
-          for (const waiter of waiters) {
-            waiter.reject(new StreamPollerError(`the stream poller of ${tableName} was stopped`));
-          }
-          waiters.clear();
-        });
-      }
-      return stopped;
+      return poller.stop();
     },
-    waitForIdle({ timeoutMs = DEFAULT_IDLE_TIMEOUT_MS } = {}) {
-      if (stopping) {
-        return Promise.reject(
-          new StreamPollerError(`the stream poller of ${tableName} is stopped: start a new one`),
-        );
-      }
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(
-            new StreamPollerError(
-              `the stream of ${tableName} was still busy after ${timeoutMs} ms: ${pendingSummary()}`,
-            ),
-          );
-        }, timeoutMs);
-        const waiter: IdleWaiter = {
-          fromPoll: polls + 1,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          reject: (error) => {
-            clearTimeout(timer);
-            reject(error);
-          },
-        };
-        waiters.add(waiter);
-        // No need to sit out the poll interval: look now.
-        wake?.();
-      });
+    waitForIdle(idleOptions) {
+      return poller.waitForIdle(idleOptions);
     },
   };
 }
