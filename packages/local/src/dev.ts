@@ -36,7 +36,7 @@ import { type ExecutionDescription, startLocalStepFunctions } from "./stepfuncti
 import { startStreamPoller } from "./stream-poller.js";
 import { UsageMeter, type UsageSnapshot } from "./usage.js";
 import { installDynamoDbMeter } from "./usage-dynamodb.js";
-import { startWebSocketGateway } from "./websocket-gateway.js";
+import { startWebSocketGateway } from "./websocket-gateway/index.js";
 
 export interface LocalStackOptions {
   /** The game the handlers run: a project's `defineGame(...)` (its `ledgerquest.config.ts` names it). */

@@ -14,7 +14,7 @@
  * docs/benchmarks.md.
  */
 import { type ClientPush, type PushResult, RuntimeError } from "@ledgerquest/runtime";
-import { API_GATEWAY_MAX_MESSAGE_BYTES, type WebSocketGateway } from "./websocket-gateway.js";
+import { API_GATEWAY_MAX_MESSAGE_BYTES, type WebSocketGateway } from "./websocket-gateway/index.js";
 
 export class GatewayClientPush implements ClientPush {
   readonly maxMessageBytes = API_GATEWAY_MAX_MESSAGE_BYTES;

@@ -9,4 +9,4 @@ export * from "./stepfunctions.js";
 export * from "./stream-poller.js";
 export * from "./usage.js";
 export * from "./usage-dynamodb.js";
-export * from "./websocket-gateway.js";
+export * from "./websocket-gateway/index.js";

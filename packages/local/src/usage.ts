@@ -10,7 +10,7 @@
  *   to the millisecond, under `invoke`, which also tells the DynamoDB meter which function calls;
  * - DynamoDB (usage-dynamodb.ts): read and write request units per function and key kind;
  * - EventBridge (eventbridge.ts): each accepted custom event, in 64 KB chunks;
- * - API Gateway WebSocket (websocket-gateway.ts): messages in and out, in 32 KB units, and the
+ * - API Gateway WebSocket (websocket-gateway/): messages in and out, in 32 KB units, and the
  *   seconds each connection stayed open (a connection is a player: player-time).
  *
  * Counting is a few additions per call, cheap enough to be always on. `snapshot()` returns plain

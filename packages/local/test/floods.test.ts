@@ -73,9 +73,11 @@ describe("floods on the local stack", () => {
     );
     const { burst, perSecond } = DEFAULT_LIMITS.commands;
     for (const r of rounds) {
-      // Every frame answered, none by the gateway's timeout, and only with these two answers.
+      // Every frame answered, none by the gateway's timeout: accepted, rate limited, or (only
+      // when the machine's cores are shared, as on CI) throttled by the gateway after waiting
+      // its bounded time for an invocation slot. A throttled frame stored nothing (below).
       expect(r.answers).toHaveLength(1000);
-      expect(r.accepted + r.rateLimited).toBe(1000);
+      expect(r.accepted + r.rateLimited + r.throttled).toBe(1000);
       expect(r.accepted).toBeLessThanOrEqual(burst + Math.ceil((perSecond * r.floodMs) / 1000));
     }
     // The first flood gets about the burst: each frame's bucket check is made at its own handler's

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { GatewayClientPush } from "../src/gateway-client-push.js";
 import { UsageMeter } from "../src/usage.js";
-import { startWebSocketGateway, type WebSocketGateway } from "../src/websocket-gateway.js";
+import { startWebSocketGateway, type WebSocketGateway } from "../src/websocket-gateway/index.js";
 
 interface Client {
   readonly socket: WebSocket;

@@ -19,7 +19,7 @@ import {
   type WebSocketAuthorizerHandler,
   type WebSocketGateway,
   type WebSocketRouteEvent,
-} from "../src/websocket-gateway.js";
+} from "../src/websocket-gateway/index.js";
 
 const AUDIENCE = "ledgerquest-hostile";
 const KID = "hostile-key";

@@ -33,7 +33,7 @@ import {
   type WebSocketGatewayHandlers,
   type WebSocketRouteEvent,
   type WebSocketRouteHandler,
-} from "../src/websocket-gateway.js";
+} from "../src/websocket-gateway/index.js";
 
 const AWS_STYLE_ID = /^[A-Za-z0-9]{15}=$/;
 

@@ -15,6 +15,8 @@ export interface Answer {
   readonly id?: string;
   readonly code?: string;
   readonly result?: string;
+  /** API Gateway's own answers (no `type`): "Internal server error" for a throttled message. */
+  readonly message?: string;
 }
 
 export interface FloodClient {
@@ -46,6 +48,12 @@ export interface FloodRound {
   readonly floodMs: number;
   readonly accepted: number;
   readonly rateLimited: number;
+  /**
+   * Answered by the gateway itself: a message that waited too long for an invocation slot is
+   * throttled, as Lambda throttles, and API Gateway answers "Internal server error" (the client
+   * sends it again). None on a quiet machine; a few when the machine's cores are shared.
+   */
+  readonly throttled: number;
   /** Answers of the flooded frames, in arrival order. */
   readonly answers: readonly Answer[];
 }
@@ -106,6 +114,9 @@ export async function measureFlood(options: FloodOptions): Promise<readonly Floo
       floodMs: Date.now() - floodStartMs,
       accepted: answers.filter((a) => a.type === "ack" && a.result === "accepted").length,
       rateLimited: answers.filter((a) => a.type === "error" && a.code === "rate_limited").length,
+      throttled: answers.filter(
+        (a) => a.type === undefined && a.message === "Internal server error",
+      ).length,
       answers,
     });
   }
@@ -114,5 +125,5 @@ export async function measureFlood(options: FloodOptions): Promise<readonly Floo
 
 /** A round as one line. */
 export function formatFloodRound(r: FloodRound, n: number): string {
-  return `flood ${n}: ${r.accepted} accepted, ${r.rateLimited} rate_limited of ${r.answers.length} answered in ${r.floodMs} ms; world ${r.unfloodedPerS.toFixed(2)} versions/s unflooded, ${r.floodedPerS.toFixed(2)} while flooded (${((r.floodedPerS / r.unfloodedPerS) * 100).toFixed(0)}%)`;
+  return `flood ${n}: ${r.accepted} accepted, ${r.rateLimited} rate_limited, ${r.throttled} throttled by the gateway, of ${r.answers.length} answered in ${r.floodMs} ms; world ${r.unfloodedPerS.toFixed(2)} versions/s unflooded, ${r.floodedPerS.toFixed(2)} while flooded (${((r.floodedPerS / r.unfloodedPerS) * 100).toFixed(0)}%)`;
 }

@@ -1,0 +1,99 @@
+/**
+ * Running an integration as Lambda would: with a Lambda context, the integration timeout, and its
+ * failure captured rather than thrown; invocations under way are tracked so that stopping the
+ * gateway lets them finish.
+ */
+import { randomUUID } from "node:crypto";
+import type { LambdaHandler } from "@ledgerquest/aws";
+import { WebSocketGatewayError } from "../errors.js";
+import type { LambdaContext, WebSocketGatewayErrorSite } from "./types.js";
+
+export type Invocation<T> =
+  | { readonly kind: "returned"; readonly value: T }
+  | { readonly kind: "threw"; readonly error: unknown }
+  | { readonly kind: "timed-out" };
+
+export function lambdaContext(
+  functionName: string,
+  timeoutMs: number,
+  region: string,
+  accountId: string,
+): LambdaContext {
+  const deadlineMs = Date.now() + timeoutMs;
+  const callbackStyle = (name: string) => (): never => {
+    throw new WebSocketGatewayError(
+      `context.${name}() is not supported by the local gateway: return or throw from an async handler`,
+    );
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+    memoryLimitInMB: "128",
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `local/[$LATEST]${randomUUID().replaceAll("-", "")}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    done: callbackStyle("done"),
+    fail: callbackStyle("fail"),
+    succeed: callbackStyle("succeed"),
+  };
+}
+
+/** Whether a Lambda proxy answer is an object at all. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The gateway's integrations runner. */
+export class Invoker {
+  /** Handler invocations under way, so that `stop` lets them finish. */
+  readonly #inflight = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly timeoutMs: number,
+    readonly region: string,
+    readonly accountId: string,
+  ) {}
+
+  /** Settles once every invocation under way now has. */
+  settled(): Promise<PromiseSettledResult<unknown>[]> {
+    return Promise.allSettled([...this.#inflight]);
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#inflight.add(promise);
+    void promise.finally(() => this.#inflight.delete(promise)).catch(() => {});
+    return promise;
+  }
+
+  /** Runs a handler as Lambda would: with a context, a timeout, and its failure captured. */
+  async invoke<E, R>(
+    site: WebSocketGatewayErrorSite,
+    handler: LambdaHandler<E, R>,
+    event: E,
+  ): Promise<Invocation<R>> {
+    const functionName = `ledgerquest-local-${site.replace("$", "")}`;
+    const context = lambdaContext(functionName, this.timeoutMs, this.region, this.accountId);
+    const run = this.#track(
+      (async (): Promise<Invocation<R>> => {
+        try {
+          return { kind: "returned", value: await handler(event, context) };
+        } catch (error) {
+          return { kind: "threw", error };
+        }
+      })(),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Invocation<R>>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: "timed-out" }), this.timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([run, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

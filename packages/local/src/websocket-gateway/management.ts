@@ -1,0 +1,168 @@
+/**
+ * The `@connections` management API, on the gateway's port: `POST /{stage}/@connections/{id}`
+ * sends the body to the socket, `GET` describes the connection, `DELETE` closes it; errors in the
+ * REST-JSON form the SDK reads. Also its in-process form (`postToConnection`, `deleteConnection`),
+ * without the HTTP request.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Connection, Connections } from "./connections.js";
+import { API_GATEWAY_MAX_MESSAGE_BYTES, isUtf8 } from "./frames.js";
+
+const MANAGEMENT_ROUTE = /^\/(?<stage>[^/]+)\/@connections\/(?<id>[^/]+)$/;
+const SIGV4 = /^AWS4-HMAC-SHA256 /;
+
+function sendRestJsonError(
+  response: ServerResponse,
+  status: number,
+  errorType: string,
+  message: string,
+): void {
+  const body = JSON.stringify({ message });
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    // The SDK's REST-JSON protocol takes the error's name from this header.
+    "x-amzn-errortype": errorType,
+  });
+  response.end(body);
+}
+
+function post(connections: Connections, connection: Connection, data: string | Buffer): void {
+  connection.lastActiveAtMs = Date.now();
+  connections.send(connection, data, "push");
+}
+
+/** What `POST @connections/{id}` does, without the HTTP request. */
+export function postToConnection(
+  connections: Connections,
+  connectionId: string,
+  message: string,
+): "sent" | "gone" {
+  const connection = connections.open(connectionId);
+  if (connection === undefined) return "gone";
+  post(connections, connection, message);
+  return "sent";
+}
+
+/** What `DELETE @connections/{id}` does, without the HTTP request. */
+export function deleteConnection(connections: Connections, connectionId: string): boolean {
+  const connection = connections.open(connectionId);
+  if (connection === undefined) return false;
+  connection.socket.close(1000, "");
+  return true;
+}
+
+/** Answers one HTTP request to the gateway's port: the `@connections` API, or its errors. */
+export function serveConnectionsApi(
+  request: IncomingMessage,
+  response: ServerResponse,
+  stage: string,
+  connections: Connections,
+): void {
+  void manage(request, response, stage, connections).catch((error: unknown) => {
+    if (!response.headersSent) {
+      sendRestJsonError(response, 500, "InternalServerErrorException", "Internal server error");
+    } else {
+      response.destroy(error instanceof Error ? error : undefined);
+    }
+  });
+}
+
+async function manage(
+  request: IncomingMessage,
+  response: ServerResponse,
+  stage: string,
+  connections: Connections,
+): Promise<void> {
+  // The raw path: connection ids arrive percent-encoded (`%3D` for their trailing `=`).
+  const path = (request.url ?? "/").split("?")[0] ?? "/";
+  const route = MANAGEMENT_ROUTE.exec(path);
+  const routeStage = route?.groups?.stage;
+  const rawId = route?.groups?.id;
+  if (routeStage !== stage || rawId === undefined) {
+    request.resume();
+    sendRestJsonError(response, 403, "ForbiddenException", "Forbidden");
+    return;
+  }
+  if (!SIGV4.test(request.headers.authorization ?? "")) {
+    request.resume();
+    sendRestJsonError(response, 403, "ForbiddenException", "Missing Authentication Token");
+    return;
+  }
+  let connectionId: string;
+  try {
+    connectionId = decodeURIComponent(rawId);
+  } catch {
+    request.resume();
+    sendRestJsonError(response, 403, "ForbiddenException", "Forbidden");
+    return;
+  }
+  const method = request.method ?? "GET";
+  if (method !== "POST" && method !== "GET" && method !== "DELETE") {
+    request.resume();
+    sendRestJsonError(response, 403, "ForbiddenException", "Forbidden");
+    return;
+  }
+  let body: Buffer | undefined;
+  if (method === "POST") body = await readBody(request);
+  else request.resume();
+  const connection = connections.open(connectionId);
+  if (connection === undefined) {
+    sendRestJsonError(response, 410, "GoneException", `Connection ${connectionId} is gone`);
+    return;
+  }
+  answer(response, method, connections, connection, body);
+}
+
+/** The answer to a well-formed request for an open connection. */
+function answer(
+  response: ServerResponse,
+  method: "POST" | "GET" | "DELETE",
+  connections: Connections,
+  connection: Connection,
+  body: Buffer | undefined,
+): void {
+  switch (method) {
+    case "POST": {
+      if (body === undefined) {
+        sendRestJsonError(response, 413, "PayloadTooLargeException", "Message too long");
+        return;
+      }
+      post(connections, connection, isUtf8(body) ? body.toString("utf8") : body);
+      response.writeHead(200, { "content-type": "application/json", "content-length": 0 });
+      response.end();
+      return;
+    }
+    case "GET": {
+      const payload = JSON.stringify({
+        connectedAt: new Date(connection.connectedAtMs).toISOString(),
+        identity: connection.identity,
+        lastActiveAt: new Date(connection.lastActiveAtMs).toISOString(),
+      });
+      response.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(payload),
+      });
+      response.end(payload);
+      return;
+    }
+    default: {
+      connection.socket.close(1000, "");
+      response.writeHead(204);
+      response.end();
+    }
+  }
+}
+
+/** The request body, or `undefined` when it is over API Gateway's payload limit. */
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    bytes += buffer.length;
+    // Keep reading past the limit (and drop it) so the client gets the 413, not a reset.
+    if (bytes <= API_GATEWAY_MAX_MESSAGE_BYTES) chunks.push(buffer);
+  }
+  return bytes > API_GATEWAY_MAX_MESSAGE_BYTES ? undefined : Buffer.concat(chunks);
+}
