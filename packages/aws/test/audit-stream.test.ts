@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { ListeningEndpoint } from "@ledgerquest/emulators/protocol";
 import {
   fromHex,
   hashTransfer,
@@ -55,7 +56,6 @@ import {
   processAuditStream,
 } from "../src/handlers/audit-stream.js";
 import { logger, MetricName, metrics } from "../src/observability.js";
-import type { ListeningEndpoint } from "../src/protocol/http.js";
 import { type AcceptedEvent, EventBridgeEndpoint } from "./support/eventbridge-endpoint.js";
 
 const endpoint = inject("dynamodbEndpoint");

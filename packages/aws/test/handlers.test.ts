@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { ListeningEndpoint } from "@ledgerquest/emulators/protocol";
 import { arenaModule } from "@ledgerquest/example-arena";
 import {
   createWorld,
@@ -51,7 +52,6 @@ import {
 } from "../src/handlers/tick.js";
 import type { WebSocketResponse } from "../src/handlers/websocket.js";
 import { MetricName, metrics } from "../src/observability.js";
-import type { ListeningEndpoint } from "../src/protocol/http.js";
 import { createRuntimeDeps, runtimeConfigSchema } from "../src/wiring.js";
 import { ApiGatewayManagementEndpoint } from "./support/apigw-management-endpoint.js";
 import { EventBridgeEndpoint } from "./support/eventbridge-endpoint.js";

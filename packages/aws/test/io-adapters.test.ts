@@ -26,6 +26,7 @@ import {
   StartExecutionCommand,
   StateMachineDoesNotExist,
 } from "@aws-sdk/client-sfn";
+import { type ListeningEndpoint, listen } from "@ledgerquest/emulators/protocol";
 import {
   type OutgoingEvent,
   PublishError,
@@ -55,7 +56,6 @@ import {
   StepFunctionsWorkflowStarter,
 } from "../src/adapters/sfn-workflow-starter.js";
 import { AwsAdapterError } from "../src/errors.js";
-import { type ListeningEndpoint, listen } from "../src/protocol/http.js";
 import { ApiGatewayManagementEndpoint } from "./support/apigw-management-endpoint.js";
 import {
   type AcceptedEvent,

@@ -2,6 +2,7 @@
 // handler over a memory store and a Step Functions endpoint stand-in (names and inputs as AWS
 // would get them).
 import { SFNClient } from "@aws-sdk/client-sfn";
+import type { ListeningEndpoint } from "@ledgerquest/emulators/protocol";
 import {
   createDomainEvent,
   EXECUTION_STATUS_CHANGE,
@@ -18,7 +19,6 @@ import {
   InvalidSupervisorEventError,
   worldsOfSupervisorEvent,
 } from "../src/handlers/supervisor.js";
-import type { ListeningEndpoint } from "../src/protocol/http.js";
 import { StepFunctionsEndpoint } from "./support/stepfunctions-endpoint.js";
 
 const SFN = new StepFunctionsEndpoint({ account: "123456789012", region: "us-east-1" });

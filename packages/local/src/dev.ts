@@ -10,7 +10,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
-import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/aws/protocol";
+import {
+  type DeliveryFaults,
+  startLocalEventBridge,
+  startLocalS3,
+  startLocalStepFunctions,
+} from "@ledgerquest/emulators";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/emulators/protocol";
 import {
   API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   createDomainEvent,
@@ -27,11 +33,8 @@ import {
 import type { Context } from "aws-lambda";
 import { startDashboardServer } from "./dashboard-server.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
-import { type DeliveryFaults, startLocalEventBridge } from "./eventbridge.js";
 import { GatewayClientPush } from "./gateway-client-push.js";
 import { startDevIdentityProvider } from "./idp.js";
-import { startLocalS3 } from "./s3.js";
-import { startLocalStepFunctions } from "./stepfunctions.js";
 import { startStreamPoller } from "./stream-poller.js";
 import { UsageMeter, type UsageSnapshot } from "./usage.js";
 import { installDynamoDbMeter } from "./usage-dynamodb.js";

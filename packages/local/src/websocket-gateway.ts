@@ -59,7 +59,7 @@ import {
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { LambdaHandler } from "@ledgerquest/aws";
-import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/aws/protocol";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/emulators/protocol";
 import {
   API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   COMMAND_ROUTES,

@@ -27,7 +27,7 @@ import {
   LOCAL_REGION,
   listen,
   type ServiceFault,
-} from "../../src/protocol/http.js";
+} from "@ledgerquest/emulators/protocol";
 
 const VERSION: AwsJsonVersion = "1.1";
 const SERVICE_TARGET = "AWSEvents";

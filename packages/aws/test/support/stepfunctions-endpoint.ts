@@ -28,7 +28,7 @@ import {
   LOCAL_REGION,
   listen,
   type ServiceFault,
-} from "../../src/protocol/http.js";
+} from "@ledgerquest/emulators/protocol";
 
 const VERSION: AwsJsonVersion = "1.0";
 const SERVICE_TARGET = "AWSStepFunctions";

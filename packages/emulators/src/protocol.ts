@@ -1,8 +1,9 @@
 /**
- * The server side of the AWS protocols the SDK speaks, for endpoints that stand in for AWS
- * services (the local stack's, and the adapters' tests'). What they share: a loopback HTTP listener that reads whole
- * request bodies, the AWS JSON 1.0 / 1.1 RPC protocol (the one EventBridge and Step Functions
- * speak: `POST /` with `X-Amz-Target: <Service>.<Operation>`), and its response and error shapes.
+ * The server side of the AWS protocols the SDK speaks, for the emulators of AWS services (which
+ * the local stack serves and the adapters' tests talk to). What they share: a loopback HTTP
+ * listener that reads whole request bodies, the AWS JSON 1.0 / 1.1 RPC protocol (the one
+ * EventBridge and Step Functions speak: `POST /` with `X-Amz-Target: <Service>.<Operation>`), and
+ * its response and error shapes.
  *
  * Each endpoint is a `RequestHandler` plus its own state, so the local stack can serve several
  * behind one listener or each on its own port. None verifies signatures (the local credentials

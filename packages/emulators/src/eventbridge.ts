@@ -37,6 +37,17 @@
  */
 import { randomUUID } from "node:crypto";
 import {
+  compilePattern,
+  EVENT_BUS_NAME,
+  type EventPattern,
+  type EventRule,
+  InvalidEventPatternError,
+  MAX_PUT_EVENTS_ENTRY_BYTES,
+  putEventsEntrySize,
+  type RuleTarget,
+  renderTargetInput,
+} from "@ledgerquest/runtime";
+import {
   AwsServiceError,
   type HttpRequest,
   type HttpResponse,
@@ -49,19 +60,8 @@ import {
   optionalString,
   page,
   requiredString,
-} from "@ledgerquest/aws/protocol";
-import {
-  compilePattern,
-  EVENT_BUS_NAME,
-  type EventPattern,
-  type EventRule,
-  InvalidEventPatternError,
-  MAX_PUT_EVENTS_ENTRY_BYTES,
-  putEventsEntrySize,
-  type RuleTarget,
-  renderTargetInput,
-} from "@ledgerquest/runtime";
-import type { UsageMeter } from "./usage.js";
+} from "./protocol.js";
+import type { EventBridgeUsage } from "./usage.js";
 
 /** The refs of the rules' targets (`GameLoop`, `LeaderboardProjector`, `OpsNotifier`). */
 export type EventTargetRef = RuleTarget["ref"];
@@ -159,8 +159,8 @@ export interface LocalEventBridgeOptions {
   readonly maxLogEntries?: number;
   /** The time of an entry that gives none, ms. Default `Date.now`. */
   readonly nowMs?: () => number;
-  /** Counts accepted events in 64 KB chunks, as EventBridge bills them (`usage.ts`). */
-  readonly usage?: UsageMeter;
+  /** Counts accepted events in 64 KB chunks, as EventBridge bills them (the local stack's `UsageMeter`). */
+  readonly usage?: EventBridgeUsage;
 }
 
 export interface PutEventsResult {
@@ -215,7 +215,7 @@ export class LocalEventBridge {
   readonly #onDeliveryError: (delivery: DeliveryRecord) => void;
   readonly #maxLogEntries: number;
   readonly #nowMs: () => number;
-  readonly #usage: UsageMeter | undefined;
+  readonly #usage: EventBridgeUsage | undefined;
   readonly #buses: ReadonlySet<string>;
   /** By `<bus>/<name>`, in creation order. */
   readonly #rules = new Map<string, BusRule>();

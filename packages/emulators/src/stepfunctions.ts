@@ -49,6 +49,11 @@
  * process (`close()` stops those still running).
  */
 import { randomUUID } from "node:crypto";
+import type {
+  StateMachine as AslStateMachine,
+  RunOptions,
+  StateMachineDefinition,
+} from "aws-local-stepfunctions";
 import {
   AwsServiceError,
   epochSeconds,
@@ -63,13 +68,8 @@ import {
   optionalString,
   page,
   requiredString,
-} from "@ledgerquest/aws/protocol";
-import type {
-  StateMachine as AslStateMachine,
-  RunOptions,
-  StateMachineDefinition,
-} from "aws-local-stepfunctions";
-import type { UsageMeter } from "./usage.js";
+} from "./protocol.js";
+import type { StepFunctionsUsage } from "./usage.js";
 
 /** A JSON value as a task handler receives it. */
 export type JsonValue =
@@ -141,8 +141,8 @@ export interface LocalStepFunctionsOptions {
    */
   readonly onExecutionClosed?: (execution: ExecutionDescription) => void;
   readonly nowMs?: () => number;
-  /** Counts state transitions and executions, as Step Functions bills them (`usage.ts`). */
-  readonly usage?: UsageMeter;
+  /** Counts state transitions and executions, as Step Functions bills them (the local stack's `UsageMeter`). */
+  readonly usage?: StepFunctionsUsage;
 }
 
 export class LocalStepFunctionsError extends Error {
@@ -485,7 +485,7 @@ export class LocalStepFunctions {
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #onClosed: (execution: ExecutionDescription) => void;
   readonly #nowMs: () => number;
-  readonly #usage: UsageMeter | undefined;
+  readonly #usage: StepFunctionsUsage | undefined;
   #closed = false;
 
   private constructor(options: Omit<LocalStepFunctionsOptions, "port" | "stateMachines">) {
