@@ -23,6 +23,7 @@ export const PUBLISHED = [
   "packages/runtime",
   "packages/client",
   "packages/testing",
+  "packages/emulators",
   "packages/aws",
   "packages/local",
   "packages/infra",

@@ -4,7 +4,8 @@
  * `@aws-sdk/client-dynamodb-streams` (DescribeStream, GetShardIterator, GetRecords) and turned
  * into the event Lambda delivers (the same records, with binary values as base64 and the creation
  * time in epoch seconds), then handed to the handler. Breaks are announced through the real
- * EventBridge publisher and SDK client to a local PutEvents endpoint, which keeps what it accepts.
+ * EventBridge publisher and SDK client to the local EventBridge of @ledgerquest/emulators, which
+ * keeps what it accepts.
  */
 import { randomUUID } from "node:crypto";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -18,6 +19,12 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type AcceptedEvent,
+  type RunningLocalEventBridge,
+  startLocalEventBridge,
+} from "@ledgerquest/emulators";
+import { ServiceTap } from "@ledgerquest/emulators/protocol";
 import {
   fromHex,
   hashTransfer,
@@ -55,8 +62,6 @@ import {
   processAuditStream,
 } from "../src/handlers/audit-stream.js";
 import { logger, MetricName, metrics } from "../src/observability.js";
-import type { ListeningEndpoint } from "../src/protocol/http.js";
-import { type AcceptedEvent, EventBridgeEndpoint } from "./support/eventbridge-endpoint.js";
 
 const endpoint = inject("dynamodbEndpoint");
 const clientConfig = {
@@ -343,14 +348,14 @@ function failureMetrics(spy: { mock: { calls: unknown[][] } }): number {
 
 let tail: StreamTail;
 
-/** The bus breaks are announced on, behind a local PutEvents endpoint. */
+/** The bus breaks are announced on, on the local EventBridge (its tap fails requests). */
 const BUS = "ledgerquest.eventbus.test";
-let eventBridge: EventBridgeEndpoint;
-let eventBridgeListening: ListeningEndpoint;
+const eventBridgeTap = new ServiceTap();
+let eventBridge: RunningLocalEventBridge;
 
 function newDeps(overrides: Partial<AuditStreamDeps> = {}): AuditStreamDeps {
   const publisher = new EventBridgePublisher(
-    new EventBridgeClient({ ...clientConfig, endpoint: eventBridgeListening.url }),
+    new EventBridgeClient({ ...clientConfig, endpoint: eventBridge.url }),
     { eventBusName: BUS, baseDelayMs: 1, maxDelayMs: 1 },
   );
   return {
@@ -363,7 +368,7 @@ function newDeps(overrides: Partial<AuditStreamDeps> = {}): AuditStreamDeps {
 /** The `Ledger Chain Broken` events the endpoint accepted for `worldId`. */
 function breaksAnnounced(worldId: string): AcceptedEvent[] {
   return eventBridge
-    .events()
+    .accepted()
     .filter(
       (e) => e.event["detail-type"] === "Ledger Chain Broken" && e.event.detail.worldId === worldId,
     );
@@ -372,13 +377,16 @@ function breaksAnnounced(worldId: string): AcceptedEvent[] {
 beforeAll(async () => {
   await ensureTables(client, tables);
   tail = await StreamTail.of(tables.auditLog);
-  eventBridge = new EventBridgeEndpoint();
-  eventBridge.createEventBus(BUS);
-  eventBridgeListening = await eventBridge.listen();
+  eventBridge = await startLocalEventBridge({
+    eventBusName: BUS,
+    rules: [],
+    targets: {},
+    tap: eventBridgeTap,
+  });
 });
 
 afterAll(async () => {
-  await eventBridgeListening.close();
+  await eventBridge.close();
 });
 
 afterEach(() => {
@@ -515,7 +523,7 @@ describe("chain verification", () => {
     vi.spyOn(logger, "warn").mockImplementation(() => undefined);
 
     // EventBridge refuses the first PutEvents: the world's records are handed back for retry.
-    eventBridge.failRequests({
+    eventBridgeTap.fail("PutEvents", {
       status: 400,
       errorType: "AccessDeniedException",
       message: "not today",
@@ -762,7 +770,7 @@ describe("the exported handler", () => {
     vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
     vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
     vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", endpoint);
-    vi.stubEnv("AWS_ENDPOINT_URL_EVENTBRIDGE", eventBridgeListening.url);
+    vi.stubEnv("AWS_ENDPOINT_URL_EVENTBRIDGE", eventBridge.url);
     vi.stubEnv("LQ_ENTITY_TABLE", tables.entityTable);
     vi.stubEnv("LQ_AUDIT_TABLE", tables.auditLog);
     vi.stubEnv("LQ_EVENT_BUS", BUS);

@@ -6,6 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type RunningLocalEventBridge, startLocalEventBridge } from "@ledgerquest/emulators";
+import type { ListeningEndpoint } from "@ledgerquest/emulators/protocol";
 import { arenaModule } from "@ledgerquest/example-arena";
 import {
   createWorld,
@@ -51,10 +53,8 @@ import {
 } from "../src/handlers/tick.js";
 import type { WebSocketResponse } from "../src/handlers/websocket.js";
 import { MetricName, metrics } from "../src/observability.js";
-import type { ListeningEndpoint } from "../src/protocol/http.js";
 import { createRuntimeDeps, runtimeConfigSchema } from "../src/wiring.js";
 import { ApiGatewayManagementEndpoint } from "./support/apigw-management-endpoint.js";
-import { EventBridgeEndpoint } from "./support/eventbridge-endpoint.js";
 import { type LocalS3, startLocalS3 } from "./support/s3-local.js";
 
 const endpoint = inject("dynamodbEndpoint");
@@ -975,22 +975,24 @@ describe("wiring", () => {
 });
 
 describe("the exported Lambda entry points, configured by the environment alone", () => {
-  let eventBridge: EventBridgeEndpoint;
-  let eventBridgeListening: ListeningEndpoint;
+  let eventBridge: RunningLocalEventBridge;
   let management: ApiGatewayManagementEndpoint;
   let managementListening: ListeningEndpoint;
 
   beforeAll(async () => {
-    eventBridge = new EventBridgeEndpoint();
-    eventBridge.createEventBus("ledgerquest.eventbus");
-    eventBridgeListening = await eventBridge.listen();
+    // The local EventBridge with the bus the handlers publish to (and no rules: only its log).
+    eventBridge = await startLocalEventBridge({
+      eventBusName: "ledgerquest.eventbus",
+      rules: [],
+      targets: {},
+    });
     management = new ApiGatewayManagementEndpoint({ stage: "test" });
     managementListening = await management.listen();
   });
 
   afterAll(async () => {
     vi.unstubAllEnvs();
-    await eventBridgeListening.close();
+    await eventBridge.close();
     await managementListening.close();
   });
 
@@ -1001,7 +1003,7 @@ describe("the exported Lambda entry points, configured by the environment alone"
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeListening.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
       LQ_ENTITY_TABLE: tables.entityTable,
       LQ_AUDIT_TABLE: tables.auditLog,
       LQ_EVENT_BUS: "ledgerquest.eventbus",
@@ -1057,7 +1059,8 @@ describe("the exported Lambda entry points, configured by the environment alone"
     });
     expect(
       eventBridge
-        .events()
+        .accepted()
+        .filter((e) => e.eventBusName === "ledgerquest.eventbus")
         .map((e) => e.event)
         .some((e) => e["detail-type"] === "Tick Batch Committed" && e.detail.worldId === worldId),
     ).toBe(true);

@@ -1,8 +1,10 @@
 /**
  * The EventBridge, API Gateway Management and Step Functions adapters, through the real SDK
- * clients over real HTTP to the local protocol endpoints in `./support` (no SDK mocks): first the
- * ports' contract suites, then what is particular to AWS (wire shapes, backoff, error mapping),
- * then the endpoints' own AWS behaviours, which the local stack will rely on.
+ * clients over real HTTP (no SDK mocks) to the EventBridge and Step Functions emulators of
+ * @ledgerquest/emulators, which the local stack runs, and to the API Gateway Management endpoint in
+ * `./support`: first the ports' contract suites, then what is particular to AWS (wire shapes,
+ * backoff, error mapping), then the endpoints' own AWS behaviours, which the local stack relies on.
+ * What the adapters sent is read from the emulators' `ServiceTap`, which also injects failures.
  */
 
 import {
@@ -26,6 +28,18 @@ import {
   StartExecutionCommand,
   StateMachineDoesNotExist,
 } from "@aws-sdk/client-sfn";
+import {
+  type AcceptedEvent,
+  type LocalStateMachine,
+  startLocalEventBridge,
+  startLocalStepFunctions,
+} from "@ledgerquest/emulators";
+import {
+  type JsonObject,
+  type ListeningEndpoint,
+  listen,
+  ServiceTap,
+} from "@ledgerquest/emulators/protocol";
 import {
   type OutgoingEvent,
   PublishError,
@@ -55,14 +69,7 @@ import {
   StepFunctionsWorkflowStarter,
 } from "../src/adapters/sfn-workflow-starter.js";
 import { AwsAdapterError } from "../src/errors.js";
-import { type ListeningEndpoint, listen } from "../src/protocol/http.js";
 import { ApiGatewayManagementEndpoint } from "./support/apigw-management-endpoint.js";
-import {
-  type AcceptedEvent,
-  EventBridgeEndpoint,
-  type PutEventsEntry,
-} from "./support/eventbridge-endpoint.js";
-import { StepFunctionsEndpoint } from "./support/stepfunctions-endpoint.js";
 
 const region = "us-east-1";
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
@@ -108,9 +115,9 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 // EventBridge
 
 /** The event id an entry carries in its detail (as the publisher puts it there). */
-function eventIdOf(entry: PutEventsEntry): string {
+function eventIdOf(entry: JsonObject): string {
   try {
-    const detail = JSON.parse(entry.Detail ?? "") as { [key: string]: unknown };
+    const detail = JSON.parse(String(entry.Detail)) as { [key: string]: unknown };
     return String(detail[EVENT_ID_DETAIL_KEY]);
   } catch {
     return "";
@@ -128,30 +135,42 @@ function asOutgoing(accepted: AcceptedEvent): OutgoingEvent {
   };
 }
 
+/**
+ * The local EventBridge (its bus `eventBusName`, and `default`), its requests tapped: `calls()` are
+ * the entries of each PutEvents request that reached it, in order, failed ones too.
+ */
+async function startBus(eventBusName: string = DEFAULT_EVENT_BUS_NAME) {
+  const tap = new ServiceTap();
+  const bus = await startLocalEventBridge({ eventBusName, rules: [], targets: {}, tap });
+  opened.push(bus);
+  const calls = () =>
+    tap.received("PutEvents").map((input) => ({ entries: input.Entries as JsonObject[] }));
+  return { bus, tap, calls };
+}
+
 async function localEventBridge(
   options: EventBridgePublisherOptions = {},
   clientConfig: EventBridgeClientConfig = {},
+  eventBusName: string = DEFAULT_EVENT_BUS_NAME,
 ) {
-  const bus = new EventBridgeEndpoint();
-  bus.createEventBus(DEFAULT_EVENT_BUS_NAME);
-  const server = await serve(bus);
+  const { bus, tap, calls } = await startBus(eventBusName);
   const client = track(
-    new EventBridgeClient({ region, credentials, endpoint: server.url, ...clientConfig }),
+    new EventBridgeClient({ region, credentials, endpoint: bus.url, ...clientConfig }),
   );
   // Short waits between resends keep the suite fast; the backoff itself is tested below.
   const publisher = new EventBridgePublisher(client, { baseDelayMs: 1, ...options });
-  return { bus, server, client, publisher };
+  return { bus, tap, calls, client, publisher };
 }
 
 describeEventPublisherContract(
   "EventBridgePublisher over a local EventBridge endpoint",
   async () => {
-    const { bus, publisher } = await localEventBridge();
+    const { bus, calls, publisher } = await localEventBridge();
     return {
       publisher,
       maxAttempts: publisher.maxAttempts,
-      received: () => bus.events().map(asOutgoing),
-      calls: () => bus.calls().map((call) => call.entries.map(eventIdOf)),
+      received: () => bus.accepted().map(asOutgoing),
+      calls: () => calls().map((call) => call.entries.map(eventIdOf)),
       failEvents: (eventIds, times) => {
         for (const id of eventIds) {
           bus.failEntries({
@@ -168,11 +187,11 @@ describeEventPublisherContract(
 
 describe("EventBridgePublisher on the wire", () => {
   it("sends each event as a PutEvents entry: bus, source, detail-type, time, and the id inside the detail", async () => {
-    const { bus, publisher } = await localEventBridge();
+    const { bus, calls, publisher } = await localEventBridge();
     const event = sampleEvent(3);
     await publisher.publish([event]);
-    expect(bus.calls()).toHaveLength(1);
-    const entries = bus.calls()[0]?.entries;
+    expect(calls()).toHaveLength(1);
+    const entries = calls()[0]?.entries;
     expect(entries).toEqual([
       {
         EventBusName: DEFAULT_EVENT_BUS_NAME,
@@ -184,49 +203,51 @@ describe("EventBridgePublisher on the wire", () => {
       },
     ]);
     // What a rule or target of the bus sees.
-    expect(bus.events()[0]?.event).toMatchObject({
+    expect(bus.accepted()[0]?.event).toMatchObject({
       "detail-type": "Level Up",
       source: "ledgerquest.game",
       time: "2023-11-14T22:13:23Z",
       detail: { eventId: "world-1/7/3", playerId: "player_0003" },
     });
-    expect(bus.events()[0]?.eventBusName).toBe(DEFAULT_EVENT_BUS_NAME);
+    expect(bus.accepted()[0]?.eventBusName).toBe(DEFAULT_EVENT_BUS_NAME);
   });
 
   it("publishes to the bus its options name, by name or by ARN", async () => {
-    const { bus, client } = await localEventBridge();
-    const arn = bus.createEventBus("game-events");
+    const { bus, client } = await localEventBridge({}, {}, "game-events");
+    const arn = bus.eventBusArn;
     await new EventBridgePublisher(client, { eventBusName: "game-events" }).publish([
       sampleEvent(0),
     ]);
     await new EventBridgePublisher(client, { eventBusName: arn }).publish([sampleEvent(1)]);
-    expect(bus.events().map((e) => e.eventBusName)).toEqual(["game-events", "game-events"]);
+    expect(bus.accepted().map((e) => e.eventBusName)).toEqual(["game-events", "game-events"]);
   });
 
   it("names the events of a bus that does not exist without resending them", async () => {
-    const { bus, client } = await localEventBridge();
+    const { calls, client } = await localEventBridge();
     const publisher = new EventBridgePublisher(client, {
       eventBusName: "no-such-bus",
       baseDelayMs: 1,
     });
     const error = await rejectionOf(publisher.publish(sampleEvents(2)));
+    // The local bus's message names the buses it has.
+    const noSuchBus = `Event bus no-such-bus does not exist. The local bus has: default, ${DEFAULT_EVENT_BUS_NAME}.`;
     expect(error).toBeInstanceOf(PublishError);
     expect((error as PublishError).failed).toEqual([
       {
         eventId: "world-1/7/0",
-        reason: "ResourceNotFoundException: Event bus no-such-bus does not exist.",
+        reason: `ResourceNotFoundException: ${noSuchBus}`,
       },
       {
         eventId: "world-1/7/1",
-        reason: "ResourceNotFoundException: Event bus no-such-bus does not exist.",
+        reason: `ResourceNotFoundException: ${noSuchBus}`,
       },
     ]);
-    expect(bus.calls()).toHaveLength(1);
+    expect(calls()).toHaveLength(1);
   });
 
   it("waits an exponential backoff with jitter before each resend", async () => {
     const waits: number[] = [];
-    const { bus, publisher } = await localEventBridge({
+    const { bus, calls, publisher } = await localEventBridge({
       baseDelayMs: 100,
       maxDelayMs: 300,
       maxAttempts: 5,
@@ -239,7 +260,7 @@ describe("EventBridgePublisher on the wire", () => {
     expect((error as PublishError).failed).toEqual([
       { eventId: "world-1/7/0", reason: "InternalFailure: Injected failure (after 5 attempts)" },
     ]);
-    expect(bus.calls()).toHaveLength(5);
+    expect(calls()).toHaveLength(5);
     // Ceilings 100, 200, then capped at 300; each wait is in [ceiling / 2, ceiling].
     const ceilings = [100, 200, 300, 300];
     expect(waits).toHaveLength(ceilings.length);
@@ -255,7 +276,7 @@ describe("EventBridgePublisher on the wire", () => {
     "AccessDeniedException",
     "NotAuthorizedForSourceException",
   ])("does not resend an entry that failed with %s, which no retry fixes", async (code) => {
-    const { bus, publisher } = await localEventBridge();
+    const { bus, calls, publisher } = await localEventBridge();
     const events = sampleEvents(3);
     bus.failEntries({
       matches: (e) => eventIdOf(e) === "world-1/7/1",
@@ -267,17 +288,18 @@ describe("EventBridgePublisher on the wire", () => {
     expect((error as PublishError).failed).toEqual([
       { eventId: "world-1/7/1", reason: `${code}: no` },
     ]);
-    expect(bus.calls()).toHaveLength(1);
-    expect(bus.events().map(asOutgoing)).toEqual(
+    expect(calls()).toHaveLength(1);
+    expect(bus.accepted().map(asOutgoing)).toEqual(
       [events[0], events[2]].map((e) => asDelivered(e as OutgoingEvent)),
     );
   });
 
   it("stops at a call that fails as a whole, naming its events and those not sent, with the SDK's error as cause", async () => {
-    const { bus, publisher } = await localEventBridge();
+    const { bus, tap, calls, publisher } = await localEventBridge();
     const events = sampleEvents(25);
     bus.failEntries({ matches: (e) => eventIdOf(e) === "world-1/7/2", times: 1 });
-    bus.failRequests(
+    tap.fail(
+      "PutEvents",
       { status: 400, errorType: "AccessDeniedException", message: "not allowed" },
       1,
       1,
@@ -300,22 +322,22 @@ describe("EventBridgePublisher on the wire", () => {
     );
     expect((error as PublishError).cause).toBeInstanceOf(AccessDeniedException);
     // A 400 is not retried by the SDK either: two requests in all.
-    expect(bus.calls()).toHaveLength(2);
-    expect(bus.events().map(asOutgoing)).toEqual(
+    expect(calls()).toHaveLength(2);
+    expect(bus.accepted().map(asOutgoing)).toEqual(
       events.filter((_, i) => i < 10 && i !== 2).map(asDelivered),
     );
   });
 
   it("leaves a server error to the SDK's own retries, which may overcome it", async () => {
-    const { bus, publisher } = await localEventBridge();
-    bus.failRequests({ status: 500, errorType: "InternalException", message: "oops" }, 1);
+    const { bus, tap, calls, publisher } = await localEventBridge();
+    tap.fail("PutEvents", { status: 500, errorType: "InternalException", message: "oops" }, 1);
     const events = sampleEvents(4);
     await publisher.publish(events);
-    expect(bus.calls().map((c) => c.entries.map(eventIdOf))).toEqual([
+    expect(calls().map((c) => c.entries.map(eventIdOf))).toEqual([
       events.map((e) => e.eventId),
       events.map((e) => e.eventId),
     ]);
-    expect(bus.events().map(asOutgoing)).toEqual(events.map(asDelivered));
+    expect(bus.accepted().map(asOutgoing)).toEqual(events.map(asDelivered));
   });
 
   it("names every event when the service cannot be reached, with the SDK's error as cause", async () => {
@@ -350,15 +372,13 @@ describe("EventBridgePublisher on the wire", () => {
       },
     ]);
     // The endpoint measures the same way and took the other.
-    expect(bus.events().map(asOutgoing)).toEqual([asDelivered(under)]);
+    expect(bus.accepted().map(asOutgoing)).toEqual([asDelivered(under)]);
   });
 
   it("finds its endpoint through AWS_ENDPOINT_URL_EVENTBRIDGE, as the local stack configures it", async () => {
-    const bus = new EventBridgeEndpoint();
-    bus.createEventBus(DEFAULT_EVENT_BUS_NAME);
-    const server = await serve(bus);
+    const { bus } = await startBus();
     const saved = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
-    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = server.url;
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.url;
     try {
       const client = track(new EventBridgeClient({ region, credentials }));
       await new EventBridgePublisher(client).publish([sampleEvent(0)]);
@@ -378,11 +398,10 @@ describe("EventBridgePublisher on the wire", () => {
 
 describe("the local EventBridge endpoint", () => {
   async function rawClient() {
-    const bus = new EventBridgeEndpoint();
-    const server = await serve(bus);
+    const { bus } = await startBus();
     return {
       bus,
-      client: track(new EventBridgeClient({ region, credentials, endpoint: server.url })),
+      client: track(new EventBridgeClient({ region, credentials, endpoint: bus.url })),
     };
   }
 
@@ -405,7 +424,7 @@ describe("the local EventBridge endpoint", () => {
       "InvalidArgument",
       "ResourceNotFoundException",
     ]);
-    expect(bus.events().map((e) => e.event.detail)).toEqual([{ a: 1 }]);
+    expect(bus.events().map((e) => e.detail)).toEqual([{ a: 1 }]);
   });
 
   it("refuses more than 10 entries as a validation error", async () => {
@@ -419,20 +438,36 @@ describe("the local EventBridge endpoint", () => {
     expect((error as Error).name).toBe("ValidationException");
   });
 
-  it("hands accepted events to subscribers", async () => {
-    const { bus, client } = await rawClient();
+  it("hands accepted events to the targets of the rules they match", async () => {
     const seen: string[] = [];
-    bus.subscribe((e) => seen.push(e.event.source));
+    const bus = await startLocalEventBridge({
+      rules: [
+        {
+          name: "ones",
+          description: "events from the source one",
+          eventPattern: { source: ["one"] },
+          target: { kind: "lambda", ref: "OpsNotifier" },
+        },
+      ],
+      targets: { OpsNotifier: (input) => seen.push((input as { source: string }).source) },
+    });
+    opened.push(bus);
+    const client = track(new EventBridgeClient({ region, credentials, endpoint: bus.url }));
     await client.send(
-      new PutEventsCommand({ Entries: [{ Source: "one", DetailType: "d", Detail: "{}" }] }),
+      new PutEventsCommand({
+        Entries: [
+          { Source: "one", DetailType: "d", Detail: "{}", EventBusName: bus.eventBusArn },
+          { Source: "two", DetailType: "d", Detail: "{}", EventBusName: bus.eventBusArn },
+        ],
+      }),
     );
+    await bus.waitForIdle();
     expect(seen).toEqual(["one"]);
   });
 
   it("refuses an unsigned request", async () => {
-    const bus = new EventBridgeEndpoint();
-    const server = await serve(bus);
-    const response = await fetch(server.url, {
+    const { bus } = await startBus();
+    const response = await fetch(bus.url, {
       method: "POST",
       headers: {
         "x-amz-target": "AWSEvents.PutEvents",
@@ -599,27 +634,43 @@ describe("the local @connections endpoint", () => {
 
 const LOOP = "ledgerquest-game-loop";
 
-async function localStepFunctions(clientConfig: SFNClientConfig = {}) {
-  const sfn = new StepFunctionsEndpoint();
-  const stateMachineArn = sfn.createStateMachine(LOOP);
-  const server = await serve(sfn);
-  const client = track(
-    new SFNClient({ region, credentials, endpoint: server.url, ...clientConfig }),
-  );
+/** A game loop stand-in whose executions hold (an hour's Wait) until stopped or closed. */
+const HOLD: LocalStateMachine = {
+  definition: { StartAt: "Hold", States: { Hold: { Type: "Wait", Seconds: 3600, End: true } } },
+};
+
+/**
+ * The local Step Functions with the state machine `LOOP` (`HOLD`), its requests tapped:
+ * `startRequests()` counts the StartExecution requests that reached it, failed ones too.
+ */
+async function localStepFunctions(clientConfig: SFNClientConfig = {}, nowMs?: () => number) {
+  const tap = new ServiceTap();
+  const sfn = await startLocalStepFunctions({
+    stateMachines: { [LOOP]: HOLD },
+    tap,
+    onExecutionClosed: () => {},
+    ...(nowMs === undefined ? {} : { nowMs }),
+  });
+  opened.push(sfn);
+  const stateMachineArn = sfn.stateMachineArns[LOOP] as string;
+  const client = track(new SFNClient({ region, credentials, endpoint: sfn.url, ...clientConfig }));
   const starter = new StepFunctionsWorkflowStarter(client, { stateMachineArn });
   const executionArn = (name: string) =>
     `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionNameFor(name)}`;
-  return { sfn, server, client, starter, stateMachineArn, executionArn };
+  const startRequests = () => tap.received("StartExecution").length;
+  return { sfn, tap, client, starter, stateMachineArn, executionArn, startRequests };
 }
 
 describeWorkflowStarterContract(
-  "StepFunctionsWorkflowStarter over a local Step Functions endpoint",
+  "StepFunctionsWorkflowStarter over the local Step Functions",
   async () => {
     const { sfn, starter, executionArn } = await localStepFunctions();
     return {
       starter,
       executions: () => sfn.executions().map((e) => ({ input: JSON.parse(e.input) as unknown })),
-      finish: (name) => sfn.closeExecution(executionArn(name)),
+      finish: (name) => {
+        sfn.service.stopExecution(executionArn(name));
+      },
     };
   },
 );
@@ -660,8 +711,8 @@ describe("StepFunctionsWorkflowStarter on the wire", () => {
   });
 
   it("maps a state machine that does not exist to an AwsAdapterError, without retrying", async () => {
-    const { sfn, client } = await localStepFunctions();
-    const missing = `arn:aws:states:us-east-1:${sfn.account}:stateMachine:missing`;
+    const { sfn, client, startRequests } = await localStepFunctions();
+    const missing = `arn:aws:states:us-east-1:${sfn.service.account}:stateMachine:missing`;
     const error = await rejectionOf(
       new StepFunctionsWorkflowStarter(client, { stateMachineArn: missing }).start("loop-1", {
         worldId: "w",
@@ -669,15 +720,19 @@ describe("StepFunctionsWorkflowStarter on the wire", () => {
     );
     expect(error).toBeInstanceOf(AwsAdapterError);
     expect((error as Error).message).toBe(
-      `StartExecution of loop-1 on ${missing} failed with StateMachineDoesNotExist: State Machine Does Not Exist: '${missing}'`,
+      `StartExecution of loop-1 on ${missing} failed with StateMachineDoesNotExist: State Machine Does Not Exist: '${missing}' (this local endpoint has ${sfn.stateMachineArns[LOOP]})`,
     );
     expect((error as Error).cause).toBeInstanceOf(StateMachineDoesNotExist);
-    expect(sfn.requestCount).toBe(1);
+    expect(startRequests()).toBe(1);
   });
 
   it("treats ExecutionLimitExceeded as transient: StoreUnavailableError", async () => {
-    const { sfn, starter } = await localStepFunctions();
-    sfn.failRequests({ status: 400, errorType: "ExecutionLimitExceeded", message: "too many" }, 1);
+    const { sfn, tap, starter } = await localStepFunctions();
+    tap.fail(
+      "StartExecution",
+      { status: 400, errorType: "ExecutionLimitExceeded", message: "too many" },
+      1,
+    );
     const error = await rejectionOf(starter.start("loop-1", { worldId: "w" }));
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(error).toMatchObject({ service: "StepFunctions" });
@@ -686,21 +741,22 @@ describe("StepFunctionsWorkflowStarter on the wire", () => {
   });
 
   it("turns throttling that outlasts the SDK's retries into StoreUnavailableError", async () => {
-    const { sfn, starter } = await localStepFunctions({ maxAttempts: 2 });
-    sfn.failRequests(
+    const { tap, starter, startRequests } = await localStepFunctions({ maxAttempts: 2 });
+    tap.fail(
+      "StartExecution",
       { status: 400, errorType: "ThrottlingException", message: "Rate exceeded" },
       5,
     );
     const error = await rejectionOf(starter.start("loop-1", { worldId: "w" }));
     expect(error).toBeInstanceOf(StoreUnavailableError);
-    expect(sfn.requestCount).toBe(2);
+    expect(startRequests()).toBe(2);
   });
 
   it("leaves a server error to the SDK's own retries, and starts one execution", async () => {
-    const { sfn, starter } = await localStepFunctions();
-    sfn.failRequests({ status: 500, errorType: "InternalFailure", message: "oops" }, 1);
+    const { sfn, tap, starter, startRequests } = await localStepFunctions();
+    tap.fail("StartExecution", { status: 500, errorType: "InternalFailure", message: "oops" }, 1);
     expect(await starter.start("loop-1", { worldId: "w" })).toBe("started");
-    expect(sfn.requestCount).toBe(2);
+    expect(startRequests()).toBe(2);
     expect(sfn.executions()).toHaveLength(1);
   });
 
@@ -716,20 +772,18 @@ describe("StepFunctionsWorkflowStarter on the wire", () => {
   });
 
   it("refuses input that is not a JSON object before any request", async () => {
-    const { sfn, starter } = await localStepFunctions();
+    const { starter, startRequests } = await localStepFunctions();
     await expect(starter.start("loop-1", { n: 1n })).rejects.toThrow(/not JSON/);
     await expect(starter.start("loop-1", { toJSON: () => [1] })).rejects.toThrow(
       /must be a JSON object/,
     );
-    expect(sfn.requestCount).toBe(0);
+    expect(startRequests()).toBe(0);
   });
 
   it("finds its endpoint through AWS_ENDPOINT_URL_SFN, as the local stack configures it", async () => {
-    const sfn = new StepFunctionsEndpoint();
-    const stateMachineArn = sfn.createStateMachine(LOOP);
-    const server = await serve(sfn);
+    const { sfn, stateMachineArn } = await localStepFunctions();
     const saved = process.env.AWS_ENDPOINT_URL_SFN;
-    process.env.AWS_ENDPOINT_URL_SFN = server.url;
+    process.env.AWS_ENDPOINT_URL_SFN = sfn.url;
     try {
       const client = track(new SFNClient({ region, credentials }));
       expect(
@@ -753,10 +807,7 @@ describe("StepFunctionsWorkflowStarter on the wire", () => {
 describe("the local Step Functions endpoint", () => {
   it("answers an idempotent repeat with the first start's ARN and date, and a changed one with ExecutionAlreadyExists", async () => {
     let nowMs = 1_700_000_000_000;
-    const sfn = new StepFunctionsEndpoint({ nowMs: () => nowMs });
-    const stateMachineArn = sfn.createStateMachine(LOOP);
-    const server = await serve(sfn);
-    const client = track(new SFNClient({ region, credentials, endpoint: server.url }));
+    const { sfn, client, stateMachineArn } = await localStepFunctions({}, () => nowMs);
     const start = (input: string) =>
       client.send(new StartExecutionCommand({ stateMachineArn, name: "run-1", input }));
 
@@ -770,16 +821,13 @@ describe("the local Step Functions endpoint", () => {
     );
     // Same name, input that differs only in spacing: another input to Step Functions.
     expect(await rejectionOf(start('{"a": 1}'))).toBeInstanceOf(ExecutionAlreadyExists);
-    sfn.closeExecution(first.executionArn as string);
+    sfn.service.stopExecution(first.executionArn as string);
     expect(await rejectionOf(start('{"a":1}'))).toBeInstanceOf(ExecutionAlreadyExists);
     expect(sfn.executions()).toHaveLength(1);
   });
 
   it("refuses names and inputs as StartExecution does", async () => {
-    const sfn = new StepFunctionsEndpoint();
-    const stateMachineArn = sfn.createStateMachine(LOOP);
-    const server = await serve(sfn);
-    const client = track(new SFNClient({ region, credentials, endpoint: server.url }));
+    const { sfn, client, stateMachineArn } = await localStepFunctions();
     for (const name of ["a b", "a:b", "a/b", "x".repeat(81), "a\u0085b"]) {
       const error = await rejectionOf(
         client.send(new StartExecutionCommand({ stateMachineArn, name })),

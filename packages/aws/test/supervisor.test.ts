@@ -1,7 +1,12 @@
 // The loop supervisor's handler: which worlds each EventBridge event asks about, and the whole
-// handler over a memory store and a Step Functions endpoint stand-in (names and inputs as AWS
-// would get them).
+// handler over a memory store and the local Step Functions of @ledgerquest/emulators (names and
+// inputs as AWS would get them; executions listed and described as it answers).
 import { SFNClient } from "@aws-sdk/client-sfn";
+import {
+  type LocalStateMachine,
+  type RunningLocalStepFunctions,
+  startLocalStepFunctions,
+} from "@ledgerquest/emulators";
 import {
   createDomainEvent,
   EXECUTION_STATUS_CHANGE,
@@ -18,11 +23,13 @@ import {
   InvalidSupervisorEventError,
   worldsOfSupervisorEvent,
 } from "../src/handlers/supervisor.js";
-import type { ListeningEndpoint } from "../src/protocol/http.js";
-import { StepFunctionsEndpoint } from "./support/stepfunctions-endpoint.js";
 
-const SFN = new StepFunctionsEndpoint({ account: "123456789012", region: "us-east-1" });
-const ARN = SFN.createStateMachine("ledgerquest-beta-game-loop");
+const LOOP = "ledgerquest-beta-game-loop";
+const ARN = `arn:aws:states:us-east-1:123456789012:stateMachine:${LOOP}`;
+/** Executions that hold (an hour's Wait) until the emulator closes: running loops. */
+const HOLD: LocalStateMachine = {
+  definition: { StartAt: "Hold", States: { Hold: { Type: "Wait", Seconds: 3600, End: true } } },
+};
 
 const scheduled = {
   version: "0",
@@ -52,7 +59,7 @@ function statusChange(detail: Record<string, unknown>) {
   };
 }
 
-/** A client of a Step Functions stand-in. */
+/** A client of the local Step Functions. */
 function sfnClient(url: string): SFNClient {
   return new SFNClient({
     endpoint: url,
@@ -98,16 +105,27 @@ describe("which worlds an event asks about", () => {
 });
 
 describe("the supervisor handler", () => {
-  const opened: ListeningEndpoint[] = [];
+  const opened: RunningLocalStepFunctions[] = [];
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((e) => e.close()));
   });
 
+  /** The local Step Functions with the loop's state machine, at `ARN`. */
+  async function localStepFunctions(): Promise<RunningLocalStepFunctions> {
+    const sfn = await startLocalStepFunctions({
+      account: "123456789012",
+      region: "us-east-1",
+      stateMachines: { [LOOP]: HOLD },
+      onExecutionClosed: () => {},
+    });
+    opened.push(sfn);
+    expect(sfn.stateMachineArns[LOOP]).toBe(ARN);
+    return sfn;
+  }
+
   it("starts one validly named loop per active world without one, with the last owner as predecessor", async () => {
-    const sfn = SFN;
-    const endpoint = await sfn.listen();
-    opened.push(endpoint);
-    const client = sfnClient(endpoint.url);
+    const sfn = await localStepFunctions();
+    const client = sfnClient(sfn.url);
     const store = new MemoryEntityStore();
     await store.createWorld(sampleWorld("tenant:w@1", { lastBatchToken: "tenant_w_1-x--s9#12" }));
     await store.createWorld(sampleWorld("asleep", { active: false }));
@@ -137,12 +155,9 @@ describe("the supervisor handler", () => {
   });
 
   it("a loop found stopped by a sweep is a warning; one started again for an activated world is news", async () => {
-    // A machine of its own: the other tests count the executions of the shared one.
-    const sfn = new StepFunctionsEndpoint({ account: "123456789012", region: "us-east-1" });
-    const arn = sfn.createStateMachine("ledgerquest-beta-game-loop");
-    const endpoint = await sfn.listen();
-    opened.push(endpoint);
-    const client = sfnClient(endpoint.url);
+    const sfn = await localStepFunctions();
+    const arn = ARN;
+    const client = sfnClient(sfn.url);
     const logged = (
       event: unknown,
       world: string,

@@ -13,7 +13,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
-import { type HttpResponse, type ListeningEndpoint, listen } from "@ledgerquest/aws/protocol";
+import { type HttpResponse, type ListeningEndpoint, listen } from "@ledgerquest/emulators/protocol";
 import { OPERATOR_GROUP } from "@ledgerquest/runtime";
 import type { DevTokenResponse, TokenOptions } from "./idp.js";
 import { foreignRequestReason } from "./loopback-guard.js";

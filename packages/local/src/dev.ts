@@ -11,7 +11,14 @@ import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { EventBridgePublisher } from "@ledgerquest/aws";
-import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/aws/protocol";
+import {
+  type DeliveryFaults,
+  type ExecutionDescription,
+  startLocalEventBridge,
+  startLocalS3,
+  startLocalStepFunctions,
+} from "@ledgerquest/emulators";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/emulators/protocol";
 import {
   API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   createDomainEvent,
@@ -28,11 +35,8 @@ import {
 import type { Context } from "aws-lambda";
 import { startDashboardServer } from "./dashboard-server.js";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.js";
-import { type DeliveryFaults, startLocalEventBridge } from "./eventbridge.js";
 import { GatewayClientPush } from "./gateway-client-push.js";
 import { startDevIdentityProvider } from "./idp.js";
-import { startLocalS3 } from "./s3.js";
-import { type ExecutionDescription, startLocalStepFunctions } from "./stepfunctions.js";
 import { startStreamPoller } from "./stream-poller.js";
 import { UsageMeter, type UsageSnapshot } from "./usage.js";
 import { installDynamoDbMeter } from "./usage-dynamodb.js";

@@ -1,11 +1,11 @@
+// The EventBridge, Step Functions and S3 emulators live in @ledgerquest/emulators; the local stack
+// re-exports them, so that its users import them from here as before.
+export * from "@ledgerquest/emulators";
 export * from "./dashboard-server.js";
 export * from "./dev.js";
 export * from "./dynamodb-local.js";
-export * from "./eventbridge.js";
 export * from "./gateway-client-push.js";
 export * from "./idp.js";
-export * from "./s3.js";
-export * from "./stepfunctions.js";
 export * from "./stream-poller.js";
 export * from "./usage.js";
 export * from "./usage-dynamodb.js";

@@ -19,6 +19,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import type { EventBridgeUsage, StepFunctionsUsage } from "@ledgerquest/emulators";
 import { LocalStackError } from "./errors.js";
 
 /** The usage file's format tag: a reader refuses any other. */
@@ -172,7 +173,7 @@ interface OpenInterval {
   readonly sinceMs: number;
 }
 
-export class UsageMeter {
+export class UsageMeter implements EventBridgeUsage, StepFunctionsUsage {
   readonly settings: RunSettings;
   readonly #nowMs: () => number;
   readonly #elapsedMs: () => number;

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ListeningEndpoint } from "@ledgerquest/aws/protocol";
+import type { ListeningEndpoint } from "@ledgerquest/emulators/protocol";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboardServer } from "../src/dashboard-server.js";

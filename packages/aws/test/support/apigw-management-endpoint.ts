@@ -26,7 +26,7 @@ import {
   type ListenOptions,
   listen,
   type ServiceFault,
-} from "../../src/protocol/http.js";
+} from "@ledgerquest/emulators/protocol";
 
 export interface ApiGatewayManagementEndpointOptions {
   /** The stage whose `@connections` this serves (first path segment); default: any stage. */

@@ -17,6 +17,7 @@ export const PACKAGES = [
   ["@ledgerquest/runtime", "packages/runtime"],
   ["@ledgerquest/client", "packages/client"],
   ["@ledgerquest/testing", "packages/testing"],
+  ["@ledgerquest/emulators", "packages/emulators"],
   ["@ledgerquest/aws", "packages/aws"],
   ["@ledgerquest/local", "packages/local"],
   ["@ledgerquest/infra", "packages/infra"],

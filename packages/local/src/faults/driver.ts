@@ -22,7 +22,7 @@ import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { LOCAL_REGION } from "@ledgerquest/aws/protocol";
+import { LOCAL_REGION } from "@ledgerquest/emulators/protocol";
 import type { JsonValue } from "@ledgerquest/engine";
 import type { GameModule } from "@ledgerquest/runtime";
 import { loopNamePrefix, worldPrefixOfExecution } from "@ledgerquest/runtime";

@@ -6,7 +6,7 @@
  * shard's watermark.
  */
 import { DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { LOCAL_REGION } from "@ledgerquest/aws/protocol";
+import { LOCAL_REGION } from "@ledgerquest/emulators/protocol";
 import {
   auditKeys,
   type BatchRecord,

@@ -8,9 +8,10 @@
  * Started by `fault-driver.ts` as `node stack-process.js` (through tsx from the sources), with its options as JSON
  * in `LQ_FAULT_STACK`.
  */
+
+import type { DeliveryFaults } from "@ledgerquest/emulators";
 import { createWorld } from "@ledgerquest/runtime";
 import { startLocalStack } from "../dev.js";
-import type { DeliveryFaults } from "../eventbridge.js";
 import { type FaultGame, importGame } from "./driver.js";
 import { seededRandom } from "./random.js";
 

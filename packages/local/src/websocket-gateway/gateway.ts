@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/aws/protocol";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/emulators/protocol";
 import {
   API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   ROUTE_SELECTION_EXPRESSION,

@@ -49,6 +49,11 @@
  * process (`close()` stops those still running).
  */
 import { randomUUID } from "node:crypto";
+import type {
+  StateMachine as AslStateMachine,
+  RunOptions,
+  StateMachineDefinition,
+} from "aws-local-stepfunctions";
 import {
   AwsServiceError,
   epochSeconds,
@@ -63,13 +68,9 @@ import {
   optionalString,
   page,
   requiredString,
-} from "@ledgerquest/aws/protocol";
-import type {
-  StateMachine as AslStateMachine,
-  RunOptions,
-  StateMachineDefinition,
-} from "aws-local-stepfunctions";
-import type { UsageMeter } from "./usage.js";
+  type ServiceTap,
+} from "./protocol.js";
+import type { StepFunctionsUsage } from "./usage.js";
 
 /** A JSON value as a task handler receives it. */
 export type JsonValue =
@@ -141,8 +142,10 @@ export interface LocalStepFunctionsOptions {
    */
   readonly onExecutionClosed?: (execution: ExecutionDescription) => void;
   readonly nowMs?: () => number;
-  /** Counts state transitions and executions, as Step Functions bills them (`usage.ts`). */
-  readonly usage?: UsageMeter;
+  /** Records requests per operation and fails chosen ones as a whole (tests). Default: none. */
+  readonly tap?: ServiceTap;
+  /** Counts state transitions and executions, as Step Functions bills them (the local stack's `UsageMeter`). */
+  readonly usage?: StepFunctionsUsage;
 }
 
 export class LocalStepFunctionsError extends Error {
@@ -485,7 +488,8 @@ export class LocalStepFunctions {
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #onClosed: (execution: ExecutionDescription) => void;
   readonly #nowMs: () => number;
-  readonly #usage: UsageMeter | undefined;
+  readonly #usage: StepFunctionsUsage | undefined;
+  readonly #tap: ServiceTap | undefined;
   #closed = false;
 
   private constructor(options: Omit<LocalStepFunctionsOptions, "port" | "stateMachines">) {
@@ -497,6 +501,7 @@ export class LocalStepFunctions {
     this.#onClosed = options.onExecutionClosed ?? reportClosed;
     this.#nowMs = options.nowMs ?? Date.now;
     this.#usage = options.usage;
+    this.#tap = options.tap;
     if (!(Number.isFinite(this.waitScale) && this.waitScale >= 0)) {
       throw new RangeError(
         `waitScale must be a finite number, at least 0 (1 waits as AWS does), got ${this.waitScale}`,
@@ -592,57 +597,63 @@ export class LocalStepFunctions {
   }
 
   handle(request: HttpRequest): Promise<HttpResponse> {
-    return handleAwsJson(request, "1.0", SERVICE_TARGET, {
-      StartExecution: (input) => {
-        const started = this.startExecution({
-          stateMachineArn: requiredString(input, "stateMachineArn"),
-          name: optionalString(input, "name"),
-          input: optionalString(input, "input"),
-        });
-        return {
-          executionArn: started.executionArn,
-          startDate: epochSeconds(started.startDateMs),
-        };
-      },
-      DescribeExecution: (input) =>
-        wireExecution(this.describeExecution(requiredString(input, "executionArn")), true),
-      StopExecution: (input) => {
-        const stopped = this.stopExecution(requiredString(input, "executionArn"), {
-          error: optionalString(input, "error"),
-          cause: optionalString(input, "cause"),
-        });
-        return { stopDate: epochSeconds(stopped.stopDateMs ?? this.#nowMs()) };
-      },
-      ListExecutions: (input) => this.#listExecutions(input),
-      DescribeStateMachine: (input) => {
-        const machine = this.#machine(requiredString(input, "stateMachineArn"));
-        return {
-          stateMachineArn: machine.arn,
-          name: machine.name,
-          status: "ACTIVE",
-          definition: machine.definitionText,
-          roleArn: this.roleArn,
-          type: "STANDARD",
-          creationDate: epochSeconds(machine.creationDateMs),
-        };
-      },
-      ListStateMachines: (input) => {
-        const { items, nextToken } = page(
-          [...this.#machines.values()],
-          maxResultsOf(input),
-          optionalString(input, "nextToken"),
-        );
-        return {
-          stateMachines: items.map((m) => ({
-            stateMachineArn: m.arn,
-            name: m.name,
+    return handleAwsJson(
+      request,
+      "1.0",
+      SERVICE_TARGET,
+      {
+        StartExecution: (input) => {
+          const started = this.startExecution({
+            stateMachineArn: requiredString(input, "stateMachineArn"),
+            name: optionalString(input, "name"),
+            input: optionalString(input, "input"),
+          });
+          return {
+            executionArn: started.executionArn,
+            startDate: epochSeconds(started.startDateMs),
+          };
+        },
+        DescribeExecution: (input) =>
+          wireExecution(this.describeExecution(requiredString(input, "executionArn")), true),
+        StopExecution: (input) => {
+          const stopped = this.stopExecution(requiredString(input, "executionArn"), {
+            error: optionalString(input, "error"),
+            cause: optionalString(input, "cause"),
+          });
+          return { stopDate: epochSeconds(stopped.stopDateMs ?? this.#nowMs()) };
+        },
+        ListExecutions: (input) => this.#listExecutions(input),
+        DescribeStateMachine: (input) => {
+          const machine = this.#machine(requiredString(input, "stateMachineArn"));
+          return {
+            stateMachineArn: machine.arn,
+            name: machine.name,
+            status: "ACTIVE",
+            definition: machine.definitionText,
+            roleArn: this.roleArn,
             type: "STANDARD",
-            creationDate: epochSeconds(m.creationDateMs),
-          })),
-          ...(nextToken === undefined ? {} : { nextToken }),
-        };
+            creationDate: epochSeconds(machine.creationDateMs),
+          };
+        },
+        ListStateMachines: (input) => {
+          const { items, nextToken } = page(
+            [...this.#machines.values()],
+            maxResultsOf(input),
+            optionalString(input, "nextToken"),
+          );
+          return {
+            stateMachines: items.map((m) => ({
+              stateMachineArn: m.arn,
+              name: m.name,
+              type: "STANDARD",
+              creationDate: epochSeconds(m.creationDateMs),
+            })),
+            ...(nextToken === undefined ? {} : { nextToken }),
+          };
+        },
       },
-    });
+      this.#tap,
+    );
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
- * The server side of the AWS protocols the SDK speaks, for endpoints that stand in for AWS
- * services (the local stack's, and the adapters' tests'). What they share: a loopback HTTP listener that reads whole
- * request bodies, the AWS JSON 1.0 / 1.1 RPC protocol (the one EventBridge and Step Functions
- * speak: `POST /` with `X-Amz-Target: <Service>.<Operation>`), and its response and error shapes.
+ * The server side of the AWS protocols the SDK speaks, for the emulators of AWS services (which
+ * the local stack serves and the adapters' tests talk to). What they share: a loopback HTTP
+ * listener that reads whole request bodies, the AWS JSON 1.0 / 1.1 RPC protocol (the one
+ * EventBridge and Step Functions speak: `POST /` with `X-Amz-Target: <Service>.<Operation>`), and
+ * its response and error shapes.
  *
  * Each endpoint is a `RequestHandler` plus its own state, so the local stack can serve several
  * behind one listener or each on its own port. None verifies signatures (the local credentials
@@ -164,13 +165,15 @@ export class AwsServiceError extends Error implements ServiceFault {
 /**
  * Answers an AWS JSON RPC request: refuses unsigned requests and other targets, parses the body,
  * calls the named operation, and turns an `AwsServiceError` into the error response the SDK
- * reads. An operation not in `operations` is `UnknownOperationException`, as AWS answers it.
+ * reads. An operation not in `operations` is `UnknownOperationException`, as AWS answers it. A
+ * `tap` records each request of a known operation and may fail it as a whole (`ServiceTap`).
  */
 export async function handleAwsJson(
   request: HttpRequest,
   version: AwsJsonVersion,
   serviceTarget: string,
   operations: { readonly [operation: string]: (input: JsonObject) => unknown },
+  tap?: ServiceTap,
 ): Promise<HttpResponse> {
   if (!isSigned(request)) {
     return awsJsonError(
@@ -202,6 +205,8 @@ export async function handleAwsJson(
       new AwsServiceError("SerializationException", "The request body must be a JSON object"),
     );
   }
+  const fault = tap?.take(operation as string, input);
+  if (fault !== undefined) return awsJsonError(version, fault);
   try {
     return awsJsonResponse(version, await run(input));
   } catch (error) {
@@ -288,6 +293,42 @@ export class FaultQueue {
     head.remaining -= 1;
     if (head.remaining <= 0) this.#queue.shift();
     return head.fault;
+  }
+}
+
+/**
+ * What an emulator received, per operation, and the whole-request failures a test makes it answer:
+ * for tests of a client's requests, retries and error handling. Opt-in (an emulator given none
+ * keeps no log); a request it fails never reaches the operation, as when AWS refuses it.
+ */
+export class ServiceTap {
+  readonly #received = new Map<string, JsonObject[]>();
+  readonly #faults = new Map<string, FaultQueue>();
+
+  /** The input of every request of `operation` that reached the emulator, failed ones too. */
+  received(operation: string): readonly JsonObject[] {
+    return this.#received.get(operation) ?? [];
+  }
+
+  /**
+   * After `afterRequests` requests of `operation` that pass (counted once the faults queued before
+   * this one are spent), the next `times` fail as a whole with `fault`.
+   */
+  fail(operation: string, fault: ServiceFault, times = 1, afterRequests = 0): void {
+    let queue = this.#faults.get(operation);
+    if (queue === undefined) {
+      queue = new FaultQueue();
+      this.#faults.set(operation, queue);
+    }
+    queue.add(fault, times, afterRequests);
+  }
+
+  /** Records a request of `operation`; the fault to answer it with, if one is due. */
+  take(operation: string, input: JsonObject): ServiceFault | undefined {
+    const received = this.#received.get(operation);
+    if (received === undefined) this.#received.set(operation, [input]);
+    else received.push(input);
+    return this.#faults.get(operation)?.take();
   }
 }
 

@@ -1,6 +1,7 @@
-// The local EventBridge through the real `@aws-sdk/client-eventbridge` over real HTTP and the
-// project's own EventBridgePublisher, routing by the one-source rules (EVENT_RULES) to recording
-// targets.
+// The local EventBridge through the real `@aws-sdk/client-eventbridge` over real HTTP, with the
+// entries the runtime's `toPutEventsEntry` makes (what the project's publisher sends), routing by
+// the one-source rules (EVENT_RULES) to recording targets. The project's own publisher, supervisor
+// and game loop against this bus are tested with the adapters (packages/aws/test/emulators.test.ts).
 import {
   DescribeRuleCommand,
   DisableRuleCommand,
@@ -13,31 +14,16 @@ import {
   ResourceNotFoundException,
   TestEventPatternCommand,
 } from "@aws-sdk/client-eventbridge";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import {
-  EventBridgePublisher,
-  handleSupervisorEvent,
-  StepFunctionsWorkflowStarter,
-} from "@ledgerquest/aws";
 import {
   createDomainEvent,
   DETAIL_TYPES,
   type DomainEvent,
   EVENT_BUS_NAME,
   EVENT_RULES,
-  GAME_LOOP_STATES,
-  gameLoopDefinition,
-  LOOP_START_SLOT_MS,
-  loopExecutionName,
-  loopNamePrefix,
-  ManualClock,
-  MemoryEntityStore,
-  type OutgoingEvent,
   parseEventBridgeEvent,
   RULE_NAMES,
-  type TickTaskInput,
+  toPutEventsEntry,
 } from "@ledgerquest/runtime";
-import { sampleWorld } from "@ledgerquest/runtime/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type DeliveryRecord,
@@ -48,7 +34,6 @@ import {
   startLocalEventBridge,
   type TargetDelivery,
 } from "../src/eventbridge.js";
-import { startLocalStepFunctions } from "../src/stepfunctions.js";
 
 const region = "us-east-1";
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
@@ -96,19 +81,18 @@ async function startBus(
   opened.push(bus);
   const client = new EventBridgeClient({ region, credentials, endpoint: bus.url });
   opened.push({ close: () => client.destroy() });
-  const publisher = new EventBridgePublisher(client, { baseDelayMs: 1 });
-  return { bus, client, publisher, received, failures };
-}
-
-/** A domain event as the tick Lambda hands it to the publisher. */
-function outgoing(event: DomainEvent, timeMs = 1_700_000_000_000): OutgoingEvent {
-  return {
-    eventId: event.detail.eventId,
-    source: event.source,
-    detailType: event.detailType,
-    detail: event.detail,
-    timeMs,
+  const publisher = {
+    /** One PutEvents of the events' entries, as the project's publisher makes them; all taken. */
+    async publish(events: readonly DomainEvent[], timeMs = 1_700_000_000_000): Promise<void> {
+      const out = await client.send(
+        new PutEventsCommand({
+          Entries: events.map((e) => ({ ...toPutEventsEntry(e), Time: new Date(timeMs) })),
+        }),
+      );
+      expect(out.FailedEntryCount).toBe(0);
+    },
   };
+  return { bus, client, publisher, received, failures };
 }
 
 const worldActivated = createDomainEvent(DETAIL_TYPES.worldActivated, {
@@ -151,11 +135,13 @@ const batchCommitted = createDomainEvent(DETAIL_TYPES.tickBatchCommitted, {
 describe("routing by the one-source rules", () => {
   it("delivers each event to exactly the targets whose rules match, with the input each rule renders", async () => {
     const { bus, publisher, received, failures } = await startBus();
-    await publisher.publish(
-      [worldActivated, questCompleted, levelUp, ledgerBroken, batchCommitted].map((e) =>
-        outgoing(e),
-      ),
-    );
+    await publisher.publish([
+      worldActivated,
+      questCompleted,
+      levelUp,
+      ledgerBroken,
+      batchCommitted,
+    ]);
     await bus.waitForIdle();
 
     const byTarget = (target: EventTargetRef) => received.filter((r) => r.target === target);
@@ -265,7 +251,7 @@ describe("routing by the one-source rules", () => {
         OpsNotifier: () => {},
       },
     });
-    await publisher.publish([outgoing(worldActivated)]);
+    await publisher.publish([worldActivated]);
     expect(finished).toBe(false);
     expect(bus.deliveries().map((d) => d.status)).toEqual(["pending"]);
     release();
@@ -280,7 +266,7 @@ describe("failing targets", () => {
     const { bus, publisher, received, failures } = await startBus({
       failing: { LeaderboardProjector: (attempt) => attempt < 3 },
     });
-    await publisher.publish([outgoing(questCompleted)]);
+    await publisher.publish([questCompleted]);
     await bus.waitForIdle();
     expect(received.map((r) => r.delivery.attempt)).toEqual([1, 2, 3]);
     // Every attempt got the same event.
@@ -298,7 +284,7 @@ describe("failing targets", () => {
     const { bus, publisher, received, failures } = await startBus({
       failing: { OpsNotifier: () => true },
     });
-    await publisher.publish([outgoing(ledgerBroken), outgoing(levelUp)]);
+    await publisher.publish([ledgerBroken, levelUp]);
     await bus.waitForIdle();
     expect(received.filter((r) => r.target === "OpsNotifier")).toHaveLength(3);
     expect(received.filter((r) => r.target === "LeaderboardProjector")).toHaveLength(1);
@@ -317,7 +303,7 @@ describe("failing targets", () => {
       failing: { OpsNotifier: () => true },
       retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 },
     });
-    await publisher.publish([outgoing(ledgerBroken)]);
+    await publisher.publish([ledgerBroken]);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await bus.close();
     expect(failures).toHaveLength(1);
@@ -493,83 +479,5 @@ describe("start-up checks", () => {
         targets: { LoopSupervisor: () => {} },
       }),
     ).rejects.toThrow(/pattern EventBridge would refuse/);
-  });
-});
-
-// The whole path: the project's publisher → the local bus → the LoopSupervisor target, the
-// supervisor's handler code over the SDK → the game loop on the local Step Functions.
-describe("the bus, the supervisor and the game loop", () => {
-  it("starts one game loop for an activated world, however often it is activated", async () => {
-    const ticks: TickTaskInput[] = [];
-    const sfn = await startLocalStepFunctions({
-      waitScale: 0,
-      onExecutionClosed: () => {},
-      stateMachines: {
-        "ledgerquest-game-loop": {
-          definition: gameLoopDefinition({ tickFunctionArn: "ledgerquest-tick" }),
-          taskHandlers: {
-            [GAME_LOOP_STATES.tick]: (payload) => {
-              const input = payload as unknown as TickTaskInput;
-              ticks.push(input);
-              return {
-                worldId: input.worldId,
-                active: input.iteration < 2,
-                tick: 1,
-                waitSeconds: 0,
-              };
-            },
-          },
-        },
-      },
-    });
-    opened.push(sfn);
-    const sfnClient = new SFNClient({ region, credentials, endpoint: sfn.url });
-    opened.push({ close: () => sfnClient.destroy() });
-    const stateMachineArn = sfn.stateMachineArns["ledgerquest-game-loop"] ?? "";
-    // A world id Step Functions would not take as a name: the loop's names must still be valid.
-    const worldId = "tenant:a@world.1";
-    const store = new MemoryEntityStore();
-    await store.createWorld(sampleWorld(worldId));
-    const supervisor = {
-      stateMachineArn,
-      deps: {
-        store,
-        loops: new StepFunctionsWorkflowStarter(sfnClient, { stateMachineArn }),
-        clock: new ManualClock(1_700_000_000_000),
-      },
-    };
-
-    const { bus, publisher } = await startBus({
-      targets: {
-        LoopSupervisor: (input) => handleSupervisorEvent(supervisor, input),
-        LeaderboardProjector: () => {},
-        OpsNotifier: () => {},
-      },
-    });
-    const activated = createDomainEvent(DETAIL_TYPES.worldActivated, { worldId, version: 0 });
-    // Twice, as EventBridge may deliver it: one loop, not two.
-    await publisher.publish([outgoing(activated)]);
-    await publisher.publish([outgoing(activated)]);
-    await bus.waitForIdle();
-
-    const executions = sfn.executions();
-    expect(executions).toHaveLength(1);
-    const [execution] = executions;
-    expect(execution?.name).toBe(
-      loopExecutionName(worldId, `s${Math.floor(1_700_000_000_000 / LOOP_START_SLOT_MS)}`),
-    );
-    expect(JSON.parse(execution?.input ?? "")).toEqual({
-      worldId,
-      iteration: 0,
-      predecessor: "",
-      namePrefix: loopNamePrefix(worldId),
-    });
-    const done = await sfn.waitForExecution(execution?.executionArn ?? "");
-    expect(done.status).toBe("SUCCEEDED");
-    expect(ticks.map((t) => [t.worldId, t.iteration])).toEqual([
-      [worldId, 0],
-      [worldId, 1],
-      [worldId, 2],
-    ]);
   });
 });

@@ -18,7 +18,7 @@ import { mkdir } from "node:fs/promises";
 import { createServer, type RequestListener } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import { LOCAL_REGION } from "@ledgerquest/aws/protocol";
+import { LOCAL_REGION } from "./protocol.js";
 
 export class LocalS3Error extends Error {
   override readonly name = "LocalS3Error";

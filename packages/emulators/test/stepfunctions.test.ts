@@ -1,9 +1,11 @@
-// The local Step Functions endpoint through the real `@aws-sdk/client-sfn` over real HTTP and the
-// project's own StepFunctionsWorkflowStarter, running the one-source game-loop ASL with fake Tick
-// handlers in place of the tick Lambda.
+// The local Step Functions endpoint through the real `@aws-sdk/client-sfn` over real HTTP, running
+// the one-source game-loop ASL with fake Tick handlers in place of the tick Lambda. The project's
+// own StepFunctionsWorkflowStarter against it is tested with the adapters
+// (packages/aws/test/io-adapters.test.ts).
 import {
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
+  ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   InvalidArn,
   InvalidName,
@@ -13,7 +15,6 @@ import {
   StateMachineDoesNotExist,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { executionNameFor, StepFunctionsWorkflowStarter } from "@ledgerquest/aws";
 import {
   CommitConflictError,
   GAME_LOOP_STATES,
@@ -23,10 +24,8 @@ import {
   type TickTaskInput,
   type TickTaskOutput,
 } from "@ledgerquest/runtime";
-import { describeWorkflowStarterContract } from "@ledgerquest/runtime/testing/workflow-starter";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  type ExecutionDescription,
   LocalStepFunctionsError,
   type LocalStepFunctionsOptions,
   type RunningLocalStepFunctions,
@@ -99,7 +98,20 @@ async function gameLoop(
     },
   });
   const stateMachineArn = sfn.stateMachineArns[GAME_LOOP] as string;
-  const starter = new StepFunctionsWorkflowStarter(client, { stateMachineArn });
+  const starter = {
+    /** StartExecution as the game loop's starter sends it: `exists` for ExecutionAlreadyExists. */
+    async start(name: string, input: unknown): Promise<"started" | "exists"> {
+      try {
+        await client.send(
+          new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+        );
+        return "started";
+      } catch (error) {
+        if (error instanceof ExecutionAlreadyExists) return "exists";
+        throw error;
+      }
+    },
+  };
   const executionArn = (name: string) =>
     `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
   return { sfn, client, stateMachineArn, starter, executionArn };
@@ -465,38 +477,3 @@ describe("the local Step Functions API", () => {
     expect(sfn.describeExecution(started.executionArn).status).toBe("ABORTED");
   });
 });
-
-// The port's contract, over the real SDK: executions that hold until stopped.
-describeWorkflowStarterContract(
-  "StepFunctionsWorkflowStarter over the local Step Functions",
-  async () => {
-    const sfn = await startLocalStepFunctions({
-      onExecutionClosed: () => {},
-      stateMachines: {
-        [GAME_LOOP]: {
-          definition: {
-            StartAt: "Hold",
-            States: { Hold: { Type: "Wait", Seconds: 3600, End: true } },
-          },
-        },
-      },
-    });
-    const client = new SFNClient({ region, credentials, endpoint: sfn.url });
-    const stateMachineArn = sfn.stateMachineArns[GAME_LOOP] as string;
-    const starter = new StepFunctionsWorkflowStarter(client, { stateMachineArn });
-    return {
-      starter,
-      executions: () =>
-        sfn
-          .executions()
-          .map((e: ExecutionDescription) => ({ input: JSON.parse(e.input) as unknown })),
-      finish: (name) => {
-        sfn.service.stopExecution(sfn.service.executionArn(GAME_LOOP, executionNameFor(name)));
-      },
-      cleanup: async () => {
-        client.destroy();
-        await sfn.close();
-      },
-    };
-  },
-);

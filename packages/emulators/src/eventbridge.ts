@@ -37,6 +37,17 @@
  */
 import { randomUUID } from "node:crypto";
 import {
+  compilePattern,
+  EVENT_BUS_NAME,
+  type EventPattern,
+  type EventRule,
+  InvalidEventPatternError,
+  MAX_PUT_EVENTS_ENTRY_BYTES,
+  putEventsEntrySize,
+  type RuleTarget,
+  renderTargetInput,
+} from "@ledgerquest/runtime";
+import {
   AwsServiceError,
   type HttpRequest,
   type HttpResponse,
@@ -49,19 +60,9 @@ import {
   optionalString,
   page,
   requiredString,
-} from "@ledgerquest/aws/protocol";
-import {
-  compilePattern,
-  EVENT_BUS_NAME,
-  type EventPattern,
-  type EventRule,
-  InvalidEventPatternError,
-  MAX_PUT_EVENTS_ENTRY_BYTES,
-  putEventsEntrySize,
-  type RuleTarget,
-  renderTargetInput,
-} from "@ledgerquest/runtime";
-import type { UsageMeter } from "./usage.js";
+  type ServiceTap,
+} from "./protocol.js";
+import type { EventBridgeUsage } from "./usage.js";
 
 /** The refs of the rules' targets (`GameLoop`, `LeaderboardProjector`, `OpsNotifier`). */
 export type EventTargetRef = RuleTarget["ref"];
@@ -78,6 +79,28 @@ export interface EventBridgeEvent {
   readonly region: string;
   readonly resources: readonly string[];
   readonly detail: { readonly [key: string]: unknown };
+}
+
+/** An event the bus accepted, with what its EventBridge envelope does not carry. */
+export interface AcceptedEvent {
+  readonly eventBusName: string;
+  /** The entry's time to the millisecond (the envelope's `time` keeps only seconds). */
+  readonly timeMs: number;
+  readonly event: EventBridgeEvent;
+}
+
+/**
+ * PutEvents entries the bus fails, entry by entry, as EventBridge fails entries it could not take
+ * (for tests of a publisher's retries): a valid entry for an existing bus that `matches` is
+ * answered with `errorCode` and not accepted.
+ */
+export interface EntryFailure {
+  readonly matches: (entry: JsonObject) => boolean;
+  /** How many matching entries fail before they pass again (`Infinity`: all). Default 1. */
+  readonly times?: number;
+  /** Default `InternalFailure`, which EventBridge documents as retryable. */
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
 }
 
 /** What a target is told besides its input. */
@@ -159,8 +182,10 @@ export interface LocalEventBridgeOptions {
   readonly maxLogEntries?: number;
   /** The time of an entry that gives none, ms. Default `Date.now`. */
   readonly nowMs?: () => number;
-  /** Counts accepted events in 64 KB chunks, as EventBridge bills them (`usage.ts`). */
-  readonly usage?: UsageMeter;
+  /** Records requests per operation and fails chosen ones as a whole (tests). Default: none. */
+  readonly tap?: ServiceTap;
+  /** Counts accepted events in 64 KB chunks, as EventBridge bills them (the local stack's `UsageMeter`). */
+  readonly usage?: EventBridgeUsage;
 }
 
 export interface PutEventsResult {
@@ -215,11 +240,13 @@ export class LocalEventBridge {
   readonly #onDeliveryError: (delivery: DeliveryRecord) => void;
   readonly #maxLogEntries: number;
   readonly #nowMs: () => number;
-  readonly #usage: UsageMeter | undefined;
+  readonly #usage: EventBridgeUsage | undefined;
+  readonly #tap: ServiceTap | undefined;
+  readonly #entryFailures: { readonly failure: EntryFailure; remaining: number }[] = [];
   readonly #buses: ReadonlySet<string>;
   /** By `<bus>/<name>`, in creation order. */
   readonly #rules = new Map<string, BusRule>();
-  readonly #events: EventBridgeEvent[] = [];
+  readonly #events: AcceptedEvent[] = [];
   readonly #deliveries: MutableDelivery[] = [];
   /** Deliveries scheduled, running, or waiting to retry. */
   #pending = 0;
@@ -241,6 +268,7 @@ export class LocalEventBridge {
     this.#maxLogEntries = options.maxLogEntries ?? 1_000;
     this.#nowMs = options.nowMs ?? Date.now;
     this.#usage = options.usage;
+    this.#tap = options.tap;
     if (!Number.isSafeInteger(this.#maxAttempts) || this.#maxAttempts < 1) {
       throw new RangeError(
         `retry.maxAttempts must be a whole number of at least 1, got ${this.#maxAttempts}`,
@@ -325,7 +353,17 @@ export class LocalEventBridge {
 
   /** The latest events accepted (at most `maxLogEntries`), oldest first. */
   events(): readonly EventBridgeEvent[] {
+    return this.#events.map((a) => a.event);
+  }
+
+  /** The same events, with the bus each was put on and its time to the millisecond. */
+  accepted(): readonly AcceptedEvent[] {
     return [...this.#events];
+  }
+
+  /** Fails matching PutEvents entries from now on (see `EntryFailure`). */
+  failEntries(failure: EntryFailure): void {
+    this.#entryFailures.push({ failure, remaining: failure.times ?? 1 });
   }
 
   /** The latest deliveries (at most `maxLogEntries`), in the order they were made. */
@@ -354,15 +392,21 @@ export class LocalEventBridge {
   }
 
   handle(request: HttpRequest): Promise<HttpResponse> {
-    return handleAwsJson(request, "1.1", SERVICE_TARGET, {
-      PutEvents: (input) => this.putEvents(input),
-      PutRule: (input) => this.#putRule(input),
-      DescribeRule: (input) => this.#describeRule(input),
-      ListRules: (input) => this.#listRules(input),
-      EnableRule: (input) => this.#setEnabled(input, true),
-      DisableRule: (input) => this.#setEnabled(input, false),
-      TestEventPattern: (input) => this.#testEventPattern(input),
-    });
+    return handleAwsJson(
+      request,
+      "1.1",
+      SERVICE_TARGET,
+      {
+        PutEvents: (input) => this.putEvents(input),
+        PutRule: (input) => this.#putRule(input),
+        DescribeRule: (input) => this.#describeRule(input),
+        ListRules: (input) => this.#listRules(input),
+        EnableRule: (input) => this.#setEnabled(input, true),
+        DisableRule: (input) => this.#setEnabled(input, false),
+        TestEventPattern: (input) => this.#testEventPattern(input),
+      },
+      this.#tap,
+    );
   }
 
   // ─── PutEvents ───────────────────────────────────────────────────────────────────────────────
@@ -447,6 +491,8 @@ export class LocalEventBridge {
         ErrorMessage: `Event bus ${busName} does not exist. The local bus has: ${[...this.#buses].join(", ")}.`,
       };
     }
+    const injected = this.#injectedFailure(entry);
+    if (injected !== undefined) return injected;
     const timeMs = typeof time === "number" ? Math.round(time * 1000) : this.#nowMs();
     const event: EventBridgeEvent = {
       version: "0",
@@ -459,10 +505,20 @@ export class LocalEventBridge {
       resources: [...(resources as string[])],
       detail: detail as { readonly [key: string]: unknown },
     };
-    this.#log(this.#events, event);
+    this.#log(this.#events, { eventBusName: busName, timeMs, event });
     this.#usage?.eventPut(detailType, size);
     this.#route(busName, event);
     return { EventId: event.id };
+  }
+
+  #injectedFailure(entry: JsonObject): PutEventsResult["Entries"][number] | undefined {
+    const due = this.#entryFailures.find((f) => f.remaining > 0 && f.failure.matches(entry));
+    if (due === undefined) return undefined;
+    due.remaining -= 1;
+    return {
+      ErrorCode: due.failure.errorCode ?? "InternalFailure",
+      ErrorMessage: due.failure.errorMessage ?? "Injected failure",
+    };
   }
 
   #busName(nameOrArn: unknown): string {
@@ -750,8 +806,10 @@ export interface RunningLocalEventBridge extends ListeningEndpoint {
   /** The bus's ARN. */
   readonly eventBusArn: string;
   events(): readonly EventBridgeEvent[];
+  accepted(): readonly AcceptedEvent[];
   deliveries(): readonly DeliveryRecord[];
   waitForIdle(): Promise<void>;
+  failEntries(failure: EntryFailure): void;
 }
 
 /**
@@ -771,8 +829,10 @@ export async function startLocalEventBridge(
     bus,
     eventBusArn: bus.busArn(),
     events: () => bus.events(),
+    accepted: () => bus.accepted(),
     deliveries: () => bus.deliveries(),
     waitForIdle: () => bus.waitForIdle(),
+    failEntries: (failure) => bus.failEntries(failure),
     // Idempotent: a test may close early, and its cleanup closes again.
     close: () => {
       closing ??= (async () => {
