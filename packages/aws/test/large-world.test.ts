@@ -1,4 +1,4 @@
-// A world whose state outgrows a DynamoDB item: the state goes to S3 (s3rver) under a
+// A world whose state outgrows a DynamoDB item: the state goes to S3 (the emulators' s3rver) under a
 // content-addressed key, the world item holds the pointer and hash, and the world keeps running.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand } from "@aws-sdk/client-s3";

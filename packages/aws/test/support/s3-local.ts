@@ -1,7 +1,8 @@
 /**
- * A local S3 for tests: `s3rver` (a Node S3 emulator that speaks S3's HTTP protocol, so the real
- * SDK talks to it) on a free loopback port, over a fresh temporary folder, with one bucket.
- * About 50 ms to start, so each test file starts its own rather than sharing global state.
+ * A local S3 for tests: the emulators' S3 (`@ledgerquest/emulators`, s3rver speaking S3's HTTP
+ * protocol, so the real SDK talks to it) on a free loopback port, over a fresh temporary folder,
+ * with one bucket. About 50 ms to start, so each test file starts its own rather than sharing
+ * global state.
  *
  * s3rver's known gaps (docs/local-stack.md): it ignores `If-None-Match: *`, drops the
  * `x-amz-checksum-*` headers, and paged listings need `--openssl-legacy-provider`. Tests must not
@@ -12,7 +13,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
+import { localS3ClientConfig, startLocalS3 as startEmulator } from "@ledgerquest/emulators";
 
 export interface LocalS3 {
   /** `http://127.0.0.1:<port>`. */
@@ -26,27 +27,19 @@ export interface LocalS3 {
 export async function startLocalS3(options: { readonly bucket?: string } = {}): Promise<LocalS3> {
   const bucket = options.bucket ?? "ledgerquest-test";
   const directory = await mkdtemp(join(tmpdir(), "ledgerquest-s3-"));
-  const server = new S3rver({
-    // An IP, not `localhost`: Node 20 may resolve that to ::1 while the server listens on IPv4.
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: bucket }],
-  });
-  let port: number;
+  let s3: Awaited<ReturnType<typeof startEmulator>>;
   try {
-    ({ port } = await server.run());
+    s3 = await startEmulator({ directory, buckets: [bucket] });
   } catch (error) {
     await rm(directory, { recursive: true, force: true });
     throw error;
   }
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: s3.endpoint,
     bucket,
     async stop() {
       try {
-        await server.close();
+        await s3.stop();
       } finally {
         await rm(directory, { recursive: true, force: true });
       }
@@ -54,19 +47,9 @@ export async function startLocalS3(options: { readonly bucket?: string } = {}): 
   };
 }
 
-/**
- * An S3 client for a local endpoint: path-style addressing (s3rver cannot resolve
- * `<bucket>.127.0.0.1`), us-east-1, and dummy credentials (s3rver checks signatures against
- * these, and they keep the SDK from looking for real ones).
- */
+/** An S3 client for a local endpoint: the emulator's settings (path style, its credentials). */
 export function localS3Client(endpoint: string, overrides: S3ClientConfig = {}): S3Client {
-  return new S3Client({
-    endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    ...overrides,
-  });
+  return new S3Client({ ...localS3ClientConfig(endpoint), ...overrides });
 }
 
 /** A loopback port nothing listens on: it was free a moment ago and has been closed. */
