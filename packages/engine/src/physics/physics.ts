@@ -1,4 +1,4 @@
-import { NO_ENTITY, type Store } from "../ecs/component.js";
+import { NO_ENTITY } from "../ecs/component.js";
 import type { Eid } from "../ecs/entity.js";
 import type { QueryState } from "../ecs/query.js";
 import { type Resource, useResource } from "../ecs/resource.js";
@@ -247,8 +247,61 @@ function pairHash(a: number, b: number): number {
   return Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
 }
 
+/**
+ * The body stores' typed arrays, taken once per world: a World allocates every store at its full
+ * capacity when it is made and never replaces one (snapshots restore into them), so a world's
+ * view stays valid as long as the world.
+ */
+interface BodyArrays {
+  readonly px: Float64Array;
+  readonly py: Float64Array;
+  readonly vx: Float64Array;
+  readonly vy: Float64Array;
+  readonly invMass: Float64Array;
+  readonly kind: Uint8Array;
+  readonly material: Uint8Array;
+  readonly sleep: Uint8Array;
+  readonly shape: Uint8Array;
+  readonly hw: Float64Array;
+  readonly hh: Float64Array;
+}
+
+const bodyArraysOf = new WeakMap<World, BodyArrays>();
+
+/** The world's BodyArrays, made on first use. */
+function bodyArrays(world: World): BodyArrays {
+  let arrays = bodyArraysOf.get(world);
+  if (!arrays) {
+    arrays = takeBodyArrays(world);
+    bodyArraysOf.set(world, arrays);
+  }
+  return arrays;
+}
+
+function takeBodyArrays(world: World): BodyArrays {
+  const pos = world.store(Position);
+  const vel = world.store(Velocity);
+  const body = world.store(Body);
+  const col = world.store(Collider);
+  return Object.freeze({
+    px: pos.x,
+    py: pos.y,
+    vx: vel.x,
+    vy: vel.y,
+    invMass: body.invMass,
+    kind: body.kind,
+    material: body.material,
+    sleep: body.sleep,
+    shape: col.shape,
+    hw: col.hw,
+    hh: col.hh,
+  });
+}
+
 interface Scratch {
   capacity: number;
+  /** The body stores' arrays (see BodyArrays). */
+  arrays: BodyArrays;
   bodies: QueryState;
   attractors: QueryState;
   springs: QueryState;
@@ -322,6 +375,7 @@ function makeScratch(world: World, cells: number): Scratch {
   const capacity = world.maxEntities;
   return {
     capacity,
+    arrays: bodyArrays(world),
     bodies: world.query({ with: [Position, Velocity, Body, Collider], without: [Faulted] }),
     attractors: world.query([Position, Attractor]),
     springs: world.query([Spring]),
@@ -663,21 +717,18 @@ export class Physics {
     world.addComponent(e, Body);
     world.addComponent(e, Collider);
     if (spec.sensor) world.addComponent(e, Sensor);
-    const p = world.store(Position);
-    const v = world.store(Velocity);
-    const body = world.store(Body);
-    const c = world.store(Collider);
-    p.x[e] = spec.x;
-    p.y[e] = spec.y;
+    const a = bodyArrays(world);
+    a.px[e] = spec.x;
+    a.py[e] = spec.y;
     const moves = kind !== BodyKind.Static;
-    v.x[e] = moves ? (spec.vx ?? 0) : 0;
-    v.y[e] = moves ? (spec.vy ?? 0) : 0;
-    body.invMass[e] = kind === BodyKind.Dynamic ? 1 / mass : 0;
-    body.kind[e] = kind;
-    body.material[e] = material;
-    c.shape[e] = shape;
-    c.hw[e] = hw;
-    c.hh[e] = hh;
+    a.vx[e] = moves ? (spec.vx ?? 0) : 0;
+    a.vy[e] = moves ? (spec.vy ?? 0) : 0;
+    a.invMass[e] = kind === BodyKind.Dynamic ? 1 / mass : 0;
+    a.kind[e] = kind;
+    a.material[e] = material;
+    a.shape[e] = shape;
+    a.hw[e] = hw;
+    a.hh[e] = hh;
     return e;
   }
 
@@ -700,7 +751,7 @@ export class Physics {
       // The fingerprint of sleeping bodies no longer counts this one: waking it is not a change
       // behind the motor's back (which would wake every body).
       const s = this.scratchFor(world);
-      this.bitViews(s, world.store(Position));
+      this.bitViews(s);
       const fingerprint = useResource(world, SLEEP_RESOURCE, () => new SleepFingerprint());
       fingerprint.count -= 1;
       fingerprint.hash = (fingerprint.hash - bodyHash(s.xBits, s.yBits, e)) | 0;
@@ -780,23 +831,12 @@ export class Physics {
     const s = this.scratchFor(world);
     const cfg = this.config;
     const dt = world.dt;
-    const pos = world.store(Position);
-    const vel = world.store(Velocity);
-    const body = world.store(Body);
-    const col = world.store(Collider);
-    const px = pos.x;
-    const py = pos.y;
-    const vx = vel.x;
-    const vy = vel.y;
-    const kind = body.kind;
-    const sleep = body.sleep;
-    const hw = col.hw;
-    const hh = col.hh;
+    const { px, py, vx, vy, invMass, kind, material, sleep, shape, hw, hh } = s.arrays;
     const { ima, flags, x0, y0, list, movers } = s;
     // Sleeping needs a world whose only field is uniform gravity: attractors act on every body.
     const mayRest = cfg.sleeping && s.attractors.size === 0;
     const fingerprint = useResource(world, SLEEP_RESOURCE, () => new SleepFingerprint());
-    this.bitViews(s, pos);
+    this.bitViews(s);
     if (mayRest && s.springs.size === 0 && this.atRest(world, s, fingerprint, kind, vx, vy)) {
       // Nothing awake, nothing changed, no sensor to watch: the world stays at rest this tick.
       useResource(world, CONTACTS_RESOURCE, () => new ContactCache()).reset(0);
@@ -819,7 +859,7 @@ export class Physics {
     for (let i = 0; i < ids.length; i++) {
       const e = ids[i] as number;
       const k = kind[e] as number;
-      const im = k === BodyKind.Dynamic ? (body.invMass[e] as number) : 0;
+      const im = k === BodyKind.Dynamic ? (invMass[e] as number) : 0;
       const x = px[e] as number;
       const y = py[e] as number;
       const u = vx[e] as number;
@@ -831,7 +871,7 @@ export class Physics {
         im < 0 ||
         !(a > 0 && b > 0 && a - a === 0 && b - b === 0) ||
         k > BodyKind.Static ||
-        (body.material[e] as number) >= this.restitutionOf.length
+        (material[e] as number) >= this.restitutionOf.length
       ) {
         this.fault(world, e);
         continue;
@@ -901,15 +941,15 @@ export class Physics {
 
     // 2. Broadphase and narrowphase. A sleeping body an awake mover touches wakes with the
     // sleeping bodies it touches, and theirs (its island); then the contacts are found again.
-    let nc = this.findContacts(world, list, n, s);
+    let nc = this.findContacts(list, n, s);
     while (s.touchedCount > 0) {
-      m = this.wakeTouched(s, sleep, px, py, hw, hh, col.shape, m);
+      m = this.wakeTouched(s, sleep, px, py, hw, hh, shape, m);
       s.touchedCount = 0;
-      nc = this.findContacts(world, list, n, s);
+      nc = this.findContacts(list, n, s);
     }
 
     // 3. The first substep's kick, with the accelerations at the step's start.
-    const fields = this.accelerate(world, movers, m, s, pos);
+    const fields = this.accelerate(world, movers, m, s);
     const substeps = cfg.substeps;
     const h = dt / substeps;
     const halfH = h * 0.5;
@@ -933,7 +973,7 @@ export class Physics {
       if (fields) {
         // Velocity Verlet: the kick was a(x_k)·h; it should have been (a(x_k) + a(x_k+1))·h/2.
         this.kick(movers, m, s, vx, vy, -halfH, true);
-        this.accelerate(world, movers, m, s, pos);
+        this.accelerate(world, movers, m, s);
         this.kick(movers, m, s, vx, vy, halfH, true);
       }
       if (nc > 0) this.solve(nc, s, vx, vy, invH, soft, false);
@@ -942,7 +982,7 @@ export class Physics {
     // 6. Positional correction of fast contacts (positions only, so it never adds kinetic
     // energy; resting contacts are corrected by their soft bias instead), and the world's bounds.
     if (nc > 0) this.project(nc, s, px, py);
-    this.applyBounds(movers, m, pos, vel, body, col);
+    this.applyBounds(movers, m, s.arrays);
 
     // 7. Non-finite results are put back, not spread.
     for (let i = 0; i < m; i++) {
@@ -1189,9 +1229,9 @@ export class Physics {
   }
 
   /** Keeps s.xBits, s.yBits as 32-bit views of the Position stores. */
-  private bitViews(s: Scratch, pos: Store<typeof Position.schema>): void {
-    s.xBits = bitsOf(pos.x, s.xBits);
-    s.yBits = bitsOf(pos.y, s.yBits);
+  private bitViews(s: Scratch): void {
+    s.xBits = bitsOf(s.arrays.px, s.xBits);
+    s.yBits = bitsOf(s.arrays.py, s.yBits);
   }
 
   /** v += a·t for every dynamic body: gravity alone, or the accelerations `accelerate` stored. */
@@ -1587,17 +1627,11 @@ export class Physics {
    * true, when the world has attractors or springs; returns false (and fills nothing) when gravity
    * is the only field, which `kick` then applies directly.
    */
-  private accelerate(
-    world: World,
-    list: Int32Array,
-    n: number,
-    s: Scratch,
-    pos: Store<typeof Position.schema>,
-  ): boolean {
+  private accelerate(world: World, list: Int32Array, n: number, s: Scratch): boolean {
     const attractors = s.attractors.ids();
     const springs = s.springs.ids();
     if (attractors.length === 0 && springs.length === 0) return false;
-    const vel = world.store(Velocity);
+    const { px, py, vx, vy } = s.arrays;
     const { ax, ay, ima } = s;
     const gx = this.config.gravity.x;
     const gy = this.config.gravity.y;
@@ -1606,8 +1640,6 @@ export class Physics {
       ax[e] = gx;
       ay[e] = gy;
     }
-    const px = pos.x;
-    const py = pos.y;
     if (attractors.length > 0) {
       const att = world.store(Attractor);
       for (let j = 0; j < attractors.length; j++) {
@@ -1646,15 +1678,15 @@ export class Physics {
           if (b < 0 || !this.takesPart(b, s)) continue;
           bx = px[b] as number;
           by = py[b] as number;
-          bvx = vel.x[b] as number;
-          bvy = vel.y[b] as number;
+          bvx = vx[b] as number;
+          bvy = vy[b] as number;
         }
         const dx = bx - (px[a] as number);
         const dy = by - (py[a] as number);
         const len = Math.sqrt(dx * dx + dy * dy);
         const ux = len > 0 ? dx / len : 0;
         const uy = len > 0 ? dy / len : 1;
-        const rel = (bvx - (vel.x[a] as number)) * ux + (bvy - (vel.y[a] as number)) * uy;
+        const rel = (bvx - (vx[a] as number)) * ux + (bvy - (vy[a] as number)) * uy;
         // Positive f pulls a towards b.
         const f =
           (sp.k[id] as number) * (len - (sp.rest[id] as number)) + (sp.damping[id] as number) * rel;
@@ -1686,17 +1718,8 @@ export class Physics {
    * of awake bodies), s.sensorPairs, and s.touched (sleeping bodies an awake mover touches).
    */
   // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a named exception (docs/ARCHITECTURE.md, "Long functions")
-  private findContacts(world: World, list: Int32Array, n: number, s: Scratch): number {
-    const pos = world.store(Position);
-    const body = world.store(Body);
-    const col = world.store(Collider);
-    const px = pos.x;
-    const py = pos.y;
-    const hw = col.hw;
-    const hh = col.hh;
-    const shape = col.shape;
-    const kind = body.kind;
-    const material = body.material;
+  private findContacts(list: Int32Array, n: number, s: Scratch): number {
+    const { px, py, hw, hh, shape, kind, material } = s.arrays;
     const { flags, cx0, cx1, cy0, cy1, cellStart, cellFill } = s;
     const b = this.config.bounds;
     const cols = this.cols;
@@ -1900,28 +1923,18 @@ export class Physics {
     state.pairs = current.flat();
   }
 
-  private applyBounds(
-    list: Int32Array,
-    n: number,
-    pos: Store<typeof Position.schema>,
-    vel: Store<typeof Velocity.schema>,
-    body: Store<typeof Body.schema>,
-    col: Store<typeof Collider.schema>,
-  ): void {
+  private applyBounds(list: Int32Array, n: number, arrays: BodyArrays): void {
     const b = this.config.bounds;
     const threshold = this.config.restitutionThresholdMps;
-    const px = pos.x;
-    const py = pos.y;
-    const vx = vel.x;
-    const vy = vel.y;
+    const { px, py, vx, vy, kind, material, hw, hh } = arrays;
     for (let i = 0; i < n; i++) {
       const e = list[i] as number;
-      const k = body.kind[e] as number;
+      const k = kind[e] as number;
       if (k === BodyKind.Static) continue;
-      const w = col.hw[e] as number;
-      const h = col.hh[e] as number;
+      const w = hw[e] as number;
+      const h = hh[e] as number;
       const rest =
-        k === BodyKind.Dynamic ? (this.restitutionOf[body.material[e] as number] as number) : 0;
+        k === BodyKind.Dynamic ? (this.restitutionOf[material[e] as number] as number) : 0;
       const x = px[e] as number;
       const y = py[e] as number;
       if (x - w < b.minX) {
@@ -1950,15 +1963,14 @@ export class Physics {
   /** Total kinetic energy of dynamic bodies, joules. */
   kineticEnergy(world: World): number {
     const ids = this.bodies(world).ids();
-    const v = world.store(Velocity);
-    const body = world.store(Body);
+    const { vx, vy, invMass, kind } = this.scratchFor(world).arrays;
     let sum = 0;
     for (let i = 0; i < ids.length; i++) {
       const e = ids[i] as number;
-      const im = body.invMass[e] as number;
-      if (body.kind[e] !== BodyKind.Dynamic || im === 0) continue;
-      const u = v.x[e] as number;
-      const w = v.y[e] as number;
+      const im = invMass[e] as number;
+      if (kind[e] !== BodyKind.Dynamic || im === 0) continue;
+      const u = vx[e] as number;
+      const w = vy[e] as number;
       sum += (0.5 * (u * u + w * w)) / im;
     }
     return sum;
@@ -1967,23 +1979,22 @@ export class Physics {
   /** Potential energy of dynamic bodies in gravity, attractors and springs, joules. */
   potentialEnergy(world: World): number {
     const ids = this.bodies(world).ids();
-    const p = world.store(Position);
-    const body = world.store(Body);
+    const { px, py, invMass, kind } = this.scratchFor(world).arrays;
     const g = this.config.gravity;
     let sum = 0;
     const attractors = world.query([Position, Attractor]).ids();
     const att = world.store(Attractor);
     for (let i = 0; i < ids.length; i++) {
       const e = ids[i] as number;
-      const im = body.invMass[e] as number;
-      if (body.kind[e] !== BodyKind.Dynamic || im === 0) continue;
+      const im = invMass[e] as number;
+      if (kind[e] !== BodyKind.Dynamic || im === 0) continue;
       const m = 1 / im;
-      sum -= m * (g.x * (p.x[e] as number) + g.y * (p.y[e] as number));
+      sum -= m * (g.x * (px[e] as number) + g.y * (py[e] as number));
       for (let j = 0; j < attractors.length; j++) {
         const a = attractors[j] as number;
         if (a === e) continue;
-        const dx = (p.x[a] as number) - (p.x[e] as number);
-        const dy = (p.y[a] as number) - (p.y[e] as number);
+        const dx = (px[a] as number) - (px[e] as number);
+        const dy = (py[a] as number) - (py[e] as number);
         const soft = att.softening[a] as number;
         sum -= ((att.strength[a] as number) * m) / Math.sqrt(dx * dx + dy * dy + soft * soft);
       }
@@ -1997,10 +2008,10 @@ export class Physics {
       const bHandle = sp.b[id] as number;
       const b = bHandle === NO_ENTITY ? -1 : world.tryResolve(bHandle);
       if (bHandle !== NO_ENTITY && b < 0) continue;
-      const bx = b >= 0 ? (p.x[b] as number) : (sp.ax[id] as number);
-      const by = b >= 0 ? (p.y[b] as number) : (sp.ay[id] as number);
-      const dx = bx - (p.x[a] as number);
-      const dy = by - (p.y[a] as number);
+      const bx = b >= 0 ? (px[b] as number) : (sp.ax[id] as number);
+      const by = b >= 0 ? (py[b] as number) : (sp.ay[id] as number);
+      const dx = bx - (px[a] as number);
+      const dy = by - (py[a] as number);
       const stretch = Math.sqrt(dx * dx + dy * dy) - (sp.rest[id] as number);
       sum += 0.5 * (sp.k[id] as number) * stretch * stretch;
     }
@@ -2010,16 +2021,15 @@ export class Physics {
   /** Total linear momentum of dynamic bodies, kg·m/s. */
   momentum(world: World): { x: number; y: number } {
     const ids = this.bodies(world).ids();
-    const v = world.store(Velocity);
-    const body = world.store(Body);
+    const { vx, vy, invMass, kind } = this.scratchFor(world).arrays;
     let x = 0;
     let y = 0;
     for (let i = 0; i < ids.length; i++) {
       const e = ids[i] as number;
-      const im = body.invMass[e] as number;
-      if (body.kind[e] !== BodyKind.Dynamic || im === 0) continue;
-      x += (v.x[e] as number) / im;
-      y += (v.y[e] as number) / im;
+      const im = invMass[e] as number;
+      if (kind[e] !== BodyKind.Dynamic || im === 0) continue;
+      x += (vx[e] as number) / im;
+      y += (vy[e] as number) / im;
     }
     return { x, y };
   }

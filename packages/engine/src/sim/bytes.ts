@@ -107,6 +107,10 @@ export class ByteWriter {
     // One loop per element type rather than one loop over a setter picked per type: each loop
     // then calls one DataView method that V8 inlines, where a function value called per element
     // is not (snapshots write every column of every body this way). ByteReader.column mirrors it.
+    // Kept apart because one shared definition measured far slower (15 columns of 10,000 elements,
+    // Node 20): a gather into a scratch array of the field's type, then one block copy, 2.2 ms ->
+    // 47 ms (the one loop's element accesses see every typed-array type and go megamorphic); a
+    // byte-by-byte copy of each element, 0.4 ms -> 10.7 ms; reads alike (2.6 -> 51, 1.4 -> 11.5 ms).
     switch (kind) {
       case "f64":
       case "entity":
