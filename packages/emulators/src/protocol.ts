@@ -118,7 +118,10 @@ async function serve(
 }
 
 /** The whole body, or undefined once it passes `maxBytes` (the rest is drained unread). */
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+export async function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of req) {

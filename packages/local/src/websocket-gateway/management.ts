@@ -5,6 +5,7 @@
  * without the HTTP request.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody } from "@ledgerquest/emulators/protocol";
 import type { Connection, Connections } from "./connections.js";
 import { API_GATEWAY_MAX_MESSAGE_BYTES, isUtf8 } from "./frames.js";
 
@@ -104,7 +105,7 @@ async function manage(
     return;
   }
   let body: Buffer | undefined;
-  if (method === "POST") body = await readBody(request);
+  if (method === "POST") body = await readBody(request, API_GATEWAY_MAX_MESSAGE_BYTES);
   else request.resume();
   const connection = connections.open(connectionId);
   if (connection === undefined) {
@@ -152,17 +153,4 @@ function answer(
       response.end();
     }
   }
-}
-
-/** The request body, or `undefined` when it is over API Gateway's payload limit. */
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    bytes += buffer.length;
-    // Keep reading past the limit (and drop it) so the client gets the 413, not a reset.
-    if (bytes <= API_GATEWAY_MAX_MESSAGE_BYTES) chunks.push(buffer);
-  }
-  return bytes > API_GATEWAY_MAX_MESSAGE_BYTES ? undefined : Buffer.concat(chunks);
 }
