@@ -71,5 +71,6 @@ export {
   tickHandlerDepsFromEnvironment,
 } from "./handlers/tick.js";
 export * from "./handlers/websocket.js";
+export * from "./log-queries.js";
 export * from "./observability.js";
 export * from "./wiring.js";

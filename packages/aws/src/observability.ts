@@ -133,15 +133,44 @@ export function tracingWanted(env: Environment = process.env): boolean {
 }
 
 let tracerLoading: Promise<Tracer | undefined> | undefined;
+let loadedTracer: Tracer | undefined;
+/** SDK clients made before the tracer loaded: it captures them as it loads. */
+const clientsToTrace: object[] = [];
 
 /** The process's tracer, loaded on first use when tracing is wanted; undefined otherwise. */
 export function getTracer(): Promise<Tracer | undefined> {
   tracerLoading ??= tracingWanted()
-    ? import("@aws-lambda-powertools/tracer").then(
-        (m) => new m.Tracer({ serviceName: settings.serviceName }),
-      )
+    ? import("@aws-lambda-powertools/tracer").then((m) => {
+        const tracer = new m.Tracer({ serviceName: settings.serviceName });
+        loadedTracer = tracer;
+        for (const client of clientsToTrace.splice(0)) tracer.captureAWSv3Client(client);
+        return tracer;
+      })
     : Promise.resolve(undefined);
   return tracerLoading;
+}
+
+/**
+ * Has the tracer record each call of an AWS SDK v3 client as a subsegment of the invocation's
+ * trace (service, operation, table or bus, retries, errors), so that a lap's trace reaches from
+ * Step Functions through the function into DynamoDB, EventBridge, S3 and API Gateway. Every client
+ * the handlers build passes through here. Without tracing it returns the client as it is; the
+ * tracer is loaded lazily (see `getTracer`), so a client made before it is captured when it loads,
+ * which is before the first traced invocation runs.
+ */
+export function traceClient<T extends object>(client: T): T {
+  if (!tracingWanted()) return client;
+  if (loadedTracer !== undefined) loadedTracer.captureAWSv3Client(client);
+  else clientsToTrace.push(client);
+  return client;
+}
+
+/**
+ * An X-Ray annotation on the invocation's trace (indexed: `annotation.worldId = "w-1"` finds a
+ * world's laps in the X-Ray console); nothing without tracing.
+ */
+export function annotateTrace(key: string, value: string | number | boolean): void {
+  if (loadedTracer?.isTracingEnabled()) loadedTracer.putAnnotation(key, value);
 }
 
 /** Adds one value of a LedgerQuest metric, in that metric's unit; published when the handler ends. */

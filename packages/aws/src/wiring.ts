@@ -30,6 +30,7 @@ import { EventBridgePublisher } from "./adapters/eventbridge-publisher.js";
 import { sdkClientOptions } from "./adapters/sdk-clients.js";
 import { type Environment, envUrl, readConfig, resourceVariables } from "./config.js";
 import { ConfigError } from "./errors.js";
+import { traceClient } from "./observability.js";
 
 /** What the runtime's handlers are configured with. */
 export interface RuntimeConfig {
@@ -163,7 +164,7 @@ export function createRuntimeDeps(
     ]);
   }
   const doc = documentClient(
-    overrides.dynamodb ?? new DynamoDBClient(sdkClientOptions("dynamodb")),
+    traceClient(overrides.dynamodb ?? new DynamoDBClient(sdkClientOptions("dynamodb"))),
   );
   const { tables } = config;
   return {
@@ -176,22 +177,29 @@ export function createRuntimeDeps(
         import("./adapters/s3-blob-store.js"),
       ]);
       return new S3BlobStore(
-        new S3Client({ ...sdkClientOptions("s3"), forcePathStyle: config.s3ForcePathStyle }),
+        traceClient(
+          new S3Client({ ...sdkClientOptions("s3"), forcePathStyle: config.s3ForcePathStyle }),
+        ),
         {
           bucket: config.assetsBucket,
         },
       );
     }),
-    publisher: new EventBridgePublisher(new EventBridgeClient(sdkClientOptions("eventbridge")), {
-      eventBusName: config.eventBus,
-    }),
+    publisher: new EventBridgePublisher(
+      traceClient(new EventBridgeClient(sdkClientOptions("eventbridge"))),
+      {
+        eventBusName: config.eventBus,
+      },
+    ),
     push:
       overrides.push ??
       new ApiGatewayClientPush(
-        new ApiGatewayManagementApiClient({
-          ...sdkClientOptions("apigateway"),
-          endpoint: config.websocketEndpoint,
-        }),
+        traceClient(
+          new ApiGatewayManagementApiClient({
+            ...sdkClientOptions("apigateway"),
+            endpoint: config.websocketEndpoint,
+          }),
+        ),
       ),
     clock: overrides.clock ?? systemClock,
     game,

@@ -307,4 +307,47 @@ describe("ledgerquest deploy", () => {
       program.parseAsync(["deploy", "--profile", "p", "--stage", "qa"], { from: "user" }),
     ).rejects.toThrow(/qa/);
   });
+
+  it("passes --context settings to every cdk run, and refuses a key the app does not read", async () => {
+    const h = harness({ bootstrapped: true });
+    const program = new Command().exitOverride();
+    registerDeploy(program, h.environment);
+    useConfigOption(
+      fileURLToPath(new URL("../../../examples/arena/ledgerquest.config.ts", import.meta.url)),
+    );
+    const forwarder = "arn:aws:lambda:eu-west-1:123456789012:function:DatadogForwarder";
+    await program.parseAsync(
+      [
+        "deploy",
+        "--profile",
+        "lq-test",
+        "--region",
+        "eu-west-1",
+        "-c",
+        `lq:datadogForwarderArn=${forwarder}`,
+        "--context",
+        "lq:budgetUsd=300",
+        "--dry-run",
+      ],
+      { from: "user" },
+    );
+    useConfigOption(undefined);
+    expect(h.out()).toContain(
+      `--context lq:datadogForwarderArn=${forwarder} --context lq:budgetUsd=300`,
+    );
+    const plan = planDeploy({ ...base, context: { "lq:budgetUsd": "300" } }, "eu-west-1", "o.json");
+    for (const step of plan.steps) {
+      if (step.kind === "cdk") expect(step.args.join(" ")).toContain("--context lq:budgetUsd=300");
+    }
+    program.configureOutput({ writeErr: () => {} });
+    await expect(
+      program.parseAsync(["deploy", "--profile", "p", "-c", "lq:budgetUSD=3"], { from: "user" }),
+    ).rejects.toThrow(/lq:budgetUSD is not one of the app's settings: .*lq:budgetUsd/);
+    await expect(
+      program.parseAsync(["deploy", "--profile", "p", "-c", "lq:stage=prod"], { from: "user" }),
+    ).rejects.toThrow(/--stage/);
+    await expect(
+      program.parseAsync(["deploy", "--profile", "p", "-c", "lq:budgetUsd"], { from: "user" }),
+    ).rejects.toThrow(/key=value/);
+  });
 });

@@ -23,6 +23,7 @@ export const CONTEXT_KEYS = {
   game: "lq:game",
   logRetentionDays: "lq:logRetentionDays",
   tickReservedConcurrency: "lq:tickReservedConcurrency",
+  datadogForwarderArn: "lq:datadogForwarderArn",
   connectionArn: "lq:connectionArn",
   repository: "lq:repository",
   branch: "lq:branch",

@@ -68,6 +68,12 @@ export interface StageSettings {
    * Set it above the number of worlds that run at once: a lap over the cap is throttled.
    */
   readonly tickReservedConcurrency?: number;
+  /**
+   * Logs to Datadog: the ARN of a Datadog Forwarder function in the stacks' account and region.
+   * Every function's log group and the game loop's get a subscription filter to it. Default: none
+   * (nothing leaves CloudWatch).
+   */
+  readonly datadogForwarderArn?: string;
 }
 
 /** The tick's reserved concurrency in prod: 100 worlds' loops at once (see `StageSettings`). */
@@ -139,6 +145,20 @@ export function stageFromContext(node: Node): StageName {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const S3_BUCKET_ARN = /^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const USER_POOL_ID = /^[a-z]{2}(?:-gov)?-[a-z]+-\d_[A-Za-z0-9]+$/;
+const LAMBDA_FUNCTION_ARN =
+  /^arn:aws[a-z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9_$-]{1,128})?$/;
+
+/** The settings that only switch something on, each checked. */
+function optionalSettings(node: Node): Pick<StageSettings, "datadogForwarderArn"> {
+  const datadogForwarderArn = text(node, CONTEXT_KEYS.datadogForwarderArn);
+  if (datadogForwarderArn !== undefined && !LAMBDA_FUNCTION_ARN.test(datadogForwarderArn)) {
+    throw new InfraConfigError(
+      CONTEXT_KEYS.datadogForwarderArn,
+      `expected the Datadog Forwarder's function ARN (arn:aws:lambda:<region>:<account>:function:<name>), got ${datadogForwarderArn}`,
+    );
+  }
+  return datadogForwarderArn === undefined ? {} : { datadogForwarderArn };
+}
 
 /** `defaultSettings(stage)` with the overrides the context gives. */
 export function settingsFromContext(node: Node, stage: StageName): StageSettings {
@@ -184,6 +204,7 @@ export function settingsFromContext(node: Node, stage: StageName): StageSettings
       : (wholeNumber(node, CONTEXT_KEYS.tickReservedConcurrency, 1, 10_000) ?? baseReserved);
   return {
     ...rest,
+    ...optionalSettings(node),
     ...(reserved === undefined ? {} : { tickReservedConcurrency: reserved }),
     monthlyBudgetUsd:
       wholeNumber(node, CONTEXT_KEYS.budgetUsd, 1, 1_000_000) ?? base.monthlyBudgetUsd,

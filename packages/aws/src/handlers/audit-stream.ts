@@ -78,11 +78,13 @@ import { DynamoDbLeaderboardStore } from "../adapters/dynamodb-leaderboards.js";
 import { EventBridgePublisher } from "../adapters/eventbridge-publisher.js";
 import { sdkClientOptions } from "../adapters/sdk-clients.js";
 import { type Environment, readConfig, resourceVariables } from "../config.js";
+import { LogMessage } from "../log-queries.js";
 import {
   type LambdaHandler,
   logger,
   MetricName,
   recordMetric,
+  traceClient,
   withObservability,
 } from "../observability.js";
 
@@ -217,7 +219,7 @@ interface WorldRecords {
 }
 
 function reportBreak(chainBreak: ChainBreak): void {
-  logger.error("ledger chain verification failed", {
+  logger.error(LogMessage.ChainVerificationFailed, {
     worldId: chainBreak.worldId,
     seq: chainBreak.seq,
     kind: chainBreak.kind,
@@ -281,13 +283,13 @@ export async function processAuditStream(
     } catch (error) {
       const transient = error instanceof StoreUnavailableError || error instanceof PublishError;
       if (transient && records.firstSequenceNumber !== undefined) {
-        logger.warn("AuditLog records will be retried: DynamoDB or EventBridge failed", {
+        logger.warn(LogMessage.AuditRecordsRetried, {
           worldId,
           error,
         });
         batchItemFailures.push({ itemIdentifier: records.firstSequenceNumber });
       } else {
-        logger.error("could not process a world's AuditLog records", { worldId, error });
+        logger.error(LogMessage.AuditRecordsFailed, { worldId, error });
       }
     }
   }
@@ -309,9 +311,9 @@ export const auditStreamConfigSchema = z.pipe(
  */
 export function createAuditStreamDeps(
   tables: TableNames,
-  client: DynamoDBClient = new DynamoDBClient(sdkClientOptions("dynamodb")),
+  client: DynamoDBClient = traceClient(new DynamoDBClient(sdkClientOptions("dynamodb"))),
   publisher: EventPublisher = new EventBridgePublisher(
-    new EventBridgeClient(sdkClientOptions("eventbridge")),
+    traceClient(new EventBridgeClient(sdkClientOptions("eventbridge"))),
   ),
 ): AuditStreamDeps {
   const doc = documentClient(client);
@@ -330,7 +332,7 @@ export function auditStreamDepsFromEnvironment(env: Environment = process.env): 
   return createAuditStreamDeps(
     config.tables,
     undefined,
-    new EventBridgePublisher(new EventBridgeClient(sdkClientOptions("eventbridge")), {
+    new EventBridgePublisher(traceClient(new EventBridgeClient(sdkClientOptions("eventbridge"))), {
       eventBusName: config.eventBus,
     }),
   );

@@ -55,6 +55,7 @@ import {
   type TokenVerifierConfig,
 } from "../config.js";
 import { AwsAdapterError, UnauthorizedError } from "../errors.js";
+import { LogMessage } from "../log-queries.js";
 import {
   type LambdaHandler,
   logger,
@@ -436,11 +437,14 @@ export function createAuthorizerHandler(
         return allowPolicy(result.playerId, event.methodArn, result.operator);
       case "deny":
         // A genuine token without a usable player id points at the identity provider's setup.
-        logger.warn("connection denied", { reason: result.reason, detail: result.detail });
+        logger.warn(LogMessage.ConnectionDenied, { reason: result.reason, detail: result.detail });
         recordMetric(MetricName.ConnectionsRejected, 1);
         return denyPolicy(event.methodArn);
       case "unauthorized":
-        logger.info("connection unauthorized", { reason: result.reason, detail: result.detail });
+        logger.info(LogMessage.ConnectionUnauthorized, {
+          reason: result.reason,
+          detail: result.detail,
+        });
         recordMetric(MetricName.ConnectionsRejected, 1);
         throw new UnauthorizedError(result.reason);
     }

@@ -25,6 +25,7 @@
  */
 import type { CommandErrorFrame, GameModule, RuntimeDeps } from "@ledgerquest/runtime";
 import { submitCommand } from "@ledgerquest/runtime";
+import { LogMessage } from "../log-queries.js";
 import {
   type LambdaHandler,
   logger,
@@ -92,7 +93,7 @@ export async function handleCommandFrame(
     return { type: "ack", id: result.id, result: result.result };
   }
   recordMetric(MetricName.CommandsRejected, 1);
-  logger.info("command rejected", {
+  logger.info(LogMessage.CommandRejected, {
     playerId,
     code: result.error.code,
     ...(result.error.id === undefined ? {} : { id: result.error.id }),

@@ -31,7 +31,7 @@ import { sdkClientOptions } from "../adapters/sdk-clients.js";
 import { StepFunctionsWorkflowStarter } from "../adapters/sfn-workflow-starter.js";
 import { type Environment, readConfig, resourceVariables } from "../config.js";
 import { AwsAdapterError } from "../errors.js";
-import { type LambdaHandler, logger, withObservability } from "../observability.js";
+import { type LambdaHandler, logger, traceClient, withObservability } from "../observability.js";
 
 /** A world named by an event could not be looked after (a store or Step Functions failure). */
 export class SupervisorFailedError extends AwsAdapterError {
@@ -164,12 +164,12 @@ export function supervisorDepsFromEnvironment(
   env: Environment = process.env,
 ): SupervisorHandlerDeps {
   const config = readConfig(supervisorConfigSchema, env);
-  const doc = documentClient(new DynamoDBClient(sdkClientOptions("dynamodb")));
+  const doc = documentClient(traceClient(new DynamoDBClient(sdkClientOptions("dynamodb"))));
   return {
     stateMachineArn: config.LQ_STATE_MACHINE_ARN,
     deps: {
       store: new DynamoDbEntityStore(doc, { tables: { entityTable: config.LQ_ENTITY_TABLE } }),
-      loops: new StepFunctionsWorkflowStarter(new SFNClient(sdkClientOptions("sfn")), {
+      loops: new StepFunctionsWorkflowStarter(traceClient(new SFNClient(sdkClientOptions("sfn"))), {
         stateMachineArn: config.LQ_STATE_MACHINE_ARN,
       }),
       clock: systemClock,

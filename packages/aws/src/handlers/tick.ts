@@ -29,7 +29,9 @@ import type { Context } from "aws-lambda";
 import * as z from "zod/mini";
 import { type Environment, readConfig } from "../config.js";
 import { AwsAdapterError } from "../errors.js";
+import { LogMessage } from "../log-queries.js";
 import {
+  annotateTrace,
   type LambdaHandler,
   logger,
   MetricName,
@@ -185,6 +187,7 @@ export async function runTickTask(
   const { worldId } = input;
   const token = `${input.executionName}#${input.iteration}`;
   logger.appendKeys({ worldId });
+  annotateTrace("worldId", worldId);
   const startedMs = performance.now();
   try {
     const tickMs = deps.game.describe?.().tickMs ?? DEFAULT_TICK_MS;
@@ -206,7 +209,7 @@ export async function runTickTask(
       },
     });
     if (result.outcome === "superseded") {
-      logger.warn("another loop owns this world: this one ends", {
+      logger.warn(LogMessage.TickSuperseded, {
         version: result.version,
         token,
         predecessor: input.predecessor,
@@ -223,13 +226,13 @@ export async function runTickTask(
   } catch (error) {
     if (error instanceof CommitConflictError) {
       recordMetric(MetricName.CommitConflicts, 1);
-      logger.warn("tick batch lost a commit race; the state machine retries it", {
+      logger.warn(LogMessage.TickCommitRace, {
         version: error.version,
         detail: error.detail,
         token,
       });
     } else {
-      logger.error("tick batch failed", { error, token });
+      logger.error(LogMessage.TickBatchFailed, { error, token });
     }
     throw error;
   }
@@ -261,7 +264,7 @@ function reportCommitted(
   }
   // Worlds are many: a dimension per world would be a metric per world. Metadata is searchable.
   metrics.addMetadata("worldId", worldId);
-  logger.info("tick batch committed", {
+  logger.info(LogMessage.TickBatchCommitted, {
     outcome: result.outcome,
     retried: result.retried,
     version: result.version,

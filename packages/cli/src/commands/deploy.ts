@@ -28,7 +28,7 @@ import {
   stackId,
 } from "@ledgerquest/infra/contract";
 import type { RuntimeDeps } from "@ledgerquest/runtime";
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { describeSeedResult, type SeedWorldSpec, seedWorlds } from "./seed.js";
 
 // ─── errors ──────────────────────────────────────────────────────────────────────────────────
@@ -68,6 +68,42 @@ export interface DeployOptions {
   readonly yes: boolean;
   /** The worlds `--seed` creates: the project's (`ledgerquest.config.ts`), as `ledgerquest seed`. */
   readonly worlds?: readonly SeedWorldSpec[];
+  /** CDK context for the app's settings (`lq:budgetUsd` → `300`), from `--context`. */
+  readonly context?: Readonly<Record<string, string>>;
+}
+
+/** The settings `--context` may give: every `lq:` key but the stage, which is `--stage`. */
+const SETTABLE_CONTEXT_KEYS: readonly string[] = Object.values(CONTEXT_KEYS).filter(
+  (key) => key !== CONTEXT_KEYS.stage,
+);
+
+/**
+ * Parses one `--context key=value` into `previous` (commander's collector): the key must be one of
+ * the app's settings (docs/deploy.md, "Settings"), so that a typo fails before any deployment.
+ */
+export function parseContextOption(
+  raw: string,
+  previous: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const at = raw.indexOf("=");
+  const key = at < 0 ? raw : raw.slice(0, at);
+  if (at <= 0 || at === raw.length - 1) {
+    throw new InvalidArgumentError(`expected key=value, e.g. lq:budgetUsd=300, got ${raw}`);
+  }
+  if (key === CONTEXT_KEYS.stage) {
+    throw new InvalidArgumentError(`give the stage with --stage, not --context ${key}`);
+  }
+  if (!SETTABLE_CONTEXT_KEYS.includes(key)) {
+    throw new InvalidArgumentError(
+      `${key} is not one of the app's settings: ${SETTABLE_CONTEXT_KEYS.join(", ")} (docs/deploy.md, "Settings")`,
+    );
+  }
+  return { ...previous, [key]: raw.slice(at + 1) };
+}
+
+/** `--context key=value` arguments of a `cdk` run. */
+function contextArgs(context: Readonly<Record<string, string>> = {}): string[] {
+  return Object.entries(context).flatMap(([key, value]) => ["--context", `${key}=${value}`]);
 }
 
 export type DeployStep =
@@ -102,6 +138,7 @@ export function planDeploy(
     region,
     "--context",
     `${CONTEXT_KEYS.stage}=${options.stage}`,
+    ...contextArgs(options.context),
   ];
   const stacks = STACK_PARTS.map((part) => stackId(options.stage, part));
   const steps: DeployStep[] = [
@@ -538,6 +575,11 @@ export function registerDeploy(
       new Option("--stage <stage>", "the stage to deploy").choices(STAGE_NAMES).default("beta"),
     )
     .option("--seed", "create the sample world after deploying (as `ledgerquest seed`)", false)
+    .option(
+      "-c, --context <key=value>",
+      "set one of the app's settings, e.g. lq:budgetUsd=300 (repeatable; docs/deploy.md, Settings)",
+      parseContextOption,
+    )
     .option("--dry-run", "print every step and run none", false)
     .option(
       "--yes",
@@ -556,6 +598,7 @@ export function registerDeploy(
         seed: boolean;
         dryRun: boolean;
         yes: boolean;
+        context?: Record<string, string>;
       }) => {
         const env: DeployEnvironment = { ...defaultDeployEnvironment(), ...environment };
         try {
@@ -571,6 +614,7 @@ export function registerDeploy(
               seed: opts.seed,
               dryRun: opts.dryRun,
               yes: opts.yes,
+              ...(opts.context === undefined ? {} : { context: opts.context }),
             },
             { ...env, configFile: env.configFile ?? project.configFile },
           );
@@ -595,11 +639,16 @@ export function registerSynth(
     .addOption(
       new Option("--stage <stage>", "the stage to synthesize").choices(STAGE_NAMES).default("beta"),
     )
+    .option(
+      "-c, --context <key=value>",
+      "set one of the app's settings, e.g. lq:datadogForwarderArn=arn:... (repeatable)",
+      parseContextOption,
+    )
     .addHelpText(
       "after",
       "\nThe templates are written to cdk.out in @ledgerquest/infra's folder; `ledgerquest deploy` deploys them.",
     )
-    .action(async (opts: { stage: StageName }) => {
+    .action(async (opts: { stage: StageName; context?: Record<string, string> }) => {
       const env: DeployEnvironment = { ...defaultDeployEnvironment(), ...environment };
       try {
         const { currentProject } = await import("../project.js");
@@ -610,7 +659,13 @@ export function registerSynth(
         );
         await runCdk(
           cdk,
-          ["synth", "--quiet", "--context", `${CONTEXT_KEYS.stage}=${opts.stage}`],
+          [
+            "synth",
+            "--quiet",
+            "--context",
+            `${CONTEXT_KEYS.stage}=${opts.stage}`,
+            ...contextArgs(opts.context),
+          ],
           { ...env, configFile: env.configFile ?? project.configFile },
           (line) => env.io.out.write(`${line}\n`),
         );

@@ -7,7 +7,11 @@
  * - alarms to the operators' topic: any chain-verification failure (the ledger is the source of
  *   truth for value), commit conflicts, failed game loops and exports, the stream handler falling
  *   behind or giving records up, WebSocket integration errors;
- * - AWS Budgets (a monthly limit, actual and forecast) and Cost Anomaly Detection.
+ * - saved Logs Insights queries for the questions operators ask of the logs (slow batches, lag
+ *   behind real time, rejected commands, commit conflicts, authorizer denials, ledger problems,
+ *   errors), charted on the same dashboard (`LogInsights`);
+ * - AWS Budgets (a monthly limit, actual and forecast) and Cost Anomaly Detection;
+ * - opt-in, the logs to Datadog through the user's Datadog Forwarder (`DatadogForwarding`).
  *
  * The per-function canary alarms (errors, throttles, p99) live with the functions in ComputeStack.
  */
@@ -20,6 +24,8 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import type * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
+import { DatadogForwarding } from "../constructs/datadog-forwarding.js";
+import { LogInsights } from "../constructs/log-insights.js";
 import { OUTPUTS } from "../contract.js";
 import { qualifiedName } from "../naming.js";
 import type { StageSettings } from "../settings.js";
@@ -68,6 +74,9 @@ interface GameAlarmProps {
 export class ObservabilityStack extends Stack {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: readonly cloudwatch.Alarm[];
+  readonly logInsights: LogInsights;
+  /** Set when `settings.datadogForwarderArn` is. */
+  readonly datadog?: DatadogForwarding;
   private readonly settings: StageSettings;
   /** Every alarm notifies the operators' topic, in alarm and back to OK. */
   private readonly notify: actions.SnsAction;
@@ -81,11 +90,32 @@ export class ObservabilityStack extends Stack {
     // ─── alarms ────────────────────────────────────────────────────────────────────────────────
     this.alarms = [...this.addGameAlarms(compute), ...this.addServiceAlarms(core, api, compute)];
 
+    // ─── logs: saved queries, and Datadog when asked ───────────────────────────────────────────
+    this.logInsights = new LogInsights(this, "LogInsights", {
+      folder: this.nameOf("queries"),
+      functions: compute.functions,
+    });
+    if (settings.datadogForwarderArn !== undefined) {
+      this.datadog = new DatadogForwarding(this, "Datadog", {
+        forwarderArn: settings.datadogForwarderArn,
+        logGroups: {
+          ...Object.fromEntries(
+            Object.entries(compute.functions).map(([, fn]) => [fn.node.id, fn.logGroup]),
+          ),
+          GameLoop: compute.gameLoopLogGroup,
+        },
+      });
+    }
+
     // ─── the dashboard ─────────────────────────────────────────────────────────────────────────
     this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
       dashboardName: this.nameOf("game"),
       defaultInterval: Duration.hours(3),
-      widgets: [...gameWidgets(), ...serviceWidgets(core, api, compute, this.alarms)],
+      widgets: [
+        ...gameWidgets(),
+        ...serviceWidgets(core, api, compute, this.alarms),
+        ...this.logInsights.widgets(),
+      ],
     });
 
     // ─── costs ─────────────────────────────────────────────────────────────────────────────────
