@@ -25,6 +25,9 @@ export default defineConfig({
     // Physics property tests run 100,000 steps; give them room on a 2-core CI machine.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // GitHub's workflow parser imports its schema (JSON) without an import attribute, which Node's
+    // own loader refuses: Vite's transform loads it instead (the infra's workflow test).
+    server: { deps: { inline: ["@actions/workflow-parser"] } },
     projects: [
       {
         extends: true,

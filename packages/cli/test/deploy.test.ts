@@ -17,10 +17,12 @@ import { createRuntimeDeps, ensureTables, type RuntimeConfig, tableNames } from 
 import { arenaModule } from "@ledgerquest/example-arena";
 import { MemoryBlobStore, MemoryEventPublisher } from "@ledgerquest/runtime";
 import { Command } from "commander";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it, vi } from "vitest";
 import {
   type DeployEnvironment,
   type DeployOptions,
+  type DeployTarget,
+  defaultCheckCredentials,
   MissingCredentialsError,
   MissingToolError,
   planDeploy,
@@ -51,9 +53,11 @@ interface Harness {
   readonly invocations: () => string[][];
   readonly out: () => string;
   readonly published: MemoryEventPublisher;
-  readonly seeded: { config?: RuntimeConfig; target?: { profile: string; region: string } };
+  readonly seeded: { config?: RuntimeConfig; target?: DeployTarget };
   /** How many times the dashboard was built. */
   readonly sitesBuilt: () => number;
+  /** The profiles whose credentials were checked (undefined: the default chain). */
+  readonly checked: (string | undefined)[];
 }
 
 function outputs(stage: string) {
@@ -95,6 +99,7 @@ function harness(
   const published = new MemoryEventPublisher();
   const seeded: Harness["seeded"] = {};
   const sitesBuilt: string[] = [];
+  const checked: (string | undefined)[] = [];
   const environment: DeployEnvironment = {
     io: {
       out: { write: (t: string) => (out += t) },
@@ -109,6 +114,7 @@ function harness(
     cdkSearch: ["path"],
     infraDir,
     checkCredentials: async (profile) => {
+      checked.push(profile);
       if (opts.credentials === false) {
         throw new MissingCredentialsError(`no AWS credentials for profile "${profile}"`);
       }
@@ -131,6 +137,7 @@ function harness(
   };
   return {
     environment,
+    checked,
     sitesBuilt: () => sitesBuilt.length,
     invocations: () =>
       existsSync(log)
@@ -308,6 +315,58 @@ describe("ledgerquest deploy", () => {
     ).rejects.toThrow(/qa/);
   });
 
+  it("without --profile, deploys with the default credential chain and the environment's region", async () => {
+    const h = harness({ bootstrapped: true });
+    const env = { ...h.environment.env, AWS_REGION: "ap-southeast-2" };
+    const plan = await runDeploy(
+      { stage: "beta", seed: true, dryRun: false, yes: true, worlds: base.worlds ?? [] },
+      { ...h.environment, env },
+    );
+    expect(plan.region).toBe("ap-southeast-2");
+    expect(h.checked).toEqual([undefined]);
+    const runs = h.invocations();
+    expect(runs.map((args) => args[0])).toEqual(["deploy"]);
+    for (const args of runs) {
+      expect(args).not.toContain("--profile");
+      expect(args.join(" ")).toContain("--region ap-southeast-2");
+    }
+    expect(h.seeded.target).toEqual({ region: "ap-southeast-2" });
+    // No region anywhere: it says where one goes.
+    await expect(
+      runDeploy({ stage: "beta", seed: false, dryRun: true, yes: false }, h.environment),
+    ).rejects.toThrow("no region: pass --region, or set AWS_REGION");
+  });
+
+  it("checks the default chain's credentials for real, and says how to give some", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ledgerquest-deploy-creds-"));
+    const isolated = {
+      AWS_CONFIG_FILE: join(dir, "config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_PROFILE: "",
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+      AWS_SESSION_TOKEN: "",
+      AWS_WEB_IDENTITY_TOKEN_FILE: "",
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "",
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: "",
+    };
+    for (const [name, value] of Object.entries(isolated)) vi.stubEnv(name, value);
+    try {
+      await expect(defaultCheckCredentials(undefined)).rejects.toThrow(
+        /no AWS credentials in the default chain .*--profile.*configure-aws-credentials/,
+      );
+      // What a CI step's assumed role leaves in the environment.
+      vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE");
+      vi.stubEnv("AWS_SECRET_ACCESS_KEY", "secret");
+      vi.stubEnv("AWS_SESSION_TOKEN", "token");
+      await expect(defaultCheckCredentials(undefined)).resolves.toBeUndefined();
+      await expect(defaultCheckCredentials("nobody")).rejects.toThrow(/profile "nobody"/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it("passes --context settings to every cdk run, and refuses a key the app does not read", async () => {
     const h = harness({ bootstrapped: true });
     const program = new Command().exitOverride();
@@ -323,7 +382,7 @@ describe("ledgerquest deploy", () => {
         "lq-test",
         "--region",
         "eu-west-1",
-        "-c",
+        "--context",
         `lq:datadogForwarderArn=${forwarder}`,
         "--context",
         "lq:budgetUsd=300",
@@ -341,13 +400,19 @@ describe("ledgerquest deploy", () => {
     }
     program.configureOutput({ writeErr: () => {} });
     await expect(
-      program.parseAsync(["deploy", "--profile", "p", "-c", "lq:budgetUSD=3"], { from: "user" }),
+      program.parseAsync(["deploy", "--profile", "p", "--context", "lq:budgetUSD=3"], {
+        from: "user",
+      }),
     ).rejects.toThrow(/lq:budgetUSD is not one of the app's settings: .*lq:budgetUsd/);
     await expect(
-      program.parseAsync(["deploy", "--profile", "p", "-c", "lq:stage=prod"], { from: "user" }),
+      program.parseAsync(["deploy", "--profile", "p", "--context", "lq:stage=prod"], {
+        from: "user",
+      }),
     ).rejects.toThrow(/--stage/);
     await expect(
-      program.parseAsync(["deploy", "--profile", "p", "-c", "lq:budgetUsd"], { from: "user" }),
+      program.parseAsync(["deploy", "--profile", "p", "--context", "lq:budgetUsd"], {
+        from: "user",
+      }),
     ).rejects.toThrow(/key=value/);
   });
 });

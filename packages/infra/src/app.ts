@@ -17,12 +17,22 @@ import { App, type AppProps, type Environment, Validations } from "aws-cdk-lib";
 import { CURRENTLY_RECOMMENDED_FLAGS } from "aws-cdk-lib/cx-api";
 import { bundleDirFor, readGameName } from "./bundle.js";
 import { bundleLambdaHandlers, type HandlerBundles } from "./bundles.js";
-import { CONTEXT_KEYS, PIPELINE_STACK_ID } from "./contract.js";
+import {
+  CONTEXT_KEYS,
+  GITHUB_DEPLOY_STACK_ID,
+  PIPELINE_STACK_ID,
+  STAGE_NAMES,
+  type StageName,
+} from "./contract.js";
 import { InfraConfigError } from "./errors.js";
 import { LedgerQuestNagChecks } from "./nag.js";
 import { defaultSettings, settingsFromContext, stageFromContext } from "./settings.js";
+import { GitHubDeployStack } from "./stacks/github-deploy.js";
 import { PipelineStack } from "./stacks/pipeline.js";
 import { addStageStacks, type StageStacks } from "./stage.js";
+
+/** The repository the pipeline builds and GitHub Actions deploy from, until `lq:repository`. */
+export const DEFAULT_REPOSITORY = "ledgerquest/ledgerquest-engine";
 
 /** Stands in for the connection's ARN until `lq:connectionArn` is given (synth only). */
 export const PLACEHOLDER_CONNECTION_ARN =
@@ -48,12 +58,15 @@ export interface LedgerQuestAppProps {
   readonly nag?: boolean;
   /** Add the pipeline stack. @default true */
   readonly pipeline?: boolean;
+  /** Add the GitHub Actions deploy roles' stack. @default true */
+  readonly githubDeploy?: boolean;
 }
 
 export interface LedgerQuestApp {
   readonly app: App;
   readonly stage: StageStacks;
   readonly pipeline?: PipelineStack;
+  readonly githubDeploy?: GitHubDeployStack;
 }
 
 function environmentFrom(app: App): Environment | undefined {
@@ -108,7 +121,7 @@ export function createLedgerQuestApp(props: LedgerQuestAppProps): LedgerQuestApp
       ...(env === undefined ? {} : { env }),
       repository:
         (app.node.tryGetContext(CONTEXT_KEYS.repository) as string | undefined) ??
-        "ledgerquest/ledgerquest-engine",
+        DEFAULT_REPOSITORY,
       branch: (app.node.tryGetContext(CONTEXT_KEYS.branch) as string | undefined) ?? "main",
       connectionArn,
       beta: settingsFromContext(app.node, "beta"),
@@ -124,10 +137,49 @@ export function createLedgerQuestApp(props: LedgerQuestAppProps): LedgerQuestApp
     }
   }
 
+  const githubDeploy = (props.githubDeploy ?? true) ? addGitHubDeploy(app, env) : undefined;
+
   if (props.nag ?? true) {
     Validations.of(app).addPlugins(new LedgerQuestNagChecks(app));
   }
-  return { app, stage, ...(pipeline === undefined ? {} : { pipeline }) };
+  return {
+    app,
+    stage,
+    ...(pipeline === undefined ? {} : { pipeline }),
+    ...(githubDeploy === undefined ? {} : { githubDeploy }),
+  };
+}
+
+/** The stages `lq:githubStages` names (comma-separated), each once. Default: every stage. */
+function githubStagesFrom(app: App): StageName[] {
+  const raw = app.node.tryGetContext(CONTEXT_KEYS.githubStages) as string | undefined;
+  if (raw === undefined || raw === "") return [...STAGE_NAMES];
+  const stages = [...new Set(raw.split(",").map((s) => s.trim()))];
+  for (const stage of stages) {
+    if (!(STAGE_NAMES as readonly string[]).includes(stage)) {
+      throw new InfraConfigError(
+        CONTEXT_KEYS.githubStages,
+        `expected stages from ${STAGE_NAMES.join(", ")}, comma-separated, got ${raw}`,
+      );
+    }
+  }
+  return stages as StageName[];
+}
+
+/** The GitHub Actions deploy roles of this account: the repository is the pipeline's. */
+function addGitHubDeploy(app: App, env: Environment | undefined): GitHubDeployStack {
+  const providerArn = app.node.tryGetContext(CONTEXT_KEYS.githubOidcProviderArn) as
+    | string
+    | undefined;
+  return new GitHubDeployStack(app, GITHUB_DEPLOY_STACK_ID, {
+    stackName: GITHUB_DEPLOY_STACK_ID,
+    description: "LedgerQuest: the roles GitHub Actions deploys with (OIDC, no stored secret)",
+    ...(env === undefined ? {} : { env }),
+    repository:
+      (app.node.tryGetContext(CONTEXT_KEYS.repository) as string | undefined) ?? DEFAULT_REPOSITORY,
+    stages: githubStagesFrom(app),
+    ...(providerArn === undefined || providerArn === "" ? {} : { oidcProviderArn: providerArn }),
+  });
 }
 
 /** Settings the pipeline's prod stage takes from context beyond the shared ones (none yet). */

@@ -24,6 +24,8 @@ export const CONTEXT_KEYS = {
   logRetentionDays: "lq:logRetentionDays",
   tickReservedConcurrency: "lq:tickReservedConcurrency",
   datadogForwarderArn: "lq:datadogForwarderArn",
+  githubStages: "lq:githubStages",
+  githubOidcProviderArn: "lq:githubOidcProviderArn",
   connectionArn: "lq:connectionArn",
   repository: "lq:repository",
   branch: "lq:branch",
@@ -40,6 +42,9 @@ export function stackId(stage: StageName, part: StackPart): string {
 
 /** The pipeline stack's id (deployed once, by hand; it deploys the stages after). */
 export const PIPELINE_STACK_ID = "LedgerQuest-Pipeline";
+
+/** The GitHub deploy roles' stack id (deployed once per account, by hand). */
+export const GITHUB_DEPLOY_STACK_ID = "LedgerQuest-GitHubDeploy";
 
 /** The CloudFormation outputs the stacks declare, by the stack part that declares them. */
 export const OUTPUTS = {

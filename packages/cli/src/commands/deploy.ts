@@ -2,7 +2,9 @@
  * `ledgerquest deploy`: the deployment guide's bootstrap.py, in TypeScript. One command from a
  * fresh clone to a running game:
  *
- *   1. check the tools and credentials (the AWS CDK CLI, a profile that resolves);
+ *   1. check the tools and credentials (the AWS CDK CLI; a profile that resolves, or without
+ *      `--profile` the SDK's default credential chain: environment variables, SSO, a web
+ *      identity such as GitHub Actions' OIDC role, an instance role);
  *   2. `cdk bootstrap`, only when the environment has no CDKToolkit stack yet;
  *   3. `cdk deploy` of the stage's stacks (Core, Api, Compute, Observability), their outputs
  *      written to a file; `--require-approval never` only with `--yes`;
@@ -56,8 +58,9 @@ export class DeployStepError extends DeployError {
 // ─── options and plan ────────────────────────────────────────────────────────────────────────
 
 export interface DeployOptions {
-  readonly profile: string;
-  /** Default: the profile's region (`~/.aws/config`), or AWS_REGION. */
+  /** Default: none, the SDK's default credential chain (a CI runner's assumed role). */
+  readonly profile?: string;
+  /** Default: the profile's region (`~/.aws/config`), or AWS_REGION, or AWS_DEFAULT_REGION. */
   readonly region?: string;
   readonly stage: StageName;
   /** Seed the sample world after deploying. */
@@ -132,8 +135,7 @@ export function planDeploy(
   outputsFile: string,
 ): DeployPlan {
   const common = [
-    "--profile",
-    options.profile,
+    ...(options.profile === undefined ? [] : ["--profile", options.profile]),
     "--region",
     region,
     "--context",
@@ -191,22 +193,31 @@ export interface DeployEnvironment {
   readonly cdkSearch: readonly ("package" | "path")[];
   /** The CDK app's folder (cdk.json). Default: packages/infra. */
   readonly infraDir: string;
-  /** Resolves the profile's credentials, or throws. */
-  readonly checkCredentials: (profile: string) => Promise<void>;
+  /** Resolves the profile's credentials (the default chain's without one), or throws. */
+  readonly checkCredentials: (profile: string | undefined) => Promise<void>;
   /** Whether the environment has a bootstrap stack; undefined when it cannot tell. */
-  readonly isBootstrapped: (profile: string, region: string) => Promise<boolean | undefined>;
+  readonly isBootstrapped: (
+    profile: string | undefined,
+    region: string,
+  ) => Promise<boolean | undefined>;
   /** Builds the dashboard into the folder the CDK app deploys; returns that folder. */
   readonly buildSite: () => Promise<string>;
   /** The runtime's dependencies over the deployed resources, for seeding. */
   readonly seedDeps: (
     config: import("@ledgerquest/aws").RuntimeConfig,
-    target: { readonly profile: string; readonly region: string },
+    target: DeployTarget,
   ) => Promise<RuntimeDeps>;
   /**
    * The project's configuration file: the CDK app bundles the handlers for its game (it is
    * handed on as `LQ_PROJECT_CONFIG`). Default: the one `ledgerquest` found.
    */
   readonly configFile?: string;
+}
+
+/** Where a deployment goes: a profile (none: the default credential chain) and a region. */
+export interface DeployTarget {
+  readonly profile?: string;
+  readonly region: string;
 }
 
 const INFRA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "infra");
@@ -264,13 +275,22 @@ export function profileRegion(
   return undefined;
 }
 
-async function defaultCheckCredentials(profile: string): Promise<void> {
-  const { fromIni } = await import("@aws-sdk/credential-providers");
+/** The credentials of a profile, or of the SDK's default chain without one. */
+async function credentialsOf(profile: string | undefined) {
+  const { fromIni, fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
+  return profile === undefined ? fromNodeProviderChain() : fromIni({ profile });
+}
+
+/** Resolves the credentials a deployment would use, or throws saying how to provide them. */
+export async function defaultCheckCredentials(profile: string | undefined): Promise<void> {
   try {
-    await fromIni({ profile })();
+    await (await credentialsOf(profile))();
   } catch (cause) {
+    const why = (cause as Error).message;
     throw new MissingCredentialsError(
-      `no AWS credentials for profile "${profile}" (${(cause as Error).message}): configure it with \`aws configure --profile ${profile}\` or sign in with \`aws sso login --profile ${profile}\``,
+      profile === undefined
+        ? `no AWS credentials in the default chain (${why}): pass --profile <name>, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or in GitHub Actions assume the deploy role with aws-actions/configure-aws-credentials (docs/deploy.md, "Deploying from GitHub Actions")`
+        : `no AWS credentials for profile "${profile}" (${why}): configure it with \`aws configure --profile ${profile}\` or sign in with \`aws sso login --profile ${profile}\``,
       { cause },
     );
   }
@@ -285,7 +305,7 @@ interface CloudFormationModule {
 }
 
 async function defaultIsBootstrapped(
-  profile: string,
+  profile: string | undefined,
   region: string,
 ): Promise<boolean | undefined> {
   // Optional: without the CloudFormation client, `cdk bootstrap` runs, which is idempotent.
@@ -296,8 +316,10 @@ async function defaultIsBootstrapped(
   } catch {
     return undefined;
   }
-  const { fromIni } = await import("@aws-sdk/credential-providers");
-  const client = new cfn.CloudFormationClient({ region, credentials: fromIni({ profile }) });
+  const client = new cfn.CloudFormationClient({
+    region,
+    credentials: await credentialsOf(profile),
+  });
   try {
     await client.send(new cfn.DescribeStacksCommand({ StackName: BOOTSTRAP_STACK_NAME }));
     return true;
@@ -314,10 +336,10 @@ async function defaultIsBootstrapped(
 
 async function defaultSeedDeps(
   config: import("@ledgerquest/aws").RuntimeConfig,
-  target: { readonly profile: string; readonly region: string },
+  target: DeployTarget,
 ): Promise<RuntimeDeps> {
   // The SDK clients read these when they are made, as for `ledgerquest seed --aws`.
-  process.env.AWS_PROFILE = target.profile;
+  if (target.profile !== undefined) process.env.AWS_PROFILE = target.profile;
   process.env.AWS_REGION = target.region;
   const [{ createRuntimeDeps }, { currentProject }] = await Promise.all([
     import("@ledgerquest/aws"),
@@ -487,12 +509,14 @@ export async function runDeploy(
   const { io } = environment;
   const region =
     options.region ??
-    profileRegion(options.profile, environment.env) ??
+    (options.profile === undefined ? undefined : profileRegion(options.profile, environment.env)) ??
     environment.env.AWS_REGION ??
     environment.env.AWS_DEFAULT_REGION;
   if (region === undefined) {
     throw new DeployError(
-      `no region: pass --region, or set one for profile "${options.profile}" (\`aws configure set region eu-west-1 --profile ${options.profile}\`)`,
+      options.profile === undefined
+        ? "no region: pass --region, or set AWS_REGION"
+        : `no region: pass --region, or set one for profile "${options.profile}" (\`aws configure set region eu-west-1 --profile ${options.profile}\`)`,
     );
   }
   // Beside the cloud assembly (git-ignored), where it can be read after the run.
@@ -502,7 +526,7 @@ export async function runDeploy(
 
   if (options.dryRun) {
     io.out.write(
-      `ledgerquest deploy --dry-run: stage ${options.stage}, profile ${options.profile}, region ${region}; nothing will run\n`,
+      `ledgerquest deploy --dry-run: stage ${options.stage}, ${options.profile === undefined ? "the default credential chain" : `profile ${options.profile}`}, region ${region}; nothing will run\n`,
     );
     plan.steps.forEach((step, i) => {
       io.out.write(`  ${i + 1}. ${step.title}\n`);
@@ -540,7 +564,11 @@ export async function runDeploy(
         progress.log(`dashboard built into ${await environment.buildSite()}`);
       } else {
         const config = await configFromOutputs(plan.outputsFile, options.stage);
-        const deps = await environment.seedDeps(config, { profile: options.profile, region });
+        const target = {
+          ...(options.profile === undefined ? {} : { profile: options.profile }),
+          region,
+        };
+        const deps = await environment.seedDeps(config, target);
         const results = await seedWorlds(deps, { worlds: step.worlds });
         for (const [i, result] of results.entries()) {
           const spec = step.worlds[i] as SeedWorldSpec;
@@ -569,14 +597,17 @@ export function registerDeploy(
     .description(
       "Deploy LedgerQuest to AWS with the CDK: bootstrap the environment if needed, deploy the stage's stacks, optionally seed the sample world",
     )
-    .requiredOption("--profile <name>", "the AWS profile to deploy with (~/.aws/config)")
+    .option(
+      "--profile <name>",
+      "the AWS profile to deploy with (~/.aws/config); without it, the SDK's default credential chain (environment variables, SSO, a CI runner's assumed role)",
+    )
     .option("--region <region>", "the region to deploy to (default: the profile's)")
     .addOption(
       new Option("--stage <stage>", "the stage to deploy").choices(STAGE_NAMES).default("beta"),
     )
     .option("--seed", "create the sample world after deploying (as `ledgerquest seed`)", false)
     .option(
-      "-c, --context <key=value>",
+      "--context <key=value>",
       "set one of the app's settings, e.g. lq:budgetUsd=300 (repeatable; docs/deploy.md, Settings)",
       parseContextOption,
     )
@@ -588,11 +619,11 @@ export function registerDeploy(
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  ledgerquest deploy --profile dev --dry-run\n  ledgerquest deploy --profile dev --region eu-west-1 --seed\n  ledgerquest deploy --profile prod --stage prod --yes\n\nSee docs/deploy.md.",
+      "\nExamples:\n  ledgerquest deploy --profile dev --dry-run\n  ledgerquest deploy --profile dev --region eu-west-1 --seed\n  ledgerquest deploy --profile prod --stage prod --yes\n  ledgerquest deploy --region eu-west-1 --stage beta --yes   (CI: the default credential chain)\n\nSee docs/deploy.md.",
     )
     .action(
       async (opts: {
-        profile: string;
+        profile?: string;
         region?: string;
         stage: StageName;
         seed: boolean;
@@ -608,7 +639,7 @@ export function registerDeploy(
           await runDeploy(
             {
               worlds: await worldSpecsOf(project.config),
-              profile: opts.profile,
+              ...(opts.profile === undefined ? {} : { profile: opts.profile }),
               ...(opts.region === undefined ? {} : { region: opts.region }),
               stage: opts.stage,
               seed: opts.seed,
@@ -640,7 +671,7 @@ export function registerSynth(
       new Option("--stage <stage>", "the stage to synthesize").choices(STAGE_NAMES).default("beta"),
     )
     .option(
-      "-c, --context <key=value>",
+      "--context <key=value>",
       "set one of the app's settings, e.g. lq:datadogForwarderArn=arn:... (repeatable)",
       parseContextOption,
     )
