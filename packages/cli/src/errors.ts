@@ -5,3 +5,8 @@
 export class CliError extends Error {
   override readonly name: string = "CliError";
 }
+
+/** `ledgerquest invoke`: the event or the handler name was not usable; says what to give instead. */
+export class InvokeError extends CliError {
+  override readonly name = "InvokeError";
+}

@@ -7,6 +7,7 @@ import { registerDeploy, registerSynth } from "./commands/deploy.js";
 import { registerDev } from "./commands/dev.js";
 import { registerEnv } from "./commands/env.js";
 import { registerExport } from "./commands/export.js";
+import { registerInvoke } from "./commands/invoke.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSeed } from "./commands/seed.js";
 import { registerToken } from "./commands/token.js";
@@ -48,5 +49,6 @@ registerExport(program);
 registerDeploy(program);
 registerSynth(program);
 registerCost(program);
+registerInvoke(program);
 
 await program.parseAsync();
