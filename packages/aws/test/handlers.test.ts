@@ -6,8 +6,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { type RunningLocalEventBridge, startLocalEventBridge } from "@ledgerquest/emulators";
-import type { ListeningEndpoint } from "@ledgerquest/emulators/protocol";
+import {
+  type RunningLocalEventBridge,
+  startLocalEventBridge,
+  startWebSocketGateway,
+  type WebSocketAuthorizerHandler,
+  type WebSocketGatewayErrorSite,
+  type WebSocketRouteHandler,
+} from "@ledgerquest/emulators";
+import { connectClient } from "@ledgerquest/emulators/testing";
 import { arenaModule } from "@ledgerquest/example-arena";
 import {
   createWorld,
@@ -54,7 +61,6 @@ import {
 import type { WebSocketResponse } from "../src/handlers/websocket.js";
 import { MetricName, metrics } from "../src/observability.js";
 import { createRuntimeDeps, runtimeConfigSchema } from "../src/wiring.js";
-import { ApiGatewayManagementEndpoint } from "./support/apigw-management-endpoint.js";
 import { type LocalS3, startLocalS3 } from "./support/s3-local.js";
 
 const endpoint = inject("dynamodbEndpoint");
@@ -141,6 +147,34 @@ const lambdaContext = (remainingMs = 60_000): Context =>
 function frameOf(response: WebSocketResponse): CommandReplyFrame {
   expect(response.statusCode).toBe(200);
   return JSON.parse(response.body ?? "") as CommandReplyFrame;
+}
+
+/**
+ * A `$connect` authorizer that admits the player `?player=` names, with the context the project's
+ * authorizer gives (`playerId`); that one, which verifies tokens, is tested in authorizer.test.ts.
+ */
+const playerAuthorizer: WebSocketAuthorizerHandler = async (event) => {
+  const playerId = event.queryStringParameters.player;
+  if (playerId === undefined) throw new Error("Unauthorized");
+  return {
+    principalId: playerId,
+    policyDocument: {
+      Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: event.methodArn }],
+    },
+    context: { playerId },
+  };
+};
+
+/**
+ * `handler` as a gateway integration that also keeps its answers: the gateway acts on `$connect`'s
+ * and ignores `$disconnect`'s, and the test checks both.
+ */
+function answersKept(handler: WebSocketRouteHandler, answers: unknown[]): WebSocketRouteHandler {
+  return async (event, context) => {
+    const answer = await handler(event, context);
+    answers.push(answer);
+    return answer;
+  };
 }
 
 function uniqueId(prefix: string): string {
@@ -976,8 +1010,6 @@ describe("wiring", () => {
 
 describe("the exported Lambda entry points, configured by the environment alone", () => {
   let eventBridge: RunningLocalEventBridge;
-  let management: ApiGatewayManagementEndpoint;
-  let managementListening: ListeningEndpoint;
 
   beforeAll(async () => {
     // The local EventBridge with the bus the handlers publish to (and no rules: only its log).
@@ -986,17 +1018,32 @@ describe("the exported Lambda entry points, configured by the environment alone"
       rules: [],
       targets: {},
     });
-    management = new ApiGatewayManagementEndpoint({ stage: "test" });
-    managementListening = await management.listen();
   });
 
   afterAll(async () => {
     vi.unstubAllEnvs();
     await eventBridge.close();
-    await managementListening.close();
   });
 
-  it("connect, command and tick work end to end against local endpoints", async () => {
+  it("connect, command, tick and disconnect work end to end, a real client at the emulated gateway", async () => {
+    const connectHandler = connectLambda(arenaModule);
+    const commandHandler = commandLambda(arenaModule);
+    const tickHandler = tickLambda(arenaModule);
+    const disconnectHandler = disconnectLambda(arenaModule);
+    const connects: unknown[] = [];
+    const disconnects: unknown[] = [];
+    const failures: WebSocketGatewayErrorSite[] = [];
+    // The exported handlers are the gateway's integrations, as the ApiStack deploys them.
+    const gateway = await startWebSocketGateway({
+      stage: "test",
+      handlers: {
+        authorizer: playerAuthorizer,
+        $connect: answersKept(connectHandler, connects),
+        command: commandHandler,
+        $disconnect: answersKept(disconnectHandler, disconnects),
+      },
+      onError: (_error, site) => failures.push(site),
+    });
     // Set before the handlers' first invocation, which is when they read their configuration.
     const env: Record<string, string> = {
       AWS_REGION: "us-east-1",
@@ -1008,74 +1055,64 @@ describe("the exported Lambda entry points, configured by the environment alone"
       LQ_AUDIT_TABLE: tables.auditLog,
       LQ_EVENT_BUS: "ledgerquest.eventbus",
       LQ_ASSETS_BUCKET: "ledgerquest-assets",
-      LQ_WEBSOCKET_ENDPOINT: `${managementListening.url}/test`,
+      LQ_WEBSOCKET_ENDPOINT: gateway.managementEndpoint,
       LQ_GAME: "arena@2",
       LQ_TICKS_PER_BATCH: "20",
       LQ_WAIT_SECONDS: "1",
     };
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    try {
+      const deps = coreDeps();
+      const worldId = await newWorld(deps);
+      const player = await connectClient(`${gateway.url}?world=${worldId}&player=${ALICE}`);
+      expect(connects).toMatchObject([{ statusCode: 200 }]);
+      const connectionId = gateway.connections()[0]?.connectionId ?? "";
+      expect(await deps.store.getConnection(connectionId)).toMatchObject({
+        playerId: ALICE,
+        worldId,
+      });
 
-    const deps = coreDeps();
-    const worldId = await newWorld(deps);
-    const connectionId = `${uniqueId("conn")}=`;
-    management.open(connectionId);
+      player.socket.send(
+        JSON.stringify({ action: "command", id: "e-1", type: "move", data: { dx: 1, dy: 1 } }),
+      );
+      // The command route's answer comes back on the socket, as its route response.
+      expect(await player.nextJson()).toEqual({ type: "ack", id: "e-1", result: "accepted" });
+      // The system clock drives the exported handlers: let the command's arrival time pass.
+      await new Promise((resolve) => setTimeout(resolve, 5));
 
-    const connectHandler = connectLambda(arenaModule);
-    const commandHandler = commandLambda(arenaModule);
-    const tickHandler = tickLambda(arenaModule);
-    const disconnectHandler = disconnectLambda(arenaModule);
-    const connected = await connectHandler(
-      wsEvent("$connect", connectionId, { playerId: ALICE, query: { world: worldId } }),
-      lambdaContext(),
-    );
-    expect(connected.statusCode).toBe(200);
-    const ack = frameOf(
-      await commandHandler(
-        wsEvent("command", connectionId, {
-          playerId: ALICE,
-          body: JSON.stringify({
-            action: "command",
-            id: "e-1",
-            type: "move",
-            data: { dx: 1, dy: 1 },
-          }),
-        }),
+      const output = await tickHandler(
+        { worldId, iteration: 0, executionName: "exec-env" },
         lambdaContext(),
-      ),
-    );
-    expect(ack).toEqual({ type: "ack", id: "e-1", result: "accepted" });
-    // The system clock drives the exported handlers: let the command's arrival time pass.
-    await new Promise((resolve) => setTimeout(resolve, 5));
+      );
+      expect(output).toStrictEqual({ worldId, active: true, tick: 20, waitSeconds: 1 });
+      expect(
+        eventBridge
+          .accepted()
+          .filter((e) => e.eventBusName === "ledgerquest.eventbus")
+          .map((e) => e.event)
+          .some((e) => e["detail-type"] === "Tick Batch Committed" && e.detail.worldId === worldId),
+      ).toBe(true);
+      // The tick posted its pushes through the SDK to `@connections`; the client has them.
+      const pushes = () =>
+        player
+          .texts()
+          .slice(1)
+          .map((text) => JSON.parse(text) as { type: string; tick: number });
+      await player.until("the state of tick 20", () => pushes().some((p) => p.tick === 20));
+      const pushed = pushes();
+      // Paced (the default), the lap pushes while it runs and once more after its commit.
+      expect(pushed.length).toBeGreaterThan(1);
+      expect(pushed.every((p) => p.type === "state")).toBe(true);
+      expect(pushed[pushed.length - 1]).toEqual(
+        expect.objectContaining({ type: "state", tick: 20 }),
+      );
 
-    const output = await tickHandler(
-      { worldId, iteration: 0, executionName: "exec-env" },
-      lambdaContext(),
-    );
-    expect(output).toStrictEqual({
-      worldId,
-      active: true,
-      tick: 20,
-      waitSeconds: 1,
-    });
-    expect(
-      eventBridge
-        .accepted()
-        .filter((e) => e.eventBusName === "ledgerquest.eventbus")
-        .map((e) => e.event)
-        .some((e) => e["detail-type"] === "Tick Batch Committed" && e.detail.worldId === worldId),
-    ).toBe(true);
-    const pushed = management
-      .received(connectionId)
-      .map((m) => JSON.parse(new TextDecoder().decode(m)) as { type: string; tick: number });
-    // Paced (the default), the lap pushes while it runs and once more after its commit.
-    expect(pushed.length).toBeGreaterThan(1);
-    expect(pushed[pushed.length - 1]).toEqual(expect.objectContaining({ type: "state", tick: 20 }));
-
-    const closed = await disconnectHandler(
-      wsEvent("$disconnect", connectionId, { playerId: ALICE }),
-      lambdaContext(),
-    );
-    expect(closed.statusCode).toBe(200);
-    expect(await deps.store.getConnection(connectionId)).toBeUndefined();
+      player.socket.close(1000, "done");
+      await vi.waitFor(() => expect(disconnects).toMatchObject([{ statusCode: 200 }]));
+      expect(await deps.store.getConnection(connectionId)).toBeUndefined();
+      expect(failures).toEqual([]);
+    } finally {
+      await gateway.stop();
+    }
   });
 });

@@ -1,9 +1,10 @@
 /**
  * The EventBridge, API Gateway Management and Step Functions adapters, through the real SDK
- * clients over real HTTP (no SDK mocks) to the EventBridge and Step Functions emulators of
- * @ledgerquest/emulators, which the local stack runs, and to the API Gateway Management endpoint in
- * `./support`: first the ports' contract suites, then what is particular to AWS (wire shapes,
- * backoff, error mapping), then the endpoints' own AWS behaviours, which the local stack relies on.
+ * clients over real HTTP (no SDK mocks) to the emulators of @ledgerquest/emulators, which the local
+ * stack runs: EventBridge, Step Functions, and the WebSocket gateway's `@connections` API, with
+ * real WebSocket clients connected to it (`@ledgerquest/emulators/testing`) whose frames are what
+ * a post delivered. First the ports' contract suites, then what is particular to AWS (wire shapes,
+ * backoff, error mapping), then the emulators' own AWS behaviours, which the local stack relies on.
  * What the adapters sent is read from the emulators' `ServiceTap`, which also injects failures.
  */
 
@@ -12,6 +13,7 @@ import {
   type ApiGatewayManagementApiClientConfig,
   DeleteConnectionCommand,
   GetConnectionCommand,
+  GoneException,
   PayloadTooLargeException,
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import {
@@ -33,13 +35,16 @@ import {
   type LocalStateMachine,
   startLocalEventBridge,
   startLocalStepFunctions,
+  startWebSocketGateway,
+  type WebSocketGateway,
 } from "@ledgerquest/emulators";
+import { type JsonObject, listen, ServiceTap } from "@ledgerquest/emulators/protocol";
 import {
-  type JsonObject,
-  type ListeningEndpoint,
-  listen,
-  ServiceTap,
-} from "@ledgerquest/emulators/protocol";
+  clientPushHarness,
+  connectClient,
+  connectClients,
+  type GatewayClient,
+} from "@ledgerquest/emulators/testing";
 import {
   type OutgoingEvent,
   PublishError,
@@ -55,7 +60,7 @@ import {
   sampleEvents,
 } from "@ledgerquest/runtime/testing/event-publisher";
 import { describeWorkflowStarterContract } from "@ledgerquest/runtime/testing/workflow-starter";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiGatewayClientPush } from "../src/adapters/apigw-client-push.js";
 import {
   DEFAULT_EVENT_BUS_NAME,
@@ -69,7 +74,6 @@ import {
   StepFunctionsWorkflowStarter,
 } from "../src/adapters/sfn-workflow-starter.js";
 import { AwsAdapterError } from "../src/errors.js";
-import { ApiGatewayManagementEndpoint } from "./support/apigw-management-endpoint.js";
 
 const region = "us-east-1";
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
@@ -85,14 +89,6 @@ afterEach(async () => {
 function track<T extends { destroy(): void }>(client: T): T {
   opened.push({ close: () => client.destroy() });
   return client;
-}
-
-async function serve(endpoint: {
-  listen(): Promise<ListeningEndpoint>;
-}): Promise<ListeningEndpoint> {
-  const server = await endpoint.listen();
-  opened.push(server);
-  return server;
 }
 
 /** A URL where nothing listens: a server's, once closed. */
@@ -487,17 +483,22 @@ describe("the local EventBridge endpoint", () => {
 
 const STAGE = "prod";
 
+/**
+ * The emulated WebSocket gateway (stage `prod`, no routes: clients connect and receive pushes),
+ * its `@connections` requests tapped, an SDK client of its management endpoint, and the adapter.
+ */
 async function localConnections(
   clientConfig: ApiGatewayManagementApiClientConfig = {},
   maxMessageBytes?: number,
 ) {
-  const api = new ApiGatewayManagementEndpoint({ stage: STAGE });
-  const server = await serve(api);
+  const tap = new ServiceTap();
+  const gateway = await startWebSocketGateway({ stage: STAGE, handlers: {}, tap });
+  opened.push({ close: () => gateway.stop() });
   const client = track(
     new ApiGatewayManagementApiClient({
       region,
       credentials,
-      endpoint: `${server.url}/${STAGE}`,
+      endpoint: gateway.managementEndpoint,
       ...clientConfig,
     }),
   );
@@ -505,80 +506,123 @@ async function localConnections(
     client,
     maxMessageBytes === undefined ? {} : { maxMessageBytes },
   );
-  return { api, server, client, push };
+  return { gateway, tap, client, push };
 }
 
-describeClientPushContract("ApiGatewayClientPush over a local @connections endpoint", async () => {
-  const { api, push } = await localConnections();
-  return {
-    push,
-    connections: { open: (id) => api.open(id), close: (id) => api.close(id) },
-    received: (id) => api.received(id),
-  };
-});
+/** One real WebSocket client connected to `gateway`, and its connection id. */
+async function oneClient(gateway: WebSocketGateway): Promise<[string, GatewayClient]> {
+  const clients = await connectClients(gateway, 1);
+  return [...clients][0] as [string, GatewayClient];
+}
+
+/** The path an `@connections` request of `connectionId` takes, its trailing `=` percent-encoded. */
+function connectionPath(connectionId: string): string {
+  expect(connectionId).toMatch(/^[A-Za-z0-9]+=$/);
+  return `/${STAGE}/@connections/${connectionId.slice(0, -1)}%3D`;
+}
+
+describeClientPushContract(
+  "ApiGatewayClientPush over the emulated gateway's @connections",
+  async () => {
+    const gateway = await startWebSocketGateway({ stage: STAGE, handlers: {} });
+    const client = new ApiGatewayManagementApiClient({
+      region,
+      credentials,
+      endpoint: gateway.managementEndpoint,
+    });
+    const harness = await clientPushHarness(gateway, new ApiGatewayClientPush(client));
+    return {
+      ...harness,
+      cleanup: async () => {
+        client.destroy();
+        await harness.cleanup?.();
+      },
+    };
+  },
+);
 
 describe("ApiGatewayClientPush on the wire", () => {
   it("posts to {stage}/@connections/{id}, the id percent-encoded, the message as the raw body", async () => {
-    const { api, push } = await localConnections();
-    api.open("L0SM9cOFvHcCIhw=");
-    expect(await push.post("L0SM9cOFvHcCIhw=", "hi")).toBe("sent");
-    expect(api.requests()).toEqual([
-      {
-        method: "POST",
-        path: "/prod/@connections/L0SM9cOFvHcCIhw%3D",
-        connectionId: "L0SM9cOFvHcCIhw=",
-      },
+    const { gateway, tap, push } = await localConnections();
+    const [id, socket] = await oneClient(gateway);
+    expect(await push.post(id, "hi")).toBe("sent");
+    expect(tap.received("PostToConnection")).toEqual([
+      { ConnectionId: id, path: connectionPath(id) },
     ]);
+    await socket.receivedCount(1);
+    expect(socket.texts()).toEqual(["hi"]);
   });
 
   it("treats a wrong stage URL as a misconfiguration, not as a gone client", async () => {
-    const { api, server } = await localConnections();
-    api.open("c1");
+    const { gateway, push } = await localConnections();
+    const [id, socket] = await oneClient(gateway);
     const client = track(
-      new ApiGatewayManagementApiClient({ region, credentials, endpoint: `${server.url}/dev` }),
+      new ApiGatewayManagementApiClient({
+        region,
+        credentials,
+        endpoint: gateway.managementEndpoint.replace(/\/prod$/, "/dev"),
+      }),
     );
-    const error = await rejectionOf(new ApiGatewayClientPush(client).post("c1", "hi"));
+    const error = await rejectionOf(new ApiGatewayClientPush(client).post(id, "hi"));
     expect(error).toBeInstanceOf(AwsAdapterError);
     expect((error as Error).message).toBe(
-      "PostToConnection to c1 failed with ForbiddenException: Forbidden",
+      `PostToConnection to ${id} failed with ForbiddenException: Forbidden`,
     );
     expect((error as Error).cause).toMatchObject({ name: "ForbiddenException" });
+    // Nothing reached the client: the next frame it gets is the next post's.
+    expect(await push.post(id, "after")).toBe("sent");
+    await socket.receivedCount(1);
+    expect(socket.texts()).toEqual(["after"]);
   });
 
   it("turns throttling that outlasts the SDK's retries into StoreUnavailableError", async () => {
-    const { api, push } = await localConnections({ maxAttempts: 2 });
-    api.open("c1");
-    api.failRequests({ status: 429, errorType: "LimitExceededException", message: "slow down" }, 5);
-    const error = await rejectionOf(push.post("c1", "hi"));
+    const { gateway, tap, push } = await localConnections({ maxAttempts: 2 });
+    const [id, socket] = await oneClient(gateway);
+    tap.fail(
+      "PostToConnection",
+      { status: 429, errorType: "LimitExceededException", message: "slow down" },
+      2,
+    );
+    const error = await rejectionOf(push.post(id, "hi"));
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(error).toMatchObject({
       service: "ApiGatewayManagementApi",
-      operation: "PostToConnection to c1",
+      operation: `PostToConnection to ${id}`,
     });
     expect((error as Error).cause).toMatchObject({ name: "LimitExceededException" });
-    expect(api.requests()).toHaveLength(2);
-    expect(api.received("c1")).toEqual([]);
+    expect(tap.received("PostToConnection")).toHaveLength(2);
+    // Neither attempt reached the client: the next frame it gets is the next post's.
+    expect(await push.post(id, "after")).toBe("sent");
+    await socket.receivedCount(1);
+    expect(socket.texts()).toEqual(["after"]);
   });
 
   it("leaves a server error to the SDK's own retries, and the message arrives once", async () => {
-    const { api, push } = await localConnections();
-    api.open("c1");
-    api.failRequests(
+    const { gateway, tap, push } = await localConnections();
+    const [id, socket] = await oneClient(gateway);
+    tap.fail(
+      "PostToConnection",
       { status: 500, errorType: "InternalServerErrorException", message: "oops" },
       1,
     );
-    expect(await push.post("c1", "hi")).toBe("sent");
-    expect(api.requests()).toHaveLength(2);
-    expect(api.received("c1").map((b) => new TextDecoder().decode(b))).toEqual(["hi"]);
+    expect(await push.post(id, "hi")).toBe("sent");
+    expect(tap.received("PostToConnection")).toHaveLength(2);
+    expect(await push.post(id, "next")).toBe("sent");
+    await socket.receivedCount(2);
+    expect(socket.texts()).toEqual(["hi", "next"]);
   });
 
-  it("maps the service's own PayloadTooLargeException to an AwsAdapterError", async () => {
+  it("maps the service's own PayloadTooLargeException (413) to an AwsAdapterError", async () => {
     // An adapter told to allow more than API Gateway does meets the service's refusal.
-    const { api, push } = await localConnections({}, 1024 * 1024);
-    api.open("c1");
-    const error = await rejectionOf(push.post("c1", "x".repeat(200 * 1024)));
+    const { gateway, push } = await localConnections({}, 1024 * 1024);
+    const [id, socket] = await oneClient(gateway);
+    const error = await rejectionOf(push.post(id, "x".repeat(200 * 1024)));
     expect(error).toBeInstanceOf(AwsAdapterError);
     expect((error as Error).cause).toBeInstanceOf(PayloadTooLargeException);
+    expect((error as Error).cause).toMatchObject({ $metadata: { httpStatusCode: 413 } });
+    expect(await push.post(id, "after")).toBe("sent");
+    await socket.receivedCount(1);
+    expect(socket.texts()).toEqual(["after"]);
   });
 
   it("turns a service that does not answer into StoreUnavailableError", async () => {
@@ -596,36 +640,34 @@ describe("ApiGatewayClientPush on the wire", () => {
   });
 });
 
-describe("the local @connections endpoint", () => {
-  it("describes and deletes connections as API Gateway does", async () => {
-    const api = new ApiGatewayManagementEndpoint({ stage: STAGE, nowMs: () => 1_700_000_000_000 });
-    const server = await serve(api);
-    const client = track(
-      new ApiGatewayManagementApiClient({
-        region,
-        credentials,
-        endpoint: `${server.url}/${STAGE}`,
-      }),
-    );
-    api.open("c1", { sourceIp: "203.0.113.7", userAgent: "bot/1.0" });
-    const described = await client.send(new GetConnectionCommand({ ConnectionId: "c1" }));
-    expect(described.ConnectedAt).toEqual(new Date(1_700_000_000_000));
-    expect(described.Identity).toEqual({ SourceIp: "203.0.113.7", UserAgent: "bot/1.0" });
-    await client.send(new DeleteConnectionCommand({ ConnectionId: "c1" }));
-    expect(api.isOpen("c1")).toBe(false);
-    const error = await rejectionOf(
-      client.send(new DeleteConnectionCommand({ ConnectionId: "c1" })),
-    );
-    expect((error as Error).name).toBe("GoneException");
+describe("the emulated gateway's @connections, as the adapter's callers meet it", () => {
+  it("describes a connection, and DeleteConnection closes it; then it is gone (410)", async () => {
+    const { gateway, client, push } = await localConnections();
+    const socket = await connectClient(gateway.url, { "User-Agent": "bot/1.0" });
+    const [connection] = gateway.connections();
+    const id = connection?.connectionId ?? "";
+    const described = await client.send(new GetConnectionCommand({ ConnectionId: id }));
+    expect(described.ConnectedAt).toEqual(new Date(connection?.connectedAtMs ?? 0));
+    expect(described.Identity).toEqual({ SourceIp: "127.0.0.1", UserAgent: "bot/1.0" });
+    expect(described.LastActiveAt).toBeInstanceOf(Date);
+    await client.send(new DeleteConnectionCommand({ ConnectionId: id }));
+    expect((await socket.closed).code).toBe(1000);
+    // The gateway forgets the connection once its close completes.
+    await vi.waitFor(() => expect(gateway.connections()).toEqual([]));
+    const error = await rejectionOf(client.send(new DeleteConnectionCommand({ ConnectionId: id })));
+    expect(error).toBeInstanceOf(GoneException);
+    expect(error).toMatchObject({ $metadata: { httpStatusCode: 410 } });
+    expect(await push.post(id, "late")).toBe("gone");
+    expect(socket.received).toEqual([]);
   });
 
-  it("forwards messages to a connection's deliver function instead of keeping them", async () => {
-    const { api, push } = await localConnections();
-    const delivered: string[] = [];
-    api.open("c1", { deliver: (data) => delivered.push(new TextDecoder().decode(data)) });
-    expect(await push.post("c1", "über")).toBe("sent");
-    expect(delivered).toEqual(["über"]);
-    expect(api.received("c1")).toEqual([]);
+  it("delivers a post as a text frame, its UTF-8 intact", async () => {
+    const { gateway, push } = await localConnections();
+    const [id, socket] = await oneClient(gateway);
+    expect(await push.post(id, "über")).toBe("sent");
+    await socket.receivedCount(1);
+    expect(socket.texts()).toEqual(["über"]);
+    expect(socket.received[0]).toEqual(new TextEncoder().encode("über"));
   });
 });
 

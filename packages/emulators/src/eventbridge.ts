@@ -47,6 +47,7 @@ import {
   type RuleTarget,
   renderTargetInput,
 } from "@ledgerquest/runtime";
+import { LocalEventBridgeError } from "./errors.js";
 import {
   AwsServiceError,
   type HttpRequest,
@@ -194,10 +195,6 @@ export interface PutEventsResult {
     | { readonly EventId: string }
     | { readonly ErrorCode: string; readonly ErrorMessage: string }
   )[];
-}
-
-export class LocalEventBridgeError extends Error {
-  override readonly name = "LocalEventBridgeError";
 }
 
 const SERVICE_TARGET = "AWSEvents";

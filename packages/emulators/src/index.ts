@@ -1,4 +1,6 @@
+export * from "./errors.js";
 export * from "./eventbridge.js";
 export * from "./s3.js";
 export * from "./stepfunctions.js";
 export * from "./usage.js";
+export * from "./websocket-gateway/index.js";

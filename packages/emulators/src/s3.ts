@@ -18,11 +18,8 @@ import { mkdir } from "node:fs/promises";
 import { createServer, type RequestListener } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { LocalS3Error } from "./errors.js";
 import { LOCAL_REGION } from "./protocol.js";
-
-export class LocalS3Error extends Error {
-  override readonly name = "LocalS3Error";
-}
 
 export interface LocalS3Options {
   /** Where the buckets live, one folder each; created if missing, kept on stop. */

@@ -54,6 +54,7 @@ import type {
   RunOptions,
   StateMachineDefinition,
 } from "aws-local-stepfunctions";
+import { LocalStepFunctionsError } from "./errors.js";
 import {
   AwsServiceError,
   epochSeconds,
@@ -146,10 +147,6 @@ export interface LocalStepFunctionsOptions {
   readonly tap?: ServiceTap;
   /** Counts state transitions and executions, as Step Functions bills them (the local stack's `UsageMeter`). */
   readonly usage?: StepFunctionsUsage;
-}
-
-export class LocalStepFunctionsError extends Error {
-  override readonly name = "LocalStepFunctionsError";
 }
 
 const SERVICE_TARGET = "AWSStepFunctions";

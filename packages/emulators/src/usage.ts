@@ -1,6 +1,6 @@
 /**
  * What the emulators tell a usage meter, as the services bill it. The local stack's `UsageMeter`
- * (packages/local/src/usage.ts) implements both; an emulator given none counts nothing.
+ * (packages/local/src/usage.ts) implements all three; an emulator given none counts nothing.
  */
 
 /** EventBridge bills accepted events in 64 KB chunks of their entry size. */
@@ -15,4 +15,16 @@ export interface StepFunctionsUsage {
   stateTransition(stateMachine: string): void;
   executionStarted(stateMachine: string, executionArn: string, input: string): void;
   executionClosed(executionArn: string): void;
+}
+
+/**
+ * API Gateway bills WebSocket messages (in 32 KB units: the meter's to count) and connection
+ * minutes; the WebSocket gateway reports each message with its size, and each connection as it
+ * opens and closes.
+ */
+export interface WebSocketUsage {
+  /** A message from a client (`in`), a route response (`reply`), or an `@connections` post. */
+  webSocketMessage(kind: "in" | "reply" | "push", bytes: number): void;
+  connectionOpened(connectionId: string): void;
+  connectionClosed(connectionId: string): void;
 }

@@ -25,11 +25,11 @@ import {
   toPutEventsEntry,
 } from "@ledgerquest/runtime";
 import { afterEach, describe, expect, it } from "vitest";
+import { LocalEventBridgeError } from "../src/errors.js";
 import {
   type DeliveryRecord,
   type EventBridgeEvent,
   type EventTargetRef,
-  LocalEventBridgeError,
   type LocalEventBridgeOptions,
   startLocalEventBridge,
   type TargetDelivery,

@@ -3,12 +3,9 @@
 // start with the endpoint's typed error, not run as `Object` or `Object.prototype.toString`.
 import { EVENT_RULES } from "@ledgerquest/runtime";
 import { describe, expect, it } from "vitest";
-import {
-  type EventTargetRef,
-  LocalEventBridgeError,
-  startLocalEventBridge,
-} from "../src/eventbridge.js";
-import { LocalStepFunctionsError, startLocalStepFunctions } from "../src/stepfunctions.js";
+import { LocalEventBridgeError, LocalStepFunctionsError } from "../src/errors.js";
+import { type EventTargetRef, startLocalEventBridge } from "../src/eventbridge.js";
+import { startLocalStepFunctions } from "../src/stepfunctions.js";
 
 /** What `started` rejected with; a server that started anyway is closed, and the test fails. */
 async function refusal(started: Promise<{ close(): Promise<void> }>): Promise<unknown> {

@@ -14,13 +14,8 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  bucketNameProblem,
-  type LocalS3,
-  LocalS3Error,
-  localS3ClientConfig,
-  startLocalS3,
-} from "../src/s3.js";
+import { LocalS3Error } from "../src/errors.js";
+import { bucketNameProblem, type LocalS3, localS3ClientConfig, startLocalS3 } from "../src/s3.js";
 
 const BUCKET = "ledgerquest-assets";
 

@@ -25,8 +25,8 @@ import {
   type TickTaskOutput,
 } from "@ledgerquest/runtime";
 import { afterEach, describe, expect, it } from "vitest";
+import { LocalStepFunctionsError } from "../src/errors.js";
 import {
-  LocalStepFunctionsError,
   type LocalStepFunctionsOptions,
   type RunningLocalStepFunctions,
   startLocalStepFunctions,

@@ -17,6 +17,7 @@ import {
   startLocalEventBridge,
   startLocalS3,
   startLocalStepFunctions,
+  startWebSocketGateway,
 } from "@ledgerquest/emulators";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/emulators/protocol";
 import {
@@ -40,7 +41,6 @@ import { startDevIdentityProvider } from "./idp.js";
 import { startStreamPoller } from "./stream-poller.js";
 import { UsageMeter, type UsageSnapshot } from "./usage.js";
 import { installDynamoDbMeter } from "./usage-dynamodb.js";
-import { startWebSocketGateway } from "./websocket-gateway/index.js";
 
 export interface LocalStackOptions {
   /** The game the handlers run: a project's `defineGame(...)` (its `ledgerquest.config.ts` names it). */

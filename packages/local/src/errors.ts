@@ -1,9 +1,7 @@
-/** The local stack's base error: every failure of an emulator or of the stack itself. */
+/**
+ * The local stack's base error: the failures of the stack itself. The emulators it serves fail
+ * with `EmulatorError`s of `@ledgerquest/emulators`.
+ */
 export class LocalStackError extends Error {
   override readonly name: string = "LocalStackError";
-}
-
-/** The WebSocket API emulator's own failures: a bad option at start, a handler that misbehaved, a throttle. */
-export class WebSocketGatewayError extends LocalStackError {
-  override readonly name: string = "WebSocketGatewayError";
 }

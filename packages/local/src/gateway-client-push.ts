@@ -13,8 +13,9 @@
  * A deployment posts through `ApiGatewayClientPush`; what those posts cost there is in
  * docs/benchmarks.md.
  */
+
+import { API_GATEWAY_MAX_MESSAGE_BYTES, type WebSocketGateway } from "@ledgerquest/emulators";
 import { type ClientPush, type PushResult, RuntimeError } from "@ledgerquest/runtime";
-import { API_GATEWAY_MAX_MESSAGE_BYTES, type WebSocketGateway } from "./websocket-gateway/index.js";
 
 export class GatewayClientPush implements ClientPush {
   readonly maxMessageBytes = API_GATEWAY_MAX_MESSAGE_BYTES;

@@ -1,5 +1,5 @@
-// The EventBridge, Step Functions and S3 emulators live in @ledgerquest/emulators; the local stack
-// re-exports them, so that its users import them from here as before.
+// The EventBridge, Step Functions, S3 and WebSocket API emulators live in @ledgerquest/emulators;
+// the local stack re-exports them, so that its users import them from here as before.
 export * from "@ledgerquest/emulators";
 export * from "./dashboard-server.js";
 export * from "./dev.js";
@@ -9,4 +9,3 @@ export * from "./idp.js";
 export * from "./stream-poller.js";
 export * from "./usage.js";
 export * from "./usage-dynamodb.js";
-export * from "./websocket-gateway/index.js";

@@ -2,7 +2,8 @@
  * The local stack's usage meter: what the run would have been billed for on AWS, counted in AWS's
  * own billing units while the stack runs, so `ledgerquest cost` can price it (docs/cost.md).
  *
- * One `UsageMeter` per stack. The emulators call it at the moment AWS would meter:
+ * One `UsageMeter` per stack. The emulators (`@ledgerquest/emulators`) call it at the moment AWS
+ * would meter:
  * - Step Functions (stepfunctions.ts): every state entered and every retry of a state is a state
  *   transition; an execution whose input names a `worldId` runs that world, so the union of a
  *   world's running executions is its world-time;
@@ -19,7 +20,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import type { EventBridgeUsage, StepFunctionsUsage } from "@ledgerquest/emulators";
+import type { EventBridgeUsage, StepFunctionsUsage, WebSocketUsage } from "@ledgerquest/emulators";
 import { LocalStackError } from "./errors.js";
 
 /** The usage file's format tag: a reader refuses any other. */
@@ -173,7 +174,7 @@ interface OpenInterval {
   readonly sinceMs: number;
 }
 
-export class UsageMeter implements EventBridgeUsage, StepFunctionsUsage {
+export class UsageMeter implements EventBridgeUsage, StepFunctionsUsage, WebSocketUsage {
   readonly settings: RunSettings;
   readonly #nowMs: () => number;
   readonly #elapsedMs: () => number;

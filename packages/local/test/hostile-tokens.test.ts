@@ -11,15 +11,15 @@ import {
   readConfig,
   withObservability,
 } from "@ledgerquest/aws";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import {
   startWebSocketGateway,
   type WebSocketAuthorizerHandler,
   type WebSocketGateway,
   type WebSocketRouteEvent,
-} from "../src/websocket-gateway/index.js";
+} from "@ledgerquest/emulators";
+import { handshakeStatus } from "@ledgerquest/emulators/testing";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const AUDIENCE = "ledgerquest-hostile";
 const KID = "hostile-key";
@@ -84,21 +84,9 @@ function sign(claims: { iat?: number; exp?: number }): Promise<string> {
     .sign(signingKey);
 }
 
-/** The handshake's HTTP status: 101 when the socket opened (it is closed again at once). */
+/** The handshake's HTTP status with `token`: 101 when the socket opened. */
 function handshake(token: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${gateway.url}?token=${token}`);
-    ws.once("open", () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once("unexpected-response", (_request, response) => {
-      ws.on("error", () => {});
-      ws.terminate();
-      resolve(response.statusCode ?? 0);
-    });
-    ws.once("error", reject);
-  });
+  return handshakeStatus(`${gateway.url}?token=${token}`);
 }
 
 describe("a correctly signed token with a bad lifetime at the local gateway", () => {

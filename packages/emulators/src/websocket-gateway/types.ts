@@ -3,11 +3,38 @@
  * WebSocket Lambda proxy and REQUEST authorizer formats), what they answer, and the running
  * gateway's interface. Types only.
  */
-import type { LambdaHandler } from "@ledgerquest/aws";
 import type { CommandRouteKey } from "./routing.js";
 
-/** The Lambda context handlers receive. */
-export type LambdaContext = Parameters<LambdaHandler<unknown, unknown>>[1];
+/**
+ * The Lambda context handlers receive: the members Lambda's Node.js runtime always sets (those of
+ * `Context` in `@types/aws-lambda` that are not optional), so that a handler written against that
+ * type takes it. Defined here, not imported, because the emulators sit below the packages whose
+ * handlers they run.
+ */
+export interface LambdaContext {
+  readonly callbackWaitsForEmptyEventLoop: boolean;
+  readonly functionName: string;
+  readonly functionVersion: string;
+  readonly invokedFunctionArn: string;
+  readonly memoryLimitInMB: string;
+  readonly awsRequestId: string;
+  readonly logGroupName: string;
+  readonly logStreamName: string;
+  getRemainingTimeInMillis(): number;
+  /** The callback style of the Node.js 0.10 runtime: the gateway runs async handlers only. */
+  done(error?: Error, result?: unknown): void;
+  fail(error: Error | string): void;
+  succeed(messageOrObject: unknown, object?: unknown): void;
+}
+
+/**
+ * An integration as Lambda runs it: an async handler of the event and the context. The project's
+ * handlers (`@ledgerquest/aws`'s `LambdaHandler`) are of this shape.
+ */
+export type WebSocketLambdaHandler<TEvent, TResult> = (
+  event: TEvent,
+  context: LambdaContext,
+) => Promise<TResult>;
 
 export interface WebSocketIdentity {
   readonly sourceIp: string;
@@ -62,7 +89,7 @@ export interface WebSocketRouteResult {
   readonly isBase64Encoded?: boolean;
 }
 
-export type WebSocketRouteHandler = LambdaHandler<
+export type WebSocketRouteHandler = WebSocketLambdaHandler<
   WebSocketRouteEvent,
   WebSocketRouteResult | undefined
 >;
@@ -86,7 +113,7 @@ export interface WebSocketAuthorizerResult {
   readonly context?: Readonly<Record<string, unknown>> | null;
 }
 
-export type WebSocketAuthorizerHandler = LambdaHandler<
+export type WebSocketAuthorizerHandler = WebSocketLambdaHandler<
   WebSocketAuthorizerEvent,
   WebSocketAuthorizerResult
 >;

@@ -4,9 +4,8 @@
  * gateway lets them finish.
  */
 import { randomUUID } from "node:crypto";
-import type { LambdaHandler } from "@ledgerquest/aws";
 import { WebSocketGatewayError } from "../errors.js";
-import type { LambdaContext, WebSocketGatewayErrorSite } from "./types.js";
+import type { LambdaContext, WebSocketGatewayErrorSite, WebSocketLambdaHandler } from "./types.js";
 
 export type Invocation<T> =
   | { readonly kind: "returned"; readonly value: T }
@@ -71,7 +70,7 @@ export class Invoker {
   /** Runs a handler as Lambda would: with a context, a timeout, and its failure captured. */
   async invoke<E, R>(
     site: WebSocketGatewayErrorSite,
-    handler: LambdaHandler<E, R>,
+    handler: WebSocketLambdaHandler<E, R>,
     event: E,
   ): Promise<Invocation<R>> {
     const functionName = `ledgerquest-local-${site.replace("$", "")}`;

@@ -1,7 +1,9 @@
 /**
- * The local stack's WebSocket API: API Gateway's WebSocket API on one loopback port, running the
- * project's own Lambda handlers in process, with the `@connections` management endpoint on the
- * same port so that `@aws-sdk/client-apigatewaymanagementapi` posts to it unchanged.
+ * API Gateway's WebSocket API on one loopback port, running Lambda handlers in process, with the
+ * `@connections` management endpoint on the same port so that
+ * `@aws-sdk/client-apigatewaymanagementapi` posts to it unchanged. The local stack serves the
+ * project's handlers on it; aws's tests post to it through the SDK and read what real WebSocket
+ * clients received.
  *
  * What it does as API Gateway does (the AWS documentation for WebSocket APIs, its quotas page and
  * its REQUEST authorizer and Lambda proxy event formats):
@@ -41,6 +43,10 @@
  *   closes the socket (204). An unknown or closed connection is 410 `GoneException`, a body over
  *   128 KB 413 `PayloadTooLargeException`, another path or stage, or an unsigned request, 403
  *   `ForbiddenException`: the error type travels in `x-amzn-errortype`, where the SDK reads it.
+ *   A `ServiceTap` (option `tap`) records these requests and fails chosen ones, for tests.
+ * - Routes are this project's: the custom routes and the selection expression are the one-source
+ *   definitions of `@ledgerquest/runtime` (`COMMAND_ROUTES`, `QUERY_ROUTE`,
+ *   `ROUTE_SELECTION_EXPRESSION`) that the ApiStack deploys, not options, so the two cannot drift.
  *
  * What it does not do: verify SigV4 signatures (it only requires one, the local credentials are
  * dummies), TLS, throttling, the 2-hour connection limit and 10-minute idle timeout, authorizer
@@ -62,10 +68,9 @@
  * - `connections.ts`: the open connections and sending to them.
  * - `lambda.ts`: running an integration as Lambda would (context, timeout, failure).
  * - `events.ts`, `ids.ts`: the events' request context, header and query maps; AWS-style ids.
- * - `types.ts`, `options.ts`, `errors.ts`: the public types, the options and their defaults, the
- *   error class.
+ * - `types.ts`, `options.ts`: the public types, the options and their defaults. Its error class,
+ *   `WebSocketGatewayError`, is in the package's `errors.ts` with the other emulators'.
  */
-export { WebSocketGatewayError } from "../errors.js";
 export {
   API_GATEWAY_MAX_FRAME_BYTES,
   API_GATEWAY_MAX_MESSAGE_BYTES,
@@ -88,6 +93,7 @@ export type {
   WebSocketGatewayErrorSite,
   WebSocketGatewayHandlers,
   WebSocketIdentity,
+  WebSocketLambdaHandler,
   WebSocketRequestContext,
   WebSocketRouteEvent,
   WebSocketRouteHandler,

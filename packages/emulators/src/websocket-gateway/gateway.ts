@@ -6,14 +6,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { LOCAL_ACCOUNT, LOCAL_REGION } from "@ledgerquest/emulators/protocol";
 import {
   API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   ROUTE_SELECTION_EXPRESSION,
 } from "@ledgerquest/runtime";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { WebSocketGatewayError } from "../errors.js";
-import type { UsageMeter } from "../usage.js";
+import { LOCAL_ACCOUNT, LOCAL_REGION, type ServiceTap } from "../protocol.js";
+import type { WebSocketUsage } from "../usage.js";
 import { InvocationSlots } from "./concurrency.js";
 import { type AdmittedConnection, type Connection, Connections } from "./connections.js";
 import { ApiSite } from "./events.js";
@@ -61,7 +61,8 @@ class Gateway implements WebSocketGateway {
   readonly #admissions: Admissions;
   readonly #messages: MessageRouter;
   readonly #onError: (error: unknown, site: WebSocketGatewayErrorSite) => void;
-  readonly #usage: UsageMeter | undefined;
+  readonly #usage: WebSocketUsage | undefined;
+  readonly #tap: ServiceTap | undefined;
   readonly #connections: Connections;
   /** The subprotocol `$connect` chose, per handshake, for `handleProtocols`. */
   readonly #protocols = new WeakMap<IncomingMessage, string>();
@@ -80,6 +81,7 @@ class Gateway implements WebSocketGateway {
       options.messageQueueWaitMsMax ?? DEFAULT_MESSAGE_QUEUE_WAIT_MS_MAX,
     );
     this.#usage = options.usage;
+    this.#tap = options.tap;
     this.#connections = new Connections(options.usage);
     this.#onError =
       options.onError ??
@@ -119,7 +121,7 @@ class Gateway implements WebSocketGateway {
       });
     });
     server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-      serveConnectionsApi(request, response, this.stage, this.#connections);
+      serveConnectionsApi(request, response, this.stage, this.#connections, this.#tap);
     });
   }
 

@@ -1,5 +1,6 @@
 /** What the gateway is started with, and the defaults of what may be left out. */
-import type { UsageMeter } from "../usage.js";
+import type { ServiceTap } from "../protocol.js";
+import type { WebSocketUsage } from "../usage.js";
 import type { WebSocketGatewayErrorSite, WebSocketGatewayHandlers } from "./types.js";
 
 export const DEFAULT_STAGE = "local";
@@ -21,8 +22,18 @@ export interface WebSocketGatewayOptions {
    * timed out, a malformed answer. Default: `console.error`.
    */
   readonly onError?: (error: unknown, site: WebSocketGatewayErrorSite) => void;
-  /** Counts messages (32 KB units) and connection time, as API Gateway bills them (`usage.ts`). */
-  readonly usage?: UsageMeter;
+  /**
+   * Counts messages and connection time, as API Gateway bills them (the local stack's
+   * `UsageMeter`). Default: none.
+   */
+  readonly usage?: WebSocketUsage;
+  /**
+   * Records each `@connections` request that reached a connection's route (operations
+   * `PostToConnection`, `GetConnection` and `DeleteConnection`, input `{ ConnectionId, path }`, the
+   * path as sent, percent-encoding included) and fails chosen ones as a whole (tests). Default:
+   * none.
+   */
+  readonly tap?: ServiceTap;
   /**
    * Message-route invocations in flight at most, as a Lambda function's concurrency limit.
    * Messages beyond it wait their turn, up to `messageQueueMax` of them and `messageQueueWaitMsMax`

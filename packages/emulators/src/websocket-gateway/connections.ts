@@ -4,7 +4,7 @@
  * messages).
  */
 import type { WebSocket } from "ws";
-import type { UsageMeter } from "../usage.js";
+import type { WebSocketUsage } from "../usage.js";
 import type { WebSocketIdentity } from "./types.js";
 
 export interface Connection {
@@ -29,9 +29,9 @@ export type AdmittedConnection = Omit<
 
 export class Connections {
   readonly #connections = new Map<string, Connection>();
-  readonly #usage: UsageMeter | undefined;
+  readonly #usage: WebSocketUsage | undefined;
 
-  constructor(usage: UsageMeter | undefined) {
+  constructor(usage: WebSocketUsage | undefined) {
     this.#usage = usage;
   }
 

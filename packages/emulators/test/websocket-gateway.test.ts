@@ -1,6 +1,8 @@
-// The local WebSocket API with real sockets (the `ws` client), the project's real `$connect`
-// authorizer trusting the dev identity provider, the real API Gateway Management API client, and
-// small recording handlers where the project's would need DynamoDB.
+// The WebSocket API emulator with real sockets (the test clients of `../src/testing.ts`, on `ws`),
+// a REQUEST authorizer of the shape API Gateway calls, the real API Gateway Management API client,
+// and small recording handlers. The project's own authorizer at this gateway, as the local stack
+// wires it, is tested in packages/local/test/connect-authorizer.test.ts; the project's handlers
+// and its ClientPush adapter over it, in packages/aws/test.
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
@@ -10,25 +12,24 @@ import {
   PayloadTooLargeException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
-import {
-  ApiGatewayClientPush,
-  authorizerConfigSchema,
-  connectAuthorizerFromConfig,
-  createAuthorizerHandler,
-  type Environment,
-  readConfig,
-  withObservability,
-} from "@ledgerquest/aws";
 import { COMMAND_ROUTES } from "@ledgerquest/runtime";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import WebSocket from "ws";
-import { type DevIdentityProvider, startDevIdentityProvider } from "../src/idp.js";
+import { WebSocketGatewayError } from "../src/errors.js";
+import { LOCAL_ACCOUNT, LOCAL_REGION, ServiceTap } from "../src/protocol.js";
 import {
+  connectClient,
+  type GatewayClient,
+  handshakeStatus,
+  refusedHandshake,
+} from "../src/testing.js";
+import {
+  API_GATEWAY_MAX_AUTHORIZER_RESULT_BYTES,
   API_GATEWAY_MAX_FRAME_BYTES,
   startWebSocketGateway,
+  type WebSocketAuthorizerEvent,
   type WebSocketAuthorizerHandler,
+  type WebSocketAuthorizerResult,
   type WebSocketGateway,
-  WebSocketGatewayError,
   type WebSocketGatewayErrorSite,
   type WebSocketGatewayHandlers,
   type WebSocketRouteEvent,
@@ -38,7 +39,7 @@ import {
 const AWS_STYLE_ID = /^[A-Za-z0-9]{15}=$/;
 
 // ---------------------------------------------------------------------------------------------
-// Test doubles for the integrations, and a client
+// Test doubles for the integrations
 
 /** Every event each route received, in order. */
 class Recorder {
@@ -110,98 +111,37 @@ function recordingHandlers(recorder: Recorder): WebSocketGatewayHandlers {
   };
 }
 
-/** The project's authorizer Lambda, configured from `env` as it is in the cloud. */
-function realAuthorizer(env: Environment): WebSocketAuthorizerHandler {
-  return withObservability(
-    createAuthorizerHandler(() =>
-      connectAuthorizerFromConfig(readConfig(authorizerConfigSchema, env)),
-    ),
-  );
+/** An Allow (or Deny) of `execute-api:Invoke` on `resource`, for `principalId`. */
+function policy(
+  principalId: string,
+  effect: "Allow" | "Deny",
+  resource: string,
+  context?: Record<string, unknown>,
+): WebSocketAuthorizerResult {
+  return {
+    principalId,
+    policyDocument: {
+      Statement: [{ Effect: effect, Action: "execute-api:Invoke", Resource: resource }],
+    },
+    ...(context === undefined ? {} : { context }),
+  };
 }
 
-/** Messages a client received, waited for in order. */
-class Inbox {
-  readonly #messages: string[] = [];
-  readonly #waiters: Array<(message: string) => void> = [];
-
-  constructor(ws: WebSocket) {
-    ws.on("message", (data: WebSocket.RawData) => {
-      const text = Buffer.isBuffer(data) ? data.toString("utf8") : String(data);
-      const waiter = this.#waiters.shift();
-      if (waiter === undefined) this.#messages.push(text);
-      else waiter(text);
-    });
-  }
-
-  next(timeoutMs = 5_000): Promise<string> {
-    const queued = this.#messages.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("no message arrived")), timeoutMs);
-      this.#waiters.push((message) => {
-        clearTimeout(timer);
-        resolve(message);
-      });
-    });
-  }
-
-  async nextJson(): Promise<Record<string, unknown>> {
-    return JSON.parse(await this.next()) as Record<string, unknown>;
-  }
-}
-
-interface Client {
-  readonly ws: WebSocket;
-  readonly inbox: Inbox;
-  readonly closed: Promise<{ readonly code: number; readonly reason: string }>;
-}
-
-interface Refusal {
-  readonly status: number;
-  readonly body: string;
-}
-
-/** Opens a socket; resolves to the client, or to the refused handshake's status and body. */
-function dial(url: string, headers: Record<string, string> = {}): Promise<Client | Refusal> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    const inbox = new Inbox(ws);
-    const closed = new Promise<{ code: number; reason: string }>((resolveClose) =>
-      ws.once("close", (code, reason) => resolveClose({ code, reason: reason.toString("utf8") })),
-    );
-    ws.once("open", () => resolve({ ws, inbox, closed }));
-    ws.once("unexpected-response", (_request, response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      response.on("end", () => {
-        // The handshake is over; dropping the half-made socket raises an error nobody needs.
-        ws.on("error", () => {});
-        ws.terminate();
-        resolve({ status: response.statusCode ?? 0, body });
-      });
-    });
-    ws.once("error", reject);
-  });
-}
-
-async function connected(url: string, headers?: Record<string, string>): Promise<Client> {
-  const result = await dial(url, headers);
-  if (!("ws" in result)) {
-    throw new Error(`the handshake was refused with ${result.status}: ${result.body}`);
-  }
-  return result;
-}
-
-async function refused(url: string, headers?: Record<string, string>): Promise<Refusal> {
-  const result = await dial(url, headers);
-  if ("ws" in result) {
-    result.ws.close();
-    throw new Error("the handshake was accepted");
-  }
-  return result;
+/**
+ * A REQUEST authorizer as API Gateway calls it, its answer chosen by `?token=`: none is
+ * `Unauthorized`; `broken` throws another error (as an authorizer whose issuer's keys are
+ * unreachable does); `denied` is a Deny; any other token is an Allow on the method ARN for the
+ * player it names, who is in the context. It records the events it is called with.
+ */
+function tokenAuthorizer(events: WebSocketAuthorizerEvent[]): WebSocketAuthorizerHandler {
+  return async (event) => {
+    events.push(event);
+    const token = event.queryStringParameters.token;
+    if (token === undefined) throw new Error("Unauthorized");
+    if (token === "broken") throw new Error("the issuer's keys are unreachable");
+    if (token === "denied") return policy("denied", "Deny", event.methodArn);
+    return policy(token, "Allow", event.methodArn, { playerId: token });
+  };
 }
 
 function managementClient(endpoint: string): ApiGatewayManagementApiClient {
@@ -209,47 +149,49 @@ function managementClient(endpoint: string): ApiGatewayManagementApiClient {
     endpoint,
     region: "us-east-1",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    maxAttempts: 1,
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 
-let idp: DevIdentityProvider;
 let gateway: WebSocketGateway;
 let management: ApiGatewayManagementApiClient;
+const tap = new ServiceTap();
 const recorder = new Recorder();
+const authorizations: WebSocketAuthorizerEvent[] = [];
 const errors: Array<{ readonly site: WebSocketGatewayErrorSite; readonly error: unknown }> = [];
 let tags = 0;
 
 /** The socket URL for a player, with a tag that finds its `$connect` event. */
-async function playerUrl(
+function playerUrl(
   playerId: string,
   extra: Record<string, string> = {},
-): Promise<{ url: string; tag: string }> {
+): { url: string; tag: string } {
   tags += 1;
   const tag = `t${tags}`;
-  const query = new URLSearchParams({
-    world: "w1",
-    tag,
-    token: await idp.token(playerId),
-    ...extra,
-  });
+  const query = new URLSearchParams({ world: "w1", tag, token: playerId, ...extra });
   return { url: `${gateway.url}?${query}`, tag };
 }
 
+interface Player {
+  readonly client: GatewayClient;
+  readonly connectionId: string;
+}
+
 /** A connected player and its connection id. */
-async function player(playerId: string): Promise<Client & { readonly connectionId: string }> {
-  const { url, tag } = await playerUrl(playerId);
-  const client = await connected(url);
-  return { ...client, connectionId: recorder.connectOf(tag).requestContext.connectionId };
+async function player(playerId: string): Promise<Player> {
+  const { url, tag } = playerUrl(playerId);
+  const client = await connectClient(url);
+  return { client, connectionId: recorder.connectOf(tag).requestContext.connectionId };
 }
 
 beforeAll(async () => {
-  idp = await startDevIdentityProvider();
   gateway = await startWebSocketGateway({
     stage: "test",
-    handlers: { ...recordingHandlers(recorder), authorizer: realAuthorizer(idp.environment) },
+    handlers: { ...recordingHandlers(recorder), authorizer: tokenAuthorizer(authorizations) },
     onError: (error, site) => errors.push({ site, error }),
+    tap,
   });
   management = managementClient(gateway.managementEndpoint);
 });
@@ -257,13 +199,12 @@ beforeAll(async () => {
 afterAll(async () => {
   management.destroy();
   await gateway.stop();
-  await idp.stop();
 });
 
 describe("$connect", () => {
   it("admits a valid token, passing API Gateway's CONNECT event and the authorizer's context", async () => {
-    const { url, tag } = await playerUrl("player_0001");
-    const client = await connected(url, { "User-Agent": "lq-test/1.0" });
+    const { url, tag } = playerUrl("player_0001");
+    const client = await connectClient(url, { "User-Agent": "lq-test/1.0" });
     const event = recorder.connectOf(tag);
     const { requestContext } = event;
     expect(requestContext).toMatchObject({
@@ -291,89 +232,111 @@ describe("$connect", () => {
     expect(event.headers?.Host).toBe(`127.0.0.1:${gateway.port}`);
     expect(event.headers?.["X-Forwarded-For"]).toBe("127.0.0.1");
     expect(event.isBase64Encoded).toBe(false);
+    // The authorizer ran first, on the same connection, asked about `$connect`'s method ARN.
+    const authorization = authorizations.find((a) => a.queryStringParameters.tag === tag);
+    expect(authorization).toMatchObject({
+      type: "REQUEST",
+      methodArn: `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${gateway.apiId}/test/$connect`,
+      queryStringParameters: { token: "player_0001", world: "w1", tag },
+      stageVariables: {},
+      requestContext: { routeKey: "$connect", connectionId: requestContext.connectionId },
+    });
+    expect(authorization?.headers["User-Agent"]).toBe("lq-test/1.0");
     expect(gateway.connections().map((c) => c.connectionId)).toContain(requestContext.connectionId);
-    client.ws.close();
+    client.socket.close();
     await client.closed;
   });
 
-  it("accepts the token in an Authorization header as well", async () => {
-    tags += 1;
-    const tag = `t${tags}`;
-    const client = await connected(`${gateway.url}?world=w1&tag=${tag}`, {
-      Authorization: `Bearer ${await idp.token("player_0002")}`,
-    });
-    expect(recorder.connectOf(tag).requestContext.authorizer?.playerId).toBe("player_0002");
-    client.ws.close();
-  });
-
-  it("refuses a connection without a token with 401, before $connect runs", async () => {
+  it("refuses a connection the authorizer finds Unauthorized with 401, before $connect runs", async () => {
     const before = recorder.of("$connect").length;
-    expect(await refused(`${gateway.url}?world=w1`)).toEqual({
+    expect(await refusedHandshake(`${gateway.url}?world=w1`)).toEqual({
       status: 401,
       body: JSON.stringify({ message: "Unauthorized" }),
     });
     expect(recorder.of("$connect")).toHaveLength(before);
   });
 
-  it("refuses a forged or an expired token with 401", async () => {
-    const genuine = await idp.token("player_0001");
-    const [header, payload] = genuine.split(".");
-    const forgedPayload = Buffer.from(
-      JSON.stringify({
-        ...JSON.parse(Buffer.from(payload ?? "", "base64url").toString()),
-        sub: "admin",
-      }),
-    ).toString("base64url");
-    const forged = `${header}.${forgedPayload}.${genuine.split(".")[2]}`;
-    expect((await refused(`${gateway.url}?token=${forged}`)).status).toBe(401);
-
-    const expired = await idp.token("player_0001", { expiresInSeconds: -60 });
-    expect((await refused(`${gateway.url}?token=${expired}`)).status).toBe(401);
-    expect((await refused(`${gateway.url}?token=not.a.jwt`)).status).toBe(401);
-  });
-
   it("refuses the handshake with $connect's own status and body when it answers non-2xx", async () => {
-    const { url } = await playerUrl("player_0001", { world: "nowhere" });
-    const refusal = await refused(url);
+    const { url } = playerUrl("player_0001", { world: "nowhere" });
+    const refusal = await refusedHandshake(url);
     expect(refusal.status).toBe(404);
     expect(JSON.parse(refusal.body)).toMatchObject({ type: "error", code: "unknown_world" });
   });
 
   it("refuses another path than the stage's with 403", async () => {
-    const token = await idp.token("player_0001");
     const other = gateway.url.replace(/\/test$/, "/prod");
-    expect((await refused(`${other}?token=${token}`)).status).toBe(403);
+    expect((await refusedHandshake(`${other}?token=player_0001`)).status).toBe(403);
   });
 
-  it("answers 403 when the authorizer denies (a genuine token without a player id)", async () => {
-    const denying = await startWebSocketGateway({
-      handlers: {
-        authorizer: realAuthorizer({ ...idp.environment, LQ_PLAYER_ID_CLAIM: "player" }),
-        $connect: async () => ({ statusCode: 200 }),
-      },
+  it("answers 403 when the authorizer's policy denies, before $connect runs", async () => {
+    const before = recorder.of("$connect").length;
+    expect(await refusedHandshake(`${gateway.url}?token=denied`)).toEqual({
+      status: 403,
+      body: JSON.stringify({ message: "Forbidden" }),
     });
-    try {
-      const refusal = await refused(`${denying.url}?token=${await idp.token("player_0001")}`);
-      expect(refusal).toEqual({ status: 403, body: JSON.stringify({ message: "Forbidden" }) });
-    } finally {
-      await denying.stop();
-    }
+    expect(recorder.of("$connect")).toHaveLength(before);
   });
 
-  it("answers 500 when the authorizer cannot decide (its issuer's keys are unreachable)", async () => {
-    const gone = await startDevIdentityProvider();
-    const token = await gone.token("player_0001");
-    await gone.stop();
+  it("answers 500 when the authorizer throws anything but Unauthorized, and reports it", async () => {
+    const before = errors.length;
+    expect(await refusedHandshake(`${gateway.url}?token=broken`)).toEqual({
+      status: 500,
+      body: JSON.stringify({ message: null }),
+    });
+    expect(errors.slice(before).map((e) => e.site)).toEqual(["authorizer"]);
+  });
+
+  it("judges the authorizer's answer as API Gateway and IAM do", async () => {
+    const answers: Record<string, (methodArn: string) => unknown> = {
+      wildcard: () => ({
+        principalId: "p",
+        policyDocument: {
+          Statement: {
+            Effect: "Allow",
+            Action: "execute-api:*",
+            Resource: "arn:aws:execute-api:*:*:*/judged/*",
+          },
+        },
+      }),
+      "other-route": (arn) => policy("p", "Allow", arn.replace(/\$connect$/, "$default")),
+      "deny-wins": (arn) => ({
+        principalId: "p",
+        policyDocument: {
+          Statement: [
+            { Effect: "Allow", Action: "execute-api:Invoke", Resource: arn },
+            { Effect: "Deny", Action: "execute-api:*", Resource: "*" },
+          ],
+        },
+      }),
+      "nested-context": (arn) => policy("p", "Allow", arn, { roles: ["a"] }),
+      "no-principal": (arn) => policy("", "Allow", arn),
+      oversized: (arn) =>
+        policy("p", "Allow", arn, { pad: "x".repeat(API_GATEWAY_MAX_AUTHORIZER_RESULT_BYTES) }),
+    };
     const failures: WebSocketGatewayErrorSite[] = [];
-    const broken = await startWebSocketGateway({
-      handlers: { authorizer: realAuthorizer(gone.environment) },
+    const judged = await startWebSocketGateway({
+      stage: "judged",
+      handlers: {
+        authorizer: async (event) =>
+          answers[event.queryStringParameters.token ?? ""]?.(
+            event.methodArn,
+          ) as WebSocketAuthorizerResult,
+      },
       onError: (_error, site) => failures.push(site),
     });
     try {
-      expect((await refused(`${broken.url}?token=${token}`)).status).toBe(500);
-      expect(failures).toEqual(["authorizer"]);
+      const status = (token: string) => handshakeStatus(`${judged.url}?token=${token}`);
+      expect(await status("wildcard"), "an Allow by wildcards").toBe(101);
+      expect(await status("other-route"), "an Allow of another route").toBe(403);
+      expect(await status("deny-wins"), "an Allow and a Deny").toBe(403);
+      expect(failures, "a decision is not a failure").toEqual([]);
+      // What API Gateway cannot use is its configuration error: a 500, and a log line.
+      expect(await status("nested-context"), "a context value that is not a scalar").toBe(500);
+      expect(await status("no-principal"), "no principalId").toBe(500);
+      expect(await status("oversized"), "an answer over 8 KB").toBe(500);
+      expect(failures).toEqual(["authorizer", "authorizer", "authorizer"]);
     } finally {
-      await broken.stop();
+      await judged.stop();
     }
   });
 });
@@ -391,9 +354,9 @@ describe("messages", () => {
       ["this is not JSON", "$default"],
     ] as const;
     for (const [frame, route] of sent) {
-      alice.ws.send(frame);
+      alice.client.socket.send(frame);
       // The handler's body is the route response, back on the same socket.
-      expect(await alice.inbox.nextJson()).toEqual({
+      expect(await alice.client.nextJson()).toEqual({
         route,
         playerId: "player_0001",
         bytes: Buffer.byteLength(frame),
@@ -415,46 +378,46 @@ describe("messages", () => {
       expect(event.requestContext.messageId).toMatch(AWS_STYLE_ID);
       expect(event.isBase64Encoded).toBe(false);
     }
-    alice.ws.close();
+    alice.client.socket.close();
   });
 
   it("sends nothing back when the handler's answer has no body", async () => {
     const bob = await player("player_0002");
-    bob.ws.send("quiet");
-    bob.ws.send("after");
-    expect(await bob.inbox.nextJson()).toMatchObject({ route: "$default", bytes: 5 });
-    bob.ws.close();
+    bob.client.socket.send("quiet");
+    bob.client.socket.send("after");
+    expect(await bob.client.nextJson()).toMatchObject({ route: "$default", bytes: 5 });
+    bob.client.socket.close();
   });
 
   it("answers API Gateway's Internal server error frame when a handler throws", async () => {
     const carol = await player("player_0003");
-    carol.ws.send("boom");
-    const frame = await carol.inbox.nextJson();
+    carol.client.socket.send("boom");
+    const frame = await carol.client.nextJson();
     expect(frame).toEqual({
       message: "Internal server error",
       connectionId: carol.connectionId,
       requestId: expect.stringMatching(AWS_STYLE_ID),
     });
     expect(errors.some((e) => e.site === "$default")).toBe(true);
-    carol.ws.close();
+    carol.client.socket.close();
   });
 
   it("takes a 32 KB frame, and a 40 KB message sent as two frames", async () => {
     const dave = await player("player_0004");
-    dave.ws.send("x".repeat(API_GATEWAY_MAX_FRAME_BYTES));
-    expect(await dave.inbox.nextJson()).toMatchObject({ bytes: API_GATEWAY_MAX_FRAME_BYTES });
-    dave.ws.send("y".repeat(20 * 1024), { fin: false });
-    dave.ws.send("y".repeat(20 * 1024), { fin: true });
-    expect(await dave.inbox.nextJson()).toMatchObject({ bytes: 40 * 1024 });
-    dave.ws.close();
+    dave.client.socket.send("x".repeat(API_GATEWAY_MAX_FRAME_BYTES));
+    expect(await dave.client.nextJson()).toMatchObject({ bytes: API_GATEWAY_MAX_FRAME_BYTES });
+    dave.client.socket.send("y".repeat(20 * 1024), { fin: false });
+    dave.client.socket.send("y".repeat(20 * 1024), { fin: true });
+    expect(await dave.client.nextJson()).toMatchObject({ bytes: 40 * 1024 });
+    dave.client.socket.close();
   });
 
   it("closes with 1009 on a frame over 32 KB, before any handler sees it", async () => {
     const erin = await player("player_0005");
-    erin.ws.send(
+    erin.client.socket.send(
       JSON.stringify({ action: "command", pad: "z".repeat(API_GATEWAY_MAX_FRAME_BYTES) }),
     );
-    expect(await erin.closed).toEqual({ code: 1009, reason: "Message too big" });
+    expect(await erin.client.closed).toEqual({ code: 1009, reason: "Message too big" });
     expect(recorder.messagesOf(erin.connectionId)).toEqual([]);
     await vi.waitFor(() => expect(recorder.disconnectsOf(erin.connectionId)).toHaveLength(1));
     expect(recorder.disconnectsOf(erin.connectionId)[0]?.requestContext).toMatchObject({
@@ -464,15 +427,16 @@ describe("messages", () => {
 
   it("closes with 1009 on a message over 128 KB, even in frames of 30 KB", async () => {
     const frank = await player("player_0006");
-    for (let i = 0; i < 5; i += 1) frank.ws.send("f".repeat(30 * 1024), { fin: i === 4 });
-    expect(await frank.closed).toEqual({ code: 1009, reason: "Message too big" });
+    for (let i = 0; i < 5; i += 1)
+      frank.client.socket.send("f".repeat(30 * 1024), { fin: i === 4 });
+    expect(await frank.client.closed).toEqual({ code: 1009, reason: "Message too big" });
     expect(recorder.messagesOf(frank.connectionId)).toEqual([]);
   });
 
   it("closes with 1003 on a binary frame, which API Gateway does not take", async () => {
     const gina = await player("player_0007");
-    gina.ws.send(Buffer.from([1, 2, 3]), { binary: true });
-    expect((await gina.closed).code).toBe(1003);
+    gina.client.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+    expect((await gina.client.closed).code).toBe(1003);
     expect(recorder.messagesOf(gina.connectionId)).toEqual([]);
   });
 
@@ -481,15 +445,15 @@ describe("messages", () => {
       handlers: { command: async () => ({ statusCode: 200, body: "ok" }) },
     });
     try {
-      const client = await connected(bare.url);
-      client.ws.send(JSON.stringify({ action: "command" }));
-      expect(await client.inbox.next()).toBe("ok");
-      client.ws.send("unrouted");
-      expect(await client.inbox.nextJson()).toMatchObject({
+      const client = await connectClient(bare.url);
+      client.socket.send(JSON.stringify({ action: "command" }));
+      expect(await client.next()).toBe("ok");
+      client.socket.send("unrouted");
+      expect(await client.nextJson()).toMatchObject({
         message: "Forbidden",
         connectionId: expect.stringMatching(AWS_STYLE_ID),
       });
-      client.ws.close();
+      client.socket.close();
     } finally {
       await bare.stop();
     }
@@ -508,13 +472,13 @@ describe("messages", () => {
       onError: (_error, site) => failures.push(site),
     });
     try {
-      const client = await connected(slow.url);
-      client.ws.send("hello");
-      expect(await client.inbox.nextJson()).toMatchObject({
+      const client = await connectClient(slow.url);
+      client.socket.send("hello");
+      expect(await client.nextJson()).toMatchObject({
         message: "Endpoint request timed out",
       });
       expect(failures).toEqual(["$default"]);
-      client.ws.close();
+      client.socket.close();
     } finally {
       // stop() lets the slow invocation finish rather than abandoning it.
       await slow.stop();
@@ -541,18 +505,18 @@ describe("throttling", () => {
       onError: (error) => failures.push((error as Error).message),
     });
     try {
-      const client = await connected(busy.url);
-      client.ws.send("slow");
+      const client = await connectClient(busy.url);
+      client.socket.send("slow");
       // Sent while the slow one holds the only invocation: throttled, answered at once.
       await new Promise((r) => setTimeout(r, 50));
-      client.ws.send("second");
-      expect(await client.inbox.nextJson()).toMatchObject({ message: "Internal server error" });
+      client.socket.send("second");
+      expect(await client.nextJson()).toMatchObject({ message: "Internal server error" });
       expect(failures.some((m) => m.includes("throttled"))).toBe(true);
       release();
-      expect(await client.inbox.next()).toBe("done slow");
-      client.ws.send("third");
-      expect(await client.inbox.next()).toBe("done third");
-      client.ws.close();
+      expect(await client.next()).toBe("done slow");
+      client.socket.send("third");
+      expect(await client.next()).toBe("done third");
+      client.socket.close();
     } finally {
       release();
       await busy.stop();
@@ -579,16 +543,16 @@ describe("queueing", () => {
       onError: () => undefined,
     });
     try {
-      const client = await connected(busy.url);
-      client.ws.send("slow");
+      const client = await connectClient(busy.url);
+      client.socket.send("slow");
       await new Promise((r) => setTimeout(r, 50));
-      client.ws.send("waits");
+      client.socket.send("waits");
       // Released within the wait: the queued message runs after the slow one.
       await new Promise((r) => setTimeout(r, 100));
       release();
-      expect(await client.inbox.next()).toBe("done slow");
-      expect(await client.inbox.next()).toBe("done waits");
-      client.ws.close();
+      expect(await client.next()).toBe("done slow");
+      expect(await client.next()).toBe("done waits");
+      client.socket.close();
     } finally {
       release();
       await busy.stop();
@@ -609,15 +573,15 @@ describe("queueing", () => {
       onError: () => undefined,
     });
     try {
-      const client = await connected(late.url);
-      client.ws.send("slow");
+      const client = await connectClient(late.url);
+      client.socket.send("slow");
       await new Promise((r) => setTimeout(r, 50));
-      client.ws.send("too late");
+      client.socket.send("too late");
       // Throttled when its wait is up, while the slow one still holds the only invocation.
-      expect(await client.inbox.nextJson()).toMatchObject({ message: "Internal server error" });
+      expect(await client.nextJson()).toMatchObject({ message: "Internal server error" });
       releaseLate();
-      expect(await client.inbox.next()).toBe("done slow");
-      client.ws.close();
+      expect(await client.next()).toBe("done slow");
+      client.socket.close();
     } finally {
       releaseLate();
       await late.stop();
@@ -634,12 +598,8 @@ describe("@connections", () => {
         Data: new TextEncoder().encode(JSON.stringify({ type: "state", tick: 7 })),
       }),
     );
-    expect(await hana.inbox.nextJson()).toEqual({ type: "state", tick: 7 });
-    // The project's ClientPush adapter, unchanged, over the same endpoint.
-    const push = new ApiGatewayClientPush(management);
-    expect(await push.post(hana.connectionId, "pushed")).toBe("sent");
-    expect(await hana.inbox.next()).toBe("pushed");
-    hana.ws.close();
+    expect(await hana.client.nextJson()).toEqual({ type: "state", tick: 7 });
+    hana.client.socket.close();
   });
 
   it("answers GetConnection with connectedAt, identity and lastActiveAt", async () => {
@@ -651,13 +611,13 @@ describe("@connections", () => {
     expect(info.ConnectedAt?.getTime()).toBe(connectedAt);
     expect(info.Identity).toEqual({ SourceIp: "127.0.0.1", UserAgent: undefined });
     expect(info.LastActiveAt).toBeInstanceOf(Date);
-    ivan.ws.close();
+    ivan.client.socket.close();
   });
 
   it("raises GoneException for a connection that closed, and for one that never was", async () => {
     const jane = await player("player_0010");
-    jane.ws.close(1000, "bye");
-    await jane.closed;
+    jane.client.socket.close(1000, "bye");
+    await jane.client.closed;
     await vi.waitFor(() => expect(recorder.disconnectsOf(jane.connectionId)).toHaveLength(1));
     await expect(
       management.send(
@@ -667,13 +627,12 @@ describe("@connections", () => {
     await expect(
       management.send(new GetConnectionCommand({ ConnectionId: "AAAAAAAAAAAAAAA=" })),
     ).rejects.toBeInstanceOf(GoneException);
-    expect(await new ApiGatewayClientPush(management).post(jane.connectionId, "late")).toBe("gone");
   });
 
   it("closes the socket on DeleteConnection, which runs $disconnect", async () => {
     const kim = await player("player_0011");
     await management.send(new DeleteConnectionCommand({ ConnectionId: kim.connectionId }));
-    expect((await kim.closed).code).toBe(1000);
+    expect((await kim.client.closed).code).toBe(1000);
     await vi.waitFor(() => expect(recorder.disconnectsOf(kim.connectionId)).toHaveLength(1));
   });
 
@@ -701,14 +660,48 @@ describe("@connections", () => {
     expect(unsigned.status).toBe(403);
     expect(unsigned.headers.get("x-amzn-errortype")).toBe("ForbiddenException");
     await unsigned.arrayBuffer();
-    lee.ws.close();
+    lee.client.socket.close();
+  });
+  it("records each request in its tap, the id as sent, and fails the ones a test chooses", async () => {
+    const nora = await player("player_0014");
+    const post = (text: string) =>
+      management.send(
+        new PostToConnectionCommand({
+          ConnectionId: nora.connectionId,
+          Data: new TextEncoder().encode(text),
+        }),
+      );
+    const before = tap.received("PostToConnection").length;
+    await post("first");
+    const path = `/test/@connections/${encodeURIComponent(nora.connectionId)}`;
+    expect(path).toMatch(/%3D$/);
+    expect(tap.received("PostToConnection").slice(before)).toEqual([
+      { ConnectionId: nora.connectionId, path },
+    ]);
+    tap.fail("PostToConnection", {
+      status: 429,
+      errorType: "LimitExceededException",
+      message: "slow down",
+    });
+    await expect(post("second")).rejects.toMatchObject({
+      name: "LimitExceededException",
+      $metadata: { httpStatusCode: 429 },
+    });
+    await post("third");
+    // The failed request was recorded, and never reached the connection.
+    expect(tap.received("PostToConnection").slice(before)).toHaveLength(3);
+    expect(await nora.client.next()).toBe("first");
+    expect(await nora.client.next()).toBe("third");
+    await management.send(new GetConnectionCommand({ ConnectionId: nora.connectionId }));
+    expect(tap.received("GetConnection").at(-1)).toEqual({ ConnectionId: nora.connectionId, path });
+    nora.client.socket.close();
   });
 });
 
 describe("$disconnect", () => {
   it("runs when the client closes, with the close code and the authorizer's context", async () => {
     const mia = await player("player_0013");
-    mia.ws.close(1000, "done playing");
+    mia.client.socket.close(1000, "done playing");
     await vi.waitFor(() => expect(recorder.disconnectsOf(mia.connectionId)).toHaveLength(1));
     const [event] = recorder.disconnectsOf(mia.connectionId);
     expect(event?.requestContext).toMatchObject({
@@ -725,8 +718,8 @@ describe("$disconnect", () => {
     const seen = new Recorder();
     const local = await startWebSocketGateway({ handlers: recordingHandlers(seen) });
     const clients = await Promise.all([
-      connected(`${local.url}?tag=a`),
-      connected(`${local.url}?tag=b`),
+      connectClient(`${local.url}?tag=a`),
+      connectClient(`${local.url}?tag=b`),
     ]);
     const ids = ["a", "b"].map((tag) => seen.connectOf(tag).requestContext.connectionId);
     await local.stop();
@@ -737,7 +730,7 @@ describe("$disconnect", () => {
         1001,
       ]);
     }
-    await expect(connected(local.url)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(connectClient(local.url)).rejects.toThrow(/ECONNREFUSED/);
     await local.stop();
   });
 });

@@ -1,16 +1,24 @@
 /**
  * The `@connections` management API, on the gateway's port: `POST /{stage}/@connections/{id}`
  * sends the body to the socket, `GET` describes the connection, `DELETE` closes it; errors in the
- * REST-JSON form the SDK reads. Also its in-process form (`postToConnection`, `deleteConnection`),
- * without the HTTP request.
+ * REST-JSON form the SDK reads. A `ServiceTap` records these requests and fails chosen ones, as
+ * the other emulators' taps do. Also its in-process form (`postToConnection`,
+ * `deleteConnection`), without the HTTP request, which no tap sees.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readBody } from "@ledgerquest/emulators/protocol";
+import { readBody, type ServiceTap } from "../protocol.js";
 import type { Connection, Connections } from "./connections.js";
 import { API_GATEWAY_MAX_MESSAGE_BYTES, isUtf8 } from "./frames.js";
 
 const MANAGEMENT_ROUTE = /^\/(?<stage>[^/]+)\/@connections\/(?<id>[^/]+)$/;
 const SIGV4 = /^AWS4-HMAC-SHA256 /;
+
+/** The operation each method is, as the SDK names it (and a `ServiceTap` records it). */
+const OPERATIONS = {
+  POST: "PostToConnection",
+  GET: "GetConnection",
+  DELETE: "DeleteConnection",
+} as const;
 
 function sendRestJsonError(
   response: ServerResponse,
@@ -59,8 +67,9 @@ export function serveConnectionsApi(
   response: ServerResponse,
   stage: string,
   connections: Connections,
+  tap: ServiceTap | undefined,
 ): void {
-  void manage(request, response, stage, connections).catch((error: unknown) => {
+  void manage(request, response, stage, connections, tap).catch((error: unknown) => {
     if (!response.headersSent) {
       sendRestJsonError(response, 500, "InternalServerErrorException", "Internal server error");
     } else {
@@ -74,6 +83,7 @@ async function manage(
   response: ServerResponse,
   stage: string,
   connections: Connections,
+  tap: ServiceTap | undefined,
 ): Promise<void> {
   // The raw path: connection ids arrive percent-encoded (`%3D` for their trailing `=`).
   const path = (request.url ?? "/").split("?")[0] ?? "/";
@@ -107,6 +117,11 @@ async function manage(
   let body: Buffer | undefined;
   if (method === "POST") body = await readBody(request, API_GATEWAY_MAX_MESSAGE_BYTES);
   else request.resume();
+  const fault = tap?.take(OPERATIONS[method], { ConnectionId: connectionId, path });
+  if (fault !== undefined) {
+    sendRestJsonError(response, fault.status, fault.errorType, fault.message);
+    return;
+  }
   const connection = connections.open(connectionId);
   if (connection === undefined) {
     sendRestJsonError(response, 410, "GoneException", `Connection ${connectionId} is gone`);
