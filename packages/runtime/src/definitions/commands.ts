@@ -148,6 +148,20 @@ export type ParsedCommand =
 
 const utf8 = new TextEncoder();
 
+/** The `invalid_data` frame for a frame whose `data` did not parse: its first issue, and where. */
+export function invalidDataFrame(
+  issues: readonly z.core.$ZodIssue[],
+  id: string | undefined,
+): CommandErrorFrame {
+  const issue = issues[0];
+  return errorFrame(
+    "invalid_data",
+    issue?.message ?? "invalid data",
+    id,
+    issue ? pathOf(["data", ...issue.path]) : "data",
+  );
+}
+
 /**
  * A game's commands: `defineCommands({ move: z.object({ dx: z.number(), dy: z.number() }) })`
  * (with `import * as z from "zod/mini"`, or classic `zod`).
@@ -183,15 +197,7 @@ export function defineCommands(schemas: CommandSchemas) {
       );
     }
     const data = safeParse(schema, frame.data.data);
-    if (!data.success) {
-      const issue = data.error.issues[0];
-      return fail(
-        "invalid_data",
-        issue?.message ?? "invalid data",
-        id,
-        issue ? pathOf(["data", ...issue.path]) : "data",
-      );
-    }
+    if (!data.success) return { ok: false, error: invalidDataFrame(data.error.issues, id) };
     return {
       ok: true,
       command: { id: frame.data.id, type: frame.data.type, actor, data: data.data },

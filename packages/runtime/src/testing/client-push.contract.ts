@@ -12,9 +12,10 @@
  * The harness plays the clients: it opens and closes connections and shows the bytes that reached
  * each. `setup` runs before every test and `cleanup` after it.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RuntimeError } from "../errors.js";
 import type { ClientPush } from "../ports/client-push.js";
+import { harnessPerTest } from "./harness.js";
 
 export interface ClientPushHarness {
   readonly push: ClientPush;
@@ -50,18 +51,9 @@ export function describeClientPushContract(
   setup: () => Promise<ClientPushHarness>,
 ): void {
   describe(`ClientPush contract: ${name}`, () => {
-    let fixture: ClientPushHarness | undefined;
     let h: ClientPushHarness;
-
-    beforeEach(async () => {
-      fixture = await setup();
-      h = fixture;
-    });
-
-    afterEach(async () => {
-      const done = fixture;
-      fixture = undefined;
-      await done?.cleanup?.();
+    harnessPerTest(setup, (harness) => {
+      h = harness;
     });
 
     /** Asserts that exactly `messages` reached `connectionId`, byte for byte. */

@@ -17,9 +17,10 @@
  * how consumers deduplicate, since the bus's own envelope ids differ between publications. A
  * caller may put it in the detail itself; a detail holding another id is refused.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PublishError } from "../errors.js";
 import type { EventPublisher, OutgoingEvent } from "../ports/event-publisher.js";
+import { harnessPerTest } from "./harness.js";
 
 export interface EventPublisherHarness {
   readonly publisher: EventPublisher;
@@ -99,19 +100,10 @@ export function describeEventPublisherContract(
   setup: () => Promise<EventPublisherHarness>,
 ): void {
   describe(`EventPublisher contract: ${name}`, () => {
-    let fixture: EventPublisherHarness | undefined;
     let h: EventPublisherHarness;
-
-    beforeEach(async () => {
-      fixture = await setup();
-      h = fixture;
+    harnessPerTest(setup, (harness) => {
+      h = harness;
       expect(h.maxAttempts).toBeGreaterThanOrEqual(3);
-    });
-
-    afterEach(async () => {
-      const done = fixture;
-      fixture = undefined;
-      await done?.cleanup?.();
     });
 
     /** How many calls carried `eventId`. */
