@@ -15,6 +15,7 @@ import {
 } from "../src/index.js";
 import { fixtureGame } from "./support/fixture-game.js";
 
+// Alike: players.test.ts's world (each file its own, with the players and settings it needs).
 let deps: MemoryDeps & { readonly clock: ManualClock };
 
 beforeEach(async () => {

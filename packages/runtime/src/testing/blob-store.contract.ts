@@ -58,6 +58,8 @@ function expectSameBytes(actual: Uint8Array | undefined, expected: Uint8Array): 
   expect(firstDifference(got, expected)).toBe(-1);
 }
 
+// Alike: the heads of blob-store.contract.ts, client-push.contract.ts, event-publisher.contract.ts
+// and workflow-starter.contract.ts (a describe over a fresh harness per test, harness.ts's).
 export function describeBlobStoreContract(
   name: string,
   setup: () => Promise<BlobStoreHarness>,

@@ -46,6 +46,8 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? -1 : n;
 }
 
+// Alike: the heads of blob-store.contract.ts, client-push.contract.ts, event-publisher.contract.ts
+// and workflow-starter.contract.ts (a describe over a fresh harness per test, harness.ts's).
 export function describeClientPushContract(
   name: string,
   setup: () => Promise<ClientPushHarness>,

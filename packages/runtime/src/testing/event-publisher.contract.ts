@@ -95,6 +95,8 @@ async function publishError(promise: Promise<unknown>): Promise<PublishError> {
   return error as PublishError;
 }
 
+// Alike: the heads of blob-store.contract.ts, client-push.contract.ts, event-publisher.contract.ts
+// and workflow-starter.contract.ts (a describe over a fresh harness per test, harness.ts's).
 export function describeEventPublisherContract(
   name: string,
   setup: () => Promise<EventPublisherHarness>,

@@ -19,3 +19,12 @@ export function harnessPerTest<H extends { readonly cleanup?: () => Promise<void
     await done?.cleanup?.();
   });
 }
+
+/**
+ * Fresh world ids, `<prefix><time><n>` (letters and digits only), one a call: each test its own
+ * worlds, for a fixture may share its table between tests.
+ */
+export function worldIds(prefix: string): () => string {
+  let n = 0;
+  return () => `${prefix}${Date.now().toString(36)}${(n++).toString(36)}`;
+}

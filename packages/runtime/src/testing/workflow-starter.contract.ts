@@ -41,6 +41,8 @@ const loopInput = (worldId: string, extra: { readonly [key: string]: unknown } =
   ...extra,
 });
 
+// Alike: the heads of blob-store.contract.ts, client-push.contract.ts, event-publisher.contract.ts
+// and workflow-starter.contract.ts (a describe over a fresh harness per test, harness.ts's).
 export function describeWorkflowStarterContract(
   name: string,
   setup: () => Promise<WorkflowStarterHarness>,
