@@ -23,10 +23,13 @@ export const COMMAND_ROUTES = ["command"] as const;
 /** Frames larger than this are refused before parsing (API Gateway's own limit is 128 KB). */
 export const MAX_FRAME_BYTES = 8 * 1024;
 
+/** What a client frame id is: 1 to 64 of `A-Za-z0-9_.:-`. */
+export const FRAME_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 /** A client frame id: the command id of a command, the query id of a query. */
 export const frameIdSchema = z
   .string()
-  .check(z.regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1 to 64 letters, digits, or _ . : -"));
+  .check(z.regex(FRAME_ID_PATTERN, "must be 1 to 64 letters, digits, or _ . : -"));
 const commandType = z
   .string()
   .check(z.regex(/^[a-z][a-z0-9_.]{0,31}$/, "must be a lowercase command name"));
