@@ -12,6 +12,7 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import {
   type BlobStore,
   type ClientPush,
@@ -146,6 +147,22 @@ export interface RuntimeDepsOverrides {
   readonly push?: ClientPush;
 }
 
+/** The ports the two tables hold (entity store, journal, command inbox), over one client. */
+export function dynamoDbStores(
+  doc: DynamoDBDocumentClient,
+  tables: TableNames,
+): {
+  readonly store: DynamoDbEntityStore;
+  readonly journal: DynamoDbJournal;
+  readonly inbox: DynamoDbCommandInbox;
+} {
+  return {
+    store: new DynamoDbEntityStore(doc, { tables }),
+    journal: new DynamoDbJournal(doc, { tables }),
+    inbox: new DynamoDbCommandInbox(doc, { tables }),
+  };
+}
+
 /**
  * The runtime's dependencies for `config`, running `game`, over fresh SDK clients. The game is
  * the composition root's choice (a project's `ledgerquest.config.ts`), never this package's.
@@ -166,11 +183,8 @@ export function createRuntimeDeps(
   const doc = documentClient(
     traceClient(overrides.dynamodb ?? new DynamoDBClient(sdkClientOptions("dynamodb"))),
   );
-  const { tables } = config;
   return {
-    store: new DynamoDbEntityStore(doc, { tables }),
-    journal: new DynamoDbJournal(doc, { tables }),
-    inbox: new DynamoDbCommandInbox(doc, { tables }),
+    ...dynamoDbStores(doc, config.tables),
     blobs: new LazyBlobStore(async () => {
       const [{ S3Client }, { S3BlobStore }] = await Promise.all([
         import("@aws-sdk/client-s3"),

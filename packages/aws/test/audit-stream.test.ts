@@ -6,6 +6,9 @@
  * time in epoch seconds), then handed to the handler. Breaks are announced through the real
  * EventBridge publisher and SDK client to the local EventBridge of @ledgerquest/emulators, which
  * keeps what it accepts.
+ *
+ * Tests here are alike in their steps (write, read the stream, process, check metrics and logs):
+ * each written out for the case it is about.
  */
 import { randomUUID } from "node:crypto";
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";

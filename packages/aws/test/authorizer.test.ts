@@ -10,6 +10,7 @@ import { exportJWK, generateKeyPair, type JWTPayload, SignJWT, UnsecuredJWT } fr
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { authorizerConfigSchema, type Environment, readConfig } from "../src/config.js";
 import { AwsAdapterError, ConfigError, UnauthorizedError } from "../src/errors.js";
+// Alike: src/index.ts's export of the authorizer (the same names).
 import {
   AUTHORIZER_OPERATOR_GROUP,
   authorize,
@@ -318,21 +319,19 @@ describe("authorize against a JWKS served over HTTP", () => {
     }
   });
 
-  it("answers 401 wrong-audience for a token issued to another audience", async () => {
+  it.each<[string, string, TokenOptions]>([
+    ["wrong-audience", "a token issued to another audience", { audience: "some-other-app" }],
+    [
+      "wrong-issuer",
+      "a token from another issuer, even signed by the right key",
+      { issuer: "https://evil.example.com" },
+    ],
+  ])("answers 401 %s for %s", async (reason, _what, options) => {
     const { verifier } = localAuthorizer();
-    const other = await token({ audience: "some-other-app" });
+    const other = await token(options);
     expect(await authorize(connectEvent({ query: { token: other } }), verifier)).toMatchObject({
       outcome: "unauthorized",
-      reason: "wrong-audience",
-    });
-  });
-
-  it("answers 401 wrong-issuer for a token from another issuer, even signed by the right key", async () => {
-    const { verifier } = localAuthorizer();
-    const other = await token({ issuer: "https://evil.example.com" });
-    expect(await authorize(connectEvent({ query: { token: other } }), verifier)).toMatchObject({
-      outcome: "unauthorized",
-      reason: "wrong-issuer",
+      reason,
     });
   });
 
@@ -560,6 +559,7 @@ describe("the Lambda handler", () => {
     getRemainingTimeInMillis: () => 3_000,
   } as Context;
 
+  // Tests here are alike (a handler, a token, the whole answer): one per kind of answer.
   it("answers an IAM Allow policy with the player id as principal and in the context", async () => {
     const authorizerHandler = createAuthorizerHandler(() => localAuthorizer());
     const result = await authorizerHandler(

@@ -1,5 +1,6 @@
 // The commit protocol over the DynamoDB adapters against DynamoDB Local (real SDK, real
 // transactions and conditions), with crashes injected at every write point.
+// Alike: runtime's test/commit-protocol-memory.test.ts (the same suite and settings over memory).
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { arenaModule } from "@ledgerquest/example-arena";
 import {
@@ -10,10 +11,8 @@ import {
 } from "@ledgerquest/runtime";
 import { describeCommitProtocol } from "@ledgerquest/runtime/testing/commit-protocol";
 import { beforeAll, inject } from "vitest";
-import { DynamoDbCommandInbox } from "../src/adapters/dynamodb-command-inbox.js";
 import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
-import { DynamoDbEntityStore } from "../src/adapters/dynamodb-entity-store.js";
-import { DynamoDbJournal } from "../src/adapters/dynamodb-journal.js";
+import { dynamoDbStores } from "../src/wiring.js";
 
 const client = new DynamoDBClient({
   endpoint: inject("dynamodbEndpoint"),
@@ -33,9 +32,7 @@ describeCommitProtocol("DynamoDB Local, the arena", async () => {
   return {
     published: () => publisher.published,
     deps: {
-      store: new DynamoDbEntityStore(doc, { tables }),
-      journal: new DynamoDbJournal(doc, { tables }),
-      inbox: new DynamoDbCommandInbox(doc, { tables }),
+      ...dynamoDbStores(doc, tables),
       blobs: new MemoryBlobStore(),
       publisher,
       push,

@@ -12,6 +12,7 @@ import { AwsAdapterError, ConfigError, type ConfigProblem } from "../src/errors.
 import { observabilitySettings } from "../src/observability.js";
 
 /** The ConfigError `readConfig` throws for `env`; fails the test if it throws nothing else. */
+// Tests here are alike (a bad environment, the problems it names): one per configuration.
 function configError(schema: Parameters<typeof readConfig>[0], env: Environment): ConfigError {
   try {
     readConfig(schema, env);

@@ -14,11 +14,9 @@ import {
   runTickBatch,
 } from "@ledgerquest/runtime";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DynamoDbCommandInbox } from "../src/adapters/dynamodb-command-inbox.js";
 import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
-import { DynamoDbEntityStore } from "../src/adapters/dynamodb-entity-store.js";
-import { DynamoDbJournal } from "../src/adapters/dynamodb-journal.js";
 import { S3BlobStore } from "../src/adapters/s3-blob-store.js";
+import { dynamoDbStores } from "../src/wiring.js";
 import { type LocalS3, localS3Client, startLocalS3 } from "./support/s3-local.js";
 
 const client = new DynamoDBClient({
@@ -35,9 +33,7 @@ beforeAll(async () => {
   await ensureTables(client, tables);
   s3 = await startLocalS3();
   deps = {
-    store: new DynamoDbEntityStore(doc, { tables }),
-    journal: new DynamoDbJournal(doc, { tables }),
-    inbox: new DynamoDbCommandInbox(doc, { tables }),
+    ...dynamoDbStores(doc, tables),
     blobs: new S3BlobStore(localS3Client(s3.endpoint), { bucket: s3.bucket }),
     publisher: new MemoryEventPublisher(),
     push: new MemoryClientPush(),

@@ -43,6 +43,7 @@ async function rawGet(
   return { bytes: await out.Body.transformToByteArray(), metadata: out.Metadata ?? {} };
 }
 
+// Tests below start alike (a store, a blob put): each then checks one thing of what S3 holds.
 describe("S3BlobStore layout", () => {
   it("puts a blob under prefix/key with its SHA-256 as metadata", async () => {
     const store = new S3BlobStore(client, { bucket: s3.bucket, prefix: "layout/" });

@@ -1,6 +1,7 @@
 // The loop supervisor's handler: which worlds each EventBridge event asks about, and the whole
 // handler over a memory store and the local Step Functions of @ledgerquest/emulators (names and
 // inputs as AWS would get them; executions listed and described as it answers).
+// Tests here build their handler's deps alike, each written out to read alone.
 import { SFNClient } from "@aws-sdk/client-sfn";
 import {
   type LocalStateMachine,

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 
 /** A commander parser for a whole number in `[min, max]`, with an error naming the option. */
 export function whole(name: string, min: number, max: number) {
@@ -9,4 +9,12 @@ export function whole(name: string, min: number, max: number) {
     }
     return n;
   };
+}
+
+/** `--data-dir`: where a running `ledgerquest dev` publishes its endpoints. */
+export function dataDirOption(): Option {
+  return new Option(
+    "--data-dir <dir>",
+    "the running local stack's data directory (where `ledgerquest dev` publishes its endpoints)",
+  ).default(".ledgerquest");
 }

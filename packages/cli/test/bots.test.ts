@@ -36,6 +36,8 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000)
 
 const WORLD = "bots-test";
 
+// Alike: cost.test.ts's stack (the arena in memory); and the runBots calls below, each written out
+// with the options its test is about.
 let stack: LocalStack;
 let dataDir: string;
 let noStackDir: string;

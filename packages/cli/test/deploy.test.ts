@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createRuntimeDeps, ensureTables, type RuntimeConfig, tableNames } from "@ledgerquest/aws";
 import { arenaModule } from "@ledgerquest/example-arena";
+import { localClientConfig } from "@ledgerquest/local";
 import { MemoryBlobStore, MemoryEventPublisher } from "@ledgerquest/runtime";
 import { Command } from "commander";
 import { beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -32,11 +33,7 @@ import {
 } from "../src/commands/deploy.js";
 import { useConfigOption } from "../src/project.js";
 
-const client = new DynamoDBClient({
-  endpoint: inject("dynamodbEndpoint"),
-  region: "us-east-1",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-});
+const client = new DynamoDBClient(localClientConfig(inject("dynamodbEndpoint")));
 const tables = tableNames("deploy-");
 
 const FAKE_CDK = `#!/usr/bin/env node

@@ -7,16 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  DynamoDbCommandInbox,
-  DynamoDbEntityStore,
-  DynamoDbJournal,
-  documentClient,
-  ensureTables,
-  tableNames,
-} from "@ledgerquest/aws";
+import { documentClient, dynamoDbStores, ensureTables, tableNames } from "@ledgerquest/aws";
 import { arenaModule } from "@ledgerquest/example-arena";
-import { type DynamoDbLocal, startDynamoDbLocal } from "@ledgerquest/local";
+import { type DynamoDbLocal, localClientConfig, startDynamoDbLocal } from "@ledgerquest/local";
 import {
   createWorld,
   type EntityStore,
@@ -57,18 +50,12 @@ async function dynamoDeps(
   endpoint: string,
   prefix: string,
 ): Promise<RuntimeDeps & { clock: ManualClock }> {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const client = new DynamoDBClient(localClientConfig(endpoint));
   const doc = documentClient(client);
   const tables = tableNames(prefix);
   await ensureTables(client, tables);
   return {
-    store: new DynamoDbEntityStore(doc, { tables }),
-    journal: new DynamoDbJournal(doc, { tables }),
-    inbox: new DynamoDbCommandInbox(doc, { tables }),
+    ...dynamoDbStores(doc, tables),
     blobs: new MemoryBlobStore(),
     publisher: new MemoryEventPublisher(),
     push: new MemoryClientPush(),

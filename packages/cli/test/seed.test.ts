@@ -1,15 +1,9 @@
 // `seedWorlds` over the DynamoDB adapters against DynamoDB Local (the real SDK, real conditional
 // writes): created once, found the second time, with the starting balances in the ledger.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  DynamoDbCommandInbox,
-  DynamoDbEntityStore,
-  DynamoDbJournal,
-  documentClient,
-  ensureTables,
-  tableNames,
-} from "@ledgerquest/aws";
+import { documentClient, dynamoDbStores, ensureTables, tableNames } from "@ledgerquest/aws";
 import { arenaModule } from "@ledgerquest/example-arena";
+import { localClientConfig } from "@ledgerquest/local";
 import {
   getState,
   InvalidWorldError,
@@ -27,19 +21,13 @@ import {
   seedWorlds,
 } from "../src/commands/seed.js";
 
-const client = new DynamoDBClient({
-  endpoint: inject("dynamodbEndpoint"),
-  region: "us-east-1",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-});
+const client = new DynamoDBClient(localClientConfig(inject("dynamodbEndpoint")));
 const doc = documentClient(client);
 const tables = tableNames("seed-");
 
 function depsWith(publisher: MemoryEventPublisher): RuntimeDeps {
   return {
-    store: new DynamoDbEntityStore(doc, { tables }),
-    journal: new DynamoDbJournal(doc, { tables }),
-    inbox: new DynamoDbCommandInbox(doc, { tables }),
+    ...dynamoDbStores(doc, tables),
     blobs: new MemoryBlobStore(),
     publisher,
     push: new MemoryClientPush(),

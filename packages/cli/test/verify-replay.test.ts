@@ -9,24 +9,16 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  DynamoDbCommandInbox,
-  DynamoDbEntityStore,
-  DynamoDbJournal,
-  documentClient,
-  ensureTables,
-  tableNames,
-} from "@ledgerquest/aws";
+import { documentClient, dynamoDbStores, ensureTables, tableNames } from "@ledgerquest/aws";
 import { arenaModule } from "@ledgerquest/example-arena";
+import { localClientConfig } from "@ledgerquest/local";
 import {
   connect,
+  createMemoryDeps,
   createWorld,
   ManualClock,
-  MemoryBlobStore,
-  MemoryClientPush,
-  MemoryCommandInbox,
-  MemoryEntityStore,
-  MemoryEventPublisher,
+  type MemoryClientPush,
+  type MemoryDeps,
   MemoryJournal,
   type RuntimeDeps,
   runTickBatch,
@@ -49,20 +41,7 @@ const WORLD = "cli-vr";
 const TICKS_PER_BATCH = 40;
 const BATCHES = 3;
 
-let deps: RuntimeDeps & { clock: ManualClock; push: MemoryClientPush };
-
-function memoryDeps(): RuntimeDeps & { clock: ManualClock; push: MemoryClientPush } {
-  return {
-    store: new MemoryEntityStore(),
-    journal: new MemoryJournal(),
-    inbox: new MemoryCommandInbox(),
-    blobs: new MemoryBlobStore(),
-    publisher: new MemoryEventPublisher(),
-    push: new MemoryClientPush(),
-    clock: new ManualClock(),
-    game: arenaModule,
-  };
-}
+let deps: MemoryDeps & { readonly clock: ManualClock };
 
 /** A world with a player's commands and coins collected in each of its batches. */
 async function playWorld(deps: RuntimeDeps & { clock: ManualClock; push: MemoryClientPush }) {
@@ -92,7 +71,7 @@ async function playWorld(deps: RuntimeDeps & { clock: ManualClock; push: MemoryC
 }
 
 beforeAll(async () => {
-  deps = memoryDeps();
+  deps = createMemoryDeps(arenaModule);
   await playWorld(deps);
 });
 
@@ -140,6 +119,8 @@ describe("ledgerquest verify (the command's core)", () => {
     expect(report).toMatchObject({ ok: true, problems: [], version: BATCHES });
   });
 
+  // Alike: runtime's test/verify-replay.test.ts (the same edit of a projection, there checked on
+  // the use case, here on the command's exit code and output).
   it("exits 1 naming the account whose projection is wrong", async () => {
     const account = "player_0001:gold";
     const held = await deps.store.getAccount(WORLD, account);
@@ -253,22 +234,15 @@ describe("ledgerquest replay's arguments", () => {
 
 describe("over the DynamoDB adapters (DynamoDB Local)", () => {
   it("verifies and replays a world as the local stack and AWS store it", async () => {
-    const client = new DynamoDBClient({
-      endpoint: inject("dynamodbEndpoint"),
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
+    const client = new DynamoDBClient(localClientConfig(inject("dynamodbEndpoint")));
     const doc = documentClient(client);
     const tables = tableNames("verify-");
     await ensureTables(client, tables);
     const dynamo = {
-      ...memoryDeps(),
       // Today, not the manual clock's 2023: DynamoDB Local's TTL sweep would delete a connection
       // stamped three hours after a day long past, and the player's later commands with it.
-      clock: new ManualClock(Date.now()),
-      store: new DynamoDbEntityStore(doc, { tables }),
-      journal: new DynamoDbJournal(doc, { tables }),
-      inbox: new DynamoDbCommandInbox(doc, { tables }),
+      ...createMemoryDeps(arenaModule, new ManualClock(Date.now())),
+      ...dynamoDbStores(doc, tables),
     };
     await playWorld(dynamo);
     const verify = capture();

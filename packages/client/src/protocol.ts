@@ -2,7 +2,13 @@
  * The client protocol's frames as a client receives and sends them (docs/reference/client-protocol.md).
  * Defined here, not imported, so that a browser bundle carries nothing of the engine or the
  * runtime; a type-level test (test/protocol-types.test.ts) keeps them assignable to the runtime's
- * own (`packages/runtime/src/definitions/commands.ts`, `queries.ts`, `usecases/queries.ts`).
+ * own, and test/protocol-constants.test.ts the constants equal to its.
+ *
+ * Alike, on purpose for that reason: in packages/runtime/src, `definitions/commands.ts` and
+ * `queries.ts` (frames, MAX_FRAME_BYTES, FRAME_ID_PATTERN), `usecases/push.ts` (the state push),
+ * `usecases/queries.ts`, `players.ts`, `verify.ts` and `replay.ts` (the answers), `world/game.ts`
+ * (EntityView, EntityLook, GameDescription), `ports/entity-store.ts` (PlayerRecord); and
+ * packages/engine/src/ledger/types.ts (the journal's entries).
  */
 
 /** A JSON value, as frames carry them. */

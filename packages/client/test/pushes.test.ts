@@ -15,6 +15,8 @@ import * as z from "zod/mini";
 import type { EntityView, StatePushFrame } from "../src/protocol.js";
 import { WorldStore } from "../src/store.js";
 
+// Alike: packages/runtime/test/push.test.ts's gameWith and packages/dashboard/test/page.test.ts's
+// GAME (small games described for their looks); tests share no code across packages.
 function gameWith(push: PushSettings) {
   return defineGame({
     name: "wander@1",

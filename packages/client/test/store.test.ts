@@ -4,6 +4,9 @@ import { type StateChange, WorldStore } from "../src/store.js";
 
 const e = (id: number, x: number, y = 0, kind = "walker"): EntityView => ({ id, kind, x, y });
 
+/** What every push here shares: world w1, at version 1. */
+const pushAt = (tick: number) => ({ type: "state", worldId: "w1", version: 1, tick }) as const;
+
 /** A full push at `tick`. */
 function full(
   tick: number,
@@ -11,10 +14,7 @@ function full(
   extra: Partial<StatePushFrame> = {},
 ): StatePushFrame {
   return {
-    type: "state",
-    worldId: "w1",
-    version: 1,
-    tick,
+    ...pushAt(tick),
     full: true,
     scope: "area",
     stateHash: `h${tick}`,
@@ -37,10 +37,7 @@ function delta(
   extra: Partial<StatePushFrame> = {},
 ): StatePushFrame {
   return {
-    type: "state",
-    worldId: "w1",
-    version: 1,
-    tick,
+    ...pushAt(tick),
     full: false,
     baseTick,
     changed: parts.changed ?? [],

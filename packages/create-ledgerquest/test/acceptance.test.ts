@@ -18,19 +18,22 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+// Alike: tutorial.test.ts's imports (the two project tests run on one harness).
 import {
   INSTALL_MAX_MS,
   PACKAGES,
   packAll,
-  projectEnv,
   REPO,
   run,
   STEP_MAX_MS,
+  startGroup,
   stepTimer,
+  stopGroup,
   tail,
   waitForOutput,
 } from "./support/harness.js";
 
+// Alike in form only: local/test/dynamodb-local.test.ts's script path and constants.
 const BOT_SCRIPT = fileURLToPath(new URL("./support/acceptance-bot.mjs", import.meta.url));
 const PROJECT = "acceptance-game";
 const PLAYER = "player_0001";
@@ -41,6 +44,7 @@ const project = join(root, PROJECT);
 let dev: ChildProcess | undefined;
 const { step, summary } = stepTimer("acceptance");
 
+// Alike: tutorial.test.ts's afterAll (each stops what it started, then keeps or removes its folder).
 afterAll(async () => {
   if (dev !== undefined && dev.exitCode === null && dev.signalCode === null && dev.pid) {
     // The test failed before stopping the stack: stop its whole group (it started it).
@@ -117,20 +121,12 @@ describe("a new project from the packed packages, outside the repository", () =>
 
     // (e) The local stack, with the dashboard server whose /config.json and /api/token the
     // browser client and the bot use.
-    const log = { text: "" };
+    let log = { text: "" };
     const dashboard = await step("ledgerquest dev until ready", async () => {
-      dev = (await import("node:child_process")).spawn("npx", ["ledgerquest", "dev"], {
-        cwd: project,
-        env: projectEnv(),
-        stdio: ["ignore", "pipe", "pipe"],
-        // Its own process group, so that SIGINT reaches it as Ctrl-C in a terminal would.
-        detached: true,
-      });
-      const add = (chunk: Buffer) => {
-        log.text += chunk.toString();
-      };
-      dev.stdout?.on("data", add);
-      dev.stderr?.on("data", add);
+      // Its own process group, so that SIGINT reaches it as Ctrl-C in a terminal would.
+      const started = startGroup("npx", ["ledgerquest", "dev"], project);
+      dev = started.child;
+      log = started.log;
       const ready = await waitForOutput(
         dev,
         /watch, play and audit the world in a browser:\s+(http:\/\/\S+)/,
@@ -167,18 +163,11 @@ describe("a new project from the packed packages, outside the repository", () =>
     // (g) Ctrl-C: the stack stops cleanly by itself.
     await step("stop the stack (SIGINT)", async () => {
       const child = dev as ChildProcess;
+      // Running until told to stop (stopGroup takes a group that already ended as stopped).
+      expect([child.exitCode, child.signalCode], log.text.slice(-3000)).toEqual([null, null]);
       // `close`: every process of the group that held its output is gone, the stack's own
       // included (npx itself may end by the signal, as in a terminal).
-      const closed = new Promise<string>((resolve) => {
-        child.on("close", (code, signal) =>
-          resolve(code === 0 || signal === "SIGINT" ? "ok" : `${code} ${signal}`),
-        );
-      });
-      process.kill(-(child.pid as number), "SIGINT");
-      const bound = new Promise<"still running">((resolve) =>
-        setTimeout(() => resolve("still running"), STEP_MAX_MS).unref(),
-      );
-      expect(await Promise.race([closed, bound]), log.text.slice(-3000)).toBe("ok");
+      expect(await stopGroup(child), log.text.slice(-3000)).toBe("ok");
       expect(log.text).toContain("interrupted: stopping");
       expect(log.text).toMatch(/\nstopped\n/);
     });

@@ -62,10 +62,19 @@ export function panel(
 }
 
 /** A failed query or command, as the page tells it: the code, the field, the server's words. */
-export function failureText(f: {
+export function failureText(f: Failure): string {
+  return `${f.code}${f.path === undefined ? "" : ` at ${f.path}`}: ${f.message}`;
+}
+
+/** What a failed query or command answered. */
+export interface Failure {
   readonly code: string;
   readonly message: string;
   readonly path?: string | undefined;
-}): string {
-  return `${f.code}${f.path === undefined ? "" : ` at ${f.path}`}: ${f.message}`;
+}
+
+/** Shows in `el` that `what` failed, and marks it so (`data-ok="error"`). */
+export function showFailure(el: HTMLElement, what: string, f: Failure): void {
+  el.dataset.ok = "error";
+  replace(el, h("p", { class: "bad" }, `${what} failed: ${failureText(f)}`));
 }

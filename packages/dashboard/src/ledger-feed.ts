@@ -6,7 +6,7 @@
  * whose answers are values: a failure is shown, never thrown.
  */
 import type { JournalEntry, QueryResult, TransferEntry } from "@ledgerquest/client";
-import { failureText, formatNumber, h, panel, replace, shortHash } from "./dom.js";
+import { failureText, formatNumber, h, panel, replace, shortHash, showFailure } from "./dom.js";
 import { kindColor } from "./look.js";
 
 type Transfer = TransferEntry;
@@ -67,6 +67,7 @@ export class LedgerFeed {
       { type: "button", "data-testid": "verify-button", onclick: () => void this.#verify() },
       "Verify",
     );
+    // Alike in form: game-panel.ts's panel (its parts made alike: a class, a test id each).
     const { section, body } = panel("ledger", "Ledger", [this.#verifyButton]);
     this.element = section;
     this.#head = h("div", { class: "ledger-head", "data-testid": "ledger-head" });
@@ -182,11 +183,7 @@ export class LedgerFeed {
     try {
       const answer = await this.#deps.verify();
       if (!answer.ok) {
-        this.#verifyResult.dataset.ok = "error";
-        replace(
-          this.#verifyResult,
-          h("p", { class: "bad" }, `Verify failed: ${failureText(answer)}`),
-        );
+        showFailure(this.#verifyResult, "Verify", answer);
         return;
       }
       const r = answer.data;

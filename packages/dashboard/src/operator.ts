@@ -5,7 +5,7 @@
  * operators only: a `forbidden` answer turns the panel into a clear message.
  */
 import type { Failure, QueryResult } from "@ledgerquest/client";
-import { failureText, formatNumber, h, panel, replace, shortHash } from "./dom.js";
+import { failureText, formatNumber, h, panel, replace, shortHash, showFailure } from "./dom.js";
 
 export interface OperatorDeps {
   /** The SDK's `worlds` query. */
@@ -176,13 +176,7 @@ export class OperatorPanel {
     try {
       const answer = await this.#deps.replay(from, to);
       if (!answer.ok) {
-        if (!this.#isForbidden(answer)) {
-          this.#replayResult.dataset.ok = "error";
-          replace(
-            this.#replayResult,
-            h("p", { class: "bad" }, `Replay failed: ${failureText(answer)}`),
-          );
-        }
+        if (!this.#isForbidden(answer)) showFailure(this.#replayResult, "Replay", answer);
         return;
       }
       const r = answer.data;

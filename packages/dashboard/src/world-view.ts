@@ -246,18 +246,7 @@ function drawKind(f: Frame, color: string, kindLook: Look, list: readonly Entity
     const look = entityLook(e, kindLook);
     const x = v.offsetX + e.x * v.scale;
     const y = v.offsetY + e.y * v.scale;
-    if (look.shape === "box") {
-      ctx.rect(
-        x - look.hw * v.scale,
-        y - look.hh * v.scale,
-        2 * look.hw * v.scale,
-        2 * look.hh * v.scale,
-      );
-    } else {
-      const r = Math.max(MIN_RADIUS_PX, look.hw * v.scale);
-      ctx.moveTo(x + r, y);
-      ctx.arc(x, y, r, 0, Math.PI * 2);
-    }
+    traceShape(f, look, x, y, MIN_RADIUS_PX);
     if (e.name !== undefined) {
       const inside = isArea(look);
       f.labels.push({ x, y: inside ? y : y - look.hh * v.scale, text: e.name, inside });
@@ -274,6 +263,23 @@ function drawKind(f: Frame, color: string, kindLook: Look, list: readonly Entity
   } else {
     ctx.fillStyle = color;
     ctx.fill();
+  }
+}
+
+/** Adds `look`'s shape at (x, y) to the path, a circle's radius at least `minRadius` pixels. */
+function traceShape({ ctx, v }: Frame, look: Look, x: number, y: number, minRadius: number): void {
+  if (look.shape === "box") {
+    ctx.rect(
+      x - look.hw * v.scale,
+      y - look.hh * v.scale,
+      2 * look.hw * v.scale,
+      2 * look.hh * v.scale,
+    );
+  } else {
+    const r = Math.max(minRadius, look.hw * v.scale);
+    // A subpath of its own: without the move, the arc would join the shape before it.
+    ctx.moveTo(x + r, y);
+    ctx.arc(x, y, r, 0, Math.PI * 2);
   }
 }
 
@@ -305,14 +311,7 @@ function drawMine(f: Frame, e: EntityView, look: Look, now: number, text: string
   ctx.lineWidth = 2;
   ctx.stroke();
   ctx.beginPath();
-  if (look.shape === "box") {
-    ctx.rect(
-      x - look.hw * v.scale,
-      y - look.hh * v.scale,
-      2 * look.hw * v.scale,
-      2 * look.hh * v.scale,
-    );
-  } else ctx.arc(x, y, Math.max(3, look.hw * v.scale), 0, Math.PI * 2);
+  traceShape(f, look, x, y, 3);
   ctx.fillStyle = ME_COLOR;
   ctx.fill();
   f.labels.push({ x, y: y - Math.max(3, look.hh * v.scale), text, inside: false });

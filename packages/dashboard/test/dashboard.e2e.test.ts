@@ -102,6 +102,17 @@ async function until<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${last})` : ""}`);
 }
 
+/** Clicks `button`, then waits until `result` says how it went (`data-ok`); the result. */
+async function settledResult(page: Page, button: string, result: string) {
+  await page.getByTestId(button).click();
+  const element = page.getByTestId(result);
+  await until(`the ${result}`, async () => {
+    const ok = await element.getAttribute("data-ok");
+    return ok === "true" || ok === "false" || ok === "error" ? ok : undefined;
+  });
+  return element;
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   // From the top: a full-page capture of a scrolled page leaves sticky elements mid-page.
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -445,12 +456,7 @@ describe.skipIf(!installed)("the dashboard", () => {
     }, 60_000);
 
     it("verifies the ledger and runs the operator's replay check", async () => {
-      await page.getByTestId("verify-button").click();
-      const verify = page.getByTestId("verify-result");
-      await until("the verify result", async () => {
-        const ok = await verify.getAttribute("data-ok");
-        return ok === "true" || ok === "false" || ok === "error" ? ok : undefined;
-      });
+      const verify = await settledResult(page, "verify-button", "verify-result");
       expect(await verify.textContent()).toContain("✓ Verified");
       await until(
         "the worlds table",
@@ -458,12 +464,7 @@ describe.skipIf(!installed)("the dashboard", () => {
           (await page.locator(`[data-testid="worlds-table"] tr[data-world="${g.world}"]`).count()) >
           0,
       );
-      await page.getByTestId("replay-run").click();
-      const replay = page.getByTestId("replay-result");
-      await until("the replay result", async () => {
-        const ok = await replay.getAttribute("data-ok");
-        return ok === "true" || ok === "false" || ok === "error" ? ok : undefined;
-      });
+      const replay = await settledResult(page, "replay-run", "replay-result");
       expect(await replay.textContent()).toContain("✓ Replay matches");
       // The charts have points (uPlot draws a canvas per chart).
       expect(await page.locator('[data-testid="chart-ticks"] canvas').count()).toBeGreaterThan(0);

@@ -4,6 +4,10 @@
  *
  * The engine throws only for misuse (a stale handle, a full world, a corrupt snapshot). Expected
  * simulation outcomes, such as a body whose state would become non-finite, are events, not errors.
+ *
+ * Alike: the classes below, one small class per failure; and so the error classes of runtime,
+ * testing, cli, infra and local (`src/errors.ts`), kept per package so that each root catches
+ * exactly its package's errors.
  */
 export class EngineError extends Error {
   override readonly name: string = "EngineError";

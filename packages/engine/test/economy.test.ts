@@ -18,6 +18,7 @@ import {
   transferId,
   verifyJournal,
 } from "../src/index.js";
+import { thrownBy } from "./support/thrown.js";
 
 const DEF = {
   units: [{ id: "gold", name: "Gold" }, { id: "gems" }, { id: "xp" }],
@@ -35,14 +36,7 @@ function economy(def: unknown = DEF): Economy {
 
 /** The definition error `fn` throws, checked to be typed. */
 function definitionError(fn: () => unknown): EconomyDefinitionError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(EconomyDefinitionError);
-    expect(e).toBeInstanceOf(EngineError);
-    return e as EconomyDefinitionError;
-  }
-  throw new Error("expected an EconomyDefinitionError");
+  return thrownBy(fn, EconomyDefinitionError, EngineError);
 }
 
 function verified(eco: Economy): void {
@@ -226,6 +220,7 @@ describe("level curves", () => {
       expect(BigInt(t[i] as number)).toBe(total);
       step = (step * 137n) / 100n + 3n;
     }
+    // Alike in form only: ecs.test.ts's properties (fast-check's arbitraries, one per input).
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 10_000 }),

@@ -154,6 +154,7 @@ describe("bulk structural changes", () => {
 });
 
 describe("lazily settled queries", () => {
+  // Alike: ecs.test.ts's loop that culls while it iterates (there in a system, here directly).
   it("an id array being iterated is not altered by the loop's own immediate changes", () => {
     const w = world(64);
     const ids = w.createEntities(10, [Position]);

@@ -322,6 +322,8 @@ describe("JournalVerifier", () => {
 });
 
 // ─── the reference: the whole-array verifyJournal this verifier replaced, unchanged ─────────────
+// Alike: src/ledger/verify.ts's JournalVerifier (the same checks and messages), kept as a copy of
+// its own: the property tests compare the verifier with this independent answer.
 
 function referenceVerify(
   journal: readonly JournalEntry[],

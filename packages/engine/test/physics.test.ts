@@ -15,6 +15,8 @@ import {
   type World,
 } from "../src/index.js";
 
+// Tests here start alike (physics, a world, a body or two): each builds its own scene, written
+// out, so that it reads alone.
 function setup(physics: Physics, maxEntities = 4096): { world: World; step: (n?: number) => void } {
   const world = createWorld({ components: [...physicsComponents], maxEntities, seed: 42 });
   const schedule = createSchedule([physics.system]);

@@ -23,7 +23,11 @@ import {
   verifyJournal,
   type World,
 } from "../src/index.js";
+import { thrownBy } from "./support/thrown.js";
 
+// Alike: quests.test.ts's ECONOMY, QUESTS and setup, and the quest books of runtime's tests
+// (test/events-definitions.test.ts, test/support/fixture-game.ts): each test file its own book,
+// written out so that a test reads with the quests it is about.
 const ECONOMY = defineEconomy({
   units: [{ id: "gold" }, { id: "gems" }, { id: "xp" }],
   levels: { thresholds: [0, 100, 300] },
@@ -88,13 +92,7 @@ function rewardIds(ledger: Ledger): string[] {
 }
 
 function questError(fn: () => unknown): QuestDefinitionError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(QuestDefinitionError);
-    return e as QuestDefinitionError;
-  }
-  throw new Error("expected a QuestDefinitionError");
+  return thrownBy(fn, QuestDefinitionError);
 }
 
 describe("manual claims: definitions", () => {

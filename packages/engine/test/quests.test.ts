@@ -33,7 +33,10 @@ import {
   verifyJournal,
   type World,
 } from "../src/index.js";
+import { thrownBy } from "./support/thrown.js";
 
+// Alike: the quest books of runtime's tests (test/events-definitions.test.ts,
+// test/support/fixture-game.ts); see quests-claim.test.ts.
 const ECONOMY = defineEconomy({
   units: [{ id: "gold" }, { id: "gems" }, { id: "xp" }],
   items: [{ id: "pelt", currency: "gold", sellPrice: 2 }, { id: "bow" }],
@@ -102,14 +105,7 @@ function setup() {
 }
 
 function questError(fn: () => unknown): QuestDefinitionError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(QuestDefinitionError);
-    expect(e).toBeInstanceOf(EngineError);
-    return e as QuestDefinitionError;
-  }
-  throw new Error("expected a QuestDefinitionError");
+  return thrownBy(fn, QuestDefinitionError, EngineError);
 }
 
 const P = "player_0001";

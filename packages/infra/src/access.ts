@@ -94,7 +94,7 @@ export interface KeyAccess {
 const E = ENTITY_PREFIXES;
 const A = AUDIT_PREFIXES;
 
-/** Every intent, by the name of the grant method that grants it. */
+/** Every intent, by the name of the grant method that grants it (a table: entries alike). */
 export const ACCESS = {
   // ─── EntityTable ─────────────────────────────────────────────────────────────────────────────
   /** Read world items (the state a batch starts from, a world to join or supervise). */

@@ -274,9 +274,26 @@ export async function probeImport(
   entryFile: string,
   env: Readonly<Record<string, string>> = DUMMY_HANDLER_ENV,
 ): Promise<ImportProbe> {
-  const child = spawn(process.execPath, ["--input-type=module", "-e", PROBE], {
-    // Only PATH of the parent's: the bundle must not lean on anything else of this machine's.
-    env: { PATH: process.env.PATH ?? "", ...env, LQ_BUNDLE_URL: pathToFileURL(entryFile).href },
+  const { code, stdout, stderr } = await runFreshNode(PROBE, {
+    ...env,
+    LQ_BUNDLE_URL: pathToFileURL(entryFile).href,
+  });
+  if (code !== 0) {
+    throw new Error(`importing ${entryFile} failed (exit ${code}):\n${stderr.slice(0, 4000)}`);
+  }
+  return JSON.parse(stdout) as ImportProbe;
+}
+
+/**
+ * Runs `script` (an ES module's text) in a fresh `node` process with `env` and only the parent's
+ * PATH: a bundle must not lean on anything else of this machine's.
+ */
+export async function runFreshNode(
+  script: string,
+  env: Readonly<Record<string, string>>,
+): Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }> {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -291,10 +308,7 @@ export async function probeImport(
     child.on("error", reject);
     child.on("close", resolveExit);
   });
-  if (code !== 0) {
-    throw new Error(`importing ${entryFile} failed (exit ${code}):\n${stderr.slice(0, 4000)}`);
-  }
-  return JSON.parse(stdout) as ImportProbe;
+  return { code, stdout, stderr };
 }
 
 export interface ColdInit {

@@ -1,6 +1,9 @@
 /**
  * The infrastructure package's errors. Every one says what to change: a bad context value names
  * the key and what it takes; a failed bundle names the handler.
+ *
+ * Alike: the other packages' error classes (local/src/usage.ts's UsageFileError is one; see
+ * engine/src/errors.ts for why each package keeps its own).
  */
 
 /** The base of every error this package throws. */

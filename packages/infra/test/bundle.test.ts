@@ -1,9 +1,3 @@
-/**
- * The Lambda bundles: each handler bundles, loads in a fresh `node` process with nothing but its
- * own files and a deployment's environment, and exports `handler`. Sizes and timings are the
- * benchmark's (`bundleHandlers`, `measureColdInit`), not asserted here.
- */
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +9,7 @@ import {
   DUMMY_HANDLER_ENV,
   HANDLER_NAMES,
   probeImport,
+  runFreshNode,
 } from "../src/bundle.js";
 import { ARENA_CONFIG } from "./helpers.js";
 
@@ -32,22 +27,7 @@ afterAll(async () => {
 
 /** Runs `script` (an ES module body) in a fresh node with the dummy deployment environment. */
 async function runNode(script: string, env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-    env: { PATH: process.env.PATH ?? "", ...DUMMY_HANDLER_ENV, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", resolve);
-  });
+  const { code, stdout, stderr } = await runFreshNode(script, { ...DUMMY_HANDLER_ENV, ...env });
   if (code !== 0) throw new Error(`node exited with ${code}: ${stderr.slice(0, 2000)}`);
   return stdout;
 }

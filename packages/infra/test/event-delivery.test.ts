@@ -3,10 +3,9 @@
 // invocations and the queue's depth both notify the operators' topic.
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createLedgerQuestApp, type LedgerQuestApp } from "../src/app.js";
+import type { LedgerQuestApp } from "../src/app.js";
 import { ALERT_RETRY, CONTROL_RETRY } from "../src/constructs/event-bus.js";
-import { CONTEXT_KEYS } from "../src/contract.js";
-import { siteDir, stubBundles, tempDir } from "./helpers.js";
+import { stubApp } from "./helpers.js";
 
 process.env.CDK_VALIDATION = "false";
 
@@ -17,12 +16,7 @@ type Resources = Record<string, Resource>;
 const stacks: Record<string, Template> = {};
 
 beforeAll(() => {
-  const lq: LedgerQuestApp = createLedgerQuestApp({
-    bundles: stubBundles(),
-    context: { [CONTEXT_KEYS.siteAssetPath]: siteDir() },
-    outdir: tempDir("cdk-out"),
-    nag: false,
-  });
+  const lq: LedgerQuestApp = stubApp();
   stacks["beta Core"] = Template.fromStack(lq.stage.core);
   stacks["beta Compute"] = Template.fromStack(lq.stage.compute);
   const prod = (lq.pipeline as NonNullable<LedgerQuestApp["pipeline"]>).prod.stacks;

@@ -4,7 +4,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createLedgerQuestApp, type LedgerQuestApp, type LedgerQuestAppProps } from "../src/app.js";
 import { HANDLER_NAMES, type HandlerBundles, handlerFolders } from "../src/bundles.js";
+import { CONTEXT_KEYS } from "../src/contract.js";
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `ledgerquest-infra-${prefix}-`));
@@ -29,6 +31,23 @@ export function siteDir(): string {
   const dir = tempDir("site");
   writeFileSync(join(dir, "index.html"), "<!doctype html><title>LedgerQuest</title>\n");
   return dir;
+}
+
+/**
+ * The app over stand-in bundles and dashboard, synthesized to a fresh folder, without cdk-nag:
+ * `context` adds context values, `props` changes the rest.
+ */
+export function stubApp(
+  context: Record<string, string> = {},
+  props: Partial<LedgerQuestAppProps> = {},
+): LedgerQuestApp {
+  return createLedgerQuestApp({
+    bundles: stubBundles(),
+    context: { [CONTEXT_KEYS.siteAssetPath]: siteDir(), ...context },
+    outdir: tempDir("cdk-out"),
+    nag: false,
+    ...props,
+  });
 }
 
 export interface PolicyStatement {

@@ -14,10 +14,10 @@ import { DeleteItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   type AuditStreamDeps,
   createAuditStreamDeps,
-  DynamoDbCommandInbox,
   DynamoDbEntityStore,
-  DynamoDbJournal,
+  type DynamoDbJournal,
   documentClient,
+  dynamoDbStores,
   ensureTables,
   processAuditStream,
   tableNames,
@@ -46,9 +46,7 @@ import {
 } from "@ledgerquest/runtime";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { createLedgerQuestApp } from "../src/app.js";
-import { CONTEXT_KEYS } from "../src/contract.js";
-import { siteDir, stubBundles, tempDir } from "./helpers.js";
+import { stubApp } from "./helpers.js";
 import { type KeyGrant, keyGrantsOf, keyMatches } from "./iam-policies.js";
 
 process.env.CDK_VALIDATION = "false";
@@ -252,9 +250,7 @@ const game = arenaModule;
 function depsFor(handler: Handler): RuntimeDeps {
   const doc = documentClient(recordingClient(recorded[handler]));
   return {
-    store: new DynamoDbEntityStore(doc, { tables }),
-    journal: new DynamoDbJournal(doc, { tables }),
-    inbox: new DynamoDbCommandInbox(doc, { tables }),
+    ...dynamoDbStores(doc, tables),
     blobs,
     publisher,
     push,
@@ -268,13 +264,7 @@ const TICK: TickSettings = { maxTicks: 120, waitSeconds: 0, deadlineMarginMs: 0,
 let grants: Readonly<Record<Handler, readonly KeyGrant[]>>;
 
 beforeAll(async () => {
-  const lq = createLedgerQuestApp({
-    bundles: stubBundles(),
-    context: { [CONTEXT_KEYS.siteAssetPath]: siteDir() },
-    outdir: tempDir("cdk-out"),
-    nag: false,
-    pipeline: false,
-  });
+  const lq = stubApp({}, { pipeline: false });
   const compute = Template.fromStack(lq.stage.compute);
   grants = Object.fromEntries(
     (Object.keys(recorded) as Handler[]).map((h) => [h, keyGrantsOf(compute, h)]),
@@ -284,9 +274,7 @@ beforeAll(async () => {
   await ensureTables(setupClient, tables);
   const setupDoc = documentClient(setupClient);
   const setup: RuntimeDeps = {
-    store: new DynamoDbEntityStore(setupDoc, { tables }),
-    journal: new DynamoDbJournal(setupDoc, { tables }),
-    inbox: new DynamoDbCommandInbox(setupDoc, { tables }),
+    ...dynamoDbStores(setupDoc, tables),
     blobs,
     publisher,
     push,

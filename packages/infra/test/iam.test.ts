@@ -10,9 +10,8 @@
 import { AUDIT_LOG, ENTITY_TABLE } from "@ledgerquest/runtime";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createLedgerQuestApp, type LedgerQuestApp } from "../src/app.js";
-import { CONTEXT_KEYS } from "../src/contract.js";
-import { actionsOf, policyStatements, siteDir, stubBundles, tempDir } from "./helpers.js";
+import type { LedgerQuestApp } from "../src/app.js";
+import { actionsOf, policyStatements, stubApp } from "./helpers.js";
 import { constructIdOf, type KeyGrant, keyGrantsOf, keyMatches } from "./iam-policies.js";
 
 process.env.CDK_VALIDATION = "false";
@@ -22,12 +21,7 @@ let lq: LedgerQuestApp;
 const computes: Record<string, Template> = {};
 
 beforeAll(() => {
-  lq = createLedgerQuestApp({
-    bundles: stubBundles(),
-    context: { [CONTEXT_KEYS.siteAssetPath]: siteDir() },
-    outdir: tempDir("cdk-out"),
-    nag: false,
-  });
+  lq = stubApp();
   computes.beta = Template.fromStack(lq.stage.compute);
   const pipeline = lq.pipeline as NonNullable<LedgerQuestApp["pipeline"]>;
   computes["pipeline beta"] = Template.fromStack(pipeline.beta.stacks.compute);

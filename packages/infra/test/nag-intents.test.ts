@@ -6,11 +6,10 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { appContext, createLedgerQuestApp, type LedgerQuestApp } from "../src/app.js";
-import { CONTEXT_KEYS } from "../src/contract.js";
+import { appContext, type LedgerQuestApp } from "../src/app.js";
 import { InfraConfigError } from "../src/errors.js";
 import { acknowledgeIntendedWildcards, allowWildcardResource } from "../src/nag.js";
-import { siteDir, stubBundles, tempDir } from "./helpers.js";
+import { stubApp, tempDir } from "./helpers.js";
 
 process.env.CDK_VALIDATION = "false";
 
@@ -77,12 +76,7 @@ describe("the app's intents", () => {
   let lq: LedgerQuestApp;
 
   beforeAll(() => {
-    lq = createLedgerQuestApp({
-      bundles: stubBundles(),
-      context: { [CONTEXT_KEYS.siteAssetPath]: siteDir() },
-      outdir: tempDir("cdk-out"),
-      nag: false,
-    });
+    lq = stubApp();
     acknowledgeIntendedWildcards(lq.app);
   });
 

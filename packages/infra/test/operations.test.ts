@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { appContext, createLedgerQuestApp, type LedgerQuestApp } from "../src/app.js";
+import { appContext, type LedgerQuestApp } from "../src/app.js";
 import { EXPORT_TIMEOUT } from "../src/constructs/table-exports.js";
 import { CONTEXT_KEYS } from "../src/contract.js";
 import { InfraConfigError } from "../src/errors.js";
@@ -14,7 +14,7 @@ import {
   settingsFromContext,
   TICK_RESERVED_CONCURRENCY_PROD,
 } from "../src/settings.js";
-import { siteDir, stubBundles, tempDir } from "./helpers.js";
+import { stubApp } from "./helpers.js";
 
 process.env.CDK_VALIDATION = "false";
 
@@ -34,12 +34,7 @@ function templates(stacks: LedgerQuestApp["stage"]) {
 }
 
 function app(context: Record<string, string> = {}): LedgerQuestApp {
-  return createLedgerQuestApp({
-    bundles: stubBundles(),
-    context: { [CONTEXT_KEYS.siteAssetPath]: siteDir(), ...context },
-    outdir: tempDir("cdk-out"),
-    nag: false,
-  });
+  return stubApp(context);
 }
 
 beforeAll(() => {

@@ -34,6 +34,7 @@ import {
   type RuntimeDeps,
 } from "@ledgerquest/runtime";
 import type { Context } from "aws-lambda";
+import { LOCAL_CREDENTIALS, localClientConfig } from "./clients.js";
 import { startDashboardServer } from "./dashboard-server.js";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.js";
 import { GatewayClientPush } from "./gateway-client-push.js";
@@ -219,15 +220,6 @@ function lambdaContext(functionName: string, timeoutMs: number): Context {
   };
 }
 
-/** An AWS SDK client's configuration for a local service at `endpoint`. */
-function localClientConfig(endpoint: string) {
-  return {
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  };
-}
-
 /** The stops of the services started so far, run in `ORDER` by `stopAll`. */
 class Shutdown {
   readonly #stops = new Map<Service, () => Promise<void>>();
@@ -378,7 +370,7 @@ async function startS3({ options, log, dataDir, shutdown }: Wiring) {
   const s3 = await startLocalS3({
     directory: s3Dir,
     buckets: [BUCKET],
-    accessKeyIds: ["local"],
+    accessKeyIds: [LOCAL_CREDENTIALS.accessKeyId],
     ...(port === undefined ? {} : { port }),
   });
   shutdown.add("s3", async () => {
@@ -483,8 +475,8 @@ function handlerEnvironment(
 ): Record<string, string> {
   return {
     AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: services.dynamodb,
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: services.dynamodb,
     AWS_ENDPOINT_URL_S3: services.s3,

@@ -373,6 +373,7 @@ async function writeCheckpoint(path: string, doc: CheckpointDocument): Promise<v
 
 // ─── the poller ──────────────────────────────────────────────────────────────────────────────
 
+// Alike in form only (named numbers): engine/src/physics/physics.ts's and quests/tracker.ts's.
 const DEFAULT_BATCH_SIZE = 100;
 const MAX_BATCH_SIZE = 10_000;
 const DEFAULT_POLL_INTERVAL_MS = 250;

@@ -2,7 +2,6 @@
 // `/api/token` answers the page's own requests and refuses, with 403, a request for another host
 // (a web page that rebinds its DNS name to 127.0.0.1) or from another page's origin.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ListeningEndpoint } from "@ledgerquest/emulators/protocol";
@@ -10,6 +9,7 @@ import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboardServer } from "../src/dashboard-server.js";
 import { type DevIdentityProvider, startDevIdentityProvider } from "../src/idp.js";
+import { rawRequest } from "./support/http.js";
 
 let idp: DevIdentityProvider;
 let dashboard: ListeningEndpoint;
@@ -32,30 +32,12 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-/** A GET through node:http, which (unlike fetch) lets the test write `Host` and `Origin`. */
+/** A GET of the dashboard, with the `Host` and `Origin` a test writes. */
 function get(
   path: string,
   headers: { readonly host?: string; readonly origin?: string } = {},
 ): Promise<{ status: number; cacheControl: string | undefined; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: "127.0.0.1", port: dashboard.port, path, method: "GET", headers: { ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            cacheControl: res.headers["cache-control"],
-            body: Buffer.concat(chunks).toString("utf8"),
-          }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
+  return rawRequest(`http://127.0.0.1:${dashboard.port}${path}`, headers);
 }
 
 const TOKEN_PATH = "/api/token?player=player_0003";

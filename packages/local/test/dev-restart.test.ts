@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { arenaModule } from "@ledgerquest/example-arena";
-import { createWorld, getState } from "@ledgerquest/runtime";
+import { getState } from "@ledgerquest/runtime";
 import { afterAll, expect, it } from "vitest";
 import { startLocalStack } from "../src/dev.js";
 import { freePort } from "../src/dynamodb-local.js";
+import { startWorld } from "./support/stack.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "lq-dev-restart-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -44,13 +45,11 @@ it("a restarted stack finds the world, its ledger and balances intact, and runs 
     log: () => undefined,
   };
   let stack = await startLocalStack(options);
-  const deps = stack.runtimeDeps();
-  const { world } = await createWorld(deps, {
+  const deps = await startWorld(stack, {
     worldId: "persist",
     players: ["player_0001"],
     settings: { bodies: 50, bots: 4, coins: 60 },
   });
-  await stack.activate("persist", world.version);
   await until(
     "three batches",
     async () => ((await getState(deps, { worldId: "persist" }))?.version ?? 0) >= 3,

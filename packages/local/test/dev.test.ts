@@ -7,9 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { arenaModule } from "@ledgerquest/example-arena";
-import { createWorld, getState } from "@ledgerquest/runtime";
+import { getState } from "@ledgerquest/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localClientConfig } from "../src/clients.js";
 import { type LocalStack, startLocalStack } from "../src/dev.js";
+import { startWorld } from "./support/stack.js";
 import { openSocket, until } from "./support/wait.js";
 
 let stack: LocalStack;
@@ -56,13 +58,11 @@ describe("ledgerquest dev's local stack", () => {
   });
 
   it("runs a world: a player connects, commands, gets pushes; the loop ticks; the stream verifies the chain", async () => {
-    const deps = stack.runtimeDeps();
-    const { world } = await createWorld(deps, {
+    const deps = await startWorld(stack, {
       worldId: "e2e",
       players: ["player_0001", "player_0002"],
       settings: { bodies: 50, bots: 4, coins: 60 },
     });
-    await stack.activate("e2e", world.version);
     await until(
       "the first batch",
       async () => ((await getState(deps, { worldId: "e2e" }))?.version ?? 0) >= 1 || undefined,
@@ -110,11 +110,7 @@ describe("ledgerquest dev's local stack", () => {
     // The stream handler follows the journal and finds the chain intact.
     const state = await getState(deps, { worldId: "e2e", playerId: "player_0001" });
     expect(state?.player?.balances.gold).toBeGreaterThanOrEqual(100);
-    const ddb = new DynamoDBClient({
-      endpoint: stack.endpoints.dynamodb,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
+    const ddb = new DynamoDBClient(localClientConfig(stack.endpoints.dynamodb));
     const chain = await until("the stream handler's chain head", async () => {
       const item = (
         await ddb.send(
@@ -142,14 +138,12 @@ describe("ledgerquest dev's local stack", () => {
   }, 120_000);
 
   it("pays a completed quest through the ledger and tells the bus", async () => {
-    const deps = stack.runtimeDeps();
     // Dense coins and the game's own bots: someone finishes "Pick up 10 gold" within a few batches.
-    const { world } = await createWorld(deps, {
+    const deps = await startWorld(stack, {
       worldId: "quests",
       players: ["player_0001"],
       settings: { bodies: 0, bots: 12, coins: 1500 },
     });
-    await stack.activate("quests", world.version);
     const event = await until(
       "a Quest Completed event on the bus",
       () =>

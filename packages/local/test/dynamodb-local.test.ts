@@ -9,13 +9,13 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import {
   type AttributeValue,
-  CreateTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   ScanCommand,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
+import { localClientConfig } from "../src/clients.js";
 import {
   DYNAMODB_LOCAL_PID_FILE,
   DynamoDbLocalError,
@@ -23,9 +23,9 @@ import {
   freePort,
   startDynamoDbLocal,
 } from "../src/dynamodb-local.js";
+import { createWriterTable, WRITER_TABLE } from "./fixtures/writer-table.js";
 
 const WRITER = fileURLToPath(new URL("./fixtures/dynamodb-local-writer.ts", import.meta.url));
-const TABLE = "WriterItems";
 const ITEMS = 30;
 /** How long a killed stack's JVM may take to go away: a liveness bound, not a speed goal. */
 const GONE_MS = 30_000;
@@ -144,11 +144,7 @@ async function startWriter(where: string, then: "kill-group" | "wait"): Promise<
 }
 
 function client(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  return new DynamoDBClient(localClientConfig(endpoint));
 }
 
 async function count(endpoint: string): Promise<number> {
@@ -156,7 +152,7 @@ async function count(endpoint: string): Promise<number> {
   let start: Record<string, AttributeValue> | undefined;
   do {
     const page = await client(endpoint).send(
-      new ScanCommand({ TableName: TABLE, Select: "COUNT", ExclusiveStartKey: start }),
+      new ScanCommand({ TableName: WRITER_TABLE, Select: "COUNT", ExclusiveStartKey: start }),
     );
     n += page.Count ?? 0;
     start = page.LastEvaluatedKey;
@@ -174,6 +170,7 @@ async function itemsKept(dir: string): Promise<number> {
   }
 }
 
+// Its tests are alike (a writer, a kill, nothing lost): one per way the stack can be killed.
 describe.runIf(process.platform === "linux")("DynamoDB Local under a kill of the stack", () => {
   it("a SIGKILL of the stack's whole process group, right on an answer, loses no acknowledged write and leaves no JVM", async () => {
     const dir = tempDir();
@@ -282,18 +279,11 @@ describe.runIf(process.platform === "linux")("one DynamoDB Local per data direct
     const dir = tempDir();
     const orphan = await startOrphan(dir);
     const ddb = client(orphan.endpoint);
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      }),
-    );
+    await createWriterTable(ddb);
     for (let i = 0; i < ITEMS; i++) {
       await ddb.send(
         new TransactWriteItemsCommand({
-          TransactItems: [{ Put: { TableName: TABLE, Item: { pk: { S: `item-${i}` } } } }],
+          TransactItems: [{ Put: { TableName: WRITER_TABLE, Item: { pk: { S: `item-${i}` } } } }],
         }),
       );
     }

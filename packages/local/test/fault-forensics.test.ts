@@ -14,14 +14,11 @@ import {
 } from "@ledgerquest/aws";
 import { pad } from "@ledgerquest/runtime";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { localClientConfig } from "../src/clients.js";
 import { explainLost } from "../src/faults/index.js";
 
 const endpoint = inject("dynamodbEndpoint");
-const client = new DynamoDBClient({
-  endpoint,
-  region: "us-east-1",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-});
+const client = new DynamoDBClient(localClientConfig(endpoint));
 const doc = documentClient(client);
 const tables = tableNames(`forensics-${randomUUID().slice(0, 8)}-`);
 

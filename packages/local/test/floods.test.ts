@@ -1,17 +1,17 @@
-import { arenaModule } from "@ledgerquest/example-arena";
 // Floods against the whole local stack, with real WebSocket clients: one client sending commands
 // as fast as it can, one identity opening hundreds of sockets, a burst of thousands of frames.
 // The other players keep being answered, every frame gets an answer, and what is stored is exactly
 // what was acknowledged (the world's pace meanwhile is a benchmark: `--only floods`).
-import { createWorld, DEFAULT_LIMITS, type RuntimeDeps } from "@ledgerquest/runtime";
+import { DEFAULT_LIMITS, type RuntimeDeps } from "@ledgerquest/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../src/dev.js";
+import type { LocalStack } from "../src/dev.js";
 import {
   type FloodClient,
   floodClient,
   formatFloodRound,
   measureFlood,
 } from "../src/faults/index.js";
+import { startArena, startWorld } from "./support/stack.js";
 import { until } from "./support/wait.js";
 
 const WORLD = "flood";
@@ -20,21 +20,12 @@ let stack: LocalStack;
 let deps: RuntimeDeps;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    game: arenaModule,
-    inMemory: true,
-    ticksPerBatch: 15,
-    waitSeconds: 0,
-    pace: true,
-    log: () => undefined,
-  });
-  deps = stack.runtimeDeps();
-  const { world } = await createWorld(deps, {
+  stack = await startArena({ ticksPerBatch: 15, pace: true });
+  deps = await startWorld(stack, {
     worldId: WORLD,
     players: PLAYERS,
     settings: { bodies: 20, bots: 2, coins: 20 },
   });
-  await stack.activate(WORLD, world.version);
   await until("the loop", async () => ((await version()) >= 2 ? true : undefined));
 }, 180_000);
 

@@ -2,6 +2,8 @@
 // gateway, the project's real `$connect` authorizer Lambda (aws-jwt-verify against a JWKS served
 // over real HTTP), as the local stack wires them. The tokens are correctly signed by the trusted
 // key, so only their lifetime is wrong: no `exp`, a lifetime of a month, an `iat` in the future.
+// Alike: aws's test/authorizer.test.ts (a JWKS server and keys of its own); tests share no code
+// across packages.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {

@@ -1,7 +1,6 @@
 // The dev identity provider against the project's real `$connect` authorizer: its tokens must pass
 // aws-jwt-verify exactly as Cognito's do, with the JWKS fetched over real HTTP.
 
-import { request as httpRequest } from "node:http";
 import {
   AwsAdapterError,
   authorize,
@@ -15,6 +14,7 @@ import {
 import { MAX_ACCEPTED_TOKEN_LIFETIME_S } from "@ledgerquest/aws/handlers/authorizer";
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "../src/dev.js";
 import {
   DEFAULT_DEV_AUDIENCE,
   type DevIdentityProvider,
@@ -23,8 +23,9 @@ import {
   MAX_TOKEN_LIFETIME_S,
   startDevIdentityProvider,
 } from "../src/idp.js";
+import { rawRequest } from "./support/http.js";
 
-const METHOD_ARN = "arn:aws:execute-api:us-east-1:000000000000:abcdef1234/local/$connect";
+const METHOD_ARN = `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:abcdef1234/local/$connect`;
 
 function connectEvent(token: string): ConnectAuthorizerEvent {
   return { methodArn: METHOD_ARN, headers: {}, queryStringParameters: { token } };
@@ -34,43 +35,13 @@ function verifierFor(env: Environment): TokenVerifier {
   return connectAuthorizerFromConfig(readConfig(authorizerConfigSchema, env)).verifier;
 }
 
-/**
- * A request to the provider through node:http rather than fetch, which does not let a caller set
- * `Host`: the endpoint's DNS-rebinding guard reads it.
- */
-function call(
+/** A request to the provider, with the `Host` and `Origin` a test writes; its JSON answer. */
+async function call(
   path: string,
   options: { readonly method?: string; readonly host?: string; readonly origin?: string } = {},
 ): Promise<{ status: number; cacheControl: string | undefined; body: Record<string, unknown> }> {
-  const url = new URL(path, idp.url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: `${url.pathname}${url.search}`,
-        method: options.method ?? "GET",
-        headers: {
-          ...(options.host === undefined ? {} : { host: options.host }),
-          ...(options.origin === undefined ? {} : { origin: options.origin }),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            cacheControl: res.headers["cache-control"],
-            body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>,
-          }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
+  const answer = await rawRequest(new URL(path, idp.url).href, options);
+  return { ...answer, body: JSON.parse(answer.body) as Record<string, unknown> };
 }
 
 let idp: DevIdentityProvider;
@@ -370,6 +341,7 @@ describe("the dev identity provider's token endpoint (GET /token, for other loca
     }
   });
 
+  // Alike: dashboard-server.test.ts's (the same origins refused by the other loopback server).
   it("refuses a request a web page on another origin sends, and answers its own origin", async () => {
     const port = new URL(idp.url).port;
     for (const origin of [

@@ -39,6 +39,7 @@ import {
 } from "@ledgerquest/aws";
 import { Ledger } from "@ledgerquest/engine";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { localClientConfig } from "../src/clients.js";
 import {
   type LambdaStreamEvent,
   type LambdaStreamRecord,
@@ -50,11 +51,7 @@ import {
 } from "../src/stream-poller.js";
 
 const endpoint = inject("dynamodbEndpoint");
-const clientConfig = {
-  endpoint,
-  region: "us-east-1",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-};
+const clientConfig = localClientConfig(endpoint);
 const dynamodb = new DynamoDBClient(clientConfig);
 const streams = new DynamoDBStreamsClient(clientConfig);
 const runId = randomUUID().slice(0, 8);
@@ -77,7 +74,10 @@ afterEach(async () => {
   failures = [];
 });
 
-/** A fresh table with a NEW_AND_OLD_IMAGES stream: every test reads a stream of its own. */
+/**
+ * A fresh table with a NEW_AND_OLD_IMAGES stream: every test reads a stream of its own.
+ * Alike: the table without a stream below, and usage.test.ts's (each the table its test needs).
+ */
 async function streamTable(): Promise<string> {
   const name = `poller-${runId}-${++tableCount}`;
   await dynamodb.send(
@@ -141,6 +141,15 @@ async function start(
   return poller;
 }
 
+/** A poller of `tableName` that starts at the stream's oldest record. */
+function pollFromStart(
+  tableName: string,
+  handler: StreamPollerOptions["handler"],
+  options: Partial<StreamPollerOptions> = {},
+): Promise<StreamPoller> {
+  return start({ tableName, handler, startingPosition: "TRIM_HORIZON", ...options });
+}
+
 async function stop(poller: StreamPoller): Promise<void> {
   running.splice(running.indexOf(poller), 1);
   await poller.stop();
@@ -188,7 +197,7 @@ describe("the event Lambda delivers", () => {
       eventVersion: "1.1",
       eventSource: "aws:dynamodb",
       // The client's region, as Lambda reports the table's (DynamoDB Local says "ddblocal").
-      awsRegion: "us-east-1",
+      awsRegion: clientConfig.region,
       dynamodb: {
         ApproximateCreationDateTime: expect.any(Number),
         Keys: { pk: { S: "item-1" } },
@@ -243,11 +252,7 @@ describe("the event Lambda delivers", () => {
     expect(latest.records.map(keyOf)).toEqual(["after-1", "after-2"]);
 
     const all = new Recorder();
-    const fromStart = await start({
-      tableName: table,
-      handler: all.handler,
-      startingPosition: "TRIM_HORIZON",
-    });
+    const fromStart = await pollFromStart(table, all.handler);
     await fromStart.waitForIdle();
     expect(all.records.map(keyOf)).toEqual(["before-1", "before-2", "after-1", "after-2"]);
   });
@@ -296,12 +301,7 @@ describe("checkpoints", () => {
     const table = await streamTable();
     const checkpointFile = join(folder, `${table}.json`);
     const first = new Recorder();
-    const a = await start({
-      tableName: table,
-      handler: first.handler,
-      checkpointFile,
-      startingPosition: "TRIM_HORIZON",
-    });
+    const a = await pollFromStart(table, first.handler, { checkpointFile });
     await put(table, "r1", "r2", "r3");
     await a.waitForIdle();
     await stop(a);
@@ -318,12 +318,7 @@ describe("checkpoints", () => {
 
     // The saved position wins over startingPosition, as a mapping's does once it exists.
     const second = new Recorder();
-    const b = await start({
-      tableName: table,
-      handler: second.handler,
-      checkpointFile,
-      startingPosition: "TRIM_HORIZON",
-    });
+    const b = await pollFromStart(table, second.handler, { checkpointFile });
     await b.waitForIdle();
     expect(first.records.map(keyOf)).toEqual(["r1", "r2", "r3"]);
     expect(second.records.map(keyOf)).toEqual(["r4", "r5"]);
@@ -389,23 +384,13 @@ describe("checkpoints", () => {
     const table = await streamTable();
     const checkpointFile = join(folder, `${table}.json`);
     await put(other, "x");
-    const a = await start({
-      tableName: other,
-      handler: () => undefined,
-      checkpointFile,
-      startingPosition: "TRIM_HORIZON",
-    });
+    const a = await pollFromStart(other, () => undefined, { checkpointFile });
     await a.waitForIdle();
     await stop(a);
     await put(table, "y");
     // The file names `other`'s stream: for `table` it is as if there were none.
     const recorder = new Recorder();
-    const b = await start({
-      tableName: table,
-      handler: recorder.handler,
-      checkpointFile,
-      startingPosition: "TRIM_HORIZON",
-    });
+    const b = await pollFromStart(table, recorder.handler, { checkpointFile });
     await b.waitForIdle();
     expect(recorder.records.map(keyOf)).toEqual(["y"]);
     await stop(b);
@@ -430,11 +415,7 @@ describe("partial batch responses", () => {
     const table = await streamTable();
     await put(table, "r1", "r2", "r3", "r4", "r5");
     const recorder = new Recorder(failAt("r3", 1));
-    const poller = await start({
-      tableName: table,
-      handler: recorder.handler,
-      startingPosition: "TRIM_HORIZON",
-    });
+    const poller = await pollFromStart(table, recorder.handler);
     await poller.waitForIdle();
     expect(recorder.calls).toEqual([
       ["r1", "r2", "r3", "r4", "r5"],
@@ -465,11 +446,7 @@ describe("partial batch responses", () => {
           }
         : undefined,
     );
-    const poller = await start({
-      tableName: table,
-      handler: recorder.handler,
-      startingPosition: "TRIM_HORIZON",
-    });
+    const poller = await pollFromStart(table, recorder.handler);
     await poller.waitForIdle();
     expect(recorder.calls).toEqual([
       ["r1", "r2", "r3", "r4"],
@@ -486,11 +463,7 @@ describe("partial batch responses", () => {
       if (call === 3) return { batchItemFailures: [{ itemIdentifier: "" }] };
       return {};
     });
-    const poller = await start({
-      tableName: table,
-      handler: recorder.handler,
-      startingPosition: "TRIM_HORIZON",
-    });
+    const poller = await pollFromStart(table, recorder.handler);
     await poller.waitForIdle();
     expect(recorder.calls).toEqual([
       ["r1", "r2"],

@@ -19,6 +19,7 @@ import {
   worldPrefixOfExecution,
 } from "@ledgerquest/runtime";
 import { afterAll, describe, expect, it } from "vitest";
+import { localClientConfig } from "../src/clients.js";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../src/dev.js";
 import { openSocket, until } from "./support/wait.js";
 
@@ -56,11 +57,7 @@ async function start(): Promise<{ stack: LocalStack; deps: RuntimeDeps; sfn: SFN
     websocket: portOf(stack.endpoints.websocket.replace(/^ws/, "http")),
     idp: portOf(stack.endpoints.idp),
   };
-  const sfn = new SFNClient({
-    endpoint: stack.endpoints.stepfunctions,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const sfn = new SFNClient(localClientConfig(stack.endpoints.stepfunctions));
   // The handlers' dependencies are built once per process from the environment, which each
   // stack sets anew: this module's reads go through the same DynamoDB Local the stack runs.
   return { stack, deps: stack.runtimeDeps(), sfn };

@@ -14,9 +14,10 @@ import {
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { arenaModule } from "@ledgerquest/example-arena";
-import { createWorld, getState } from "@ledgerquest/runtime";
+import { getState } from "@ledgerquest/runtime";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../src/dev.js";
+import { localClientConfig } from "../src/clients.js";
+import type { LocalStack } from "../src/dev.js";
 import {
   billedUnits,
   currentInvocation,
@@ -33,6 +34,7 @@ import {
   installDynamoDbMeter,
   itemBytes,
 } from "../src/usage-dynamodb.js";
+import { startArena, startWorld } from "./support/stack.js";
 import { openSocket, until } from "./support/wait.js";
 
 const SETTINGS: RunSettings = {
@@ -202,11 +204,7 @@ describe("DynamoDB units", () => {
   });
 
   describe("against DynamoDB Local", () => {
-    const client = new DynamoDBClient({
-      endpoint: inject("dynamodbEndpoint"),
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
+    const client = new DynamoDBClient(localClientConfig(inject("dynamodbEndpoint")));
     const table = `usage-${randomUUID().slice(0, 8)}`;
     const big = { S: "x".repeat(3000) };
     const put = (item: Record<string, { S: string }>, more: object = {}) =>
@@ -296,21 +294,13 @@ describe("the local stack's meter", () => {
   let final: UsageSnapshot;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      game: arenaModule,
-      inMemory: true,
-      ticksPerBatch: 15,
-      waitSeconds: 0,
-      pace: true,
-      log: () => {},
-    });
-    const deps = stack.runtimeDeps();
-    const { world } = await createWorld(deps, {
+    stack = await startArena({ ticksPerBatch: 15, pace: true });
+    // Alike: dev-restart.test.ts's start (a world, then a wait for its laps).
+    const deps = await startWorld(stack, {
       worldId: "usage",
       players: ["player_0001"],
       settings: { bodies: 20, bots: 2, coins: 20 },
     });
-    await stack.activate("usage", world.version);
     await until(
       "the first lap",
       async () => ((await getState(deps, { worldId: "usage" }))?.version ?? 0) >= 1 || undefined,

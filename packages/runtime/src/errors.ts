@@ -5,6 +5,9 @@
  *
  * Errors are for bad input at the boundary (a definition, a frame, a config) and for failures of the
  * outside world; expected outcomes of a use case are results, not errors.
+ *
+ * Alike: engine/src/errors.ts and testing/src/errors.ts (one small class per failure under a
+ * package's own root); see the engine's for why they are not shared.
  */
 export class RuntimeError extends Error {
   override readonly name: string = "RuntimeError";

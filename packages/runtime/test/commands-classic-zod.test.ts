@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineCommands } from "../src/definitions/commands.js";
 
+// Its two tests are alike (a frame parsed): one accepted, one refused.
 describe("command schemas built with classic zod", () => {
   const commands = defineCommands({
     move: z.strictObject({ dx: z.number().min(-1).max(1), dy: z.number().min(-1).max(1) }),

@@ -3,15 +3,7 @@
 // world item still at v) restores to a copy where verify and replay pass and every unit balances;
 // tampered exports are refused with nothing written; an export that does not check is never
 // returned; a target that loses what restore wrote fails the restore, and no world appears.
-import {
-  fromHex,
-  GENESIS_BYTES,
-  hashAccount,
-  hashTransfer,
-  type JournalEntry,
-  merkleRoot,
-  toHex,
-} from "@ledgerquest/engine";
+import { type JournalEntry, merkleRoot } from "@ledgerquest/engine";
 import { describe, expect, it } from "vitest";
 import {
   type AccountBalance,
@@ -36,6 +28,7 @@ import {
 } from "../src/index.js";
 import { CrashError } from "../src/testing/commit-protocol.contract.js";
 import { fixtureGame } from "./support/fixture-game.js";
+import { rehash } from "./support/forge.js";
 
 type Deps = RuntimeDeps & { clock: ManualClock; push: MemoryClientPush };
 
@@ -223,20 +216,6 @@ async function exported(worldId = WORLD): Promise<{ source: Deps; doc: WorldExpo
   expect(doc.journal.length).toBeGreaterThan(doc.accounts.length); // coins were collected
   expect(doc.journal.some((e) => e.kind === "transfer" && e.reason === "pickup")).toBe(true);
   return { source, doc };
-}
-
-/** The chain recomputed after an edit, as a forger with the whole document would. */
-function rehash(entries: readonly JournalEntry[]): JournalEntry[] {
-  let prev: Uint8Array = GENESIS_BYTES;
-  return entries.map((e) => {
-    const bytes =
-      e.kind === "account"
-        ? hashAccount(prev, e.seq, e.id, e.owner, e.unit, e.flags)
-        : hashTransfer(prev, e.seq, e);
-    const out = { ...e, prev: toHex(prev), hash: toHex(bytes) };
-    prev = fromHex(out.hash);
-    return out;
-  });
 }
 
 async function refused(doc: unknown, match: RegExp): Promise<RestoreError> {

@@ -1,35 +1,19 @@
 import { describe, expect, it } from "vitest";
 import {
   connect,
+  createMemoryDeps,
   createWorld,
   exportWorld,
   getState,
-  ManualClock,
-  MemoryBlobStore,
-  MemoryClientPush,
-  MemoryCommandInbox,
-  MemoryEntityStore,
-  MemoryEventPublisher,
-  MemoryJournal,
   RestoreError,
-  type RuntimeDeps,
   restoreWorld,
   runTickBatch,
   submitCommand,
 } from "../src/index.js";
 import { fixtureGame } from "./support/fixture-game.js";
 
-function fresh(): RuntimeDeps & { clock: ManualClock; push: MemoryClientPush } {
-  return {
-    store: new MemoryEntityStore(),
-    journal: new MemoryJournal(),
-    inbox: new MemoryCommandInbox(),
-    blobs: new MemoryBlobStore(),
-    publisher: new MemoryEventPublisher(),
-    push: new MemoryClientPush(),
-    clock: new ManualClock(),
-    game: fixtureGame,
-  };
+function fresh() {
+  return createMemoryDeps(fixtureGame);
 }
 
 async function playedWorld() {

@@ -1,5 +1,6 @@
 /**
- * The EventBridge event-pattern matcher, tested against AWS's own documentation.
+ * The EventBridge event-pattern matcher, tested against AWS's own documentation: tests alike, one
+ * per example of the docs, so that a failure names the example.
  *
  * Doc pages cited below (Amazon EventBridge User Guide):
  * - [patterns]  "Amazon EventBridge event patterns" (eb-event-patterns)

@@ -4,37 +4,23 @@ import {
   CONNECTING_MS_MAX,
   claimQuestReward,
   connect,
+  createMemoryDeps,
   createWorld,
   disconnect,
   getState,
   InvalidWorldError,
-  ManualClock,
-  MemoryBlobStore,
-  MemoryClientPush,
-  MemoryCommandInbox,
-  MemoryEntityStore,
-  MemoryEventPublisher,
-  MemoryJournal,
+  type ManualClock,
+  type MemoryDeps,
   RulesMismatchError,
-  type RuntimeDeps,
   runTickBatch,
   submitCommand,
 } from "../src/index.js";
 import { fixtureGame, START } from "./support/fixture-game.js";
 
-let deps: RuntimeDeps & { inbox: MemoryCommandInbox; clock: ManualClock; push: MemoryClientPush };
+let deps: MemoryDeps & { readonly clock: ManualClock };
 
 beforeEach(async () => {
-  deps = {
-    store: new MemoryEntityStore(),
-    journal: new MemoryJournal(),
-    inbox: new MemoryCommandInbox(),
-    blobs: new MemoryBlobStore(),
-    publisher: new MemoryEventPublisher(),
-    push: new MemoryClientPush(),
-    clock: new ManualClock(),
-    game: fixtureGame,
-  };
+  deps = createMemoryDeps(fixtureGame);
   await createWorld(deps, {
     worldId: "world-1",
     players: ["player_0001", "player_0002"],

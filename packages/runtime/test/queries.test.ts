@@ -3,36 +3,23 @@ import {
   answerQuery,
   type ClientErrorFrame,
   connect,
+  createMemoryDeps,
   createWorld,
-  ManualClock,
-  MemoryBlobStore,
-  MemoryClientPush,
-  MemoryCommandInbox,
-  MemoryEntityStore,
-  MemoryEventPublisher,
-  MemoryJournal,
+  type ManualClock,
+  type MemoryDeps,
   type QueryResultFrame,
   type QueryResults,
   REPLAY_QUERY_TICKS_MAX,
-  type RuntimeDeps,
   runTickBatch,
   type StatePushFrame,
 } from "../src/index.js";
 import { fixtureGame } from "./support/fixture-game.js";
 
-let deps: RuntimeDeps & { clock: ManualClock; push: MemoryClientPush };
+// Alike: players.test.ts's world (each file its own, with the players and settings it needs).
+let deps: MemoryDeps & { readonly clock: ManualClock };
 
 beforeEach(async () => {
-  deps = {
-    store: new MemoryEntityStore(),
-    journal: new MemoryJournal(),
-    inbox: new MemoryCommandInbox(),
-    blobs: new MemoryBlobStore(),
-    publisher: new MemoryEventPublisher(),
-    push: new MemoryClientPush(),
-    clock: new ManualClock(),
-    game: fixtureGame,
-  };
+  deps = createMemoryDeps(fixtureGame);
   await createWorld(deps, {
     worldId: "q-1",
     players: ["player_0001"],

@@ -1,29 +1,19 @@
-import {
-  fromHex,
-  GENESIS_BYTES,
-  hashAccount,
-  hashTransfer,
-  type JournalEntry,
-  Ledger,
-  toHex,
-} from "@ledgerquest/engine";
+import { type JournalEntry, Ledger } from "@ledgerquest/engine";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   accountBalances,
   connect,
+  createMemoryDeps,
   createWorld,
   type EntityStore,
   type GameModule,
   type InboxCommand,
-  ManualClock,
-  MemoryBlobStore,
-  MemoryClientPush,
+  type ManualClock,
   MemoryCommandInbox,
+  type MemoryDeps,
   MemoryEntityStore,
-  MemoryEventPublisher,
   MemoryJournal,
   NotFoundError,
-  type RuntimeDeps,
   runTickBatch,
   submitCommand,
   type WorldRecord,
@@ -36,13 +26,14 @@ import {
 } from "../src/usecases/replay.js";
 import { verifyWorld } from "../src/usecases/verify.js";
 import { fixtureGame } from "./support/fixture-game.js";
+import { rehash } from "./support/forge.js";
 
 const WORLD = "world-vr";
 const SHARDS = 4;
 const BATCHES = 5;
 const TICKS_PER_BATCH = 60;
 
-let deps: RuntimeDeps & { clock: ManualClock; push: MemoryClientPush };
+let deps: MemoryDeps & { readonly clock: ManualClock };
 let world: WorldRecord;
 let genesisCount: number;
 let submitted: number;
@@ -52,16 +43,7 @@ let submitted: number;
  * over the inbox shards), runners collecting coins so the ledger has entries in most batches.
  */
 beforeAll(async () => {
-  deps = {
-    store: new MemoryEntityStore(),
-    journal: new MemoryJournal(),
-    inbox: new MemoryCommandInbox(),
-    blobs: new MemoryBlobStore(),
-    publisher: new MemoryEventPublisher(),
-    push: new MemoryClientPush(),
-    clock: new ManualClock(),
-    game: fixtureGame,
-  };
+  deps = createMemoryDeps(fixtureGame);
   const created = await createWorld(deps, {
     worldId: WORLD,
     players: ["player_0001", "player_0002"],
@@ -190,19 +172,10 @@ describe("verifyWorld", () => {
   it("catches a forger who recomputed every hash after the edit: the digest and the projections", async () => {
     const target = await firstPickup();
     const journal = await copyJournal({
-      entries: (all) => {
-        let prev: Uint8Array = GENESIS_BYTES;
-        return all.map((e) => {
-          const edited = e.seq === target.seq ? { ...target, amount: target.amount + 1 } : e;
-          const bytes =
-            edited.kind === "account"
-              ? hashAccount(prev, edited.seq, edited.id, edited.owner, edited.unit, edited.flags)
-              : hashTransfer(prev, edited.seq, edited);
-          const out = { ...edited, prev: toHex(prev), hash: toHex(bytes) };
-          prev = fromHex(out.hash);
-          return out;
-        });
-      },
+      entries: (all) =>
+        rehash(
+          all.map((e) => (e.seq === target.seq ? { ...target, amount: target.amount + 1 } : e)),
+        ),
     });
     const report = await verifyWorld({ ...deps, journal }, WORLD);
     expect(report.problems.map((p) => p.kind)).toEqual([

@@ -4,6 +4,8 @@
  * unit that does not conserve) comes back as a value, never as one of these: they are for misuse
  * of the kit (bad options, a snapshot that is not one) and for the `expect…` helpers, whose job is
  * to throw. A lower-level error that caused one travels as its standard `cause`.
+ *
+ * Alike: engine/src/errors.ts and runtime/src/errors.ts; see the engine's for why not shared.
  */
 export class TestingKitError extends Error {
   override readonly name: string = "TestingKitError";

@@ -110,6 +110,7 @@ export class DynamoDbCommandInbox implements CommandInbox {
     }
   }
 
+  // Alike: openWorld above (a write per shard's watermark item, each its own condition).
   async setAccepting(worldId: string, shards: number, accepting: boolean): Promise<void> {
     for (let s = 0; s < shards; s++) {
       const key = auditKeys.watermark(worldId, s);

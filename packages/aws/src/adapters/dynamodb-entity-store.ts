@@ -393,6 +393,8 @@ export class DynamoDbEntityStore implements EntityStore {
     }
   }
 
+  // Alike: the getters below (getPlayer, getAccounts, ...): one per record kind, each its key, a
+  // read and that kind's parser.
   async getAccount(
     worldId: string,
     accountId: string,

@@ -83,6 +83,7 @@ export class DynamoDbJournal implements Journal {
     this.table = options.tables.auditLog;
   }
 
+  // Alike in form: every conditional put of these adapters (dynamodb-entity-store.ts's commitWorld).
   async putBatch(record: BatchRecord): Promise<PutBatchResult> {
     const key = auditKeys.batch(record.worldId, record.version);
     try {

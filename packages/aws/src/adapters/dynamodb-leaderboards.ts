@@ -27,6 +27,7 @@ const leaderboardItemSchema = z.object({
 /**
  * Leaderboards in EntityTable, one item per world (`leaderboard#<world>`: `rev`, `rows`): a
  * write is a put conditional on the revision read (on the item's absence for revision 0).
+ * Alike: dynamodb-chain-records.ts (the same table, constructor and read of one item per world).
  */
 export class DynamoDbLeaderboardStore implements LeaderboardStore {
   private readonly table: string;

@@ -72,6 +72,7 @@ export class S3BlobStore implements BlobStore {
     return objectKey;
   }
 
+  // Alike in form: sfn-workflow-starter.ts's start (one SDK command sent, its errors translated).
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const objectKey = this.objectKey(key);
     const digest = createHash("sha256").update(bytes).digest();

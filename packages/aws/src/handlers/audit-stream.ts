@@ -338,7 +338,11 @@ export function auditStreamDepsFromEnvironment(env: Environment = process.env): 
   );
 }
 
-/** The Lambda handler around `processAuditStream`, with dependencies kept per process. */
+/**
+ * The Lambda handler around `processAuditStream`, with dependencies kept per process.
+ * Alike: supervisor.ts's and authorizer.ts's handlers (the same loading once; the authorizer's
+ * answers a failed load with a 500, so it is written out in each).
+ */
 export function createAuditStreamHandler(
   load: () => AuditStreamDeps,
 ): LambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse> {

@@ -129,6 +129,8 @@ export type UnauthorizedReason =
 /** Why a `$connect` gets a 403. */
 export type DenyReason = "invalid-player-id";
 
+// Alike in form only (a tagged union after an error class): runtime/src/usecases/replay.ts's
+// ReplayMismatch.
 export type AuthorizeResult =
   | {
       readonly outcome: "allow";

@@ -26,6 +26,7 @@
 import type { CommandErrorFrame, GameModule, RuntimeDeps } from "@ledgerquest/runtime";
 import { submitCommand } from "@ledgerquest/runtime";
 import { LogMessage } from "../log-queries.js";
+// Alike: authorizer.ts's and audit-stream.ts's imports of the observability every handler uses.
 import {
   type LambdaHandler,
   logger,
@@ -38,6 +39,7 @@ import {
   authorizedPlayerId,
   bodyText,
   jsonResponse,
+  noPlayerIdentity,
   type WebSocketEvent,
   type WebSocketResponse,
 } from "./websocket.js";
@@ -73,12 +75,7 @@ export async function handleCommandFrame(
   const playerId = authorizedPlayerId(event);
   if (playerId === undefined) {
     recordMetric(MetricName.CommandsRejected, 1);
-    logger.error("a frame on a connection without a player identity: is the authorizer attached?");
-    return {
-      type: "error",
-      code: "not_in_world",
-      message: "this connection carries no player identity: reconnect",
-    };
+    return noPlayerIdentity("a frame");
   }
   const result = await submitCommand(deps, {
     connectionId,

@@ -94,7 +94,10 @@ export async function handleConnect(
   });
 }
 
-/** The Lambda handler around `handleConnect`, with dependencies from `load` (kept per process). */
+/**
+ * The Lambda handler around `handleConnect`, with dependencies from `load` (kept per process).
+ * Alike: disconnect.ts's and query.ts's (each route's handler and entry point, named for it).
+ */
 export function createConnectHandler(
   load: () => RuntimeDeps,
 ): LambdaHandler<WebSocketEvent, WebSocketResponse> {

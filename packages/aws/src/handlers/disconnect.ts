@@ -20,6 +20,7 @@ export async function handleDisconnect(
   return { statusCode: 200 };
 }
 
+// Alike: connect.ts's and query.ts's (each route's handler and entry point, named for it).
 export function createDisconnectHandler(
   load: () => RuntimeDeps,
 ): LambdaHandler<WebSocketEvent, WebSocketResponse> {

@@ -17,11 +17,13 @@ import type {
 import { answerQuery } from "@ledgerquest/runtime";
 import { type LambdaHandler, logger, withObservability } from "../observability.js";
 import { lazyRuntimeDeps } from "../wiring.js";
+// Alike: command.ts's import of what the WebSocket routes share.
 import {
   authorizedOperator,
   authorizedPlayerId,
   bodyText,
   jsonResponse,
+  noPlayerIdentity,
   type WebSocketEvent,
   type WebSocketResponse,
 } from "./websocket.js";
@@ -32,14 +34,7 @@ export async function handleQueryFrame(
   event: WebSocketEvent,
 ): Promise<QueryResultFrame | ClientErrorFrame> {
   const playerId = authorizedPlayerId(event);
-  if (playerId === undefined) {
-    logger.error("a query on a connection without a player identity: is the authorizer attached?");
-    return {
-      type: "error",
-      code: "not_in_world",
-      message: "this connection carries no player identity: reconnect",
-    };
-  }
+  if (playerId === undefined) return noPlayerIdentity("a query");
   const answer = await answerQuery(deps, {
     connectionId: event.requestContext.connectionId,
     playerId,

@@ -3,6 +3,8 @@
  * API Gateway's WebSocket proxy event they read, the player identity the `$connect` authorizer put
  * on the connection, and the response shape.
  */
+import type { CommandErrorFrame } from "@ledgerquest/runtime";
+import { logger } from "../observability.js";
 
 /**
  * The parts of an API Gateway WebSocket proxy event (`APIGatewayProxyWebsocketEventV2`) the
@@ -39,6 +41,19 @@ export interface WebSocketResponse {
 export function authorizedPlayerId(event: WebSocketEvent): string | undefined {
   const playerId = event.requestContext.authorizer?.playerId;
   return typeof playerId === "string" && playerId !== "" ? playerId : undefined;
+}
+
+/**
+ * The answer to `what` (a frame, a query) on a connection that carries no player identity, logged
+ * as the deployment fault it is.
+ */
+export function noPlayerIdentity(what: string): CommandErrorFrame {
+  logger.error(`${what} on a connection without a player identity: is the authorizer attached?`);
+  return {
+    type: "error",
+    code: "not_in_world",
+    message: "this connection carries no player identity: reconnect",
+  };
 }
 
 /**

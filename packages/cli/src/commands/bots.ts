@@ -9,7 +9,7 @@
 
 import type { BotFactory } from "@ledgerquest/runtime";
 import { type Command, InvalidArgumentError } from "commander";
-import { whole } from "../args.js";
+import { dataDirOption, whole } from "../args.js";
 import type { BotsProgress, BotsReport } from "../bots.js";
 import { DEFAULT_RATE_PER_S, MAX_RATE_PER_S } from "../bots.js";
 import { MAX_SEED_PLAYERS, numberedPlayerIds, playerRange } from "./seed.js";
@@ -159,11 +159,7 @@ export function registerBots(program: Command): void {
     .option("--rate <per-s>", "commands per second per bot", rate, DEFAULT_RATE_PER_S)
     .option("--world <id>", "the world to play in (default: the config's first)")
     .option("--json", "print the report as JSON", false)
-    .option(
-      "--data-dir <dir>",
-      "the running local stack's data directory (where `ledgerquest dev` publishes its endpoints)",
-      ".ledgerquest",
-    )
+    .addOption(dataDirOption())
     .addHelpText(
       "after",
       "\nThe world must have the bots' players: `ledgerquest dev` makes 4 (--players), `ledgerquest seed --world w --players 50` makes a world for more.\nExit code 1 if any bot could not connect.\n\nExample:\n  ledgerquest seed --world load --players 50 && ledgerquest bots --world load --count 50 --seconds 60",

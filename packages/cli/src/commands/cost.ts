@@ -148,6 +148,8 @@ export interface FunctionCost {
   readonly gbSeconds: number;
 }
 
+// Alike in form only (a list of read-only figures): runtime/src/ports/journal.ts's BatchRecord,
+// client/src/store.ts's StateChange and local/src/faults/checks.ts's CheckReport.
 export interface CostReport {
   readonly measured: MeasuredRates;
   readonly config: CostConfig;

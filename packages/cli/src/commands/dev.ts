@@ -1,7 +1,10 @@
 import type { Command } from "commander";
 import { whole } from "../args.js";
 
-/** `ledgerquest dev`. */
+/**
+ * `ledgerquest dev`.
+ * Alike in form: every command's registration (cost.ts's, ...): commander's chain, an option a call.
+ */
 export function registerDev(program: Command): void {
   program
     .command("dev")

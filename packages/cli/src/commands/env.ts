@@ -5,6 +5,7 @@
  * from version 1.29 and 2.13); region and credentials are the stack's dummy ones.
  */
 import type { Command } from "commander";
+import { dataDirOption } from "../args.js";
 import type { LocalTarget } from "../target.js";
 
 /** The variables an AWS tool needs, from the stack's handler environment. */
@@ -48,7 +49,11 @@ export async function runEnv(opts: EnvCommandOptions): Promise<void> {
   }
 }
 
-/** `ledgerquest env`. */
+/**
+ * `ledgerquest env`.
+ * Alike: token.ts's and bots.ts's (a command on the running local stack: its `--data-dir`, a help
+ * text); and token.ts's error line above.
+ */
 export function registerEnv(program: Command): void {
   program
     .command("env")
@@ -56,11 +61,7 @@ export function registerEnv(program: Command): void {
       "Print the running local stack's endpoints as shell exports, for the AWS CLI and SDK programs",
     )
     .option("--json", "print the variables as one JSON object", false)
-    .option(
-      "--data-dir <dir>",
-      "the running local stack's data directory (where `ledgerquest dev` publishes its endpoints)",
-      ".ledgerquest",
-    )
+    .addOption(dataDirOption())
     .addHelpText(
       "after",
       '\nExample:\n  eval "$(npm run -s ledgerquest -- env)"\n  aws dynamodb get-item --table-name EntityTable --key \'{"entity_id":{"S":"world#demo"}}\'\n  aws stepfunctions list-executions --state-machine-arn "$LQ_STATE_MACHINE_ARN"',

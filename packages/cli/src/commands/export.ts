@@ -81,7 +81,10 @@ export async function runRestore(deps: RuntimeDeps, file: string, io: CommandIO)
   }
 }
 
-/** `ledgerquest export` and `ledgerquest restore`. */
+/**
+ * `ledgerquest export` and `ledgerquest restore`.
+ * Alike: seed.ts's registration (and verify.ts's, which says what they share).
+ */
 export function registerExport(program: Command): void {
   const exportCommand = program
     .command("export")

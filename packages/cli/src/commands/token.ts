@@ -4,6 +4,7 @@
  * that `TOKEN=$(ledgerquest token player_0001)` works; what to do with it goes to stderr.
  */
 import { type Command, InvalidArgumentError } from "commander";
+import { dataDirOption } from "../args.js";
 
 /**
  * Parses `--expires-in`: a non-zero whole number of seconds, negative for an already-expired
@@ -64,11 +65,7 @@ export function registerToken(program: Command): void {
       lifetimeS,
     )
     .option("--json", "print {token, expiresAt} as JSON", false)
-    .option(
-      "--data-dir <dir>",
-      "the running local stack's data directory (where `ledgerquest dev` publishes its endpoints)",
-      ".ledgerquest",
-    )
+    .addOption(dataDirOption())
     .addHelpText(
       "after",
       '\nExample:\n  TOKEN=$(npx ledgerquest token player_0001)\n  npx wscat -c "ws://127.0.0.1:<port>/local?world=demo&token=$TOKEN"',

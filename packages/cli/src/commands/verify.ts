@@ -15,6 +15,7 @@ import type {
   VerifyWorldReport,
 } from "@ledgerquest/runtime";
 import type { Command } from "commander";
+import { dataDirOption } from "../args.js";
 
 /** Where a command prints: `process.stdout`, or a buffer in a test. */
 export interface Output {
@@ -62,13 +63,7 @@ export async function depsForTarget(opts: TargetOptions): Promise<RuntimeDeps> {
  * `awsHelp` says what `--aws` does for this command.
  */
 export function targetOptions(command: Command, awsHelp: string): Command {
-  return command
-    .option(
-      "--data-dir <dir>",
-      "the running local stack's data directory (where `ledgerquest dev` publishes its endpoints)",
-      ".ledgerquest",
-    )
-    .option("--aws", awsHelp, false);
+  return command.addOption(dataDirOption()).option("--aws", awsHelp, false);
 }
 
 /**
@@ -344,7 +339,11 @@ export async function runCheck<R extends { readonly ok: boolean }>(
   }
 }
 
-/** `ledgerquest verify`. */
+/**
+ * `ledgerquest verify`.
+ * Alike: replay.ts's, export.ts's and seed.ts's registrations, in commander's form; what they
+ * share is `targetOptions` and `runOnTarget`.
+ */
 export function registerVerify(program: Command): void {
   const command = program
     .command("verify")

@@ -12,7 +12,10 @@ import { tinyGame } from "./tiny-game.js";
 /** `ws`'s class, as the client takes it (Node 20 has no global WebSocket). */
 export const NodeWebSocket: WebSocketConstructor = WebSocket;
 
-/** Polls `probe` until it gives a value, for at most `timeoutMs`. */
+/**
+ * Polls `probe` until it gives a value, for at most `timeoutMs`.
+ * Alike: packages/local/test/support/wait.ts's until; tests share no code across packages.
+ */
 export async function until<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,

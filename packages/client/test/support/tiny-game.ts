@@ -72,6 +72,8 @@ export const tinyGame = defineGame({
       rules.economy.grant(player, "gold", STARTING_GOLD, { tick: 0, reason: "starting_gold" });
     }
   },
+  // Alike: the views of testing/test/support/coin-game.ts and create-ledgerquest/template/src/game.ts
+  // (one position component, one entity view each): three small games, each of its own package.
   view(sim: Simulation): readonly EntityView[] {
     const w = sim.world;
     const spot = w.store(Spot);

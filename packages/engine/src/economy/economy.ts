@@ -343,6 +343,7 @@ export class Economy {
    * A player sells `quantity` of an item to the shop for its `sellPrice` each: the items leave
    * their wallet and the currency arrives, as one linked chain (ids `<id>:item` and `<id>:pay`, id
    * default `shop.sell:<player>:<tick>:<index>`). Too few items: `insufficient_funds`.
+   * Alike: `buy` above, mirrored; two methods so each reads as its own chain of two transfers.
    */
   sell(player: string, itemId: string, quantity: number, options: TransferOptions): TradeResult {
     this.checkPlayer(player);

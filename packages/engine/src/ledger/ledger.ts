@@ -145,7 +145,8 @@ export class Ledger {
 
   // The journal is stored in columns, not as an object per entry: appending a transfer then
   // allocates nothing that lives on (objects kept per entry made the garbage collector half the
-  // cost of an append). Entries become objects only when someone reads the journal.
+  // cost of an append). Entries become objects only when someone reads the journal. The columns
+  // below are alike (one array per field) for that reason.
   private count = 0;
   /** Entries before this seq were checkpointed away: they are not held here (0 for a full ledger). */
   private base = 0;

@@ -90,6 +90,19 @@ function finite(n: unknown): n is number {
   return typeof n === "number" && Number.isFinite(n);
 }
 
+/** The options that are one number. */
+type NumberOption = {
+  [K in keyof PhysicsConfig]: PhysicsConfig[K] extends number ? K : never;
+}[keyof PhysicsConfig];
+
+function positive(config: PhysicsConfig, key: NumberOption): void {
+  check(finite(config[key]) && config[key] > 0, `${key} must be a positive number`);
+}
+
+function nonNegative(config: PhysicsConfig, key: NumberOption): void {
+  check(finite(config[key]) && config[key] >= 0, `${key} must be >= 0`);
+}
+
 /** Fills defaults and validates; throws DefinitionError naming the option and the rule. */
 export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfig {
   const config = withDefaults(options);
@@ -99,6 +112,7 @@ export function resolvePhysicsConfig(options: PhysicsOptions = {}): PhysicsConfi
   return config;
 }
 
+// Alike: its lines, one option each (`options.x ?? its default`).
 function withDefaults(options: PhysicsOptions): PhysicsConfig {
   return {
     gravity: options.gravity ?? { x: 0, y: -9.81 },
@@ -131,7 +145,7 @@ function checkGeometry(config: PhysicsConfig): void {
     [b.minX, b.minY, b.maxX, b.maxY].every(finite) && b.minX < b.maxX && b.minY < b.maxY,
     "bounds must be finite with minX < maxX and minY < maxY",
   );
-  check(finite(config.cellSize) && config.cellSize > 0, "cellSize must be a positive number");
+  positive(config, "cellSize");
   const cells =
     Math.ceil((b.maxX - b.minX) / config.cellSize) * Math.ceil((b.maxY - b.minY) / config.cellSize);
   check(
@@ -152,19 +166,10 @@ function checkSolver(config: PhysicsConfig): void {
     Number.isInteger(config.substeps) && config.substeps >= 1 && config.substeps <= 16,
     "substeps must be an integer from 1 to 16",
   );
-  check(
-    finite(config.contactHertz) && config.contactHertz > 0,
-    "contactHertz must be a positive number",
-  );
-  check(
-    finite(config.contactDampingRatio) && config.contactDampingRatio >= 0,
-    "contactDampingRatio must be >= 0",
-  );
-  check(
-    finite(config.contactPushMaxMps) && config.contactPushMaxMps > 0,
-    "contactPushMaxMps must be a positive number",
-  );
-  check(finite(config.contactMarginM) && config.contactMarginM >= 0, "contactMarginM must be >= 0");
+  positive(config, "contactHertz");
+  nonNegative(config, "contactDampingRatio");
+  positive(config, "contactPushMaxMps");
+  nonNegative(config, "contactMarginM");
   check(
     Number.isInteger(config.positionIterations) &&
       config.positionIterations >= 0 &&
@@ -175,28 +180,16 @@ function checkSolver(config: PhysicsConfig): void {
     finite(config.correctionFactor) && config.correctionFactor > 0 && config.correctionFactor <= 1,
     "correctionFactor must be in (0, 1]",
   );
-  check(finite(config.slopM) && config.slopM >= 0, "slopM must be >= 0");
-  check(
-    finite(config.penetrationMaxM) && config.penetrationMaxM >= 0,
-    "penetrationMaxM must be >= 0",
-  );
-  check(
-    finite(config.restitutionThresholdMps) && config.restitutionThresholdMps >= 0,
-    "restitutionThresholdMps must be >= 0",
-  );
-  check(
-    finite(config.maxSpeedMps) && config.maxSpeedMps > 0,
-    "maxSpeedMps must be a positive number",
-  );
+  nonNegative(config, "slopM");
+  nonNegative(config, "penetrationMaxM");
+  nonNegative(config, "restitutionThresholdMps");
+  positive(config, "maxSpeedMps");
 }
 
 function checkSleepAndMaterials(config: PhysicsConfig): void {
   check(typeof config.sleeping === "boolean", "sleeping must be true or false");
-  check(finite(config.sleepSpeedMps) && config.sleepSpeedMps >= 0, "sleepSpeedMps must be >= 0");
-  check(
-    finite(config.timeToSleepSeconds) && config.timeToSleepSeconds > 0,
-    "timeToSleepSeconds must be a positive number",
-  );
+  nonNegative(config, "sleepSpeedMps");
+  positive(config, "timeToSleepSeconds");
   check(
     config.materials.length >= 1 && config.materials.length <= 256,
     "materials must list 1 to 256 materials",

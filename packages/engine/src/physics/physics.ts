@@ -1364,6 +1364,9 @@ export class Physics {
         const mu = cmu[c] as number;
         if (mu > 0) {
           // Tangent t = (-ny, nx); the accumulated friction impulse stays within the cone mu·jn.
+          // Alike: the friction step of `solve` below (the same clamp and impulse). Written out in
+          // both, as the normal impulses are: the per-contact inner loops of the solver, where a
+          // call would take a dozen arguments.
           const vt = -rvx * ny + rvy * nx;
           const old = cjt[c] as number;
           const limit = mu * (cje[c] as number);

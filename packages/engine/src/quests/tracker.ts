@@ -46,6 +46,7 @@ export const QUEST_STATES: readonly QuestState[] = [
   "failed",
 ];
 
+// Alike in form only (named numbers): physics/physics.ts's flags.
 const LOCKED = 0;
 const AVAILABLE = 1;
 const ACTIVE = 2;
@@ -311,7 +312,10 @@ export class QuestTracker implements Resource {
     return "accepted";
   }
 
-  /** A player gives up an active quest: it is `available` again, its progress cleared. */
+  /**
+   * A player gives up an active quest: it is `available` again, its progress cleared.
+   * Alike: `claim` below (the same parameters; every per-player action of the tracker takes them).
+   */
   abandon(
     player: string,
     questId: string,

@@ -158,6 +158,7 @@ export class GameFunction extends Construct {
       period: minute,
       label: `${name} error rate (%)`,
     });
+    // Alike: the three alarms below (the same evaluation, each its own metric and threshold).
     const alarmProps = {
       evaluationPeriods: 2,
       datapointsToAlarm: 2,

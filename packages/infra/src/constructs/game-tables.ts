@@ -217,6 +217,8 @@ export class Journal extends Construct {
     return arn;
   }
 
+  // Alike: EntityTable's #grant and grant methods above: one method per intent of ACCESS, on
+  // its own table, so a stack's grants read as what each handler may do.
   #grant(grantee: iam.IGrantable, access: KeyAccess): iam.Grant {
     if (access.table !== "AuditLog") throw new Error(`${access.table} is not AuditLog`);
     return grantKeys(grantee, this.table.tableArn, access);

@@ -73,7 +73,7 @@ interface HandlerSpec {
   readonly alarms: CanaryAlarmThresholds;
 }
 
-/** Sizes, timeouts and canary thresholds of each handler. */
+/** Sizes, timeouts and canary thresholds of each handler (a table: its entries are alike). */
 export const HANDLER_SPECS: Readonly<Record<HandlerName, HandlerSpec>> = {
   authorizer: {
     description: "WebSocket $connect authorizer: verifies the player's Cognito JWT",

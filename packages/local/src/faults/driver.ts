@@ -22,10 +22,10 @@ import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { LOCAL_REGION } from "@ledgerquest/emulators/protocol";
 import type { JsonValue } from "@ledgerquest/engine";
 import type { GameModule } from "@ledgerquest/runtime";
 import { loopNamePrefix, worldPrefixOfExecution } from "@ledgerquest/runtime";
+import { localClientConfig } from "../clients.js";
 import { freePort } from "../dynamodb-local.js";
 import { nodeScriptArgs } from "../node-script.js";
 import { type CheckReport, checkWorld } from "./checks.js";
@@ -394,11 +394,7 @@ async function inject(
       log(`  DynamoDB Local back at ${Date.now()}`);
       return false;
     case "second-loop": {
-      const sfn = new SFNClient({
-        endpoint: stack.ready.stepfunctions,
-        region: LOCAL_REGION,
-        credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      });
+      const sfn = new SFNClient(localClientConfig(stack.ready.stepfunctions));
       await sfn.send(
         new StartExecutionCommand({
           stateMachineArn: stack.ready.env.LQ_STATE_MACHINE_ARN,
@@ -414,11 +410,7 @@ async function inject(
 
 /** The executions of the world's loop running now. */
 async function runningLoops(stack: RunningStack): Promise<number> {
-  const sfn = new SFNClient({
-    endpoint: stack.ready.stepfunctions,
-    region: LOCAL_REGION,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const sfn = new SFNClient(localClientConfig(stack.ready.stepfunctions));
   try {
     const listed = await sfn.send(
       new ListExecutionsCommand({

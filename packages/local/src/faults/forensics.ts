@@ -5,7 +5,12 @@
  * inbox item that holds the command or none, the drains of its shard around that time, and the
  * shard's watermark.
  */
-import { DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  paginateQuery,
+} from "@aws-sdk/client-dynamodb";
 import { LOCAL_REGION } from "@ledgerquest/emulators/protocol";
 import {
   auditKeys,
@@ -14,6 +19,7 @@ import {
   pad,
   type RuntimeDeps,
 } from "@ledgerquest/runtime";
+import { LOCAL_CREDENTIALS } from "../clients.js";
 
 /** One line per lost command (`<player>/<command id>`), naming what the stores hold of it. */
 export async function explainLost(
@@ -25,7 +31,7 @@ export async function explainLost(
   if (lost.length === 0) return [];
   const db = new DynamoDBClient({
     region: LOCAL_REGION,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    credentials: LOCAL_CREDENTIALS,
     ...(env.AWS_ENDPOINT_URL_DYNAMODB === undefined
       ? {}
       : { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }),
@@ -70,6 +76,29 @@ async function getItem(at: Where, key: { readonly pk: string; readonly sk: strin
   ).Item;
 }
 
+/** The inbox items of `shard` that arrived at `ms`, every page of them. */
+async function inboxItemsAt(
+  at: Where,
+  shard: number,
+  ms: number,
+): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  const pages = paginateQuery(
+    { client: at.db },
+    {
+      TableName: at.table,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :t)",
+      ExpressionAttributeValues: {
+        ":pk": { S: auditKeys.inbox(at.worldId, shard) },
+        ":t": { S: pad(ms) },
+      },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) items.push(...(page.Items ?? []));
+  return items;
+}
+
 /** The command's claim, the inbox items at its time, and its shard's drains near that time. */
 async function traceCommand(
   at: Where,
@@ -81,20 +110,7 @@ async function traceCommand(
   const claim = await getItem(at, auditKeys.commandId(at.worldId, playerId, commandId));
   const arrivedMs = claim?.arrivedMs?.N === undefined ? undefined : Number(claim.arrivedMs.N);
   if (arrivedMs === undefined) return ["claim absent"];
-  const items =
-    (
-      await at.db.send(
-        new QueryCommand({
-          TableName: at.table,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :t)",
-          ExpressionAttributeValues: {
-            ":pk": { S: auditKeys.inbox(at.worldId, shard) },
-            ":t": { S: pad(arrivedMs) },
-          },
-          ConsistentRead: true,
-        }),
-      )
-    ).Items ?? [];
+  const items = await inboxItemsAt(at, shard, arrivedMs);
   const holding = items.filter((i) => (i.commands?.S ?? "").includes(JSON.stringify(commandId)));
   const around = batches
     .flatMap((b) =>

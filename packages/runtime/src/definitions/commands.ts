@@ -23,10 +23,13 @@ export const COMMAND_ROUTES = ["command"] as const;
 /** Frames larger than this are refused before parsing (API Gateway's own limit is 128 KB). */
 export const MAX_FRAME_BYTES = 8 * 1024;
 
+/** What a client frame id is: 1 to 64 of `A-Za-z0-9_.:-`. */
+export const FRAME_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 /** A client frame id: the command id of a command, the query id of a query. */
 export const frameIdSchema = z
   .string()
-  .check(z.regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1 to 64 letters, digits, or _ . : -"));
+  .check(z.regex(FRAME_ID_PATTERN, "must be 1 to 64 letters, digits, or _ . : -"));
 const commandType = z
   .string()
   .check(z.regex(/^[a-z][a-z0-9_.]{0,31}$/, "must be a lowercase command name"));
@@ -148,6 +151,20 @@ export type ParsedCommand =
 
 const utf8 = new TextEncoder();
 
+/** The `invalid_data` frame for a frame whose `data` did not parse: its first issue, and where. */
+export function invalidDataFrame(
+  issues: readonly z.core.$ZodIssue[],
+  id: string | undefined,
+): CommandErrorFrame {
+  const issue = issues[0];
+  return errorFrame(
+    "invalid_data",
+    issue?.message ?? "invalid data",
+    id,
+    issue ? pathOf(["data", ...issue.path]) : "data",
+  );
+}
+
 /**
  * A game's commands: `defineCommands({ move: z.object({ dx: z.number(), dy: z.number() }) })`
  * (with `import * as z from "zod/mini"`, or classic `zod`).
@@ -183,15 +200,7 @@ export function defineCommands(schemas: CommandSchemas) {
       );
     }
     const data = safeParse(schema, frame.data.data);
-    if (!data.success) {
-      const issue = data.error.issues[0];
-      return fail(
-        "invalid_data",
-        issue?.message ?? "invalid data",
-        id,
-        issue ? pathOf(["data", ...issue.path]) : "data",
-      );
-    }
+    if (!data.success) return { ok: false, error: invalidDataFrame(data.error.issues, id) };
     return {
       ok: true,
       command: { id: frame.data.id, type: frame.data.type, actor, data: data.data },

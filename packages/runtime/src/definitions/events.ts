@@ -109,6 +109,7 @@ export type LedgerBreakKind = (typeof LEDGER_BREAK_KINDS)[number];
 
 // `eventId` comes last in every shape: zod reports issues in shape order, and when a producer's
 // field is wrong the id derived from it is wrong too; the field is the issue worth naming.
+// The shapes below are alike (the ids, then the event's own fields and its checks), one per event.
 
 const worldActivated = object({ worldId, version: whole(0), eventId });
 

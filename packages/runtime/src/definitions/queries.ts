@@ -1,6 +1,12 @@
 import * as z from "zod/mini";
-import { type CommandErrorFrame, errorFrame, frameIdSchema, readFrame } from "./commands.js";
-import { pathOf, safeParse } from "./zod.js";
+import {
+  type CommandErrorFrame,
+  errorFrame,
+  frameIdSchema,
+  invalidDataFrame,
+  readFrame,
+} from "./commands.js";
+import { safeParse } from "./zod.js";
 
 /**
  * Queries: read-only questions a client asks over its WebSocket connection (the `query` route),
@@ -81,15 +87,7 @@ export function parseQuery(body: string | null | undefined): ParsedQuery {
   }
   const schema = QUERY_SCHEMAS[type as QueryType];
   const data = safeParse(schema, frame.data.data ?? {});
-  if (!data.success) {
-    const issue = data.error.issues[0];
-    return fail(
-      "invalid_data",
-      issue?.message ?? "invalid data",
-      id,
-      issue ? pathOf(["data", ...issue.path]) : "data",
-    );
-  }
+  if (!data.success) return { ok: false, error: invalidDataFrame(data.error.issues, id) };
   return {
     ok: true,
     query: { id: frame.data.id, type, data: data.data } as Extract<

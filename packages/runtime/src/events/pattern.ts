@@ -436,20 +436,13 @@ function matchObject(node: Node, object: JsonObject): boolean {
  * does an array without elements.
  */
 function matchElements(node: Node, array: readonly unknown[]): boolean {
-  let sawElement = false;
-  const stack: (readonly unknown[])[] = [array];
-  while (stack.length > 0) {
-    const items = stack.pop() as readonly unknown[];
-    for (const item of items) {
-      if (Array.isArray(item)) {
-        stack.push(item);
-      } else if (item !== undefined) {
-        sawElement = true;
-        if (isObject(item) ? matchObject(node, item) : node.childrenAbsent) return true;
-      }
-    }
-  }
-  return !sawElement && node.childrenAbsent;
+  return (
+    someElement(
+      array,
+      (item): item is unknown => item !== undefined,
+      (item) => (isObject(item) ? matchObject(node, item) : node.childrenAbsent),
+    ) ?? node.childrenAbsent
+  );
 }
 
 /** The match values of one field against the event's value there (not `undefined`). */
@@ -457,20 +450,32 @@ function matchLeaf(leaf: LeafMatcher, value: unknown): boolean {
   if (!Array.isArray(value)) {
     return isLeafValue(value) ? matchLeafValue(leaf, value) : leaf.absent;
   }
-  let sawValue = false;
-  const stack: (readonly unknown[])[] = [value];
+  return someElement(value, isLeafValue, (item) => matchLeafValue(leaf, item)) ?? leaf.absent;
+}
+
+/**
+ * Whether some element of `array` (nested arrays flattened) of the kind `counts` passes `test`;
+ * `undefined` when the array holds no element of that kind.
+ */
+function someElement<T>(
+  array: readonly unknown[],
+  counts: (item: unknown) => item is T,
+  test: (item: T) => boolean,
+): boolean | undefined {
+  let saw = false;
+  const stack: (readonly unknown[])[] = [array];
   while (stack.length > 0) {
     const items = stack.pop() as readonly unknown[];
     for (const item of items) {
       if (Array.isArray(item)) {
         stack.push(item);
-      } else if (isLeafValue(item)) {
-        sawValue = true;
-        if (matchLeafValue(leaf, item)) return true;
+      } else if (counts(item)) {
+        saw = true;
+        if (test(item)) return true;
       }
     }
   }
-  return !sawValue && leaf.absent;
+  return saw ? false : undefined;
 }
 
 function isLeafValue(value: unknown): value is LeafValue {

@@ -30,6 +30,8 @@ export interface BatchEvent {
  * anything else of the batch (a write-ahead intent): once it exists, the batch's inputs are fixed,
  * and anyone can finish the batch by re-running them, with the same result.
  */
+// Alike in form only (a list of read-only counts): client/src/store.ts's StateChange and
+// local/src/faults/checks.ts's CheckReport; nothing to share.
 export interface BatchRecord {
   readonly worldId: string;
   readonly version: number;

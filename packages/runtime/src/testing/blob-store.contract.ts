@@ -9,9 +9,10 @@
  * `setup` runs before every test and `cleanup` after it, so an adapter over a shared server can
  * give each test a fresh namespace (for example a new key prefix).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RuntimeError } from "../errors.js";
 import { type BlobStore, contentKey } from "../ports/blob-store.js";
+import { harnessPerTest } from "./harness.js";
 
 export interface BlobStoreHarness {
   readonly store: BlobStore;
@@ -57,23 +58,16 @@ function expectSameBytes(actual: Uint8Array | undefined, expected: Uint8Array): 
   expect(firstDifference(got, expected)).toBe(-1);
 }
 
+// Alike: the heads of blob-store.contract.ts, client-push.contract.ts, event-publisher.contract.ts
+// and workflow-starter.contract.ts (a describe over a fresh harness per test, harness.ts's).
 export function describeBlobStoreContract(
   name: string,
   setup: () => Promise<BlobStoreHarness>,
 ): void {
   describe(`BlobStore contract: ${name}`, () => {
-    let fixture: BlobStoreHarness | undefined;
     let store: BlobStore;
-
-    beforeEach(async () => {
-      fixture = await setup();
-      store = fixture.store;
-    });
-
-    afterEach(async () => {
-      const done = fixture;
-      fixture = undefined;
-      await done?.cleanup?.();
+    harnessPerTest(setup, (harness) => {
+      store = harness.store;
     });
 
     it("answers undefined for a key that was never put", async () => {

@@ -6,6 +6,7 @@
 import { CHAIN_START } from "@ledgerquest/engine";
 import { describe, expect, it } from "vitest";
 import { CHAIN_BREAK_DETAIL_CHARS_MAX, type ChainRecordStore } from "../ports/chain-records.js";
+import { worldIds } from "./harness.js";
 
 export interface ChainRecordsFixture {
   readonly chains: ChainRecordStore;
@@ -17,9 +18,7 @@ export function describeChainRecordsContract(
   name: string,
   setup: () => Promise<ChainRecordsFixture>,
 ): void {
-  let worlds = 0;
-  // Each test its own worlds: a fixture may share its table between tests.
-  const world = () => `chainworld${Date.now().toString(36)}${(worlds++).toString(36)}`;
+  const world = worldIds("chainworld");
 
   describe(`ChainRecordStore contract: ${name}`, () => {
     it("starts a world never seen at CHAIN_START, without a break", async () => {

@@ -12,9 +12,10 @@
  * The harness plays the clients: it opens and closes connections and shows the bytes that reached
  * each. `setup` runs before every test and `cleanup` after it.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RuntimeError } from "../errors.js";
 import type { ClientPush } from "../ports/client-push.js";
+import { harnessPerTest } from "./harness.js";
 
 export interface ClientPushHarness {
   readonly push: ClientPush;
@@ -45,23 +46,16 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? -1 : n;
 }
 
+// Alike: the heads of blob-store.contract.ts, client-push.contract.ts, event-publisher.contract.ts
+// and workflow-starter.contract.ts (a describe over a fresh harness per test, harness.ts's).
 export function describeClientPushContract(
   name: string,
   setup: () => Promise<ClientPushHarness>,
 ): void {
   describe(`ClientPush contract: ${name}`, () => {
-    let fixture: ClientPushHarness | undefined;
     let h: ClientPushHarness;
-
-    beforeEach(async () => {
-      fixture = await setup();
-      h = fixture;
-    });
-
-    afterEach(async () => {
-      const done = fixture;
-      fixture = undefined;
-      await done?.cleanup?.();
+    harnessPerTest(setup, (harness) => {
+      h = harness;
     });
 
     /** Asserts that exactly `messages` reached `connectionId`, byte for byte. */

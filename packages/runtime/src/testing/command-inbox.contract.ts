@@ -1,5 +1,6 @@
 /**
  * The contract of the command inbox port: every adapter (memory, DynamoDB) passes this suite.
+ * Its tests start alike (a harness, a world of their own), as entity-store.contract.ts's do.
  */
 import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../errors.js";

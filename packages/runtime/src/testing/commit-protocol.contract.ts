@@ -15,7 +15,7 @@ import { MANUAL_CLOCK_START_MS } from "../ports/clock.js";
 import type { CommandInbox } from "../ports/command-inbox.js";
 import type { EntityStore } from "../ports/entity-store.js";
 import type { EventPublisher, OutgoingEvent } from "../ports/event-publisher.js";
-import type { Journal } from "../ports/journal.js";
+import type { BatchRecord, Journal } from "../ports/journal.js";
 import { createWorld } from "../usecases/create-world.js";
 import type { RuntimeDeps } from "../usecases/deps.js";
 import { replayWorld } from "../usecases/replay.js";
@@ -124,6 +124,22 @@ async function observe(deps: RuntimeDeps, worldId: string, players: readonly str
     profiles,
     batches: batches.map((b) => ({ ...b, token: "" })),
   };
+}
+
+/** The commands `batches` applied, as `<player>/<command id>`, read back through their drains. */
+async function appliedBy(
+  deps: RuntimeDeps,
+  worldId: string,
+  batches: readonly BatchRecord[],
+): Promise<string[]> {
+  const applied: string[] = [];
+  for (const b of batches) {
+    for (const d of b.drains) {
+      for (const c of await deps.inbox.read(worldId, d.shard, d.fromMs, d.toMs))
+        applied.push(`${c.playerId}/${c.commandId}`);
+    }
+  }
+  return applied;
 }
 
 /** Moves a manual clock on (the suite needs one: time must stand still within a batch). */
@@ -380,13 +396,7 @@ export function describeCommitProtocol(
       const second = await runTickBatch(s.deps, { worldId, token: "exec-a#2", maxTicks });
       expect(second.version).toBe(2);
       const batches = await s.deps.journal.listBatches(worldId, 1, 2);
-      const applied: string[] = [];
-      for (const b of batches) {
-        for (const d of b.drains) {
-          for (const c of await s.deps.inbox.read(worldId, d.shard, d.fromMs, d.toMs))
-            applied.push(`${c.playerId}/${c.commandId}`);
-        }
-      }
+      const applied = await appliedBy(s.deps, worldId, batches);
       expect(applied.sort()).toEqual([...first, ...more].sort());
       expect(batches.reduce((n, b) => n + b.commandsApplied, 0)).toBe(16);
       await s.cleanup?.();
@@ -430,13 +440,7 @@ export function describeCommitProtocol(
       advance(s, 1000);
       await runTickBatch(s.deps, { worldId, token: "exec-p#2", maxTicks });
       const batches = await s.deps.journal.listBatches(worldId, 1, 2);
-      const applied: string[] = [];
-      for (const b of batches) {
-        for (const d of b.drains) {
-          for (const c of await s.deps.inbox.read(worldId, d.shard, d.fromMs, d.toMs))
-            applied.push(`${c.playerId}/${c.commandId}`);
-        }
-      }
+      const applied = await appliedBy(s.deps, worldId, batches);
       expect(applied.sort()).toEqual([...before, ...during].sort());
       expect(during.length).toBeGreaterThan(0);
       // The paced batch's record names its inputs: re-running it from the same state gives the

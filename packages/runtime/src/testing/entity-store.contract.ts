@@ -393,17 +393,16 @@ export function describeEntityStoreContract(
       const w = uniqueId("w");
       const rule = { perSecond: 10, burst: 3 };
       expect(await store.takeConnectionToken(id, "commands", rule, 1000)).toBeUndefined();
-      await store.putConnection(
-        {
-          connectionId: id,
-          worldId: w,
-          playerId: "p1",
-          inboxShards: 2,
-          connectedAtMs: 1,
-          member: false,
-        },
-        4,
-      );
+      // A fresh record each time: what the store answers is compared with one it never held.
+      const connection = () => ({
+        connectionId: id,
+        worldId: w,
+        playerId: "p1",
+        inboxShards: 2,
+        connectedAtMs: 1,
+        member: false,
+      });
+      await store.putConnection(connection(), 4);
       // A burst of three at one instant, raced: three tokens, then none.
       const burst = await Promise.all(
         Array.from({ length: 5 }, () => store.takeConnectionToken(id, "commands", rule, 1000)),
@@ -444,14 +443,7 @@ export function describeEntityStoreContract(
       const got = raced.reduce((n, t) => n + (t?.ok === true ? t.tokens : 0), 0);
       expect(got).toBeLessThanOrEqual(40);
       expect(got).toBeGreaterThanOrEqual(32);
-      expect(later[0]?.connection).toEqual({
-        connectionId: id,
-        worldId: w,
-        playerId: "p1",
-        inboxShards: 2,
-        connectedAtMs: 1,
-        member: false,
-      });
+      expect(later[0]?.connection).toEqual(connection());
       await cleanup?.();
     });
   });

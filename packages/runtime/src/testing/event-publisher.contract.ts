@@ -17,9 +17,10 @@
  * how consumers deduplicate, since the bus's own envelope ids differ between publications. A
  * caller may put it in the detail itself; a detail holding another id is refused.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PublishError } from "../errors.js";
 import type { EventPublisher, OutgoingEvent } from "../ports/event-publisher.js";
+import { harnessPerTest } from "./harness.js";
 
 export interface EventPublisherHarness {
   readonly publisher: EventPublisher;
@@ -94,24 +95,17 @@ async function publishError(promise: Promise<unknown>): Promise<PublishError> {
   return error as PublishError;
 }
 
+// Alike: the heads of blob-store.contract.ts, client-push.contract.ts, event-publisher.contract.ts
+// and workflow-starter.contract.ts (a describe over a fresh harness per test, harness.ts's).
 export function describeEventPublisherContract(
   name: string,
   setup: () => Promise<EventPublisherHarness>,
 ): void {
   describe(`EventPublisher contract: ${name}`, () => {
-    let fixture: EventPublisherHarness | undefined;
     let h: EventPublisherHarness;
-
-    beforeEach(async () => {
-      fixture = await setup();
-      h = fixture;
+    harnessPerTest(setup, (harness) => {
+      h = harness;
       expect(h.maxAttempts).toBeGreaterThanOrEqual(3);
-    });
-
-    afterEach(async () => {
-      const done = fixture;
-      fixture = undefined;
-      await done?.cleanup?.();
     });
 
     /** How many calls carried `eventId`. */

@@ -1,5 +1,6 @@
 /**
  * The contract of the journal port: every adapter (memory, DynamoDB) passes this suite.
+ * Its tests start alike (a harness, a world of their own), each then about one behaviour.
  */
 import { type JournalEntry, Ledger } from "@ledgerquest/engine";
 import { describe, expect, it } from "vitest";

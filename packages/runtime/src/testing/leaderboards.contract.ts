@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { LeaderboardRow, LeaderboardStore } from "../ports/leaderboards.js";
+import { worldIds } from "./harness.js";
 
 export interface LeaderboardsFixture {
   readonly leaderboards: LeaderboardStore;
@@ -15,12 +16,12 @@ const row = (playerId: string, gold: number, version = 1): LeaderboardRow => ({
   version,
 });
 
+// Alike: chain-records.contract.ts's head (a store of one item per world, fresh worlds per test).
 export function describeLeaderboardsContract(
   name: string,
   setup: () => Promise<LeaderboardsFixture>,
 ): void {
-  let worlds = 0;
-  const world = () => `boardworld${Date.now().toString(36)}${(worlds++).toString(36)}`;
+  const world = worldIds("boardworld");
 
   describe(`LeaderboardStore contract: ${name}`, () => {
     it("reads an empty board at revision 0 for a world never written", async () => {

@@ -14,9 +14,10 @@
  * answered `started` (AWS answers it as it answered the first); a repeat with another input, or
  * after the execution finished, is `exists`. Either way there is never a second loop.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RuntimeError } from "../errors.js";
 import type { WorkflowStarter } from "../ports/workflow-starter.js";
+import { harnessPerTest } from "./harness.js";
 
 export interface WorkflowStarterHarness {
   readonly starter: WorkflowStarter;
@@ -40,23 +41,16 @@ const loopInput = (worldId: string, extra: { readonly [key: string]: unknown } =
   ...extra,
 });
 
+// Alike: the heads of blob-store.contract.ts, client-push.contract.ts, event-publisher.contract.ts
+// and workflow-starter.contract.ts (a describe over a fresh harness per test, harness.ts's).
 export function describeWorkflowStarterContract(
   name: string,
   setup: () => Promise<WorkflowStarterHarness>,
 ): void {
   describe(`WorkflowStarter contract: ${name}`, () => {
-    let fixture: WorkflowStarterHarness | undefined;
     let h: WorkflowStarterHarness;
-
-    beforeEach(async () => {
-      fixture = await setup();
-      h = fixture;
-    });
-
-    afterEach(async () => {
-      const done = fixture;
-      fixture = undefined;
-      await done?.cleanup?.();
+    harnessPerTest(setup, (harness) => {
+      h = harness;
     });
 
     const inputs = () => h.executions().map((e) => e.input);

@@ -50,6 +50,7 @@ import type { BatchRecord } from "../ports/journal.js";
 import type { RuntimeDeps } from "./deps.js";
 import { supplyProblems, type VerifyWorldReport, verifyWorld } from "./verify.js";
 import {
+  accountBalance,
   INLINE_STATE_BYTES_MAX,
   type LoadedWorld,
   loadWorldState,
@@ -318,12 +319,7 @@ function checkCut(cut: {
     }
   }
   const accounts = [...verifier.accountTotals()].map((a) => ({
-    accountId: a.id,
-    owner: a.owner,
-    unit: a.unit,
-    debits: a.debits,
-    credits: a.credits,
-    balance: a.credits - a.debits,
+    ...accountBalance(a),
     version: writtenAt.get(a.id) ?? 0,
   }));
   return { problems, accounts, players: cutPlayers(loaded, world.worldId) };

@@ -159,6 +159,7 @@ export interface WorldStateView {
   readonly tick: number;
   readonly stateHash: string;
   readonly ledger: { readonly count: number; readonly head: string; readonly root: string };
+  /** The asking player's profile; absent when the player is not in this world. */
   readonly player?: PlayerRecord;
   /** Every entity, when asked for (it loads the world's state). */
   readonly entities?: readonly EntityView[];

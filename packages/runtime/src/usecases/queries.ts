@@ -18,19 +18,13 @@ import type { PlayerRecord, WorldRecord, WorldSummary } from "../ports/entity-st
 import type { EntityView, GameDescription } from "../world/game.js";
 import { admitFrame, gateFrame } from "./admission.js";
 import type { RuntimeDeps } from "./deps.js";
+import type { WorldStateView } from "./players.js";
 import { InvalidReplayRangeError, type ReplayReport, replayWorld } from "./replay.js";
 import { type VerifyWorldReport, verifyWorld } from "./verify.js";
 import { loadWorldState, supplyOf } from "./world-io.js";
 
-/** The answer to `state`. */
-export interface StateQueryResult {
-  readonly worldId: string;
-  readonly version: number;
-  readonly tick: number;
-  readonly stateHash: string;
-  readonly ledger: { readonly count: number; readonly head: string; readonly root: string };
-  /** The asking player's profile; absent when the player is not in this world. */
-  readonly player?: PlayerRecord;
+/** The answer to `state`: `getState`'s view, always with the entities. */
+export interface StateQueryResult extends WorldStateView {
   readonly entities: readonly EntityView[];
   /** Held outside the system accounts, per unit: what is in circulation. */
   readonly supply: Readonly<Record<string, number>>;

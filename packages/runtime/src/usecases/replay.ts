@@ -80,18 +80,13 @@ export type ReplayMismatch =
       readonly actual: string;
       readonly detail: string;
     }
-  /** The re-run of batch `version` made fewer ledger entries than its record and journal hold. */
+  /**
+   * A count that differs: `ledger_count`, the re-run of batch `version` made fewer ledger entries
+   * than its record and journal hold; `commands_count`, the batch's inbox ranges give another
+   * number of commands than its record counts.
+   */
   | {
-      readonly kind: "ledger_count";
-      readonly tick: number;
-      readonly version: number;
-      readonly expected: number;
-      readonly actual: number;
-      readonly detail: string;
-    }
-  /** The batch's inbox ranges give another number of commands than its record counts. */
-  | {
-      readonly kind: "commands_count";
+      readonly kind: "ledger_count" | "commands_count";
       readonly tick: number;
       readonly version: number;
       readonly expected: number;

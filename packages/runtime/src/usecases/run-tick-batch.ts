@@ -837,6 +837,7 @@ class BackgroundDrains implements Drainer {
   #ready: readonly ShardDrain[] | undefined;
   #failure: { readonly error: unknown } | undefined;
 
+  // Alike: IntervalDrains's constructor (the same inputs, drained on another schedule).
   constructor(
     private readonly deps: RuntimeDeps,
     private readonly worldId: string,

@@ -2,7 +2,14 @@
  * Loading and saving a world's state (simulation snapshot and ledger checkpoint) through the
  * ports: inline in the world item while it fits, in the blob store beyond.
  */
-import { fingerprintOf, Ledger, Simulation, sha256Hex, toHex } from "@ledgerquest/engine";
+import {
+  type Account,
+  fingerprintOf,
+  Ledger,
+  Simulation,
+  sha256Hex,
+  toHex,
+} from "@ledgerquest/engine";
 import { CorruptRecordError, NotFoundError, RulesMismatchError } from "../errors.js";
 import { useNodeSha256 } from "../native-hash.js";
 import { contentKey } from "../ports/blob-store.js";
@@ -70,17 +77,21 @@ export function accountBalances(ledger: Ledger, ids: Iterable<string>): AccountB
   const out: AccountBalance[] = [];
   for (const id of ids) {
     const a = ledger.account(id);
-    if (a === undefined) continue;
-    out.push({
-      accountId: a.id,
-      owner: a.owner,
-      unit: a.unit,
-      debits: a.debits,
-      credits: a.credits,
-      balance: a.credits - a.debits,
-    });
+    if (a !== undefined) out.push(accountBalance(a));
   }
   return out;
+}
+
+/** One ledger account's totals as the entity store keeps them. */
+export function accountBalance(a: Readonly<Account>): AccountBalance {
+  return {
+    accountId: a.id,
+    owner: a.owner,
+    unit: a.unit,
+    debits: a.debits,
+    credits: a.credits,
+    balance: a.credits - a.debits,
+  };
 }
 
 /**

@@ -15,6 +15,9 @@
  * - every player starts with `STARTING_GOLD` gold, paid through the ledger at creation;
  * - a wall that never moves and is drawn with its own shape (a view's per-entity shape);
  * - settings `{ runners, coins }`, both optional.
+ *
+ * Alike: create-ledgerquest/template/src/game.ts (a game made the same way, for a new project) and
+ * the engine's quest tests' books (engine/test/quests.test.ts, quests-claim.test.ts).
  */
 import {
   createQuestSystem,

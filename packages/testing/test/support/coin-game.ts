@@ -133,6 +133,8 @@ function populate(sim: Simulation, rules: GameRules, players: readonly string[],
   }
 }
 
+// Alike: create-ledgerquest/template/src/game.ts's view (and client/test/support/tiny-game.ts's):
+// small games of their own packages, the template being what a new project starts from.
 function view(sim: Simulation): readonly EntityView[] {
   const w = sim.world;
   const spot = w.store(Spot);

@@ -22,6 +22,8 @@ interface Connection {
   readonly messages: Uint8Array[];
 }
 
+// Alike: packages/aws/src/adapters/apigw-client-push.ts's post (the same checks, each adapter
+// throwing its own error class).
 export class MemoryClientPush implements ClientPush {
   readonly maxMessageBytes: number;
   readonly #connections = new Map<string, Connection>();

@@ -13,7 +13,10 @@ interface Shard {
   commands: InboxCommand[];
 }
 
-/** The command inbox in memory, with the port's semantics (see the contract suite). */
+/**
+ * The command inbox in memory, with the port's semantics (see the contract suite).
+ * Alike: packages/aws/src/adapters/dynamodb-command-inbox.ts (the same port over DynamoDB).
+ */
 export class MemoryCommandInbox implements CommandInbox {
   private readonly shards = new Map<string, Shard>();
   private readonly usedIds = new Set<string>();

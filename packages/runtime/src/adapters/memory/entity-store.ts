@@ -17,6 +17,9 @@ import {
  * The entity store in memory: for unit tests of the use cases and for runs that need no
  * persistence. It keeps the port's semantics exactly (the same contract suite as DynamoDB's),
  * and copies records in and out so callers cannot change what is stored by accident.
+ *
+ * Alike: packages/aws/src/adapters/dynamodb-entity-store.ts, the same port (signatures, and getters
+ * of one shape per record kind); the storage under them is what differs.
  */
 export class MemoryEntityStore implements EntityStore {
   private readonly worlds = new Map<string, WorldRecord>();

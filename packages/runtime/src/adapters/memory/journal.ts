@@ -2,7 +2,10 @@ import type { JournalEntry } from "@ledgerquest/engine";
 import { JournalConflictError } from "../../errors.js";
 import type { BatchRecord, Journal, PutBatchResult } from "../../ports/journal.js";
 
-/** The journal in memory, with the port's semantics (see the contract suite). */
+/**
+ * The journal in memory, with the port's semantics (see the contract suite).
+ * Alike: packages/aws/src/adapters/dynamodb-journal.ts (the same port over DynamoDB).
+ */
 export class MemoryJournal implements Journal {
   private readonly batches = new Map<string, BatchRecord>();
   private readonly entries = new Map<string, JournalEntry[]>();

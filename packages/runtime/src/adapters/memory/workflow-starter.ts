@@ -68,7 +68,11 @@ export class MemoryWorkflowStarter implements WorkflowStarter {
   }
 }
 
-/** The input's JSON, or a `RuntimeError` saying why Step Functions would not take it. */
+/**
+ * The input's JSON, or a `RuntimeError` saying why Step Functions would not take it.
+ * Alike: packages/aws/src/adapters/sfn-workflow-starter.ts's #inputJson (the same checks, each
+ * adapter throwing its own error class).
+ */
 function serializeInput(name: string, input: { readonly [key: string]: unknown }): string {
   if (name === "") throw new RuntimeError("execution name must not be empty");
   let json: string | undefined;
