@@ -11,7 +11,7 @@
  * each written out for the case it is about.
  */
 import { randomUUID } from "node:crypto";
-import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -50,9 +50,9 @@ import type {
   DynamoDBStreamEvent,
   AttributeValue as LambdaAttributeValue,
 } from "aws-lambda";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 // The engine's entry encoding, to forge an entry as an attacker who knows it would.
-import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
+import { ensureTables } from "../src/adapters/dynamodb-common.js";
 import { EventBridgePublisher } from "../src/adapters/eventbridge-publisher.js";
 import {
   type AuditStreamDeps,
@@ -65,18 +65,12 @@ import {
   processAuditStream,
 } from "../src/handlers/audit-stream.js";
 import { logger, MetricName, metrics } from "../src/observability.js";
+import { dynamoDbEndpoint, dynamoDbLocal, localClientConfig } from "./support/dynamodb-local.js";
 
-const endpoint = inject("dynamodbEndpoint");
-const clientConfig = {
-  endpoint,
-  region: "us-east-1",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-};
-const client = new DynamoDBClient(clientConfig);
-/** Reads and rewrites items as a test (or an attacker) would, beside the handler. */
-const doc = documentClient(client);
+const clientConfig = localClientConfig();
+/** `doc` reads and rewrites items as a test (or an attacker) would, beside the handler. */
+const { client, doc, tables } = dynamoDbLocal("audit-");
 const streams = new DynamoDBStreamsClient(clientConfig);
-const tables = tableNames("audit-");
 
 // ─── the stream, as Lambda delivers it ───────────────────────────────────────────────────────
 
@@ -772,7 +766,7 @@ describe("the exported handler", () => {
     vi.stubEnv("AWS_REGION", "us-east-1");
     vi.stubEnv("AWS_ACCESS_KEY_ID", "local");
     vi.stubEnv("AWS_SECRET_ACCESS_KEY", "local");
-    vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", endpoint);
+    vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamoDbEndpoint);
     vi.stubEnv("AWS_ENDPOINT_URL_EVENTBRIDGE", eventBridge.url);
     vi.stubEnv("LQ_ENTITY_TABLE", tables.entityTable);
     vi.stubEnv("LQ_AUDIT_TABLE", tables.auditLog);

@@ -1,7 +1,6 @@
 // The commit protocol over the DynamoDB adapters against DynamoDB Local (real SDK, real
 // transactions and conditions), with crashes injected at every write point.
 // Alike: runtime's test/commit-protocol-memory.test.ts (the same suite and settings over memory).
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { arenaModule } from "@ledgerquest/example-arena";
 import {
   ManualClock,
@@ -10,17 +9,12 @@ import {
   MemoryEventPublisher,
 } from "@ledgerquest/runtime";
 import { describeCommitProtocol } from "@ledgerquest/runtime/testing/commit-protocol";
-import { beforeAll, inject } from "vitest";
-import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
+import { beforeAll } from "vitest";
+import { ensureTables } from "../src/adapters/dynamodb-common.js";
 import { dynamoDbStores } from "../src/wiring.js";
+import { dynamoDbLocal } from "./support/dynamodb-local.js";
 
-const client = new DynamoDBClient({
-  endpoint: inject("dynamodbEndpoint"),
-  region: "us-east-1",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-});
-const doc = documentClient(client);
-const tables = tableNames("protocol-");
+const { client, doc, tables } = dynamoDbLocal("protocol-");
 
 beforeAll(async () => {
   await ensureTables(client, tables);

@@ -1,26 +1,20 @@
 // The DynamoDB adapters against DynamoDB Local (started once per test run by the global setup),
 // through the real AWS SDK: each passes the same contract suite as the memory adapters.
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { describeChainRecordsContract } from "@ledgerquest/runtime/testing/chain-records";
 import { describeCommandInboxContract } from "@ledgerquest/runtime/testing/command-inbox";
 import { describeEntityStoreContract } from "@ledgerquest/runtime/testing/entity-store";
 import { describeJournalContract } from "@ledgerquest/runtime/testing/journal";
 import { describeLeaderboardsContract } from "@ledgerquest/runtime/testing/leaderboards";
-import { beforeAll, inject } from "vitest";
+import { beforeAll } from "vitest";
 import { DynamoDbChainRecordStore } from "../src/adapters/dynamodb-chain-records.js";
 import { DynamoDbCommandInbox } from "../src/adapters/dynamodb-command-inbox.js";
-import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
+import { ensureTables } from "../src/adapters/dynamodb-common.js";
 import { DynamoDbEntityStore } from "../src/adapters/dynamodb-entity-store.js";
 import { DynamoDbJournal } from "../src/adapters/dynamodb-journal.js";
 import { DynamoDbLeaderboardStore } from "../src/adapters/dynamodb-leaderboards.js";
+import { dynamoDbLocal } from "./support/dynamodb-local.js";
 
-const client = new DynamoDBClient({
-  endpoint: inject("dynamodbEndpoint"),
-  region: "us-east-1",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-});
-const doc = documentClient(client);
-const tables = tableNames("contract-");
+const { client, doc, tables } = dynamoDbLocal("contract-");
 
 beforeAll(async () => {
   await ensureTables(client, tables);

@@ -1,25 +1,19 @@
 // What the DynamoDB inbox adds to the port's contract (which dynamodb-adapters.test.ts runs): how
 // it stores commands. Submits that meet in one transaction share one inbox item, capped in bytes
 // under DynamoDB's 400 KB, and inbox items written before groups existed read as before.
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { auditKeys, type NewCommand, pad } from "@ledgerquest/runtime";
 import { uniqueId } from "@ledgerquest/runtime/testing/entity-store";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   DynamoDbCommandInbox,
   GROUP_BYTES_MAX,
   GROUP_COMMANDS_MAX,
 } from "../src/adapters/dynamodb-command-inbox.js";
-import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
+import { ensureTables } from "../src/adapters/dynamodb-common.js";
+import { dynamoDbLocal } from "./support/dynamodb-local.js";
 
-const client = new DynamoDBClient({
-  endpoint: inject("dynamodbEndpoint"),
-  region: "us-east-1",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-});
-const doc = documentClient(client);
-const tables = tableNames("inbox-");
+const { client, doc, tables } = dynamoDbLocal("inbox-");
 const inbox = new DynamoDbCommandInbox(doc, { tables });
 
 beforeAll(async () => {

@@ -5,7 +5,6 @@
  * from the environment alone, talking to local endpoints of every service they use.
  */
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   type RunningLocalEventBridge,
   startLocalEventBridge,
@@ -33,9 +32,9 @@ import type {
   APIGatewayProxyWebsocketEventV2WithRequestContext,
   Context,
 } from "aws-lambda";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { DynamoDbCommandInbox } from "../src/adapters/dynamodb-command-inbox.js";
-import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
+import { ensureTables } from "../src/adapters/dynamodb-common.js";
 import { DynamoDbEntityStore } from "../src/adapters/dynamodb-entity-store.js";
 import { DynamoDbJournal } from "../src/adapters/dynamodb-journal.js";
 import { readConfig } from "../src/config.js";
@@ -61,16 +60,10 @@ import {
 import type { WebSocketResponse } from "../src/handlers/websocket.js";
 import { MetricName, metrics } from "../src/observability.js";
 import { createRuntimeDeps, runtimeConfigSchema } from "../src/wiring.js";
+import { dynamoDbEndpoint, dynamoDbLocal } from "./support/dynamodb-local.js";
 import { type LocalS3, startLocalS3 } from "./support/s3-local.js";
 
-const endpoint = inject("dynamodbEndpoint");
-const client = new DynamoDBClient({
-  endpoint,
-  region: "us-east-1",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-});
-const doc = documentClient(client);
-const tables = tableNames("handlers-");
+const { client, doc, tables } = dynamoDbLocal("handlers-");
 const PLAYERS = ["player_0001", "player_0002"] as const;
 const [ALICE, BOB] = PLAYERS;
 const SETTINGS = { bodies: 10, bots: 2, coins: 10 };
@@ -1049,7 +1042,7 @@ describe("the exported Lambda entry points, configured by the environment alone"
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
-      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
       LQ_ENTITY_TABLE: tables.entityTable,
       LQ_AUDIT_TABLE: tables.auditLog,

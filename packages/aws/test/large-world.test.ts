@@ -1,6 +1,5 @@
 // A world whose state outgrows a DynamoDB item: the state goes to S3 (the emulators' s3rver) under a
 // content-addressed key, the world item holds the pointer and hash, and the world keeps running.
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { arenaModule } from "@ledgerquest/example-arena";
 import {
@@ -13,19 +12,14 @@ import {
   type RuntimeDeps,
   runTickBatch,
 } from "@ledgerquest/runtime";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { documentClient, ensureTables, tableNames } from "../src/adapters/dynamodb-common.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureTables } from "../src/adapters/dynamodb-common.js";
 import { S3BlobStore } from "../src/adapters/s3-blob-store.js";
 import { dynamoDbStores } from "../src/wiring.js";
+import { dynamoDbLocal } from "./support/dynamodb-local.js";
 import { type LocalS3, localS3Client, startLocalS3 } from "./support/s3-local.js";
 
-const client = new DynamoDBClient({
-  endpoint: inject("dynamodbEndpoint"),
-  region: "us-east-1",
-  credentials: { accessKeyId: "local", secretAccessKey: "local" },
-});
-const doc = documentClient(client);
-const tables = tableNames("large-");
+const { client, doc, tables } = dynamoDbLocal("large-");
 let s3: LocalS3;
 let deps: RuntimeDeps;
 
