@@ -14,6 +14,7 @@ import type { EventBridgePublisher } from "@ledgerquest/aws";
 import {
   type DeliveryFaults,
   type ExecutionDescription,
+  lambdaContext,
   startLocalEventBridge,
   startLocalS3,
   startLocalStepFunctions,
@@ -202,23 +203,8 @@ type EventBridge = Awaited<ReturnType<typeof startLocalEventBridge>>;
 type Dashboard = Awaited<ReturnType<typeof startDashboardServer>>;
 type AuditStreamModule = typeof import("@ledgerquest/aws/handlers/audit-stream");
 
-function lambdaContext(functionName: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
-    memoryLimitInMB: "1024",
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+/** The memory the local stack's handlers report in their Lambda context. */
+const LAMBDA_MEMORY = { memoryLimitInMB: 1024 } as const;
 
 /** The stops of the services started so far, run in `ORDER` by `stopAll`. */
 class Shutdown {
@@ -274,7 +260,10 @@ class Routes {
       const handler = this.#handlers[name];
       if (handler === undefined) throw new Error(`the ${name} handler is not loaded yet`);
       return this.#usage.invoke(name, () =>
-        handler(event as never, lambdaContext(name, API_GATEWAY_INTEGRATION_TIMEOUT_MS)),
+        handler(
+          event as never,
+          lambdaContext(name, API_GATEWAY_INTEGRATION_TIMEOUT_MS, LAMBDA_MEMORY),
+        ),
       ) as Promise<never>;
     };
   }
@@ -668,7 +657,7 @@ async function startPoller(
     ...(options.inMemory ? {} : { checkpointFile: join(dataDir, "audit-stream.checkpoint.json") }),
     handler: (event) =>
       usage.invoke("audit-stream", () =>
-        auditStreamHandler(event as never, lambdaContext("audit-stream", 60_000)),
+        auditStreamHandler(event as never, lambdaContext("audit-stream", 60_000, LAMBDA_MEMORY)),
       ),
     onError: (failure) => log(`stream poller: ${JSON.stringify(failure)}`),
   });

@@ -6,9 +6,9 @@
  * started for the one invocation (`--in-process`, the project's worlds seeded). The response goes
  * to stdout as JSON (pipe it), the handler's log lines and a Lambda-style REPORT line to stderr.
  */
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { LambdaHandler } from "@ledgerquest/aws";
+import { lambdaContext } from "@ledgerquest/local";
 import type { GameModule, RuntimeDeps } from "@ledgerquest/runtime";
 import { InvokeError } from "../errors.js";
 import type { LocalTarget } from "../target.js";
@@ -76,26 +76,6 @@ export async function loadHandler(name: InvokableHandler, game: GameModule): Pro
   }
 }
 
-/** A Lambda context for one invocation, with `timeoutMs` to run. */
-export function invokeContext(name: InvokableHandler, timeoutMs: number): Context {
-  const deadlineMs = Date.now() + timeoutMs;
-  const functionName = `ledgerquest-local-${name}`;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: "512",
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "invoke",
-    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 export interface InvocationResult {
   readonly ok: boolean;
   /** What the handler returned, or Lambda's error document when it threw. */
@@ -114,7 +94,9 @@ export async function invokeOnce(
   event: unknown,
   options: { readonly timeoutMs: number; readonly output: InvokeOutput },
 ): Promise<InvocationResult> {
-  const context = invokeContext(name, options.timeoutMs);
+  const context = lambdaContext(`ledgerquest-local-${name}`, options.timeoutMs, {
+    memoryLimitInMB: 512,
+  });
   const write = process.stdout.write;
   process.stdout.write = ((chunk: string | Uint8Array) => {
     options.output.err.write(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString());

@@ -3,42 +3,13 @@
  * failure captured rather than thrown; invocations under way are tracked so that stopping the
  * gateway lets them finish.
  */
-import { randomUUID } from "node:crypto";
-import { WebSocketGatewayError } from "../errors.js";
-import type { LambdaContext, WebSocketGatewayErrorSite, WebSocketLambdaHandler } from "./types.js";
+import { lambdaContext } from "../lambda-context.js";
+import type { WebSocketGatewayErrorSite, WebSocketLambdaHandler } from "./types.js";
 
 export type Invocation<T> =
   | { readonly kind: "returned"; readonly value: T }
   | { readonly kind: "threw"; readonly error: unknown }
   | { readonly kind: "timed-out" };
-
-export function lambdaContext(
-  functionName: string,
-  timeoutMs: number,
-  region: string,
-  accountId: string,
-): LambdaContext {
-  const deadlineMs = Date.now() + timeoutMs;
-  const callbackStyle = (name: string) => (): never => {
-    throw new WebSocketGatewayError(
-      `context.${name}() is not supported by the local gateway: return or throw from an async handler`,
-    );
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
-    memoryLimitInMB: "128",
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/[$LATEST]${randomUUID().replaceAll("-", "")}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
-    done: callbackStyle("done"),
-    fail: callbackStyle("fail"),
-    succeed: callbackStyle("succeed"),
-  };
-}
 
 /** Whether a Lambda proxy answer is an object at all. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -74,7 +45,10 @@ export class Invoker {
     event: E,
   ): Promise<Invocation<R>> {
     const functionName = `ledgerquest-local-${site.replace("$", "")}`;
-    const context = lambdaContext(functionName, this.timeoutMs, this.region, this.accountId);
+    const context = lambdaContext(functionName, this.timeoutMs, {
+      region: this.region,
+      accountId: this.accountId,
+    });
     const run = this.#track(
       (async (): Promise<Invocation<R>> => {
         try {
