@@ -7,6 +7,7 @@ import { decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type LocalStack, startLocalStack } from "../src/dev.js";
+import { until } from "./support/wait.js";
 
 let stack: LocalStack;
 let deps: RuntimeDeps;
@@ -59,16 +60,6 @@ async function snapshot() {
     gold1: (await deps.store.getAccount("gate", "player_0001:gold"))?.balance,
     gold2: (await deps.store.getAccount("gate", "player_0002:gold"))?.balance,
   };
-}
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error("timed out");
 }
 
 describe("bad input at the gateway changes nothing", () => {
@@ -136,7 +127,9 @@ describe("bad input at the gateway changes nothing", () => {
     for (const [frame, code] of frames) {
       const n = c.replies.length;
       c.ws.send(frame);
-      const reply = (await waitFor(() => (c.replies.length > n ? c.replies[n] : undefined))) as {
+      const reply = (await until("the reply to a bad frame", () =>
+        c.replies.length > n ? c.replies[n] : undefined,
+      )) as {
         type: string;
         code?: string;
       };
@@ -153,7 +146,7 @@ describe("bad input at the gateway changes nothing", () => {
     });
     c.ws.send(move);
     c.ws.send(move);
-    const acks = await waitFor(() => {
+    const acks = await until("two acks", () => {
       const a = c.replies.filter((r) => (r as { type: string }).type === "ack");
       return a.length >= 2 ? a : undefined;
     });

@@ -9,6 +9,7 @@ import { createWorld, getState, type RuntimeDeps } from "@ledgerquest/runtime";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { type LocalStack, startLocalStack } from "../src/dev.js";
+import { until } from "./support/wait.js";
 
 const WORLD = "hostile";
 const PLAYER = "player_0001";
@@ -78,21 +79,11 @@ function open(url: string, headers: Record<string, string> = {}): Promise<Client
   });
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error("no reply arrived");
-}
-
 /** Sends `frame` and resolves to the one reply it gets. */
 async function ask(client: Client, frame: string): Promise<Record<string, unknown>> {
   const n = client.replies.length;
   client.ws.send(frame);
-  return (await waitFor(() =>
+  return (await until("a reply", () =>
     client.replies.length > n ? client.replies[n] : undefined,
   )) as Record<string, unknown>;
 }
