@@ -65,6 +65,8 @@ import {
 } from "./protocol.js";
 import type { EventBridgeUsage } from "./usage.js";
 
+// Alike: stepfunctions.ts (the same protocol.ts imports, closed-endpoint check and start/close
+// wrapper: two services on one plumbing, each with its own operations, errors and answers).
 /** The refs of the rules' targets (`GameLoop`, `LeaderboardProjector`, `OpsNotifier`). */
 export type EventTargetRef = RuleTarget["ref"];
 
@@ -523,6 +525,18 @@ export class LocalEventBridge {
     return BUS_ARN.exec(nameOrArn)?.[1] ?? nameOrArn;
   }
 
+  /** The request's `EventBusName` (default `default`); a bus that does not exist is refused. */
+  #existingBus(input: JsonObject): string {
+    const busName = this.#busName(optionalString(input, "EventBusName"));
+    if (!this.#buses.has(busName)) {
+      throw new AwsServiceError(
+        "ResourceNotFoundException",
+        `Event bus ${busName} does not exist.`,
+      );
+    }
+    return busName;
+  }
+
   #log<T>(log: T[], item: T): void {
     log.push(item);
     if (log.length > this.#maxLogEntries) log.splice(0, log.length - this.#maxLogEntries);
@@ -661,13 +675,7 @@ export class LocalEventBridge {
     }
     const patternText = requiredString(input, "EventPattern");
     const pattern = this.#compile(patternText);
-    const busName = this.#busName(optionalString(input, "EventBusName"));
-    if (!this.#buses.has(busName)) {
-      throw new AwsServiceError(
-        "ResourceNotFoundException",
-        `Event bus ${busName} does not exist.`,
-      );
-    }
+    const busName = this.#existingBus(input);
     const state = optionalString(input, "State") ?? "ENABLED";
     if (state !== "ENABLED" && state !== "DISABLED") {
       throw new AwsServiceError(
@@ -727,13 +735,7 @@ export class LocalEventBridge {
   }
 
   #listRules(input: JsonObject): JsonObject {
-    const busName = this.#busName(optionalString(input, "EventBusName"));
-    if (!this.#buses.has(busName)) {
-      throw new AwsServiceError(
-        "ResourceNotFoundException",
-        `Event bus ${busName} does not exist.`,
-      );
-    }
+    const busName = this.#existingBus(input);
     const prefix = optionalString(input, "NamePrefix") ?? "";
     const limit = input.Limit ?? 100;
     if (!(Number.isSafeInteger(limit) && (limit as number) >= 1 && (limit as number) <= 100)) {
