@@ -35,6 +35,7 @@ export const LogMessage = {
 } as const;
 export type LogMessage = (typeof LogMessage)[keyof typeof LogMessage];
 
+// Alike: engine/src/economy/economy.ts's TradeResult, in shape only (documented readonly fields).
 export interface LogQuery {
   /** A PascalCase id: the construct id and, in kebab case, the saved query's name. */
   readonly id: string;

@@ -23,6 +23,8 @@ import { EventBridgePublisher } from "../src/adapters/eventbridge-publisher.js";
 import { StepFunctionsWorkflowStarter } from "../src/adapters/sfn-workflow-starter.js";
 import { handleSupervisorEvent } from "../src/handlers/supervisor.js";
 
+// Alike: io-adapters.test.ts's head and emulators' test/eventbridge.test.ts's (client settings and
+// a close-after-each list, a few lines each file keeps).
 const region = "us-east-1";
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 

@@ -214,6 +214,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+// Alike: the tests below, one another (connect, then command frames written out in full, so the
+// frame each test is about stays in view).
 describe("$connect", () => {
   it("joins the authorizer's player to the world in the query string", async () => {
     const deps = coreDeps();

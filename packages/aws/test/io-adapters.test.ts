@@ -75,6 +75,8 @@ import {
 } from "../src/adapters/sfn-workflow-starter.js";
 import { AwsAdapterError } from "../src/errors.js";
 
+// Alike: emulators.test.ts's head and the emulators' own tests' (eventbridge.test.ts,
+// stepfunctions.test.ts): client settings and a close-after-each list, a few lines each file keeps.
 const region = "us-east-1";
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 
@@ -98,6 +100,8 @@ async function deadUrl(): Promise<string> {
   return server.url;
 }
 
+// Alike: rejectionOf in runtime's testing/event-publisher.contract.ts (not exported) and in
+// emulators' test/stepfunctions.test.ts.
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
@@ -392,6 +396,8 @@ describe("EventBridgePublisher on the wire", () => {
   });
 });
 
+// Alike: emulators' test/eventbridge.test.ts (some of the same checks: here as what the adapters
+// rely on, there as the emulator's own).
 describe("the local EventBridge endpoint", () => {
   async function rawClient() {
     const { bus } = await startBus();
@@ -824,6 +830,7 @@ describe("StepFunctionsWorkflowStarter on the wire", () => {
 
   it("finds its endpoint through AWS_ENDPOINT_URL_SFN, as the local stack configures it", async () => {
     const { sfn, stateMachineArn } = await localStepFunctions();
+    // Alike: the EventBridge publisher's endpoint-from-environment test (the same env save/restore).
     const saved = process.env.AWS_ENDPOINT_URL_SFN;
     process.env.AWS_ENDPOINT_URL_SFN = sfn.url;
     try {

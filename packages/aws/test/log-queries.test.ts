@@ -14,6 +14,7 @@ import { LOG_QUERIES, LogMessage } from "../src/log-queries.js";
 
 type LogRecord = Record<string, unknown>;
 
+// Alike: authorizer.test.ts's "the Lambda handler" capture (the same spies on Powertools' output).
 let output: string[];
 
 beforeEach(() => {

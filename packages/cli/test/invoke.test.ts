@@ -20,6 +20,7 @@ import { writeLocalTarget } from "../src/target.js";
 const CONFIG = fileURLToPath(
   new URL("../../../examples/arena/ledgerquest.config.ts", import.meta.url),
 );
+// Alike: bots.test.ts's and cost.test.ts's stacks (the arena in memory; each file starts its own).
 let stack: LocalStack;
 let dataDir: string;
 let files: string;

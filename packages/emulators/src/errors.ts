@@ -3,6 +3,9 @@
  * handler that misbehaved. One base class, so a caller can tell an emulator's failure from the
  * failure of what runs on it; the errors an emulated service answers its clients with are not
  * these (they are `AwsServiceError`s of `protocol.ts`, sent over the wire as AWS sends them).
+ *
+ * Alike: each class here and the next (one small class per emulator, so a catch can tell them
+ * apart).
  */
 
 /** The base of every emulator's failure. */

@@ -73,6 +73,8 @@ import {
 } from "./protocol.js";
 import type { StepFunctionsUsage } from "./usage.js";
 
+// Alike: engine/src/sim/command.ts's JsonValue (the same type; the emulators depend on the
+// runtime only, which does not export it).
 /** A JSON value as a task handler receives it. */
 export type JsonValue =
   | null
@@ -765,6 +767,7 @@ export class LocalStepFunctions {
     return machine;
   }
 
+  // Alike: #machine above (the same ARN check then lookup, each with its own AWS error code).
   #execution(executionArn: string): Execution {
     if (!EXECUTION_ARN.test(executionArn)) {
       throw new AwsServiceError("InvalidArn", `Invalid Arn: '${executionArn}'`);
@@ -1002,6 +1005,7 @@ export class LocalStepFunctions {
   }
 }
 
+// Alike: aws's handlers/audit-stream.ts chainDeps, in shape only (a record copied field by field).
 function describe(execution: Execution): ExecutionDescription {
   return {
     executionArn: execution.executionArn,

@@ -33,6 +33,7 @@ import {
   type TaskHandler,
 } from "../src/stepfunctions.js";
 
+// Alike: eventbridge.test.ts's head (client settings; each emulator's test file stands alone).
 const region = "us-east-1";
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 const GAME_LOOP = "ledgerquest-game-loop";
@@ -125,6 +126,8 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
+// Alike: rejectionOf in runtime's testing/event-publisher.contract.ts (not exported) and in aws's
+// test/io-adapters.test.ts.
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;

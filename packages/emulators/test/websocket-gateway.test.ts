@@ -524,6 +524,8 @@ describe("throttling", () => {
   });
 });
 
+// Alike: its tests, one another (a handler held on a promise, then released; each test's limits
+// and timings written out).
 describe("queueing", () => {
   it("a message beyond the limit waits its turn, and one that waited too long is throttled", async () => {
     let release: () => void = () => {};

@@ -22,6 +22,7 @@ const client = new DynamoDBClient(localClientConfig(endpoint));
 const doc = documentClient(client);
 const tables = tableNames(`forensics-${randomUUID().slice(0, 8)}-`);
 
+// Alike: aws's test/handlers.test.ts setup (tables made once per file, mocks restored), in shape.
 beforeAll(async () => {
   await ensureTables(client, tables);
 });

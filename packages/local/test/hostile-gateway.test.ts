@@ -59,6 +59,8 @@ interface Client {
   readonly replies: unknown[];
 }
 
+// Alike: dev-bad-input.test.ts's attempt (the same reply capture; it also answers a refused
+// handshake's status and the close code, where this one sends headers and rejects a refusal).
 function open(url: string, headers: Record<string, string> = {}): Promise<Client> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });

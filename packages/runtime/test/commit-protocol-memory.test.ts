@@ -8,6 +8,7 @@ import { ManualClock } from "../src/ports/clock.js";
 import { describeCommitProtocol } from "../src/testing/commit-protocol.contract.js";
 import { fixtureGame } from "./support/fixture-game.js";
 
+// Alike: aws's test/commit-protocol-dynamodb.test.ts (the same suite over DynamoDB Local).
 describeCommitProtocol("memory adapters, the fixture game", async () => {
   const push = new MemoryClientPush();
   const publisher = new MemoryEventPublisher();

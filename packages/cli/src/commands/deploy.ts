@@ -35,8 +35,8 @@ import { describeSeedResult, type SeedWorldSpec, seedWorlds } from "./seed.js";
 
 // ─── errors ──────────────────────────────────────────────────────────────────────────────────
 
-// Alike: cli/src/project.ts's errors and every package's (engine, runtime, testing: engine's
-// src/errors.ts says why they are one small class per failure, not shared).
+// Alike: cli/src/project.ts's errors and every package's (engine/src/errors.ts, runtime's,
+// testing/src/errors.ts: engine's says why they are one small class per failure, not shared).
 /** A deployment that could not go on; the message says what to do. */
 export class DeployError extends Error {
   override readonly name: string = "DeployError";

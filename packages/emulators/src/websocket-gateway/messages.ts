@@ -28,6 +28,7 @@ export interface MessageRouterParts {
   readonly onError: (error: unknown, site: WebSocketGatewayErrorSite) => void;
 }
 
+// Alike: handshake.ts's Admissions, in shape only (a class over the gateway's parts it is given).
 export class MessageRouter {
   readonly #parts: MessageRouterParts;
 

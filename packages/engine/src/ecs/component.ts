@@ -73,6 +73,8 @@ export function fieldTypeFromCode(code: number): FieldType | undefined {
   return undefined;
 }
 
+// Alike: its own cases (one typed array per field type, in a switch the compiler checks covers
+// every FieldType).
 export function allocateField(type: FieldType, length: number): TypedArray {
   switch (type) {
     case "f64":

@@ -539,6 +539,8 @@ export class World {
     }
   }
 
+  // Alike: addComponentToEach above (the same bulk walk over the mask word; adding also resets the
+  // fields to their defaults, and each hot loop stays free of the other's branches).
   /** `removeComponent(eid, def)` for each id in `eids`, in order. */
   removeComponentFromEach(eids: ArrayLike<Eid>, def: ComponentDef<Schema>): void {
     const n = eids.length;
