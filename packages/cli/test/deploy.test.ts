@@ -149,6 +149,18 @@ function harness(
   };
 }
 
+/** `ledgerquest deploy` through commander, over a harness, in the arena example's project. */
+function deployProgram(): { h: Harness; program: Command } {
+  const h = harness({ bootstrapped: true });
+  const program = new Command().exitOverride();
+  registerDeploy(program, h.environment);
+  // The project: the arena example's configuration, as `--config` names it.
+  useConfigOption(
+    fileURLToPath(new URL("../../../examples/arena/ledgerquest.config.ts", import.meta.url)),
+  );
+  return { h, program };
+}
+
 const base: DeployOptions = {
   profile: "lq-test",
   region: "eu-west-1",
@@ -291,13 +303,7 @@ describe("ledgerquest deploy", () => {
   });
 
   it("parses its options through commander", async () => {
-    const h = harness({ bootstrapped: true });
-    const program = new Command().exitOverride();
-    registerDeploy(program, h.environment);
-    // The project: the arena example's configuration, as `--config` names it.
-    useConfigOption(
-      fileURLToPath(new URL("../../../examples/arena/ledgerquest.config.ts", import.meta.url)),
-    );
+    const { h, program } = deployProgram();
     await program.parseAsync(
       ["deploy", "--profile", "lq-test", "--region", "eu-west-1", "--stage", "prod", "--dry-run"],
       { from: "user" },
@@ -365,12 +371,7 @@ describe("ledgerquest deploy", () => {
   });
 
   it("passes --context settings to every cdk run, and refuses a key the app does not read", async () => {
-    const h = harness({ bootstrapped: true });
-    const program = new Command().exitOverride();
-    registerDeploy(program, h.environment);
-    useConfigOption(
-      fileURLToPath(new URL("../../../examples/arena/ledgerquest.config.ts", import.meta.url)),
-    );
+    const { h, program } = deployProgram();
     const forwarder = "arn:aws:lambda:eu-west-1:123456789012:function:DatadogForwarder";
     await program.parseAsync(
       [

@@ -26,6 +26,7 @@ import type {
   StateQueryResult,
 } from "./protocol.js";
 
+// Alike in form only (read-only figures): runtime/src/ports/journal.ts's BatchRecord.
 /** What one push or `state` result changed, as the store's listeners see it. */
 export interface StateChange {
   readonly source: "push" | "query";

@@ -71,6 +71,7 @@ export class LedgerFeed {
     const { section, body } = panel("ledger", "Ledger", [this.#verifyButton]);
     this.element = section;
     this.#head = h("div", { class: "ledger-head", "data-testid": "ledger-head" });
+    // Alike in form: game-panel.ts's command result (a live region of the same markup).
     this.#verifyResult = h("div", {
       class: "verify-result",
       "data-testid": "verify-result",

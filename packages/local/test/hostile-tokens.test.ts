@@ -13,6 +13,8 @@ import {
   readConfig,
   withObservability,
 } from "@ledgerquest/aws";
+// Alike: connect-authorizer.test.ts's imports (the same real authorizer behind the same gateway);
+// each file sets up the one case it tests.
 import {
   startWebSocketGateway,
   type WebSocketAuthorizerHandler,

@@ -18,6 +18,7 @@ import {
 } from "@ledgerquest/runtime";
 import { explainLost } from "./forensics.js";
 
+// Alike in form only (read-only figures): runtime/src/ports/journal.ts's BatchRecord.
 export interface CheckReport {
   readonly ok: boolean;
   readonly version: number;
