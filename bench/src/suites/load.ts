@@ -8,7 +8,7 @@
  * writes of the inbox's item size, the anchor the command rate is read against. Not a rate
  * comparison of two engines: the figures are notes.
  *
- * Settings through `LQ_LOAD="bots=200,seconds=60,rate=5,warmup=30"`.
+ * Settings through `LQ_LOAD="bots=200,seconds=60,rate=5,warmup=30,profile=0"`.
  */
 import { fork } from "node:child_process";
 import { dirname, resolve } from "node:path";
@@ -28,17 +28,26 @@ interface LoadSettings {
    * minute, and takes several times the CPU per request meanwhile).
    */
   readonly warmup: number;
+  /**
+   * Non-zero: write a V8 CPU profile of the stack's process over the counted window to
+   * `bench/results/load-stack.cpuprofile` (open it in Chrome's DevTools, or summarize it with
+   * `node --import tsx bench/src/profile-summary.ts FILE`).
+   */
+  readonly profile: number;
 }
 
 function settings(): LoadSettings {
-  const out = { bots: 200, seconds: 60, rate: 5, warmup: 30 };
+  const out = { bots: 200, seconds: 60, rate: 5, warmup: 30, profile: 0 };
   for (const part of (process.env.LQ_LOAD ?? "").split(",").filter(Boolean)) {
     const [k, v] = part.split("=");
     const n = Number(v);
     if ((k === "bots" || k === "seconds" || k === "rate") && Number.isFinite(n) && n > 0)
       out[k] = n;
-    else if (k === "warmup" && Number.isFinite(n) && n >= 0) out[k] = n;
-    else throw new Error(`LQ_LOAD: "${part}" is not bots=N, seconds=N, rate=N or warmup=N`);
+    else if ((k === "warmup" || k === "profile") && Number.isFinite(n) && n >= 0) out[k] = n;
+    else
+      throw new Error(
+        `LQ_LOAD: "${part}" is not bots=N, seconds=N, rate=N, warmup=N or profile=0|1`,
+      );
   }
   return out;
 }
@@ -99,6 +108,25 @@ function runPlayers(config: PlayersConfig): Promise<PlayersOutcome> {
       else reject(new Error(`players process exited (${signal ?? code}) before it reported`));
     });
   });
+}
+
+/** A CPU profile of this process, from now until `stop` writes it to a file. */
+async function startProfile(): Promise<{ stop(path: string): Promise<void> }> {
+  const { Session } = await import("node:inspector/promises");
+  const { writeFile } = await import("node:fs/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  // 1 ms samples: enough over a minute, and cheap beside the load.
+  await session.post("Profiler.setSamplingInterval", { interval: 1000 });
+  await session.post("Profiler.start");
+  return {
+    async stop(path: string) {
+      const { profile } = await session.post("Profiler.stop");
+      await writeFile(path, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 // ─── DynamoDB Local's ceiling for the inbox's writes ─────────────────────────────────────────────
@@ -291,7 +319,9 @@ export const suite: Suite = {
       // How long a socket's message or a drain's answer waited for the stack's one thread.
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       loopDelay.enable();
+      const profiler = load.profile > 0 ? await startProfile() : undefined;
       const { report, cpu: playersCpu } = await runPlayers(players);
+      await profiler?.stop(resolve(REPO_ROOT, "bench/results/load-stack.cpuprofile"));
       const stackCpu = process.cpuUsage(cpuBefore);
       const ddbCpuAfter = ddbCpu();
       const ddbCpuPerS =

@@ -184,6 +184,8 @@ function javaArgsFor(dir: string, port: number, dbPath: string | undefined): str
     "-port",
     String(port),
     ...(dbPath === undefined ? ["-inMemory"] : ["-dbPath", dbPath, "-sharedDb"]),
+    // It would otherwise report usage over the network: a machine with none has nothing to gain.
+    "-disableTelemetry",
   ];
 }
 

@@ -286,6 +286,30 @@ export function describeEntityStoreContract(
       await cleanup?.();
     });
 
+    it("a late writer of many projections leaves the newer ones, whichever part of the write met them", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      const players = (version: number) =>
+        Array.from({ length: 250 }, (_, i) => player(`p${i}`, id, version * 1000 + i));
+      await store.putProjections(id, 1, [], players(1));
+      // Newer already, in what a DynamoDB write sends in its first, second and third hundred.
+      const newer = [players(5)[3], players(5)[150], players(5)[249]].filter(
+        (p) => p !== undefined,
+      );
+      await store.putProjections(id, 5, [], newer);
+      await store.putProjections(id, 4, [], players(4));
+      const got = await store.getPlayers(
+        id,
+        players(4).map((p) => p.playerId),
+      );
+      for (const [i, p] of players(4).entries()) {
+        const kept = i === 3 || i === 150 || i === 249;
+        expect(got.get(p.playerId)?.version, p.playerId).toBe(kept ? 5 : 4);
+        expect(got.get(p.playerId)?.balances.gold, p.playerId).toBe((kept ? 5000 : 4000) + i);
+      }
+      await cleanup?.();
+    });
+
     it("reads many accounts and players at once: those found, each as its single read gives it", async () => {
       const { store, cleanup } = await setup();
       const id = uniqueId("w");
