@@ -175,31 +175,22 @@ export function translate(error: unknown, operation: string, context: string): n
   );
 }
 
-/** A chunk of `transactInChunks` that a condition cancelled. */
-export interface CancelledChunk {
-  readonly chunk: number;
-  readonly offset: number;
-  readonly codes: readonly string[];
-}
-
 /**
- * Runs `items` as transactions of at most 100 items: in order, or all at once with `parallel`
- * (for items whose writes may land in any order: a chunk's round trip then does not wait for the
- * one before, which at a lap's end under load was most of the time between two laps). Each chunk
- * carries a ClientRequestToken derived from `token` and its position, so a retried call within
- * DynamoDB's ten-minute idempotency window is recognised as the same transaction rather than
- * applied again. Returns, for a cancelled chunk (the first, in parallel), its index and the
- * cancellation codes (the caller decides what a failed condition means); other errors are
- * translated.
+ * Runs `items` as transactions of at most 100 items, in order. Each chunk carries a
+ * ClientRequestToken derived from `token` and its position, so a retried call within DynamoDB's
+ * ten-minute idempotency window is recognised as the same transaction rather than applied again.
+ * Returns, for a cancelled chunk, its index and the cancellation codes (the caller decides what a
+ * failed condition means); other errors are translated.
  */
 export async function transactInChunks(
   doc: DynamoDBDocumentClient,
   items: readonly TransactItem[],
   token: string,
   operation: string,
-  options: { readonly parallel?: boolean } = {},
-): Promise<CancelledChunk | undefined> {
-  const send = async (offset: number, chunk: number): Promise<CancelledChunk | undefined> => {
+): Promise<
+  { readonly chunk: number; readonly offset: number; readonly codes: readonly string[] } | undefined
+> {
+  for (let offset = 0, chunk = 0; offset < items.length; offset += TRANSACTION_ITEMS_MAX, chunk++) {
     const part = items.slice(offset, offset + TRANSACTION_ITEMS_MAX);
     try {
       await doc.send(
@@ -213,24 +204,11 @@ export async function transactInChunks(
           ).slice(0, 36),
         }),
       );
-      return undefined;
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes?.some((c) => c === "ConditionalCheckFailed")) return { chunk, offset, codes };
-      return translate(error, operation, `chunk ${chunk}`);
+      translate(error, operation, `chunk ${chunk}`);
     }
-  };
-  const offsets: number[] = [];
-  for (let offset = 0; offset < items.length; offset += TRANSACTION_ITEMS_MAX) offsets.push(offset);
-  if (options.parallel === true) {
-    const settled = await Promise.allSettled(offsets.map((offset, chunk) => send(offset, chunk)));
-    for (const s of settled) if (s.status === "rejected") throw s.reason;
-    for (const s of settled) if (s.status === "fulfilled" && s.value !== undefined) return s.value;
-    return undefined;
-  }
-  for (const [chunk, offset] of offsets.entries()) {
-    const failed = await send(offset, chunk);
-    if (failed !== undefined) return failed;
   }
   return undefined;
 }

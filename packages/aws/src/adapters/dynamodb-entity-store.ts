@@ -378,10 +378,7 @@ export class DynamoDbEntityStore implements EntityStore {
         put({ entity_id: entityKeys.player(worldId, p.playerId), type: "player", ...p }),
       ),
     ];
-    // Each item is its own monotonic write: the chunks may land in any order.
-    const failed = await transactInChunks(this.doc, items, `${worldId}|${version}`, "projections", {
-      parallel: true,
-    });
+    const failed = await transactInChunks(this.doc, items, `${worldId}|${version}`, "projections");
     if (failed === undefined) return;
     // A chunk met an item already at a later version: this writer is late. Write what is still
     // older one by one (the late items are left alone), so the projection stays monotonic.
