@@ -28,6 +28,7 @@ import {
   type RateBucket,
   type RateRule,
   type StateRef,
+  type WorldHeader,
   type WorldRecord,
   type WorldSummary,
 } from "@ledgerquest/runtime";
@@ -88,6 +89,56 @@ function num(item: Item, key: string, where: string): number {
   return v;
 }
 
+/**
+ * The world item's attributes but its state (`itemToWorld`'s, less `state`): what a header read
+ * asks for.
+ */
+const WORLD_HEADER_ATTRIBUTES = [
+  "entity_id",
+  "worldId",
+  "rules",
+  "fingerprint",
+  "version",
+  "tick",
+  "cursors",
+  "ledger",
+  "stateHash",
+  "active",
+  "lastBatchToken",
+  "updatedAtMs",
+  "genesis",
+  "pace",
+] as const;
+
+function itemToWorldHeader(item: Item): WorldHeader {
+  const where = String(item.entity_id);
+  const ledger = item.ledger as Item | undefined;
+  if (ledger === undefined || typeof ledger !== "object")
+    throw new CorruptRecordError(where, "ledger is missing");
+  const cursors = item.cursors;
+  if (!Array.isArray(cursors) || !cursors.every((c) => typeof c === "number"))
+    throw new CorruptRecordError(where, "cursors are not numbers");
+  return {
+    worldId: str(item, "worldId", where),
+    rules: str(item, "rules", where),
+    fingerprint: str(item, "fingerprint", where),
+    version: num(item, "version", where),
+    tick: num(item, "tick", where),
+    cursors: cursors as number[],
+    ledger: {
+      count: num(ledger, "count", where),
+      head: str(ledger, "head", where),
+      root: str(ledger, "root", where),
+    },
+    stateHash: str(item, "stateHash", where),
+    active: item.active === true,
+    lastBatchToken: str(item, "lastBatchToken", where),
+    updatedAtMs: num(item, "updatedAtMs", where),
+    ...genesisOf(item, where),
+    ...paceOf(item, where),
+  };
+}
+
 function itemToWorld(item: Item): WorldRecord {
   const where = String(item.entity_id);
   const s = item.state as Item | undefined;
@@ -108,32 +159,7 @@ function itemToWorld(item: Item): WorldRecord {
   } else {
     throw new CorruptRecordError(where, "state kind is unknown");
   }
-  const ledger = item.ledger as Item | undefined;
-  if (ledger === undefined || typeof ledger !== "object")
-    throw new CorruptRecordError(where, "ledger is missing");
-  const cursors = item.cursors;
-  if (!Array.isArray(cursors) || !cursors.every((c) => typeof c === "number"))
-    throw new CorruptRecordError(where, "cursors are not numbers");
-  return {
-    worldId: str(item, "worldId", where),
-    rules: str(item, "rules", where),
-    fingerprint: str(item, "fingerprint", where),
-    version: num(item, "version", where),
-    tick: num(item, "tick", where),
-    state,
-    cursors: cursors as number[],
-    ledger: {
-      count: num(ledger, "count", where),
-      head: str(ledger, "head", where),
-      root: str(ledger, "root", where),
-    },
-    stateHash: str(item, "stateHash", where),
-    active: item.active === true,
-    lastBatchToken: str(item, "lastBatchToken", where),
-    updatedAtMs: num(item, "updatedAtMs", where),
-    ...genesisOf(item, where),
-    ...paceOf(item, where),
-  };
+  return { ...itemToWorldHeader(item), state };
 }
 
 function paceOf(item: Item, where: string): Pick<WorldRecord, "pace"> {
@@ -170,6 +196,12 @@ export class DynamoDbEntityStore implements EntityStore {
   async getWorld(worldId: string): Promise<WorldRecord | undefined> {
     const item = await this.get(entityKeys.world(worldId));
     return item === undefined ? undefined : itemToWorld(item);
+  }
+
+  async getWorldHeader(worldId: string): Promise<WorldHeader | undefined> {
+    const key = entityKeys.world(worldId);
+    const item = await getEntityItem(this.doc, this.table, key, WORLD_HEADER_ATTRIBUTES);
+    return item === undefined ? undefined : itemToWorldHeader(item);
   }
 
   async getLedgerHead(worldId: string): Promise<WorldRecord["ledger"] | undefined> {

@@ -54,6 +54,13 @@ export interface WorldRecord {
   readonly pace?: { readonly anchorMs: number; readonly anchorTick: number };
 }
 
+/**
+ * A world without its state: what a connect, a query or an operator needs to know of it. Its read
+ * leaves the state bytes out (up to 300 KB inline in the world item: a connect of each of 200
+ * players would otherwise read them 200 times).
+ */
+export type WorldHeader = Omit<WorldRecord, "state">;
+
 /** A ledger account's balance as of a world version. */
 export interface AccountBalance {
   readonly accountId: string;
@@ -136,6 +143,8 @@ export const ACTIVE_WORLDS_PAGE_MAX = 1000;
 
 export interface EntityStore {
   getWorld(worldId: string): Promise<WorldRecord | undefined>;
+  /** The world as `getWorld` reads it (consistently), without its state. */
+  getWorldHeader(worldId: string): Promise<WorldHeader | undefined>;
   /**
    * The world's ledger head after its last commit (read consistently, without its state): how
    * far the committed projections go. Undefined for a world that does not exist.

@@ -117,6 +117,40 @@ export function describeEntityStoreContract(
       await cleanup?.();
     });
 
+    it("reads a world's header: every field of the world but its state, as of its last commit", async () => {
+      const { store, cleanup } = await setup();
+      const id = uniqueId("w");
+      expect(await store.getWorldHeader(id)).toBeUndefined();
+      const world = sampleWorld(id, {
+        state: { kind: "inline", bytes: new Uint8Array(50_000).fill(7), sha256: "cd".repeat(32) },
+      });
+      await store.createWorld(world);
+      const { state: _created, ...createdHeader } = world;
+      const header = await store.getWorldHeader(id);
+      expect(header).toEqual(createdHeader);
+      expect(header !== undefined && "state" in header).toBe(false);
+      // After a commit, with the fields a paced batch adds and a blob for its state.
+      const next: WorldRecord = {
+        ...world,
+        version: 1,
+        tick: 120,
+        cursors: [2000, 2500],
+        state: {
+          kind: "blob",
+          key: `worlds/${id}/state/x`,
+          sha256: "ef".repeat(32),
+          bytesLength: 9,
+        },
+        pace: { anchorMs: 5000, anchorTick: 60 },
+        lastBatchToken: "loop#1",
+        updatedAtMs: 3000,
+      };
+      expect(await store.commitWorld(next, 0)).toBe("committed");
+      const { state: _committed, ...committedHeader } = next;
+      expect(await store.getWorldHeader(id)).toEqual(committedHeader);
+      await cleanup?.();
+    });
+
     it("holds a blob reference as well as inline bytes", async () => {
       const { store, cleanup } = await setup();
       const id = uniqueId("w");

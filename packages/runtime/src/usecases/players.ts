@@ -45,7 +45,8 @@ export async function connect(
       message: "world and player ids must be 1 to 128 of A-Z a-z 0-9 _ . : @ -",
     };
   }
-  const world = await deps.store.getWorld(input.worldId);
+  // The header: a connect needs the world's shards and version, not its state (up to 300 KB).
+  const world = await deps.store.getWorldHeader(input.worldId);
   if (world === undefined) {
     return { ok: false, code: "unknown_world", message: `there is no world "${input.worldId}"` };
   }
@@ -170,14 +171,16 @@ export async function getState(
   deps: RuntimeDeps,
   input: { readonly worldId: string; readonly playerId?: string; readonly entities?: boolean },
 ): Promise<WorldStateView | undefined> {
-  const world = await deps.store.getWorld(input.worldId);
+  // The state is read only when the entities are asked for.
+  const full = input.entities === true ? await deps.store.getWorld(input.worldId) : undefined;
+  const world = full ?? (await deps.store.getWorldHeader(input.worldId));
   if (world === undefined) return undefined;
   const player =
     input.playerId === undefined
       ? undefined
       : await deps.store.getPlayer(input.worldId, input.playerId);
   const entities =
-    input.entities === true ? deps.game.view((await loadWorldState(deps, world)).sim) : undefined;
+    full === undefined ? undefined : deps.game.view((await loadWorldState(deps, full)).sim);
   return {
     worldId: world.worldId,
     version: world.version,

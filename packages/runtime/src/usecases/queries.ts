@@ -14,7 +14,12 @@ import {
   type QueryType,
   REPLAY_QUERY_TICKS_MAX,
 } from "../definitions/queries.js";
-import type { PlayerRecord, WorldRecord, WorldSummary } from "../ports/entity-store.js";
+import type {
+  PlayerRecord,
+  WorldHeader,
+  WorldRecord,
+  WorldSummary,
+} from "../ports/entity-store.js";
 import type { EntityView, GameDescription } from "../world/game.js";
 import { admitFrame, gateFrame } from "./admission.js";
 import type { RuntimeDeps } from "./deps.js";
@@ -101,12 +106,16 @@ export async function answerQuery(
     );
   }
   const { worldId } = connection;
-  const world = await deps.store.getWorld(worldId);
-  if (world === undefined) return errorFrame("not_in_world", `world ${worldId} is gone`, query.id);
+  const gone = () => errorFrame("not_in_world", `world ${worldId} is gone`, query.id);
+  if (query.type === "state") {
+    const world = await deps.store.getWorld(worldId);
+    return world === undefined ? gone() : await stateResult(deps, world, input.playerId, query.id);
+  }
+  // Every other answer needs the world's header only: its state (up to 300 KB) stays unread.
+  const world = await deps.store.getWorldHeader(worldId);
+  if (world === undefined) return gone();
 
   switch (query.type) {
-    case "state":
-      return await stateResult(deps, world, input.playerId, query.id);
     case "ledger": {
       const limit = query.data.limit ?? LEDGER_QUERY_LIMIT_DEFAULT;
       const count = world.ledger.count;
@@ -168,7 +177,7 @@ async function stateResult(
 /** The `replay` answer: at most `REPLAY_QUERY_TICKS_MAX` ticks, by default the last ones. */
 async function replayResult(
   deps: RuntimeDeps,
-  world: WorldRecord,
+  world: WorldHeader,
   id: string,
   range: { readonly fromTick?: number | undefined; readonly toTick?: number | undefined },
 ): Promise<QueryResultFrame | CommandErrorFrame> {

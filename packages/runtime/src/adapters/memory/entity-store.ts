@@ -9,6 +9,7 @@ import {
   type EntityStore,
   LIST_WORLDS_MAX,
   type PlayerRecord,
+  type WorldHeader,
   type WorldRecord,
   type WorldSummary,
 } from "../../ports/entity-store.js";
@@ -32,6 +33,13 @@ export class MemoryEntityStore implements EntityStore {
   async getWorld(worldId: string): Promise<WorldRecord | undefined> {
     const w = this.worlds.get(worldId);
     return w === undefined ? undefined : structuredClone(w);
+  }
+
+  async getWorldHeader(worldId: string): Promise<WorldHeader | undefined> {
+    const w = this.worlds.get(worldId);
+    if (w === undefined) return undefined;
+    const { state: _state, ...header } = w;
+    return structuredClone(header);
   }
 
   async getLedgerHead(worldId: string): Promise<WorldRecord["ledger"] | undefined> {
