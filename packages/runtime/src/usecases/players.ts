@@ -173,8 +173,7 @@ export async function getState(
 ): Promise<WorldStateView | undefined> {
   // The state is read only when the entities are asked for.
   const full = input.entities === true ? await deps.store.getWorld(input.worldId) : undefined;
-  const world =
-    input.entities === true ? full : await deps.store.getWorldHeader(input.worldId);
+  const world = input.entities === true ? full : await deps.store.getWorldHeader(input.worldId);
   if (world === undefined) return undefined;
   const player =
     input.playerId === undefined
